@@ -1,0 +1,251 @@
+/*
+ * options.c -- the enum-keyed options object.  One table below describes every key (name, type,
+ * bounds, default); adding a key is one line here plus one enum value in churn.h.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct option_spec {
+  churn_option key;
+  const char *name;
+  churn_option_type type;
+  double min, max, def;  /* for strings: min/max length, def unused */
+  const char *def_string;
+} option_spec;
+
+#define INT_MAXD 9.2e18
+
+/* The one list of keys.  Keep it ordered by key; churn_option_at() walks it. */
+static const option_spec SPECS[] = {
+    {CHURN_OPT_FIT_PENALTY, "fit.penalty", CHURN_OPTION_INT, 0, 4, 0, NULL},
+    {CHURN_OPT_FIT_C, "fit.C", CHURN_OPTION_REAL, 1e-300, 1e300, 1.0, NULL},
+    {CHURN_OPT_FIT_L1_RATIO, "fit.l1_ratio", CHURN_OPTION_REAL, 0, 1, 0.5, NULL},
+    {CHURN_OPT_FIT_INTERCEPT, "fit.intercept", CHURN_OPTION_INT, 0, 1, 1, NULL},
+    {CHURN_OPT_FIT_TOL, "fit.tol", CHURN_OPTION_REAL, 1e-300, 1e300, 1e-8, NULL},
+    {CHURN_OPT_FIT_MAX_ITER, "fit.max_iter", CHURN_OPTION_INT, 1, 1e6, 100, NULL},
+    {CHURN_OPT_FIT_CLASS_WEIGHT, "fit.class_weight", CHURN_OPTION_INT, 0, 1, 0, NULL},
+    {CHURN_OPT_FIT_STANDARDIZE, "fit.standardize", CHURN_OPTION_INT, 0, 1, 1, NULL},
+    {CHURN_OPT_FIT_THREADS, "fit.threads", CHURN_OPTION_INT, 0, 256, 1, NULL},
+    {CHURN_OPT_FIT_COV_TYPE, "fit.cov_type", CHURN_OPTION_INT, 0, 3, 0, NULL},
+    {CHURN_OPT_FIT_POPULATION_RATE, "fit.population_rate", CHURN_OPTION_REAL, 0, 0.999999999, 0,
+     NULL},
+    {CHURN_OPT_FIT_MEMORY_BUDGET, "fit.memory_budget", CHURN_OPTION_INT, 1 << 20, INT_MAXD,
+     256.0 * 1024 * 1024, NULL},
+};
+
+#define NSPECS (sizeof SPECS / sizeof SPECS[0])
+
+typedef union option_value {
+  int64_t i;
+  double r;
+  char *s;
+} option_value;
+
+struct churn_options {
+  option_value values[NSPECS];
+};
+
+static const option_spec *find_spec(churn_option key, size_t *index) {
+  for (size_t i = 0; i < NSPECS; i++) {
+    if (SPECS[i].key == key) {
+      if (index) *index = i;
+      return &SPECS[i];
+    }
+  }
+  return NULL;
+}
+
+static void clear_strings(churn_options *o) {
+  for (size_t i = 0; i < NSPECS; i++) {
+    if (SPECS[i].type == CHURN_OPTION_STRING) {
+      churn__free(o->values[i].s);
+      o->values[i].s = NULL;
+    }
+  }
+}
+
+static churn_status set_defaults(churn_options *o) {
+  clear_strings(o);
+  for (size_t i = 0; i < NSPECS; i++) {
+    switch (SPECS[i].type) {
+      case CHURN_OPTION_INT: o->values[i].i = (int64_t)SPECS[i].def; break;
+      case CHURN_OPTION_REAL: o->values[i].r = SPECS[i].def; break;
+      case CHURN_OPTION_STRING:
+        if (SPECS[i].def_string) {
+          o->values[i].s = churn__strdup(SPECS[i].def_string);
+          if (o->values[i].s == NULL) return churn__nomem("option string");
+        }
+        break;
+    }
+  }
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_options_new(churn_options **out) {
+  CHURN_CHECK_ARG(out != NULL, "churn_options_new: out is NULL");
+  churn_options *o = churn__calloc(1, sizeof *o);
+  if (o == NULL) return churn__nomem("options");
+  churn_status st = set_defaults(o);
+  if (st != CHURN_OK) {
+    churn_options_free(o);
+    return st;
+  }
+  *out = o;
+  return CHURN_OK;
+}
+
+CHURN_API void churn_options_free(churn_options *opts) {
+  if (opts == NULL) return;
+  clear_strings(opts);
+  churn__free(opts);
+}
+
+CHURN_API churn_status churn_options_clone(const churn_options *src, churn_options **out) {
+  CHURN_CHECK_ARG(src != NULL && out != NULL, "churn_options_clone: src and out must not be NULL");
+  churn_options *o = churn__calloc(1, sizeof *o);
+  if (o == NULL) return churn__nomem("options");
+  for (size_t i = 0; i < NSPECS; i++) {
+    if (SPECS[i].type == CHURN_OPTION_STRING) {
+      if (src->values[i].s) {
+        o->values[i].s = churn__strdup(src->values[i].s);
+        if (o->values[i].s == NULL) {
+          churn_options_free(o);
+          return churn__nomem("option string");
+        }
+      }
+    } else {
+      o->values[i] = src->values[i];
+    }
+  }
+  *out = o;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_options_reset(churn_options *opts) {
+  CHURN_CHECK_ARG(opts != NULL, "churn_options_reset: opts is NULL");
+  return set_defaults(opts);
+}
+
+static churn_status lookup(const churn_options *opts, churn_option key, churn_option_type type,
+                           const char *fn, size_t *index) {
+  CHURN_CHECK_ARG(opts != NULL, "%s: opts is NULL", fn);
+  const option_spec *spec = find_spec(key, index);
+  if (spec == NULL) return churn__fail(CHURN_E_ARG, "%s: unknown option key %d", fn, (int)key);
+  if (spec->type != type) {
+    return churn__fail(CHURN_E_ARG, "%s: option '%s' is not of this type", fn, spec->name);
+  }
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_options_set_int(churn_options *opts, churn_option key, int64_t value) {
+  size_t i;
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_INT, "churn_options_set_int", &i));
+  if ((double)value < SPECS[i].min || (double)value > SPECS[i].max) {
+    return churn__fail(CHURN_E_RANGE, "option '%s' = %lld is outside [%.17g, %.17g]", SPECS[i].name,
+                       (long long)value, SPECS[i].min, SPECS[i].max);
+  }
+  opts->values[i].i = value;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_options_set_real(churn_options *opts, churn_option key, double value) {
+  size_t i;
+  CHURN_CHECK_ARG(opts != NULL, "churn_options_set_real: opts is NULL");
+  const option_spec *spec = find_spec(key, &i);
+  if (spec != NULL && spec->type == CHURN_OPTION_INT) {
+    if (!churn__is_finite(value) || value != floor(value) || fabs(value) > INT_MAXD) {
+      return churn__fail(CHURN_E_RANGE, "option '%s' takes an integer, got %.17g", spec->name,
+                         value);
+    }
+    return churn_options_set_int(opts, key, (int64_t)value);
+  }
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_REAL, "churn_options_set_real", &i));
+  if (!(value >= SPECS[i].min && value <= SPECS[i].max)) {  /* also rejects NaN */
+    return churn__fail(CHURN_E_RANGE, "option '%s' = %.17g is outside [%.17g, %.17g]",
+                       SPECS[i].name, value, SPECS[i].min, SPECS[i].max);
+  }
+  opts->values[i].r = value;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_options_set_string(churn_options *opts, churn_option key,
+                                                const char *value) {
+  size_t i;
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_STRING, "churn_options_set_string", &i));
+  size_t n = value ? strlen(value) : 0;
+  if ((double)n < SPECS[i].min || (double)n > SPECS[i].max) {
+    return churn__fail(CHURN_E_RANGE, "option '%s': length %zu is outside [%.0f, %.0f]",
+                       SPECS[i].name, n, SPECS[i].min, SPECS[i].max);
+  }
+  char *copy = NULL;
+  if (value) {
+    copy = churn__strdup(value);
+    if (copy == NULL) return churn__nomem("option string");
+  }
+  churn__free(opts->values[i].s);
+  opts->values[i].s = copy;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_options_get_int(const churn_options *opts, churn_option key,
+                                             int64_t *value) {
+  size_t i;
+  CHURN_CHECK_ARG(value != NULL, "churn_options_get_int: value is NULL");
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_INT, "churn_options_get_int", &i));
+  *value = opts->values[i].i;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_options_get_real(const churn_options *opts, churn_option key,
+                                              double *value) {
+  size_t i;
+  CHURN_CHECK_ARG(value != NULL, "churn_options_get_real: value is NULL");
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_REAL, "churn_options_get_real", &i));
+  *value = opts->values[i].r;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_options_get_string(const churn_options *opts, churn_option key,
+                                                const char **value) {
+  size_t i;
+  CHURN_CHECK_ARG(value != NULL, "churn_options_get_string: value is NULL");
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_STRING, "churn_options_get_string", &i));
+  *value = opts->values[i].s;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_option_bounds(churn_option key, churn_option_type *type, double *min,
+                                           double *max, double *default_value) {
+  const option_spec *spec = find_spec(key, NULL);
+  if (spec == NULL) return churn__fail(CHURN_E_ARG, "churn_option_bounds: unknown key %d", (int)key);
+  if (type) *type = spec->type;
+  if (min) *min = spec->min;
+  if (max) *max = spec->max;
+  if (default_value) *default_value = spec->type == CHURN_OPTION_STRING ? 0 : spec->def;
+  return CHURN_OK;
+}
+
+CHURN_API const char *churn_option_name(churn_option key) {
+  const option_spec *spec = find_spec(key, NULL);
+  return spec ? spec->name : NULL;
+}
+
+CHURN_API churn_status churn_option_find(const char *name, churn_option *key) {
+  CHURN_CHECK_ARG(name != NULL && key != NULL, "churn_option_find: name and key must not be NULL");
+  for (size_t i = 0; i < NSPECS; i++) {
+    if (strcmp(SPECS[i].name, name) == 0) {
+      *key = SPECS[i].key;
+      return CHURN_OK;
+    }
+  }
+  return churn__fail(CHURN_E_NOT_FOUND, "no option named '%s'", name);
+}
+
+CHURN_API churn_status churn_option_at(size_t i, churn_option *key) {
+  CHURN_CHECK_ARG(key != NULL, "churn_option_at: key is NULL");
+  if (i >= NSPECS) return churn__fail(CHURN_E_NOT_FOUND, "option index %zu past the last", i);
+  *key = SPECS[i].key;
+  return CHURN_OK;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# test.sh -- README's test command: installs what the tests need, builds libchurn with warnings as
+# errors, and runs every test: the Criterion suite (plain and under ASan+UBSan), the ABI checks,
+# the examples.  Prints one closing line "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh test || exit 1
+passed=0 failed=0
+
+# Runs `meson test` in a build dir and adds its counts to the totals.
+run_meson_suite() {
+  local dir=$1; shift
+  local log
+  log=$(meson test -C "$dir" --num-processes 2 --print-errorlogs "$@" 2>&1)
+  echo "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout|Skipped):' || true
+  echo "$log" | grep -q -E '^(Fail|Timeout): *[1-9]' && echo "$log" | tail -80
+  local ok fail to
+  ok=$(echo "$log" | sed -n 's/^Ok: *\([0-9]*\).*/\1/p')
+  fail=$(echo "$log" | sed -n 's/^Fail: *\([0-9]*\).*/\1/p')
+  to=$(echo "$log" | sed -n 's/^Timeout: *\([0-9]*\).*/\1/p')
+  [ -n "$ok" ] || { echo "meson test in $dir did not run"; failed=$((failed + 1)); return; }
+  passed=$((passed + ok)); failed=$((failed + ${fail:-0} + ${to:-0}))
+}
+
+echo "== build (warnings are errors)"
+setup_build() {  # setup_build DIR MESON_ARGS...: a fresh configuration every run
+  local dir=$1; shift
+  rm -rf "$dir"
+  meson setup "$dir" "$@" >"/tmp/churn-setup-$dir.log" 2>&1 || { cat "/tmp/churn-setup-$dir.log"; exit 1; }
+}
+setup_build build-test -Dwerror=true
+ninja -C build-test >/dev/null || { ninja -C build-test; exit 1; }
+echo "== Criterion suite, ABI checks, examples"
+run_meson_suite build-test
+
+echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+setup_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-asan >/dev/null || { ninja -C build-asan; exit 1; }
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+  run_meson_suite build-asan --suite unit --suite examples
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

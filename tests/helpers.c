@@ -1,0 +1,31 @@
+/*
+ * helpers.c -- shared test helpers (see helpers.h).
+ */
+#include "helpers.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool rel_close(double a, double b, double rtol, double atol) {
+  if (isnan(a) || isnan(b)) return false;
+  double scale = fmax(fabs(a), fabs(b));
+  return fabs(a - b) <= rtol * scale + atol;
+}
+
+const char *shared_data_path(const char *relative) {
+  static char path[4096];
+  const char *root = getenv("CHURN_SHARED_DATA");
+  snprintf(path, sizeof path, "%s/%s", root ? root : "../shared/data", relative);
+  return path;
+}
+
+const char *test_tmpdir(void) {
+  static char dir[256];
+  if (dir[0] == '\0') {
+    snprintf(dir, sizeof dir, "/tmp/churn-test-XXXXXX");
+    if (mkdtemp(dir) == NULL) snprintf(dir, sizeof dir, "/tmp");
+  }
+  return dir;
+}
