@@ -156,6 +156,7 @@ typedef enum churn_option {
   CHURN_OPT_FIT_COV_TYPE = 109,      /* int churn_cov_type, default CHURN_COV_NONROBUST */
   CHURN_OPT_FIT_POPULATION_RATE = 110, /* real in [0,1): prior correction, 0 = off; default 0 */
   CHURN_OPT_FIT_MEMORY_BUDGET = 111, /* int bytes for out-of-core fits, default 256 MiB */
+  CHURN_OPT_FIT_INFERENCE = 112,     /* int 0/1: covariance and std errors, default 1 */
   /* --- features (section 5) --- */
   CHURN_OPT_FEAT_FIRST_ = 200,
   /* --- labels (section 5) --- */
@@ -166,6 +167,14 @@ typedef enum churn_option {
   CHURN_OPT_KPI_FIRST_ = 500,
   /* --- ingestion (section 4) --- */
   CHURN_OPT_INGEST_FIRST_ = 600,
+  CHURN_OPT_INGEST_STRICT = 601,     /* int 0/1, default 0 (section 4) */
+  CHURN_OPT_INGEST_UNKNOWN = 602,    /* int 0 fail, 1 reject row, 2 create; default 0 */
+  CHURN_OPT_INGEST_BEFORE_ACTIVATION = 603, /* int 0 reject, 1 keep; default 0 */
+  CHURN_OPT_INGEST_DEDUP = 604,      /* int 0/1: remove exact duplicates, default 0 */
+  CHURN_OPT_INGEST_MAX_REPORTED = 605, /* int >= 0, default 20 */
+  CHURN_OPT_INGEST_ID_COLUMN = 606,  /* string, default "subscriber_id" */
+  CHURN_OPT_INGEST_DELIMITER = 607,  /* string of 1 char, default "," */
+  CHURN_OPT_INGEST_BLOCK_SIZE = 608, /* int bytes in [4 KiB, 1 GiB], default 4 MiB */
   CHURN_OPT_END_ = 1000
 } churn_option;
 
@@ -263,6 +272,315 @@ CHURN_API churn_status churn_table_str(const churn_table *table, int64_t j,
  * 4. Dataset (subscribers and their events)
  * ===================================================================================== */
 
+/* A dataset holds the subscriber table and the time-stamped event log of one operator.
+ *
+ * Build it with churn_dataset_new, fill it by batch columnar appends (numpy or billing-system
+ * buffers, read where they lie and copied once into the dataset's own columns) or by reading
+ * CSV exports, then call churn_dataset_finalize, which sorts the events by (subscriber, time)
+ * and indexes them so that each subscriber's history is contiguous.  Save and load it as a
+ * versioned msgpack file.
+ *
+ * Times are Unix seconds (UTC) as int64; CHURN_TIME_NONE marks "no date" (no cancellation, no
+ * contract).  Subscribers get dense indices 0..S-1 in the order they were first added; their
+ * external ids are strings (an int64 id column is stored as its decimal text, so 42 and "42"
+ * are the same subscriber).
+ *
+ * Validation (every rejected row is counted and the first CHURN_OPT_INGEST_MAX_REPORTED are
+ * kept with their row or line number, column and reason: churn_dataset_ingest_count and
+ * churn_dataset_rejections; nothing is dropped silently):
+ *  - events of an unknown subscriber: the call fails (CHURN_E_NOT_FOUND naming the id and the
+ *    row), or the row is rejected, or the subscriber is created, by CHURN_OPT_INGEST_UNKNOWN;
+ *  - a subscriber id given twice: the row is rejected;
+ *  - a non-finite value (NaN, inf), an unparsable field, an unknown kind or code: rejected;
+ *  - an event before its subscriber's activation date: rejected, or kept and counted, by
+ *    CHURN_OPT_INGEST_BEFORE_ACTIVATION;
+ *  - exact duplicate events (all columns equal): counted by finalize, removed when
+ *    CHURN_OPT_INGEST_DEDUP is 1;
+ *  - unsorted input: finalize sorts (stable: events with equal subscriber, time and kind keep
+ *    their input order).
+ * With CHURN_OPT_INGEST_STRICT = 1 any rejection fails the call with CHURN_E_REJECTED naming the
+ * first rejected row, and the dataset is left as it was before the call.
+ *
+ * Thread-safety: appends, reads and finalize change the dataset and need the caller to
+ * serialise them; a finalized dataset may be read (getters, features, KPIs, save) from many
+ * threads at once.
+ */
+typedef struct churn_dataset churn_dataset;
+
+#define CHURN_TIME_NONE INT64_MIN  /* "no date" in every int64 time column */
+#define CHURN_AUX_NONE INT32_MIN   /* "not given" in the aux1/aux2 event columns */
+
+/* Event kinds.  Values are fixed forever; new kinds get new numbers (at most 255).  The event
+ * columns are: subscriber (int32 dense index), time (int64 Unix seconds), kind (uint8),
+ * code (uint8), code2 (uint8), value (float64), aux1 (int32), aux2 (int32); unused ones are 0
+ * (aux: CHURN_AUX_NONE).  Per kind (durations in seconds, relative to the event's time):
+ *   BILL            value = amount billed, aux1 = due date - time (CSV column due_date)
+ *   PAYMENT         value = amount paid
+ *   VIEW            value = minutes watched, code = genre (a label of the dataset's genre
+ *                   dictionary or a number), code2 = time slot churn_time_slot
+ *   HEARTBEAT, CONNECT, DISCONNECT   set-top box / device signals; code = device number
+ *   FAULT           time = reported; aux1 = first contact - time (CSV first_contact),
+ *                   aux2 = fixed - time (CSV fixed_at); CHURN_AUX_NONE if not (yet) happened;
+ *                   code = fault type (label or number)
+ *   COMPLAINT       code = complaint category (label or number)
+ *   PACKAGE_CHANGE  code = churn_package_direction, value = new monthly price,
+ *                   aux1 = new package code (the subscribers' package dictionary) or NONE
+ *   SUSPEND, RESUME code = churn_suspend_reason
+ *   CANCEL          code = churn_cancel_reason (churn_cancel_reason_category maps it to
+ *                   natural / competitive / service)
+ *   RETENTION       code = churn_retention_outcome
+ *   USAGE           value = volume (MB for data, minutes for voice), code = churn_usage_type
+ *   CALLBACK        satisfaction call-back after a repair; code = score 1..5 (0 unknown)
+ *   ACTIVATION      (new installation as an event; the subscriber table also has the date)
+ * BILL, PAYMENT, VIEW, PACKAGE_CHANGE and USAGE need a value; other kinds default it to 0. */
+typedef enum churn_event_kind {
+  CHURN_EV_BILL = 1,
+  CHURN_EV_PAYMENT = 2,
+  CHURN_EV_VIEW = 3,
+  CHURN_EV_HEARTBEAT = 4,
+  CHURN_EV_CONNECT = 5,
+  CHURN_EV_DISCONNECT = 6,
+  CHURN_EV_FAULT = 7,
+  CHURN_EV_COMPLAINT = 8,
+  CHURN_EV_PACKAGE_CHANGE = 9,
+  CHURN_EV_SUSPEND = 10,
+  CHURN_EV_RESUME = 11,
+  CHURN_EV_CANCEL = 12,
+  CHURN_EV_RETENTION = 13,
+  CHURN_EV_USAGE = 14,
+  CHURN_EV_CALLBACK = 15,
+  CHURN_EV_ACTIVATION = 16,
+  CHURN_EV_KIND_END_ /* one past the last known kind; grows with new kinds */
+} churn_event_kind;
+
+/* Cancellation reasons (code of CHURN_EV_CANCEL; CSV names in brackets). */
+typedef enum churn_cancel_reason {
+  CHURN_REASON_UNKNOWN = 0,          /* "unknown" */
+  CHURN_REASON_PRICE = 1,            /* "price": price too high -> competitive */
+  CHURN_REASON_COMPETITOR = 2,       /* "competitor": better competitor offer -> competitive */
+  CHURN_REASON_PROMO_END = 3,        /* "promo_end": promotion about to expire -> competitive */
+  CHURN_REASON_NOT_WANTED = 4,       /* "not_wanted": no longer wants the service -> natural */
+  CHURN_REASON_TECHNICAL = 5,        /* "technical": signal, faults, slow repair -> service */
+  CHURN_REASON_CUSTOMER_SERVICE = 6, /* "customer_service": poor service -> service */
+  CHURN_REASON_MOVING = 7,           /* "moving": moved out of the coverage area -> natural */
+  CHURN_REASON_NO_DEVICE = 8,        /* "no_device": no longer owns the TV/device -> natural */
+  CHURN_REASON_AGE_HEALTH = 9,       /* "age_health" -> natural */
+  CHURN_REASON_PACKAGE_FIT = 10      /* "package_fit": package does not fit -> service */
+} churn_cancel_reason;
+
+/* Churn categories (流失分类). */
+typedef enum churn_churn_category {
+  CHURN_CATEGORY_UNKNOWN = 0,
+  CHURN_CATEGORY_NATURAL = 1,
+  CHURN_CATEGORY_COMPETITIVE = 2,
+  CHURN_CATEGORY_SERVICE = 3
+} churn_churn_category;
+
+typedef enum churn_retention_outcome {  /* code of CHURN_EV_RETENTION */
+  CHURN_OUTCOME_UNKNOWN = 0, CHURN_OUTCOME_RETAINED = 1, CHURN_OUTCOME_LOST = 2,
+  CHURN_OUTCOME_NO_ANSWER = 3
+} churn_retention_outcome;                /* CSV: "retained", "lost", "no_answer" */
+
+typedef enum churn_package_direction {  /* code of CHURN_EV_PACKAGE_CHANGE */
+  CHURN_PACKAGE_SIDE = 0, CHURN_PACKAGE_UP = 1, CHURN_PACKAGE_DOWN = 2
+} churn_package_direction;                /* CSV: "side", "up", "down" */
+
+typedef enum churn_suspend_reason {     /* code of CHURN_EV_SUSPEND / RESUME */
+  CHURN_SUSPEND_UNKNOWN = 0, CHURN_SUSPEND_NON_PAYMENT = 1, CHURN_SUSPEND_VOLUNTARY = 2
+} churn_suspend_reason;                   /* CSV: "unknown", "non_payment", "voluntary" */
+
+typedef enum churn_usage_type {         /* code of CHURN_EV_USAGE */
+  CHURN_USAGE_OTHER = 0, CHURN_USAGE_BROADBAND = 1, CHURN_USAGE_MOBILE_DATA = 2,
+  CHURN_USAGE_MOBILE_VOICE = 3
+} churn_usage_type;                       /* CSV: "other", "broadband", "mobile_data", "mobile_voice" */
+
+typedef enum churn_time_slot {          /* code2 of CHURN_EV_VIEW */
+  CHURN_SLOT_UNKNOWN = 0, CHURN_SLOT_MORNING = 1, CHURN_SLOT_DAYTIME = 2,
+  CHURN_SLOT_PRIME = 3, CHURN_SLOT_LATE = 4
+} churn_time_slot;                        /* CSV: "unknown", "morning", "daytime", "prime", "late" */
+
+/* The stable lower-case name of an event kind ("bill"), NULL for an unknown kind. */
+CHURN_API const char *churn_event_kind_name(int kind);
+
+/* Finds a kind by its name; CHURN_E_NOT_FOUND for an unknown name. */
+CHURN_API churn_status churn_event_kind_find(const char *name, churn_event_kind *kind);
+
+/* The churn category of a cancellation reason (CHURN_CATEGORY_UNKNOWN for unknown reasons). */
+CHURN_API churn_churn_category churn_cancel_reason_category(int reason);
+
+/* A column passed in by the caller: `length` elements of `dtype` at `data`, read where they lie
+ * (no copy is kept; the dataset copies the values into its own columns).  `valid`, when not
+ * NULL, is one byte per element, 0 meaning "missing" (as an empty CSV field).  `reserved` must
+ * be 0.  This struct is fixed forever. */
+typedef struct churn_column {
+  const char *name;
+  churn_dtype dtype;
+  const void *data;
+  int64_t length;
+  const uint8_t *valid;
+  int64_t reserved;
+} churn_column;
+
+/* Ingestion options (family 600).  Defaults in brackets. */
+/*   CHURN_OPT_INGEST_STRICT            int 0/1: any rejected row fails the call [0]
+ *   CHURN_OPT_INGEST_UNKNOWN           int: events of unknown subscribers: 0 fail the call with
+ *                                      CHURN_E_NOT_FOUND, 1 reject the row, 2 create [0]
+ *   CHURN_OPT_INGEST_BEFORE_ACTIVATION int: 0 reject events before activation, 1 keep (and
+ *                                      count them) [0]
+ *   CHURN_OPT_INGEST_DEDUP             int 0/1: finalize removes exact duplicates [0]
+ *   CHURN_OPT_INGEST_MAX_REPORTED      int >= 0: rejections kept with details [20]
+ *   CHURN_OPT_INGEST_ID_COLUMN         string: CSV column holding the subscriber id
+ *                                      ["subscriber_id"]
+ *   CHURN_OPT_INGEST_DELIMITER         string of one character: CSV field separator [","]
+ *   CHURN_OPT_INGEST_BLOCK_SIZE        int: CSV read block in bytes [4 MiB] */
+
+/* Creates an empty dataset. */
+CHURN_API churn_status churn_dataset_new(churn_dataset **out);
+
+/* Releases a dataset; NULL is a no-op. */
+CHURN_API void churn_dataset_free(churn_dataset *ds);
+
+/* Appends subscribers from `ncols` columns of equal length.  Column names:
+ *   subscriber_id (required; CHURN_STR or CHURN_I64),
+ *   activation, cancellation, contract_end, promotion_end (CHURN_I64 Unix seconds; missing or
+ *     CHURN_TIME_NONE = no date),
+ *   region, age_band, tier, package, manager (CHURN_STR labels, coded through per-column
+ *     dictionaries; CHURN_I64/I32 are taken as their decimal text),
+ *   price (monthly price, CHURN_F64/F32), services (number in the bundle, integer), vip (0/1,
+ *     integer),
+ *   any other name: an extra attribute, numeric (F64/F32/I64/I32/U8, stored as float64, NaN =
+ *     missing) or categorical (CHURN_STR).
+ * Missing standard columns get their "none" value.  Duplicate column names fail with
+ * CHURN_E_ARG, a wrong dtype with CHURN_E_SCHEMA.  opts may be NULL (defaults).  Rows whose id
+ * already exists, or whose values are invalid (non-finite price), are rejected (see above). */
+CHURN_API churn_status churn_dataset_append_subscribers(churn_dataset *ds,
+                                                        const churn_column *cols, size_t ncols,
+                                                        const churn_options *opts);
+
+/* Appends events from columns of equal length.  Column names:
+ *   subscriber_id (CHURN_STR or CHURN_I64 external ids) or subscriber_index (CHURN_I32/I64
+ *     dense index, fastest); one of them is required,
+ *   time (required, CHURN_I64), kind (required, integer churn_event_kind),
+ *   code, code2 (integer 0..255), value (CHURN_F64/F32), aux1, aux2 (integer, int32 range).
+ * Unknown column names fail with CHURN_E_SCHEMA.  The dataset is no longer finalized
+ * afterwards.  opts may be NULL. */
+CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const churn_column *cols,
+                                                   size_t ncols, const churn_options *opts);
+
+/* Reads a subscribers CSV file (RFC 4180: header line, quoted fields, CRLF or LF).  Columns are
+ * found by header name, in any order, with the names of churn_dataset_append_subscribers (the
+ * id column's name is CHURN_OPT_INGEST_ID_COLUMN); dates are YYYY-MM-DD,
+ * YYYY-MM-DDTHH:MM:SS (optionally ending in Z or +HH:MM) or Unix seconds, empty = none; vip is
+ * 0/1/true/false/yes/no; extra columns become attributes, numeric when every non-empty value is
+ * a number, categorical otherwise.  Streams in blocks: memory grows with the result, not the
+ * file.  CHURN_E_IO naming the path, CHURN_E_FORMAT with the line for broken CSV (unterminated
+ * quote, wrong field count, missing header column); bad values reject the row. */
+CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, const char *path,
+                                                          const churn_options *opts);
+
+/* Reads an events CSV file.  Columns: the id column (CHURN_OPT_INGEST_ID_COLUMN), time, kind
+ * (a name such as "bill" or a number) required; optional value (alias amount), code, code2
+ * (a number or a name: the CSV names listed at each enum above; for VIEW genres, fault types
+ * and complaint categories any label, interned in a per-kind dictionary of at most 256), aux1,
+ * aux2 (integers), and the date columns due_date (BILL), first_contact and fixed_at (FAULT),
+ * new_package (PACKAGE_CHANGE, a package label), which fill aux1/aux2 as documented at
+ * churn_event_kind.  Other columns are ignored.  Same streaming and errors as above. */
+CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
+                                                     const churn_options *opts);
+
+/* Sorts the events by (subscriber, time, kind), stable, counts exact duplicates (removing them
+ * when CHURN_OPT_INGEST_DEDUP is 1) and builds the per-subscriber offsets.  Idempotent; O(n)
+ * plus sorting within each subscriber.  opts may be NULL. */
+CHURN_API churn_status churn_dataset_finalize(churn_dataset *ds, const churn_options *opts);
+
+/* 1 when the dataset is finalized (no append since the last finalize), else 0. */
+CHURN_API int churn_dataset_is_finalized(const churn_dataset *ds);
+
+/* Numbers of subscribers and events (0 for NULL). */
+CHURN_API int64_t churn_dataset_num_subscribers(const churn_dataset *ds);
+CHURN_API int64_t churn_dataset_num_events(const churn_dataset *ds);
+
+/* The external id of subscriber i (owned by the dataset, valid until the next append). */
+CHURN_API churn_status churn_dataset_subscriber_id(const churn_dataset *ds, int64_t i,
+                                                   const char **id);
+
+/* The dense index of an external id, or CHURN_E_NOT_FOUND. */
+CHURN_API churn_status churn_dataset_find_subscriber(const churn_dataset *ds, const char *id,
+                                                     int64_t *index);
+
+/* Subscriber columns, enumerated by j from 0 (CHURN_E_NOT_FOUND past the last): the standard
+ * columns in the order listed at append_subscribers (without subscriber_id), then the extra
+ * attributes.  dtype is CHURN_I64 (dates), CHURN_F64 (price, numeric attributes), CHURN_I32
+ * (services; category codes, -1 = missing) or CHURN_U8 (vip). */
+CHURN_API churn_status churn_dataset_subscriber_column_at(const churn_dataset *ds, int64_t j,
+                                                          const char **name, churn_dtype *dtype);
+
+/* The data of a subscriber column by name: num_subscribers values of *dtype, owned by the
+ * dataset and valid until the next append.  CHURN_E_NOT_FOUND for an unknown name. */
+CHURN_API churn_status churn_dataset_subscriber_column(const churn_dataset *ds, const char *name,
+                                                       churn_dtype *dtype, const void **data);
+
+/* The label of code `code` of a categorical subscriber column (region, ..., or a categorical
+ * attribute) or of the event code dictionary of a kind ("view" = genres); *count (may be
+ * NULL) receives the number of labels.  With code = -1 only the count is returned. */
+CHURN_API churn_status churn_dataset_category_label(const churn_dataset *ds, const char *column,
+                                                    int32_t code, const char **label,
+                                                    int32_t *count);
+
+/* The data of an event column by name (subscriber I32, time I64, kind U8, code U8, code2 U8,
+ * value F64, aux1 I32, aux2 I32): num_events values, owned by the dataset, valid until the
+ * next append or finalize. */
+CHURN_API churn_status churn_dataset_event_column(const churn_dataset *ds, const char *name,
+                                                  churn_dtype *dtype, const void **data);
+
+/* The per-subscriber offsets of a finalized dataset: num_subscribers + 1 values; the events of
+ * subscriber s are rows [off[s], off[s+1]).  CHURN_E_STATE when not finalized. */
+CHURN_API churn_status churn_dataset_event_offsets(const churn_dataset *ds, const int64_t **off);
+
+/* Ingestion counters (cumulative over the dataset's life). */
+typedef enum churn_ingest_counter {
+  CHURN_COUNT_ROWS_READ = 0,            /* data rows seen (CSV lines or column rows) */
+  CHURN_COUNT_ROWS_ACCEPTED = 1,
+  CHURN_COUNT_REJECTED = 2,             /* all rejected rows */
+  CHURN_COUNT_REJECTED_UNKNOWN_SUBSCRIBER = 3,
+  CHURN_COUNT_REJECTED_BAD_VALUE = 4,   /* unparsable, out of range, unknown kind or code */
+  CHURN_COUNT_REJECTED_NON_FINITE = 5,
+  CHURN_COUNT_REJECTED_BEFORE_ACTIVATION = 6,
+  CHURN_COUNT_REJECTED_DUPLICATE_ID = 7,
+  CHURN_COUNT_KEPT_BEFORE_ACTIVATION = 8,
+  CHURN_COUNT_SUBSCRIBERS_CREATED = 9,
+  CHURN_COUNT_DUPLICATE_EVENTS = 10,    /* found by the last finalize */
+  CHURN_COUNT_DUPLICATES_REMOVED = 11,  /* cumulative */
+  CHURN_COUNT_REJECTED_MISSING_VALUE = 12,
+  CHURN_COUNT_END_
+} churn_ingest_counter;
+
+/* Reads one counter. */
+CHURN_API churn_status churn_dataset_ingest_count(const churn_dataset *ds,
+                                                  churn_ingest_counter which, int64_t *value);
+
+/* The first rejections (at most CHURN_OPT_INGEST_MAX_REPORTED over the dataset's life) as a new
+ * table with columns source (CHURN_STR: file path or "append_events"/"append_subscribers"),
+ * row (CHURN_I64: 1-based CSV line, or 0-based row of the appended columns), column (CHURN_STR)
+ * and reason (CHURN_STR).  Free with churn_table_free. */
+CHURN_API churn_status churn_dataset_rejections(const churn_dataset *ds, churn_table **out);
+
+/* Forgets the counters and the kept rejections. */
+CHURN_API void churn_dataset_clear_report(churn_dataset *ds);
+
+/* Saves the whole dataset as a versioned msgpack file (format "churn-dataset"), atomically.
+ * The dataset is finalized first if it is not.  Exact: loading gives back the same columns,
+ * dictionaries and counters. */
+CHURN_API churn_status churn_dataset_save(churn_dataset *ds, const char *path);
+
+/* Loads a dataset saved by churn_dataset_save.  Truncated, corrupt or inconsistent input fails
+ * with CHURN_E_FORMAT (CHURN_E_VERSION for a newer major version), never crashes. */
+CHURN_API churn_status churn_dataset_load(const char *path, churn_dataset **out);
+
+/* The same from bytes in memory (they are not kept). */
+CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
+                                                 churn_dataset **out);
+
 /* ===================================================================================== *
  * 5. Features, labels and early-warning rules
  * ===================================================================================== */
@@ -288,9 +606,339 @@ typedef enum churn_cov_type {
   CHURN_COV_CLUSTER = 3
 } churn_cov_type;
 
+/* A fitted logistic-regression risk model: P(churn | x) = 1 / (1 + exp(-(b0 + x.b))).
+ * Built by churn_model_fit (or churn_solver_finish, or loaded from a file), read-only afterwards:
+ * every churn_model_* call below except _free may run on one model from many threads at once. */
+typedef struct churn_model churn_model;
+
+/* --- 6a. Fitting ---------------------------------------------------------------------------- *
+ * churn_model_fit maximises the (weighted, penalised) log-likelihood by Newton / IRLS steps.
+ * Options read (CHURN_OPT_FIT_*; opts NULL means all defaults):
+ *  - PENALTY (default NONE).  The objectives are scikit-learn's LogisticRegression's:
+ *      NONE:       minimise  sum_i w_i logloss_i                       (statsmodels Logit)
+ *      L2:         minimise  0.5*||b||^2 + C * sum_i w_i logloss_i
+ *      L1:         minimise  ||b||_1 + C * sum_i w_i logloss_i
+ *      ELASTICNET: minimise  l1_ratio*||b||_1 + (1-l1_ratio)/2*||b||^2 + C * sum_i w_i logloss_i
+ *    The intercept b0 is never penalised.  FIRTH is reserved (CHURN_E_ARG for now).
+ *  - STANDARDIZE (default 1): columns are always centred and scaled internally (population mean
+ *    and standard deviation, weighted by sample_weight), which only changes the numerics of an
+ *    unpenalised fit.  With a penalty, STANDARDIZE=1 penalises the coefficients of the z-scored
+ *    columns (scikit-learn on StandardScaler output); STANDARDIZE=0 penalises the coefficients of
+ *    the raw columns (scikit-learn on the raw matrix).  Coefficients are always reported on the
+ *    original scale.  Without an intercept columns are scaled but not centred.
+ *  - C, L1_RATIO, INTERCEPT, MAX_ITER as documented at the option keys.
+ *  - TOL (default 1e-8): converged when max_j |gradient_j| / sum_i w_i <= TOL, the gradient of
+ *    the objective taken with respect to the coefficients of the standardised columns.
+ *  - CLASS_WEIGHT 1 ("balanced"): rows of class c get weight n / (2 * n_c) times their
+ *    sample weight (scikit-learn's definition, n and n_c counted with sample weights).
+ *  - THREADS (default 1; 0 = one per core): rows are split over that many threads.  The result
+ *    does not depend on the thread count beyond floating-point summation order.
+ *  - COV_TYPE (default NONROBUST): covariance for inference; HC0/HC1 are sandwich estimators
+ *    (statsmodels' cov_type="HC0"/"HC1").  CLUSTER is reserved (CHURN_E_ARG for now).
+ *  - POPULATION_RATE (default 0 = off): when the training sample was enriched in churners,
+ *    the population churn rate tau corrects the intercept afterwards (King & Zeng prior
+ *    correction): b0 -= log((1-tau)/tau * ybar/(1-ybar)), ybar the weighted training rate.
+ *  - INFERENCE (default 1): compute the covariance matrix (one exact X'WX at the optimum).
+ *    Only unpenalised fits have inference; 0 skips it (faster; summary has no std errors).
+ *
+ * X is n rows by d columns, row-major with a row stride of ld >= d elements, CHURN_F64 or
+ * CHURN_F32 (accumulated in double); it is read where it lies, never copied whole.  y holds n
+ * values in {0, 1}; sample_weight is NULL (all 1) or n finite values >= 0.  feature_names is
+ * NULL (names "x0", "x1", ...) or d non-NULL strings, copied into the model.
+ * Returns CHURN_OK and a new model in *out (free with churn_model_free), or:
+ *  CHURN_E_ARG         NULL pointers, bad dtype, ld < d, n < 1, unknown option values
+ *  CHURN_E_DATA        a non-finite X value (names row and column), y not 0/1 (names the row),
+ *                      a negative or non-finite weight, only one class present, fewer rows with
+ *                      positive weight than coefficients in an unpenalised fit
+ *  CHURN_E_SINGULAR    the design (with the intercept) does not have full column rank and there
+ *                      is no penalty; the message names the collinear column(s)
+ *  CHURN_E_SEPARATION  unpenalised fit whose coefficients diverge (complete or quasi-complete
+ *                      separation); names the column(s) and suggests a penalty
+ *  CHURN_E_NOT_CONVERGED  MAX_ITER reached without meeting TOL (no model is returned)
+ *  CHURN_E_NOMEM
+ * d == 0 is allowed (an intercept-only model) when the intercept is on.
+ * Thread-safety: X, y, weights and opts are only read; concurrent fits are independent. */
+CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t n, int64_t d,
+                                       int64_t ld, const double *y, const double *sample_weight,
+                                       const char *const *feature_names,
+                                       const churn_options *opts, churn_model **out);
+
+/* Releases a model; NULL is a no-op. */
+CHURN_API void churn_model_free(churn_model *model);
+
+/* --- 6b. Reading a model --------------------------------------------------------------------- */
+
+/* Number of features d (0 for NULL). */
+CHURN_API int64_t churn_model_n_features(const churn_model *model);
+
+/* The name of feature j (0 <= j < d), owned by the model; NULL if j is out of range. */
+CHURN_API const char *churn_model_feature_name(const churn_model *model, int64_t j);
+
+/* Coefficients on the original scale of the columns: coef receives d values (may be NULL),
+ * *intercept the intercept (0 for a model without one; may be NULL). */
+CHURN_API churn_status churn_model_coef(const churn_model *model, double *coef, double *intercept);
+
+/* The standardisation used in the fit: d means and d scales (either may be NULL). */
+CHURN_API churn_status churn_model_scaling(const churn_model *model, double *mean, double *scale);
+
+/* The covariance matrix of the coefficients, k x k row-major with k = d + intercept, terms in the
+ * order of churn_model_summary (intercept first).  CHURN_E_STATE when the model has none
+ * (penalised fit, or INFERENCE=0). */
+CHURN_API churn_status churn_model_covariance(const churn_model *model, double *cov);
+
+/* The coefficient table as statsmodels' Logit summary shows it, one row per term (intercept
+ * first, named "intercept"): columns "term" (str), "coef", "std_err", "z", "p_value",
+ * "ci_low", "ci_high" (95%, normal), "odds_ratio" (all f64).  Without a covariance the
+ * std_err..ci_high columns are NaN.  Free the table with churn_table_free. */
+CHURN_API churn_status churn_model_summary(const churn_model *model, churn_table **out);
+
+/* Scalar statistics of a fit, for churn_model_stat.  Values are fixed forever. */
+typedef enum churn_model_stat {
+  CHURN_STAT_LOGLIK = 1,        /* log-likelihood at the estimate (weighted, no penalty term) */
+  CHURN_STAT_NULL_LOGLIK = 2,   /* intercept-only log-likelihood (same weights) */
+  CHURN_STAT_PSEUDO_R2 = 3,     /* McFadden: 1 - loglik / null_loglik */
+  CHURN_STAT_LLR = 4,           /* likelihood-ratio statistic 2 * (loglik - null_loglik) */
+  CHURN_STAT_LLR_P_VALUE = 5,   /* chi-square(df_model) survival of LLR */
+  CHURN_STAT_AIC = 6,           /* -2 loglik + 2 k */
+  CHURN_STAT_BIC = 7,           /* -2 loglik + k log(n) */
+  CHURN_STAT_N_ITER = 8,        /* Newton iterations (passes that moved the estimate) */
+  CHURN_STAT_CONVERGED = 9,     /* 1 or 0 */
+  CHURN_STAT_GRADIENT_NORM = 10,/* Euclidean norm of the objective's gradient at the estimate,
+                                   original scale, intercept included */
+  CHURN_STAT_N_OBS = 11,        /* rows used */
+  CHURN_STAT_SUM_WEIGHTS = 12,  /* sum of the weights (sample x class weights) */
+  CHURN_STAT_POSITIVES = 13,    /* rows with y = 1 */
+  CHURN_STAT_DF_MODEL = 14,     /* number of non-intercept coefficients */
+  CHURN_STAT_DF_RESID = 15,     /* n_obs - k */
+  CHURN_STAT_N_PASSES = 16      /* full passes over X made by the fit */
+} churn_model_stat;
+
+/* One statistic of the fit in *out.  CHURN_E_ARG for an unknown key. */
+CHURN_API churn_status churn_model_stat(const churn_model *model, churn_model_stat which,
+                                        double *out);
+
+/* --- 6c. Scoring and reasons ----------------------------------------------------------------- *
+ * X is as for churn_model_fit, with d equal to the model's feature count (else CHURN_E_SCHEMA).
+ * Results for a row depend only on that row: splitting a batch over threads gives bit-identical
+ * output.  Non-finite inputs give non-finite outputs for that row (no error). */
+
+/* The linear score b0 + x.b of each row into out[n]. */
+CHURN_API churn_status churn_model_decision_function(const churn_model *model, const void *X,
+                                                     churn_dtype dtype, int64_t n, int64_t d,
+                                                     int64_t ld, double *out);
+
+/* The churn probability of each row into out[n]. */
+CHURN_API churn_status churn_model_predict_proba(const churn_model *model, const void *X,
+                                                 churn_dtype dtype, int64_t n, int64_t d,
+                                                 int64_t ld, double *out);
+
+/* Checks that the caller's d column names equal the model's, in order; CHURN_E_SCHEMA names the
+ * first mismatching position and both names (or the count mismatch). */
+CHURN_API churn_status churn_model_check_features(const churn_model *model,
+                                                  const char *const *names, int64_t d);
+
+/* churn_model_predict_proba after churn_model_check_features(model, names, d). */
+CHURN_API churn_status churn_model_predict_proba_named(const churn_model *model,
+                                                       const char *const *names, const void *X,
+                                                       churn_dtype dtype, int64_t n, int64_t d,
+                                                       int64_t ld, double *out);
+
+/* Reasons: the contribution of feature j to row i's linear score relative to an average
+ * subscriber, c_ij = coef_j * (x_ij - mean_j) (mean_j the training mean).  For each row the k
+ * features with the largest contributions TOWARD churn (largest positive c_ij, descending;
+ * ties by lower j) go to feature_index[i*k + r] and contribution[i*k + r].  When fewer than k
+ * contributions are positive the rest of the row is filled with the remaining features in
+ * descending order of c_ij (so the retention caller always sees the strongest pushes first);
+ * k must be in [1, d]. */
+CHURN_API churn_status churn_model_explain(const churn_model *model, const void *X,
+                                           churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
+                                           int k, int32_t *feature_index, double *contribution);
+
+/* --- 6d. Sufficient statistics and the Newton driver (out-of-core and distributed fits) ------- *
+ * One Newton step needs, over all rows, H = Z'WZ, the gradient Z'(w.(y - p)), the log-likelihood
+ * and counts, where Z holds the standardised columns (plus a leading 1 for the intercept).  A
+ * churn_suffstats accumulates them from chunks of rows at a given coefficient vector; two of them
+ * merge by addition, so workers can each take a partition and a driver merges.  churn_model_fit
+ * runs on exactly this code.  The flow:
+ *   churn_solver_new(d, names, opts, &s);
+ *   for each chunk: churn_solver_add_moments(s, X, ..., y, w, first_row);   -- pass 0
+ *   churn_solver_begin(s);
+ *   do { churn_solver_stats_new(s, &st) (or reset one);                     -- one pass each
+ *        for each chunk: churn_suffstats_accumulate(st, X, ..., y, w, beta) with beta from
+ *                         churn_solver_beta and Hessian wanted iff churn_solver_wants_hessian;
+ *        (merge partial stats from workers with churn_suffstats_merge)
+ *        churn_solver_step(s, st, &done); } while (!done);
+ *   churn_solver_finish(s, &model);
+ * A solver and a suffstats object are not thread-safe; use one per thread and merge. */
+typedef struct churn_suffstats churn_suffstats;
+typedef struct churn_solver churn_solver;
+
+/* Statistics for k = d + fit_intercept coefficients.  center/scale (d values each, or NULL for
+ * 0 and 1) standardise each column as z = (x - center) / scale before use; class_weight0/1
+ * multiply the sample weight of rows with y = 0 / y = 1 (1 and 1 for none). */
+CHURN_API churn_status churn_suffstats_new(int64_t d, int fit_intercept, const double *center,
+                                           const double *scale, double class_weight0,
+                                           double class_weight1, churn_suffstats **out);
+CHURN_API void churn_suffstats_free(churn_suffstats *stats);
+/* Sets every sum to zero (configuration kept). */
+CHURN_API void churn_suffstats_reset(churn_suffstats *stats);
+
+/* Adds n rows evaluated at beta (k values: intercept first, then the d coefficients of the
+ * standardised columns).  want_hessian 0 skips H (a gradient-only pass is several times
+ * cheaper).  sample_weight may be NULL.  CHURN_E_DATA names row first_row + i and the column
+ * for non-finite X, y outside {0,1}, bad weights.  The same beta must be used for every chunk
+ * of one pass (the caller's responsibility). */
+CHURN_API churn_status churn_suffstats_accumulate(churn_suffstats *stats, const void *X,
+                                                  churn_dtype dtype, int64_t n, int64_t d,
+                                                  int64_t ld, const double *y,
+                                                  const double *sample_weight, const double *beta,
+                                                  int want_hessian, int64_t first_row);
+
+/* dst += src.  CHURN_E_ARG when their shapes, standardisation or Hessian flags differ. */
+CHURN_API churn_status churn_suffstats_merge(churn_suffstats *dst, const churn_suffstats *src);
+
+/* Readers.  k coefficients; hessian receives k*k values (row-major, full), gradient k values of
+ * sum_i w_i (y_i - p_i) z_i (the log-likelihood's gradient); any pointer may be NULL.
+ * CHURN_E_STATE for the Hessian of stats accumulated without one. */
+CHURN_API int64_t churn_suffstats_dim(const churn_suffstats *stats);
+CHURN_API int churn_suffstats_has_hessian(const churn_suffstats *stats);
+CHURN_API churn_status churn_suffstats_hessian(const churn_suffstats *stats, double *hessian);
+CHURN_API churn_status churn_suffstats_gradient(const churn_suffstats *stats, double *gradient);
+/* Rows, sum of weights, rows with y = 1, sum of weights of those rows, log-likelihood. */
+CHURN_API churn_status churn_suffstats_counts(const churn_suffstats *stats, int64_t *n,
+                                              double *sum_w, int64_t *positives,
+                                              double *sum_w_positive, double *loglik);
+
+/* A Newton driver configured by opts (copied) for d features with the given names (NULL for
+ * "x0".. ; copied). */
+CHURN_API churn_status churn_solver_new(int64_t d, const char *const *feature_names,
+                                        const churn_options *opts, churn_solver **out);
+CHURN_API void churn_solver_free(churn_solver *solver);
+/* Pass 0: column means and variances, class counts, and data checks, chunk by chunk. */
+CHURN_API churn_status churn_solver_add_moments(churn_solver *solver, const void *X,
+                                                churn_dtype dtype, int64_t n, int64_t d,
+                                                int64_t ld, const double *y,
+                                                const double *sample_weight, int64_t first_row);
+/* Ends pass 0 (CHURN_E_DATA for a single class, too few rows) and sets the starting point. */
+CHURN_API churn_status churn_solver_begin(churn_solver *solver);
+/* A new suffstats configured for this solver (standardisation, class weights). */
+CHURN_API churn_status churn_solver_stats_new(const churn_solver *solver, churn_suffstats **out);
+/* Where the next pass must evaluate: k values for churn_suffstats_accumulate. */
+CHURN_API churn_status churn_solver_beta(const churn_solver *solver, double *beta);
+/* 1 when the next pass must accumulate the Hessian, 0 when a gradient-only pass is enough. */
+CHURN_API int churn_solver_wants_hessian(const churn_solver *solver);
+/* Consumes the statistics of one full pass at churn_solver_beta: takes a step (or halves the
+ * last one), and sets *done to 1 when converged.  Fails with CHURN_E_SEPARATION,
+ * CHURN_E_SINGULAR or CHURN_E_NOT_CONVERGED as churn_model_fit does. */
+CHURN_API churn_status churn_solver_step(churn_solver *solver, const churn_suffstats *stats,
+                                         int *done);
+/* Builds the model from a converged solver (CHURN_E_STATE before that). */
+CHURN_API churn_status churn_solver_finish(churn_solver *solver, churn_model **out);
+
 /* ===================================================================================== *
  * 7. Evaluation
+ *
+ * Metrics of a score (a probability or any real-valued ranking score) against observed 0/1
+ * outcomes, as the retention team reads them: ranking quality (ROC AUC, average precision),
+ * probability quality (log loss, Brier score, calibration table), the warning list at a cut-off
+ * (confusion counts, precision, recall) and the decile lift / cumulative gains table.
+ *
+ * Common arguments: y holds n outcomes, each exactly 0.0 or 1.0; score holds n finite values;
+ * weight is NULL (every row weighs 1) or n finite, non-negative sample weights whose sum is > 0.
+ * With weights every count below is a sum of weights.  The arrays are only read.
+ * Common failures: CHURN_E_ARG for a NULL pointer, n < 1 or a bad bin count; CHURN_E_DATA naming
+ * the first bad index for a y that is not 0/1, a NaN or infinite score, a bad weight, a
+ * probability outside [0, 1] where one is required, or when the outcomes lack a class the metric
+ * needs.  Every function here is pure: safe to call from many threads at once.
  * ===================================================================================== */
+
+/* ROC AUC: the probability that a random positive scores higher than a random negative, ties
+ * counting one half (the Mann-Whitney U statistic with midranks, divided by n_pos * n_neg; with
+ * weights, each pair counts w_i * w_j).  Equals scikit-learn's roc_auc_score, including its
+ * sample_weight.  Needs both classes (positive total weight): CHURN_E_DATA otherwise. */
+CHURN_API churn_status churn_eval_roc_auc(const double *y, const double *score,
+                                          const double *weight, int64_t n, double *auc);
+
+/* Area under the precision-recall curve as average precision, scikit-learn's definition
+ * (average_precision_score): AP = sum_k (R_k - R_{k-1}) * P_k over the distinct score values
+ * taken as thresholds in decreasing order (a row is flagged when score >= threshold), without
+ * interpolation; tied scores enter together.  Needs a positive: CHURN_E_DATA otherwise. */
+CHURN_API churn_status churn_eval_average_precision(const double *y, const double *score,
+                                                    const double *weight, int64_t n,
+                                                    double *ap);
+
+/* Mean negative log-likelihood (natural log) of probabilities prob in [0, 1]:
+ * -sum w [y log p + (1-y) log(1-p)] / sum w, with p clipped to [eps, 1 - eps] where eps is
+ * DBL_EPSILON (scikit-learn 1.2 log_loss with its default eps="auto" for float64), so a
+ * probability of exactly 0 or 1 gives a large finite loss rather than infinity. */
+CHURN_API churn_status churn_eval_log_loss(const double *y, const double *prob,
+                                           const double *weight, int64_t n, double *loss);
+
+/* Brier score: sum w (p - y)^2 / sum w for probabilities prob in [0, 1]. */
+CHURN_API churn_status churn_eval_brier_score(const double *y, const double *prob,
+                                              const double *weight, int64_t n, double *brier);
+
+/* Confusion counts when rows with score >= threshold are flagged: true positives (flagged and
+ * churned), false positives, true negatives, false negatives.  Any output pointer may be NULL. */
+CHURN_API churn_status churn_eval_confusion(const double *y, const double *score,
+                                            const double *weight, int64_t n, double threshold,
+                                            double *tp, double *fp, double *tn, double *fn);
+
+/* The warning list at each of nthresholds thresholds (any order, finite, nthresholds >= 1): a
+ * table with one row per threshold, in the order given, and the columns
+ *   threshold, tp, fp, tn, fn (f64 weighted counts; a row is flagged when score >= threshold),
+ *   flagged (tp + fp), precision = tp / (tp + fp), recall = tp / (tp + fn) (the operators'
+ *   "warning accuracy"), f1, accuracy = (tp + tn) / total.
+ * A ratio whose denominator is 0 is reported as 0 (scikit-learn's zero_division default).
+ * *out is a new table, freed with churn_table_free. */
+CHURN_API churn_status churn_eval_confusion_table(const double *y, const double *score,
+                                                  const double *weight, int64_t n,
+                                                  const double *thresholds, int64_t nthresholds,
+                                                  churn_table **out);
+
+/* The lift / cumulative gains table over nbins bins (1 <= nbins <= 10000; 10 gives deciles).
+ * Rows are ranked by decreasing score and bin k (1-based, bin 1 = highest risk) covers the
+ * k-th equal share of the total weight, [(k-1) W / nbins, k W / nbins) of the ranked weight.
+ * Ties: a group of rows with equal scores that straddles a bin boundary is shared between
+ * the bins in proportion to the weight each bin takes of it, and so are its positives (the
+ * expected result under a random order of the tied rows).  The table therefore depends only on
+ * the data, never on the order of the rows or on a tie-breaking rule; bin sizes are exactly
+ * W / nbins and may be fractional (n = 1005 rows in 10 bins gives 100.5 per bin); the
+ * cumulative gains are the gains curve (the fraction of positives captured against the
+ * fraction of the population contacted, linear within a tied group) read at k / nbins.
+ * Columns (in this order): bin (i64), n, positives, rate (positives / n),
+ *   lift (rate / overall rate), cumulative_n, cumulative_positives,
+ *   cumulative_gain (cumulative_positives / all positives),
+ *   cumulative_lift (cumulative rate / overall rate), score_min, score_max (the range of scores
+ *   with a share in the bin), all f64.
+ * Needs at least one positive (CHURN_E_DATA otherwise).  *out is freed with churn_table_free. */
+CHURN_API churn_status churn_eval_lift_table(const double *y, const double *score,
+                                             const double *weight, int64_t n, int64_t nbins,
+                                             churn_table **out);
+
+/* How the calibration table places its bin edges. */
+typedef enum churn_calibration_strategy {
+  /* nbins equal-width bins on [0, 1]: edges k * (1 / nbins), as numpy.linspace computes them */
+  CHURN_CALIBRATION_UNIFORM = 0,
+  /* edges at the k / nbins quantiles of the (unweighted) probabilities, with numpy's default
+   * linear interpolation; tied probabilities may leave bins empty */
+  CHURN_CALIBRATION_QUANTILE = 1
+} churn_calibration_strategy;
+
+/* The calibration (reliability) table of probabilities prob in [0, 1] over nbins bins
+ * (1 <= nbins <= 10000).  A probability p goes to bin k (1-based) when e_{k-1} < p <= e_k, the
+ * first bin also taking p = e_0: scikit-learn's calibration_curve rule.  Empty bins are left
+ * out, as calibration_curve does.  Columns: bin (i64), lower, upper (the edges e_{k-1}, e_k),
+ * n (weight in the bin), mean_predicted, observed_rate (weighted means of prob and y), and
+ * ci_lower, ci_upper: the 95% Wilson score interval of observed_rate, taking n as the number of
+ * trials (with weights this treats them as frequency weights).  Needs no particular class.
+ * *out is freed with churn_table_free. */
+CHURN_API churn_status churn_eval_calibration_table(const double *y, const double *prob,
+                                                    const double *weight, int64_t n,
+                                                    int64_t nbins,
+                                                    churn_calibration_strategy strategy,
+                                                    churn_table **out);
+
 
 /* ===================================================================================== *
  * 8. Retention KPIs and simulator

@@ -33,6 +33,7 @@ static const option_spec SPECS[] = {
      NULL},
     {CHURN_OPT_FIT_MEMORY_BUDGET, "fit.memory_budget", CHURN_OPTION_INT, 1 << 20, INT_MAXD,
      256.0 * 1024 * 1024, NULL},
+    {CHURN_OPT_FIT_INFERENCE, "fit.inference", CHURN_OPTION_INT, 0, 1, 1, NULL},
 };
 
 #define NSPECS (sizeof SPECS / sizeof SPECS[0])
