@@ -34,6 +34,17 @@ static const option_spec SPECS[] = {
     {CHURN_OPT_FIT_MEMORY_BUDGET, "fit.memory_budget", CHURN_OPTION_INT, 1 << 20, INT_MAXD,
      256.0 * 1024 * 1024, NULL},
     {CHURN_OPT_FIT_INFERENCE, "fit.inference", CHURN_OPTION_INT, 0, 1, 1, NULL},
+    {CHURN_OPT_INGEST_STRICT, "ingest.strict", CHURN_OPTION_INT, 0, 1, 0, NULL},
+    {CHURN_OPT_INGEST_UNKNOWN, "ingest.unknown_subscriber", CHURN_OPTION_INT, 0, 2, 0, NULL},
+    {CHURN_OPT_INGEST_BEFORE_ACTIVATION, "ingest.before_activation", CHURN_OPTION_INT, 0, 1, 0,
+     NULL},
+    {CHURN_OPT_INGEST_DEDUP, "ingest.dedup", CHURN_OPTION_INT, 0, 1, 0, NULL},
+    {CHURN_OPT_INGEST_MAX_REPORTED, "ingest.max_reported", CHURN_OPTION_INT, 0, 1e6, 20, NULL},
+    {CHURN_OPT_INGEST_ID_COLUMN, "ingest.id_column", CHURN_OPTION_STRING, 1, 256, 0,
+     "subscriber_id"},
+    {CHURN_OPT_INGEST_DELIMITER, "ingest.delimiter", CHURN_OPTION_STRING, 1, 1, 0, ","},
+    {CHURN_OPT_INGEST_BLOCK_SIZE, "ingest.block_size", CHURN_OPTION_INT, 4096, 1073741824,
+     4194304, NULL},
 };
 
 #define NSPECS (sizeof SPECS / sizeof SPECS[0])
