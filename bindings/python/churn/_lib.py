@@ -1,0 +1,209 @@
+"""_lib.py -- loads libchurn and declares every C function the binding calls, in one place.
+
+The library is found, in this order:
+  1. the path in the CHURN_LIBRARY environment variable;
+  2. the meson build trees next to the source checkout (``<repo>/build*/lib/libchurn.so*``),
+     preferring ``build``, then ``build-test``, then any other in name order;
+  3. the system (``ctypes.util.find_library("churn")``, i.e. the installed libchurn.so.1).
+
+Every function gets its ``argtypes`` and ``restype`` here (handles are ``c_void_p``, so 64-bit
+pointers are never cut to an int).  A function the loaded library does not have (an older
+build, a part not implemented yet) is left out of ``LIB``; calling it raises ChurnError naming
+it.  Every status-returning call goes through ``check``, which raises the ChurnError subclass of
+the status with the library's thread-local message.
+"""
+import ctypes
+import ctypes.util
+import glob
+import os
+
+from ._errors import ChurnError, error_for
+
+#: The C library version this binding was written for (MAJOR*10000 + MINOR*100 + PATCH).
+REQUIRED_VERSION = 10000
+
+c_int, c_uint, c_double, c_char_p, c_void_p = (ctypes.c_int, ctypes.c_uint, ctypes.c_double,
+                                               ctypes.c_char_p, ctypes.c_void_p)
+c_int64, c_uint64, c_size_t = ctypes.c_int64, ctypes.c_uint64, ctypes.c_size_t
+P = ctypes.POINTER
+status = c_int          # churn_status
+enum = c_int            # every other C enum
+handle = c_void_p       # every opaque handle (churn_options *, churn_table *, churn_model *, ...)
+dptr = c_void_p         # const double * / any numeric array: passed as a raw address
+
+# name: (restype, argtypes).  Grouped by the sections of include/churn.h.
+PROTOTYPES = {
+    # 1. version
+    "churn_version_number": (c_uint, []),
+    "churn_version_string": (c_char_p, []),
+    # 2. status and errors
+    "churn_status_name": (c_char_p, [status]),
+    "churn_status_string": (c_char_p, [status]),
+    "churn_last_error": (c_char_p, []),
+    "churn_last_status": (status, []),
+    "churn_clear_error": (None, []),
+    "churn_testing_fail_alloc": (c_uint64, [c_uint64]),
+    # 3. options
+    "churn_options_new": (status, [P(handle)]),
+    "churn_options_free": (None, [handle]),
+    "churn_options_clone": (status, [handle, P(handle)]),
+    "churn_options_reset": (status, [handle]),
+    "churn_options_set_int": (status, [handle, enum, c_int64]),
+    "churn_options_set_real": (status, [handle, enum, c_double]),
+    "churn_options_set_string": (status, [handle, enum, c_char_p]),
+    "churn_options_get_int": (status, [handle, enum, P(c_int64)]),
+    "churn_options_get_real": (status, [handle, enum, P(c_double)]),
+    "churn_options_get_string": (status, [handle, enum, P(c_char_p)]),
+    "churn_option_bounds": (status, [enum, P(enum), P(c_double), P(c_double), P(c_double)]),
+    "churn_option_name": (c_char_p, [enum]),
+    "churn_option_find": (status, [c_char_p, P(enum)]),
+    "churn_option_at": (status, [c_size_t, P(enum)]),
+    # arrays and tables
+    "churn_dtype_size": (c_size_t, [enum]),
+    "churn_table_free": (None, [handle]),
+    "churn_table_nrows": (c_int64, [handle]),
+    "churn_table_ncols": (c_int64, [handle]),
+    "churn_table_column_info": (status, [handle, c_int64, P(c_char_p), P(enum)]),
+    "churn_table_find": (status, [handle, c_char_p, P(c_int64)]),
+    "churn_table_f64": (status, [handle, c_int64, P(c_void_p)]),
+    "churn_table_i64": (status, [handle, c_int64, P(c_void_p)]),
+    "churn_table_str": (status, [handle, c_int64, P(c_void_p)]),
+    # 7. evaluation: (y, score, weight, n, ...)
+    "churn_eval_roc_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
+    "churn_eval_average_precision": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
+    "churn_eval_log_loss": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
+    "churn_eval_brier_score": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
+    "churn_eval_confusion": (status, [dptr, dptr, dptr, c_int64, c_double, P(c_double),
+                                      P(c_double), P(c_double), P(c_double)]),
+    "churn_eval_confusion_table": (status, [dptr, dptr, dptr, c_int64, dptr, c_int64,
+                                            P(handle)]),
+    "churn_eval_lift_table": (status, [dptr, dptr, dptr, c_int64, c_int64, P(handle)]),
+    "churn_eval_calibration_table": (status, [dptr, dptr, dptr, c_int64, c_int64, enum,
+                                              P(handle)]),
+}
+
+# Status and enum values used by the binding (fixed forever in churn.h).
+CHURN_OK = 0
+CHURN_E_BUFFER = 13
+CHURN_F64, CHURN_F32, CHURN_I64, CHURN_I32, CHURN_U8, CHURN_STR = 1, 2, 3, 4, 5, 6
+
+
+class _MissingFunction:
+    """Stands in for a function the loaded library lacks; raises when called."""
+
+    def __init__(self, name, path):
+        self.name, self.path = name, path
+
+    def __call__(self, *args):
+        raise ChurnError(-1, "CHURN_E_UNAVAILABLE",
+                         f"{self.name} is not in the loaded libchurn ({self.path}); "
+                         "rebuild the library or point CHURN_LIBRARY at a newer one")
+
+
+class _Library:
+    """The loaded library: one attribute per declared function."""
+
+    def __init__(self, cdll, path):
+        self.path = path
+        self.cdll = cdll
+        self.missing = []
+        for name, (restype, argtypes) in PROTOTYPES.items():
+            try:
+                fn = getattr(cdll, name)
+            except AttributeError:
+                self.missing.append(name)
+                setattr(self, name, _MissingFunction(name, path))
+                continue
+            fn.restype = restype
+            fn.argtypes = argtypes
+            setattr(self, name, fn)
+
+    def has(self, name):
+        return name not in self.missing and hasattr(self.cdll, name)
+
+
+def _repo_root():
+    # <repo>/bindings/python/churn/_lib.py -> <repo>
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+
+
+def _build_tree_candidates():
+    root = _repo_root()
+    dirs = sorted(glob.glob(os.path.join(root, "build*")))
+    preferred = [os.path.join(root, "build"), os.path.join(root, "build-test")]
+    ordered = [d for d in preferred if d in dirs] + [d for d in dirs if d not in preferred]
+    out = []
+    for d in ordered:
+        for name in ("libchurn.so.1", "libchurn.so", "libchurn.dylib"):
+            p = os.path.join(d, "lib", name)
+            if os.path.exists(p):
+                out.append(p)
+                break
+    return out
+
+
+def candidate_paths():
+    """The paths tried, in order (for diagnostics)."""
+    env = os.environ.get("CHURN_LIBRARY")
+    if env:
+        return [env]
+    paths = _build_tree_candidates()
+    system = ctypes.util.find_library("churn")
+    if system:
+        paths.append(system)
+    return paths
+
+
+def load():
+    env = os.environ.get("CHURN_LIBRARY")
+    if env and not os.path.exists(env):
+        raise ImportError(f"CHURN_LIBRARY={env!r} does not exist")
+    errors = []
+    for path in candidate_paths():
+        try:
+            cdll = ctypes.CDLL(path)
+        except OSError as e:
+            errors.append(f"{path}: {e}")
+            continue
+        lib = _Library(cdll, path)
+        have = lib.churn_version_number()
+        if have < REQUIRED_VERSION or have // 10000 != REQUIRED_VERSION // 10000:
+            raise ImportError(
+                f"libchurn at {path} is version {have // 10000}.{have // 100 % 100}.{have % 100};"
+                f" this binding needs {REQUIRED_VERSION // 10000}.x >= "
+                f"{REQUIRED_VERSION // 10000}.{REQUIRED_VERSION // 100 % 100}."
+                f"{REQUIRED_VERSION % 100}")
+        return lib
+    detail = "; ".join(errors) if errors else "none found"
+    raise ImportError("cannot find libchurn: set CHURN_LIBRARY to the path of libchurn.so, "
+                      f"or build it with meson next to this package ({detail})")
+
+
+LIB = load()
+
+
+def last_error():
+    """This thread's last libchurn message ("" if none)."""
+    msg = LIB.churn_last_error()
+    return msg.decode("utf-8", "replace") if msg else ""
+
+
+def status_name(st):
+    name = LIB.churn_status_name(st)
+    return name.decode() if name else "CHURN_E_UNKNOWN"
+
+
+def check(st):
+    """Raises the ChurnError for a non-OK status, carrying the library's message."""
+    if st != CHURN_OK:
+        raise error_for(st, status_name(st), last_error())
+    return st
+
+
+def cstr(s):
+    return None if s is None else (s.encode("utf-8") if isinstance(s, str) else bytes(s))
+
+
+def pystr(b):
+    return None if b is None else b.decode("utf-8", "replace")
