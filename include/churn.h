@@ -927,12 +927,12 @@ typedef enum churn_calibration_strategy {
 
 /* The calibration (reliability) table of probabilities prob in [0, 1] over nbins bins
  * (1 <= nbins <= 10000).  A probability p goes to bin k (1-based) when e_{k-1} < p <= e_k, the
- * first bin also taking p = e_0: scikit-learn's calibration_curve rule.  Empty bins are left
- * out, as calibration_curve does.  Columns: bin (i64), lower, upper (the edges e_{k-1}, e_k),
- * n (weight in the bin), mean_predicted, observed_rate (weighted means of prob and y), and
- * ci_lower, ci_upper: the 95% Wilson score interval of observed_rate, taking n as the number of
- * trials (with weights this treats them as frequency weights).  Needs no particular class.
- * *out is freed with churn_table_free. */
+ * first bin also taking p = e_0: scikit-learn's calibration_curve rule.  Bins without weight
+ * are left out, as calibration_curve leaves out empty bins.  Columns: bin (i64), lower and
+ * upper (the edges e_{k-1}, e_k), n (weight in the bin), mean_predicted and observed_rate (the
+ * weighted means of prob and y), ci_lower and ci_upper: the 95% Wilson score interval of
+ * observed_rate taking n as the number of trials (so weights act as frequency weights).  Needs
+ * no particular class.  *out is freed with churn_table_free. */
 CHURN_API churn_status churn_eval_calibration_table(const double *y, const double *prob,
                                                     const double *weight, int64_t n,
                                                     int64_t nbins,
