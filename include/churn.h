@@ -835,6 +835,40 @@ CHURN_API churn_status churn_solver_step(churn_solver *solver, const churn_suffs
 /* Builds the model from a converged solver (CHURN_E_STATE before that). */
 CHURN_API churn_status churn_solver_finish(churn_solver *solver, churn_model **out);
 
+/* --- 6e. Persistence --------------------------------------------------------------------------- *
+ * A model is stored as msgpack in the "churn-model" format, version 1.0: an envelope with the
+ * format name, major/minor version, the writing library's version and a 64-bit checksum over a
+ * payload map of named fields (feature names, standardisation means and scales, coefficients,
+ * intercept, covariance, the fit options used and the training metadata).  Doubles are stored
+ * bit-exactly: a loaded model predicts bit-identically to the saved one.  The bytes written
+ * depend only on the model (and the library version string), so saving twice gives the same
+ * bytes.  Loading checks everything and fails cleanly, never crashes:
+ *  CHURN_E_FORMAT   truncated or trailing bytes, a checksum mismatch (bit flips), not msgpack,
+ *                   another format, missing or mistyped fields, sizes that disagree with d,
+ *                   non-finite coefficients or non-positive scales; the message says which
+ *  CHURN_E_VERSION  a newer major version of the format than this library reads
+ *  CHURN_E_IO       the file cannot be read or written (names the path)
+ * Newer minor versions load (unknown fields are skipped).  Saving and loading may run on many
+ * threads at once (each on its own output). */
+
+/* Writes the model to path atomically (a temporary file in the same folder, fsync, rename): a
+ * reader sees the old file or the complete new one, never a partial write. */
+CHURN_API churn_status churn_model_save(const churn_model *model, const char *path);
+
+/* Serialises the model into a caller's buffer, the LightGBM way: *needed always receives the
+ * size of the image; if cap >= *needed the image is written to buf and CHURN_OK returned,
+ * otherwise nothing is written and CHURN_E_BUFFER returned, so a caller asks with cap = 0
+ * (buf may then be NULL) and calls again with a buffer of *needed bytes. */
+CHURN_API churn_status churn_model_save_buffer(const churn_model *model, void *buf, size_t cap,
+                                               size_t *needed);
+
+/* Loads a model saved by churn_model_save; *out is a new model (churn_model_free). */
+CHURN_API churn_status churn_model_load(const char *path, churn_model **out);
+
+/* Loads a model from len bytes made by churn_model_save_buffer (or read from a file).  The bytes
+ * are only read and may be freed after the call. */
+CHURN_API churn_status churn_model_load_buffer(const void *buf, size_t len, churn_model **out);
+
 /* ===================================================================================== *
  * 7. Evaluation
  *
