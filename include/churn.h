@@ -693,7 +693,7 @@ CHURN_API churn_status churn_model_covariance(const churn_model *model, double *
 CHURN_API churn_status churn_model_summary(const churn_model *model, churn_table **out);
 
 /* Scalar statistics of a fit, for churn_model_stat.  Values are fixed forever. */
-typedef enum churn_model_stat {
+typedef enum churn_stat {
   CHURN_STAT_LOGLIK = 1,        /* log-likelihood at the estimate (weighted, no penalty term) */
   CHURN_STAT_NULL_LOGLIK = 2,   /* intercept-only log-likelihood (same weights) */
   CHURN_STAT_PSEUDO_R2 = 3,     /* McFadden: 1 - loglik / null_loglik */
@@ -711,10 +711,10 @@ typedef enum churn_model_stat {
   CHURN_STAT_DF_MODEL = 14,     /* number of non-intercept coefficients */
   CHURN_STAT_DF_RESID = 15,     /* n_obs - k */
   CHURN_STAT_N_PASSES = 16      /* full passes over X made by the fit */
-} churn_model_stat;
+} churn_stat;
 
 /* One statistic of the fit in *out.  CHURN_E_ARG for an unknown key. */
-CHURN_API churn_status churn_model_stat(const churn_model *model, churn_model_stat which,
+CHURN_API churn_status churn_model_stat(const churn_model *model, churn_stat which,
                                         double *out);
 
 /* --- 6c. Scoring and reasons ----------------------------------------------------------------- *
