@@ -1,0 +1,795 @@
+/*
+ * solver.c -- the Newton driver behind every fit.  It holds the standardisation (from pass 0's
+ * column moments), the penalty and the current coefficients, and turns the sufficient
+ * statistics of one pass into the next point:
+ *   - unpenalised / L2: a Newton step with the exact Hessian, or, when the driver is "lazy"
+ *     (in-memory fits of many rows), a step in a fixed metric (the last exact or subsample
+ *     Hessian) that costs only a gradient pass; a fresh Hessian is asked for when the gradient
+ *     stops shrinking fast;
+ *   - L1 / elastic net: a proximal Newton step, the penalised quadratic model solved by cyclic
+ *     coordinate descent;
+ *   - every step is guarded by halving it until the penalised objective does not increase.
+ * It detects a singular design (pivoted Cholesky on the first Hessian) and separation (a
+ * coefficient that keeps running off), and builds the model with its covariance at the end.
+ */
+#include "logit.h"
+#include "model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SEP_LIMIT 8.0       /* |coefficient| of a standardised column beyond which ... */
+#define SEP_STREAK 6        /* ... this many outward steps in a row mean separation */
+#define RANK_TOL 1e-10      /* pivot tolerance of the rank check (unit-diagonal scale) */
+#define MAX_HALVINGS 40
+#define SLOW_CONTRACTION 0.25
+
+typedef enum solver_state { S_MOMENTS = 0, S_ITERATE, S_DONE } solver_state;
+
+struct churn_solver {
+  int64_t d, k;
+  int fi;
+  char **names;
+  churn__fit_config cfg;
+  /* pass 0 */
+  int64_t n, npos, n_wpos;    /* rows, rows with y = 1, rows with weight > 0 */
+  double sw, swp;             /* sample-weight sums (no class weights) */
+  double *shift, *m1, *m2;    /* shifted weighted column sums */
+  int have_shift;
+  /* iteration */
+  solver_state state;
+  double *center, *scale;
+  double lam1, lam2;          /* objective: -ll + lam2/2 sum pen2 b^2 + lam1 sum pen1 |b| */
+  double *pen1, *pen2;
+  double *beta, *beta_prev, *step, *G;
+  double f_prev;
+  int have_prev, halvings;
+  double *A;                  /* metric: H + lam2 diag(pen2), full */
+  double *L;                  /* its Cholesky factor */
+  int have_metric;
+  double *Hx;                 /* last exact Hessian of -ll, at beta when hx_here */
+  int hx_here, rank_checked, final_pass;
+  int want_h, lazy;
+  int64_t iter, passes;
+  double crit, crit_prev;
+  double ll, sum_w, sum_w_pos;
+  int64_t *streak;            /* per coefficient: outward steps in a row beyond SEP_LIMIT */
+  double *q;                  /* coordinate-descent workspace */
+  int converged;
+};
+
+/* --- construction --------------------------------------------------------------------------- */
+
+static churn_status read_config(const churn_options *opts, churn__fit_config *c, int64_t *threads) {
+  churn_options *own = NULL;
+  if (opts == NULL) {
+    CHURN_TRY(churn_options_new(&own));
+    opts = own;
+  }
+  int64_t pen = 0, fi = 1, cw = 0, st = 1, cov = 0, inf = 1;
+  churn_status s = CHURN_OK;
+  if (s == CHURN_OK) s = churn_options_get_int(opts, CHURN_OPT_FIT_PENALTY, &pen);
+  if (s == CHURN_OK) s = churn_options_get_real(opts, CHURN_OPT_FIT_C, &c->C);
+  if (s == CHURN_OK) s = churn_options_get_real(opts, CHURN_OPT_FIT_L1_RATIO, &c->l1_ratio);
+  if (s == CHURN_OK) s = churn_options_get_int(opts, CHURN_OPT_FIT_INTERCEPT, &fi);
+  if (s == CHURN_OK) s = churn_options_get_real(opts, CHURN_OPT_FIT_TOL, &c->tol);
+  if (s == CHURN_OK) s = churn_options_get_int(opts, CHURN_OPT_FIT_MAX_ITER, &c->max_iter);
+  if (s == CHURN_OK) s = churn_options_get_int(opts, CHURN_OPT_FIT_CLASS_WEIGHT, &cw);
+  if (s == CHURN_OK) s = churn_options_get_int(opts, CHURN_OPT_FIT_STANDARDIZE, &st);
+  if (s == CHURN_OK) s = churn_options_get_int(opts, CHURN_OPT_FIT_THREADS, threads);
+  if (s == CHURN_OK) s = churn_options_get_int(opts, CHURN_OPT_FIT_COV_TYPE, &cov);
+  if (s == CHURN_OK) s = churn_options_get_real(opts, CHURN_OPT_FIT_POPULATION_RATE,
+                                                &c->population_rate);
+  if (s == CHURN_OK) s = churn_options_get_int(opts, CHURN_OPT_FIT_INFERENCE, &inf);
+  churn_options_free(own);
+  CHURN_TRY(s);
+  c->penalty = (int)pen;
+  c->fit_intercept = (int)fi;
+  c->class_weight = (int)cw;
+  c->standardize = (int)st;
+  c->cov_type = (int)cov;
+  c->inference = (int)inf;
+  c->class_weight0 = c->class_weight1 = 1.0;
+  if (pen == CHURN_PENALTY_FIRTH) {
+    return churn__fail(CHURN_E_ARG, "fit.penalty = FIRTH is not supported in this version");
+  }
+  if (cov != CHURN_COV_NONROBUST) {
+    return churn__fail(CHURN_E_ARG, "fit.cov_type = %d: only CHURN_COV_NONROBUST is supported in "
+                       "this version", (int)cov);
+  }
+  return CHURN_OK;
+}
+
+static churn_status copy_names(int64_t d, const char *const *names, char ***out) {
+  char **nm = churn__calloc((size_t)d + 1, sizeof *nm);
+  if (nm == NULL) return churn__nomem("feature names");
+  for (int64_t j = 0; j < d; j++) {
+    char buf[32];
+    const char *src = names ? names[j] : NULL;
+    if (names && src == NULL) {
+      for (int64_t q = 0; q < j; q++) churn__free(nm[q]);
+      churn__free(nm);
+      return churn__fail(CHURN_E_ARG, "feature_names[%lld] is NULL", (long long)j);
+    }
+    if (src == NULL) {
+      snprintf(buf, sizeof buf, "x%lld", (long long)j);
+      src = buf;
+    }
+    nm[j] = churn__strdup(src);
+    if (nm[j] == NULL) {
+      for (int64_t q = 0; q < j; q++) churn__free(nm[q]);
+      churn__free(nm);
+      return churn__nomem("feature names");
+    }
+  }
+  *out = nm;
+  return CHURN_OK;
+}
+
+CHURN_API void churn_solver_free(churn_solver *s) {
+  if (s == NULL) return;
+  for (int64_t j = 0; s->names && j < s->d; j++) churn__free(s->names[j]);
+  churn__free(s->names);
+  double *arrays[] = {s->shift, s->m1, s->m2, s->center, s->scale, s->pen1, s->pen2, s->beta,
+                      s->beta_prev, s->step, s->G, s->A, s->L, s->Hx};
+  for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) churn__free(arrays[i]);
+  churn__free(s->streak);
+  churn__free(s->q);
+  churn__free(s);
+}
+
+static churn_status solver_alloc(int64_t d, int fi, churn_solver **out) {
+  churn_solver *s = churn__calloc(1, sizeof *s);
+  if (s == NULL) return churn__nomem("solver");
+  int64_t k = d + fi;
+  s->d = d;
+  s->k = k;
+  s->fi = fi;
+  size_t dd = (size_t)d + 1, kk = (size_t)k, k2 = (size_t)(k * k);
+  s->shift = churn__calloc(dd, sizeof(double));
+  s->m1 = churn__calloc(dd, sizeof(double));
+  s->m2 = churn__calloc(dd, sizeof(double));
+  s->center = churn__calloc(dd, sizeof(double));
+  s->scale = churn__calloc(dd, sizeof(double));
+  s->pen1 = churn__calloc(kk, sizeof(double));
+  s->pen2 = churn__calloc(kk, sizeof(double));
+  s->beta = churn__calloc(kk, sizeof(double));
+  s->beta_prev = churn__calloc(kk, sizeof(double));
+  s->step = churn__calloc(kk, sizeof(double));
+  s->G = churn__calloc(kk, sizeof(double));
+  s->A = churn__calloc(k2, sizeof(double));
+  s->L = churn__calloc(k2, sizeof(double));
+  s->Hx = churn__calloc(k2, sizeof(double));
+  s->streak = churn__calloc(kk, sizeof(int64_t));
+  s->q = churn__calloc(kk, sizeof(double));
+  if (!s->q || !s->shift || !s->m1 || !s->m2 || !s->center || !s->scale || !s->pen1 || !s->pen2 ||
+      !s->beta || !s->beta_prev || !s->step || !s->G || !s->A || !s->L || !s->Hx || !s->streak) {
+    churn_solver_free(s);
+    return churn__nomem("solver");
+  }
+  *out = s;
+  return CHURN_OK;
+}
+
+churn_status churn__solver_new(int64_t d, const char *const *feature_names,
+                               const churn_options *opts, int *nthreads, churn_solver **out) {
+  churn__fit_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  int64_t threads = 1;
+  CHURN_TRY(read_config(opts, &cfg, &threads));
+  if (nthreads) *nthreads = (int)threads;
+  CHURN_CHECK_ARG(d >= 0 && d <= 100000, "d = %lld outside [0, 100000]", (long long)d);
+  CHURN_CHECK_ARG(d > 0 || cfg.fit_intercept, "d = 0 and no intercept: nothing to fit");
+  churn_solver *s = NULL;
+  CHURN_TRY(solver_alloc(d, cfg.fit_intercept, &s));
+  s->cfg = cfg;
+  churn_status st = copy_names(d, feature_names, &s->names);
+  if (st != CHURN_OK) {
+    churn_solver_free(s);
+    return st;
+  }
+  *out = s;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_solver_new(int64_t d, const char *const *feature_names,
+                                        const churn_options *opts, churn_solver **out) {
+  CHURN_CHECK_ARG(out != NULL, "churn_solver_new: out is NULL");
+  return churn__context(churn__solver_new(d, feature_names, opts, NULL, out), "churn_solver_new");
+}
+
+/* --- pass 0: moments and checks ------------------------------------------------------------- */
+
+churn_status churn__solver_add_moments(churn_solver *s, const void *X, churn_dtype dtype,
+                                       int64_t n, int64_t ld, const double *y, const double *w,
+                                       int64_t first_row) {
+  const int64_t d = s->d;
+  if (n == 0) return CHURN_OK;
+  if (!s->have_shift) {
+    for (int64_t j = 0; j < d; j++) {
+      double v = churn__xget(X, dtype, ld, 0, j);
+      s->shift[j] = churn__is_finite(v) ? v : 0.0;
+    }
+    s->have_shift = 1;
+  }
+  double *m1 = s->m1, *m2 = s->m2;
+  const double *K = s->shift;
+  for (int64_t i = 0; i < n; i++) {
+    const double yi = y[i], wi = w ? w[i] : 1.0;
+    if (!(yi == 0.0 || yi == 1.0)) {
+      return churn__fail(CHURN_E_DATA, "y at row %lld is %.17g; labels must be 0 or 1",
+                         (long long)(first_row + i), yi);
+    }
+    if (!(wi >= 0.0 && churn__is_finite(wi))) {
+      return churn__fail(CHURN_E_DATA, "sample_weight at row %lld is %.17g; weights must be "
+                         "finite and >= 0", (long long)(first_row + i), wi);
+    }
+    double bad = 0;
+    if (dtype == CHURN_F64) {
+      const double *x = (const double *)X + i * ld;
+      for (int64_t j = 0; j < d; j++) {
+        double t = x[j] - K[j];
+        bad += t * 0.0;
+        m1[j] += wi * t;
+        m2[j] += wi * t * t;
+      }
+    } else {
+      const float *x = (const float *)X + i * ld;
+      for (int64_t j = 0; j < d; j++) {
+        double t = (double)x[j] - K[j];
+        bad += t * 0.0;
+        m1[j] += wi * t;
+        m2[j] += wi * t * t;
+      }
+    }
+    if (bad != 0.0 || !churn__is_finite(bad)) {
+      for (int64_t j = 0; j < d; j++) {
+        double v = churn__xget(X, dtype, ld, i, j);
+        if (!churn__is_finite(v)) {
+          return churn__fail(CHURN_E_DATA, "X has a non-finite value (%g) at row %lld, column "
+                             "%lld ('%s')", v, (long long)(first_row + i), (long long)j,
+                             s->names[j]);
+        }
+      }
+    }
+    s->n++;
+    s->sw += wi;
+    if (wi > 0) s->n_wpos++;
+    if (yi != 0.0) s->npos++, s->swp += wi;
+  }
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_solver_add_moments(churn_solver *solver, const void *X,
+                                                churn_dtype dtype, int64_t n, int64_t d,
+                                                int64_t ld, const double *y,
+                                                const double *sample_weight, int64_t first_row) {
+  const char *fn = "churn_solver_add_moments";
+  CHURN_CHECK_ARG(solver != NULL, "%s: solver is NULL", fn);
+  CHURN_CHECK_ARG(solver->state == S_MOMENTS, "%s: called after churn_solver_begin", fn);
+  CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
+  CHURN_CHECK_ARG(d == solver->d, "%s: X has %lld columns, the solver %lld", fn, (long long)d,
+                  (long long)solver->d);
+  CHURN_CHECK_ARG(y != NULL || n == 0, "%s: y is NULL", fn);
+  return churn__solver_add_moments(solver, X, dtype, n, ld, y, sample_weight, first_row);
+}
+
+/* Merges the moments of another solver over other rows (same shift) into s. */
+void churn__solver_merge_moments(churn_solver *s, const churn_solver *o) {
+  for (int64_t j = 0; j < s->d; j++) {
+    s->m1[j] += o->m1[j];
+    s->m2[j] += o->m2[j];
+  }
+  s->n += o->n;
+  s->npos += o->npos;
+  s->n_wpos += o->n_wpos;
+  s->sw += o->sw;
+  s->swp += o->swp;
+}
+
+/* Gives s2 the shift of s (so their moments can merge); for parallel pass 0. */
+void churn__solver_share_shift(churn_solver *s2, const churn_solver *s) {
+  memcpy(s2->shift, s->shift, (size_t)s->d * sizeof(double));
+  s2->have_shift = 1;
+}
+
+void churn__solver_set_shift_from(churn_solver *s, const void *X, churn_dtype dtype, int64_t ld) {
+  for (int64_t j = 0; j < s->d; j++) {
+    double v = churn__xget(X, dtype, ld, 0, j);
+    s->shift[j] = churn__is_finite(v) ? v : 0.0;
+  }
+  s->have_shift = 1;
+}
+
+static int penalized(const churn_solver *s) { return s->cfg.penalty != CHURN_PENALTY_NONE; }
+
+CHURN_API churn_status churn_solver_begin(churn_solver *s) {
+  CHURN_CHECK_ARG(s != NULL, "churn_solver_begin: solver is NULL");
+  CHURN_CHECK_ARG(s->state == S_MOMENTS, "churn_solver_begin: called twice");
+  const int64_t d = s->d, fi = s->fi;
+  if (s->n == 0) return churn__fail(CHURN_E_DATA, "no rows");
+  if (!(s->sw > 0)) return churn__fail(CHURN_E_DATA, "every sample weight is 0");
+  if (s->npos == 0 || s->swp == 0) {
+    return churn__fail(CHURN_E_DATA, "y has a single class: every row (of positive weight) has "
+                       "y = 0; a churn model needs both churners and non-churners");
+  }
+  if (s->npos == s->n || s->swp == s->sw) {
+    return churn__fail(CHURN_E_DATA, "y has a single class: every row (of positive weight) has "
+                       "y = 1; a churn model needs both churners and non-churners");
+  }
+  if (!penalized(s) && s->n_wpos < s->k) {
+    return churn__fail(CHURN_E_DATA, "%lld rows with positive weight for %lld coefficients: an "
+                       "unpenalised fit needs at least as many rows as coefficients",
+                       (long long)s->n_wpos, (long long)s->k);
+  }
+  for (int64_t j = 0; j < d; j++) {
+    double mu = s->m1[j] / s->sw;
+    double var = s->m2[j] / s->sw - mu * mu;
+    double mean = s->shift[j] + mu;
+    if (fi) {
+      double sd = var > 0 ? sqrt(var) : 0.0;
+      s->center[j] = mean;
+      /* A constant column keeps scale 1 (its centred values are ~0: the rank check names it). */
+      s->scale[j] = (sd > 1e-12 * fabs(mean) && sd > 0) ? sd : 1.0;
+    } else {
+      double rms = sqrt(mean * mean + (var > 0 ? var : 0));
+      s->center[j] = 0.0;
+      s->scale[j] = rms > 0 ? rms : 1.0;
+    }
+  }
+  if (s->cfg.class_weight) {
+    s->cfg.class_weight1 = (double)s->n / (2.0 * (double)s->npos);
+    s->cfg.class_weight0 = (double)s->n / (2.0 * (double)(s->n - s->npos));
+  }
+  /* Penalty weights on the standardised coefficients (intercept never penalised). */
+  double C = s->cfg.C, r = s->cfg.l1_ratio;
+  switch (s->cfg.penalty) {
+    case CHURN_PENALTY_L2: s->lam2 = 1.0 / C; break;
+    case CHURN_PENALTY_L1: s->lam1 = 1.0 / C; break;
+    case CHURN_PENALTY_ELASTICNET: s->lam1 = r / C, s->lam2 = (1.0 - r) / C; break;
+    default: break;
+  }
+  for (int64_t j = 0; j < d; j++) {
+    double sc = s->cfg.standardize ? 1.0 : 1.0 / s->scale[j];
+    s->pen1[fi + j] = sc;
+    s->pen2[fi + j] = sc * sc;
+  }
+  if (fi) {
+    double a = s->cfg.class_weight1 * s->swp, b = s->cfg.class_weight0 * (s->sw - s->swp);
+    s->beta[0] = log(a / b);
+  }
+  s->state = S_ITERATE;
+  s->want_h = 1;
+  s->crit_prev = INFINITY;
+  return CHURN_OK;
+}
+
+/* --- internal set-up used by the in-memory fit ---------------------------------------------- */
+
+void churn__solver_set_lazy(churn_solver *s, int lazy) {
+  s->lazy = lazy && s->lam1 == 0;
+}
+
+/* A solver for a subsample of the rows with the same standardisation, penalty and start. */
+churn_status churn__solver_clone(const churn_solver *s, churn_solver **out) {
+  churn_solver *c = NULL;
+  CHURN_TRY(solver_alloc(s->d, s->fi, &c));
+  const int64_t d = s->d, k = s->k;
+  c->cfg = s->cfg;
+  c->n = s->n, c->npos = s->npos, c->n_wpos = s->n_wpos, c->sw = s->sw, c->swp = s->swp;
+  memcpy(c->center, s->center, (size_t)d * sizeof(double));
+  memcpy(c->scale, s->scale, (size_t)d * sizeof(double));
+  memcpy(c->pen1, s->pen1, (size_t)k * sizeof(double));
+  memcpy(c->pen2, s->pen2, (size_t)k * sizeof(double));
+  memcpy(c->beta, s->beta, (size_t)k * sizeof(double));
+  c->lam1 = s->lam1, c->lam2 = s->lam2;
+  c->state = S_ITERATE;
+  c->want_h = 1;
+  c->crit_prev = INFINITY;
+  c->names = NULL;
+  *out = c;
+  return CHURN_OK;
+}
+
+/* Starts s from the optimum of a subsample solver, with its Hessian (scaled by factor to the
+ * full data) as the metric. */
+churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, double factor) {
+  const int64_t k = s->k;
+  if (!sub->hx_here) return CHURN_OK;
+  memcpy(s->beta, sub->beta, (size_t)k * sizeof(double));
+  for (int64_t q = 0; q < k * k; q++) s->A[q] = sub->Hx[q] * factor;
+  for (int64_t j = 0; j < k; j++) s->A[j * k + j] += s->lam2 * s->pen2[j];
+  memcpy(s->L, s->A, (size_t)(k * k) * sizeof(double));
+  if (churn__cholesky(k, s->L) != 0) return CHURN_OK;  /* fall back to a cold start */
+  s->have_metric = 1;
+  s->want_h = 0;
+  s->rank_checked = sub->rank_checked;
+  return CHURN_OK;
+}
+
+const double *churn__solver_center(const churn_solver *s) { return s->center; }
+const double *churn__solver_scale(const churn_solver *s) { return s->scale; }
+double churn__solver_cw(const churn_solver *s, int cls) {
+  return cls ? s->cfg.class_weight1 : s->cfg.class_weight0;
+}
+int64_t churn__solver_passes(const churn_solver *s) { return s->passes; }
+void churn__solver_set_tol(churn_solver *s, double tol) { s->cfg.tol = tol; }
+void churn__solver_no_inference(churn_solver *s) { s->cfg.inference = 0; }
+
+CHURN_API churn_status churn_solver_stats_new(const churn_solver *solver, churn_suffstats **out) {
+  CHURN_CHECK_ARG(solver != NULL && out != NULL, "churn_solver_stats_new: solver and out must not "
+                  "be NULL");
+  CHURN_CHECK_ARG(solver->state != S_MOMENTS, "churn_solver_stats_new: call churn_solver_begin "
+                  "first");
+  return churn_suffstats_new(solver->d, solver->fi, solver->center, solver->scale,
+                             solver->cfg.class_weight0, solver->cfg.class_weight1, out);
+}
+
+CHURN_API churn_status churn_solver_beta(const churn_solver *solver, double *beta) {
+  CHURN_CHECK_ARG(solver != NULL && beta != NULL, "churn_solver_beta: solver and beta must not be "
+                  "NULL");
+  CHURN_CHECK_ARG(solver->state != S_MOMENTS, "churn_solver_beta: call churn_solver_begin first");
+  memcpy(beta, solver->beta, (size_t)solver->k * sizeof(double));
+  return CHURN_OK;
+}
+
+CHURN_API int churn_solver_wants_hessian(const churn_solver *solver) {
+  return solver ? solver->want_h : 0;
+}
+
+/* --- one step ------------------------------------------------------------------------------- */
+
+static double objective(const churn_solver *s, const double *b, double ll) {
+  double f = -ll;
+  for (int64_t j = 0; j < s->k; j++) {
+    f += 0.5 * s->lam2 * s->pen2[j] * b[j] * b[j] + s->lam1 * s->pen1[j] * fabs(b[j]);
+  }
+  return f;
+}
+
+/* max_j |minimum-norm subgradient_j| / sum of weights. */
+static double criterion(const churn_solver *s) {
+  double m = 0;
+  for (int64_t j = 0; j < s->k; j++) {
+    double g = s->G[j], l = s->lam1 * s->pen1[j], v;
+    if (l == 0) v = fabs(g);
+    else if (s->beta[j] != 0) v = fabs(g + (s->beta[j] > 0 ? l : -l));
+    else v = fabs(g) > l ? fabs(g) - l : 0.0;
+    if (v > m) m = v;
+  }
+  return m / s->sum_w;
+}
+
+static void mirror(int64_t k, double *H) {
+  for (int64_t a = 0; a < k; a++) {
+    for (int64_t b = 0; b < a; b++) H[a * k + b] = H[b * k + a];
+  }
+}
+
+/* Names of the columns behind coefficient indices (skipping the intercept) into buf. */
+static void name_list(const churn_solver *s, const int64_t *idx, int64_t m, char *buf, size_t cap) {
+  size_t len = 0;
+  buf[0] = '\0';
+  for (int64_t q = 0; q < m && len + 8 < cap; q++) {
+    const char *nm = (s->fi && idx[q] == 0) ? "intercept" : s->names[idx[q] - s->fi];
+    int w = snprintf(buf + len, cap - len, "%s'%s'", q ? ", " : "", nm);
+    if (w < 0) break;
+    len += (size_t)w;
+    if (len >= cap) {
+      buf[cap - 1] = '\0';
+      break;
+    }
+  }
+}
+
+static churn_status check_rank(churn_solver *s) {
+  const int64_t k = s->k;
+  int64_t *dep = churn__malloc_array((size_t)k, sizeof(int64_t));
+  if (dep == NULL) return churn__nomem("rank check");
+  int64_t rank = churn__rank(k, s->Hx, RANK_TOL, dep);
+  churn_status st = CHURN_OK;
+  if (rank < 0) {
+    st = churn__nomem("rank check");
+  } else if (rank < k) {
+    /* Name the dependent columns in their original order. */
+    int64_t m = k - rank;
+    for (int64_t a = 1; a < m; a++) {
+      for (int64_t b = a; b > 0 && dep[b - 1] > dep[b]; b--) {
+        int64_t t = dep[b];
+        dep[b] = dep[b - 1];
+        dep[b - 1] = t;
+      }
+    }
+    char names[512];
+    name_list(s, dep, m, names, sizeof names);
+    st = churn__fail(CHURN_E_SINGULAR, "singular design: rank %lld of %lld coefficients; column%s "
+                     "%s %s a linear combination of the others (or constant); drop %s or use a "
+                     "penalty", (long long)rank, (long long)k, m > 1 ? "s" : "", names,
+                     m > 1 ? "are" : "is", m > 1 ? "them" : "it");
+  }
+  churn__free(dep);
+  s->rank_checked = 1;
+  return st;
+}
+
+static churn_status separation(const churn_solver *s) {
+  int64_t idx[64] = {0}, m = 0;
+  for (int64_t j = s->fi; j < s->k && m < 64; j++) {
+    if (fabs(s->beta[j]) > SEP_LIMIT / 2) idx[m++] = j;
+  }
+  char names[512];
+  name_list(s, idx, m, names, sizeof names);
+  return churn__fail(CHURN_E_SEPARATION, "separation: the coefficient%s of %s grow%s without "
+                     "bound after %lld iterations (the classes are completely or "
+                     "quasi-completely separated by %s); the maximum likelihood estimate does not "
+                     "exist: use a penalty (fit.penalty = L2) or drop %s",
+                     m > 1 ? "s" : "", names, m > 1 ? "" : "s", (long long)s->iter,
+                     m > 1 ? "these columns" : "this column", m > 1 ? "them" : "it");
+}
+
+/* Tracks coefficients that keep moving outward beyond SEP_LIMIT (unpenalised fits only). */
+static bool diverging(churn_solver *s) {
+  if (penalized(s)) return false;
+  bool any = false;
+  for (int64_t j = s->fi; j < s->k; j++) {
+    double b = s->beta[j], st = s->step[j];
+    if (fabs(b) > SEP_LIMIT && b * st > 0 && fabs(st) > 0.05) {
+      if (++s->streak[j] >= SEP_STREAK) any = true;
+    } else {
+      s->streak[j] = 0;
+    }
+  }
+  return any;
+}
+
+/* Solves min_u G'(u-b) + 0.5 (u-b)'A(u-b) + lam1 sum pen1 |u| by cyclic coordinate descent and
+ * puts u - b into step. */
+static void prox_newton_step(churn_solver *s) {
+  const int64_t k = s->k;
+  double *u = s->step;  /* holds u while iterating */
+  double *q = s->q;  /* A (u - b) */
+  memcpy(u, s->beta, (size_t)k * sizeof(double));
+  memset(q, 0, (size_t)k * sizeof(double));
+  for (int sweep = 0; sweep < 10000; sweep++) {
+    double maxd = 0, maxu = 0;
+    for (int64_t j = 0; j < k; j++) {
+      double a = s->A[j * k + j];
+      if (!(a > 0)) continue;
+      double z = u[j] - (s->G[j] + q[j]) / a;
+      double t = s->lam1 * s->pen1[j] / a, un;
+      un = z > t ? z - t : (z < -t ? z + t : 0.0);
+      double dl = un - u[j];
+      if (dl != 0) {
+        for (int64_t i = 0; i < k; i++) q[i] += s->A[i * k + j] * dl;
+        u[j] = un;
+      }
+      if (fabs(dl) > maxd) maxd = fabs(dl);
+      if (fabs(un) > maxu) maxu = fabs(un);
+    }
+    if (maxd <= 1e-15 * (1 + maxu)) break;
+  }
+  for (int64_t j = 0; j < k; j++) u[j] -= s->beta[j];
+}
+
+churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int *done) {
+  const int64_t k = s->k;
+  *done = 0;
+  s->passes++;
+  if (s->want_h && st->hessian_state != 1) {
+    return churn__fail(CHURN_E_ARG, "churn_solver_step: the solver asked for a pass with the "
+                       "Hessian (churn_solver_wants_hessian) but the statistics have none");
+  }
+  if (st->n == 0 || !(st->sum_w > 0)) {
+    return churn__fail(CHURN_E_ARG, "churn_solver_step: the statistics hold no rows");
+  }
+  const int has_h = st->hessian_state == 1;
+  const double ll = st->loglik;
+  const double f = objective(s, s->beta, ll);
+  if (!churn__is_finite(f)) {
+    return churn__fail(CHURN_E_INTERNAL, "objective is not finite at iteration %lld",
+                       (long long)s->iter);
+  }
+  /* Step-halving: a trial point that made the objective worse. */
+  if (s->have_prev && f > s->f_prev + 1e-13 * fabs(s->f_prev)) {
+    if (++s->halvings > MAX_HALVINGS) {
+      return churn__fail(CHURN_E_NOT_CONVERGED, "the line search failed after %d step halvings "
+                         "at iteration %lld (gradient criterion %.3g, tol %.3g)", MAX_HALVINGS,
+                         (long long)s->iter, s->crit_prev, s->cfg.tol);
+    }
+    for (int64_t j = 0; j < k; j++) {
+      s->step[j] *= 0.5;
+      s->beta[j] = s->beta_prev[j] + s->step[j];
+    }
+    s->want_h = s->have_metric ? 0 : 1;
+    return CHURN_OK;
+  }
+  s->halvings = 0;
+  s->ll = ll;
+  s->sum_w = st->sum_w;
+  s->sum_w_pos = st->sum_w_pos;
+  for (int64_t j = 0; j < k; j++) s->G[j] = -st->g[j] + s->lam2 * s->pen2[j] * s->beta[j];
+  if (has_h) {
+    memcpy(s->Hx, st->H, (size_t)(k * k) * sizeof(double));
+    mirror(k, s->Hx);
+    s->hx_here = 1;
+    if (!s->rank_checked && !penalized(s)) CHURN_TRY(check_rank(s));
+    s->rank_checked = 1;
+  } else {
+    s->hx_here = 0;
+  }
+  if (s->have_prev && diverging(s)) return separation(s);
+  s->crit = criterion(s);
+  if (s->crit <= s->cfg.tol) {
+    int need_cov = s->cfg.inference && !penalized(s);
+    if (need_cov && !s->hx_here) {
+      /* Converged: one more pass at the same point for the exact Hessian of the covariance. */
+      s->want_h = 1;
+      s->have_prev = 0;
+      s->final_pass = 1;
+      return CHURN_OK;
+    }
+    for (int64_t j = s->fi; j < k && !penalized(s); j++) {
+      if (fabs(s->beta[j]) > 2 * SEP_LIMIT) return separation(s);
+    }
+    s->converged = 1;
+    s->state = S_DONE;
+    *done = 1;
+    return CHURN_OK;
+  }
+  if (s->iter >= s->cfg.max_iter) {
+    return churn__fail(CHURN_E_NOT_CONVERGED, "no convergence in %lld iterations (fit.max_iter): "
+                       "gradient criterion %.3g > tol %.3g", (long long)s->iter, s->crit,
+                       s->cfg.tol);
+  }
+  if (has_h) {
+    memcpy(s->A, s->Hx, (size_t)(k * k) * sizeof(double));
+    for (int64_t j = 0; j < k; j++) s->A[j * k + j] += s->lam2 * s->pen2[j];
+    if (s->lam1 == 0) {
+      memcpy(s->L, s->A, (size_t)(k * k) * sizeof(double));
+      if (churn__cholesky(k, s->L) != 0) {
+        if (s->iter > 0 && !penalized(s)) return separation(s);
+        return churn__fail(CHURN_E_SINGULAR, "the Hessian is not positive definite at iteration "
+                           "%lld", (long long)s->iter);
+      }
+    }
+    s->have_metric = 1;
+  } else if (!s->have_metric) {
+    return churn__fail(CHURN_E_INTERNAL, "no metric for a gradient-only step");
+  }
+  if (s->lam1 > 0) {
+    prox_newton_step(s);
+  } else {
+    for (int64_t j = 0; j < k; j++) s->step[j] = -s->G[j];
+    churn__cholesky_solve(k, s->L, s->step);
+  }
+  /* Ask for a fresh Hessian when the metric stops paying: slow contraction of the gradient. */
+  if (!s->lazy || s->lam1 > 0) {
+    s->want_h = 1;
+  } else if (has_h) {
+    s->want_h = 0;
+  } else {
+    s->want_h = s->crit > SLOW_CONTRACTION * s->crit_prev;
+  }
+  s->crit_prev = s->crit;
+  memcpy(s->beta_prev, s->beta, (size_t)k * sizeof(double));
+  s->f_prev = f;
+  s->have_prev = 1;
+  for (int64_t j = 0; j < k; j++) s->beta[j] += s->step[j];
+  s->iter++;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_solver_step(churn_solver *solver, const churn_suffstats *stats,
+                                         int *done) {
+  CHURN_CHECK_ARG(solver != NULL && stats != NULL && done != NULL,
+                  "churn_solver_step: solver, stats and done must not be NULL");
+  CHURN_CHECK_ARG(solver->state == S_ITERATE, "churn_solver_step: solver is %s",
+                  solver->state == S_MOMENTS ? "not begun (call churn_solver_begin)"
+                                             : "already converged");
+  CHURN_CHECK_ARG(stats->k == solver->k && stats->fit_intercept == solver->fi,
+                  "churn_solver_step: statistics of another shape");
+  for (int64_t j = 0; j < solver->d; j++) {
+    CHURN_CHECK_ARG(stats->center[j] == solver->center[j] &&
+                        stats->inv_scale[j] == 1.0 / solver->scale[j],
+                    "churn_solver_step: statistics standardised differently (column %lld); "
+                    "create them with churn_solver_stats_new", (long long)j);
+  }
+  return churn__solver_step(solver, stats, done);
+}
+
+/* --- the model ------------------------------------------------------------------------------ */
+
+churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
+  const int64_t d = s->d, k = s->k, fi = s->fi;
+  churn_model *m = NULL;
+  CHURN_TRY(churn__model_new(d, fi, &m));
+  churn_status st = CHURN_OK;
+  for (int64_t j = 0; j < d && st == CHURN_OK; j++) st = churn__model_set_name(m, j, s->names[j]);
+  if (st != CHURN_OK) {
+    churn_model_free(m);
+    return st;
+  }
+  memcpy(m->mean, s->center, (size_t)d * sizeof(double));
+  memcpy(m->scale, s->scale, (size_t)d * sizeof(double));
+  double b0 = fi ? s->beta[0] : 0.0;
+  for (int64_t j = 0; j < d; j++) {
+    m->coef[j] = s->beta[fi + j] / s->scale[j];
+    b0 -= m->coef[j] * s->center[j];
+  }
+  m->config = s->cfg;
+  churn__fit_info *in = &m->info;
+  in->n_obs = s->n;
+  in->positives = s->npos;
+  in->sum_w = s->sum_w;
+  in->sum_w_positive = s->sum_w_pos;
+  in->n_iter = s->iter;
+  in->n_passes = s->passes;
+  in->converged = s->converged;
+  in->loglik = s->ll;
+  double yb = s->sum_w_pos / s->sum_w;
+  in->null_loglik = s->sum_w_pos * log(yb) + (s->sum_w - s->sum_w_pos) * log1p(-yb);
+  /* Gradient of the documented objective (C times ours when penalised) on the original scale. */
+  double scale_obj = penalized(s) ? s->cfg.C : 1.0, g2 = 0;
+  for (int64_t j = 0; j < k; j++) {
+    double l = s->lam1 * s->pen1[j], gj = s->G[j];
+    if (l > 0) gj = s->beta[j] != 0 ? gj + (s->beta[j] > 0 ? l : -l)
+                                    : (fabs(gj) > l ? fabs(gj) - l : 0.0);
+    double graw = gj;
+    if (j >= fi) graw = s->scale[j - fi] * gj + (fi ? s->center[j - fi] * s->G[0] : 0.0);
+    g2 += graw * graw * scale_obj * scale_obj;
+  }
+  in->gradient_norm = sqrt(g2);
+  if (fi && s->cfg.population_rate > 0) {
+    double tau = s->cfg.population_rate, ybar = s->swp / s->sw;
+    in->intercept_shift = -log((1 - tau) / tau * ybar / (1 - ybar));
+    b0 += in->intercept_shift;
+  }
+  m->intercept = fi ? b0 : 0.0;
+  if (s->cfg.inference && !penalized(s) && s->hx_here) {
+    double *L = churn__malloc_array((size_t)(k * k), sizeof(double));
+    double *Cz = churn__malloc_array((size_t)(k * k), sizeof(double));
+    st = (L && Cz) ? churn__model_alloc_cov(m) : churn__nomem("covariance");
+    if (st == CHURN_OK) {
+      memcpy(L, s->Hx, (size_t)(k * k) * sizeof(double));
+      if (churn__cholesky(k, L) != 0 || churn__cholesky_inverse(k, L, Cz) != 0) {
+        st = churn__fail(CHURN_E_SINGULAR, "the Hessian at the estimate is singular: no "
+                         "covariance");
+      }
+    }
+    if (st == CHURN_OK) {
+      /* raw = T z with T = [1, -c'/s; 0, diag(1/s)]: Cov_raw = T Cov_z T'. */
+      double *T = L;  /* reuse as T (k x k) */
+      memset(T, 0, (size_t)(k * k) * sizeof(double));
+      if (fi) T[0] = 1.0;
+      for (int64_t j = 0; j < d; j++) {
+        T[(fi + j) * k + fi + j] = 1.0 / s->scale[j];
+        if (fi) T[fi + j] = -s->center[j] / s->scale[j];
+      }
+      for (int64_t a = 0; a < k; a++) {
+        for (int64_t b = 0; b < k; b++) {
+          double acc = 0;
+          for (int64_t p = 0; p < k; p++) {
+            if (T[a * k + p] == 0) continue;
+            for (int64_t q = 0; q < k; q++) acc += T[a * k + p] * Cz[p * k + q] * T[b * k + q];
+          }
+          m->cov[a * k + b] = acc;
+        }
+      }
+    }
+    churn__free(L);
+    churn__free(Cz);
+  }
+  if (st != CHURN_OK) {
+    churn_model_free(m);
+    return st;
+  }
+  *out = m;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_solver_finish(churn_solver *solver, churn_model **out) {
+  CHURN_CHECK_ARG(solver != NULL && out != NULL, "churn_solver_finish: solver and out must not be "
+                  "NULL");
+  CHURN_CHECK_ARG(solver->state == S_DONE, "churn_solver_finish: the solver has not converged");
+  return churn__solver_finish(solver, out);
+}
