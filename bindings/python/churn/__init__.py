@@ -17,6 +17,7 @@ from ._errors import (ChurnError, ChurnValueError, ChurnFormatError, ChurnSchema
 from ._lib import LIB as _LIB, pystr as _pystr
 from ._options import Options, option_names, option_info
 from . import metrics
+from .model import LogisticRegression, load_model
 
 
 def library_version():
@@ -32,4 +33,5 @@ def library_path():
 __all__ = ["__version__", "library_version", "library_path", "ChurnError", "ChurnValueError",
            "ChurnFormatError", "ChurnSchemaError", "ChurnFitError", "ChurnMemoryError",
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
-           "Options", "option_names", "option_info", "metrics"]
+           "Options", "option_names", "option_info", "metrics", "LogisticRegression",
+           "load_model"]

@@ -6,9 +6,11 @@ Anything else (float32, integers, Fortran order, a DataFrame, whose blocks are s
 column) is converted ONCE to a C-contiguous float64 array before the call.  The returned Matrix
 keeps the array alive for as long as the Matrix object lives.
 """
+import ctypes
+
 import numpy as np
 
-from ._lib import CHURN_F64
+from ._lib import CHURN_F32, CHURN_F64
 
 try:  # pandas is optional
     import pandas as pd
@@ -38,19 +40,25 @@ class Matrix:
         self.names = names
         self.rows, self.cols = array.shape
         self.ptr = array.ctypes.data
-        self.dtype = CHURN_F64
-        self.stride = array.strides[0] // 8 if self.rows > 1 else self.cols
+        size = array.dtype.itemsize
+        self.dtype = CHURN_F64 if size == 8 else CHURN_F32
+        self.stride = array.strides[0] // size if self.rows > 1 else self.cols
 
 
-def _rows_contiguous(a):
-    return (a.dtype == np.float64 and a.ndim == 2 and a.dtype.isnative
-            and (a.shape[1] <= 1 or a.strides[1] == 8)
-            and (a.shape[0] <= 1 or (a.strides[0] % 8 == 0 and a.strides[0] >= 8 * a.shape[1]))
-            and a.ctypes.data % 8 == 0)
+def _rows_contiguous(a, float32_ok):
+    size = a.dtype.itemsize
+    return ((a.dtype == np.float64 or (float32_ok and a.dtype == np.float32))
+            and a.ndim == 2 and a.dtype.isnative
+            and (a.shape[1] <= 1 or a.strides[1] == size)
+            and (a.shape[0] <= 1 or (a.strides[0] % size == 0
+                                     and a.strides[0] >= size * a.shape[1]))
+            and a.ctypes.data % size == 0)
 
 
-def as_matrix(x, name="X"):
-    """Converts x (2-D array-like or DataFrame) into a Matrix, copying only when it must."""
+def as_matrix(x, name="X", float32_ok=False):
+    """Converts x (2-D array-like or DataFrame) into a Matrix, copying only when it must.
+    With float32_ok, float32 arrays with contiguous rows are passed as CHURN_F32 (the library
+    accumulates in double) instead of being converted."""
     names = feature_names_of(x)
     if is_dataframe(x):
         a = x.to_numpy(dtype=np.float64)
@@ -63,7 +71,7 @@ def as_matrix(x, name="X"):
         raise ValueError(f"{name} must be 2-D; got {a.ndim} dimensions")
     if np.iscomplexobj(a):
         raise ValueError(f"{name}: complex data is not supported")
-    if _rows_contiguous(a):
+    if _rows_contiguous(a, float32_ok):
         return Matrix(a, a is not x, names)
     return Matrix(np.ascontiguousarray(a, dtype=np.float64), True, names)
 
@@ -85,3 +93,20 @@ def as_vector(v, n=None, name="array", dtype=np.float64):
 def ptr(a):
     """The address of a numpy array's data (None for None)."""
     return None if a is None else a.ctypes.data
+
+
+class StringArray:
+    """A ``const char *const *`` array of UTF-8 strings (kept alive with this object)."""
+
+    __slots__ = ("_bytes", "array", "ptr", "length")
+
+    def __init__(self, strings):
+        self._bytes = [str(s).encode("utf-8") for s in strings]
+        self.length = len(self._bytes)
+        self.array = (ctypes.c_char_p * max(1, self.length))(*self._bytes)
+        self.ptr = ctypes.cast(self.array, ctypes.c_void_p).value
+
+
+def string_array(strings):
+    """A StringArray, or None for None."""
+    return None if strings is None else StringArray(strings)

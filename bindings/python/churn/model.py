@@ -1,0 +1,366 @@
+"""churn.LogisticRegression -- the libchurn risk model behind a scikit-learn estimator.
+
+Fitting is exact Newton / IRLS in the C library (churn_model_fit) on scikit-learn's objective
+for the same arguments; on top of scikit-learn's interface the model has statsmodels-style
+inference (summary_frame, summary, loglik_, ...), per-row churn reasons (explain) and msgpack
+persistence (save / churn.load_model).
+"""
+import ctypes
+import math
+import numbers
+import os
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from ._arrays import as_matrix, as_vector, ptr, string_array
+from ._handle import Handle
+from ._lib import CHURN_E_BUFFER, LIB, check, cstr, pystr
+from ._options import Options
+from ._table import table_to_frame
+
+__all__ = ["LogisticRegression", "load_model"]
+
+_PENALTIES = {"l2": 1, "l1": 2, "elasticnet": 3, None: 0, "none": 0}
+
+# churn_model_stat keys (churn.h, fixed forever)
+_STATS = {"loglik": 1, "null_loglik": 2, "pseudo_r2": 3, "llr": 4, "llr_pvalue": 5, "aic": 6,
+          "bic": 7, "n_iter": 8, "converged": 9, "gradient_norm": 10, "n_obs": 11,
+          "sum_weights": 12, "positives": 13, "df_model": 14, "df_resid": 15, "n_passes": 16}
+
+
+def _stat(model_ptr, key):
+    out = ctypes.c_double()
+    check(LIB.churn_model_stat(model_ptr, _STATS[key], ctypes.byref(out)))
+    return out.value
+
+
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    """Logistic-regression churn-risk model fitted by libchurn.
+
+    Parameters (scikit-learn's meaning and objective):
+      penalty: "l2" (default), "l1", "elasticnet" or None (unpenalised maximum likelihood, with
+        statsmodels-style inference: standard errors, z, p-values, intervals).
+        The objective is sum_i w_i logloss_i + penalty(b) / C with the intercept never penalised,
+        on the raw (not standardised) columns, exactly as scikit-learn's LogisticRegression.
+      C: inverse penalty strength (> 0).
+      l1_ratio: the L1 share of the elastic-net penalty, in [0, 1]; required for "elasticnet".
+      fit_intercept: fit an (unpenalised) intercept.
+      class_weight: None, "balanced" or a dict {label: weight}; multiplies the sample weights
+        as scikit-learn does (balanced: n / (2 * n_c), counted without sample weights).
+      tol: Newton stops when max |gradient| / sum of weights <= tol (standardised scale).
+      max_iter: the most Newton iterations; reaching it raises churn.ChurnFitError
+        (status CHURN_E_NOT_CONVERGED) instead of returning an unconverged model.
+
+    Inputs: X as a numpy array or pandas DataFrame (its column names become the feature names,
+    feature_names_in_).  A float64 (or float32) array with contiguous rows is read by the library
+    where it lies, never copied; other inputs are converted once.  y holds any two labels
+    (classes_, sorted; the second is "churn", probability column 1).
+
+    Fitted attributes: coef_ (1, d), intercept_ (1,), classes_, n_iter_ (1,), n_features_in_,
+    feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_pvalue_,
+    aic_, bic_, converged_, gradient_norm_, n_obs_.
+    """
+
+    def __init__(self, penalty="l2", C=1.0, l1_ratio=None, fit_intercept=True,
+                 class_weight=None, tol=1e-8, max_iter=100):
+        self.penalty = penalty
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.tol = tol
+        self.max_iter = max_iter
+
+    # --- fitting -------------------------------------------------------------------------
+
+    def _options(self):
+        if self.penalty not in _PENALTIES:
+            raise ValueError(f"penalty must be 'l2', 'l1', 'elasticnet' or None; got "
+                             f"{self.penalty!r}")
+        if not isinstance(self.C, numbers.Real) or not self.C > 0:
+            raise ValueError(f"C must be a positive number; got {self.C!r}")
+        if not isinstance(self.tol, numbers.Real) or not self.tol > 0:
+            raise ValueError(f"tol must be a positive number; got {self.tol!r}")
+        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
+            raise ValueError(f"max_iter must be an integer >= 1; got {self.max_iter!r}")
+        opts = Options()
+        opts["fit.penalty"] = _PENALTIES[self.penalty]
+        opts["fit.C"] = float(self.C)
+        if self.penalty == "elasticnet":
+            if self.l1_ratio is None or not 0 <= self.l1_ratio <= 1:
+                raise ValueError("l1_ratio must be a number in [0, 1] for penalty="
+                                 f"'elasticnet'; got {self.l1_ratio!r}")
+            opts["fit.l1_ratio"] = float(self.l1_ratio)
+        opts["fit.intercept"] = 1 if self.fit_intercept else 0
+        opts["fit.tol"] = float(self.tol)
+        opts["fit.max_iter"] = int(self.max_iter)
+        # scikit-learn penalises the coefficients of the raw columns
+        opts["fit.standardize"] = 0
+        return opts
+
+    def _labels(self, y):
+        check_classification_targets(y)
+        classes, y_enc = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError("This solver needs samples of at least 2 classes in the data, but "
+                             f"the data contains only one class: {classes[0]!r}")
+        if len(classes) > 2:
+            raise ValueError("churn.LogisticRegression is a binary classifier (churn or not); "
+                             f"y has {len(classes)} classes")
+        return classes, y_enc.astype(np.float64)
+
+    def _weights(self, y, y01, sample_weight, X):
+        if sample_weight is None and self.class_weight is None:
+            return None
+        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if self.class_weight is not None:
+            cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            w = w * cw[y01.astype(np.intp)]
+        return np.ascontiguousarray(w, dtype=np.float64)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits the model; returns self.  Raises churn.ChurnError subclasses (ValueError for
+        bad data, ChurnFitError for separation / singular design / no convergence) whose
+        message names the row, column or feature at fault."""
+        opts = self._options()
+        X, y = self._validate_data(X, y, dtype=[np.float64, np.float32], order=None,
+                                   y_numeric=False)
+        self.classes_, y01 = self._labels(y)
+        w = self._weights(y, y01, sample_weight, X)
+        m = as_matrix(X, float32_ok=True)
+        names = getattr(self, "feature_names_in_", None)
+        names_c = string_array(names)
+        out = ctypes.c_void_p()
+        check(LIB.churn_model_fit(m.ptr, m.dtype, m.rows, m.cols, m.stride, ptr(y01), ptr(w),
+                                  names_c.ptr if names_c else None, opts.handle,
+                                  ctypes.byref(out)))
+        self._set_model(Handle(out.value, LIB.churn_model_free))
+        return self
+
+    def _set_model(self, handle):
+        """Reads the fitted state out of a model handle (after fit or load)."""
+        self._model = handle
+        h = handle.ptr
+        d = LIB.churn_model_n_features(h)
+        coef = np.zeros(d)
+        b0 = ctypes.c_double()
+        check(LIB.churn_model_coef(h, ptr(coef), ctypes.byref(b0)))
+        self.coef_ = coef.reshape(1, d)
+        self.intercept_ = np.array([b0.value])
+        self.n_features_in_ = int(d)
+        self.n_iter_ = np.array([int(_stat(h, "n_iter"))], dtype=np.int32)
+        for key in ("loglik", "null_loglik", "pseudo_r2", "llr", "llr_pvalue", "aic", "bic",
+                    "gradient_norm"):
+            setattr(self, key + "_", _stat(h, key))
+        self.converged_ = bool(_stat(h, "converged"))
+        self.n_obs_ = int(_stat(h, "n_obs"))
+        self._feature_names = [pystr(LIB.churn_model_feature_name(h, j)) for j in range(d)]
+
+    # --- scoring -------------------------------------------------------------------------
+
+    def _matrix(self, X):
+        check_is_fitted(self)
+        X = self._validate_data(X, reset=False, dtype=[np.float64, np.float32], order=None)
+        return as_matrix(X, float32_ok=True)
+
+    def decision_function(self, X):
+        """The linear score b0 + x.b of each row (n,)."""
+        m = self._matrix(X)
+        out = np.empty(m.rows)
+        check(LIB.churn_model_decision_function(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols,
+                                                m.stride, ptr(out)))
+        return out
+
+    def predict_proba(self, X):
+        """(n, 2): the probabilities of classes_[0] and classes_[1] (churn)."""
+        m = self._matrix(X)
+        p = np.empty(m.rows)
+        check(LIB.churn_model_predict_proba(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols,
+                                            m.stride, ptr(p)))
+        return np.column_stack([1.0 - p, p])
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """classes_[1] where the linear score is > 0, else classes_[0]."""
+        return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
+
+    # --- inference -----------------------------------------------------------------------
+
+    @property
+    def feature_names_(self):
+        """The model's feature names (those of the DataFrame it was fitted on, else x0..)."""
+        check_is_fitted(self)
+        return list(self._feature_names)
+
+    def summary_frame(self):
+        """The coefficient table, indexed by term ("intercept" first, then the features):
+        coef, std_err, z, p_value, ci_low, ci_high (95%), odds_ratio.  The inference columns
+        are NaN for penalised fits (no valid covariance)."""
+        check_is_fitted(self)
+        h = ctypes.c_void_p()
+        check(LIB.churn_model_summary(self._model.ptr, ctypes.byref(h)))
+        df = table_to_frame(h).set_index("term")
+        return df[["coef", "std_err", "z", "p_value", "ci_low", "ci_high", "odds_ratio"]]
+
+    def cov_params(self):
+        """The covariance matrix of the coefficients as a DataFrame (terms as in
+        summary_frame); ChurnStateError for penalised fits."""
+        check_is_fitted(self)
+        terms = list(self.summary_frame().index)
+        k = len(terms)
+        cov = np.zeros((k, k))
+        check(LIB.churn_model_covariance(self._model.ptr, ptr(cov)))
+        return pd.DataFrame(cov, index=terms, columns=terms)
+
+    def summary(self):
+        """A printable text report in the layout of statsmodels' Logit summary."""
+        check_is_fitted(self)
+        sf = self.summary_frame()
+        pen = "none" if self.penalty in (None, "none") else self.penalty
+        left = [("Dep. Variable:", str(self.classes_[1])), ("Model:", "Logit"),
+                ("Method:", "Newton (libchurn)"), ("Penalty:", pen),
+                ("converged:", str(self.converged_)), ("Iterations:", str(int(self.n_iter_[0])))]
+        df_model = int(_stat(self._model.ptr, "df_model"))
+        df_resid = int(_stat(self._model.ptr, "df_resid"))
+        right = [("No. Observations:", str(self.n_obs_)), ("Df Residuals:", str(df_resid)),
+                 ("Df Model:", str(df_model)), ("Pseudo R-squ.:", f"{self.pseudo_r2_:.4f}"),
+                 ("Log-Likelihood:", f"{self.loglik_:.2f}"),
+                 ("LL-Null:", f"{self.null_loglik_:.2f}"),
+                 ("LLR p-value:", f"{self.llr_pvalue_:.4g}")]
+        width = 78
+        lines = ["Logit Regression Results".center(width), "=" * width]
+        for i in range(max(len(left), len(right))):
+            lk, lv = left[i] if i < len(left) else ("", "")
+            rk, rv = right[i] if i < len(right) else ("", "")
+            lines.append(f"{lk:<16}{lv:>22}   {rk:<18}{rv:>19}")
+        lines.append("=" * width)
+        tw = max(12, max(len(t) for t in sf.index))
+        lines.append(f"{'':<{tw}} {'coef':>10} {'std err':>10} {'z':>8} {'P>|z|':>8} "
+                     f"{'[0.025':>10} {'0.975]':>10}")
+        lines.append("-" * (tw + 63))
+        for term, r in sf.iterrows():
+            lines.append(f"{term:<{tw}} {_num(r.coef, 10)} {_num(r.std_err, 10)} "
+                         f"{_num(r.z, 8, 3)} {_num(r.p_value, 8, 3)} {_num(r.ci_low, 10)} "
+                         f"{_num(r.ci_high, 10)}")
+        lines.append("=" * (tw + 63))
+        if self.penalty not in (None, "none"):
+            lines.append(f"Penalised fit ({pen}, C={self.C}): no standard errors.")
+        return "\n".join(lines)
+
+    # --- reasons -------------------------------------------------------------------------
+
+    def explain(self, X, top_k=3):
+        """Per-row churn reasons: the top_k features pushing each row's score toward churn
+        most, as contribution coef_j * (x_j - training mean_j) on the linear-score scale.
+        Returns a DataFrame with one row per input row (the DataFrame's index if X is one) and
+        columns reason_1, contribution_1, ..., reason_k, contribution_k (top_k is capped at
+        the number of features)."""
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        m = self._matrix(X)
+        k = min(int(top_k), m.cols) if m.cols else int(top_k)
+        idx = np.empty((m.rows, max(k, 1)), dtype=np.int32)
+        contrib = np.empty((m.rows, max(k, 1)))
+        check(LIB.churn_model_explain(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride,
+                                      k, idx.ctypes.data, ptr(contrib)))
+        names = np.array(self._feature_names, dtype=object)
+        cols = {}
+        for r in range(k):
+            cols[f"reason_{r + 1}"] = names[idx[:, r]]
+            cols[f"contribution_{r + 1}"] = contrib[:, r]
+        return pd.DataFrame(cols, index=index)
+
+    # --- persistence ---------------------------------------------------------------------
+
+    def save(self, path):
+        """Writes the fitted model to path (msgpack "churn-model" format, atomic); the C
+        library, the Lua binding and churn.load_model read it back."""
+        check_is_fitted(self)
+        check(LIB.churn_model_save(self._model.ptr, cstr(os.fspath(path))))
+
+    def to_bytes(self):
+        """The model's msgpack image (what save writes)."""
+        check_is_fitted(self)
+        return _model_bytes(self._model.ptr)
+
+    @classmethod
+    def from_bytes(cls, data, **params):
+        """A fitted estimator from a msgpack image (see load_model)."""
+        buf = bytes(data)
+        out = ctypes.c_void_p()
+        check(LIB.churn_model_load_buffer(buf, len(buf), ctypes.byref(out)))
+        return cls._from_handle(Handle(out.value, LIB.churn_model_free), params)
+
+    @classmethod
+    def _from_handle(cls, handle, params):
+        est = cls(**params) if params else cls(**_params_of(handle.ptr))
+        est._set_model(handle)
+        est.classes_ = np.array([0, 1])
+        names = est._feature_names
+        if not all(n == f"x{j}" for j, n in enumerate(names)):
+            est.feature_names_in_ = np.array(names, dtype=object)
+        return est
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        model = state.pop("_model", None)
+        if model:
+            state["_model_bytes"] = _model_bytes(model.ptr)
+        return state
+
+    def __setstate__(self, state):
+        data = state.pop("_model_bytes", None)
+        super().__setstate__(state)
+        if data is not None:
+            out = ctypes.c_void_p()
+            check(LIB.churn_model_load_buffer(data, len(data), ctypes.byref(out)))
+            self._model = Handle(out.value, LIB.churn_model_free)
+
+    # --- scikit-learn plumbing -----------------------------------------------------------
+
+    def _more_tags(self):
+        return {"binary_only": True}
+
+
+def _num(v, width, decimals=4):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return f"{'nan':>{width}}"
+    return f"{v:>{width}.{decimals}f}"
+
+
+def _model_bytes(model_ptr):
+    needed = ctypes.c_size_t()
+    st = LIB.churn_model_save_buffer(model_ptr, None, 0, ctypes.byref(needed))
+    if st not in (0, CHURN_E_BUFFER):
+        check(st)
+    buf = ctypes.create_string_buffer(needed.value)
+    check(LIB.churn_model_save_buffer(model_ptr, buf, needed.value, ctypes.byref(needed)))
+    return buf.raw[:needed.value]
+
+
+def _params_of(model_ptr):
+    """Estimator parameters for a loaded model when the caller gives none.  The public C API
+    does not report the fit options a model was made with, so only the penalty is inferred:
+    a model with a covariance matrix was fitted without one (penalty=None); otherwise the
+    defaults stay."""
+    k = LIB.churn_model_n_features(model_ptr) + 1
+    cov = np.zeros(k * k)
+    if LIB.churn_model_covariance(model_ptr, ptr(cov)) == 0:
+        return {"penalty": None}
+    LIB.churn_clear_error()
+    return {}
+
+
+def load_model(path, **params):
+    """Loads a model written by LogisticRegression.save (or churn_model_save in C) as a fitted
+    churn.LogisticRegression.  classes_ are [0, 1] (the file stores the 0/1 model); params, if
+    given, set the estimator's parameters (for get_params / refitting)."""
+    out = ctypes.c_void_p()
+    check(LIB.churn_model_load(cstr(os.fspath(path)), ctypes.byref(out)))
+    return LogisticRegression._from_handle(Handle(out.value, LIB.churn_model_free), params)
