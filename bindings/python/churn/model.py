@@ -189,7 +189,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """classes_[1] where the linear score is > 0, else classes_[0]."""
-        return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
+        churn_side = self.decision_function(X) > 0
+        return self.classes_[churn_side.astype(np.intp)]
 
     # --- inference -----------------------------------------------------------------------
 
@@ -234,14 +235,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                  ("Log-Likelihood:", f"{self.loglik_:.2f}"),
                  ("LL-Null:", f"{self.null_loglik_:.2f}"),
                  ("LLR p-value:", f"{self.llr_pvalue_:.4g}")]
-        width = 78
+        tw = max(12, max(len(t) for t in sf.index))
+        width = tw + 63
         lines = ["Logit Regression Results".center(width), "=" * width]
         for i in range(max(len(left), len(right))):
             lk, lv = left[i] if i < len(left) else ("", "")
             rk, rv = right[i] if i < len(right) else ("", "")
-            lines.append(f"{lk:<16}{lv:>22}   {rk:<18}{rv:>19}")
+            lines.append(f"{lk:<16}{lv:>{width // 2 - 19}}   {rk:<18}"
+                         f"{rv:>{width - width // 2 - 21}}")
         lines.append("=" * width)
-        tw = max(12, max(len(t) for t in sf.index))
         lines.append(f"{'':<{tw}} {'coef':>10} {'std err':>10} {'z':>8} {'P>|z|':>8} "
                      f"{'[0.025':>10} {'0.975]':>10}")
         lines.append("-" * (tw + 63))
@@ -308,7 +310,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return est
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
         model = state.pop("_model", None)
         if model:
             state["_model_bytes"] = _model_bytes(model.ptr)
