@@ -978,6 +978,60 @@ CHURN_API churn_status churn_eval_calibration_table(const double *y, const doubl
  * 8. Retention KPIs and simulator
  * ===================================================================================== */
 
+/* --- KPIs ----------------------------------------------------------------------------------- *
+ * The figures operators report, each returned as a new churn_table (free it with
+ * churn_table_free) with the columns listed at each call.  Every call here is pure: it only
+ * reads its inputs, so calls may run on one finalized dataset from many threads at once.
+ *
+ * 8a. Survival estimators on plain arrays.
+ * A subject (a subscriber, or one active spell of one) is followed from time 0 (activation) to
+ * duration[i] (any time unit, finite and >= 0), where it either has the event (churns) or is
+ * censored (still active when observation stopped).  With delayed entry (left truncation:
+ * the data begin after the subscriber joined) entry[i] (finite, >= 0, strictly before
+ * duration[i]) is the tenure at which the subject came under observation; it counts in the
+ * risk set at time t only when entry[i] < t <= duration[i].  entry = NULL means every subject
+ * is observed from 0.  Failures: CHURN_E_ARG for NULL pointers, n < 0, alpha outside (0, 1);
+ * CHURN_E_DATA naming the first bad index for a NaN/infinite/negative time, an entry that is not
+ * before its duration, a bad event code.  (Lengths cannot be checked in C: every array holds n
+ * values.)  n = 0 gives a table without rows. */
+
+/* Kaplan-Meier product-limit estimate S(t) = prod_{t_j <= t} (1 - d_j / n_j) over the distinct
+ * event times t_j (n_j at risk just before t_j, d_j events at t_j); event[i] is 1.0 (churned)
+ * or 0.0 (censored).  One row per distinct time with at least one event, ascending:
+ *   time (f64), at_risk (i64: n_j), events (i64: d_j), survival (f64),
+ *   std_err (f64): Greenwood's standard error of S, S(t) sqrt(sum d_j / (n_j (n_j - d_j))),
+ *   ci_low, ci_high (f64): the pointwise 1 - alpha interval on the log(-log) scale (R's
+ *     conf.type = "log-log", the "cloglog" transform of statsmodels):
+ *     S^exp(+-z sqrt(sum d_j/(n_j (n_j - d_j))) / |log S|), z the 1 - alpha/2 normal quantile.
+ * Equals statsmodels.duration.survfunc.SurvfuncRight(duration, event, entry=entry): its
+ * surv_times, n_risk, n_events, surv_prob and surv_prob_se (checked to 1e-10).  Once the whole
+ * risk set has the event (n_j = d_j) S is 0 from then on and std_err, ci_low and ci_high are
+ * NaN from then on (statsmodels does the same); an interval is NaN where S = 0. */
+CHURN_API churn_status churn_km(const double *duration, const double *event, const double *entry,
+                                int64_t n, double alpha, churn_table **out);
+
+/* Competing risks: the Aalen-Johansen cumulative incidence F_k(t) = P(churn by t in category
+ * k), F_k(t) = sum_{t_j <= t} S(t_j-) d_kj / n_j, with S the overall Kaplan-Meier survival
+ * above (so sum_k F_k(t) + S(t) = 1 at every t).  category[i] is 0 for censored or the
+ * subject's event category (any code > 0; churn_churn_category for churn categories).
+ * A long table, one row per distinct event time (of any category) and category, ordered by
+ * time then category (the categories present in the data, ascending):
+ *   time (f64), category (i64), cif (f64),
+ *   std_err (f64): the delta-method standard error of Marubini & Valsecchi (1995), as
+ *     statsmodels' CumIncidenceRight and Stata's stcompet report it (not cmprsk's Aalen-type
+ *     variance):  Var F_k(t) = sum_{t_j <= t} [ (F_k(t) - F_k(t_j))^2 d_j / (n_j (n_j - d_j))
+ *       + S(t_j-)^2 d_kj (n_j - d_kj) / n_j^3 - 2 (F_k(t) - F_k(t_j)) S(t_j-) d_kj / n_j^2 ],
+ *     with the delayed-entry risk sets n_j; a term with n_j = d_j is taken as its limit 0,
+ *   ci_low, ci_high (f64): the pointwise 1 - alpha interval on the log(-log) scale,
+ *     F^exp(+-z se / (F |log F|)); [0, 0] while F = 0.
+ * Without entry it equals statsmodels' CumIncidenceRight(duration, category) at these times
+ * (checked to 1e-10). */
+CHURN_API churn_status churn_cif(const double *duration, const int64_t *category,
+                                 const double *entry, int64_t n, double alpha,
+                                 churn_table **out);
+
+/* --- end of KPIs ---------------------------------------------------------------------------- */
+
 #ifdef __cplusplus
 }
 #endif
