@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SEP_LIMIT 8.0       /* |coefficient| of a standardised column beyond which ... */
+#define SEP_LIMIT 4.0       /* |coefficient| of a standardised column beyond which ... */
 #define SEP_STREAK 6        /* ... this many outward steps in a row mean separation */
 #define RANK_TOL 1e-10      /* pivot tolerance of the rank check (unit-diagonal scale) */
 #define MAX_HALVINGS 40
@@ -55,6 +55,8 @@ struct churn_solver {
   double ll, sum_w, sum_w_pos;
   int64_t *streak;            /* per coefficient: outward steps in a row beyond SEP_LIMIT */
   double *q;                  /* coordinate-descent workspace */
+  double *se0;                /* std errors (z-scale) at the first exact Hessian */
+  int have_se0;
   int converged;
 };
 
@@ -135,6 +137,7 @@ CHURN_API void churn_solver_free(churn_solver *s) {
   for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) churn__free(arrays[i]);
   churn__free(s->streak);
   churn__free(s->q);
+  churn__free(s->se0);
   churn__free(s);
 }
 
@@ -162,7 +165,8 @@ static churn_status solver_alloc(int64_t d, int fi, churn_solver **out) {
   s->Hx = churn__calloc(k2, sizeof(double));
   s->streak = churn__calloc(kk, sizeof(int64_t));
   s->q = churn__calloc(kk, sizeof(double));
-  if (!s->q || !s->shift || !s->m1 || !s->m2 || !s->center || !s->scale || !s->pen1 || !s->pen2 ||
+  s->se0 = churn__calloc(kk, sizeof(double));
+  if (!s->q || !s->se0 || !s->shift || !s->m1 || !s->m2 || !s->center || !s->scale || !s->pen1 || !s->pen2 ||
       !s->beta || !s->beta_prev || !s->step || !s->G || !s->A || !s->L || !s->Hx || !s->streak) {
     churn_solver_free(s);
     return churn__nomem("solver");
@@ -404,6 +408,10 @@ churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, 
   s->have_metric = 1;
   s->want_h = 0;
   s->rank_checked = sub->rank_checked;
+  if (sub->have_se0) {
+    for (int64_t j = 0; j < k; j++) s->se0[j] = sub->se0[j] / sqrt(factor);
+    s->have_se0 = 1;
+  }
   return CHURN_OK;
 }
 
@@ -512,10 +520,19 @@ static churn_status check_rank(churn_solver *s) {
   return st;
 }
 
-static churn_status separation(const churn_solver *s) {
+static churn_status separation(const churn_solver *s, const double *se) {
   int64_t idx[64] = {0}, m = 0;
   for (int64_t j = s->fi; j < s->k && m < 64; j++) {
-    if (fabs(s->beta[j]) > SEP_LIMIT / 2) idx[m++] = j;
+    bool runs = se ? (se[j] > 1000 * s->se0[j] && fabs(s->beta[j]) > 1)
+                   : fabs(s->beta[j]) > SEP_LIMIT / 2 || s->streak[j] > 0;
+    if (runs) idx[m++] = j;
+  }
+  if (m == 0) {  /* name the largest coefficient */
+    int64_t best = s->fi;
+    for (int64_t j = s->fi; j < s->k; j++) {
+      if (fabs(s->beta[j]) > fabs(s->beta[best])) best = j;
+    }
+    if (best < s->k) idx[m++] = best;
   }
   char names[512];
   name_list(s, idx, m, names, sizeof names);
@@ -525,6 +542,50 @@ static churn_status separation(const churn_solver *s) {
                      "exist: use a penalty (fit.penalty = L2) or drop %s",
                      m > 1 ? "s" : "", names, m > 1 ? "" : "s", (long long)s->iter,
                      m > 1 ? "these columns" : "this column", m > 1 ? "them" : "it");
+}
+
+/* Standard errors sqrt(diag(Hx^-1)) into se; false when Hx is not positive definite (or no
+ * memory: then the check is skipped by the caller's fallback). */
+static bool std_errors(const churn_solver *s, double *se, bool *nomem) {
+  const int64_t k = s->k;
+  double *L = churn__malloc_array((size_t)(k * k), sizeof(double));
+  double *inv = churn__malloc_array((size_t)(k * k), sizeof(double));
+  bool ok = false;
+  *nomem = !(L && inv);
+  if (!*nomem) {
+    memcpy(L, s->Hx, (size_t)(k * k) * sizeof(double));
+    ok = churn__cholesky(k, L) == 0 && churn__cholesky_inverse(k, L, inv) == 0;
+    for (int64_t j = 0; ok && j < k; j++) {
+      se[j] = sqrt(inv[j * k + j]);
+      if (!churn__is_finite(se[j])) ok = false;
+    }
+  }
+  churn__free(L);
+  churn__free(inv);
+  return ok;
+}
+
+/* Separation at a converged point: a coefficient whose information collapsed (std error grown
+ * by more than 1000x since the start: the rows that inform it are fitted as exactly 0 or 1). */
+static churn_status check_collapse(churn_solver *s) {
+  if (penalized(s) || !s->hx_here || !s->have_se0) return CHURN_OK;
+  const int64_t k = s->k;
+  double *se = churn__malloc_array((size_t)k, sizeof(double));
+  if (se == NULL) return churn__nomem("separation check");
+  bool nomem = false, ok = std_errors(s, se, &nomem);
+  churn_status st = CHURN_OK;
+  if (nomem) st = churn__nomem("separation check");
+  else if (!ok) st = separation(s, NULL);
+  else {
+    for (int64_t j = s->fi; j < k; j++) {
+      if (se[j] > 1000 * s->se0[j] && fabs(s->beta[j]) > 1) {
+        st = separation(s, se);
+        break;
+      }
+    }
+  }
+  churn__free(se);
+  return st;
 }
 
 /* Tracks coefficients that keep moving outward beyond SEP_LIMIT (unpenalised fits only). */
@@ -614,10 +675,15 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
     s->hx_here = 1;
     if (!s->rank_checked && !penalized(s)) CHURN_TRY(check_rank(s));
     s->rank_checked = 1;
+    if (!s->have_se0 && !penalized(s)) {
+      bool nomem = false;
+      if (std_errors(s, s->se0, &nomem)) s->have_se0 = 1;
+      else if (nomem) return churn__nomem("standard errors");
+    }
   } else {
     s->hx_here = 0;
   }
-  if (s->have_prev && diverging(s)) return separation(s);
+  if (s->have_prev && diverging(s)) return separation(s, NULL);
   s->crit = criterion(s);
   if (s->crit <= s->cfg.tol) {
     int need_cov = s->cfg.inference && !penalized(s);
@@ -628,8 +694,9 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
       s->final_pass = 1;
       return CHURN_OK;
     }
+    CHURN_TRY(check_collapse(s));
     for (int64_t j = s->fi; j < k && !penalized(s); j++) {
-      if (fabs(s->beta[j]) > 2 * SEP_LIMIT) return separation(s);
+      if (fabs(s->beta[j]) > 4 * SEP_LIMIT) return separation(s, NULL);
     }
     s->converged = 1;
     s->state = S_DONE;
@@ -647,7 +714,7 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
     if (s->lam1 == 0) {
       memcpy(s->L, s->A, (size_t)(k * k) * sizeof(double));
       if (churn__cholesky(k, s->L) != 0) {
-        if (s->iter > 0 && !penalized(s)) return separation(s);
+        if (s->iter > 0 && !penalized(s)) return separation(s, NULL);
         return churn__fail(CHURN_E_SINGULAR, "the Hessian is not positive definite at iteration "
                            "%lld", (long long)s->iter);
       }

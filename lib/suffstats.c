@@ -204,6 +204,7 @@ static void work_free(block_work *bw) {
   churn__free(bw->eta);
   churn__free(bw->r);
   churn__free(bw->sq);
+  memset(bw, 0, sizeof *bw);
 }
 
 static bool work_alloc(block_work *bw, int64_t k) {
