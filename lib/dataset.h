@@ -21,6 +21,8 @@
 
 #include "internal.h"
 
+#include <math.h>
+
 /* --- dictionaries: interned labels <-> dense codes 0..n-1 ----------------------------------- */
 
 /* Labels are stored NUL-terminated one after another in one arena; label i starts at
@@ -181,9 +183,6 @@ void churn__checkpoint_free(churn__checkpoint *cp);
 churn_status churn__report_reject(churn_dataset *ds, const churn__ingest_cfg *cfg,
                                   churn_ingest_counter counter, const char *source, int64_t row,
                                   const char *column, const char *fmt, ...) CHURN_PRINTF(7, 8);
-/* The failure of a strict call: CHURN_E_REJECTED naming the last kept rejection. */
-churn_status churn__report_strict_fail(const churn_dataset *ds, const char *source, int64_t row,
-                                       const char *column, const char *reason);
 
 /* Capacity: makes every subscriber array (and attributes) hold at least need rows. */
 churn_status churn__subs_reserve(churn__subs *s, int64_t need);
@@ -207,6 +206,75 @@ int churn__event_code_by_name(int kind, bool code2, const char *name, size_t len
 bool churn__event_kind_needs_value(int kind);
 /* The kind of a name of len bytes, or 0. */
 int churn__event_kind_by_name(const char *name, size_t len);
+
+/* Caller columns (churn_column): checks names, lengths, dtypes, duplicates; *length = rows. */
+churn_status churn__check_columns(const churn_column *cols, size_t ncols, const char *fn,
+                                  int64_t *length);
+static inline bool churn__is_int_dtype(churn_dtype t) {
+  return t == CHURN_I64 || t == CHURN_I32 || t == CHURN_U8;
+}
+static inline bool churn__is_num_dtype(churn_dtype t) {
+  return churn__is_int_dtype(t) || t == CHURN_F64 || t == CHURN_F32;
+}
+/* Whether cell i is missing (valid mask 0, or a NULL string). */
+static inline bool churn__col_missing(const churn_column *c, int64_t i) {
+  if (c->valid && !c->valid[i]) return true;
+  return c->dtype == CHURN_STR && ((const char *const *)c->data)[i] == NULL;
+}
+static inline double churn__col_f64(const churn_column *c, int64_t i) {
+  switch (c->dtype) {
+    case CHURN_F64: return ((const double *)c->data)[i];
+    case CHURN_F32: return ((const float *)c->data)[i];
+    case CHURN_I64: return (double)((const int64_t *)c->data)[i];
+    case CHURN_I32: return ((const int32_t *)c->data)[i];
+    case CHURN_U8: return ((const uint8_t *)c->data)[i];
+    default: return NAN;
+  }
+}
+static inline int64_t churn__col_i64(const churn_column *c, int64_t i) {
+  switch (c->dtype) {
+    case CHURN_I64: return ((const int64_t *)c->data)[i];
+    case CHURN_I32: return ((const int32_t *)c->data)[i];
+    case CHURN_U8: return ((const uint8_t *)c->data)[i];
+    default: return 0;
+  }
+}
+
+/* The append calls without checkpoint (csv.c batches into them): rows are numbered lines[i]
+ * in reports when lines is given, else i.  A strict rejection returns CHURN_E_REJECTED. */
+churn_status churn__append_subscribers(churn_dataset *ds, const churn_column *cols, size_t ncols,
+                                       const churn__ingest_cfg *cfg, const char *source,
+                                       const int64_t *lines);
+
+/* A batch of parsed events on their way into the log (csv.c and the column append fill one,
+ * churn__append_event_batch validates and copies the rows not marked dead). */
+#define CHURN__BATCH_ROWS 65536
+enum { CHURN__ROW_DEAD = 1, CHURN__ROW_NO_VALUE = 2 };
+typedef struct churn__evbatch {
+  int64_t n;
+  int32_t *sub;
+  int64_t *time;
+  uint8_t *kind, *code, *code2;
+  double *value;
+  int32_t *aux1, *aux2;
+  uint8_t *flags;   /* CHURN__ROW_* */
+  int64_t *row;     /* row or line number for reports */
+} churn__evbatch;
+
+churn_status churn__evbatch_init(churn__evbatch *b);
+void churn__evbatch_free(churn__evbatch *b);
+/* Validates batch row r once its columns are filled (kind, value, activation): marks it dead
+ * and reports it when it is rejected (CHURN_E_REJECTED in strict mode). */
+churn_status churn__check_event_row(churn_dataset *ds, churn__evbatch *b, int64_t r,
+                                    const churn__ingest_cfg *cfg, const char *source);
+/* Copies the live rows of a batch into the log and empties the batch. */
+churn_status churn__append_event_batch(churn_dataset *ds, churn__evbatch *b);
+
+/* The dense index of an external id for an event row; on an unknown id fails (CHURN_E_NOT_FOUND),
+ * rejects the row (*idx = -1) or creates the subscriber, by cfg->unknown. */
+churn_status churn__resolve_subscriber(churn_dataset *ds, const churn__ingest_cfg *cfg,
+                                       const char *id, size_t len, const char *source,
+                                       const char *column, int64_t row, int32_t *idx);
 
 /* Parsers shared by CSV and tests (csv_parse.c).  Each returns true on success. */
 bool churn__parse_time(const char *s, size_t len, int64_t *out);   /* ISO-8601 or Unix secs */

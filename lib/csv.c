@@ -1,0 +1,796 @@
+/*
+ * csv.c -- streaming CSV ingestion of subscriber and event exports.  The file is read in blocks
+ * (CHURN_OPT_INGEST_BLOCK_SIZE) into one buffer; records are split in place (RFC 4180 quotes,
+ * CRLF or LF), fields are parsed by hand (csv_parse.c) into batches that go through the same
+ * validation as the column appends.  Memory is the block buffer, one batch and the result.
+ */
+#include "dataset.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* --- the record reader ------------------------------------------------------------------------- */
+
+typedef struct csv_field {
+  const char *p;
+  size_t len;
+  bool esc; /* quoted with "" escapes, collapsed once the record is complete */
+} csv_field;
+
+typedef struct csv_reader {
+  const char *path;
+  int fd;
+  char *buf;
+  size_t cap, len, pos; /* buf[pos, len) not yet parsed; buf[len] = '\0' sentinel */
+  bool eof;
+  char delim;
+  uint8_t stop[256];    /* bytes that end an unquoted field */
+  int64_t line;         /* 1-based line of the next record */
+  int64_t rec_line;     /* line of the record just returned */
+  csv_field *f;
+  size_t nf, fcap;
+} csv_reader;
+
+static churn_status reader_open(csv_reader *r, const char *path, const churn__ingest_cfg *cfg) {
+  memset(r, 0, sizeof *r);
+  r->path = path;
+  r->delim = cfg->delimiter;
+  r->line = 1;
+  r->fd = open(path, O_RDONLY);
+  if (r->fd < 0) return churn__fail(CHURN_E_IO, "cannot open '%s': %s", path, strerror(errno));
+  r->cap = (size_t)cfg->block_size;
+  r->buf = churn__malloc(r->cap + 1);
+  if (r->buf == NULL) {
+    close(r->fd);
+    r->fd = -1;
+    return churn__nomem("CSV block");
+  }
+  r->buf[0] = '\0';
+  r->stop[(uint8_t)r->delim] = 1;
+  r->stop['\n'] = r->stop['\r'] = r->stop[0] = 1;
+  return CHURN_OK;
+}
+
+static void reader_close(csv_reader *r) {
+  if (r->fd >= 0) close(r->fd);
+  churn__free(r->buf);
+  churn__free(r->f);
+  r->fd = -1;
+  r->buf = NULL;
+  r->f = NULL;
+}
+
+/* Moves the unparsed tail to the front and reads more (growing the buffer when a single
+ * record fills it). */
+static churn_status refill(csv_reader *r) {
+  size_t tail = r->len - r->pos;
+  if (r->pos > 0) memmove(r->buf, r->buf + r->pos, tail);
+  r->pos = 0;
+  r->len = tail;
+  if (r->len == r->cap) {
+    if (r->cap >= ((size_t)1 << 31)) {
+      return churn__fail(CHURN_E_FORMAT, "%s: line %lld: a record longer than 2 GiB", r->path,
+                         (long long)r->line);
+    }
+    char *nb = churn__realloc(r->buf, r->cap * 2 + 1);
+    if (nb == NULL) return churn__nomem("CSV block");
+    r->buf = nb;
+    r->cap *= 2;
+  }
+  while (r->len < r->cap) {
+    ssize_t got = read(r->fd, r->buf + r->len, r->cap - r->len);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return churn__fail(CHURN_E_IO, "reading '%s': %s", r->path, strerror(errno));
+    }
+    if (got == 0) {
+      r->eof = true;
+      break;
+    }
+    r->len += (size_t)got;
+    if (r->len - tail >= r->cap / 2) break; /* enough for now */
+  }
+  r->buf[r->len] = '\0';
+  return CHURN_OK;
+}
+
+static bool push_field(csv_reader *r, const char *p, size_t len) {
+  if (r->nf == r->fcap && !churn__grow((void **)&r->f, &r->fcap, r->nf + 1, sizeof *r->f)) {
+    return false;
+  }
+  r->f[r->nf].p = p;
+  r->f[r->nf].len = len;
+  r->f[r->nf].esc = false;
+  r->nf++;
+  return true;
+}
+
+/* Collapses "" to " in a quoted field (in place: the result is shorter). */
+static size_t unescape_quotes(char *p, size_t len) {
+  size_t k = 0;
+  for (size_t i = 0; i < len; i++) {
+    p[k++] = p[i];
+    if (p[i] == '"' && i + 1 < len && p[i + 1] == '"') i++;
+  }
+  return k;
+}
+
+enum { REC_OK = 1, REC_MORE = 0, REC_END = 2, REC_NOMEM = -1, REC_QUOTE = -2 };
+
+/* Splits one record starting at pos. */
+static int split_record(csv_reader *r, int64_t *newlines) {
+  char *p = r->buf + r->pos, *end = r->buf + r->len;
+  const char delim = r->delim;
+  r->nf = 0;
+  *newlines = 0;
+  bool escapes = false; /* the buffer is changed only once the record is complete */
+  for (;;) {
+    if (p < end && *p == '"') {
+      char *start = ++p;
+      bool esc = false;
+      for (;;) {
+        char *q = memchr(p, '"', (size_t)(end - p));
+        if (q == NULL) return r->eof ? REC_QUOTE : REC_MORE;
+        if (q + 1 == end && !r->eof) return REC_MORE;
+        if (q + 1 < end && q[1] == '"') {
+          esc = true;
+          p = q + 2;
+          continue;
+        }
+        for (char *c = start; (c = memchr(c, '\n', (size_t)(q - c))) != NULL; c++) (*newlines)++;
+        if (!push_field(r, start, (size_t)(q - start))) return REC_NOMEM;
+        if (esc) {
+          r->f[r->nf - 1].esc = true;
+          escapes = true;
+        }
+        p = q + 1;
+        break;
+      }
+      /* anything between the closing quote and the separator is kept out (lenient) */
+      while (p < end && !r->stop[(uint8_t)*p]) p++;
+    } else {
+      char *start = p;
+      for (;;) {
+        while (!r->stop[(uint8_t)*p]) p++;
+        if (*p == '\0' && p < end) {
+          p++;
+          continue;
+        }
+        break;
+      }
+      if (!push_field(r, start, (size_t)(p - start))) return REC_NOMEM;
+    }
+    if (p == end) {
+      if (!r->eof) return REC_MORE;
+      r->pos = r->len;
+      break;
+    }
+    char c = *p++;
+    if (c == delim) continue;
+    if (c == '\r') {
+      if (p == end && !r->eof) return REC_MORE;
+      if (p < end && *p == '\n') p++;
+    }
+    r->pos = (size_t)(p - r->buf);
+    break;
+  }
+  for (size_t j = 0; escapes && j < r->nf; j++) {
+    if (r->f[j].esc) r->f[j].len = unescape_quotes((char *)r->f[j].p, r->f[j].len);
+  }
+  return REC_OK;
+}
+
+/* The next record's fields in r->f[0..nf); REC_END at the end of the file. */
+static churn_status next_record(csv_reader *r, bool *got) {
+  for (;;) {
+    if (r->pos == r->len) {
+      if (r->eof) {
+        *got = false;
+        return CHURN_OK;
+      }
+      CHURN_TRY(refill(r));
+      continue;
+    }
+    int64_t nl;
+    size_t pos0 = r->pos;
+    int rc = split_record(r, &nl);
+    if (rc == REC_MORE) {
+      r->pos = pos0;
+      CHURN_TRY(refill(r));
+      continue;
+    }
+    if (rc == REC_NOMEM) return churn__nomem("CSV fields");
+    if (rc == REC_QUOTE) {
+      return churn__fail(CHURN_E_FORMAT, "%s: line %lld: unterminated quoted field", r->path,
+                         (long long)r->line);
+    }
+    r->rec_line = r->line;
+    r->line += 1 + nl;
+    if (r->nf == 1 && r->f[0].len == 0) continue; /* blank line */
+    *got = true;
+    return CHURN_OK;
+  }
+}
+
+/* Reads the header; *n receives the number of columns. */
+static churn_status read_header(csv_reader *r) {
+  bool got;
+  CHURN_TRY(next_record(r, &got));
+  if (!got) return churn__fail(CHURN_E_FORMAT, "%s: empty file (no header line)", r->path);
+  /* strip a UTF-8 byte order mark */
+  if (r->f[0].len >= 3 && memcmp(r->f[0].p, "\xEF\xBB\xBF", 3) == 0) {
+    r->f[0].p += 3;
+    r->f[0].len -= 3;
+  }
+  return CHURN_OK;
+}
+
+static int header_find(const csv_field *h, size_t n, const char *name) {
+  size_t len = strlen(name);
+  for (size_t j = 0; j < n; j++) {
+    if (h[j].len == len && memcmp(h[j].p, name, len) == 0) return (int)j;
+  }
+  return -1;
+}
+
+/* A copy of the header names (they live in the block buffer, which moves). */
+static churn_status copy_header(const csv_reader *r, char ***names) {
+  char **h = churn__calloc(r->nf, sizeof *h);
+  if (h == NULL) return churn__nomem("CSV header");
+  for (size_t j = 0; j < r->nf; j++) {
+    h[j] = churn__malloc(r->f[j].len + 1);
+    if (h[j] == NULL) {
+      for (size_t k = 0; k < j; k++) churn__free(h[k]);
+      churn__free(h);
+      return churn__nomem("CSV header");
+    }
+    memcpy(h[j], r->f[j].p, r->f[j].len);
+    h[j][r->f[j].len] = '\0';
+  }
+  *names = h;
+  return CHURN_OK;
+}
+
+static void free_header(char **h, size_t n) {
+  if (h == NULL) return;
+  for (size_t j = 0; j < n; j++) churn__free(h[j]);
+  churn__free(h);
+}
+
+static bool blank(const csv_field *f) {
+  for (size_t i = 0; i < f->len; i++) {
+    if (f->p[i] != ' ' && f->p[i] != '\t') return false;
+  }
+  return true;
+}
+
+static int show_len(size_t len) { return (int)(len > 60 ? 60 : len); }
+
+/* --- events --------------------------------------------------------------------------------------- */
+
+enum { E_ID, E_TIME, E_KIND, E_VALUE, E_CODE, E_CODE2, E_AUX1, E_AUX2, E_DUE, E_CONTACT, E_FIXED,
+       E_NEWPKG, E_N };
+
+typedef struct ev_parser {
+  churn_dataset *ds;
+  const churn__ingest_cfg *cfg;
+  const char *path;
+  int col[E_N];         /* header index of each known column, -1 if absent */
+  char **names;         /* header names */
+  size_t ncols;
+  /* one-entry caches: consecutive rows often repeat the subscriber and the kind */
+  char last_id[64];
+  size_t last_id_len;
+  int32_t last_sub;
+  char last_kind[32];
+  size_t last_kind_len;
+  int last_kind_code;
+} ev_parser;
+
+static churn_status ev_reject(ev_parser *ep, churn__evbatch *b, int64_t r, int counter,
+                              int col, const char *what, const csv_field *f) {
+  b->flags[r] = CHURN__ROW_DEAD;
+  return churn__report_reject(ep->ds, ep->cfg, (churn_ingest_counter)counter, ep->path,
+                              b->row[r], ep->names[ep->col[col]], "%s '%.*s'", what,
+                              show_len(f->len), f->p);
+}
+
+static int kind_of(ev_parser *ep, const csv_field *f) {
+  if (f->len == ep->last_kind_len && memcmp(f->p, ep->last_kind, f->len) == 0) {
+    return ep->last_kind_code;
+  }
+  int k = 0;
+  int64_t v;
+  if (f->len > 0 && (unsigned)(f->p[0] - '0') < 10u) {
+    k = churn__parse_i64(f->p, f->len, &v) && v >= 1 && v <= CHURN__MAX_KIND ? (int)v : 0;
+  } else {
+    k = churn__event_kind_by_name(f->p, f->len);
+  }
+  if (f->len < sizeof ep->last_kind) {
+    memcpy(ep->last_kind, f->p, f->len);
+    ep->last_kind_len = f->len;
+    ep->last_kind_code = k;
+  }
+  return k;
+}
+
+/* A code column: a number 0..255 or a name; 1 ok, 0 bad. */
+static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_field *f,
+                               uint8_t *out, bool *ok) {
+  *ok = true;
+  if (f->len == 0) {
+    *out = 0;
+    return CHURN_OK;
+  }
+  int64_t v;
+  if ((unsigned)(f->p[0] - '0') < 10u && churn__parse_i64(f->p, f->len, &v)) {
+    *ok = v >= 0 && v <= 255;
+    *out = (uint8_t)v;
+    return CHURN_OK;
+  }
+  int code = 0;
+  int found = churn__event_code_by_name(kind, code2, f->p, f->len, &code);
+  if (found == 1) {
+    *out = (uint8_t)code;
+    return CHURN_OK;
+  }
+  if (found == 0) {
+    *ok = false;
+    return CHURN_OK;
+  }
+  churn__dict *d;
+  CHURN_TRY(churn__events_code_dict(&ep->ds->ev, kind, &d));
+  int32_t c;
+  if (churn__dict_intern(d, f->p, f->len, 256, &c, NULL) != CHURN_OK) {
+    if (churn_last_status() == CHURN_E_NOMEM) return CHURN_E_NOMEM;
+    *ok = false;
+    return CHURN_OK;
+  }
+  *out = (uint8_t)c;
+  return CHURN_OK;
+}
+
+/* A date column relative to the event time into an int32 aux; ok false when bad. */
+static bool rel_time(const csv_field *f, int64_t t, int32_t *out) {
+  if (blank(f)) return true;
+  int64_t v;
+  if (!churn__parse_time(f->p, f->len, &v)) return false;
+  int64_t d = v - t;
+  if (d <= INT32_MIN || d > INT32_MAX) return false;
+  *out = (int32_t)d;
+  return true;
+}
+
+static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatch *b,
+                                int64_t r) {
+  churn_dataset *ds = ep->ds;
+  b->flags[r] = 0;
+  /* subscriber */
+  const csv_field *id = &f[ep->col[E_ID]];
+  int32_t sub;
+  if (id->len == ep->last_id_len && ep->last_sub >= 0 && memcmp(id->p, ep->last_id, id->len) == 0) {
+    sub = ep->last_sub;
+  } else {
+    if (id->len == 0) {
+      return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_ID, "missing id", id);
+    }
+    CHURN_TRY(churn__resolve_subscriber(ds, ep->cfg, id->p, id->len, ep->path,
+                                        ep->names[ep->col[E_ID]], b->row[r], &sub));
+    if (sub < 0) {
+      b->flags[r] = CHURN__ROW_DEAD;
+      return CHURN_OK;
+    }
+    if (id->len < sizeof ep->last_id) {
+      memcpy(ep->last_id, id->p, id->len);
+      ep->last_id_len = id->len;
+      ep->last_sub = sub;
+    }
+  }
+  b->sub[r] = sub;
+  const csv_field *ft = &f[ep->col[E_TIME]];
+  if (!churn__parse_time(ft->p, ft->len, &b->time[r])) {
+    return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_TIME, "bad time", ft);
+  }
+  const csv_field *fk = &f[ep->col[E_KIND]];
+  int kind = kind_of(ep, fk);
+  if (kind == 0) {
+    return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_KIND, "unknown event kind", fk);
+  }
+  b->kind[r] = (uint8_t)kind;
+  b->value[r] = 0.0;
+  if (ep->col[E_VALUE] >= 0 && f[ep->col[E_VALUE]].len > 0 && !blank(&f[ep->col[E_VALUE]])) {
+    const csv_field *fv = &f[ep->col[E_VALUE]];
+    if (!churn__parse_f64(fv->p, fv->len, &b->value[r])) {
+      return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_VALUE, "not a number", fv);
+    }
+  } else {
+    b->flags[r] |= CHURN__ROW_NO_VALUE;
+  }
+  b->code[r] = b->code2[r] = 0;
+  b->aux1[r] = b->aux2[r] = CHURN_AUX_NONE;
+  for (int k = E_CODE; k <= E_CODE2; k++) {
+    if (ep->col[k] < 0) continue;
+    bool ok;
+    CHURN_TRY(parse_code(ep, kind, k == E_CODE2, &f[ep->col[k]], k == E_CODE ? &b->code[r] :
+                         &b->code2[r], &ok));
+    if (!ok) {
+      return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "bad code", &f[ep->col[k]]);
+    }
+  }
+  for (int k = E_AUX1; k <= E_AUX2; k++) {
+    if (ep->col[k] < 0 || blank(&f[ep->col[k]])) continue;
+    int64_t v;
+    const csv_field *fa = &f[ep->col[k]];
+    if (!churn__parse_i64(fa->p, fa->len, &v) || v <= INT32_MIN || v > INT32_MAX) {
+      return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "not an int32", fa);
+    }
+    (k == E_AUX1 ? b->aux1 : b->aux2)[r] = (int32_t)v;
+  }
+  if (kind == CHURN_EV_BILL && ep->col[E_DUE] >= 0 &&
+      !rel_time(&f[ep->col[E_DUE]], b->time[r], &b->aux1[r])) {
+    return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_DUE, "bad date",
+                     &f[ep->col[E_DUE]]);
+  }
+  if (kind == CHURN_EV_FAULT) {
+    for (int k = E_CONTACT; k <= E_FIXED; k++) {
+      if (ep->col[k] >= 0 && !rel_time(&f[ep->col[k]], b->time[r],
+                                       k == E_CONTACT ? &b->aux1[r] : &b->aux2[r])) {
+        return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "bad date",
+                         &f[ep->col[k]]);
+      }
+    }
+  }
+  if (kind == CHURN_EV_PACKAGE_CHANGE && ep->col[E_NEWPKG] >= 0 && !blank(&f[ep->col[E_NEWPKG]])) {
+    const csv_field *fp = &f[ep->col[E_NEWPKG]];
+    int32_t c;
+    CHURN_TRY(churn__dict_intern(&ds->subs.cat[CHURN__CAT_PACKAGE].dict, fp->p, fp->len,
+                                 INT32_MAX - 1, &c, NULL));
+    b->aux1[r] = c;
+  }
+  return churn__check_event_row(ds, b, r, ep->cfg, ep->path);
+}
+
+static churn_status map_event_header(ev_parser *ep, const csv_reader *r) {
+  static const char *const names[E_N] = {NULL,       "time",    "kind",         "value",
+                                         "code",     "code2",   "aux1",         "aux2",
+                                         "due_date", "first_contact", "fixed_at", "new_package"};
+  ep->ncols = r->nf;
+  CHURN_TRY(copy_header(r, &ep->names));
+  for (int k = 0; k < E_N; k++) {
+    ep->col[k] = header_find(r->f, r->nf, k == E_ID ? ep->cfg->id_column : names[k]);
+  }
+  if (ep->col[E_VALUE] < 0) ep->col[E_VALUE] = header_find(r->f, r->nf, "amount");
+  const char *missing = ep->col[E_ID] < 0 ? ep->cfg->id_column
+                        : ep->col[E_TIME] < 0 ? "time"
+                        : ep->col[E_KIND] < 0 ? "kind" : NULL;
+  if (missing) {
+    return churn__fail(CHURN_E_SCHEMA, "%s: line 1: no column '%s' in the header", ep->path,
+                       missing);
+  }
+  return CHURN_OK;
+}
+
+static churn_status wrong_count(churn_dataset *ds, const churn__ingest_cfg *cfg,
+                                const csv_reader *r, size_t want) {
+  return churn__report_reject(ds, cfg, CHURN_COUNT_REJECTED_BAD_VALUE, r->path, r->rec_line, "",
+                              "expected %zu fields, found %zu", want, r->nf);
+}
+
+static churn_status read_events(churn_dataset *ds, const char *path,
+                                const churn__ingest_cfg *cfg) {
+  csv_reader r;
+  CHURN_TRY(reader_open(&r, path, cfg));
+  ev_parser ep;
+  memset(&ep, 0, sizeof ep);
+  ep.ds = ds;
+  ep.cfg = cfg;
+  ep.path = path;
+  ep.last_sub = -1;
+  ep.last_kind_len = SIZE_MAX;
+  churn__evbatch b;
+  churn_status st = churn__evbatch_init(&b);
+  if (st == CHURN_OK) st = read_header(&r);
+  if (st == CHURN_OK) st = map_event_header(&ep, &r);
+  while (st == CHURN_OK) {
+    bool got;
+    st = next_record(&r, &got);
+    if (st != CHURN_OK || !got) break;
+    ds->report.count[CHURN_COUNT_ROWS_READ]++;
+    if (r.nf != ep.ncols) {
+      st = wrong_count(ds, cfg, &r, ep.ncols);
+      continue;
+    }
+    b.row[b.n] = r.rec_line;
+    st = parse_event(&ep, r.f, &b, b.n);
+    b.n++;
+    if (st == CHURN_OK && b.n == CHURN__BATCH_ROWS) st = churn__append_event_batch(ds, &b);
+  }
+  if (st == CHURN_OK) st = churn__append_event_batch(ds, &b);
+  churn__evbatch_free(&b);
+  free_header(ep.names, ep.ncols);
+  reader_close(&r);
+  return st;
+}
+
+CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
+                                                     const churn_options *opts) {
+  CHURN_CHECK_ARG(ds != NULL && path != NULL,
+                  "churn_dataset_read_events_csv: ds and path must not be NULL");
+  churn__ingest_cfg cfg;
+  CHURN_TRY(churn__ingest_cfg_read(opts, &cfg));
+  churn__checkpoint cp;
+  CHURN_TRY(churn__checkpoint_take(ds, &cp));
+  churn_status st = read_events(ds, path, &cfg);
+  if (st != CHURN_OK) churn__checkpoint_restore(ds, &cp);
+  churn__checkpoint_free(&cp);
+  return st;
+}
+
+/* --- subscribers ---------------------------------------------------------------------------------- */
+
+#define SUB_BATCH 4096
+
+enum { SK_ID, SK_DATE, SK_PRICE, SK_INT, SK_VIP, SK_LABEL, SK_NUM_ATTR };
+
+typedef struct sub_col {
+  int kind;          /* SK_* */
+  churn_column c;    /* the batch column handed to the append */
+  void *data;        /* SUB_BATCH values */
+  uint8_t *valid;
+} sub_col;
+
+typedef struct sub_parser {
+  churn_dataset *ds;
+  const churn__ingest_cfg *cfg;
+  const char *path;
+  char **names;
+  size_t ncols;
+  sub_col *cols;
+  int64_t lines[SUB_BATCH];
+  int64_t n;         /* rows in the batch */
+  char *arena;       /* the batch's strings */
+  size_t arena_len, arena_cap;
+  size_t *str_off;   /* per (row, col) string offset for STR columns, resolved at flush */
+} sub_parser;
+
+static int sub_kind(const char *name, const churn_dataset *ds, const char *id_column) {
+  static const char *const dates[] = {"activation", "cancellation", "contract_end",
+                                      "promotion_end"};
+  static const char *const labels[] = {"region", "age_band", "tier", "package", "manager"};
+  if (strcmp(name, id_column) == 0) return SK_ID;
+  for (int k = 0; k < 4; k++) {
+    if (strcmp(name, dates[k]) == 0) return SK_DATE;
+  }
+  if (strcmp(name, "price") == 0) return SK_PRICE;
+  if (strcmp(name, "services") == 0) return SK_INT;
+  if (strcmp(name, "vip") == 0) return SK_VIP;
+  for (int k = 0; k < 5; k++) {
+    if (strcmp(name, labels[k]) == 0) return SK_LABEL;
+  }
+  for (size_t j = 0; j < ds->subs.nattrs; j++) {
+    if (!ds->subs.attrs[j].categorical && strcmp(ds->subs.attrs[j].name, name) == 0) {
+      return SK_NUM_ATTR;
+    }
+  }
+  return SK_LABEL; /* a new attribute starts categorical; see convert_numeric_attrs */
+}
+
+static churn_status sub_parser_init(sub_parser *sp, const csv_reader *r) {
+  sp->ncols = r->nf;
+  CHURN_TRY(copy_header(r, &sp->names));
+  for (size_t j = 0; j < sp->ncols; j++) {
+    for (size_t k = 0; k < j; k++) {
+      if (strcmp(sp->names[j], sp->names[k]) == 0) {
+        return churn__fail(CHURN_E_SCHEMA, "%s: line 1: column '%s' appears twice", sp->path,
+                           sp->names[j]);
+      }
+    }
+  }
+  if (header_find(r->f, r->nf, sp->cfg->id_column) < 0) {
+    return churn__fail(CHURN_E_SCHEMA, "%s: line 1: no column '%s' in the header", sp->path,
+                       sp->cfg->id_column);
+  }
+  sp->cols = churn__calloc(sp->ncols, sizeof *sp->cols);
+  sp->str_off = churn__malloc_array(SUB_BATCH * sp->ncols, sizeof *sp->str_off);
+  if (sp->cols == NULL || sp->str_off == NULL) return churn__nomem("CSV batch");
+  for (size_t j = 0; j < sp->ncols; j++) {
+    sub_col *c = &sp->cols[j];
+    c->kind = sub_kind(sp->names[j], sp->ds, sp->cfg->id_column);
+    static const size_t size[] = {sizeof(char *), 8, 8, 8, 8, sizeof(char *), 8};
+    static const churn_dtype dt[] = {CHURN_STR, CHURN_I64, CHURN_F64, CHURN_I64,
+                                     CHURN_I64, CHURN_STR, CHURN_F64};
+    c->data = churn__malloc_array(SUB_BATCH, size[c->kind]);
+    c->valid = churn__malloc(SUB_BATCH);
+    if (c->data == NULL || c->valid == NULL) return churn__nomem("CSV batch");
+    c->c.name = sp->names[j];
+    c->c.dtype = dt[c->kind];
+    c->c.data = c->data;
+    c->c.valid = c->valid;
+  }
+  return CHURN_OK;
+}
+
+static void sub_parser_free(sub_parser *sp) {
+  for (size_t j = 0; sp->cols && j < sp->ncols; j++) {
+    churn__free(sp->cols[j].data);
+    churn__free(sp->cols[j].valid);
+  }
+  churn__free(sp->cols);
+  churn__free(sp->str_off);
+  churn__free(sp->arena);
+  free_header(sp->names, sp->ncols);
+}
+
+static bool parse_vip(const csv_field *f, int64_t *v) {
+  static const char *const yes[] = {"1", "true", "yes", "y", "TRUE", "Yes", "Y", "True", "YES"};
+  static const char *const no[] = {"0", "false", "no", "n", "FALSE", "No", "N", "False", "NO"};
+  for (int k = 0; k < 9; k++) {
+    if (strlen(yes[k]) == f->len && memcmp(yes[k], f->p, f->len) == 0) {
+      *v = 1;
+      return true;
+    }
+    if (strlen(no[k]) == f->len && memcmp(no[k], f->p, f->len) == 0) {
+      *v = 0;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Parses one record into batch row n; returns false (after reporting) when it is rejected. */
+static churn_status parse_sub_row(sub_parser *sp, const csv_reader *r, bool *keep) {
+  int64_t n = sp->n;
+  *keep = false;
+  for (size_t j = 0; j < sp->ncols; j++) {
+    sub_col *c = &sp->cols[j];
+    const csv_field *f = &r->f[j];
+    c->valid[n] = !blank(f);
+    if (!c->valid[n]) continue;
+    bool ok = true;
+    const char *what = "bad value";
+    switch (c->kind) {
+      case SK_DATE:
+        ok = churn__parse_time(f->p, f->len, &((int64_t *)c->data)[n]);
+        what = "bad date";
+        break;
+      case SK_PRICE:
+      case SK_NUM_ATTR:
+        ok = churn__parse_f64(f->p, f->len, &((double *)c->data)[n]);
+        what = "not a number";
+        break;
+      case SK_INT:
+        ok = churn__parse_i64(f->p, f->len, &((int64_t *)c->data)[n]);
+        what = "not an integer";
+        break;
+      case SK_VIP:
+        ok = parse_vip(f, &((int64_t *)c->data)[n]);
+        what = "not a yes/no value";
+        break;
+      default: {
+        if (!churn__grow((void **)&sp->arena, &sp->arena_cap, sp->arena_len + f->len + 1, 1)) {
+          return churn__nomem("CSV strings");
+        }
+        memcpy(sp->arena + sp->arena_len, f->p, f->len);
+        sp->arena[sp->arena_len + f->len] = '\0';
+        sp->str_off[(size_t)n * sp->ncols + j] = sp->arena_len;
+        sp->arena_len += f->len + 1;
+      }
+    }
+    if (!ok) {
+      return churn__report_reject(sp->ds, sp->cfg, CHURN_COUNT_REJECTED_BAD_VALUE, sp->path,
+                                  r->rec_line, sp->names[j], "%s '%.*s'", what,
+                                  show_len(f->len), f->p);
+    }
+  }
+  sp->lines[n] = r->rec_line;
+  *keep = true;
+  return CHURN_OK;
+}
+
+static churn_status flush_subs(sub_parser *sp) {
+  if (sp->n == 0) return CHURN_OK;
+  for (size_t j = 0; j < sp->ncols; j++) {
+    sub_col *c = &sp->cols[j];
+    c->c.length = sp->n;
+    if (c->c.dtype != CHURN_STR) continue;
+    const char **s = c->data;
+    for (int64_t i = 0; i < sp->n; i++) {
+      s[i] = c->valid[i] ? sp->arena + sp->str_off[(size_t)i * sp->ncols + j] : NULL;
+    }
+  }
+  churn_column *cols = churn__malloc_array(sp->ncols, sizeof *cols);
+  if (cols == NULL) return churn__nomem("CSV batch");
+  for (size_t j = 0; j < sp->ncols; j++) cols[j] = sp->cols[j].c;
+  churn_status st = churn__append_subscribers(sp->ds, cols, sp->ncols, sp->cfg, sp->path,
+                                              sp->lines);
+  churn__free(cols);
+  sp->n = 0;
+  sp->arena_len = 0;
+  return st;
+}
+
+/* Attributes this file created as categorical whose labels are all numbers become numeric. */
+static churn_status convert_numeric_attrs(churn__subs *s, size_t first) {
+  for (size_t j = first; j < s->nattrs; j++) {
+    churn__attr *a = &s->attrs[j];
+    if (!a->categorical) continue;
+    int32_t nl = a->cat.dict.n;
+    double *vals = churn__malloc_array((size_t)nl + 1, sizeof *vals);
+    if (vals == NULL) return churn__nomem("attribute conversion");
+    bool numeric = true;
+    for (int32_t c = 0; c < nl && numeric; c++) {
+      numeric = churn__parse_f64(churn__dict_label(&a->cat.dict, c),
+                                 churn__dict_label_len(&a->cat.dict, c), &vals[c]) &&
+                !isinf(vals[c]);
+    }
+    double *num = numeric ? churn__malloc_array(s->cap ? s->cap : 1, sizeof *num) : NULL;
+    if (numeric && num == NULL) {
+      churn__free(vals);
+      return churn__nomem("attribute conversion");
+    }
+    if (numeric) {
+      for (int64_t i = 0; i < s->n; i++) {
+        num[i] = a->cat.codes[i] < 0 ? NAN : vals[a->cat.codes[i]];
+      }
+      churn__free(a->cat.codes);
+      churn__dict_free(&a->cat.dict);
+      a->cat.codes = NULL;
+      a->num = num;
+      a->categorical = false;
+    }
+    churn__free(vals);
+  }
+  return CHURN_OK;
+}
+
+static churn_status read_subscribers(churn_dataset *ds, const char *path,
+                                     const churn__ingest_cfg *cfg) {
+  csv_reader r;
+  CHURN_TRY(reader_open(&r, path, cfg));
+  sub_parser sp;
+  memset(&sp, 0, sizeof sp);
+  sp.ds = ds;
+  sp.cfg = cfg;
+  sp.path = path;
+  size_t first_attr = ds->subs.nattrs;
+  churn_status st = read_header(&r);
+  if (st == CHURN_OK) st = sub_parser_init(&sp, &r);
+  while (st == CHURN_OK) {
+    bool got;
+    st = next_record(&r, &got);
+    if (st != CHURN_OK || !got) break;
+    if (r.nf != sp.ncols) {
+      ds->report.count[CHURN_COUNT_ROWS_READ]++;
+      st = wrong_count(ds, cfg, &r, sp.ncols);
+      continue;
+    }
+    bool keep;
+    st = parse_sub_row(&sp, &r, &keep);
+    if (!keep) {
+      ds->report.count[CHURN_COUNT_ROWS_READ]++;
+      continue;
+    }
+    if (++sp.n == SUB_BATCH) st = flush_subs(&sp);
+  }
+  if (st == CHURN_OK) st = flush_subs(&sp);
+  if (st == CHURN_OK) st = convert_numeric_attrs(&ds->subs, first_attr);
+  sub_parser_free(&sp);
+  reader_close(&r);
+  return st;
+}
+
+CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, const char *path,
+                                                          const churn_options *opts) {
+  CHURN_CHECK_ARG(ds != NULL && path != NULL,
+                  "churn_dataset_read_subscribers_csv: ds and path must not be NULL");
+  churn__ingest_cfg cfg;
+  CHURN_TRY(churn__ingest_cfg_read(opts, &cfg));
+  churn__checkpoint cp;
+  CHURN_TRY(churn__checkpoint_take(ds, &cp));
+  churn_status st = read_subscribers(ds, path, &cfg);
+  if (st != CHURN_OK) churn__checkpoint_restore(ds, &cp);
+  churn__checkpoint_free(&cp);
+  return st;
+}
