@@ -869,6 +869,56 @@ CHURN_API churn_status churn_model_load(const char *path, churn_model **out);
  * are only read and may be freed after the call. */
 CHURN_API churn_status churn_model_load_buffer(const void *buf, size_t len, churn_model **out);
 
+/* Sufficient statistics travel between processes in the "churn-suffstats" msgpack format
+ * (version 1.0, the same envelope and checksum as models): shape, standardisation, class
+ * weights, the sums of churn_suffstats_accumulate (Hessian only if accumulated) and the counts,
+ * all bit-exact, so a loaded object merges and reads exactly like the saved one.  The buffer
+ * protocol is churn_model_save_buffer's: *needed always gets the size, CHURN_E_BUFFER (nothing
+ * written) when cap is smaller.  Loading fails like churn_model_load_buffer does (CHURN_E_FORMAT,
+ * CHURN_E_VERSION) and returns a new object in *out (churn_suffstats_free). */
+CHURN_API churn_status churn_suffstats_save_buffer(const churn_suffstats *stats, void *buf,
+                                                   size_t cap, size_t *needed);
+CHURN_API churn_status churn_suffstats_load_buffer(const void *buf, size_t len,
+                                                   churn_suffstats **out);
+
+/* --- 6f. Out-of-core fitting ------------------------------------------------------------------- *
+ * Fits on more rows than fit in memory: each Newton pass streams the rows once, chunk by chunk,
+ * through the sufficient statistics above, and takes an exact Newton step on their sum, so the
+ * estimate is the in-memory churn_model_fit's (to floating-point summation order) with the same
+ * options, errors and model.  CHURN_OPT_FIT_MEMORY_BUDGET (default 256 MiB) bounds the memory:
+ * the fit's own buffers (one chunk of rows, the O(d^2) statistics, a CSV read buffer) take at
+ * most half of it, leaving the rest to the process, its libraries and stack; CHURN_E_RANGE when
+ * the budget cannot hold one row.  Each pass re-reads all rows (typically 6 to 15 passes). */
+
+/* The caller's rows, one chunk per call: write up to capacity rows into X (row-major, d doubles
+ * per row), y (0/1 labels) and weight (sample weights; NULL when the fit was started with
+ * has_weights = 0), set *nrows to the number written and return CHURN_OK.  *nrows = 0 ends the
+ * pass.  pass counts from 0; when a call's pass differs from the previous call's, start again
+ * from the first row.  Every pass must give the same rows (in any order; the order changes only
+ * rounding).  Any other status aborts the fit, which returns it. */
+typedef churn_status (*churn_row_source)(void *ctx, int64_t pass, int64_t capacity, double *X,
+                                         double *y, double *weight, int64_t *nrows);
+
+/* churn_model_fit over the rows a source gives (d features named as in churn_model_fit).
+ * Errors as churn_model_fit, plus CHURN_E_DATA when a pass gives a different number of rows than
+ * pass 0; row numbers in messages count from the first row of the pass.  The source is called
+ * from the calling thread only. */
+CHURN_API churn_status churn_model_fit_stream(int64_t d, const char *const *feature_names,
+                                              churn_row_source source, void *ctx,
+                                              int has_weights, const churn_options *opts,
+                                              churn_model **out);
+
+/* churn_model_fit over a numeric CSV file read in chunks: a header line of column names, then
+ * one row per line, comma-separated decimal numbers (no quoting; blank lines skipped; "\r\n"
+ * accepted).  label_column names the 0/1 label, weight_column (or NULL) the sample weights; all
+ * other columns are the features, in file order, named by the header.  Fails with CHURN_E_IO
+ * (open/read), CHURN_E_SCHEMA (label or weight column missing or repeated), CHURN_E_DATA naming
+ * the line and column of a field that is not a number or a line with the wrong number of fields
+ * (or longer than the read buffer: 1 MiB, or budget / 16 if less), and as churn_model_fit. */
+CHURN_API churn_status churn_model_fit_csv(const char *path, const char *label_column,
+                                           const char *weight_column, const churn_options *opts,
+                                           churn_model **out);
+
 /* ===================================================================================== *
  * 7. Evaluation
  *

@@ -1,0 +1,321 @@
+/*
+ * test_suffstats_io.c -- serialisation of sufficient statistics (lib/suffstats_io.c): exact
+ * round trips in every Hessian state, a distributed fit whose workers ship their statistics as
+ * bytes (same model as the in-memory fit to 1e-10), truncation at every length, bit flips at
+ * every byte, wrong format and newer version, allocation failures.
+ */
+#include "helpers.h"
+#include "pack.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+enum { N = 3000, D = 3, K = D + 1 };
+
+static double X[N * D], Y[N], W[N];
+
+static void make_data(void) {
+  uint64_t s = 7;
+  for (int i = 0; i < N; i++) {
+    double u[4];
+    for (int q = 0; q < 4; q++) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      u[q] = (double)(s >> 11) / 9007199254740992.0;
+    }
+    X[i * D] = 10.0 * u[0];
+    X[i * D + 1] = u[1] < 0.4 ? 1.0 : 0.0;
+    X[i * D + 2] = 50.0 + 30.0 * u[2];
+    double eta = -2.0 + 0.2 * X[i * D] + 0.8 * X[i * D + 1] + 0.01 * X[i * D + 2];
+    Y[i] = u[3] < 1.0 / (1.0 + exp(-eta)) ? 1.0 : 0.0;
+    W[i] = 1.0 + (double)(i % 3);
+  }
+}
+
+static const double CENTER[D] = {5.0, 0.4, 65.0}, SCALE[D] = {2.9, 0.49, 8.7};
+static const double BETA[K] = {-0.3, 0.5, 0.2, 0.1};
+
+static churn_suffstats *make_stats(int want_hessian, int64_t from, int64_t to) {
+  churn_suffstats *s = NULL;
+  ASSERT_OK(churn_suffstats_new(D, 1, CENTER, SCALE, 0.75, 1.5, &s));
+  if (want_hessian >= 0) {
+    ASSERT_OK(churn_suffstats_accumulate(s, X + from * D, CHURN_F64, to - from, D, D, Y + from,
+                                         W + from, BETA, want_hessian, from));
+  }
+  return s;
+}
+
+static uint8_t *save(const churn_suffstats *s, size_t *len) {
+  size_t needed = 0;
+  ASSERT_FAILS(churn_suffstats_save_buffer(s, NULL, 0, &needed), CHURN_E_BUFFER, "need");
+  uint8_t *buf = malloc(needed);
+  ASSERT_OK(churn_suffstats_save_buffer(s, buf, needed, &needed));
+  *len = needed;
+  return buf;
+}
+
+static void assert_same_stats(const churn_suffstats *a, const churn_suffstats *b) {
+  cr_assert_eq(churn_suffstats_dim(a), churn_suffstats_dim(b));
+  cr_assert_eq(churn_suffstats_has_hessian(a), churn_suffstats_has_hessian(b));
+  double ha[K * K], hb[K * K], ga[K], gb[K];
+  if (churn_suffstats_has_hessian(a)) {
+    ASSERT_OK(churn_suffstats_hessian(a, ha));
+    ASSERT_OK(churn_suffstats_hessian(b, hb));
+    cr_assert(memcmp(ha, hb, sizeof ha) == 0);
+  }
+  ASSERT_OK(churn_suffstats_gradient(a, ga));
+  ASSERT_OK(churn_suffstats_gradient(b, gb));
+  cr_assert(memcmp(ga, gb, sizeof ga) == 0);
+  int64_t na, nb, pa, pb;
+  double swa, swb, spa, spb, la, lb;
+  ASSERT_OK(churn_suffstats_counts(a, &na, &swa, &pa, &spa, &la));
+  ASSERT_OK(churn_suffstats_counts(b, &nb, &swb, &pb, &spb, &lb));
+  cr_assert(na == nb && pa == pb);
+  cr_assert(memcmp(&swa, &swb, 8) == 0 && memcmp(&spa, &spb, 8) == 0 && memcmp(&la, &lb, 8) == 0);
+}
+
+Test(suffstats_io, round_trip_is_exact_in_every_state) {
+  make_data();
+  for (int state = -1; state <= 1; state++) {
+    churn_suffstats *s = make_stats(state, 0, N), *back = NULL;
+    size_t len;
+    uint8_t *buf = save(s, &len);
+    ASSERT_OK(churn_suffstats_load_buffer(buf, len, &back));
+    assert_same_stats(s, back);
+    /* the loaded object merges like the original: same standardisation bit for bit */
+    churn_suffstats *more = make_stats(state < 0 ? 1 : state, 0, 100);
+    ASSERT_OK(churn_suffstats_merge(back, more));
+    ASSERT_OK(churn_suffstats_merge(s, more));
+    assert_same_stats(s, back);
+    churn_suffstats_free(more);
+    churn_suffstats_free(s);
+    churn_suffstats_free(back);
+    free(buf);
+  }
+}
+
+Test(suffstats_io, merged_partitions_equal_one_pass) {
+  make_data();
+  churn_suffstats *all = make_stats(1, 0, N), *driver = make_stats(-1, 0, 0);
+  const int64_t cuts[] = {0, 700, 1900, N};
+  for (int p = 0; p < 3; p++) {
+    churn_suffstats *part = make_stats(1, cuts[p], cuts[p + 1]), *recv = NULL;
+    size_t len;
+    uint8_t *bytes = save(part, &len);
+    ASSERT_OK(churn_suffstats_load_buffer(bytes, len, &recv));
+    ASSERT_OK(churn_suffstats_merge(driver, recv));
+    churn_suffstats_free(part);
+    churn_suffstats_free(recv);
+    free(bytes);
+  }
+  double ha[K * K], hb[K * K], ga[K], gb[K];
+  ASSERT_OK(churn_suffstats_hessian(all, ha));
+  ASSERT_OK(churn_suffstats_hessian(driver, hb));
+  ASSERT_OK(churn_suffstats_gradient(all, ga));
+  ASSERT_OK(churn_suffstats_gradient(driver, gb));
+  for (int q = 0; q < K * K; q++) cr_assert(rel_close(ha[q], hb[q], 1e-12, 1e-9));
+  for (int q = 0; q < K; q++) cr_assert(rel_close(ga[q], gb[q], 1e-10, 1e-9));
+  churn_suffstats_free(all);
+  churn_suffstats_free(driver);
+}
+
+/* A driver and three "workers" that only exchange bytes, every pass. */
+Test(suffstats_io, distributed_fit_through_bytes_equals_in_memory_fit) {
+  make_data();
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_real(o, CHURN_OPT_FIT_TOL, 1e-12));
+  const char *const names[D] = {"a", "b", "c"};
+  const int64_t cuts[] = {0, 1000, 2200, N};
+  churn_solver *s = NULL;
+  ASSERT_OK(churn_solver_new(D, names, o, &s));
+  for (int p = 0; p < 3; p++) {
+    ASSERT_OK(churn_solver_add_moments(s, X + cuts[p] * D, CHURN_F64, cuts[p + 1] - cuts[p], D, D,
+                                       Y + cuts[p], W + cuts[p], cuts[p]));
+  }
+  ASSERT_OK(churn_solver_begin(s));
+  int done = 0, passes = 0;
+  while (!done) {
+    churn_suffstats *merged = NULL;
+    ASSERT_OK(churn_solver_stats_new(s, &merged));
+    /* the configuration travels as bytes too: workers start from the driver's empty stats */
+    size_t cfg_len;
+    uint8_t *cfg = save(merged, &cfg_len);
+    double beta[K];
+    ASSERT_OK(churn_solver_beta(s, beta));
+    int want = churn_solver_wants_hessian(s);
+    for (int p = 0; p < 3; p++) {
+      churn_suffstats *w = NULL, *recv = NULL;
+      ASSERT_OK(churn_suffstats_load_buffer(cfg, cfg_len, &w));
+      ASSERT_OK(churn_suffstats_accumulate(w, X + cuts[p] * D, CHURN_F64, cuts[p + 1] - cuts[p],
+                                           D, D, Y + cuts[p], W + cuts[p], beta, want, cuts[p]));
+      size_t len;
+      uint8_t *bytes = save(w, &len);
+      ASSERT_OK(churn_suffstats_load_buffer(bytes, len, &recv));
+      ASSERT_OK(churn_suffstats_merge(merged, recv));
+      churn_suffstats_free(w);
+      churn_suffstats_free(recv);
+      free(bytes);
+    }
+    free(cfg);
+    ASSERT_OK(churn_solver_step(s, merged, &done));
+    churn_suffstats_free(merged);
+    cr_assert(++passes < 100);
+  }
+  churn_model *dist = NULL, *mem = NULL;
+  ASSERT_OK(churn_solver_finish(s, &dist));
+  ASSERT_OK(churn_model_fit(X, CHURN_F64, N, D, D, Y, W, names, o, &mem));
+  double ca[D], cb[D], ia, ib;
+  ASSERT_OK(churn_model_coef(dist, ca, &ia));
+  ASSERT_OK(churn_model_coef(mem, cb, &ib));
+  for (int j = 0; j < D; j++) {
+    cr_assert(rel_close(ca[j], cb[j], 1e-10, 0), "coef %d: %.17g vs %.17g", j, ca[j], cb[j]);
+  }
+  cr_assert(rel_close(ia, ib, 1e-10, 0));
+  churn_model_free(dist);
+  churn_model_free(mem);
+  churn_solver_free(s);
+  churn_options_free(o);
+}
+
+Test(suffstats_io, argument_errors) {
+  make_data();
+  churn_suffstats *s = make_stats(1, 0, 10), *out = NULL;
+  size_t needed;
+  uint8_t small[4];
+  ASSERT_FAILS(churn_suffstats_save_buffer(NULL, small, 4, &needed), CHURN_E_ARG, "stats is NULL");
+  ASSERT_FAILS(churn_suffstats_save_buffer(s, small, 4, NULL), CHURN_E_ARG, "needed is NULL");
+  ASSERT_FAILS(churn_suffstats_save_buffer(s, NULL, 4, &needed), CHURN_E_ARG, "buf is NULL");
+  ASSERT_FAILS(churn_suffstats_save_buffer(s, small, 4, &needed), CHURN_E_BUFFER, "cap is 4");
+  ASSERT_FAILS(churn_suffstats_load_buffer(small, 4, NULL), CHURN_E_ARG, "out is NULL");
+  ASSERT_FAILS(churn_suffstats_load_buffer(NULL, 4, &out), CHURN_E_ARG, "buf is NULL");
+  ASSERT_FAILS(churn_suffstats_load_buffer(NULL, 0, &out), CHURN_E_FORMAT, "empty");
+  cr_assert_null(out);
+  churn_suffstats_free(s);
+}
+
+Test(suffstats_io, every_truncation_and_flip_fails_cleanly) {
+  make_data();
+  churn_suffstats *s = make_stats(1, 0, 200);
+  size_t len;
+  uint8_t *buf = save(s, &len);
+  const uint8_t *payload;
+  size_t plen;
+  ASSERT_OK(churn__envelope_read(buf, len, "churn-suffstats", 1, &payload, &plen, NULL, NULL));
+  size_t payload_at = (size_t)(payload - buf);
+  for (size_t cut = 0; cut < len; cut++) {
+    churn_suffstats *out = NULL;
+    uint8_t *copy = malloc(cut ? cut : 1);
+    memcpy(copy, buf, cut);
+    cr_assert_eq(churn_suffstats_load_buffer(copy, cut, &out), CHURN_E_FORMAT, "cut %zu", cut);
+    cr_assert_null(out);
+    free(copy);
+  }
+  for (size_t i = 0; i < len; i++) {
+    uint8_t *copy = malloc(len);
+    memcpy(copy, buf, len);
+    copy[i] ^= 0x04;
+    churn_suffstats *out = NULL;
+    churn_status st = churn_suffstats_load_buffer(copy, len, &out);
+    if (st == CHURN_OK) {
+      cr_assert(i < payload_at, "a flip in payload byte %zu loaded", i);
+      assert_same_stats(s, out);
+    } else {
+      cr_assert(st == CHURN_E_FORMAT || st == CHURN_E_VERSION, "byte %zu: %s", i,
+                churn_status_name(st));
+      cr_assert(strstr(churn_last_error(), "loading sufficient statistics") != NULL);
+    }
+    churn_suffstats_free(out);
+    free(copy);
+  }
+  free(buf);
+  churn_suffstats_free(s);
+}
+
+Test(suffstats_io, wrong_format_and_newer_version) {
+  make_data();
+  churn_suffstats *s = make_stats(0, 0, 50), *out = NULL;
+  size_t len;
+  uint8_t *buf = save(s, &len);
+  const uint8_t *payload;
+  size_t plen;
+  ASSERT_OK(churn__envelope_read(buf, len, "churn-suffstats", 1, &payload, &plen, NULL, NULL));
+  churn__wbuf wb;
+  churn__wbuf_init(&wb);
+  ASSERT_OK(churn__envelope_write(&wb, "churn-suffstats", 2, 0, payload, plen));
+  ASSERT_FAILS(churn_suffstats_load_buffer(wb.data, wb.len, &out), CHURN_E_VERSION,
+               "version 2.0");
+  churn__wbuf_free(&wb);
+  churn__wbuf_init(&wb);
+  ASSERT_OK(churn__envelope_write(&wb, "churn-model", 1, 0, payload, plen));
+  ASSERT_FAILS(churn_suffstats_load_buffer(wb.data, wb.len, &out), CHURN_E_FORMAT,
+               "expected a 'churn-suffstats'");
+  churn__wbuf_free(&wb);
+  /* a payload that is not a map */
+  churn__wbuf p;
+  churn__wbuf_init(&p);
+  msgpack_pack_int(&p.pk, 3);
+  churn__wbuf_init(&wb);
+  ASSERT_OK(churn__envelope_write(&wb, "churn-suffstats", 1, 0, p.data, p.len));
+  ASSERT_FAILS(churn_suffstats_load_buffer(wb.data, wb.len, &out), CHURN_E_FORMAT,
+               "payload is not a map");
+  churn__wbuf_free(&wb);
+  churn__wbuf_free(&p);
+  /* a payload with the gradient of the wrong size */
+  churn__wbuf_init(&p);
+  msgpack_pack_map(&p.pk, 5);
+  churn__pack_key(&p, "d");
+  msgpack_pack_int(&p.pk, 1);
+  churn__pack_key(&p, "fit_intercept");
+  msgpack_pack_true(&p.pk);
+  churn__pack_key(&p, "class_weight0");
+  msgpack_pack_double(&p.pk, 1.0);
+  churn__pack_key(&p, "class_weight1");
+  msgpack_pack_double(&p.pk, 1.0);
+  churn__pack_key(&p, "center");
+  const double c2[2] = {0, 0};
+  churn__pack_f64_bin(&p, c2, 2);
+  churn__wbuf_init(&wb);
+  ASSERT_OK(churn__envelope_write(&wb, "churn-suffstats", 1, 0, p.data, p.len));
+  ASSERT_FAILS(churn_suffstats_load_buffer(wb.data, wb.len, &out), CHURN_E_FORMAT,
+               "field 'center' holds 16 bytes");
+  churn__wbuf_free(&wb);
+  churn__wbuf_free(&p);
+  cr_assert_null(out);
+  free(buf);
+  churn_suffstats_free(s);
+}
+
+Test(suffstats_io, allocation_failures_are_clean) {
+  make_data();
+  churn_suffstats *s = make_stats(1, 0, 100), *out = NULL;
+  size_t len;
+  uint8_t *buf = save(s, &len);
+  churn_testing_fail_alloc(0);
+  ASSERT_OK(churn_suffstats_save_buffer(s, buf, len, &len));
+  uint64_t count = churn_testing_fail_alloc(0);
+  for (uint64_t k = 1; k <= count; k++) {
+    churn_testing_fail_alloc(k);
+    churn_status st = churn_suffstats_save_buffer(s, buf, len, &len);
+    churn_testing_fail_alloc(0);
+    cr_assert_eq(st, CHURN_E_NOMEM, "save, allocation %llu", (unsigned long long)k);
+  }
+  churn_testing_fail_alloc(0);
+  ASSERT_OK(churn_suffstats_load_buffer(buf, len, &out));
+  count = churn_testing_fail_alloc(0);
+  churn_suffstats_free(out);
+  for (uint64_t k = 1; k <= count; k++) {
+    out = NULL;
+    churn_testing_fail_alloc(k);
+    churn_status st = churn_suffstats_load_buffer(buf, len, &out);
+    churn_testing_fail_alloc(0);
+    cr_assert_eq(st, CHURN_E_NOMEM, "load, allocation %llu: %s", (unsigned long long)k,
+                 churn_last_error());
+    cr_assert_null(out);
+  }
+  free(buf);
+  churn_suffstats_free(s);
+  if (__lsan_do_recoverable_leak_check) cr_assert_eq(__lsan_do_recoverable_leak_check(), 0);
+}
