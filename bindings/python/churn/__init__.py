@@ -35,3 +35,11 @@ __all__ = ["__version__", "library_version", "library_path", "ChurnError", "Chur
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",
            "load_model"]
+
+
+def __getattr__(name):
+    # churn.dask and churn.plot import dask / matplotlib, so they load on first use
+    if name in ("dask", "plot"):
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -132,6 +132,8 @@ PROTOTYPES = {
     "churn_suffstats_gradient": (status, [handle, dptr]),
     "churn_suffstats_counts": (status, [handle, P(c_int64), P(c_double), P(c_int64),
                                         P(c_double), P(c_double)]),
+    "churn_suffstats_save_buffer": (status, [handle, c_void_p, c_size_t, P(c_size_t)]),
+    "churn_suffstats_load_buffer": (status, [c_void_p, c_size_t, P(handle)]),
     "churn_solver_new": (status, [c_int64, c_void_p, handle, P(handle)]),
     "churn_solver_free": (None, [handle]),
     "churn_solver_add_moments": (status, [handle, c_void_p, enum, c_int64, c_int64, c_int64,

@@ -1,0 +1,104 @@
+"""churn.dask on a distributed.LocalCluster (2 worker processes, 1 thread each) with >= 8
+partitions: the fit equals the in-memory fit to 1e-8 (relative, coefficients, standard errors,
+log-likelihood), for arrays and DataFrames, penalties, weights; scoring on the workers;
+errors name the global row."""
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dask.array as da
+import dask.dataframe as dd
+import distributed
+
+import churn
+
+
+@pytest.fixture(scope="module")
+def client():
+    # the worker processes must find the same package and library as this process
+    os.environ["CHURN_LIBRARY"] = churn.library_path()
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(churn.__file__)))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [pkg] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                       dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(21)
+    n = 4000
+    X = rng.standard_normal((n, 5)) * [1, 3, 0.5, 2, 1] + [0, 1, 0, -2, 5]
+    eta = 0.2 + X @ np.array([0.8, -0.3, 0.6, 0.1, -0.2])
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    w = rng.uniform(0.5, 2.0, n)
+    return X, y, w
+
+
+def _same(m, ref):
+    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(m.intercept_, ref.intercept_, rtol=1e-8, atol=1e-12)
+    assert m.loglik_ == pytest.approx(ref.loglik_, rel=1e-8)
+
+
+def test_mle_on_array_equals_in_memory(client, data):
+    X, y, _ = data
+    Xd, yd = da.from_array(X, chunks=(500, 5)), da.from_array(y, chunks=500)
+    m = churn.dask.fit(Xd, yd, penalty=None)
+    ref = churn.LogisticRegression(penalty=None).fit(X, y)
+    assert m.n_partitions_ == 8
+    _same(m, ref)
+    pd.testing.assert_frame_equal(m.summary_frame(), ref.summary_frame(), rtol=1e-8)
+    assert isinstance(m, churn.LogisticRegression)
+    p = churn.dask.predict_proba(m, Xd)
+    assert isinstance(p, da.Array)
+    np.testing.assert_allclose(p.compute(), ref.predict_proba(X), rtol=1e-10)
+
+
+@pytest.mark.parametrize("params", [dict(penalty="l2", C=0.5, class_weight="balanced"),
+                                    dict(penalty="l1", C=0.05),
+                                    dict(penalty="elasticnet", C=0.2, l1_ratio=0.3)])
+def test_penalised_weighted_fit_equals_in_memory(client, data, params):
+    X, y, w = data
+    chunks = (400, 400, 600, 500, 300, 700, 500, 600)  # uneven partitions
+    Xd = da.from_array(X, chunks=(chunks, (2, 3)))   # column chunks get merged
+    m = churn.dask.fit(Xd, da.from_array(y, chunks=500), da.from_array(w, chunks=chunks),
+                       **params)
+    ref = churn.LogisticRegression(**params).fit(X, y, sample_weight=w)
+    _same(m, ref)
+
+
+def test_dataframe_names_and_labels(client, data):
+    X, y, _ = data
+    frame = pd.DataFrame(X, columns=["price", "faults", "complaints", "tenure", "arpu"])
+    frame["label"] = np.where(y == 1, "churned", "active")
+    ddf = dd.from_pandas(frame, npartitions=8)
+    feats = ["price", "faults", "complaints", "tenure", "arpu"]
+    m = churn.dask.fit(ddf[feats], ddf["label"], penalty=None)
+    ref = churn.LogisticRegression(penalty=None).fit(frame[feats], frame["label"])
+    _same(m, ref)
+    assert list(m.classes_) == ["active", "churned"]
+    assert list(m.feature_names_in_) == feats
+    assert list(m.summary_frame().index) == ["intercept"] + feats
+    p = churn.dask.predict_proba(m, ddf[feats]).compute()
+    assert list(p.columns) == ["active", "churned"]
+    np.testing.assert_allclose(p.to_numpy(), ref.predict_proba(frame[feats]), rtol=1e-10)
+
+
+def test_errors_name_the_global_row(client, data):
+    X, y, _ = data
+    bad = X.copy()
+    bad[2345, 3] = np.nan
+    with pytest.raises(churn.ChurnValueError) as e:
+        churn.dask.fit(da.from_array(bad, chunks=(500, 5)), da.from_array(y, chunks=500))
+    assert e.value.status_name == "CHURN_E_DATA" and "2345" in e.value.message
+    with pytest.raises(ValueError, match="only one class"):
+        churn.dask.fit(da.from_array(X, chunks=(500, 5)), da.zeros(len(y), chunks=500))
+    with pytest.raises(TypeError, match="dask array or dask DataFrame"):
+        churn.dask.fit(X, y)
