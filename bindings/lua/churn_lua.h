@@ -1,0 +1,84 @@
+/*
+ * churn_lua.h -- the Lua 5.4 binding of libchurn.
+ *
+ * Two ways to use it:
+ *  - as a loadable module: `local churn = require "churn"` finds churn.so on package.cpath;
+ *  - embedded in a C host that links libchurn and these sources: call
+ *    luaL_requiref(L, "churn", luaopen_churn, 1) and hand models the host loaded itself to Lua
+ *    scripts with churn_lua_push_model().
+ * Everything else in the binding is private (churn__lua_* helpers shared by its files).
+ */
+#ifndef CHURN_LUA_H
+#define CHURN_LUA_H
+
+#include <churn.h>
+#include <lauxlib.h>
+#include <lua.h>
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#  define CHURN_LUA_API __attribute__((visibility("default")))
+#else
+#  define CHURN_LUA_API
+#endif
+
+/* The module's entry point (its name is fixed by Lua's `require`).  Pushes the module table. */
+CHURN_LUA_API int luaopen_churn(lua_State *L);
+
+/* Pushes a model object that owns `model` (it is freed when the Lua object is collected or
+ * closed).  The module must have been opened in this state first (metatables).  Returns 1. */
+CHURN_LUA_API int churn_lua_push_model(lua_State *L, churn_model *model);
+
+/* ----------------------------------------------------------------------------------------- *
+ * Private to the binding
+ * ----------------------------------------------------------------------------------------- */
+
+#define CHURN_LUA_MODEL_MT "churn.model"
+#define CHURN_LUA_DATASET_MT "churn.dataset"
+#define CHURN_LUA_BOX_MT "churn.box"
+
+/* Expected failures: pushes nil, the thread's last libchurn message and the status name
+ * ("CHURN_E_IO"); returns 3 so a C function can `return churn__lua_fail(L, st);`. */
+int churn__lua_fail(lua_State *L, churn_status st);
+
+/* The same with a message made by the binding. */
+int churn__lua_failf(lua_State *L, churn_status st, const char *fmt, ...);
+
+/* A scratch allocation owned by a userdata pushed on the stack, so that a Lua error raised
+ * while it is in use cannot leak it: it is released with the userdata. */
+void *churn__lua_scratch(lua_State *L, size_t size);
+
+/* A new options object built from the Lua table at idx (nil or absent: all defaults), pushed
+ * as a box userdata that frees it when collected.  Keys are option names; a key without a dot
+ * gets `family.` in front ("C" -> "fit.C").  Keys listed in `skip` (NULL-terminated) are left
+ * for the caller.  Raises for an unknown key or a value of the wrong Lua type; returns
+ * CHURN_OK, or the status of a rejected value (with the library's message) and then *out is
+ * NULL. */
+churn_status churn__lua_options(lua_State *L, int idx, const char *family,
+                                const char *const *skip, churn_options **out);
+
+/* Releases the object held by the box userdata at idx now (instead of at collection). */
+void churn__lua_box_release(lua_State *L, int idx);
+
+/* Pushes a churn_table as an array of rows, each a {column = value} table; frees the table. */
+void churn__lua_push_table(lua_State *L, churn_table *table);
+
+/* Reads a number for a matrix cell: numbers, numeric strings and booleans (1/0).  Returns 0
+ * when the value is anything else. */
+int churn__lua_cell(lua_State *L, int idx, double *out);
+
+/* Reads the rows at idx (an array of rows, each an array of d numbers or a {name = number}
+ * table matched to names[0..d-1]) into a new n x d row-major matrix in scratch memory (pushed
+ * on the stack).  Raises when rows or a row is not a table.  Returns CHURN_OK, or
+ * CHURN_E_SCHEMA / CHURN_E_DATA with a message in msg naming the 1-based row and the feature. */
+churn_status churn__lua_matrix(lua_State *L, int idx, const char *const *names, int64_t d,
+                               double **x, int64_t *n, char *msg, size_t msglen);
+
+/* The same for a single row (the table at idx) into d doubles of scratch memory. */
+churn_status churn__lua_row(lua_State *L, int idx, const char *const *names, int64_t d,
+                            double **x, char *msg, size_t msglen);
+
+/* Registers the model methods and metatable; adds the model functions (fit, load_model, ...)
+ * to the module table on top of the stack. */
+void churn__lua_open_model(lua_State *L);
+
+#endif

@@ -1,0 +1,339 @@
+-- churn_spec.lua -- busted specs of the Lua binding: the surface, the error convention
+-- (nil, message, code for expected failures; raised errors for programming errors), object
+-- lifetimes, and the cross-language check against scores computed by the C API.
+--
+-- Run from the build tree: LUA_CPATH="<build>/bindings/lua/?.so;;" \
+--   CHURN_LUA_BUILD=<build>/bindings/lua busted bindings/lua/spec
+
+local churn = require "churn"
+
+local build_dir = os.getenv("CHURN_LUA_BUILD") or "."
+
+-- A small deterministic sample: churn rises with arrears and faults, falls with tenure.
+local function sample(n)
+  local X, y, seed = {}, {}, 12345
+  local function rand()
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed / 2147483648
+  end
+  for i = 1, n do
+    local tenure, arrears, faults = math.floor(rand() * 60), math.floor(rand() * 200),
+      math.floor(rand() * 4)
+    local eta = -0.3 - 0.04 * tenure + 0.01 * arrears + 0.5 * faults
+    X[i] = { tenure, arrears, faults }
+    y[i] = rand() < 1 / (1 + math.exp(-eta)) and 1 or 0
+  end
+  return X, y
+end
+
+local NAMES = { "tenure", "arrears", "faults" }
+
+local function fit_sample(opts)
+  local X, y = sample(200)
+  opts = opts or {}
+  opts.feature_names = opts.feature_names or NAMES
+  return assert(churn.fit(X, y, opts)), X, y
+end
+
+local function tmpname()
+  local p = os.tmpname()
+  os.remove(p)
+  return p
+end
+
+-- |a - b| <= tol * max(1, |a|, |b|)
+local function close(a, b, tol)
+  return math.abs(a - b) <= tol * math.max(1, math.abs(a), math.abs(b))
+end
+
+-- The expected failure shape: nil, a message containing `fragment`, the status name `code`.
+local function assert_fails(code, fragment, ok, msg, got_code)
+  assert.is_nil(ok)
+  assert.is_string(msg)
+  assert.are.equal(code, got_code)
+  if fragment then
+    assert.truthy(msg:find(fragment, 1, true), ("message '%s' lacks '%s'"):format(msg, fragment))
+  end
+end
+
+describe("churn module", function()
+  it("reports the library version", function()
+    local s, n = churn.version()
+    assert.are.equal(churn._VERSION, s)
+    assert.truthy(s:match("^%d+%.%d+%.%d+$"))
+    local major, minor, patch = s:match("^(%d+)%.(%d+)%.(%d+)$")
+    assert.are.equal(tonumber(major) * 10000 + tonumber(minor) * 100 + tonumber(patch), n)
+  end)
+
+  it("names status codes", function()
+    assert.are.equal("CHURN_E_IO", churn.status_name(3))
+    assert.are.equal("CHURN_OK", churn.status_name(0))
+  end)
+end)
+
+describe("fit and score", function()
+  it("fits from positional rows and scores with the logistic formula", function()
+    local model, X = fit_sample()
+    assert.are.same(NAMES, model:features())
+    assert.are.equal(3, model:n_features())
+    local coef, b0 = model:coef()
+    local p = assert(model:score(X))
+    assert.are.equal(#X, #p)
+    for i, row in ipairs(X) do
+      local eta = b0 + coef.tenure * row[1] + coef.arrears * row[2] + coef.faults * row[3]
+      assert.truthy(close(p[i], 1 / (1 + math.exp(-eta)), 1e-12), i)
+    end
+    local lin = assert(model:decision_function(X))
+    for i = 1, #X do
+      assert.truthy(close(lin[i], math.log(p[i] / (1 - p[i])), 1e-9))
+    end
+    -- the data were made with these signs
+    assert.is_true(coef.tenure < 0 and coef.arrears > 0 and coef.faults > 0)
+  end)
+
+  it("scores name->value rows like positional rows, ignoring extra fields", function()
+    local model, X = fit_sample()
+    local named = {}
+    for i, row in ipairs(X) do
+      named[i] = { faults = row[3], tenure = row[1], arrears = row[2], region = "north" }
+    end
+    local a, b = assert(model:score(X)), assert(model:score(named))
+    assert.are.same(a, b)
+    assert.are.equal(a[7], model:score_one(named[7]))
+    assert.are.equal(a[7], model:score_one(X[7]))
+  end)
+
+  it("accepts booleans and numeric strings as values", function()
+    local model = fit_sample()
+    local a = model:score({ { 10, 50, 1 } })
+    local b = model:score({ { tenure = "10", arrears = 50.0, faults = true } })
+    assert.are.same(a, b)
+  end)
+
+  it("fits from name->value rows with names taken in sorted order", function()
+    local X, y = sample(200)
+    local named = {}
+    for i, row in ipairs(X) do named[i] = { tenure = row[1], arrears = row[2], faults = row[3] } end
+    local model = assert(churn.fit(named, y))
+    assert.are.same({ "arrears", "faults", "tenure" }, model:features())
+    local ref = assert(churn.fit(X, y, { feature_names = NAMES }))
+    local c1, b1 = model:coef()
+    local c2, b2 = ref:coef()
+    assert.truthy(close(b1, b2, 1e-10))
+    for _, name in ipairs(NAMES) do assert.truthy(close(c1[name], c2[name], 1e-10)) end
+  end)
+
+  it("returns an empty list for no rows", function()
+    local model = fit_sample()
+    assert.are.same({}, model:score({}))
+  end)
+
+  it("passes options by short name, full name and enum label", function()
+    local free = fit_sample()
+    local l2 = fit_sample({ penalty = "l2", C = 0.01, ["fit.max_iter"] = 200,
+                            fit_intercept = true, standardize = 1 })
+    local cf, cl = free:coef(), l2:coef()
+    -- a strong ridge penalty shrinks every coefficient toward 0
+    for _, name in ipairs(NAMES) do
+      assert.truthy(math.abs(cl[name]) < math.abs(cf[name]), name)
+    end
+    local balanced = fit_sample({ class_weight = "balanced" })
+    assert.are_not.equal(select(2, free:coef()), select(2, balanced:coef()))
+  end)
+
+  it("takes sample weights: weight 2 equals a duplicated row", function()
+    local X, y = sample(60)
+    local w, X2, y2 = {}, {}, {}
+    for i = 1, #X do
+      w[i] = (i % 3 == 0) and 2 or 1
+      for _ = 1, w[i] do X2[#X2 + 1] = X[i]; y2[#y2 + 1] = y[i] end
+    end
+    local a = assert(churn.fit(X, y, { sample_weight = w, feature_names = NAMES }))
+    local b = assert(churn.fit(X2, y2, { feature_names = NAMES }))
+    local ca, ba = a:coef()
+    local cb, bb = b:coef()
+    assert.truthy(close(ba, bb, 1e-8))
+    for _, name in ipairs(NAMES) do assert.truthy(close(ca[name], cb[name], 1e-8)) end
+  end)
+
+  it("gives the coefficient table and fit statistics", function()
+    local model, X = fit_sample()
+    local rows = assert(model:summary())
+    assert.are.equal(4, #rows)
+    assert.are.equal("intercept", rows[1].term)
+    assert.are.equal("tenure", rows[2].term)
+    local coef, b0 = model:coef()
+    assert.are.equal(b0, rows[1].coef)
+    assert.are.equal(coef.faults, rows[4].coef)
+    for _, r in ipairs(rows) do
+      assert.truthy(r.std_err > 0)
+      assert.truthy(close(r.z, r.coef / r.std_err, 1e-12))
+      assert.truthy(close(r.odds_ratio, math.exp(r.coef), 1e-12))
+    end
+    local stats = model:stats()
+    assert.are.equal(#X, stats.n_obs)
+    assert.are.equal(1, stats.converged)
+    assert.truthy(close(stats.aic, -2 * stats.loglik + 2 * 4, 1e-12))
+  end)
+end)
+
+describe("explain", function()
+  it("returns the strongest pushes toward churn, c_j = coef_j * (x_j - mean_j)", function()
+    local model, X = fit_sample()
+    local mean = { 0, 0, 0 }
+    for _, row in ipairs(X) do for j = 1, 3 do mean[j] = mean[j] + row[j] / #X end end
+    local coef = model:coef()
+    local row = { tenure = 2, arrears = 180, faults = 3 }
+    local reasons = assert(model:explain(row, 3))
+    assert.are.equal(3, #reasons)
+    for r, reason in ipairs(reasons) do
+      local j = reason.index
+      assert.are.equal(NAMES[j], reason.feature)
+      assert.are.equal(row[reason.feature], reason.value)
+      assert.truthy(close(reason.contribution, coef[reason.feature] * (reason.value - mean[j]),
+                          1e-9))
+      if r > 1 then assert.truthy(reasons[r - 1].contribution >= reason.contribution) end
+    end
+    assert.are.equal(2, #assert(model:explain(row, 2)))
+    assert.are.equal(3, #assert(model:explain(row)))  -- default min(5, d)
+  end)
+
+  it("refuses k outside [1, d]", function()
+    local model = fit_sample()
+    assert_fails("CHURN_E_ARG", "k = 4", model:explain({ 1, 2, 3 }, 4))
+    assert_fails("CHURN_E_ARG", "k = 0", model:explain({ 1, 2, 3 }, 0))
+  end)
+end)
+
+describe("persistence", function()
+  it("round-trips through a file and a string bit-exactly", function()
+    local model, X = fit_sample()
+    local path = tmpname()
+    assert.is_true(model:save(path))
+    local from_file = assert(churn.load_model(path))
+    os.remove(path)
+    local bytes = assert(model:to_buffer())
+    assert.is_string(bytes)
+    local from_bytes = assert(churn.load_model_buffer(bytes))
+    local p = model:score(X)
+    assert.are.same(p, from_file:score(X))
+    assert.are.same(p, from_bytes:score(X))
+    assert.are.same(model:features(), from_bytes:features())
+    assert.are.equal(bytes, from_file:to_buffer())
+  end)
+
+  it("scores a model saved from C exactly as C did (cross-language, 1e-12)", function()
+    local model_path, data_path = tmpname(), tmpname()
+    local writer = build_dir .. "/lua_xlang_writer"
+    assert.is_true(os.execute(("%q %q %q"):format(writer, model_path, data_path)) == true)
+    local lines = {}
+    for line in io.lines(data_path) do lines[#lines + 1] = line end
+    os.remove(data_path)
+    local names = {}
+    for w in lines[1]:gmatch("%S+") do names[#names + 1] = w end
+    local X, y, p_c, coef_c = {}, {}, {}, nil
+    for i = 2, #lines do
+      local v = {}
+      for w in lines[i]:gmatch("%S+") do v[#v + 1] = w end
+      if v[1] == "coef" then
+        coef_c = { tonumber(v[2]), tonumber(v[3]), tonumber(v[4]), tonumber(v[5]) }
+      else
+        X[#X + 1] = { tonumber(v[1]), tonumber(v[2]), tonumber(v[3]) }
+        y[#y + 1] = tonumber(v[4])
+        p_c[#p_c + 1] = tonumber(v[5])
+      end
+    end
+    assert.are.equal(240, #X)
+    local model = assert(churn.load_model(model_path))
+    os.remove(model_path)
+    assert.are.same(names, model:features())
+    local p = assert(model:score(X))
+    local worst = 0
+    for i = 1, #X do worst = math.max(worst, math.abs(p[i] - p_c[i])) end
+    assert.truthy(worst <= 1e-12, "max |p_lua - p_c| = " .. worst)
+    -- fitting the same data from Lua tables gives the same model
+    local refit = assert(churn.fit(X, y, { feature_names = names }))
+    local coef, b0 = refit:coef()
+    assert.truthy(close(b0, coef_c[1], 1e-12))
+    for j, name in ipairs(names) do assert.truthy(close(coef[name], coef_c[j + 1], 1e-12)) end
+  end)
+end)
+
+describe("expected failures return nil, message, code", function()
+  it("for a missing file", function()
+    assert_fails("CHURN_E_IO", "/no/such/dir/model.msgpack",
+                 churn.load_model("/no/such/dir/model.msgpack"))
+  end)
+
+  it("for corrupt bytes", function()
+    assert_fails("CHURN_E_FORMAT", nil, churn.load_model_buffer("not a model at all"))
+    local model = fit_sample()
+    local bytes = model:to_buffer()
+    local at = #bytes - 30  -- inside the checksummed payload (the coefficients)
+    local flipped = bytes:sub(1, at - 1) .. string.char((bytes:byte(at) + 1) % 256) .. bytes:sub(at + 1)
+    assert_fails("CHURN_E_FORMAT", nil, churn.load_model_buffer(flipped))
+    assert_fails("CHURN_E_FORMAT", nil, churn.load_model_buffer(bytes:sub(1, #bytes - 5)))
+  end)
+
+  it("for an unwritable path", function()
+    local model = fit_sample()
+    assert_fails("CHURN_E_IO", "/no/such/dir", model:save("/no/such/dir/m.msgpack"))
+  end)
+
+  it("for rows that do not match the model", function()
+    local model = fit_sample()
+    assert_fails("CHURN_E_SCHEMA", "row 2: missing feature 'faults'",
+                 model:score({ { tenure = 1, arrears = 2, faults = 3 }, { tenure = 1, arrears = 2 } }))
+    assert_fails("CHURN_E_SCHEMA", "row 1 has 2 values, expected 3", model:score({ { 1, 2 } }))
+    assert_fails("CHURN_E_DATA", "row 1, feature 'arrears': expected a number, got string",
+                 model:score({ { tenure = 1, arrears = "lots", faults = 3 } }))
+    assert_fails("CHURN_E_DATA", "row 1, column 3 ('faults')", model:score({ { 1, 2, {} } }))
+    assert_fails("CHURN_E_SCHEMA", "missing feature 'tenure'", model:score_one({ arrears = 1 }))
+    assert_fails("CHURN_E_SCHEMA", "missing feature", model:explain({ arrears = 1 }, 2))
+  end)
+
+  it("for data the fit refuses", function()
+    local X = sample(20)
+    local ones = {}
+    for i = 1, #X do ones[i] = 1 end
+    assert_fails("CHURN_E_DATA", nil, churn.fit(X, ones))
+    assert_fails("CHURN_E_ARG", "y has 3 values, X has 20 rows", churn.fit(X, { 0, 1, 0 }))
+    assert_fails("CHURN_E_DATA", "y[2]: expected a number", churn.fit({ { 1 }, { 2 } }, { 0, "x" }))
+    assert_fails("CHURN_E_RANGE", nil, churn.fit(X, ones, { C = -1 }))
+  end)
+end)
+
+describe("programming errors raise", function()
+  it("for wrong argument types", function()
+    local model = fit_sample()
+    assert.has_error(function() model:score(42) end)
+    assert.has_error(function() model:score({ 1, 2, 3 }) end)  -- a row, not a list of rows
+    assert.has_error(function() churn.load_model() end)
+    assert.has_error(function() churn.fit("X", {}) end)
+    assert.has_error(function() model.score({}, {}) end)          -- not a model
+    assert.has_error(function() model:explain({ 1, 2, 3 }, "two") end)
+  end)
+
+  it("for unknown options and values of the wrong type", function()
+    local X, y = sample(20)
+    assert.has_error(function() churn.fit(X, y, { penalty = "lasso" }) end, "option 'fit.penalty': unknown value 'lasso'")
+    assert.has_error(function() churn.fit(X, y, { no_such_thing = 1 }) end, "unknown option 'fit.no_such_thing'")
+    assert.has_error(function() churn.fit(X, y, { C = "big" }) end)
+  end)
+end)
+
+describe("lifetimes", function()
+  it("closes once, by close(), <close> or the collector, and refuses use after close", function()
+    local model = fit_sample()
+    model:close()
+    model:close()  -- idempotent
+    assert.has_error(function() model:score({}) end, "attempt to use a closed churn model")
+    assert.truthy(tostring(model):find("closed", 1, true))
+    do
+      local m <close> = fit_sample()
+      assert.truthy(tostring(m):find("3 features", 1, true))
+    end
+    for _ = 1, 20 do fit_sample() end
+    collectgarbage("collect")
+  end)
+end)
