@@ -5,8 +5,9 @@
  * coefficients; the script measures peak RSS around each run with /usr/bin/time -v.
  *
  *   outofcore_rss gen PATH ROWS D      write the CSV (deterministic)
- *   outofcore_rss csv PATH BUDGET      out-of-core fit with fit.memory_budget = BUDGET bytes
- *   outofcore_rss mem PATH             in-memory fit of the whole file
+ *   outofcore_rss csv PATH BUDGET TOL  out-of-core fit with fit.memory_budget = BUDGET bytes
+ *   outofcore_rss mem PATH TOL         in-memory fit of the whole file
+ * TOL is fit.tol for both (small, so that both converge to the same estimate).
  */
 #include <churn.h>
 
@@ -65,9 +66,10 @@ static void report(const char *what, const churn_model *m, double secs) {
   free(c);
 }
 
-static int fit_csv(const char *path, long budget) {
+static int fit_csv(const char *path, long budget, double tol) {
   churn_options *o;
   churn_options_new(&o);
+  churn_options_set_real(o, CHURN_OPT_FIT_TOL, tol);
   churn_options_set_int(o, CHURN_OPT_FIT_MEMORY_BUDGET, budget);
   churn_model *m = NULL;
   double t = now();
@@ -83,7 +85,7 @@ static int fit_csv(const char *path, long budget) {
 }
 
 /* The peer: the whole file parsed into memory, then the in-memory fit. */
-static int fit_mem(const char *path) {
+static int fit_mem(const char *path, double tol) {
   FILE *f = fopen(path, "r");
   if (!f) return 1;
   char line[1 << 16];
@@ -107,14 +109,18 @@ static int fit_mem(const char *path) {
   fclose(f);
   double t_read = now() - t;
   churn_model *m = NULL;
+  churn_options *o;
+  churn_options_new(&o);
+  churn_options_set_real(o, CHURN_OPT_FIT_TOL, tol);
   t = now();
-  if (churn_model_fit(X, CHURN_F64, (int64_t)n, d, d, y, NULL, NULL, NULL, &m) != CHURN_OK) {
+  if (churn_model_fit(X, CHURN_F64, (int64_t)n, d, d, y, NULL, NULL, o, &m) != CHURN_OK) {
     fprintf(stderr, "fit: %s\n", churn_last_error());
     return 1;
   }
   printf("in-memory: read %.2f s\n", t_read);
   report("in-memory", m, now() - t);
   churn_model_free(m);
+  churn_options_free(o);
   free(X);
   free(y);
   return 0;
@@ -122,8 +128,8 @@ static int fit_mem(const char *path) {
 
 int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "gen") == 0) return gen(argv[2], atol(argv[3]), atoi(argv[4]));
-  if (argc == 4 && strcmp(argv[1], "csv") == 0) return fit_csv(argv[2], atol(argv[3]));
-  if (argc == 3 && strcmp(argv[1], "mem") == 0) return fit_mem(argv[2]);
-  fprintf(stderr, "usage: outofcore_rss gen PATH ROWS D | csv PATH BUDGET | mem PATH\n");
+  if (argc == 5 && strcmp(argv[1], "csv") == 0) return fit_csv(argv[2], atol(argv[3]), atof(argv[4]));
+  if (argc == 4 && strcmp(argv[1], "mem") == 0) return fit_mem(argv[2], atof(argv[3]));
+  fprintf(stderr, "usage: outofcore_rss gen PATH ROWS D | csv PATH BUDGET TOL | mem PATH TOL\n");
   return 2;
 }

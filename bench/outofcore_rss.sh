@@ -17,8 +17,8 @@ bytes=$(stat -c %s "$csv")
 budget=$((budget_mib * 1024 * 1024))
 echo "file: $rows rows x $d features, $((bytes / 1048576)) MiB = $(awk -v a="$bytes" -v b="$budget" 'BEGIN{printf "%.2f", a/b}') x the budget of $budget_mib MiB"
 rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
-/usr/bin/time -v "$work/ooc" csv "$csv" "$budget" >"$work/csv.out" 2>"$work/csv.time"
-/usr/bin/time -v "$work/ooc" mem "$csv" >"$work/mem.out" 2>"$work/mem.time"
+/usr/bin/time -v "$work/ooc" csv "$csv" "$budget" 1e-12 >"$work/csv.out" 2>"$work/csv.time"
+/usr/bin/time -v "$work/ooc" mem "$csv" 1e-12 >"$work/mem.out" 2>"$work/mem.time"
 cat "$work/csv.out" "$work/mem.out" | grep -v '^coef'
 r_csv=$(rss "$work/csv.time") r_mem=$(rss "$work/mem.time")
 echo "peak RSS out-of-core: $((r_csv / 1024)) MiB (budget $budget_mib MiB: $(awk -v a="$r_csv" -v b="$budget_mib" 'BEGIN{printf "%.0f%%", 100*a/1024/b}') of it)"
