@@ -18,6 +18,7 @@ from ._lib import LIB as _LIB, pystr as _pystr
 from ._options import Options, option_names, option_info
 from . import metrics
 from .model import LogisticRegression, load_model
+from .dataset import Dataset, event_kind_names
 
 
 def library_version():
@@ -34,7 +35,7 @@ __all__ = ["__version__", "library_version", "library_path", "ChurnError", "Chur
            "ChurnFormatError", "ChurnSchemaError", "ChurnFitError", "ChurnMemoryError",
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",
-           "load_model"]
+           "load_model", "Dataset", "event_kind_names"]
 
 
 def __getattr__(name):

@@ -1,0 +1,131 @@
+"""churn.Dataset: pandas frames, CSV files and msgpack files in and out, the ingest report, and
+errors with status and message (unknown ids, strict mode, bad files)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import churn
+from churn.dataset import Dataset, event_kind_names
+
+
+@pytest.fixture()
+def frames():
+    subs = pd.DataFrame({
+        "subscriber_id": ["S1", "S2", "S3"],
+        "activation": pd.to_datetime(["2023-01-01", "2023-02-01", "2023-03-01"]),
+        "cancellation": pd.to_datetime([None, "2024-05-01", None]),
+        "region": ["north", None, "south"],
+        "price": [30.0, 45.5, 20.0],
+        "services": [1, 2, 3],
+        "vip": [False, True, False],
+        "score": [0.5, np.nan, 1.0],
+        "plan": pd.Categorical(["a", "b", "a"])})
+    ev = pd.DataFrame({
+        "subscriber_id": ["S2", "S1", "S1", "S3"],
+        "time": pd.to_datetime(["2024-01-05", "2024-01-03 10:30", "2024-01-01", "2024-02-01"]),
+        "kind": ["bill", "payment", "bill", "fault"],
+        "value": [45.5, 30.0, 30.0, 0.0],
+        "aux1": pd.array([None, None, 864000, 600], dtype="Int64")})
+    return subs, ev
+
+
+def test_frames_round_trip(frames):
+    subs, ev = frames
+    ds = Dataset.from_frames(subs, ev)
+    assert (ds.num_subscribers, ds.num_events, len(ds)) == (3, 4, 3) and ds.is_finalized
+    s = ds.subscribers
+    assert list(s.index) == ["S1", "S2", "S3"] and s.index.name == "subscriber_id"
+    assert list(s.activation) == list(subs.activation)
+    assert s.cancellation.isna().tolist() == [True, False, True]
+    assert s.cancellation.iloc[1] == pd.Timestamp("2024-05-01")
+    assert s.region.tolist()[0] == "north" and pd.isna(s.region.iloc[1])
+    assert s.price.tolist() == [30.0, 45.5, 20.0] and s.services.tolist() == [1, 2, 3]
+    assert s.vip.tolist() == [0, 1, 0]
+    assert s.score.iloc[0] == 0.5 and np.isnan(s.score.iloc[1])  # numeric extra attribute
+    assert s.plan.tolist() == ["a", "b", "a"]                       # categorical extra attribute
+    e = ds.events  # sorted by subscriber (dense index order), then time
+    assert e.subscriber_id.tolist() == ["S1", "S1", "S2", "S3"]
+    assert e.kind.tolist() == ["bill", "payment", "bill", "fault"]
+    assert e.time.tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-03 10:30"),
+                               pd.Timestamp("2024-01-05"), pd.Timestamp("2024-02-01")]
+    assert e.value.tolist() == [30.0, 30.0, 45.5, 0.0]
+    assert e.aux1.tolist()[0] == 864000 and pd.isna(e.aux1.iloc[1]) and e.aux1.iloc[3] == 600
+    assert ds.find_subscriber("S3") == 2
+    assert "bill" in event_kind_names().values()
+
+
+def test_index_named_subscriber_id_and_numeric_kinds(frames):
+    subs, ev = frames
+    ev = ev.assign(kind=ev.kind.map({v: k for k, v in event_kind_names().items()}))
+    ds = Dataset.from_frames(subs.set_index("subscriber_id"), ev)
+    assert list(ds.subscriber_ids) == ["S1", "S2", "S3"]
+    assert ds.events.kind.tolist() == ["bill", "payment", "bill", "fault"]
+
+
+def test_csv_files_give_the_same_dataset(frames, tmp_path):
+    subs, ev = frames
+    subs.assign(vip=subs.vip.astype(int)).to_csv(tmp_path / "subs.csv", index=False,
+                                                  date_format="%Y-%m-%d")
+    ev.drop(columns="aux1").to_csv(tmp_path / "events.csv", index=False,
+                                   date_format="%Y-%m-%dT%H:%M:%S")
+    a = Dataset.from_csv(tmp_path / "subs.csv", tmp_path / "events.csv")
+    b = Dataset.from_frames(subs, ev.drop(columns="aux1"))
+    pd.testing.assert_frame_equal(a.events, b.events)
+    sa, sb = a.subscribers, b.subscribers
+    for col in ("activation", "cancellation", "price", "services", "vip", "score"):
+        np.testing.assert_array_equal(sa[col].to_numpy(), sb[col].to_numpy())
+    assert sa.region.tolist()[::2] == ["north", "south"] and pd.isna(sa.region.iloc[1])
+
+
+def test_msgpack_round_trip(frames, tmp_path):
+    subs, ev = frames
+    ds = Dataset.from_frames(subs, ev)
+    path = tmp_path / "ds.churn"
+    ds.save(path)
+    for back in (Dataset.load(path), Dataset.from_msgpack(path.read_bytes())):
+        pd.testing.assert_frame_equal(back.events, ds.events)
+        pd.testing.assert_frame_equal(back.subscribers, ds.subscribers)
+        assert back.ingest_report == ds.ingest_report
+
+
+def test_unknown_subscriber_fails_or_is_reported(frames):
+    subs, ev = frames
+    ev = pd.concat([ev, pd.DataFrame({"subscriber_id": ["S9"], "time": [pd.Timestamp("2024-01-01")],
+                                      "kind": ["bill"], "value": [1.0]})], ignore_index=True)
+    with pytest.raises(churn.ChurnNotFoundError) as e:
+        Dataset.from_frames(subs, ev)
+    assert e.value.status_name == "CHURN_E_NOT_FOUND"
+    assert "'S9'" in e.value.message and "row 4" in e.value.message
+    ds = Dataset.from_frames(subs, ev, unknown_subscriber="reject")
+    assert ds.num_events == 4
+    rep = ds.ingest_report
+    assert rep["rejected"] == 1 and rep["rejected_unknown_subscriber"] == 1
+    r = ds.rejections
+    assert list(r.columns) == ["source", "row", "column", "reason"]
+    assert r.row.tolist() == [4] and "S9" in r.reason.iloc[0]
+    ds = Dataset.from_frames(subs, ev, unknown_subscriber="create")
+    assert ds.num_subscribers == 4 and ds.ingest_report["subscribers_created"] == 1
+
+
+def test_strict_mode_rejects_with_the_row(frames):
+    subs, ev = frames
+    bad = subs.assign(price=[30.0, np.inf, 20.0])
+    with pytest.raises(churn.ChurnValueError) as e:
+        Dataset.from_frames(bad, strict=True)
+    assert e.value.status_name == "CHURN_E_REJECTED" and "row 1" in e.value.message
+    ds = Dataset.from_frames(bad)
+    assert ds.num_subscribers == 2 and ds.ingest_report["rejected_non_finite"] == 1
+
+
+def test_bad_names_and_files(frames, tmp_path):
+    subs, ev = frames
+    with pytest.raises(churn.ChurnNotFoundError, match="teleport"):
+        Dataset.from_frames(subs, ev.assign(kind="teleport"))
+    with pytest.raises(TypeError, match="unknown ingestion option"):
+        Dataset.from_frames(subs, nope=1)
+    with pytest.raises(churn.ChurnIOError) as e:
+        Dataset.from_csv(tmp_path / "missing.csv")
+    assert e.value.status_name == "CHURN_E_IO" and "missing.csv" in e.value.message
+    (tmp_path / "junk.churn").write_bytes(b"\x93\x01\x02")
+    with pytest.raises(churn.ChurnFormatError):
+        Dataset.load(tmp_path / "junk.churn")
