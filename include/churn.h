@@ -473,8 +473,11 @@ CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const chur
  * YYYY-MM-DDTHH:MM:SS (optionally ending in Z or +HH:MM) or Unix seconds, empty = none; vip is
  * 0/1/true/false/yes/no; extra columns become attributes, numeric when every non-empty value is
  * a number, categorical otherwise.  Streams in blocks: memory grows with the result, not the
- * file.  CHURN_E_IO naming the path, CHURN_E_FORMAT with the line for broken CSV (unterminated
- * quote, wrong field count, missing header column); bad values reject the row. */
+ * file.  Errors: CHURN_E_IO naming the path; CHURN_E_FORMAT naming the line for an unterminated
+ * quoted field or an empty file; CHURN_E_SCHEMA for a missing id column or a repeated header
+ * name.  A line with the wrong number of fields, or a value that does not parse, is a rejected
+ * row (reported with its 1-based line number and column).  On failure the dataset is left as
+ * it was before the call. */
 CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, const char *path,
                                                           const churn_options *opts);
 
@@ -484,7 +487,8 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
  * and complaint categories any label, interned in a per-kind dictionary of at most 256), aux1,
  * aux2 (integers), and the date columns due_date (BILL), first_contact and fixed_at (FAULT),
  * new_package (PACKAGE_CHANGE, a package label), which fill aux1/aux2 as documented at
- * churn_event_kind.  Other columns are ignored.  Same streaming and errors as above. */
+ * churn_event_kind.  Other columns are ignored.  Same streaming and errors as above (a missing
+ * id, time or kind column is CHURN_E_SCHEMA). */
 CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
                                                      const churn_options *opts);
 

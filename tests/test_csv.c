@@ -1,0 +1,411 @@
+/*
+ * test_csv.c -- CSV ingestion (lib/csv.c): header-named schemas in any order, quoting, CRLF,
+ * block boundaries, extra attributes, event names and codes, and every malformed-input case
+ * (missing columns, unterminated quotes, wrong field counts, bad dates, non-numeric and
+ * non-finite values, strict mode), asserting status, message and counts.  The Telco file is
+ * read as a subscriber export, checked against values read off the file by hand.
+ */
+#include "helpers.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *write_tmp(const char *name, const char *text) {
+  static char path[8][512];
+  static int k;
+  char *p = path[k++ % 8];
+  snprintf(p, 512, "%s/%s", test_tmpdir(), name);
+  FILE *f = fopen(p, "wb");
+  cr_assert_not_null(f);
+  fputs(text, f);
+  fclose(f);
+  return p;
+}
+
+static int64_t count(const churn_dataset *ds, churn_ingest_counter c) {
+  int64_t v = -1;
+  ASSERT_OK(churn_dataset_ingest_count(ds, c, &v));
+  return v;
+}
+
+static const void *subs_col(const churn_dataset *ds, const char *name, churn_dtype want) {
+  churn_dtype dt;
+  const void *p;
+  ASSERT_OK(churn_dataset_subscriber_column(ds, name, &dt, &p));
+  cr_assert_eq(dt, want, "column %s", name);
+  return p;
+}
+
+static const void *ev_col(const churn_dataset *ds, const char *name) {
+  churn_dtype dt;
+  const void *p;
+  ASSERT_OK(churn_dataset_event_column(ds, name, &dt, &p));
+  return p;
+}
+
+/* The k-th kept rejection: row, column, reason. */
+static void rejection(const churn_dataset *ds, int64_t k, int64_t *row, char *col, char *why) {
+  churn_table *t;
+  ASSERT_OK(churn_dataset_rejections(ds, &t));
+  cr_assert_lt(k, churn_table_nrows(t));
+  const int64_t *r;
+  const char *const *c, *const *w;
+  ASSERT_OK(churn_table_i64(t, 1, &r));
+  ASSERT_OK(churn_table_str(t, 2, &c));
+  ASSERT_OK(churn_table_str(t, 3, &w));
+  *row = r[k];
+  strcpy(col, c[k]);
+  strcpy(why, w[k]);
+  churn_table_free(t);
+}
+
+static const char *SUBS =
+    "region,subscriber_id,activation,cancellation,price,vip,services,contract_end,plan,score\r\n"
+    "north,S1,2024-03-01,,29.85,yes,2,2025-03-01T00:00:00Z,gold,1.5\r\n"
+    "\"south, coast\",S2,946728000,2024-02-29T23:59:59,56.95,0,1,,\"silver \"\"plus\"\"\",\r\n"
+    "north,S3,2000-01-01T12:00:00+01:00,,,n,,,gold,-2e3\r\n";
+
+static churn_dataset *load_subs(void) {
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(ds, write_tmp("subs.csv", SUBS), NULL));
+  return ds;
+}
+
+Test(csv, subscribers_file) {
+  churn_dataset *ds = load_subs();
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 3);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 0);
+  cr_assert_eq(count(ds, CHURN_COUNT_ROWS_READ), 3);
+  /* expected times from Python's calendar.timegm */
+  const int64_t *act = subs_col(ds, "activation", CHURN_I64);
+  cr_assert_eq(act[0], 1709251200);
+  cr_assert_eq(act[1], 946728000);
+  cr_assert_eq(act[2], 946728000 - 3600); /* 12:00 at +01:00 is 11:00Z */
+  const int64_t *canc = subs_col(ds, "cancellation", CHURN_I64);
+  cr_assert_eq(canc[0], CHURN_TIME_NONE);
+  cr_assert_eq(canc[1], 1709251199);
+  const int64_t *ce = subs_col(ds, "contract_end", CHURN_I64);
+  cr_assert_eq(ce[0], 1709251200 + 365 * 86400);
+  const double *price = subs_col(ds, "price", CHURN_F64);
+  cr_assert_eq(price[0], 29.85);
+  cr_assert_eq(price[1], 56.95);
+  cr_assert(isnan(price[2]));
+  const uint8_t *vip = subs_col(ds, "vip", CHURN_U8);
+  cr_assert_eq(vip[0], 1);
+  cr_assert_eq(vip[1], 0);
+  cr_assert_eq(vip[2], 0);
+  const int32_t *services = subs_col(ds, "services", CHURN_I32);
+  cr_assert_eq(services[0], 2);
+  cr_assert_eq(services[2], -1);
+  const int32_t *region = subs_col(ds, "region", CHURN_I32);
+  cr_assert_eq(region[0], region[2]);
+  const char *label;
+  ASSERT_OK(churn_dataset_category_label(ds, "region", region[1], &label, NULL));
+  cr_assert_str_eq(label, "south, coast");
+  const int32_t *plan = subs_col(ds, "plan", CHURN_I32); /* text: categorical */
+  ASSERT_OK(churn_dataset_category_label(ds, "plan", plan[1], &label, NULL));
+  cr_assert_str_eq(label, "silver \"plus\"");
+  const double *score = subs_col(ds, "score", CHURN_F64); /* all numbers: numeric */
+  cr_assert_eq(score[0], 1.5);
+  cr_assert(isnan(score[1]));
+  cr_assert_eq(score[2], -2000.0);
+  int64_t idx;
+  ASSERT_OK(churn_dataset_find_subscriber(ds, "S3", &idx));
+  cr_assert_eq(idx, 2);
+  churn_dataset_free(ds);
+}
+
+Test(csv, telco_export_as_subscribers) {
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_INGEST_ID_COLUMN, "customerID"));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(
+      ds, shared_data_path("telco/telco_customer_churn.csv"), o));
+  /* 7043 customers (README of the data set); 11 have a blank TotalCharges */
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 7043);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 0);
+  int64_t i;
+  ASSERT_OK(churn_dataset_find_subscriber(ds, "5575-GNVDE", &i));
+  cr_assert_eq(i, 1);
+  const double *mc = subs_col(ds, "MonthlyCharges", CHURN_F64);
+  cr_assert_eq(mc[0], 29.85);
+  cr_assert_eq(mc[1], 56.95);
+  const double *tc = subs_col(ds, "TotalCharges", CHURN_F64);
+  cr_assert_eq(tc[1], 1889.5);
+  int blanks = 0;
+  for (int64_t k = 0; k < 7043; k++) blanks += isnan(tc[k]);
+  cr_assert_eq(blanks, 11);
+  const int32_t *contract = subs_col(ds, "Contract", CHURN_I32);
+  const char *label;
+  int32_t n;
+  ASSERT_OK(churn_dataset_category_label(ds, "Contract", contract[1], &label, &n));
+  cr_assert_str_eq(label, "One year");
+  cr_assert_eq(n, 3);
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
+
+static const char *EVENTS =
+    "time,subscriber_id,kind,amount,code,code2,due_date,first_contact,fixed_at,new_package,note\n"
+    "2024-03-05T10:00:00Z,S1,bill,49.90,,,2024-03-19,,,,x\n"
+    "2024-03-06T20:00:00Z,S1,view,95,sports,prime,,,,,\n"
+    "2024-03-07,S2,fault,,3,,,2024-03-07T00:15:00Z,2024-03-08T06:00:00Z,,\n"
+    "1709856000,S2,cancel,,competitor,,,,,,\n"
+    "2024-03-04,S1,package_change,79,up,,,,,premium,\n"
+    "2024-03-06T21:00:00Z,S3,view,30,news,late,,,,,\n"
+    "2024-03-06T22:00:00Z,S3,3,12.5,sports,0,,,,,\n"
+    "2024-03-08,S3,retention,,no_answer,,,,,,\n";
+
+Test(csv, events_file_with_names_codes_and_dates) {
+  churn_dataset *ds = load_subs();
+  ASSERT_OK(churn_dataset_read_events_csv(ds, write_tmp("ev.csv", EVENTS), NULL));
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 0);
+  cr_assert_eq(churn_dataset_num_events(ds), 8);
+  ASSERT_OK(churn_dataset_finalize(ds, NULL));
+  const int64_t *off;
+  ASSERT_OK(churn_dataset_event_offsets(ds, &off));
+  cr_assert_eq(off[1], 3);
+  cr_assert_eq(off[2], 5);
+  cr_assert_eq(off[3], 8);
+  const int64_t *t = ev_col(ds, "time");
+  const uint8_t *kind = ev_col(ds, "kind"), *code = ev_col(ds, "code"), *code2 = ev_col(ds, "code2");
+  const double *v = ev_col(ds, "value");
+  const int32_t *aux1 = ev_col(ds, "aux1"), *aux2 = ev_col(ds, "aux2");
+  /* S1, sorted by time: package_change (03-04), bill (03-05), view (03-06) */
+  cr_assert_eq(kind[0], CHURN_EV_PACKAGE_CHANGE);
+  cr_assert_eq(code[0], CHURN_PACKAGE_UP);
+  cr_assert_eq(v[0], 79.0);
+  const char *label;
+  ASSERT_OK(churn_dataset_category_label(ds, "package", aux1[0], &label, NULL));
+  cr_assert_str_eq(label, "premium");
+  cr_assert_eq(kind[1], CHURN_EV_BILL);
+  cr_assert_eq(v[1], 49.90);
+  cr_assert_eq(t[1], 1709251200 + 4 * 86400 + 10 * 3600);
+  cr_assert_eq(aux1[1], 1709251200 + 18 * 86400 - t[1]); /* due date - time */
+  cr_assert_eq(kind[2], CHURN_EV_VIEW);
+  cr_assert_eq(code2[2], CHURN_SLOT_PRIME);
+  int32_t ngenres;
+  ASSERT_OK(churn_dataset_category_label(ds, "view", code[2], &label, &ngenres));
+  cr_assert_str_eq(label, "sports");
+  cr_assert_eq(ngenres, 2); /* sports, news */
+  /* S2: fault (03-07) then cancel (03-08 = 1709856000) */
+  cr_assert_eq(kind[3], CHURN_EV_FAULT);
+  cr_assert_eq(code[3], 3);
+  cr_assert_eq(aux1[3], 15 * 60);
+  cr_assert_eq(aux2[3], 30 * 3600);
+  cr_assert_eq(kind[4], CHURN_EV_CANCEL);
+  cr_assert_eq(code[4], CHURN_REASON_COMPETITOR);
+  cr_assert_eq(t[4], 1709856000);
+  cr_assert_eq(aux1[4], CHURN_AUX_NONE);
+  /* S3: two views and a retention contact */
+  cr_assert_eq(kind[6], CHURN_EV_VIEW);
+  cr_assert_eq(code[6], code[2]); /* same genre label, same code */
+  cr_assert_eq(kind[7], CHURN_EV_RETENTION);
+  cr_assert_eq(code[7], CHURN_OUTCOME_NO_ANSWER);
+  churn_dataset_free(ds);
+}
+
+Test(csv, malformed_values_are_rejected_with_line_column_reason) {
+  churn_dataset *ds = load_subs();
+  const char *text =
+      "subscriber_id,time,kind,value,code\n"
+      "S1,2024-03-05,bill,12.5,\n"          /* line 2: fine */
+      "S1,2024-02-30,bill,12.5,\n"          /* line 3: no such day */
+      "S1,2024-03-05,bill,twelve,\n"        /* line 4: not a number */
+      "S1,2024-03-05,bill,NaN,\n"           /* line 5: non-finite */
+      "S1,2024-03-05,bill,-inf,\n"          /* line 6: non-finite */
+      "S1,2024-03-05,bill\n"                /* line 7: 3 fields of 5 */
+      "S1,2024-03-05,teleport,1,\n"         /* line 8: unknown kind */
+      "S1,2024-03-05,cancel,,because\n"     /* line 9: unknown reason name */
+      "S1,2024-03-05,bill,,\n"              /* line 10: a bill needs a value */
+      "S1,2023-01-01,bill,1,\n"             /* line 11: before activation 2024-03-01 */
+      "S1,2024-03-05,view,5,300\n"          /* line 12: code out of range */
+      "S1,2024-03-05T25:00:00,heartbeat,,\n"/* line 13: hour 25 */
+      "S1,2024-03-06,heartbeat,,\n";        /* line 14: fine */
+  ASSERT_OK(churn_dataset_read_events_csv(ds, write_tmp("bad.csv", text), NULL));
+  cr_assert_eq(churn_dataset_num_events(ds), 2);
+  cr_assert_eq(count(ds, CHURN_COUNT_ROWS_READ), 3 + 13);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 11);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_NON_FINITE), 2);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_MISSING_VALUE), 1);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_BEFORE_ACTIVATION), 1);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_BAD_VALUE), 7);
+  struct { int64_t line; const char *col, *why; } want[] = {
+      {3, "time", "bad time '2024-02-30'"}, {4, "value", "not a number 'twelve'"},
+      {5, "value", "non-finite"},            {6, "value", "non-finite"},
+      {7, "", "expected 5 fields, found 3"}, {8, "kind", "unknown event kind 'teleport'"},
+      {9, "code", "bad code 'because'"},     {10, "value", "missing value"},
+      {11, "time", "before"},                {12, "code", "bad code '300'"},
+      {13, "time", "bad time"}};
+  for (int k = 0; k < 11; k++) {
+    int64_t row;
+    char col[64], why[512];
+    rejection(ds, k, &row, col, why);
+    cr_assert_eq(row, want[k].line, "rejection %d: line %lld", k, (long long)row);
+    cr_assert_str_eq(col, want[k].col, "rejection %d", k);
+    cr_assert(strstr(why, want[k].why) != NULL, "rejection %d: '%s' lacks '%s'", k, why,
+              want[k].why);
+  }
+  churn_dataset_free(ds);
+}
+
+Test(csv, broken_files_fail_with_status_and_line) {
+  churn_dataset *ds = load_subs();
+  ASSERT_FAILS(churn_dataset_read_events_csv(ds, write_tmp("nokind.csv",
+                                             "subscriber_id,time,value\nS1,2024-03-05,1\n"), NULL),
+               CHURN_E_SCHEMA, "no column 'kind'");
+  ASSERT_FAILS(churn_dataset_read_events_csv(ds, write_tmp("empty.csv", ""), NULL), CHURN_E_FORMAT,
+               "empty file");
+  ASSERT_FAILS(churn_dataset_read_events_csv(ds, "/nonexistent/dir/ev.csv", NULL), CHURN_E_IO,
+               "/nonexistent/dir/ev.csv");
+  const char *unterminated = "subscriber_id,time,kind\nS1,2024-03-05,heartbeat\n"
+                             "S1,2024-03-06,\"heartbeat\nS1,2024-03-07,heartbeat\n";
+  ASSERT_FAILS(churn_dataset_read_events_csv(ds, write_tmp("quote.csv", unterminated), NULL),
+               CHURN_E_FORMAT, "line 3: unterminated quoted field");
+  /* nothing of the failed files stays */
+  cr_assert_eq(churn_dataset_num_events(ds), 0);
+  ASSERT_FAILS(churn_dataset_read_subscribers_csv(ds, write_tmp("noid.csv", "id,region\nx,y\n"),
+                                                  NULL),
+               CHURN_E_SCHEMA, "no column 'subscriber_id'");
+  ASSERT_FAILS(churn_dataset_read_subscribers_csv(
+                   ds, write_tmp("twice.csv", "subscriber_id,region,region\nx,y,z\n"), NULL),
+               CHURN_E_SCHEMA, "'region' appears twice");
+  ASSERT_FAILS(churn_dataset_read_events_csv(NULL, "x", NULL), CHURN_E_ARG, "NULL");
+  /* unknown subscriber: fails by default, naming id and line */
+  ASSERT_FAILS(churn_dataset_read_events_csv(
+                   ds, write_tmp("unk.csv", "subscriber_id,time,kind\nS1,2024-03-05,heartbeat\n"
+                                            "S9,2024-03-05,heartbeat\n"), NULL),
+               CHURN_E_NOT_FOUND, "row 3: unknown subscriber id 'S9'");
+  cr_assert_eq(churn_dataset_num_events(ds), 0);
+  churn_dataset_free(ds);
+}
+
+Test(csv, subscriber_rows_rejected) {
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  const char *text = "subscriber_id,activation,price,vip,services\n"
+                     "a,2024-01-01,1,0,1\n"
+                     "b,01/02/2024,1,0,1\n"   /* line 3: not ISO */
+                     "c,2024-01-01,abc,0,1\n" /* line 4 */
+                     "d,2024-01-01,inf,0,1\n" /* line 5: non-finite price */
+                     "e,2024-01-01,1,maybe,1\n" /* line 6 */
+                     "f,2024-01-01,1,0,1.5\n" /* line 7 */
+                     "a,2024-01-01,1,0,1\n"   /* line 8: duplicate id */
+                     ",2024-01-01,1,0,1\n";   /* line 9: missing id */
+  ASSERT_OK(churn_dataset_read_subscribers_csv(ds, write_tmp("s.csv", text), NULL));
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 1);
+  cr_assert_eq(count(ds, CHURN_COUNT_ROWS_READ), 8);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 7);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_DUPLICATE_ID), 1);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_NON_FINITE), 1);
+  int64_t lines[] = {3, 4, 6, 7, 5, 8, 9};
+  const char *cols[] = {"activation", "price", "vip", "services", "price", "subscriber_id",
+                        "subscriber_id"};
+  for (int k = 0; k < 7; k++) {
+    int64_t row;
+    char col[64], why[512];
+    rejection(ds, k, &row, col, why);
+    cr_assert_eq(row, lines[k], "rejection %d: line %lld (%s)", k, (long long)row, why);
+    cr_assert_str_eq(col, cols[k], "rejection %d", k);
+  }
+  churn_dataset_free(ds);
+}
+
+Test(csv, strict_mode_fails_on_first_rejection_and_rolls_back) {
+  churn_dataset *ds = load_subs();
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_INGEST_STRICT, 1));
+  const char *text = "subscriber_id,time,kind,value\nS1,2024-03-05,bill,1\n"
+                     "S2,2024-03-05,bill,x\nS3,2024-03-05,bill,2\n";
+  const char *path = write_tmp("strict.csv", text);
+  ASSERT_FAILS(churn_dataset_read_events_csv(ds, path, o), CHURN_E_REJECTED, "row 3");
+  cr_assert(strstr(churn_last_error(), "not a number 'x'") != NULL, "%s", churn_last_error());
+  cr_assert_eq(churn_dataset_num_events(ds), 0);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 0);
+  ASSERT_OK(churn_dataset_read_events_csv(ds, path, NULL));
+  cr_assert_eq(churn_dataset_num_events(ds), 2);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 1);
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
+
+/* A file with quoted ids holding newlines and "" escapes, read with the smallest block (4 KiB)
+ * so that records straddle block boundaries, must give the same log as one big block. */
+Test(csv, block_boundaries_do_not_change_the_result) {
+  enum { S = 40, N = 3000 };
+  char *subs = malloc(64 * S + 64), *ev = malloc(96 * N + 64);
+  size_t ls = (size_t)sprintf(subs, "subscriber_id\n");
+  for (int s = 0; s < S; s++) ls += (size_t)sprintf(subs + ls, "\"id \"\"%d\"\"\n line\"\r\n", s);
+  size_t le = (size_t)sprintf(ev, "subscriber_id,time,kind,value\r\n");
+  for (int i = 0; i < N; i++) {
+    le += (size_t)sprintf(ev + le, "\"id \"\"%d\"\"\n line\",%d,view,%d.25\r\n", (i * 7) % S,
+                          1700000000 + i, i);
+  }
+  const char *sp = write_tmp("bs.csv", subs), *ep = write_tmp("be.csv", ev);
+  churn_options *small;
+  ASSERT_OK(churn_options_new(&small));
+  ASSERT_OK(churn_options_set_int(small, CHURN_OPT_INGEST_BLOCK_SIZE, 4096));
+  churn_dataset *a, *b;
+  ASSERT_OK(churn_dataset_new(&a));
+  ASSERT_OK(churn_dataset_new(&b));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(a, sp, small));
+  ASSERT_OK(churn_dataset_read_events_csv(a, ep, small));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(b, sp, NULL));
+  ASSERT_OK(churn_dataset_read_events_csv(b, ep, NULL));
+  cr_assert_eq(churn_dataset_num_subscribers(a), S);
+  cr_assert_eq(churn_dataset_num_events(a), N);
+  cr_assert_eq(count(a, CHURN_COUNT_REJECTED), 0);
+  const char *id;
+  ASSERT_OK(churn_dataset_subscriber_id(a, 3, &id));
+  cr_assert_str_eq(id, "id \"3\"\n line");
+  const int32_t *sa = ev_col(a, "subscriber"), *sb = ev_col(b, "subscriber");
+  const double *va = ev_col(a, "value"), *vb = ev_col(b, "value");
+  for (int i = 0; i < N; i++) {
+    cr_assert_eq(sa[i], (i * 7) % S);
+    cr_assert_eq(sa[i], sb[i]);
+    cr_assert_eq(va[i], i + 0.25);
+    cr_assert_eq(va[i], vb[i]);
+  }
+  /* line numbers count the newlines inside quotes: the bad row is on line 2 + 2 * N */
+  FILE *f = fopen(ep, "ab");
+  fputs("\"id \"\"1\"\"\n line\",notatime,view,1\r\n", f);
+  fclose(f);
+  churn_dataset_free(a);
+  ASSERT_OK(churn_dataset_new(&a));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(a, sp, small));
+  ASSERT_OK(churn_dataset_read_events_csv(a, ep, small));
+  int64_t row;
+  char col[64], why[512];
+  rejection(a, 0, &row, col, why);
+  cr_assert_eq(row, 2 + 2 * N, "line %lld", (long long)row);
+  churn_options_free(small);
+  churn_dataset_free(a);
+  churn_dataset_free(b);
+  free(subs);
+  free(ev);
+}
+
+Test(csv, delimiter_option_and_unknown_subscriber_create) {
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_INGEST_DELIMITER, ";"));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_INGEST_UNKNOWN, 2));
+  const char *text = "subscriber_id;time;kind;value\nu1;2024-03-05;payment;3,5\n"
+                     "u2;2024-03-05;payment;4\n";
+  ASSERT_OK(churn_dataset_read_events_csv(ds, write_tmp("semi.csv", text), o));
+  /* "3,5" is not a number in this library (decimal point only): rejected, but u1 was created */
+  cr_assert_eq(churn_dataset_num_events(ds), 1);
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 2);
+  cr_assert_eq(count(ds, CHURN_COUNT_SUBSCRIBERS_CREATED), 2);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_BAD_VALUE), 1);
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
