@@ -45,50 +45,74 @@ static churn_status iterate(churn_solver *s, const void *X, churn_dtype dtype, i
   return rc;
 }
 
-/* Exact Newton on an evenly spread subsample (blocks of rows), weights scaled so that its
- * objective estimates the full one; on success s starts from its optimum with its Hessian as
- * metric.  Any failure on the subsample (a rare column constant there, say) just means no warm
- * start: the full fit then finds and reports the problem itself. */
-static churn_status warm_start(churn_solver *s, const void *X, churn_dtype dtype, int64_t n,
-                               int64_t d, int64_t ld, const double *y, const double *w,
-                               int nthreads, double tol) {
+/* An evenly spread subsample: nblk blocks of WARM_BLOCK consecutive rows, as float64. */
+typedef struct subsample {
+  int64_t m, d;
+  double *X, *y, *w;
+} subsample;
+
+static void subsample_free(subsample *ss) {
+  churn__free(ss->X);
+  churn__free(ss->y);
+  churn__free(ss->w);
+}
+
+static churn_status subsample_take(subsample *ss, const void *X, churn_dtype dtype, int64_t n,
+                                   int64_t d, int64_t ld, const double *y, const double *w) {
+  memset(ss, 0, sizeof *ss);
   int64_t m = subsample_rows(n, d + 1);
-  if (m < WARM_BLOCK) return CHURN_OK;
   int64_t nblk = m / WARM_BLOCK, stride = n / nblk;
-  double *Xs = churn__malloc_array((size_t)(m * (d ? d : 1)), sizeof(double));
-  double *ys = churn__malloc_array((size_t)m, sizeof(double));
-  double *ws = churn__malloc_array((size_t)m, sizeof(double));
-  churn_solver *sub = NULL;
-  churn_status rc = (Xs && ys && ws) ? CHURN_OK : churn__nomem("subsample");
-  if (rc == CHURN_OK) {
-    double sw_full = 0, sw_sub = 0;
-    int64_t r = 0;
-    for (int64_t b = 0; b < nblk; b++) {
-      for (int64_t i = b * stride; i < b * stride + WARM_BLOCK; i++, r++) {
-        for (int64_t j = 0; j < d; j++) Xs[r * d + j] = churn__xget(X, dtype, ld, i, j);
-        ys[r] = y[i];
-        ws[r] = w ? w[i] : 1.0;
-        sw_sub += ws[r];
-      }
+  ss->m = m;
+  ss->d = d;
+  ss->X = churn__malloc_array((size_t)(m * (d ? d : 1)), sizeof(double));
+  ss->y = churn__malloc_array((size_t)m, sizeof(double));
+  ss->w = churn__malloc_array((size_t)m, sizeof(double));
+  if (!ss->X || !ss->y || !ss->w) {
+    subsample_free(ss);
+    return churn__nomem("subsample");
+  }
+  int64_t r = 0;
+  for (int64_t b = 0; b < nblk; b++) {
+    for (int64_t i = b * stride; i < b * stride + WARM_BLOCK; i++, r++) {
+      for (int64_t j = 0; j < d; j++) ss->X[r * d + j] = churn__xget(X, dtype, ld, i, j);
+      ss->y[r] = y[i];
+      ss->w[r] = w ? w[i] : 1.0;
     }
-    for (int64_t i = 0; i < n; i++) sw_full += w ? w[i] : 1.0;
-    double factor = sw_sub > 0 ? sw_full / sw_sub : 0;
-    if (factor > 0) {
-      for (int64_t i = 0; i < m; i++) ws[i] *= factor;
-      rc = churn__solver_clone(s, &sub);
-      if (rc == CHURN_OK) {
-        churn__solver_set_tol(sub, tol > 1e-7 ? tol : 1e-7);
-        churn__solver_no_inference(sub);
-        if (iterate(sub, Xs, CHURN_F64, m, d ? d : 1, ys, ws, nthreads) == CHURN_OK) {
-          rc = churn__solver_warm_start(s, sub, 1.0);
-        }
-      }
+  }
+  return CHURN_OK;
+}
+
+/* Pass 0 from the subsample: column moments (enough for the numerics of any fit but a
+ * standardised penalty) plus exact counts from a pass over y and the weights only.  The
+ * subsample's X values are checked here; the rest of X is checked by the first full pass. */
+static churn_status moments_from_subsample(churn_solver *s, const subsample *ss, int64_t n,
+                                           const double *y, const double *w) {
+  CHURN_TRY(churn__solver_add_moments(s, ss->X, CHURN_F64, ss->m, ss->d ? ss->d : 1, ss->y,
+                                      ss->w, 0));
+  return churn__solver_count_labels(s, n, y, w);
+}
+
+/* Exact Newton on the subsample, weights scaled so that its objective estimates the full one;
+ * on success s starts from its optimum with its Hessian as metric.  A failure on the subsample
+ * (a rare column constant there, say) just means no warm start: the full fit then finds and
+ * reports the problem itself. */
+static churn_status warm_start(churn_solver *s, subsample *ss, int nthreads, double tol) {
+  double sw_sub = 0, sw_full = 0;
+  int64_t m = ss->m;
+  for (int64_t i = 0; i < m; i++) sw_sub += ss->w[i];
+  if (churn__solver_sum_weights(s, &sw_full) != CHURN_OK || !(sw_sub > 0)) return CHURN_OK;
+  double factor = sw_full / sw_sub;
+  for (int64_t i = 0; i < m; i++) ss->w[i] *= factor;
+  churn_solver *sub = NULL;
+  churn_status rc = churn__solver_clone(s, &sub);
+  if (rc == CHURN_OK) {
+    churn__solver_set_tol(sub, tol > 1e-7 ? tol : 1e-7);
+    churn__solver_no_inference(sub);
+    if (iterate(sub, ss->X, CHURN_F64, m, ss->d ? ss->d : 1, ss->y, ss->w, nthreads) == CHURN_OK) {
+      rc = churn__solver_warm_start(s, sub, 1.0);
     }
   }
   churn_solver_free(sub);
-  churn__free(Xs);
-  churn__free(ys);
-  churn__free(ws);
   return rc;
 }
 
@@ -105,14 +129,28 @@ CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t
   int threads = 1;
   CHURN_TRY(churn__context(churn__solver_new(d, feature_names, opts, &threads, &s), "%s", fn));
   int nthreads = churn__resolve_threads(threads);
-  churn_status rc = churn__solver_add_moments(s, X, dtype, n, ld, y, sample_weight, 0);
-  if (rc == CHURN_OK) rc = churn_solver_begin(s);
-  if (rc == CHURN_OK && n >= WARM_MIN_ROWS) {
-    double tol = 1e-8;
-    if (opts) churn_options_get_real(opts, CHURN_OPT_FIT_TOL, &tol);
-    churn__solver_set_lazy(s, 1);
-    rc = warm_start(s, X, dtype, n, d, ld, y, sample_weight, nthreads, tol);
+  double tol = 1e-8;
+  if (opts) churn_options_get_real(opts, CHURN_OPT_FIT_TOL, &tol);
+  subsample ss;
+  memset(&ss, 0, sizeof ss);
+  churn_status rc = CHURN_OK;
+  bool warm = n >= WARM_MIN_ROWS;
+  if (warm) rc = subsample_take(&ss, X, dtype, n, d, ld, y, sample_weight);
+  if (rc == CHURN_OK) {
+    if (warm && !churn__solver_needs_exact_moments(s) &&
+        moments_from_subsample(s, &ss, n, y, sample_weight) == CHURN_OK) {
+      rc = CHURN_OK;
+    } else {
+      churn__solver_reset_moments(s);
+      rc = churn__solver_add_moments(s, X, dtype, n, ld, y, sample_weight, 0);
+    }
   }
+  if (rc == CHURN_OK) rc = churn_solver_begin(s);
+  if (rc == CHURN_OK && warm) {
+    churn__solver_set_lazy(s, 1);
+    rc = warm_start(s, &ss, nthreads, tol);
+  }
+  subsample_free(&ss);
   if (rc == CHURN_OK) rc = iterate(s, X, dtype, n, ld, y, sample_weight, nthreads);
   if (rc == CHURN_OK) rc = churn__solver_finish(s, out);
   churn_solver_free(s);

@@ -71,6 +71,11 @@ churn_status churn__solver_new(int64_t d, const char *const *feature_names,
 churn_status churn__solver_add_moments(churn_solver *s, const void *X, churn_dtype dtype,
                                        int64_t n, int64_t ld, const double *y, const double *w,
                                        int64_t first_row);
+churn_status churn__solver_count_labels(churn_solver *s, int64_t n, const double *y,
+                                        const double *w);
+int churn__solver_needs_exact_moments(const churn_solver *s);
+churn_status churn__solver_sum_weights(const churn_solver *s, double *sw);
+void churn__solver_reset_moments(churn_solver *s);
 void churn__solver_merge_moments(churn_solver *s, const churn_solver *other);
 void churn__solver_share_shift(churn_solver *dst, const churn_solver *src);
 void churn__solver_set_shift_from(churn_solver *s, const void *X, churn_dtype dtype, int64_t ld);

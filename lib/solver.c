@@ -56,6 +56,7 @@ struct churn_solver {
   int64_t *streak;            /* per coefficient: outward steps in a row beyond SEP_LIMIT */
   double *q;                  /* coordinate-descent workspace */
   double *se0;                /* std errors (z-scale) at the first exact Hessian */
+  double *G_prev;             /* gradient at beta_prev, for the quasi-Newton metric update */
   int have_se0;
   int converged;
 };
@@ -138,6 +139,7 @@ CHURN_API void churn_solver_free(churn_solver *s) {
   churn__free(s->streak);
   churn__free(s->q);
   churn__free(s->se0);
+  churn__free(s->G_prev);
   churn__free(s);
 }
 
@@ -166,7 +168,8 @@ static churn_status solver_alloc(int64_t d, int fi, churn_solver **out) {
   s->streak = churn__calloc(kk, sizeof(int64_t));
   s->q = churn__calloc(kk, sizeof(double));
   s->se0 = churn__calloc(kk, sizeof(double));
-  if (!s->q || !s->se0 || !s->shift || !s->m1 || !s->m2 || !s->center || !s->scale || !s->pen1 || !s->pen2 ||
+  s->G_prev = churn__calloc(kk, sizeof(double));
+  if (!s->q || !s->se0 || !s->G_prev || !s->shift || !s->m1 || !s->m2 || !s->center || !s->scale || !s->pen1 || !s->pen2 ||
       !s->beta || !s->beta_prev || !s->step || !s->G || !s->A || !s->L || !s->Hx || !s->streak) {
     churn_solver_free(s);
     return churn__nomem("solver");
@@ -276,6 +279,50 @@ CHURN_API churn_status churn_solver_add_moments(churn_solver *solver, const void
                   (long long)solver->d);
   CHURN_CHECK_ARG(y != NULL || n == 0, "%s: y is NULL", fn);
   return churn__solver_add_moments(solver, X, dtype, n, ld, y, sample_weight, first_row);
+}
+
+/* Replaces the row counts with those of a label pass over all rows (when the column moments
+ * came from a subsample): validates y and weights, naming the row. */
+churn_status churn__solver_count_labels(churn_solver *s, int64_t n, const double *y,
+                                        const double *w) {
+  int64_t npos = 0, n_wpos = 0;
+  double sw = 0, swp = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const double yi = y[i], wi = w ? w[i] : 1.0;
+    if (!(yi == 0.0 || yi == 1.0)) {
+      return churn__fail(CHURN_E_DATA, "y at row %lld is %.17g; labels must be 0 or 1",
+                         (long long)i, yi);
+    }
+    if (!(wi >= 0.0 && churn__is_finite(wi))) {
+      return churn__fail(CHURN_E_DATA, "sample_weight at row %lld is %.17g; weights must be "
+                         "finite and >= 0", (long long)i, wi);
+    }
+    sw += wi;
+    n_wpos += wi > 0;
+    if (yi != 0.0) npos++, swp += wi;
+  }
+  /* Column sums stay those of the subsample: rescale them to the full weight. */
+  double f = s->sw > 0 ? sw / s->sw : 1.0;
+  for (int64_t j = 0; j < s->d; j++) s->m1[j] *= f, s->m2[j] *= f;
+  s->n = n, s->npos = npos, s->n_wpos = n_wpos, s->sw = sw, s->swp = swp;
+  return CHURN_OK;
+}
+
+churn_status churn__solver_sum_weights(const churn_solver *s, double *sw) {
+  *sw = s->sw;
+  return CHURN_OK;
+}
+
+void churn__solver_reset_moments(churn_solver *s) {
+  memset(s->m1, 0, (size_t)s->d * sizeof(double));
+  memset(s->m2, 0, (size_t)s->d * sizeof(double));
+  s->have_shift = 0;
+  s->n = s->npos = s->n_wpos = 0;
+  s->sw = s->swp = 0;
+}
+
+int churn__solver_needs_exact_moments(const churn_solver *s) {
+  return s->cfg.penalty != CHURN_PENALTY_NONE && s->cfg.standardize;
 }
 
 /* Merges the moments of another solver over other rows (same shift) into s. */
@@ -603,6 +650,38 @@ static bool diverging(churn_solver *s) {
   return any;
 }
 
+/* BFGS update of the metric A with the last accepted step and gradient change, then its
+ * factor; keeps the old metric when the curvature condition fails or the factor breaks. */
+static void bfgs_update(churn_solver *s) {
+  const int64_t k = s->k;
+  double *sv = s->step, *Bs = s->q, sy = 0, sBs = 0;
+  for (int64_t a = 0; a < k; a++) {
+    double acc = 0;
+    for (int64_t b = 0; b < k; b++) acc += s->A[a * k + b] * sv[b];
+    Bs[a] = acc;
+    sBs += sv[a] * acc;
+    sy += sv[a] * (s->G[a] - s->G_prev[a]);
+  }
+  if (!(sy > 1e-12 * sBs) || !(sBs > 0)) return;
+  double *old = churn__malloc_array((size_t)(k * k), sizeof(double));
+  if (old == NULL) return;  /* the old metric still works */
+  memcpy(old, s->A, (size_t)(k * k) * sizeof(double));
+  for (int64_t a = 0; a < k; a++) {
+    double ya = s->G[a] - s->G_prev[a];
+    for (int64_t b = 0; b < k; b++) {
+      double yb = s->G[b] - s->G_prev[b];
+      s->A[a * k + b] += ya * yb / sy - Bs[a] * Bs[b] / sBs;
+    }
+  }
+  memcpy(s->L, s->A, (size_t)(k * k) * sizeof(double));
+  if (churn__cholesky(k, s->L) != 0) {
+    memcpy(s->A, old, (size_t)(k * k) * sizeof(double));
+    memcpy(s->L, s->A, (size_t)(k * k) * sizeof(double));
+    churn__cholesky(k, s->L);
+  }
+  churn__free(old);
+}
+
 /* Solves min_u G'(u-b) + 0.5 (u-b)'A(u-b) + lam1 sum pen1 |u| by cyclic coordinate descent and
  * puts u - b into step. */
 static void prox_newton_step(churn_solver *s) {
@@ -722,6 +801,8 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
     s->have_metric = 1;
   } else if (!s->have_metric) {
     return churn__fail(CHURN_E_INTERNAL, "no metric for a gradient-only step");
+  } else if (s->have_prev && s->lam1 == 0) {
+    bfgs_update(s);
   }
   if (s->lam1 > 0) {
     prox_newton_step(s);
@@ -738,6 +819,7 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
     s->want_h = s->crit > SLOW_CONTRACTION * s->crit_prev;
   }
   s->crit_prev = s->crit;
+  memcpy(s->G_prev, s->G, (size_t)k * sizeof(double));
   memcpy(s->beta_prev, s->beta, (size_t)k * sizeof(double));
   s->f_prev = f;
   s->have_prev = 1;

@@ -96,123 +96,141 @@ typedef struct bad_row {
   double value;
 } bad_row;
 
-/* Partial sums of one thread over one row range. */
+/* Partial sums of one thread over one row range, in the centred, unscaled coordinates of the
+ * kernel: Hc over (1, x - c), gc over x - c; sums = loglik, sum v, sum v (y=1), count (y=1),
+ * sum r. */
 typedef struct partial {
-  double *H, *g;
-  double loglik, sum_w, sum_w_pos;
-  int64_t n, positives;
+  double *Hc, *gc;
+  double sums[5];
+  int64_t n;
   bad_row bad;
 } partial;
 
-/* Workspace of one block: standardised rows Z (BLOCK_ROWS x k), eta, residuals, Hessian roots. */
+/* Workspace of one block. */
 typedef struct block_work {
-  double *Z, *eta, *r, *sq;
+  double *Z;              /* BLOCK_ROWS x k: rows for dsyrk */
+  double *xbuf;           /* BLOCK_ROWS x d: float32 rows converted to double */
+  double *eta, *r, *sq;
 } block_work;
 
-static void fill_block(const churn_suffstats *s, const void *X, churn_dtype dtype, int64_t ld,
-                       int64_t r0, int64_t nb, double *Z) {
-  const int64_t k = s->k, d = s->d, fi = s->fit_intercept;
+/* --- the vector kernel, compiled twice ------------------------------------------------------ */
+
+/* The kernel's helpers pass 32-byte vectors between static functions only: no ABI concern. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4di __attribute__((vector_size(32)));
+typedef double v4du __attribute__((vector_size(32), aligned(8)));
+#define SPLAT(x) ((v4d){(x), (x), (x), (x)})
+#define LOADU(p) ((v4d)(*(const v4du *)(p)))
+#define STOREU(p, v) (*(v4du *)(p) = (v4du)(v))
+
+#define KERNEL_ATTR
+#define KERNEL_NAME(x) generic_##x
+#include "logit_kernel.inc"
+#undef KERNEL_ATTR
+#undef KERNEL_NAME
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_AVX2_KERNEL 1
+#define KERNEL_ATTR __attribute__((target("avx2")))
+#define KERNEL_NAME(x) avx2_##x
+#include "logit_kernel.inc"
+#undef KERNEL_ATTR
+#undef KERNEL_NAME
+#endif
+
+typedef bool (*block_fn)(const double *, int64_t, int64_t, int64_t, const double *,
+                         const double *, double, const double *, const double *, double, double,
+                         int, double *, double *, double *, double *, double *);
+
+static block_fn pick_kernel(void) {
+#ifdef HAVE_AVX2_KERNEL
+  if (__builtin_cpu_supports("avx2")) return avx2_block;
+#endif
+  return generic_block;
+}
+
+/* Finds the first invalid y, weight or X value of a block (the kernel saw one). */
+static bad_row locate_bad(const churn_suffstats *s, const void *X, churn_dtype dtype, int64_t ld,
+                          const double *y, const double *w, const double *eta, int64_t b0,
+                          int64_t nb) {
   for (int64_t i = 0; i < nb; i++) {
-    double *z = Z + i * k;
-    if (fi) z[0] = 1.0;
-    double *zz = z + fi;
-    if (dtype == CHURN_F64) {
-      const double *x = (const double *)X + (r0 + i) * ld;
-      for (int64_t j = 0; j < d; j++) zz[j] = (x[j] - s->center[j]) * s->inv_scale[j];
-    } else {
-      const float *x = (const float *)X + (r0 + i) * ld;
-      for (int64_t j = 0; j < d; j++) zz[j] = ((double)x[j] - s->center[j]) * s->inv_scale[j];
-    }
-  }
-}
-
-/* Finds the first non-finite value of row i (there is one when its eta is not finite). */
-static int64_t bad_column(const void *X, churn_dtype dtype, int64_t ld, int64_t d, int64_t i,
-                          double *value) {
-  for (int64_t j = 0; j < d; j++) {
-    double v = churn__xget(X, dtype, ld, i, j);
-    if (!churn__is_finite(v)) {
-      *value = v;
-      return j;
-    }
-  }
-  *value = 0;
-  return -1;  /* eta overflowed from finite but huge values: report column -1 */
-}
-
-/* Accumulates rows [r0, r0 + nrows) into p. */
-static void accumulate_range(const churn_suffstats *s, const void *X, churn_dtype dtype,
-                             int64_t ld, const double *y, const double *w, const double *beta,
-                             int want_h, int check, int64_t r0, int64_t nrows, block_work *bw,
-                             partial *p) {
-  const int64_t k = s->k;
-  for (int64_t b0 = r0; b0 < r0 + nrows; b0 += BLOCK_ROWS) {
-    int64_t nb = r0 + nrows - b0 < BLOCK_ROWS ? r0 + nrows - b0 : BLOCK_ROWS;
-    fill_block(s, X, dtype, ld, b0, nb, bw->Z);
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)nb, (int)k, 1.0, bw->Z, (int)k, beta, 1, 0.0,
-                bw->eta, 1);
-    double ll = 0, sw = 0, swp = 0;
-    int64_t npos = 0;
-    for (int64_t i = 0; i < nb; i++) {
-      const int64_t row = b0 + i;
-      const double yi = y[row], wi = w ? w[row] : 1.0, eta = bw->eta[i];
-      if (check) {
-        bad_kind kind = BAD_NONE;
-        double value = 0;
-        int64_t col = -1;
-        if (!(yi == 0.0 || yi == 1.0)) kind = BAD_Y, value = yi;
-        else if (!(wi >= 0.0 && churn__is_finite(wi))) kind = BAD_W, value = wi;
-        else if (!churn__is_finite(eta)) kind = BAD_X, col = bad_column(X, dtype, ld, s->d, row, &value);
-        if (kind != BAD_NONE) {
-          p->bad = (bad_row){kind, row, col, value};
-          return;
-        }
+    const int64_t row = b0 + i;
+    const double yi = y[row], wi = w ? w[row] : 1.0;
+    if (!(yi == 0.0 || yi == 1.0)) return (bad_row){BAD_Y, row, -1, yi};
+    if (!(wi >= 0.0 && churn__is_finite(wi))) return (bad_row){BAD_W, row, -1, wi};
+    if (!churn__is_finite(eta[i])) {
+      for (int64_t j = 0; j < s->d; j++) {
+        double v = churn__xget(X, dtype, ld, row, j);
+        if (!churn__is_finite(v)) return (bad_row){BAD_X, row, j, v};
       }
-      const double v = wi * (yi != 0.0 ? s->class_weight1 : s->class_weight0);
-      /* log(1 + exp(eta)) = max(eta, 0) + log1p(exp(-|eta|)); p from the same exp. */
-      const double e = exp(-fabs(eta));
-      const double inv = 1.0 / (1.0 + e);
-      const double pr = eta >= 0 ? inv : e * inv;
-      ll += v * (yi * eta - (eta > 0 ? eta : 0.0) - log1p(e));
-      bw->r[i] = v * (yi - pr);
-      /* sqrt of the Hessian weight v p(1-p) = v e / (1+e)^2, for either sign of eta. */
-      bw->sq[i] = sqrt(v * e) * inv;
-      sw += v;
-      if (yi != 0.0) swp += v, npos++;
+      return (bad_row){BAD_X, row, -1, 0.0};
     }
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, (int)k, 1.0, bw->Z, (int)k, bw->r, 1, 1.0,
-                p->g, 1);
+  }
+  return (bad_row){BAD_X, b0, -1, 0.0};
+}
+
+/* Accumulates rows [r0, r0 + nrows) into p at kernel coefficients bs (d) and b0. */
+static void accumulate_range(const churn_suffstats *s, const void *X, churn_dtype dtype,
+                             int64_t ld, const double *y, const double *w, const double *bs,
+                             double b0, int want_h, int64_t r0, int64_t nrows, block_work *bw,
+                             partial *p) {
+  const int64_t k = s->k, d = s->d, fi = s->fit_intercept;
+  const block_fn kernel = pick_kernel();
+  for (int64_t q0 = r0; q0 < r0 + nrows; q0 += BLOCK_ROWS) {
+    const int64_t nb = r0 + nrows - q0 < BLOCK_ROWS ? r0 + nrows - q0 : BLOCK_ROWS;
+    const double *xb;
+    int64_t ldb;
+    if (dtype == CHURN_F64) {
+      xb = (const double *)X + q0 * ld;
+      ldb = ld;
+    } else {
+      const float *xf = (const float *)X + q0 * ld;
+      for (int64_t i = 0; i < nb; i++) {
+        for (int64_t j = 0; j < d; j++) bw->xbuf[i * d + j] = (double)xf[i * ld + j];
+      }
+      xb = bw->xbuf;
+      ldb = d;
+    }
+    if (!kernel(xb, ldb, nb, d, s->center, bs, b0, y + q0, w ? w + q0 : NULL, s->class_weight0,
+                s->class_weight1, want_h, bw->eta, bw->r, bw->sq, p->gc, p->sums)) {
+      p->bad = locate_bad(s, X, dtype, ld, y, w, bw->eta, q0, nb);
+      return;
+    }
     if (want_h) {
       for (int64_t i = 0; i < nb; i++) {
         double *z = bw->Z + i * k;
+        const double *x = xb + i * ldb;
         const double sq = bw->sq[i];
-        for (int64_t j = 0; j < k; j++) z[j] *= sq;
+        if (fi) z[0] = sq;
+        for (int64_t j = 0; j < d; j++) z[fi + j] = sq * (x[j] - s->center[j]);
       }
       cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k, (int)nb, 1.0, bw->Z, (int)k, 1.0,
-                  p->H, (int)k);
+                  p->Hc, (int)k);
     }
-    p->loglik += ll;
-    p->sum_w += sw;
-    p->sum_w_pos += swp;
     p->n += nb;
-    p->positives += npos;
   }
 }
 
 static void work_free(block_work *bw) {
   churn__aligned_free(bw->Z);
+  churn__free(bw->xbuf);
   churn__free(bw->eta);
   churn__free(bw->r);
   churn__free(bw->sq);
   memset(bw, 0, sizeof *bw);
 }
 
-static bool work_alloc(block_work *bw, int64_t k) {
+static bool work_alloc(block_work *bw, int64_t k, int64_t d, churn_dtype dtype) {
   bw->Z = churn__aligned_alloc((size_t)(BLOCK_ROWS * k) * sizeof(double));
+  bw->xbuf = dtype == CHURN_F32 ? churn__malloc_array((size_t)(BLOCK_ROWS * (d ? d : 1)),
+                                                      sizeof(double))
+                                : NULL;
   bw->eta = churn__malloc_array(BLOCK_ROWS, sizeof(double));
   bw->r = churn__malloc_array(BLOCK_ROWS, sizeof(double));
   bw->sq = churn__malloc_array(BLOCK_ROWS, sizeof(double));
-  if (bw->Z && bw->eta && bw->r && bw->sq) return true;
+  if (bw->Z && bw->eta && bw->r && bw->sq && (bw->xbuf || dtype != CHURN_F32)) return true;
   work_free(bw);
   return false;
 }
@@ -223,8 +241,9 @@ typedef struct mt_ctx {
   const void *X;
   churn_dtype dtype;
   int64_t n, ld;
-  const double *y, *w, *beta;
-  int want_h, check;
+  const double *y, *w, *bs;
+  double b0;
+  int want_h;
   int64_t ntasks;
   partial *parts;
   block_work *work;  /* one per worker */
@@ -233,8 +252,8 @@ typedef struct mt_ctx {
 static void mt_task(void *vctx, int64_t task, int worker) {
   mt_ctx *c = vctx;
   int64_t r0 = c->n * task / c->ntasks, r1 = c->n * (task + 1) / c->ntasks;
-  accumulate_range(c->s, c->X, c->dtype, c->ld, c->y, c->w, c->beta, c->want_h, c->check, r0,
-                   r1 - r0, &c->work[worker], &c->parts[task]);
+  accumulate_range(c->s, c->X, c->dtype, c->ld, c->y, c->w, c->bs, c->b0, c->want_h, r0, r1 - r0,
+                   &c->work[worker], &c->parts[task]);
 }
 
 static churn_status report_bad(const bad_row *b, int64_t first_row) {
@@ -258,11 +277,33 @@ static churn_status report_bad(const bad_row *b, int64_t first_row) {
   return CHURN_OK;
 }
 
+/* Adds a pass's centred partial sums to s in its standardised coordinates:
+ * z = (1, (x - c) / scale), so g_z = (sum r, gc / scale) and H_z = D Hc D, D = diag(1, 1/scale). */
+static void add_transformed(churn_suffstats *s, const partial *p, int want_h) {
+  const int64_t k = s->k, d = s->d, fi = s->fit_intercept;
+  if (fi) s->g[0] += p->sums[4];
+  for (int64_t j = 0; j < d; j++) s->g[fi + j] += p->gc[j] * s->inv_scale[j];
+  if (want_h) {
+    for (int64_t a = 0; a < k; a++) {
+      double da = (fi && a == 0) ? 1.0 : s->inv_scale[a - fi];
+      for (int64_t b = a; b < k; b++) {
+        double db = (fi && b == 0) ? 1.0 : s->inv_scale[b - fi];
+        s->H[a * k + b] += p->Hc[a * k + b] * da * db;
+      }
+    }
+  }
+  s->loglik += p->sums[0];
+  s->sum_w += p->sums[1];
+  s->sum_w_pos += p->sums[2];
+  s->positives += (int64_t)p->sums[3];
+  s->n += p->n;
+}
+
 churn_status churn__suffstats_accumulate_mt(churn_suffstats *s, const void *X, churn_dtype dtype,
                                             int64_t n, int64_t ld, const double *y,
                                             const double *w, const double *beta, int want_hessian,
                                             int64_t first_row, int nthreads) {
-  const int64_t k = s->k;
+  const int64_t k = s->k, d = s->d, fi = s->fit_intercept;
   want_hessian = want_hessian ? 1 : 0;
   if (s->hessian_state >= 0 && s->hessian_state != want_hessian) {
     return churn__fail(CHURN_E_ARG, "churn_suffstats_accumulate: want_hessian = %d but earlier "
@@ -279,28 +320,21 @@ churn_status churn__suffstats_accumulate_mt(churn_suffstats *s, const void *X, c
   int nworkers = (int)ntasks;
   partial *parts = churn__calloc((size_t)ntasks, sizeof *parts);
   block_work *work = churn__calloc((size_t)nworkers, sizeof *work);
+  double *bs = churn__malloc_array((size_t)d + 1, sizeof(double));
   churn_status st = CHURN_OK;
-  if (parts == NULL || work == NULL) st = churn__nomem("accumulation workspace");
+  if (parts == NULL || work == NULL || bs == NULL) st = churn__nomem("accumulation workspace");
   for (int64_t t = 0; st == CHURN_OK && t < ntasks; t++) {
-    /* The first task writes straight into s. */
-    if (t == 0) {
-      parts[t].H = s->H;
-      parts[t].g = s->g;
-    } else {
-      parts[t].H = churn__calloc((size_t)(k * k), sizeof(double));
-      parts[t].g = churn__calloc((size_t)k, sizeof(double));
-      if (!parts[t].H || !parts[t].g) st = churn__nomem("accumulation workspace");
-    }
+    parts[t].Hc = want_hessian ? churn__calloc((size_t)(k * k), sizeof(double)) : NULL;
+    parts[t].gc = churn__calloc((size_t)d + 1, sizeof(double));
+    if ((want_hessian && !parts[t].Hc) || !parts[t].gc) st = churn__nomem("accumulation workspace");
   }
   for (int i = 0; st == CHURN_OK && i < nworkers; i++) {
-    if (!work_alloc(&work[i], k)) st = churn__nomem("accumulation workspace");
+    if (!work_alloc(&work[i], k, d, dtype)) st = churn__nomem("accumulation workspace");
   }
   if (st == CHURN_OK) {
-    mt_ctx c = {s, X, dtype, n, ld, y, w, beta, want_hessian, 1, ntasks, parts, work};
-    double ll0 = s->loglik, sw0 = s->sum_w, swp0 = s->sum_w_pos;
-    int64_t n0 = s->n, np0 = s->positives;
-    parts[0].loglik = ll0, parts[0].sum_w = sw0, parts[0].sum_w_pos = swp0;
-    parts[0].n = n0, parts[0].positives = np0;
+    for (int64_t j = 0; j < d; j++) bs[j] = beta[fi + j] * s->inv_scale[j];
+    mt_ctx c = {s, X, dtype, n, ld, y, w, bs, fi ? beta[0] : 0.0, want_hessian, ntasks, parts,
+                work};
     churn__parallel_for(nworkers, ntasks, mt_task, &c);
     for (int64_t t = 0; t < ntasks; t++) {
       if (parts[t].bad.kind != BAD_NONE) {
@@ -310,32 +344,26 @@ churn_status churn__suffstats_accumulate_mt(churn_suffstats *s, const void *X, c
     }
     if (st == CHURN_OK) {
       for (int64_t t = 1; t < ntasks; t++) {
-        for (int64_t q = 0; q < k * k; q++) s->H[q] += parts[t].H[q];
-        for (int64_t q = 0; q < k; q++) s->g[q] += parts[t].g[q];
-        parts[0].loglik += parts[t].loglik;
-        parts[0].sum_w += parts[t].sum_w;
-        parts[0].sum_w_pos += parts[t].sum_w_pos;
+        for (int64_t q = 0; want_hessian && q < k * k; q++) parts[0].Hc[q] += parts[t].Hc[q];
+        for (int64_t q = 0; q < d; q++) parts[0].gc[q] += parts[t].gc[q];
+        for (int q = 0; q < 5; q++) parts[0].sums[q] += parts[t].sums[q];
         parts[0].n += parts[t].n;
-        parts[0].positives += parts[t].positives;
       }
-      s->loglik = parts[0].loglik;
-      s->sum_w = parts[0].sum_w;
-      s->sum_w_pos = parts[0].sum_w_pos;
-      s->n = parts[0].n;
-      s->positives = parts[0].positives;
+      add_transformed(s, &parts[0], want_hessian);
       s->hessian_state = want_hessian;
     } else {
-      /* A failed chunk leaves the sums unusable: start the pass again. */
+      /* A failed chunk leaves the pass unusable: start it again. */
       churn_suffstats_reset(s);
     }
   }
-  for (int64_t t = 1; parts && t < ntasks; t++) {
-    churn__free(parts[t].H);
-    churn__free(parts[t].g);
+  for (int64_t t = 0; parts && t < ntasks; t++) {
+    churn__free(parts[t].Hc);
+    churn__free(parts[t].gc);
   }
   for (int i = 0; work && i < nworkers; i++) work_free(&work[i]);
   churn__free(parts);
   churn__free(work);
+  churn__free(bs);
   return st;
 }
 
