@@ -159,10 +159,31 @@ typedef enum churn_option {
   CHURN_OPT_FIT_INFERENCE = 112,     /* int 0/1: covariance and std errors, default 1 */
   /* --- features (section 5) --- */
   CHURN_OPT_FEAT_FIRST_ = 200,
+  CHURN_OPT_FEAT_WINDOW_MONTHS = 201,  /* int in [1,120]: window M in months of 30 days, default 3 */
+  CHURN_OPT_FEAT_GRACE_DAYS = 202,     /* int in [0,365]: late-payment grace, default 0 */
+  CHURN_OPT_FEAT_DUE_DAYS = 203,       /* int in [0,365]: due date of a bill without one, default 30 */
+  CHURN_OPT_FEAT_PROMO_DAYS = 204,     /* int in [0,3650]: "promotion ending within N days", 30 */
+  CHURN_OPT_FEAT_CONTACT_MINUTES = 205, /* real > 0: first-contact commitment, default 20 */
+  CHURN_OPT_FEAT_FIX_HOURS = 206,      /* real > 0: fix commitment, default 24 */
+  CHURN_OPT_FEAT_THREADS = 207,        /* int >= 0: worker threads, 0 = one per core, default 1 */
+  CHURN_OPT_FEAT_ONEHOT_REFERENCE = 208, /* int 0 most frequent, 1 first label, 2 none; default 0 */
+  CHURN_OPT_FEAT_ATTR_MISSING = 209,   /* real: value of a missing numeric attribute, default 0 */
   /* --- labels (section 5) --- */
   CHURN_OPT_LABEL_FIRST_ = 300,
+  CHURN_OPT_LABEL_HORIZON_DAYS = 301,  /* int in [1,3650]: horizon H, default 90 */
+  CHURN_OPT_LABEL_DEFINITION = 302,    /* int churn_label_definition, default CHURN_LABEL_EITHER */
+  CHURN_OPT_LABEL_INACTIVE_MONTHS = 303, /* int in [1,120]: N months without use, default 3 */
   /* --- warnings (section 5) --- */
   CHURN_OPT_WARN_FIRST_ = 400,
+  CHURN_OPT_WARN_LATE_MONTHS = 401,    /* int in [1,120]: K consecutive months late, default 2 */
+  CHURN_OPT_WARN_ARREARS = 402,        /* real >= 0: arrears must exceed this, default 0 */
+  CHURN_OPT_WARN_VIEW_DROP_PCT = 403,  /* real in [0,100]: viewing drop P%, default 50 */
+  CHURN_OPT_WARN_VIEW_MIN_PREV = 404,  /* real >= 0: minimum earlier viewing minutes, default 0 */
+  CHURN_OPT_WARN_OFFLINE_DAYS = 405,   /* int in [1,3650]: device offline D days, default 7 */
+  CHURN_OPT_WARN_CONTACT_BREACHES = 406, /* int >= 0: contact breaches to fire, 0 = off; 1 */
+  CHURN_OPT_WARN_FIX_BREACHES = 407,   /* int >= 0: fix breaches to fire, 0 = off; default 1 */
+  CHURN_OPT_WARN_DEADLINE_DAYS = 408,  /* int in [0,365]: contact within W working days, 2 */
+  CHURN_OPT_WARN_VIP_TIERS = 409,      /* string: comma-separated high-value tiers, "high" */
   /* --- KPIs (section 8) --- */
   CHURN_OPT_KPI_FIRST_ = 500,
   /* --- ingestion (section 4) --- */
@@ -588,6 +609,203 @@ CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
 /* ===================================================================================== *
  * 5. Features, labels and early-warning rules
  * ===================================================================================== */
+
+/* Point-in-time features.  churn_features_extract computes, for every subscriber in the base at
+ * a reference time T (Unix seconds) and for each of several T ("snapshots", stacked), one row of
+ * named features from ONLY the events with time <= T: an event exactly at T counts, nothing
+ * after T is read, and facts carried by an event about a later moment (a fault's first contact
+ * or fix, a bill's settlement) count only once they happened by T.  Subscriber-table dates
+ * that are agreed in advance (contract end, promotion end) are known at T; the cancellation
+ * date is only used to leave out subscribers cancelled at or before T.  Other table columns
+ * (tier, region, package, services, vip, attributes) are taken as they are stored.
+ *
+ * Rows: for each T in the order given, the subscribers in dense-index order that were
+ * activated at or before T (or whose activation is unknown) and are not cancelled at or before
+ * T (by the table's cancellation date or by a CANCEL event at or before T).
+ *
+ * Windows and units: a month is 30 days.  W is the window of the last M months, the times
+ * (T - L, T] with L = M x 30 days (M = CHURN_OPT_FEAT_WINDOW_MONTHS); "previous" is the M months
+ * before it, (T - 2L, T - L].  Day counts use UTC calendar days: the M x 30 days ending with
+ * T's day.  Days are 86400 seconds.
+ *
+ * Payments: a bill's due date is its time + aux1 (CHURN_OPT_FEAT_DUE_DAYS when aux1 is not
+ * given); payments are applied to bills oldest first; a bill is settled when the cumulative
+ * payments reach the cumulative amount billed up to it, and is late when that happens after
+ * its due date + CHURN_OPT_FEAT_GRACE_DAYS, or has not happened by T once that date is before
+ * T.  A bill still open whose date has not passed is not judged yet.
+ *
+ * The catalog (churn_feature_info enumerates it with these descriptions; [category] is the churn
+ * category the feature points to, used to map a model's reasons to a cause):
+ *  payment [competitive: price pressure]
+ *   payment.late_months_run      bills paid late in a row, counting back from the latest judged
+ *   payment.arrears              unpaid amount at T of bills whose due date + grace is before T
+ *   payment.days_since_payment   days from the last payment to T (from activation when none;
+ *                                0 when activation is unknown)
+ *   payment.late_in_window       late bills whose due date + grace lies in W
+ *  usage [competitive: viewing and traffic moving to other providers]
+ *   usage.view_minutes           viewing minutes (VIEW values) in W
+ *   usage.view_minutes_prev      viewing minutes in the previous M months
+ *   usage.view_drop              (prev - recent) / prev; 0 when prev is 0 (negative = growth)
+ *   usage.active_days            days with a VIEW or USAGE event among the M x 30 days
+ *   usage.genres                 distinct genres (VIEW codes) in W
+ *   usage.prime_share            share of W's viewing minutes in CHURN_SLOT_PRIME (0 if none)
+ *   usage.broadband_mb, usage.mobile_data_mb, usage.mobile_voice_min
+ *                                USAGE volume of that type in W
+ *   usage.broadband_trend, usage.mobile_data_trend, usage.mobile_voice_trend
+ *                                (recent - prev) / prev volume; 0 when prev is 0
+ *  device [natural: a box that stays off suggests a move or no TV]
+ *   device.days_since_connect    days from the last HEARTBEAT or CONNECT to T (from activation
+ *                                when none; 0 when activation is unknown)
+ *   device.offline_share         1 - days with a HEARTBEAT/CONNECT / days of the M x 30 that are
+ *                                on or after activation day; 0 without any device event by T
+ *  service [service]
+ *   service.faults               FAULT reports in W
+ *   service.contact_minutes      mean minutes to first contact over W's faults contacted by T
+ *   service.fix_hours            mean hours to fix over W's faults fixed by T (0 when none)
+ *   service.contact_breaches     W's faults contacted later than CHURN_OPT_FEAT_CONTACT_MINUTES,
+ *                                or not contacted by T although that time has passed
+ *   service.fix_breaches         the same for the fix and CHURN_OPT_FEAT_FIX_HOURS
+ *   service.complaints           COMPLAINT events in W
+ *   service.unresolved           faults reported at or before T (any time) not fixed by T
+ *  account
+ *   account.tenure_months        (T - activation) / 30 days; 0 when unknown       [unknown]
+ *   account.arpu                 amount billed in W / M                           [competitive]
+ *   account.arpu_change          (billed in W - billed in previous) / M           [competitive]
+ *   account.services             services in the bundle (0 when unknown)          [competitive]
+ *   account.months_to_contract_end  (contract end - T) / 30 days if after T, else 0 [competitive]
+ *   account.in_contract          1 when the contract ends after T                 [competitive]
+ *   account.promo_ending         1 when the promotion ends in (T, T + N days],
+ *                                N = CHURN_OPT_FEAT_PROMO_DAYS                    [competitive]
+ *   account.downgrades, account.upgrades  PACKAGE_CHANGE down / up in W            [competitive]
+ *   account.suspensions          SUSPEND events in W                              [natural]
+ *   account.suspended            1 when the last SUSPEND/RESUME by T is a SUSPEND [natural]
+ *   account.vip                  the VIP flag                                     [unknown]
+ *   account.tier, account.region, account.age_band, account.package
+ *                                one-hot: a column "account.tier=<label>" per label but the
+ *                                reference level              [unknown; package: competitive]
+ *  extra attributes [unknown]
+ *   attr.<name>                  a numeric attribute as it is (missing: CHURN_OPT_FEAT_ATTR_MISSING);
+ *                                a categorical one one-hot: "attr.<name>=<label>" per label but
+ *                                the reference level
+ * One-hot reference level (CHURN_OPT_FEAT_ONEHOT_REFERENCE): 0 the most frequent label among all
+ * subscribers of the dataset (ties: the label seen first), 1 the label seen first, 2 none (every
+ * label gets a column).  A subscriber with a missing label has 0 in every column of it.
+ *
+ * Selecting features: names is an array of nnames names, or NULL / 0 for everything ("*").  A
+ * name is a catalog name, "account.tier" (all its one-hot columns), "account.tier=gold" (one
+ * column), "attr.<name>", "attr.<name>=<label>", a group "payment.*", "usage.*", "device.*",
+ * "service.*", "account.*", "attr.*", or "*".  Columns come in the order of the names (a
+ * group in catalog order).  Passing a model's feature names back reproduces its columns. */
+typedef struct churn_features churn_features;
+
+/* Extracts the feature matrix for the ntimes >= 1 reference times as_of[] (stacked in that
+ * order).  opts (may be NULL) is read for the CHURN_OPT_FEAT_* keys; CHURN_OPT_FEAT_THREADS
+ * splits subscribers over worker threads (the result does not depend on it).  Fails with
+ * CHURN_E_ARG (NULL, ntimes 0, a CHURN_TIME_NONE time, a NULL or twice-selected name),
+ * CHURN_E_STATE (dataset not finalized), CHURN_E_NOT_FOUND naming an unknown feature or label.
+ * The dataset is only read (safe concurrently with other readers).  Free *out with
+ * churn_features_free.  The result does not refer to the dataset afterwards. */
+CHURN_API churn_status churn_features_extract(const churn_dataset *ds, const int64_t *as_of,
+                                              size_t ntimes, const char *const *names,
+                                              size_t nnames, const churn_options *opts,
+                                              churn_features **out);
+
+/* Releases the features; NULL is a no-op. */
+CHURN_API void churn_features_free(churn_features *f);
+
+/* Rows and columns (0 for NULL). */
+CHURN_API int64_t churn_features_nrows(const churn_features *f);
+CHURN_API int64_t churn_features_ncols(const churn_features *f);
+
+/* The matrix: nrows x ncols float64, row-major (row stride ncols), owned by f and valid until
+ * churn_features_free; hand it to churn_model_fit as (X, CHURN_F64, nrows, ncols, ncols). */
+CHURN_API const double *churn_features_matrix(const churn_features *f);
+
+/* The ncols column names, for churn_model_fit's feature_names; owned by f. */
+CHURN_API const char *const *churn_features_names(const churn_features *f);
+
+/* Per row: the subscriber's dense index (churn_dataset_subscriber_id gives its external id)
+ * and the reference time T of the row; nrows values each, owned by f. */
+CHURN_API const int64_t *churn_features_subscribers(const churn_features *f);
+CHURN_API const int64_t *churn_features_times(const churn_features *f);
+
+/* The name and churn category of column j (either output may be NULL); CHURN_E_ARG when j is
+ * not in [0, ncols). */
+CHURN_API churn_status churn_features_column(const churn_features *f, int64_t j,
+                                             const char **name, churn_churn_category *category);
+
+/* The number of catalog entries (numeric features and one-hot groups such as account.tier). */
+CHURN_API int64_t churn_feature_catalog_size(void);
+
+/* Catalog entry i (0-based): its name, a one-line description with the formula, and its churn
+ * category (outputs may be NULL; static strings).  CHURN_E_NOT_FOUND past the last. */
+CHURN_API churn_status churn_feature_info(int64_t i, const char **name, const char **description,
+                                          churn_churn_category *category);
+
+/* The churn category of a feature (output column) name, for mapping a model's reasons to a
+ * cause: the catalog's category for catalog names and their one-hot columns, UNKNOWN for
+ * "attr.*" names; CHURN_E_NOT_FOUND naming any other name.  Pure. */
+CHURN_API churn_status churn_feature_category(const char *name, churn_churn_category *category);
+
+/* Labels (CHURN_OPT_LABEL_DEFINITION). */
+typedef enum churn_label_definition {
+  CHURN_LABEL_CANCEL = 0,  /* churned = a cancellation in the horizon */
+  CHURN_LABEL_NON_USE = 1, /* churned = N months without using any service ends in the horizon */
+  CHURN_LABEL_EITHER = 2   /* either of the two (the domain's definition) */
+} churn_label_definition;
+
+/* Labels of n rows (subscribers[i] a dense index, as_of[i] its T; e.g. from
+ * churn_features_subscribers/_times): y[i] = 1.0 when the subscriber churned within the horizon
+ * (T, T + H], H = CHURN_OPT_LABEL_HORIZON_DAYS, else 0.0.
+ *  - cancellation: the first CANCEL event in (T, T + H], or else the table's cancellation date
+ *    when it lies there;
+ *  - non-use: the first moment in (T, T + H] at which N x 30 days (N =
+ *    CHURN_OPT_LABEL_INACTIVE_MONTHS) have passed since the last VIEW or USAGE event (before
+ *    any, since activation, or since the first event when activation is unknown).  A subscriber
+ *    already dormant at T counts only if a new N-month gap ends in the horizon; the events up
+ *    to T + H must be in the dataset.
+ * A subscriber cancelled at or before T gets 0.  category (may be NULL) receives -1 for
+ * non-churners, else the churn_churn_category of the cancellation reason
+ * (churn_cancel_reason_category), or CHURN_CATEGORY_UNKNOWN for a churn by non-use alone or a
+ * cancellation without a CANCEL event.  churn_time (may be NULL) receives the churn moment
+ * (the earlier of the two under EITHER) or CHURN_TIME_NONE.  CHURN_E_ARG names a bad index or
+ * time, CHURN_E_STATE for a dataset that is not finalized.  Reads the dataset only. */
+CHURN_API churn_status churn_labels_compute(const churn_dataset *ds, const int64_t *subscribers,
+                                            const int64_t *as_of, int64_t n,
+                                            const churn_options *opts, double *y,
+                                            int32_t *category, int64_t *churn_time);
+
+/* Early-warning rules (流失预警), each evaluated as of T on the features above. */
+typedef enum churn_warning_rule {
+  CHURN_WARN_PAYMENT_ANOMALY = 1, /* late_months_run >= K (CHURN_OPT_WARN_LATE_MONTHS) and
+                                     arrears > CHURN_OPT_WARN_ARREARS; observed = months run */
+  CHURN_WARN_VIEWING_DROP = 2,    /* 100 x view_drop > P (CHURN_OPT_WARN_VIEW_DROP_PCT), when the
+                                     previous minutes are > 0 and >= CHURN_OPT_WARN_VIEW_MIN_PREV;
+                                     observed = drop in percent */
+  CHURN_WARN_DEVICE_OFFLINE = 3,  /* days_since_connect >= D (CHURN_OPT_WARN_OFFLINE_DAYS), for
+                                     subscribers with a device event by T; observed = days */
+  CHURN_WARN_CONTACT_BREACH = 4,  /* service.contact_breaches >= CHURN_OPT_WARN_CONTACT_BREACHES */
+  CHURN_WARN_FIX_BREACH = 5       /* service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES */
+} churn_warning_rule;
+
+/* The warning list as of T for the subscribers in the base at T (as for features): a new table
+ * with one row per (subscriber, rule fired), by subscriber index then rule, and the columns
+ *   subscriber (i64 dense index), subscriber_id (str), rule (str: "payment_anomaly",
+ *   "viewing_drop", "device_offline", "contact_breach", "fix_breach"), category (str: the churn
+ *   category the rule points to: competitive, competitive, natural, service, service),
+ *   observed (f64), threshold (f64), detail (str, for people), as_of (i64 T),
+ *   deadline (i64: T + W working days, CHURN_OPT_WARN_DEADLINE_DAYS, see churn_contact_deadline),
+ *   vip (i64 0/1), tier (str), manager (str, "" when none),
+ *   route (str: "vip_manager" for VIP subscribers and tiers listed in CHURN_OPT_WARN_VIP_TIERS,
+ *   else "customer_manager" when a manager is assigned, else "customer_service").
+ * opts (may be NULL) is read for CHURN_OPT_FEAT_* (windows, SLAs, threads) and CHURN_OPT_WARN_*.
+ * Errors as churn_features_extract.  Free with churn_table_free. */
+CHURN_API churn_status churn_warnings_compute(const churn_dataset *ds, int64_t as_of,
+                                              const churn_options *opts, churn_table **out);
+
+/* t plus working_days working days (Monday to Friday, UTC), keeping the time of day: each day
+ * added skips Saturdays and Sundays, so Friday + 1 is Monday and 0 days gives t itself. */
+CHURN_API int64_t churn_contact_deadline(int64_t t, int64_t working_days);
 
 /* ===================================================================================== *
  * 6. Risk model
