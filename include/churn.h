@@ -196,6 +196,30 @@ typedef enum churn_option {
   CHURN_OPT_INGEST_ID_COLUMN = 606,  /* string, default "subscriber_id" */
   CHURN_OPT_INGEST_DELIMITER = 607,  /* string of 1 char, default "," */
   CHURN_OPT_INGEST_BLOCK_SIZE = 608, /* int bytes in [4 KiB, 1 GiB], default 4 MiB */
+  /* --- simulator (section 8) --- */
+  CHURN_OPT_SIM_FIRST_ = 700,
+  CHURN_OPT_SIM_SUBSCRIBERS = 701,   /* int >= 1: subscribers at the start, default 10000 */
+  CHURN_OPT_SIM_MONTHS = 702,        /* int in [1,240]: calendar months simulated, default 24 */
+  CHURN_OPT_SIM_SEED = 703,          /* int >= 0: random seed, default 42 */
+  CHURN_OPT_SIM_START = 704,         /* int Unix seconds: first instant, default 2024-01-01 */
+  CHURN_OPT_SIM_THREADS = 705,       /* int >= 0: worker threads, 0 = one per core, default 0 */
+  CHURN_OPT_SIM_REGIONS = 706,       /* int in [1,64]: number of regions, default 8 */
+  CHURN_OPT_SIM_BASE_CHURN = 707,    /* real in [0,0.5]: background monthly churn, 0.02 */
+  CHURN_OPT_SIM_NEW_RATE = 708,      /* real in [0,0.5]: monthly activations / base, 0.015 */
+  CHURN_OPT_SIM_HIGH_VALUE_SHARE = 709, /* real in [0,0.7]: tier "high" share, default 0.05 */
+  CHURN_OPT_SIM_COMPETITOR_REGIONS = 710, /* real in [0,1]: regions hit, default 0.25 */
+  CHURN_OPT_SIM_COMPETITOR_START = 711, /* int in [-1,240]: campaign month, -1 = months/3 */
+  CHURN_OPT_SIM_COMPETITOR_UPLIFT = 712, /* real in [0,100]: campaign strength, default 4 */
+  CHURN_OPT_SIM_POOR_SIGNAL_REGIONS = 713, /* real in [0,1]: share of regions, default 0.125 */
+  CHURN_OPT_SIM_CONTRACT_SHARE = 714, /* real in [0,1]: subscribers on contract, default 0.5 */
+  CHURN_OPT_SIM_PROMO_SHARE = 715,   /* real in [0,1]: on a promotion, default 0.3 */
+  CHURN_OPT_SIM_LATE_PAYMENT = 716,  /* real in [0,1]: late payments, default 0.06 */
+  CHURN_OPT_SIM_FAULT_RATE = 717,    /* real in [0,10]: faults per subscriber-month, 0.04 */
+  CHURN_OPT_SIM_SLA_BREACH = 718,    /* real in [0,1]: faults breaching first contact, 0.12 */
+  CHURN_OPT_SIM_RETENTION_SUCCESS = 719, /* real in [0,1]: retention offers that work, 0.3 */
+  CHURN_OPT_SIM_VIEW_EVENTS = 720,   /* real in [0,200]: VIEW events per month, default 4 */
+  CHURN_OPT_SIM_HEARTBEAT_DAYS = 721, /* int in [1,31]: days between heartbeats, default 7 */
+  CHURN_OPT_SIM_SILENT_SHARE = 722,  /* real in [0,1]: movers who never cancel, default 0.1 */
   CHURN_OPT_END_ = 1000
 } churn_option;
 
@@ -1303,6 +1327,90 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
                                  churn_table **out);
 
 /* --- end of KPIs ---------------------------------------------------------------------------- */
+
+/* --- 8b. Simulator --------------------------------------------------------------------------- *
+ * churn_simulate builds a realistic, seeded operator: sim.subscribers subscribers active at
+ * sim.start plus new activations (sim.new_rate x sim.subscribers per month), followed over
+ * sim.months calendar months (month k starts on the start's day of month, clamped to 28, k
+ * months later).  Every event kind appears: monthly BILLs (due 20 days later) and PAYMENTs
+ * (some late, some missing -> arrears -> SUSPEND non_payment -> RESUME or CANCEL), about
+ * sim.view_events aggregated VIEW sessions a month (genre, time slot, minutes), a weekly
+ * HEARTBEAT summary (every sim.heartbeat_days; value = days online in the interval) with
+ * DISCONNECT/CONNECT around offline spells, FAULTs with first contact and fix (some breaching
+ * 20 minutes / 24 hours; a share of sim.sla_breach), CALLBACKs after repairs, COMPLAINTs,
+ * PACKAGE_CHANGEs, voluntary SUSPEND/RESUME, RETENTION contacts (retained / lost / no answer),
+ * monthly broadband and mobile USAGE, ACTIVATION (dated before the window for the initial
+ * base) and CANCEL with a reason code.  About 150 events per subscriber-year.
+ *
+ * Subscriber table: regions ("north", ... "harbour", then "region09"...), age bands "18-29",
+ * "30-44", "45-59", "60-74", "75+", tiers "low"/"mid"/"high" (sim.high_value_share high), VIP
+ * flag (most of the high tier), packages "basic", "family", "sports", "premium", "ultimate"
+ * with the bundle's monthly list price, services 1-3 (TV, + broadband and/or mobile), customer
+ * managers "MRRKK" by region and "VIPkk" for VIPs, contract and promotion end dates (bills are
+ * 25% lower until the promotion ends), activation and cancellation.  Package and price are as
+ * at activation; later changes are PACKAGE_CHANGE events.
+ *
+ * Churn: each month a subscriber may start a churn episode of one driver (churn_sim_driver)
+ * with a probability set by its profile (tier, age, bundle size, tenure, VIP, region, a latent
+ * frailty), the calendar (contract and promotion ends, the competitor's campaign from month
+ * sim.competitor_start in a sim.competitor_regions share of regions) and its recent service
+ * (SLA breaches raise the service hazard; sim.poor_signal_regions regions have more faults).
+ * An episode either ends in churn weeks to months later or fades out; meanwhile it leaves its
+ * traces (viewing and usage fall, payments stop, the box goes offline, faults and complaints,
+ * downgrades), so the signals precede the cancellation.  Retention contacts (more often for
+ * VIP and high tier) stop some episodes.  A sim.silent_share of churning movers never cancel:
+ * the box goes offline and bills stay unpaid (churn by inactivity, cancellation = none).
+ * Monthly churn comes out at about 1.5-3% with the defaults.
+ *
+ * The truth table (when truth is not NULL), one row per subscriber in dense-index order:
+ *   subscriber_id (str), index (i64),
+ *   category (i64 churn_churn_category: 0 = did not churn in the window), category_name (str:
+ *     "none", "natural", "competitive", "service"),
+ *   driver (i64 churn_sim_driver), driver_name (str: "none", "arrears", ...),
+ *   reason (i64 churn_cancel_reason of the CANCEL event, or the silent mover's true reason),
+ *   cancelled (i64 1 when a CANCEL event ends the history, 0 for silent churn or none),
+ *   churn_time (i64: time of the CANCEL event, or when a silent churner's box went offline;
+ *     CHURN_TIME_NONE if none), churn_month (i64 month index of churn_time, -1 if none),
+ *   signal_start (i64: when the churn episode, and its traces, began; CHURN_TIME_NONE if none),
+ *   competitor_region, poor_signal_region (i64 0/1: the subscriber's region's facts),
+ *   latent_risk (f64): the subscriber's mean monthly probability, over its months in the
+ *     window, of starting an episode that would end in churn.
+ * category = churn_cancel_reason_category(reason) for every churner.
+ *
+ * Deterministic: the same options give a bit-identical dataset and truth whatever
+ * sim.threads (every subscriber draws from its own random stream).  The dataset comes back
+ * finalized.  opts NULL means defaults; only the sim.* keys are read.  Fails with CHURN_E_ARG
+ * for out NULL, CHURN_E_RANGE when the size is beyond limits (more than INT32_MAX subscribers
+ * or 2e9 subscriber-months), CHURN_E_NOMEM.  *out is freed with churn_dataset_free and *truth
+ * with churn_table_free.  Thread-safe (no shared state). */
+typedef enum churn_sim_driver {
+  CHURN_DRIVER_NONE = 0,
+  CHURN_DRIVER_ARREARS = 1,        /* payments stop -> suspension -> cancel; reason price */
+  CHURN_DRIVER_DISENGAGEMENT = 2,  /* viewing fades; reason not_wanted */
+  CHURN_DRIVER_MOVING = 3,         /* box offline weeks before; moving / no_device */
+  CHURN_DRIVER_SERVICE = 4,        /* faults, SLA breaches, complaints; technical, ... */
+  CHURN_DRIVER_CONTRACT_END = 5,   /* around the contract end; competitor / price */
+  CHURN_DRIVER_PROMOTION_END = 6,  /* bill rises at the promotion end; promo_end / price */
+  CHURN_DRIVER_COMPETITOR = 7,     /* competitor's regional campaign; competitor / price */
+  CHURN_DRIVER_AGE_HEALTH = 8,     /* older subscribers; age_health / no_device */
+  CHURN_DRIVER_END_
+} churn_sim_driver;
+
+CHURN_API churn_status churn_simulate(const churn_options *opts, churn_dataset **out,
+                                      churn_table **truth);
+
+/* Writes a dataset as the two CSV files churn_dataset_read_subscribers_csv and
+ * churn_dataset_read_events_csv read back to the same dataset (atomically: each file is
+ * replaced whole or not at all).  subscribers_path: subscriber_id, activation, cancellation,
+ * contract_end, promotion_end (YYYY-MM-DDTHH:MM:SSZ, empty = none), region, age_band, tier,
+ * package, manager, price, services, vip, then the extra attributes.  events_path (in the
+ * dataset's order; finalized datasets are sorted): subscriber_id, time, kind (its name), code,
+ * code2 (CSV names where the kind has them, labels of the kind's dictionary, else numbers),
+ * value (shortest round-trip text), aux1, aux2 (empty = CHURN_AUX_NONE).  Either path may be
+ * NULL to skip that file.  CHURN_E_IO naming the path.  Reads ds only. */
+CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
+                                               const char *subscribers_path,
+                                               const char *events_path);
 
 #ifdef __cplusplus
 }
