@@ -60,6 +60,10 @@ static lua_box *box_push(lua_State *L, void (*release)(void *)) {
   return b;
 }
 
+void **churn__lua_box(lua_State *L, void (*release)(void *)) {
+  return &box_push(L, release)->ptr;
+}
+
 void churn__lua_box_release(lua_State *L, int idx) {
   lua_box *b = luaL_checkudata(L, idx, CHURN_LUA_BOX_MT);
   if (b->ptr) b->release(b->ptr);
@@ -92,6 +96,12 @@ static const struct {
     {"ingest.unknown_subscriber", "create", 2},
     {"ingest.before_activation", "reject", 0},
     {"ingest.before_activation", "keep", 1},
+    {"features.onehot_reference", "most_frequent", 0},
+    {"features.onehot_reference", "first", 1},
+    {"features.onehot_reference", "none", 2},
+    {"labels.definition", "cancel", CHURN_LABEL_CANCEL},
+    {"labels.definition", "non_use", CHURN_LABEL_NON_USE},
+    {"labels.definition", "either", CHURN_LABEL_EITHER},
 };
 
 /* Short names that differ from the option's own (scikit-learn's spelling). */
@@ -112,12 +122,24 @@ static int enum_label(const char *option, const char *label, int *value) {
   return 0;
 }
 
+/* The full name of a short key: the first of the comma-separated families ("warnings,features")
+ * that has it, else the first family's spelling (so the error names what was looked for). */
 static const char *full_option_name(const char *key, const char *family, char *buf, size_t len) {
   if (strchr(key, '.')) return key;
   for (size_t i = 0; i < sizeof ALIASES / sizeof ALIASES[0]; i++) {
     if (strcmp(ALIASES[i].alias, key) == 0) key = ALIASES[i].name;
   }
-  snprintf(buf, len, "%s.%s", family, key);
+  const char *first_end = strchr(family, ',');
+  int first_len = first_end ? (int)(first_end - family) : (int)strlen(family);
+  for (const char *f = family; f && *f;) {
+    const char *end = strchr(f, ',');
+    int flen = end ? (int)(end - f) : (int)strlen(f);
+    churn_option k;
+    snprintf(buf, len, "%.*s.%s", flen, f, key);
+    if (churn_option_find(buf, &k) == CHURN_OK) return buf;
+    f = end ? end + 1 : NULL;
+  }
+  snprintf(buf, len, "%.*s.%s", first_len, family, key);
   return buf;
 }
 
@@ -338,5 +360,7 @@ CHURN_LUA_API int luaopen_churn(lua_State *L) {
   lua_pushstring(L, CHURN_VERSION_STRING);
   lua_setfield(L, -2, "_VERSION");
   churn__lua_open_model(L);
+  churn__lua_open_dataset(L);
+  churn__lua_open_features(L);
   return 1;
 }

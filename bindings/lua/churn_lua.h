@@ -49,12 +49,17 @@ void *churn__lua_scratch(lua_State *L, size_t size);
 
 /* A new options object built from the Lua table at idx (nil or absent: all defaults), pushed
  * as a box userdata that frees it when collected.  Keys are option names; a key without a dot
- * gets `family.` in front ("C" -> "fit.C").  Keys listed in `skip` (NULL-terminated) are left
+ * gets `family.` in front ("C" -> "fit.C"); family may list several, comma-separated, tried in
+ * order ("warnings,features").  Keys listed in `skip` (NULL-terminated) are left
  * for the caller.  Raises for an unknown key or a value of the wrong Lua type; returns
  * CHURN_OK, or the status of a rejected value (with the library's message) and then *out is
  * NULL. */
 churn_status churn__lua_options(lua_State *L, int idx, const char *family,
                                 const char *const *skip, churn_options **out);
+
+/* Pushes a box userdata that will call release(*slot) when collected or released; returns
+ * the slot, NULL until the caller stores the object there. */
+void **churn__lua_box(lua_State *L, void (*release)(void *));
 
 /* Releases the object held by the box userdata at idx now (instead of at collection). */
 void churn__lua_box_release(lua_State *L, int idx);
@@ -80,5 +85,18 @@ churn_status churn__lua_row(lua_State *L, int idx, const char *const *names, int
 /* Registers the model methods and metatable; adds the model functions (fit, load_model, ...)
  * to the module table on top of the stack. */
 void churn__lua_open_model(lua_State *L);
+
+/* The same for datasets (dataset, dataset_from_csv, load_dataset, ...). */
+void churn__lua_open_dataset(lua_State *L);
+
+/* Adds the feature, label and warning calls (dataset methods features/labels/warnings and the
+ * module's feature_catalog, feature_category, contact_deadline). */
+void churn__lua_open_features(lua_State *L);
+
+/* The name of a churn category ("unknown", "natural", "competitive", "service"). */
+const char *churn__lua_category_name(int category);
+
+/* The dataset of the dataset object at idx; raises for another value or a closed dataset. */
+churn_dataset *churn__lua_check_dataset(lua_State *L, int idx);
 
 #endif

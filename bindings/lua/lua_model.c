@@ -228,7 +228,8 @@ static int m_score_one(lua_State *L) {
 }
 
 /* model:explain(row [, k]) -> {{feature=, contribution=, value=, index=}, ...} (the k strongest
- * pushes toward churn first; k defaults to min(5, d)) | nil, message, code */
+ * pushes toward churn first; k defaults to min(5, d); category= the churn category of catalog
+ * features) | nil, message, code */
 static int m_explain(lua_State *L) {
   char msg[512];
   churn_model *model = check_model(L, 1);
@@ -255,6 +256,13 @@ static int m_explain(lua_State *L) {
     lua_setfield(L, -2, "value");
     lua_pushinteger(L, (lua_Integer)idx[r] + 1);
     lua_setfield(L, -2, "index");
+    churn_churn_category c;
+    if (churn_feature_category(churn_model_feature_name(model, idx[r]), &c) == CHURN_OK) {
+      lua_pushstring(L, churn__lua_category_name(c));
+      lua_setfield(L, -2, "category");
+    } else {
+      churn_clear_error(); /* not a catalog feature: no category */
+    }
     lua_rawseti(L, -2, r + 1);
   }
   return 1;

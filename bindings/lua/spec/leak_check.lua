@@ -40,7 +40,36 @@ local function cycle(i)
   return copy
 end
 
+local T = 1711929600
+local function dataset_cycle(i)
+  local ds <close> = assert(churn.dataset())
+  assert(ds:append_subscribers({ subscriber_id = { "a", "b", "c" },
+                                 activation = { T - 400 * 86400, churn.missing, T - 90 * 86400 } }))
+  assert(ds:append_events({ subscriber_id = { "a", "b", "c", "a", "x" },
+                            time = { T - 86400, T - 2 * 86400, T - 3 * 86400, T + 86400, T },
+                            kind = { "bill", "fault", "view", "cancel", "bill" },
+                            value = { 10, churn.missing, 30, churn.missing, 1 } },
+                          { unknown_subscriber = "reject" }))
+  assert(ds:finalize())
+  local F = assert(ds:features({ T, T - 86400 }))
+  assert(ds:labels(F))
+  assert(ds:warnings(T))
+  assert(ds:rejections())
+  ds:ingest_counts()
+  assert(ds:subscriber_column("activation"))
+  assert(ds:save(path))
+  local back = assert(churn.load_dataset(path))
+  if i % 2 == 0 then back:close() end
+  assert(not churn.load_dataset("/no/such/file"))
+  assert(not ds:features(T, { select = { "no.such" } }))
+  assert(not ds:append_events({ subscriber_id = { "a" }, time = { 1 }, kind = { 1 }, bad = { 1 } }))
+  assert(not pcall(ds.features, ds, T, { window_months = "x" }))
+  assert(not pcall(ds.append_events, ds, { subscriber_id = { "a" }, time = { {} } }))
+  assert(churn.feature_catalog())
+end
+
 for i = 1, cycles do
+  dataset_cycle(i)
   cycle(i)
   if i % 10 == 0 then collectgarbage("collect") end
 end

@@ -1,0 +1,249 @@
+-- dataset_spec.lua -- busted specs of the dataset, feature, label and warning calls of the Lua
+-- binding.  Expected values are worked out by hand from the documented definitions (churn.h
+-- section 5) on tiny CSV files written here.
+local churn = require "churn"
+
+local DAY = 86400
+local T = 1711929600  -- 2024-04-01T00:00:00Z
+
+local SUBSCRIBERS = [[
+subscriber_id,activation,tier,price,vip,services,contract_end
+S1,2023-01-01,high,50,1,2,2024-12-31
+S2,2023-06-01,low,30,0,1,
+S3,2024-01-15,low,25,0,1,
+]]
+
+-- S2 never pays its three bills and cancels (price) on 2024-04-20; S3's fault is contacted after
+-- an hour and fixed after two days; the S9 line names an unknown subscriber.
+local EVENTS = [[
+subscriber_id,time,kind,value,code,due_date,first_contact,fixed_at
+S1,2024-01-05,bill,50,,2024-01-20,,
+S1,2024-01-10,payment,50,,,,
+S2,2024-01-05,bill,30,,2024-01-20,,
+S2,2024-02-05,bill,30,,2024-02-20,,
+S2,2024-03-05,bill,30,,2024-03-20,,
+S3,2024-02-01,fault,,,,2024-02-01T01:00:00Z,2024-02-03
+S9,2024-01-01,bill,10,,,,
+S2,2024-04-20,cancel,,price,,,
+]]
+
+local function write_tmp(text)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+local function assert_fails(code, fragment, ok, msg, got_code)
+  assert.is_nil(ok)
+  assert.are.equal(code, got_code)
+  if fragment then
+    assert.truthy(msg:find(fragment, 1, true), ("message '%s' lacks '%s'"):format(msg, fragment))
+  end
+end
+
+local function column(F, name)
+  for j, n in ipairs(F.names) do if n == name then return j end end
+  error("no feature " .. name)
+end
+
+describe("datasets", function()
+  local subs, events
+  setup(function()
+    subs, events = write_tmp(SUBSCRIBERS), write_tmp(EVENTS)
+  end)
+  teardown(function()
+    os.remove(subs)
+    os.remove(events)
+  end)
+
+  local function load()
+    return assert(churn.dataset_from_csv(subs, events, { unknown_subscriber = "reject" }))
+  end
+
+  it("reads CSV exports, counts and reports rejected rows", function()
+    local ds = load()
+    assert.are.equal(3, ds:num_subscribers())
+    assert.are.equal(7, ds:num_events())
+    assert.is_true(ds:is_finalized())
+    assert.are.equal("S2", ds:subscriber_id(2))
+    assert.are.equal(3, ds:find_subscriber("S3"))
+    local counts = ds:ingest_counts()
+    assert.are.equal(8, counts.rows_read - 3)  -- 3 subscriber rows + 8 event rows
+    assert.are.equal(1, counts.rejected_unknown_subscriber)
+    local rej = ds:rejections()
+    assert.are.equal(1, #rej)
+    assert.are.equal(events, rej[1].source)
+    assert.are.equal(8, rej[1].row)  -- CSV line of S9
+    assert.are.same({ 1672531200, 1685577600, 1705276800 }, ds:subscriber_column("activation"))
+    assert.are.equal(churn.TIME_NONE, ds:subscriber_column("contract_end")[2])
+    local tiers = ds:subscriber_column("tier")
+    assert.are.equal("high", ds:category_label("tier", tiers[1]))
+    assert.truthy(#ds:subscriber_columns() >= 6)
+    assert.are.equal(7, #ds:event_column("time"))
+  end)
+
+  it("fails the read on an unknown subscriber by default, and on a missing file", function()
+    assert_fails("CHURN_E_NOT_FOUND", "S9", churn.dataset_from_csv(subs, events))
+    assert_fails("CHURN_E_IO", "/no/such.csv", churn.dataset_from_csv("/no/such.csv", events))
+    assert.has_error(function() churn.dataset_from_csv(subs, events, { unknown = "x" }) end)
+    assert.has_error(function()
+      churn.dataset_from_csv(subs, events, { unknown_subscriber = "maybe" })
+    end, "option 'ingest.unknown_subscriber': unknown value 'maybe'")
+  end)
+
+  it("saves and loads", function()
+    local ds = load()
+    local path = os.tmpname()
+    assert.is_true(ds:save(path))
+    local back = assert(churn.load_dataset(path))
+    local f = assert(io.open(path, "rb"))
+    local bytes = f:read("a")
+    f:close()
+    os.remove(path)
+    assert.are.equal(7, back:num_events())
+    assert.are.equal(3, assert(churn.load_dataset_buffer(bytes)):num_subscribers())
+    assert_fails("CHURN_E_FORMAT", nil, churn.load_dataset_buffer(bytes:sub(1, 30)))
+  end)
+
+  it("appends columns from Lua arrays, kinds by name, churn.missing for gaps", function()
+    local ds = assert(churn.dataset())
+    assert.is_true(ds:append_subscribers({
+      subscriber_id = { "a", "b" }, activation = { 1672531200, churn.missing }, price = { 10.5, 20 },
+    }))
+    assert.is_true(ds:append_events({
+      subscriber_id = { "a", "b", "a" }, time = { 1704067200, 1704067200, 1704153600 },
+      kind = { "bill", "fault", churn.missing }, value = { 12.5, churn.missing, 1 },
+    }))
+    assert.are.equal(2, ds:num_subscribers())
+    local counts = ds:ingest_counts()
+    assert.truthy(counts.rejected >= 1)  -- the event without a kind
+    assert.is_true(ds:finalize())
+    assert.are.equal(churn.TIME_NONE, ds:subscriber_column("activation")[2])
+    assert_fails("CHURN_E_SCHEMA", "nonsense",
+                 ds:append_events({ subscriber_id = { "a" }, time = { 1 }, kind = { 1 }, nonsense = { 1 } }))
+    assert.has_error(function() ds:append_events({ subscriber_id = "a" }) end)
+  end)
+
+  it("closes once and refuses use after close", function()
+    local ds = load()
+    ds:close()
+    ds:close()
+    assert.has_error(function() ds:num_events() end, "attempt to use a closed churn dataset")
+  end)
+end)
+
+describe("features, labels and warnings", function()
+  local ds
+  setup(function()
+    local subs, events = write_tmp(SUBSCRIBERS), write_tmp(EVENTS)
+    ds = assert(churn.dataset_from_csv(subs, events, { unknown_subscriber = "reject" }))
+    os.remove(subs)
+    os.remove(events)
+  end)
+
+  it("extracts point-in-time features (hand-computed values)", function()
+    local F = assert(ds:features(T, { select = { "payment.*", "service.faults", "account.tenure_months" } }))
+    assert.are.equal(3, #F.rows)  -- S2 cancels after T: still in the base
+    assert.are.same({ 1, 2, 3 }, F.subscriber)
+    assert.are.same({ "S1", "S2", "S3" }, F.subscriber_id)
+    assert.are.same({ T, T, T }, F.as_of)
+    local arrears, faults = column(F, "payment.arrears"), column(F, "service.faults")
+    local tenure = column(F, "account.tenure_months")
+    assert.are.equal(0, F.rows[1][arrears])
+    assert.are.equal(90, F.rows[2][arrears])  -- three unpaid bills of 30, all past due
+    assert.are.equal(1, F.rows[3][faults])
+    assert.are.equal(0, F.rows[2][faults])
+    assert.truthy(math.abs(F.rows[1][tenure] - (T - 1672531200) / (30 * DAY)) < 1e-12)
+    assert.are.equal("service", F.category[faults])
+    -- two snapshots stack
+    local G = assert(ds:features({ T, T + 30 * DAY }, { select = { "service.faults" } }))
+    assert.are.equal(5, #G.rows)  -- S2 cancelled on 2024-04-20 is out of the second base
+    assert.are.same({ "S1", "S2", "S3", "S1", "S3" }, G.subscriber_id)
+    -- a window option by short name
+    local H = assert(ds:features(T, { select = { "service.faults" }, window_months = 1 }))
+    assert.are.equal(0, H.rows[3][1])  -- the February fault is outside (2024-03-02, 2024-04-01]
+  end)
+
+  it("reports unknown features and bad options", function()
+    assert_fails("CHURN_E_NOT_FOUND", "no.such", ds:features(T, { select = { "no.such" } }))
+    assert_fails("CHURN_E_RANGE", nil, ds:features(T, { window_months = 0 }))
+    assert.has_error(function() ds:features("yesterday") end)
+  end)
+
+  it("labels churn in the horizon by cancellation", function()
+    local F = assert(ds:features(T, { select = { "service.faults" } }))
+    local y, category, when = ds:labels(F, { definition = "cancel" })
+    assert.are.same({ 0, 1, 0 }, y)
+    assert.are.same({ false, "competitive", false }, category)
+    assert.are.equal(1713571200, when[2])  -- 2024-04-20
+    local y2 = ds:labels({ 1, 2, 3 }, T, { definition = "cancel", horizon_days = 10 })
+    assert.are.same({ 0, 0, 0 }, y2)  -- the cancellation is 19 days after T
+    assert_fails("CHURN_E_ARG", "3 subscribers but 2 times", ds:labels({ 1, 2, 3 }, { T, T }))
+  end)
+
+  it("raises the early warnings", function()
+    local rows = assert(ds:warnings(T))
+    local seen = {}
+    for _, w in ipairs(rows) do
+      seen[w.subscriber_id .. ":" .. w.rule] = w
+      assert.are.equal(ds:find_subscriber(w.subscriber_id), w.subscriber)
+    end
+    local pay = seen["S2:payment_anomaly"]
+    assert.truthy(pay)
+    assert.are.equal("competitive", pay.category)
+    assert.are.equal(churn.contact_deadline(T, 2), pay.deadline)
+    assert.truthy(seen["S3:contact_breach"])
+    assert.truthy(seen["S3:fix_breach"])
+    assert.is_nil(seen["S1:payment_anomaly"])
+    -- thresholds by short name: three late months needed now
+    local strict = assert(ds:warnings(T, { late_months = 4 }))
+    for _, w in ipairs(strict) do assert.are_not.equal("payment_anomaly", w.rule) end
+  end)
+
+  it("describes the feature catalog", function()
+    local cat = churn.feature_catalog()
+    assert.truthy(#cat > 20)
+    local by_name = {}
+    for _, e in ipairs(cat) do by_name[e.name] = e end
+    assert.are.equal("service", by_name["service.faults"].category)
+    assert.are.equal("service", churn.feature_category("service.fix_breaches"))
+    assert_fails("CHURN_E_NOT_FOUND", "bogus", churn.feature_category("bogus"))
+    -- Friday 2024-03-29 + 1 working day = Monday 2024-04-01
+    assert.are.equal(T, churn.contact_deadline(T - 3 * DAY, 1))
+  end)
+end)
+
+describe("from events to reasons", function()
+  it("fits on extracted features and explains with churn categories", function()
+    local ids, act, sid, time, kind, value, code = {}, {}, {}, {}, {}, {}, {}
+    local function ev(s, t, k, v, c)
+      sid[#sid + 1], time[#time + 1], kind[#kind + 1] = s, t, k
+      value[#value + 1], code[#code + 1] = v or churn.missing, c or churn.missing
+    end
+    for i = 1, 60 do
+      local s = ("C%02d"):format(i)
+      ids[i], act[i] = s, 1672531200 + i * DAY
+      local faults = i % 4
+      for f = 1, faults do ev(s, T - f * 10 * DAY, "fault") end
+      ev(s, T - 20 * DAY, "bill", 40)
+      if i % 3 ~= 0 then ev(s, T - 15 * DAY, "payment", 40) end
+      -- churners: mostly those with faults, some others
+      if (faults >= 2 and i % 5 ~= 0) or i % 11 == 0 then ev(s, T + 30 * DAY, "cancel", nil, 5) end
+    end
+    local ds = assert(churn.dataset())
+    assert(ds:append_subscribers({ subscriber_id = ids, activation = act }))
+    assert(ds:append_events({ subscriber_id = sid, time = time, kind = kind, value = value, code = code }))
+    assert(ds:finalize())
+    local F = assert(ds:features(T, { select = { "service.faults", "payment.arrears" } }))
+    local y = ds:labels(F, { definition = "cancel" })
+    local model = assert(churn.fit(F.rows, y, { feature_names = F.names, penalty = "l2", C = 1 }))
+    assert.are.same(F.names, model:features())
+    local p = assert(model:score(F.rows))
+    assert.are.equal(60, #p)
+    local reasons = assert(model:explain(F.rows[3], 1))  -- C03 has 3 faults
+    assert.are.equal("service.faults", reasons[1].feature)
+    assert.are.equal("service", reasons[1].category)
+  end)
+end)
