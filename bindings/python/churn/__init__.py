@@ -19,6 +19,7 @@ from ._options import Options, option_names, option_info
 from . import metrics
 from .model import LogisticRegression, load_model
 from .dataset import Dataset, event_kind_names
+from .features import features, labels, warnings, feature_catalog, feature_category
 
 
 def library_version():
@@ -35,7 +36,8 @@ __all__ = ["__version__", "library_version", "library_path", "ChurnError", "Chur
            "ChurnFormatError", "ChurnSchemaError", "ChurnFitError", "ChurnMemoryError",
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",
-           "load_model", "Dataset", "event_kind_names"]
+           "load_model", "Dataset", "event_kind_names", "features", "labels", "warnings",
+           "feature_catalog", "feature_category"]
 
 
 def __getattr__(name):

@@ -262,8 +262,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """Per-row churn reasons: the top_k features pushing each row's score toward churn
         most, as contribution coef_j * (x_j - training mean_j) on the linear-score scale.
         Returns a DataFrame with one row per input row (the DataFrame's index if X is one) and
-        columns reason_1, contribution_1, ..., reason_k, contribution_k (top_k is capped at
-        the number of features)."""
+        columns reason_r, category_r, contribution_r for r = 1..top_k (capped at the number of
+        features); category_r is the churn category ("natural", "competitive", "service",
+        "unknown") of a feature from libchurn's catalog (churn.features), None for others."""
         index = X.index if isinstance(X, pd.DataFrame) else None
         m = self._matrix(X)
         k = min(int(top_k), m.cols) if m.cols else int(top_k)
@@ -272,9 +273,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         check(LIB.churn_model_explain(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride,
                                       k, idx.ctypes.data, ptr(contrib)))
         names = np.array(self._feature_names, dtype=object)
+        cats = np.array([_category(n) for n in self._feature_names], dtype=object)
         cols = {}
         for r in range(k):
             cols[f"reason_{r + 1}"] = names[idx[:, r]]
+            cols[f"category_{r + 1}"] = cats[idx[:, r]]
             cols[f"contribution_{r + 1}"] = contrib[:, r]
         return pd.DataFrame(cols, index=index)
 
@@ -366,3 +369,11 @@ def load_model(path, **params):
     out = ctypes.c_void_p()
     check(LIB.churn_model_load(cstr(os.fspath(path)), ctypes.byref(out)))
     return LogisticRegression._from_handle(Handle(out.value, LIB.churn_model_free), params)
+
+
+def _category(name):
+    """The churn category of a feature name from the catalog, None for other names."""
+    if not LIB.has("churn_feature_category"):
+        return None
+    from .features import feature_category
+    return feature_category(name)

@@ -155,7 +155,9 @@ def test_explain_gives_reasons_per_row():
     m = churn.LogisticRegression(penalty=None).fit(df, y)
     r = m.explain(df.iloc[:25], top_k=2)
     assert list(r.index) == list(df.index[:25])
-    assert list(r.columns) == ["reason_1", "contribution_1", "reason_2", "contribution_2"]
+    assert list(r.columns) == ["reason_1", "category_1", "contribution_1", "reason_2",
+                               "category_2", "contribution_2"]
+    assert r.category_1.isna().all()  # not catalog features
     # independent recomputation: c_ij = coef_j * (x_ij - mean_j)
     contrib = m.coef_[0] * (df.iloc[:25].to_numpy() - df.to_numpy().mean(axis=0))
     order = np.argsort(-contrib, axis=1, kind="stable")
@@ -164,7 +166,7 @@ def test_explain_gives_reasons_per_row():
     np.testing.assert_array_equal(r.reason_2, names[order[:, 1]])
     np.testing.assert_allclose(r.contribution_1, contrib[np.arange(25), order[:, 0]],
                                rtol=1e-9, atol=1e-12)
-    assert len(m.explain(df.iloc[:3], top_k=10).columns) == 8  # capped at d
+    assert len(m.explain(df.iloc[:3], top_k=10).columns) == 12  # capped at d
 
 
 # --- errors from the library: status and message ---------------------------------------------

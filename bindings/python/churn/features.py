@@ -1,0 +1,208 @@
+"""churn.features / churn.labels / churn.warnings -- point-in-time features, churn labels and the
+early-warning list of a churn.Dataset (section 5 of churn.h), as pandas DataFrames.
+
+Times (as_of) may be anything pandas reads as a timestamp ("2024-06-30", datetime, Timestamp,
+numpy datetime64; naive times are UTC) or Unix seconds as an int.  Settings are keyword
+arguments named like the library's options without their family prefix (window_months=6 sets
+"features.window_months"; horizon_days=60 sets "labels.horizon_days"; late_months=3 sets
+"warnings.late_months"); an unknown name raises TypeError listing the known ones.
+"""
+import ctypes
+
+import numpy as np
+import pandas as pd
+
+from ._arrays import StringArray, ptr
+from ._handle import Handle
+from ._lib import LIB, check, cstr, pystr
+from ._options import Options, option_names
+from ._table import table_to_frame
+
+__all__ = ["features", "labels", "warnings", "feature_catalog", "feature_category",
+           "CATEGORIES"]
+
+#: churn_churn_category values by number
+CATEGORIES = {0: "unknown", 1: "natural", 2: "competitive", 3: "service"}
+_DEFINITIONS = {"cancel": 0, "non_use": 1, "either": 2}
+_TIME_NONE = np.iinfo(np.int64).min
+
+
+def to_unix(t):
+    """Unix seconds (int) of a time-like value; ints pass through."""
+    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
+        return int(t)
+    ts = pd.Timestamp(t)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return int((ts - pd.Timestamp(0)) // pd.Timedelta(seconds=1))
+
+
+def _times_list(as_of):
+    if isinstance(as_of, (list, tuple, np.ndarray, pd.Index, pd.Series)):
+        return [to_unix(t) for t in as_of], True
+    return [to_unix(as_of)], False
+
+
+def _datetimes(a):
+    a = np.asarray(a, dtype=np.int64)
+    out = a.astype("datetime64[s]")
+    out[a == _TIME_NONE] = np.datetime64("NaT")
+    return out
+
+
+def _options(families, kw):
+    """An Options object from keyword settings of the given families ("features", ...)."""
+    known = {}
+    for name in option_names():
+        fam, _, key = name.partition(".")
+        if fam in families:
+            known.setdefault(key, name)
+    opts = Options()
+    for k, v in kw.items():
+        if k not in known:
+            raise TypeError(f"unknown setting {k!r}; known: {sorted(known)}")
+        if k == "definition" and isinstance(v, str):
+            if v not in _DEFINITIONS:
+                raise ValueError(f"definition must be one of {sorted(_DEFINITIONS)}; got {v!r}")
+            v = _DEFINITIONS[v]
+        if isinstance(v, bool):
+            v = int(v)
+        if isinstance(v, (list, tuple)) and k == "vip_tiers":
+            v = ",".join(v)
+        opts[known[k]] = v
+    return opts
+
+
+def feature_category(name):
+    """The churn category ("natural", "competitive", "service", "unknown") a feature column
+    points to, or None for a name outside the catalog."""
+    c = ctypes.c_int()
+    if LIB.churn_feature_category(cstr(name), ctypes.byref(c)) != 0:
+        LIB.churn_clear_error()
+        return None
+    return CATEGORIES.get(c.value, "unknown")
+
+
+def feature_catalog():
+    """Every catalog entry: DataFrame with name, description, category."""
+    rows = []
+    name, desc, cat = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_int()
+    for i in range(LIB.churn_feature_catalog_size()):
+        check(LIB.churn_feature_info(i, ctypes.byref(name), ctypes.byref(desc),
+                                     ctypes.byref(cat)))
+        rows.append((pystr(name.value), pystr(desc.value), CATEGORIES.get(cat.value)))
+    return pd.DataFrame(rows, columns=["name", "description", "category"])
+
+
+class _Features:
+    """Owns a churn_features handle."""
+
+    def __init__(self, ds, times, names, opts):
+        t = np.ascontiguousarray(times, dtype=np.int64)
+        sel = StringArray(names) if names else None
+        out = ctypes.c_void_p()
+        check(LIB.churn_features_extract(ds.handle, ptr(t), len(t), sel.ptr if sel else None,
+                                         sel.length if sel else 0, opts.handle,
+                                         ctypes.byref(out)))
+        self.h = Handle(out.value, LIB.churn_features_free)
+
+    def arrays(self):
+        h = self.h.ptr
+        n, d = LIB.churn_features_nrows(h), LIB.churn_features_ncols(h)
+        X = _copy(LIB.churn_features_matrix(h), n * d, np.float64).reshape(n, d)
+        subs = _copy(LIB.churn_features_subscribers(h), n, np.int64)
+        times = _copy(LIB.churn_features_times(h), n, np.int64)
+        names_p = ctypes.cast(LIB.churn_features_names(h), ctypes.POINTER(ctypes.c_char_p))
+        names = [pystr(names_p[j]) for j in range(d)]
+        cats = []
+        c = ctypes.c_int()
+        for j in range(d):
+            check(LIB.churn_features_column(h, j, None, ctypes.byref(c)))
+            cats.append(CATEGORIES.get(c.value, "unknown"))
+        return X, subs, times, names, cats
+
+
+def _copy(addr, count, dtype):
+    if not addr or count == 0:
+        return np.empty(count, dtype=dtype)
+    nbytes = count * np.dtype(dtype).itemsize
+    return np.frombuffer((ctypes.c_char * nbytes).from_address(addr), dtype=dtype).copy()
+
+
+def _index(ds, subs, times, stacked):
+    ids = ds.subscriber_ids[subs] if len(subs) else np.empty(0, dtype=object)
+    if stacked:
+        return pd.MultiIndex.from_arrays([_datetimes(times), ids], names=["as_of",
+                                                                           "subscriber_id"])
+    return pd.Index(ids, name="subscriber_id")
+
+
+def features(ds, as_of, names=None, **settings):
+    """The point-in-time feature matrix of the subscribers in the base at as_of, from events
+    at or before as_of only.  as_of is one time (rows indexed by subscriber_id) or a list
+    (snapshots stacked, indexed by (as_of, subscriber_id)).  names selects features (catalog
+    names, groups such as "service.*", one-hot columns); None takes all.  Settings: the
+    features.* options (window_months, grace_days, due_days, promo_days, contact_minutes,
+    fix_hours, threads, onehot_reference, attr_missing).  The DataFrame's
+    attrs["categories"] maps each column to its churn category."""
+    times, stacked = _times_list(as_of)
+    f = _Features(ds, times, list(names) if names is not None else None,
+                  _options({"features"}, settings))
+    X, subs, t, cols, cats = f.arrays()
+    df = pd.DataFrame(X, index=_index(ds, subs, t, stacked), columns=cols)
+    df.attrs["categories"] = dict(zip(cols, cats))
+    return df
+
+
+def labels(ds, as_of, horizon_days=None, index=None, **settings):
+    """Churn labels: for each subscriber in the base at as_of (or each row of index, e.g. a
+    features DataFrame's index), whether they churned in (as_of, as_of + horizon_days].
+    Returns a DataFrame with churned (0/1 int), category (the churn category of the
+    cancellation reason; None for non-churners) and churn_time (NaT for non-churners), indexed
+    like features(ds, as_of).  Settings: the labels.* options (definition "cancel", "non_use"
+    or "either"; inactive_months)."""
+    if horizon_days is not None:
+        settings = dict(settings, horizon_days=horizon_days)
+    opts = _options({"labels"}, settings)
+    if index is None:
+        times, stacked = _times_list(as_of)
+        f = _Features(ds, times, ["account.tenure_months"], Options())
+        _, subs, t, _, _ = f.arrays()
+        idx = _index(ds, subs, t, stacked)
+    else:
+        idx = index.index if isinstance(index, pd.DataFrame) else index
+        if isinstance(idx, pd.MultiIndex):
+            t = np.array([to_unix(v) for v in idx.get_level_values(0)], dtype=np.int64)
+            ids = idx.get_level_values(-1)
+        else:
+            t = np.full(len(idx), to_unix(as_of), dtype=np.int64)
+            ids = idx
+        subs = np.array([ds.find_subscriber(i) for i in ids], dtype=np.int64)
+    n = len(subs)
+    subs = np.ascontiguousarray(subs, dtype=np.int64)
+    t = np.ascontiguousarray(t, dtype=np.int64)
+    y = np.zeros(n)
+    cat = np.zeros(n, dtype=np.int32)
+    when = np.zeros(n, dtype=np.int64)
+    check(LIB.churn_labels_compute(ds.handle, ptr(subs), ptr(t), n, opts.handle, ptr(y),
+                                   cat.ctypes.data, ptr(when)))
+    return pd.DataFrame({"churned": y.astype(np.int64),
+                         "category": [None if c < 0 else CATEGORIES.get(int(c), "unknown")
+                                      for c in cat],
+                         "churn_time": _datetimes(when)}, index=idx)
+
+
+def warnings(ds, as_of, **settings):
+    """The early-warning list as of as_of: one row per (subscriber, rule fired) with
+    subscriber_id, rule, category, observed, threshold, detail, as_of, deadline (contact
+    by), vip, tier, manager and route (who gets the work order).  Settings: the warnings.*
+    options (late_months, arrears, view_drop_pct, view_min_prev, offline_days,
+    contact_breaches, fix_breaches, deadline_days, vip_tiers) and the features.* ones."""
+    opts = _options({"warnings", "features"}, settings)
+    h = ctypes.c_void_p()
+    check(LIB.churn_warnings_compute(ds.handle, to_unix(as_of), opts.handle, ctypes.byref(h)))
+    df = table_to_frame(h)
+    for col in ("as_of", "deadline"):
+        if col in df:
+            df[col] = _datetimes(df[col].to_numpy())
+    return df
