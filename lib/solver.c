@@ -714,14 +714,14 @@ static void prox_newton_step(churn_solver *s) {
 churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int *done) {
   const int64_t k = s->k;
   *done = 0;
-  s->passes++;
+  if (st->n == 0 || !(st->sum_w > 0)) {
+    return churn__fail(CHURN_E_ARG, "churn_solver_step: the statistics hold no rows");
+  }
   if (s->want_h && st->hessian_state != 1) {
     return churn__fail(CHURN_E_ARG, "churn_solver_step: the solver asked for a pass with the "
                        "Hessian (churn_solver_wants_hessian) but the statistics have none");
   }
-  if (st->n == 0 || !(st->sum_w > 0)) {
-    return churn__fail(CHURN_E_ARG, "churn_solver_step: the statistics hold no rows");
-  }
+  s->passes++;
   const int has_h = st->hessian_state == 1;
   const double ll = st->loglik;
   const double f = objective(s, s->beta, ll);
@@ -915,13 +915,13 @@ churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
         if (fi) T[fi + j] = -s->center[j] / s->scale[j];
       }
       for (int64_t a = 0; a < k; a++) {
-        for (int64_t b = 0; b < k; b++) {
+        for (int64_t b = a; b < k; b++) {
           double acc = 0;
           for (int64_t p = 0; p < k; p++) {
             if (T[a * k + p] == 0) continue;
             for (int64_t q = 0; q < k; q++) acc += T[a * k + p] * Cz[p * k + q] * T[b * k + q];
           }
-          m->cov[a * k + b] = acc;
+          m->cov[a * k + b] = m->cov[b * k + a] = acc;
         }
       }
     }

@@ -1,0 +1,141 @@
+/*
+ * test_score.c -- lib/score.c: linear scores and probabilities against b0 + x.b and the logistic
+ * function computed here, float32 input, the feature-name check, reasons (contributions
+ * coef * (x - mean), ordered), and bit-identical results when two threads share one model.
+ */
+#include "helpers.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+/* A small fitted model on deterministic data: 3 features. */
+static churn_model *fit_small(void) {
+  enum { N = 200, D = 3 };
+  static double X[N * D], y[N];
+  for (int i = 0; i < N; i++) {
+    X[i * D] = sin(i * 0.37) * 3;
+    X[i * D + 1] = (i % 7) - 3.0;
+    X[i * D + 2] = cos(i * 1.3) + 0.01 * i;
+    double eta = 0.8 * X[i * D] - 0.5 * X[i * D + 1] + 0.3 * X[i * D + 2];
+    y[i] = sin(i * 12.9898) * 0.5 + 0.5 < 1 / (1 + exp(-eta));
+  }
+  const char *names[] = {"arrears", "viewing_drop", "offline_days"};
+  churn_model *m = NULL;
+  ASSERT_OK(churn_model_fit(X, CHURN_F64, N, D, D, y, NULL, names, NULL, &m));
+  return m;
+}
+
+Test(score, probabilities_are_logistic_of_linear_scores) {
+  churn_model *m = fit_small();
+  double b[3], b0;
+  ASSERT_OK(churn_model_coef(m, b, &b0));
+  double X[4 * 3] = {0, 0, 0, 1, 2, 3, -4, 0.5, 100, 1e3, -1e3, 0};
+  double lin[4], p[4];
+  ASSERT_OK(churn_model_decision_function(m, X, CHURN_F64, 4, 3, 3, lin));
+  ASSERT_OK(churn_model_predict_proba(m, X, CHURN_F64, 4, 3, 3, p));
+  for (int i = 0; i < 4; i++) {
+    double want = b0 + b[0] * X[3 * i] + b[1] * X[3 * i + 1] + b[2] * X[3 * i + 2];
+    cr_assert(rel_close(lin[i], want, 1e-14, 1e-14), "row %d: %.17g vs %.17g", i, lin[i], want);
+    cr_assert(rel_close(p[i], 1 / (1 + exp(-want)), 1e-14, 1e-300), "row %d", i);
+  }
+  /* float32 rows with a stride of 4 (one padding column). */
+  float Xf[4 * 4];
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 3; j++) Xf[4 * i + j] = (float)X[3 * i + j];
+    Xf[4 * i + 3] = NAN;
+  }
+  double pf[4];
+  ASSERT_OK(churn_model_predict_proba(m, Xf, CHURN_F32, 4, 3, 4, pf));
+  for (int i = 0; i < 4; i++) cr_assert(rel_close(pf[i], p[i], 1e-6, 1e-300));
+  churn_model_free(m);
+}
+
+Test(score, feature_names_must_match) {
+  churn_model *m = fit_small();
+  double X[3] = {1, 2, 3}, p;
+  const char *good[] = {"arrears", "viewing_drop", "offline_days"};
+  const char *bad[] = {"arrears", "viewing_time", "offline_days"};
+  ASSERT_OK(churn_model_check_features(m, good, 3));
+  ASSERT_OK(churn_model_predict_proba_named(m, good, X, CHURN_F64, 1, 3, 3, &p));
+  ASSERT_FAILS(churn_model_predict_proba_named(m, bad, X, CHURN_F64, 1, 3, 3, &p), CHURN_E_SCHEMA,
+               "feature 1 is 'viewing_time' in the data but 'viewing_drop' in the model");
+  ASSERT_FAILS(churn_model_check_features(m, good, 2), CHURN_E_SCHEMA, "2 feature columns, the "
+               "model 3");
+  ASSERT_FAILS(churn_model_predict_proba(m, X, CHURN_F64, 1, 2, 3, &p), CHURN_E_SCHEMA,
+               "2 columns, the model 3 features");
+  ASSERT_FAILS(churn_model_predict_proba(m, X, CHURN_I32, 1, 3, 3, &p), CHURN_E_ARG,
+               "CHURN_F64 or CHURN_F32");
+  ASSERT_FAILS(churn_model_predict_proba(m, X, CHURN_F64, 1, 3, 3, NULL), CHURN_E_ARG,
+               "out is NULL");
+  ASSERT_FAILS(churn_model_decision_function(NULL, X, CHURN_F64, 1, 3, 3, &p), CHURN_E_ARG,
+               "model is NULL");
+  churn_model_free(m);
+}
+
+Test(score, reasons_are_ordered_contributions) {
+  churn_model *m = fit_small();
+  double b[3], mean[3];
+  ASSERT_OK(churn_model_coef(m, b, NULL));
+  ASSERT_OK(churn_model_scaling(m, mean, NULL));
+  double X[2 * 3] = {2.5, -3, 0.2, -2, 3, 4};
+  int32_t idx[2 * 3];
+  double con[2 * 3];
+  ASSERT_OK(churn_model_explain(m, X, CHURN_F64, 2, 3, 3, 3, idx, con));
+  for (int i = 0; i < 2; i++) {
+    int seen = 0;
+    for (int r = 0; r < 3; r++) {
+      int j = idx[i * 3 + r];
+      cr_assert(j >= 0 && j < 3);
+      seen |= 1 << j;
+      cr_assert(rel_close(con[i * 3 + r], b[j] * (X[i * 3 + j] - mean[j]), 1e-15, 1e-300));
+      if (r > 0) cr_assert(con[i * 3 + r] <= con[i * 3 + r - 1], "row %d not descending", i);
+    }
+    cr_assert_eq(seen, 7);
+  }
+  /* k = 1 keeps only the strongest push toward churn. */
+  ASSERT_OK(churn_model_explain(m, X, CHURN_F64, 2, 3, 3, 1, idx, con));
+  for (int i = 0; i < 2; i++) {
+    for (int j = 0; j < 3; j++) cr_assert(con[i] >= b[j] * (X[i * 3 + j] - mean[j]));
+  }
+  ASSERT_FAILS(churn_model_explain(m, X, CHURN_F64, 2, 3, 3, 4, idx, con), CHURN_E_ARG,
+               "k = 4 outside [1, d = 3]");
+  ASSERT_FAILS(churn_model_explain(m, X, CHURN_F64, 2, 3, 3, 2, idx, NULL), CHURN_E_ARG,
+               "contribution is NULL");
+  churn_model_free(m);
+}
+
+typedef struct score_job {
+  const churn_model *m;
+  const double *X;
+  int64_t n;
+  double *out;
+} score_job;
+
+static void *score_thread(void *p) {
+  score_job *j = p;
+  for (int rep = 0; rep < 5; rep++) churn_model_predict_proba(j->m, j->X, CHURN_F64, j->n, 3, 3, j->out);
+  return NULL;
+}
+
+Test(score, two_threads_give_bit_identical_results) {
+  churn_model *m = fit_small();
+  enum { N = 20001 };
+  double *X = malloc(sizeof(double) * N * 3), *one = malloc(sizeof(double) * N),
+         *two = malloc(sizeof(double) * N);
+  for (int i = 0; i < N * 3; i++) X[i] = sin(i * 0.001) * 10 + (i % 13);
+  ASSERT_OK(churn_model_predict_proba(m, X, CHURN_F64, N, 3, 3, one));
+  /* Split at an odd row so blocks do not line up with the single-thread run. */
+  int64_t half = 9999;
+  score_job a = {m, X, half, two}, b = {m, X + half * 3, N - half, two + half};
+  pthread_t ta, tb;
+  cr_assert_eq(pthread_create(&ta, NULL, score_thread, &a), 0);
+  cr_assert_eq(pthread_create(&tb, NULL, score_thread, &b), 0);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  cr_assert_eq(memcmp(one, two, sizeof(double) * N), 0, "threads changed the bits");
+  free(X);
+  free(one);
+  free(two);
+  churn_model_free(m);
+}
