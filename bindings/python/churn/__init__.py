@@ -18,7 +18,8 @@ from ._lib import LIB as _LIB, pystr as _pystr
 from ._options import Options, option_names, option_info
 from . import metrics
 from .model import LogisticRegression, load_model
-from .dataset import Dataset, event_kind_names
+from .dataset import Dataset, event_kind_names, simulate
+from . import kpi
 from .features import features, labels, warnings, feature_catalog, feature_category
 
 
@@ -36,7 +37,7 @@ __all__ = ["__version__", "library_version", "library_path", "ChurnError", "Chur
            "ChurnFormatError", "ChurnSchemaError", "ChurnFitError", "ChurnMemoryError",
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",
-           "load_model", "Dataset", "event_kind_names", "features", "labels", "warnings",
+           "load_model", "Dataset", "event_kind_names", "simulate", "kpi", "features", "labels", "warnings",
            "feature_catalog", "feature_category"]
 
 

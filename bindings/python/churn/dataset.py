@@ -23,7 +23,7 @@ from ._lib import CHURN_F32, CHURN_F64, CHURN_I64, CHURN_STR, CHURN_U8, LIB, che
 from ._options import Options
 from ._table import table_to_frame
 
-__all__ = ["Dataset", "event_kind_names"]
+__all__ = ["Dataset", "event_kind_names", "simulate"]
 
 CHURN_I32 = 4
 TIME_NONE = np.iinfo(np.int64).min
@@ -225,6 +225,13 @@ class Dataset:
 
     from_msgpack = load
 
+    def to_csv(self, subscribers_path, events_path=None):
+        """Writes the two CSV files from_csv reads back to the same dataset (atomically);
+        either path may be None to skip it."""
+        check(LIB.churn_dataset_write_csv(
+            self.handle, None if subscribers_path is None else cstr(os.fspath(subscribers_path)),
+            None if events_path is None else cstr(os.fspath(events_path))))
+
     def save(self, path):
         """Writes the dataset as a versioned msgpack file, atomically (finalizes it first)."""
         check(LIB.churn_dataset_save(self.handle, cstr(os.fspath(path))))
@@ -351,8 +358,9 @@ class Dataset:
     @property
     def events(self):
         """The event log as a DataFrame (sorted by subscriber and time once finalized):
-        subscriber_id, time (datetime64), kind (name), code, code2, value, aux1, aux2 (the
-        last two nullable Int32, <NA> where not given)."""
+        subscriber_id, time (datetime64), kind (name), code, label (the code's label for
+        kinds with a label dictionary: VIEW genres, FAULT types, COMPLAINT categories; else
+        None), code2, value, aux1, aux2 (the last two nullable Int32, <NA> where not given)."""
         n = self.num_events
         raw = {}
         for col in ("subscriber", "time", "kind", "code", "code2", "value", "aux1", "aux2"):
@@ -364,11 +372,18 @@ class Dataset:
         kinds = event_kind_names()
         kind_names = np.array([kinds.get(k, str(k)) for k in range(max(kinds) + 1)],
                               dtype=object)
+        label = np.full(n, None, dtype=object)
+        for k, kname in kinds.items():
+            labels = self._labels(kname)
+            sel = raw["kind"] == k
+            if labels and sel.any():
+                table = np.array(labels + [None] * (256 - len(labels)), dtype=object)
+                label[sel] = table[raw["code"][sel]]
         return pd.DataFrame({
             "subscriber_id": ids[raw["subscriber"]] if n else np.empty(0, dtype=object),
             "time": _times(raw["time"]),
             "kind": kind_names[raw["kind"]] if n else np.empty(0, dtype=object),
-            "code": raw["code"], "code2": raw["code2"], "value": raw["value"],
+            "code": raw["code"], "label": label, "code2": raw["code2"], "value": raw["value"],
             "aux1": _aux(raw["aux1"]), "aux2": _aux(raw["aux2"])})
 
     @property
@@ -396,6 +411,30 @@ class Dataset:
 def _aux(a):
     """An aux column as nullable Int32: CHURN_AUX_NONE ("not given") becomes <NA>."""
     return pd.arrays.IntegerArray(a.astype(np.int32), a == AUX_NONE)
+
+
+def simulate(**settings):
+    """A seeded, realistic operator from libchurn's simulator: (Dataset, truth DataFrame).
+    Settings are the sim.* options without the prefix: subscribers (10000), months (24), seed
+    (42), start (a time; 2024-01-01), threads, regions, base_churn, new_rate, high_value_share,
+    competitor_regions, competitor_start, competitor_uplift, poor_signal_regions,
+    contract_share, promo_share, late_payment, fault_rate, sla_breach, retention_success,
+    view_events, heartbeat_days, silent_share.  The truth table (one row per subscriber,
+    indexed by subscriber_id) says who churned, when, why (category, driver, reason) and the
+    latent risk; churn_time and signal_start come back as datetimes."""
+    from .features import _datetimes, _options, to_unix
+    if "start" in settings:
+        settings = dict(settings, start=to_unix(settings["start"]))
+    opts = _options({"sim"}, settings)
+    out, truth = ctypes.c_void_p(), ctypes.c_void_p()
+    check(LIB.churn_simulate(opts.handle, ctypes.byref(out), ctypes.byref(truth)))
+    ds = Dataset.__new__(Dataset)
+    ds._h = Handle(out.value, LIB.churn_dataset_free)
+    t = table_to_frame(truth.value)
+    for col in ("churn_time", "signal_start"):
+        if col in t:
+            t[col] = _datetimes(t[col].to_numpy())
+    return ds, t.set_index("subscriber_id")
 
 
 def _with_id(frame):
