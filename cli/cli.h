@@ -1,0 +1,74 @@
+/*
+ * cli.h -- what the `churn` command's subcommands share: argument parsing, option setting by
+ * name, dates, error reporting with exit codes, and a progress line on stderr.
+ */
+#ifndef CHURN_CLI_H
+#define CHURN_CLI_H
+
+#include <churn.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes: 0 success, 1 the library refused the input (bad data, bad file), 2 usage. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* A parsed command line: --name value pairs and positional words. */
+typedef struct cli_args {
+  int n;
+  char name[64][48];
+  const char *value[64];   /* NULL for a flag without value */
+  bool used[64];
+  int npos;
+  const char *pos[16];
+} cli_args;
+
+/* Parses argv (after the subcommand).  `flags` lists the options that take no value,
+ * space-separated.  Returns false (message printed) on a malformed line. */
+bool cli_parse(cli_args *a, int argc, char **argv, const char *flags);
+/* The value of --name, or NULL.  Marks it used. */
+const char *cli_get(cli_args *a, const char *name);
+bool cli_flag(cli_args *a, const char *name);
+/* The value of a required option, printing a usage error when missing. */
+const char *cli_need(cli_args *a, const char *name, const char *cmd);
+/* Fails (printing the first one) when an option was given that no code asked for. */
+bool cli_all_used(const cli_args *a, const char *cmd);
+
+/* Prints "churn CMD: <status name>: <library message>" and returns EXIT_FAIL. */
+int cli_fail(const char *cmd, churn_status st);
+/* Prints "churn CMD: message" and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+
+/* Applies every --set NAME=VALUE (repeatable, comma-separated also) to opts by option name. */
+bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd);
+/* Sets one option by name from text. */
+churn_status cli_set_option(churn_options *opts, const char *name, const char *value);
+
+/* Dates: YYYY-MM-DD[THH:MM:SS] (UTC) or Unix seconds. */
+bool cli_parse_time(const char *s, long long *out);
+/* Formats Unix seconds as YYYY-MM-DD into buf (40 bytes). */
+void cli_format_date(long long t, char *buf);
+/* Parses a comma-separated list of dates into out (at most max); returns the count or -1. */
+int cli_parse_times(const char *s, long long *out, int max);
+
+/* A dataset from --dataset/--data: a .msgpack file, or "SUBS.csv,EVENTS.csv". */
+churn_status cli_load_dataset(const char *spec, const churn_options *opts, churn_dataset **out);
+
+/* A progress line on stderr, shown only when stderr is a terminal. */
+void cli_progress(const char *cmd, int step, int steps, const char *what);
+void cli_progress_done(void);
+
+/* Writes a churn_table as CSV (to a FILE) or as aligned text. */
+void cli_table_csv(const churn_table *t, FILE *f);
+void cli_table_text(const churn_table *t, FILE *f, int max_rows);
+void cli_table_json(const churn_table *t, FILE *f);
+
+/* Subcommands. */
+int cmd_simulate(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * cmd_model.c -- the model subcommands: `churn fit` (from a design-matrix CSV or from a
+ * dataset's snapshots), `churn summary` (statsmodels-like table, or JSON) and `churn score`
+ * (the ranked dispatch list with reasons, category, tier, manager and contact deadline).
+ */
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char FIT_HELP[] =
+    "usage: churn fit --data X.csv --label COLUMN [--weight COLUMN] --out MODEL.msgpack [fit options]\n"
+    "       churn fit --dataset DATASET --as-of DATE,DATE... --horizon-days H --out MODEL.msgpack\n"
+    "                 [--select FEATURES] [fit options]\n"
+    "The first form fits on a numeric CSV design matrix (header names the columns), streamed in\n"
+    "chunks; the second extracts features at each snapshot date, labels churn within H days, and\n"
+    "fits on the stacked rows.  Fit options:\n"
+    "  --penalty none|l2|l1|elasticnet   (default none: maximum likelihood with inference)\n"
+    "  --C c            inverse penalty strength (default 1)\n"
+    "  --l1-ratio r     elastic-net mixing (default 0.5)\n"
+    "  --class-weight balanced\n"
+    "  --threads T      worker threads (0 = one per core)\n"
+    "  --set fit.KEY=V  any other option by name (churn.h lists them)\n";
+
+static bool set_fit_options(cli_args *a, churn_options *opts) {
+  const char *pen = cli_get(a, "penalty");
+  if (pen) {
+    static const char *const names[] = {"none", "l2", "l1", "elasticnet", "firth"};
+    int p = -1;
+    for (int i = 0; i < 5; i++) if (strcmp(pen, names[i]) == 0) p = i;
+    if (p < 0) {
+      cli_usage_error("fit", "--penalty must be none, l2, l1 or elasticnet, not '%s'", pen);
+      return false;
+    }
+    if (churn_options_set_int(opts, CHURN_OPT_FIT_PENALTY, p) != CHURN_OK) return cli_fail("fit", churn_last_status()), false;
+  }
+  const struct { const char *flag, *option; } map[] = {
+      {"C", "fit.C"}, {"l1-ratio", "fit.l1_ratio"}, {"threads", "fit.threads"},
+      {"max-iter", "fit.max_iter"}, {"tol", "fit.tol"}};
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+    const char *v = cli_get(a, map[i].flag);
+    if (v && cli_set_option(opts, map[i].option, v) != CHURN_OK) return cli_fail("fit", churn_last_status()), false;
+  }
+  const char *cw = cli_get(a, "class-weight");
+  if (cw) {
+    if (strcmp(cw, "balanced") != 0) {
+      cli_usage_error("fit", "--class-weight takes 'balanced', not '%s'", cw);
+      return false;
+    }
+    churn_options_set_int(opts, CHURN_OPT_FIT_CLASS_WEIGHT, 1);
+  }
+  return cli_apply_sets(a, opts, "fit");
+}
+
+/* Features at several snapshots, labels within the horizon, and the fit. */
+static churn_status fit_from_dataset(const char *data, const long long *times, int nt,
+                                     const char *select, const churn_options *opts,
+                                     churn_model **model, int64_t *rows, double *rate) {
+  churn_dataset *ds = NULL;
+  churn_features *f = NULL;
+  double *y = NULL;
+  char selbuf[4096];
+  const char *names[256];
+  size_t nnames = 0;
+  if (select) {
+    snprintf(selbuf, sizeof selbuf, "%s", select);
+    char *save = NULL;
+    for (char *t = strtok_r(selbuf, ",", &save); t && nnames < 256; t = strtok_r(NULL, ",", &save)) names[nnames++] = t;
+  }
+  int64_t as_of[64];
+  for (int i = 0; i < nt; i++) as_of[i] = times[i];
+  cli_progress("fit", 0, 3, "loading dataset");
+  churn_status st = cli_load_dataset(data, opts, &ds);
+  cli_progress("fit", 1, 3, "features and labels");
+  if (st == CHURN_OK) st = churn_features_extract(ds, as_of, (size_t)nt, nnames ? names : NULL, nnames, opts, &f);
+  int64_t n = f ? churn_features_nrows(f) : 0, d = f ? churn_features_ncols(f) : 0;
+  if (st == CHURN_OK) {
+    y = malloc(sizeof *y * (size_t)(n ? n : 1));
+    st = y ? churn_labels_compute(ds, churn_features_subscribers(f), churn_features_times(f), n, opts, y, NULL, NULL) : CHURN_E_NOMEM;
+  }
+  cli_progress("fit", 2, 3, "fitting");
+  if (st == CHURN_OK) {
+    st = churn_model_fit(churn_features_matrix(f), CHURN_F64, n, d, d, y, NULL,
+                         churn_features_names(f), opts, model);
+  }
+  if (st == CHURN_OK) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += y[i];
+    *rows = n;
+    *rate = n ? s / (double)n : 0;
+  }
+  free(y);
+  churn_features_free(f);
+  churn_dataset_free(ds);
+  return st;
+}
+
+int cmd_fit(int argc, char **argv) {
+  cli_args a;
+  if (!cli_parse(&a, argc, argv, "help")) return EXIT_USAGE;
+  if (cli_flag(&a, "help")) return fputs(FIT_HELP, stdout), EXIT_OK;
+  const char *out = cli_need(&a, "out", "fit");
+  if (!out) return EXIT_USAGE;
+  const char *csv = cli_get(&a, "data"), *dataset = cli_get(&a, "dataset");
+  if (!!csv == !!dataset) return cli_usage_error("fit", "give either --data X.csv --label COLUMN or --dataset D --as-of DATES --horizon-days H");
+  churn_options *opts = NULL;
+  if (churn_options_new(&opts) != CHURN_OK) return cli_fail("fit", churn_last_status());
+  int rc = set_fit_options(&a, opts) ? EXIT_OK : EXIT_USAGE;
+  churn_model *model = NULL;
+  churn_status st = CHURN_OK;
+  int64_t rows = 0;
+  double rate = 0;
+  if (rc == EXIT_OK && csv) {
+    const char *label = cli_need(&a, "label", "fit");
+    const char *weight = cli_get(&a, "weight");
+    if (!label) rc = EXIT_USAGE;
+    else if (cli_all_used(&a, "fit")) st = churn_model_fit_csv(csv, label, weight, opts, &model);
+    else rc = EXIT_USAGE;
+  } else if (rc == EXIT_OK) {
+    const char *asof = cli_need(&a, "as-of", "fit");
+    const char *horizon = asof ? cli_need(&a, "horizon-days", "fit") : NULL;
+    const char *select = cli_get(&a, "select");
+    long long times[64];
+    int nt = asof ? cli_parse_times(asof, times, 64) : 0;
+    if (!horizon) rc = EXIT_USAGE;
+    else if (nt <= 0) rc = cli_usage_error("fit", "--as-of: not a list of dates: %s", asof);
+    else if (cli_set_option(opts, "labels.horizon_days", horizon) != CHURN_OK) rc = cli_fail("fit", churn_last_status());
+    else if (!cli_all_used(&a, "fit")) rc = EXIT_USAGE;
+    else st = fit_from_dataset(dataset, times, nt, select, opts, &model, &rows, &rate);
+  }
+  if (rc == EXIT_OK && st == CHURN_OK) st = churn_model_save(model, out);
+  if (rc == EXIT_OK && st != CHURN_OK) rc = cli_fail("fit", st);
+  cli_progress_done();
+  if (rc == EXIT_OK) {
+    double n_obs = 0, it = 0, conv = 0, ll = 0;
+    churn_model_stat(model, CHURN_STAT_N_OBS, &n_obs);
+    churn_model_stat(model, CHURN_STAT_N_ITER, &it);
+    churn_model_stat(model, CHURN_STAT_CONVERGED, &conv);
+    churn_model_stat(model, CHURN_STAT_LOGLIK, &ll);
+    printf("%s: %lld features, %.0f rows", out, (long long)churn_model_n_features(model), n_obs);
+    if (rows) printf(" (churn rate %.2f%%)", 100 * rate);
+    printf(", %.0f iterations, converged %s, log-likelihood %.4f\n", it, conv ? "yes" : "no", ll);
+  }
+  churn_model_free(model);
+  churn_options_free(opts);
+  return rc;
+}
+
+static const char SUMMARY_HELP[] =
+    "usage: churn summary MODEL.msgpack [--json]\n"
+    "Prints the coefficient table (coef, std err, z, p-value, 95% interval, odds ratio) and the\n"
+    "fit statistics as statsmodels' Logit summary does; --json prints the same fields as JSON.\n";
+
+static const struct { churn_stat s; const char *name; } STATS[] = {
+    {CHURN_STAT_N_OBS, "n_obs"},         {CHURN_STAT_POSITIVES, "positives"},
+    {CHURN_STAT_DF_MODEL, "df_model"},   {CHURN_STAT_DF_RESID, "df_resid"},
+    {CHURN_STAT_LOGLIK, "loglik"},       {CHURN_STAT_NULL_LOGLIK, "null_loglik"},
+    {CHURN_STAT_PSEUDO_R2, "pseudo_r2"}, {CHURN_STAT_LLR, "llr"},
+    {CHURN_STAT_LLR_P_VALUE, "llr_p_value"}, {CHURN_STAT_AIC, "aic"},
+    {CHURN_STAT_BIC, "bic"},             {CHURN_STAT_N_ITER, "iterations"},
+    {CHURN_STAT_CONVERGED, "converged"}, {CHURN_STAT_GRADIENT_NORM, "gradient_norm"}};
+
+int cmd_summary(int argc, char **argv) {
+  cli_args a;
+  if (!cli_parse(&a, argc, argv, "help json")) return EXIT_USAGE;
+  if (cli_flag(&a, "help")) return fputs(SUMMARY_HELP, stdout), EXIT_OK;
+  bool json = cli_flag(&a, "json");
+  if (a.npos != 1) return cli_usage_error("summary", "give one model file (see churn summary --help)");
+  if (!cli_all_used(&a, "summary")) return EXIT_USAGE;
+  churn_model *m = NULL;
+  churn_table *t = NULL;
+  churn_status st = churn_model_load(a.pos[0], &m);
+  if (st == CHURN_OK) st = churn_model_summary(m, &t);
+  if (st != CHURN_OK) {
+    churn_model_free(m);
+    return cli_fail("summary", st);
+  }
+  double v[sizeof STATS / sizeof STATS[0]];
+  for (size_t i = 0; i < sizeof STATS / sizeof STATS[0]; i++) {
+    if (churn_model_stat(m, STATS[i].s, &v[i]) != CHURN_OK) v[i] = NAN;
+  }
+  if (json) {
+    printf("{\"model\": \"%s\",\n", a.pos[0]);
+    for (size_t i = 0; i < sizeof STATS / sizeof STATS[0]; i++) {
+      if (isfinite(v[i])) printf(" \"%s\": %.17g,\n", STATS[i].name, v[i]);
+      else printf(" \"%s\": null,\n", STATS[i].name);
+    }
+    printf(" \"coefficients\": ");
+    cli_table_json(t, stdout);
+    printf("}\n");
+  } else {
+    printf("                          Logit Regression Results (libchurn %s)\n", churn_version_string());
+    printf("==============================================================================\n");
+    printf("No. Observations: %12.0f    Log-Likelihood:     %14.4f\n", v[0], v[4]);
+    printf("Churners:         %12.0f    LL-Null:            %14.4f\n", v[1], v[5]);
+    printf("Df Model:         %12.0f    Pseudo R-squ.:      %14.5f\n", v[2], v[6]);
+    printf("Df Residuals:     %12.0f    LLR p-value:        %14.4g\n", v[3], v[8]);
+    printf("AIC:              %12.2f    BIC:                %14.2f\n", v[9], v[10]);
+    printf("Iterations:       %12.0f    Converged:          %14s\n", v[11], v[12] == 1 ? "True" : "False");
+    printf("==============================================================================\n");
+    int64_t n = churn_table_nrows(t);
+    const char *const *term;
+    const double *c[7];
+    churn_table_str(t, 0, &term);
+    for (int j = 0; j < 7; j++) churn_table_f64(t, j + 1, &c[j]);
+    printf("%-36s %10s %9s %8s %8s %9s %9s\n", "", "coef", "std err", "z", "P>|z|", "[0.025", "0.975]");
+    printf("------------------------------------------------------------------------------------------------\n");
+    for (int64_t i = 0; i < n; i++) {
+      printf("%-36.36s %10.4f %9.4f %8.3f %8.3f %9.4f %9.4f\n", term[i], c[0][i], c[1][i], c[2][i],
+             c[3][i], c[4][i], c[5][i]);
+    }
+    printf("================================================================================================\n");
+  }
+  churn_table_free(t);
+  churn_model_free(m);
+  return EXIT_OK;
+}
+
+static const char SCORE_HELP[] =
+    "usage: churn score --model MODEL.msgpack --dataset DATASET --as-of DATE --top K --out dispatch.csv\n"
+    "                   [--reasons R] [--set warnings.deadline_days=W ...]\n"
+    "Scores every subscriber in the base at DATE and writes the K most at risk as a dispatch list:\n"
+    "rank, subscriber_id, probability, the top R reasons (feature and contribution to the score),\n"
+    "churn category of the first reason, value tier, customer manager, contact deadline.\n";
+
+typedef struct ranked {
+  double p;
+  int64_t row;
+} ranked;
+
+static int by_risk(const void *x, const void *y) {
+  const ranked *a = x, *b = y;
+  if (a->p != b->p) return a->p < b->p ? 1 : -1;
+  return a->row < b->row ? -1 : (a->row > b->row);
+}
+
+static const char *category_name(churn_churn_category c) {
+  switch (c) {
+    case CHURN_CATEGORY_NATURAL: return "natural";
+    case CHURN_CATEGORY_COMPETITIVE: return "competitive";
+    case CHURN_CATEGORY_SERVICE: return "service";
+    default: return "unknown";
+  }
+}
+
+/* A categorical subscriber column's label for subscriber s ("" when missing). */
+static const char *label_of(const churn_dataset *ds, const char *column, int64_t s) {
+  churn_dtype dt;
+  const void *data;
+  if (churn_dataset_subscriber_column(ds, column, &dt, &data) != CHURN_OK || dt != CHURN_I32) return "";
+  int32_t code = ((const int32_t *)data)[s];
+  const char *label = "";
+  if (code < 0 || churn_dataset_category_label(ds, column, code, &label, NULL) != CHURN_OK) return "";
+  return label;
+}
+
+int cmd_score(int argc, char **argv) {
+  cli_args a;
+  if (!cli_parse(&a, argc, argv, "help")) return EXIT_USAGE;
+  if (cli_flag(&a, "help")) return fputs(SCORE_HELP, stdout), EXIT_OK;
+  const char *mpath = cli_need(&a, "model", "score");
+  const char *data = mpath ? cli_need(&a, "dataset", "score") : NULL;
+  const char *asof = data ? cli_need(&a, "as-of", "score") : NULL;
+  const char *out = asof ? cli_need(&a, "out", "score") : NULL;
+  if (!out) return EXIT_USAGE;
+  const char *topk = cli_get(&a, "top"), *nreasons = cli_get(&a, "reasons");
+  long long T;
+  if (!cli_parse_time(asof, &T)) return cli_usage_error("score", "--as-of: not a date: %s", asof);
+  int k = topk ? atoi(topk) : 100, r = nreasons ? atoi(nreasons) : 3;
+  if (k < 1 || r < 1) return cli_usage_error("score", "--top and --reasons take positive numbers");
+  churn_options *opts = NULL;
+  if (churn_options_new(&opts) != CHURN_OK) return cli_fail("score", churn_last_status());
+  int rc = cli_apply_sets(&a, opts, "score") ? EXIT_OK : EXIT_FAIL;
+  if (rc == EXIT_OK && !cli_all_used(&a, "score")) rc = EXIT_USAGE;
+  churn_model *m = NULL;
+  churn_dataset *ds = NULL;
+  churn_features *f = NULL;
+  double *p = NULL, *contrib = NULL;
+  int32_t *idx = NULL;
+  ranked *order = NULL;
+  churn_status st = CHURN_OK;
+  if (rc == EXIT_OK) {
+    cli_progress("score", 0, 3, "loading");
+    st = churn_model_load(mpath, &m);
+    if (st == CHURN_OK) st = cli_load_dataset(data, opts, &ds);
+    int64_t d = m ? churn_model_n_features(m) : 0;
+    const char **names = calloc((size_t)d + 1, sizeof *names);
+    for (int64_t j = 0; j < d; j++) names[j] = churn_model_feature_name(m, j);
+    int64_t as_of = T;
+    cli_progress("score", 1, 3, "features");
+    if (st == CHURN_OK) st = churn_features_extract(ds, &as_of, 1, names, (size_t)d, opts, &f);
+    free(names);
+    int64_t n = f ? churn_features_nrows(f) : 0;
+    if (r > d) r = (int)d;
+    cli_progress("score", 2, 3, "scoring");
+    if (st == CHURN_OK) {
+      p = malloc(sizeof *p * (size_t)(n + 1));
+      idx = malloc(sizeof *idx * (size_t)(n * r + 1));
+      contrib = malloc(sizeof *contrib * (size_t)(n * r + 1));
+      order = malloc(sizeof *order * (size_t)(n + 1));
+      st = churn_model_predict_proba_named(m, churn_features_names(f), churn_features_matrix(f),
+                                           CHURN_F64, n, d, d, p);
+    }
+    if (st == CHURN_OK) st = churn_model_explain(m, churn_features_matrix(f), CHURN_F64, n, d, d, r, idx, contrib);
+    if (st == CHURN_OK) {
+      for (int64_t i = 0; i < n; i++) order[i] = (ranked){p[i], i};
+      qsort(order, (size_t)n, sizeof *order, by_risk);
+      if (k > n) k = (int)n;
+      int64_t days = 2;
+      churn_options_get_int(opts, CHURN_OPT_WARN_DEADLINE_DAYS, &days);
+      FILE *fo = fopen(out, "w");
+      if (fo == NULL) {
+        cli_progress_done();
+        fprintf(stderr, "churn score: cannot write %s\n", out);
+        rc = EXIT_FAIL;
+      } else {
+        fprintf(fo, "rank,subscriber_id,probability");
+        for (int j = 1; j <= r; j++) fprintf(fo, ",reason%d,contribution%d", j, j);
+        fprintf(fo, ",category,tier,manager,vip,contact_deadline\n");
+        const int64_t *sub = churn_features_subscribers(f);
+        churn_dtype vdt;
+        const void *vip = NULL;
+        churn_dataset_subscriber_column(ds, "vip", &vdt, &vip);
+        char deadline[40];
+        cli_format_date(churn_contact_deadline(T, days), deadline);
+        for (int i = 0; i < k; i++) {
+          int64_t row = order[i].row, s = sub[row];
+          const char *id = "";
+          churn_dataset_subscriber_id(ds, s, &id);
+          fprintf(fo, "%d,%s,%.6f", i + 1, id, order[i].p);
+          for (int j = 0; j < r; j++) {
+            fprintf(fo, ",%s,%.4f", churn_model_feature_name(m, idx[row * r + j]), contrib[row * r + j]);
+          }
+          churn_churn_category cat = CHURN_CATEGORY_UNKNOWN;
+          churn_feature_category(churn_model_feature_name(m, idx[row * r]), &cat);
+          fprintf(fo, ",%s,%s,%s,%d,%s\n", category_name(cat), label_of(ds, "tier", s),
+                  label_of(ds, "manager", s), vip ? ((const uint8_t *)vip)[s] : 0, deadline);
+        }
+        fclose(fo);
+        cli_progress_done();
+        printf("%s: top %d of %lld subscribers scored as of %s\n", out, k, (long long)n, asof);
+      }
+    }
+    if (st != CHURN_OK) rc = cli_fail("score", st);
+  }
+  free(p);
+  free(idx);
+  free(contrib);
+  free(order);
+  churn_features_free(f);
+  churn_dataset_free(ds);
+  churn_model_free(m);
+  churn_options_free(opts);
+  return rc;
+}

@@ -1,0 +1,368 @@
+/*
+ * common.c -- argument parsing, option setting by name, dates, errors and progress for the
+ * `churn` command.
+ */
+#include "cli.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+bool cli_parse(cli_args *a, int argc, char **argv, const char *flags) {
+  memset(a, 0, sizeof *a);
+  for (int i = 0; i < argc; i++) {
+    const char *w = argv[i];
+    if (strncmp(w, "--", 2) == 0 && w[2] != '\0') {
+      if (a->n == 64) {
+        cli_usage_error("", "too many options");
+        return false;
+      }
+      const char *name = w + 2;
+      const char *eq = strchr(name, '=');
+      char *key = a->name[a->n];
+      if (eq) {
+        snprintf(key, sizeof a->name[0], "%.*s", (int)(eq - name), name);
+      } else {
+        snprintf(key, sizeof a->name[0], "%s", name);
+      }
+      char pattern[80];
+      snprintf(pattern, sizeof pattern, " %s ", key);
+      char padded[512];
+      snprintf(padded, sizeof padded, " %s ", flags ? flags : "");
+      bool is_flag = strstr(padded, pattern) != NULL;
+      if (eq) {
+        a->value[a->n] = eq + 1;
+      } else if (!is_flag) {
+        if (i + 1 >= argc) {
+          cli_usage_error("", "option --%s needs a value", key);
+          return false;
+        }
+        a->value[a->n] = argv[++i];
+      }
+      a->n++;
+    } else {
+      if (a->npos == 16) {
+        cli_usage_error("", "too many arguments");
+        return false;
+      }
+      a->pos[a->npos++] = w;
+    }
+  }
+  return true;
+}
+
+const char *cli_get(cli_args *a, const char *name) {
+  const char *v = NULL;
+  for (int i = 0; i < a->n; i++) {
+    if (strcmp(a->name[i], name) == 0) {
+      a->used[i] = true;
+      v = a->value[i] ? a->value[i] : "";
+    }
+  }
+  return v;
+}
+
+bool cli_flag(cli_args *a, const char *name) { return cli_get(a, name) != NULL; }
+
+const char *cli_need(cli_args *a, const char *name, const char *cmd) {
+  const char *v = cli_get(a, name);
+  if (v == NULL || v[0] == '\0') cli_usage_error(cmd, "--%s is required (see churn %s --help)", name, cmd);
+  return v && v[0] ? v : NULL;
+}
+
+bool cli_all_used(const cli_args *a, const char *cmd) {
+  for (int i = 0; i < a->n; i++) {
+    if (!a->used[i]) {
+      cli_usage_error(cmd, "unknown option --%s (see churn %s --help)", a->name[i], cmd);
+      return false;
+    }
+  }
+  return true;
+}
+
+int cli_fail(const char *cmd, churn_status st) {
+  cli_progress_done();
+  fprintf(stderr, "churn %s: %s: %s\n", cmd, churn_status_name(st), churn_last_error());
+  return EXIT_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  cli_progress_done();
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "churn%s%s: ", cmd[0] ? " " : "", cmd);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return EXIT_USAGE;
+}
+
+churn_status cli_set_option(churn_options *opts, const char *name, const char *value) {
+  churn_option key;
+  churn_status st = churn_option_find(name, &key);
+  if (st != CHURN_OK) return st;
+  churn_option_type type;
+  churn_option_bounds(key, &type, NULL, NULL, NULL);
+  if (type == CHURN_OPTION_STRING) return churn_options_set_string(opts, key, value);
+  char *end;
+  double v = strtod(value, &end);
+  if (end == value || *end != '\0') {
+    /* Let the library produce the message for a non-number. */
+    return churn_options_set_real(opts, key, NAN);
+  }
+  return churn_options_set_real(opts, key, v);
+}
+
+bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd) {
+  for (int i = 0; i < a->n; i++) {
+    if (strcmp(a->name[i], "set") != 0) continue;
+    a->used[i] = true;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", a->value[i] ? a->value[i] : "");
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+      char *eq = strchr(item, '=');
+      if (eq == NULL) {
+        cli_usage_error(cmd, "--set takes NAME=VALUE, got '%s'", item);
+        return false;
+      }
+      *eq = '\0';
+      churn_status st = cli_set_option(opts, item, eq + 1);
+      if (st != CHURN_OK) {
+        cli_fail(cmd, st);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+static long long days_from_civil(long long y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  long long era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (long long)doe - 719468;
+}
+
+bool cli_parse_time(const char *s, long long *out) {
+  int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
+    if (s[10] == 'T' || s[10] == ' ') {
+      int m2 = 0;
+      if (sscanf(s + 11, "%2d:%2d:%2d%n", &h, &mi, &se, &m2) != 3) return false;
+      if (s[11 + m2] != '\0' && strcmp(s + 11 + m2, "Z") != 0) return false;
+    } else if (s[10] != '\0') {
+      return false;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+    return true;
+  }
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || *end != '\0') return false;
+  *out = v;
+  return true;
+}
+
+void cli_format_date(long long t, char *buf) {
+  long long z = (t >= 0 ? t : t - 86399) / 86400 + 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long y = (long long)yoe + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  snprintf(buf, 40, "%04lld-%02u-%02u", y + (m <= 2), m, d);
+}
+
+int cli_parse_times(const char *s, long long *out, int max) {
+  char buf[2048];
+  snprintf(buf, sizeof buf, "%s", s);
+  int n = 0;
+  char *save = NULL;
+  for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    if (n == max || !cli_parse_time(item, &out[n])) return -1;
+    n++;
+  }
+  return n;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+churn_status cli_load_dataset(const char *spec, const churn_options *opts, churn_dataset **out) {
+  const char *comma = strchr(spec, ',');
+  if (comma == NULL || ends_with(spec, ".msgpack")) return churn_dataset_load(spec, out);
+  char subs[1024];
+  snprintf(subs, sizeof subs, "%.*s", (int)(comma - spec), spec);
+  churn_dataset *ds = NULL;
+  churn_status st = churn_dataset_new(&ds);
+  if (st == CHURN_OK) st = churn_dataset_read_subscribers_csv(ds, subs, opts);
+  if (st == CHURN_OK) st = churn_dataset_read_events_csv(ds, comma + 1, opts);
+  if (st == CHURN_OK) st = churn_dataset_finalize(ds, opts);
+  if (st != CHURN_OK) {
+    churn_dataset_free(ds);
+    return st;
+  }
+  *out = ds;
+  return CHURN_OK;
+}
+
+static bool progress_shown;
+
+void cli_progress(const char *cmd, int step, int steps, const char *what) {
+  if (!isatty(STDERR_FILENO)) return;
+  int width = 24, done = steps > 0 ? width * step / steps : 0;
+  char bar[32];
+  for (int i = 0; i < width; i++) bar[i] = i < done ? '#' : '.';
+  bar[width] = '\0';
+  fprintf(stderr, "\r\033[Kchurn %s [%s] %d/%d %s", cmd, bar, step, steps, what);
+  fflush(stderr);
+  progress_shown = true;
+}
+
+void cli_progress_done(void) {
+  if (progress_shown) {
+    fprintf(stderr, "\r\033[K");
+    fflush(stderr);
+    progress_shown = false;
+  }
+}
+
+/* --- tables ------------------------------------------------------------------------------ */
+
+static void cell(const churn_table *t, int64_t j, int64_t i, char *buf, size_t cap) {
+  churn_dtype dt;
+  churn_table_column_info(t, j, NULL, &dt);
+  if (dt == CHURN_F64) {
+    const double *v;
+    churn_table_f64(t, j, &v);
+    if (isnan(v[i])) buf[0] = '\0';
+    else snprintf(buf, cap, "%.6g", v[i]);
+  } else if (dt == CHURN_I64) {
+    const int64_t *v;
+    churn_table_i64(t, j, &v);
+    snprintf(buf, cap, "%lld", (long long)v[i]);
+  } else {
+    const char *const *v;
+    churn_table_str(t, j, &v);
+    snprintf(buf, cap, "%s", v[i]);
+  }
+}
+
+static void csv_field(FILE *f, const char *s) {
+  if (strpbrk(s, ",\"\n\r") == NULL) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+void cli_table_csv(const churn_table *t, FILE *f) {
+  int64_t nr = churn_table_nrows(t), nc = churn_table_ncols(t);
+  for (int64_t j = 0; j < nc; j++) {
+    const char *name;
+    churn_table_column_info(t, j, &name, NULL);
+    if (j) fputc(',', f);
+    csv_field(f, name);
+  }
+  fputc('\n', f);
+  char buf[512];
+  for (int64_t i = 0; i < nr; i++) {
+    for (int64_t j = 0; j < nc; j++) {
+      if (j) fputc(',', f);
+      cell(t, j, i, buf, sizeof buf);
+      csv_field(f, buf);
+    }
+    fputc('\n', f);
+  }
+}
+
+void cli_table_text(const churn_table *t, FILE *f, int max_rows) {
+  int64_t nr = churn_table_nrows(t), nc = churn_table_ncols(t);
+  if (max_rows > 0 && nr > max_rows) nr = max_rows;
+  int width[64] = {0};
+  char buf[512];
+  if (nc > 64) nc = 64;
+  for (int64_t j = 0; j < nc; j++) {
+    const char *name;
+    churn_table_column_info(t, j, &name, NULL);
+    width[j] = (int)strlen(name);
+    for (int64_t i = 0; i < nr; i++) {
+      cell(t, j, i, buf, sizeof buf);
+      int w = (int)strlen(buf);
+      if (w > width[j]) width[j] = w > 40 ? 40 : w;
+    }
+  }
+  for (int64_t j = 0; j < nc; j++) {
+    const char *name;
+    churn_table_column_info(t, j, &name, NULL);
+    fprintf(f, "%s%*s", j ? "  " : "", width[j], name);
+  }
+  fputc('\n', f);
+  for (int64_t i = 0; i < nr; i++) {
+    for (int64_t j = 0; j < nc; j++) {
+      cell(t, j, i, buf, sizeof buf);
+      fprintf(f, "%s%*.*s", j ? "  " : "", width[j], width[j], buf);
+    }
+    fputc('\n', f);
+  }
+  if (churn_table_nrows(t) > nr) fprintf(f, "... %lld more rows\n", (long long)(churn_table_nrows(t) - nr));
+}
+
+static void json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+void cli_table_json(const churn_table *t, FILE *f) {
+  int64_t nr = churn_table_nrows(t), nc = churn_table_ncols(t);
+  fputs("[", f);
+  for (int64_t i = 0; i < nr; i++) {
+    fputs(i ? ",\n {" : "\n {", f);
+    for (int64_t j = 0; j < nc; j++) {
+      const char *name;
+      churn_dtype dt;
+      churn_table_column_info(t, j, &name, &dt);
+      if (j) fputs(", ", f);
+      json_string(f, name);
+      fputs(": ", f);
+      if (dt == CHURN_F64) {
+        const double *v;
+        churn_table_f64(t, j, &v);
+        if (isfinite(v[i])) fprintf(f, "%.17g", v[i]);
+        else fputs("null", f);
+      } else if (dt == CHURN_I64) {
+        const int64_t *v;
+        churn_table_i64(t, j, &v);
+        fprintf(f, "%lld", (long long)v[i]);
+      } else {
+        const char *const *v;
+        churn_table_str(t, j, &v);
+        json_string(f, v[i]);
+      }
+    }
+    fputs("}", f);
+  }
+  fputs("\n]\n", f);
+}
