@@ -138,17 +138,18 @@ Test(outofcore, stream_equals_in_memory_fit_weighted) {
 }
 Test(outofcore, stream_equals_in_memory_fit_l2) { stream_matches_memory(CHURN_PENALTY_L2, false); }
 
-static const char *write_csv(const data *dt, const char *name, bool weights, bool crlf) {
+static const char *write_csv(const data *dt, const char *name, bool weights, bool crlf,
+                             int rows) {
   static char path[700];
   snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
   FILE *f = fopen(path, "w");
   fprintf(f, "tenure,churned,charge,%sfaults,monthly%s", weights ? "w," : "", crlf ? "\r\n" : "\n");
-  for (int i = 0; i < N; i++) {
+  for (int i = 0; i < rows; i++) {
     const double *x = dt->X + i * D;
     fprintf(f, "%.17g,%g,%.17g,", x[0], dt->y[i], x[1]);
     if (weights) fprintf(f, "%.17g,", dt->w[i]);
     fprintf(f, "%.17g,%.17g%s", x[2], x[3], crlf ? "\r\n" : "\n");
-    if (i == N / 2) fprintf(f, "\n"); /* a blank line is skipped */
+    if (i == rows / 2) fprintf(f, "\n"); /* a blank line is skipped */
   }
   fclose(f);
   return path;
@@ -162,7 +163,7 @@ Test(outofcore, csv_equals_in_memory_fit) {
     churn_model *mem = NULL, *csv = NULL;
     ASSERT_OK(churn_model_fit(dt->X, CHURN_F64, N, D, D, dt->y, weights ? dt->w : NULL, NAMES, o,
                               &mem));
-    const char *path = write_csv(dt, "design.csv", weights, weights);
+    const char *path = write_csv(dt, "design.csv", weights, weights, N);
     ASSERT_OK(churn_model_fit_csv(path, "churned", weights ? "w" : NULL, o, &csv));
     assert_same_fit(mem, csv, true);
     churn_model_free(mem);
@@ -266,4 +267,58 @@ Test(outofcore, stream_errors) {
   cr_assert_null(m);
   churn_options_free(o);
   free(dt);
+}
+
+/* A source over the first `rows` rows only. */
+typedef struct small_source {
+  mem_source base;
+  int64_t rows;
+} small_source;
+
+static churn_status small_read(void *ctx, int64_t pass, int64_t capacity, double *X, double *y,
+                               double *w, int64_t *nrows) {
+  small_source *s = ctx;
+  if (pass != s->base.pass) {
+    s->base.pass = pass;
+    s->base.next = 0;
+  }
+  int64_t n = s->rows - s->base.next < capacity ? s->rows - s->base.next : capacity;
+  memcpy(X, s->base.dt->X + s->base.next * D, (size_t)(n * D) * sizeof(double));
+  memcpy(y, s->base.dt->y + s->base.next, (size_t)n * sizeof(double));
+  (void)w;
+  s->base.next += n;
+  *nrows = n;
+  return CHURN_OK;
+}
+
+int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+Test(outofcore, allocation_failures_are_clean) {
+  data *dt = make_data();
+  const char *path = write_csv(dt, "alloc.csv", false, false, 2000);
+  churn_options *o = small_budget(CHURN_PENALTY_NONE);
+  for (int which = 0; which < 2; which++) {
+    small_source src = {{dt, false, 0, -1, 0, 0, 0, 0}, 2000};
+    churn_model *m = NULL;
+    churn_testing_fail_alloc(0);
+    if (which == 0) ASSERT_OK(churn_model_fit_stream(D, NAMES, small_read, &src, 0, o, &m));
+    else ASSERT_OK(churn_model_fit_csv(path, "churned", NULL, o, &m));
+    uint64_t count = churn_testing_fail_alloc(0);
+    churn_model_free(m);
+    cr_assert(count > 5);
+    for (uint64_t k = 1; k <= count; k++) {
+      m = NULL;
+      src.base.pass = -1;
+      churn_testing_fail_alloc(k);
+      churn_status st = which == 0 ? churn_model_fit_stream(D, NAMES, small_read, &src, 0, o, &m)
+                                   : churn_model_fit_csv(path, "churned", NULL, o, &m);
+      churn_testing_fail_alloc(0);
+      cr_assert_eq(st, CHURN_E_NOMEM, "source %d, allocation %llu: %s: %s", which,
+                   (unsigned long long)k, churn_status_name(st), churn_last_error());
+      cr_assert_null(m);
+    }
+  }
+  churn_options_free(o);
+  free(dt);
+  if (__lsan_do_recoverable_leak_check) cr_assert_eq(__lsan_do_recoverable_leak_check(), 0);
 }
