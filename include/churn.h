@@ -1134,7 +1134,7 @@ CHURN_API churn_status churn_suffstats_load_buffer(const void *buf, size_t len,
  * options, errors and model.  CHURN_OPT_FIT_MEMORY_BUDGET (default 256 MiB) bounds the memory:
  * the fit's own buffers (one chunk of rows, the O(d^2) statistics, a CSV read buffer) take at
  * most half of it, leaving the rest to the process, its libraries and stack; CHURN_E_RANGE when
- * the budget cannot hold one row.  Each pass re-reads all rows (typically 6 to 15 passes). */
+ * the budget cannot hold one row.  Each pass re-reads all rows (typically 5 to 15 passes). */
 
 /* The caller's rows, one chunk per call: write up to capacity rows into X (row-major, d doubles
  * per row), y (0/1 labels) and weight (sample weights; NULL when the fit was started with
@@ -1159,8 +1159,10 @@ CHURN_API churn_status churn_model_fit_stream(int64_t d, const char *const *feat
  * accepted).  label_column names the 0/1 label, weight_column (or NULL) the sample weights; all
  * other columns are the features, in file order, named by the header.  Fails with CHURN_E_IO
  * (open/read), CHURN_E_SCHEMA (label or weight column missing or repeated), CHURN_E_DATA naming
- * the line and column of a field that is not a number or a line with the wrong number of fields
- * (or longer than the read buffer: 1 MiB, or budget / 16 if less), and as churn_model_fit. */
+ * the line and column of a field that is not a number, not finite, a label other than 0/1 or a
+ * negative weight, or a line with the wrong number of fields (or longer than the read buffer:
+ * 1 MiB, or budget / 16 if less), and as churn_model_fit.  Numbers are read with strtod, so the
+ * decimal point is the one of the host program's C locale (libchurn never changes it). */
 CHURN_API churn_status churn_model_fit_csv(const char *path, const char *label_column,
                                            const char *weight_column, const churn_options *opts,
                                            churn_model **out);

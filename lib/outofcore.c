@@ -314,6 +314,14 @@ static churn_status csv_read(void *ctx, int64_t pass, int64_t capacity, double *
       if (!parse_number(fv[j], &v)) {
         st = churn__fail(CHURN_E_DATA, "%s: line %lld, column '%s': '%.40s' is not a number",
                          c->path, (long long)c->line, c->names[j], fv[j]);
+      } else if (!churn__is_finite(v) || (c->role[j] == COL_LABEL && v != 0.0 && v != 1.0) ||
+                 (c->role[j] == COL_WEIGHT && v < 0.0)) {
+        st = churn__fail(CHURN_E_DATA, "%s: line %lld, column '%s': %s %g", c->path,
+                         (long long)c->line, c->names[j],
+                         c->role[j] == COL_LABEL    ? "labels must be 0 or 1, got"
+                         : c->role[j] == COL_WEIGHT ? "weights must be finite and >= 0, got"
+                                                    : "values must be finite, got",
+                         v);
       } else if (c->role[j] == COL_LABEL) {
         y[n] = v;
       } else if (c->role[j] == COL_WEIGHT) {

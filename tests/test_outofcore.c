@@ -206,9 +206,16 @@ Test(outofcore, csv_errors_name_line_and_column) {
   ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_DATA,
                "line 3 has 2 fields, the header has 3");
   p = csv_text("nan.csv", "a,y\n1,0\n2,1\nnan,0\n");
-  ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_DATA, "row 2");
+  ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_DATA,
+               "line 4, column 'a': values must be finite, got nan");
   p = csv_text("label2.csv", "a,y\n1,0\n2,2\n");
-  ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_DATA, "row 1");
+  ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_DATA,
+               "line 3, column 'y': labels must be 0 or 1, got 2");
+  p = csv_text("negweight.csv", "a,y,w\n1,0,1\n2,1,-3\n");
+  ASSERT_FAILS(churn_model_fit_csv(p, "y", "w", NULL, &m), CHURN_E_DATA,
+               "line 3, column 'w': weights must be finite and >= 0, got -3");
+  p = csv_text("overflow.csv", "a,y\n1e999,0\n");
+  ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_DATA, "got inf");
   p = csv_text("oneclass.csv", "a,y\n1,0\n2,0\n3,0\n");
   cr_assert_neq(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_OK);
   /* a line longer than the read buffer (budget 1 MiB -> 64 KiB buffer) */
