@@ -33,6 +33,26 @@ ninja -C build-test >/dev/null || { ninja -C build-test; exit 1; }
 echo "== Criterion suite, ABI checks, examples"
 run_meson_suite build-test
 
+echo "== Python binding: pytest bindings/python/tests (against build-test's library)"
+# Adds pytest's passed / failed+errors counts to the totals; no tests collected (exit 5), a
+# crash or an unparsable summary counts as one failure of the stage.
+run_pytest_suite() {
+  local log rc summary ok bad
+  log=$(CHURN_LIBRARY="$PWD/build-test/lib/libchurn.so" /usr/bin/python3 -m pytest -q \
+        -p no:cacheprovider bindings/python/tests 2>&1); rc=$?
+  summary=$(echo "$log" | grep -E ' in [0-9.]+s' | tail -1)
+  echo "$summary"
+  ok=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+  bad=$(echo "$summary" | grep -oE '[0-9]+ (failed|errors?)' | grep -oE '^[0-9]+' | paste -sd+)
+  bad=$(( ${bad:-0} ))
+  [ "$rc" -ne 0 ] && echo "$log" | tail -60
+  if [ "$rc" -eq 5 ] || [ -z "$ok$summary" ] || { [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+    echo "pytest stage failed (exit $rc)"; bad=$((bad + 1))
+  fi
+  passed=$((passed + ${ok:-0})); failed=$((failed + bad))
+}
+run_pytest_suite
+
 echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 setup_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-asan >/dev/null || { ninja -C build-asan; exit 1; }
