@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 
 from . import metrics
 
-__all__ = ["gains_chart", "lift_chart", "calibration_plot"]
+__all__ = ["gains_chart", "lift_chart", "calibration_plot", "retention_curve", "churn_rate_chart",
+           "snapshot_chart"]
 
 
 def _axes(ax, size=(6.0, 4.5)):
@@ -77,4 +78,69 @@ def calibration_plot(y_true, y_prob, bins=10, strategy="uniform", sample_weight=
     ax.set_ylim(0, 1)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left")
+    return fig
+
+
+def retention_curve(km_table, ax=None, label=None, time_label="tenure (days)"):
+    """A Kaplan-Meier retention curve (step function with its confidence band) from the table
+    of churn.kpi.km or churn.kpi.retention_curve; a table with a "segment" column draws one
+    curve per segment."""
+    fig, ax = _axes(ax)
+    groups = km_table.groupby("segment", sort=False) if "segment" in km_table else [
+        (label or "retention", km_table)]
+    for name, t in groups:
+        time = np.r_[0.0, t.time.to_numpy()]
+        surv = np.r_[1.0, t.survival.to_numpy()]
+        line = ax.step(time, surv * 100, where="post", label=str(name))[0]
+        lo = np.r_[1.0, t.ci_low.to_numpy()]
+        hi = np.r_[1.0, t.ci_high.to_numpy()]
+        ax.fill_between(time, lo * 100, hi * 100, step="post", alpha=0.15,
+                        color=line.get_color())
+    ax.set_xlabel(time_label)
+    ax.set_ylabel("still subscribed (%)")
+    ax.set_title("Retention (Kaplan-Meier)")
+    ax.set_ylim(0, 100)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower left")
+    return fig
+
+
+def churn_rate_chart(movement_table, ax=None):
+    """Monthly churn rate (离网率) against its control target, from churn.kpi.movement (one
+    line per segment when grouped); months over target are marked."""
+    fig, ax = _axes(ax, size=(7.0, 4.5))
+    t = movement_table
+    groups = t.groupby("segment", sort=False) if "segment" in t else [("churn rate", t)]
+    for name, g in groups:
+        rate = g.churn_rate.to_numpy() * 100
+        ax.plot(g.month.to_numpy(), rate, marker="o", label=str(name))
+        over = g.margin.to_numpy() < 0
+        ax.scatter(g.month.to_numpy()[over], rate[over], color="tab:red", zorder=3)
+    first = next(iter(groups))[1]
+    ax.plot(first.month.to_numpy(), first.target.to_numpy() * 100, linestyle="--",
+            color="grey", label="target")
+    ax.set_xlabel("month")
+    ax.set_ylabel("monthly churn rate (%)")
+    ax.set_title("Churn rate against target")
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def snapshot_chart(snapshot_table, ax=None, label="actual"):
+    """Snapshot retention (拍照用户保有率) month by month against its time-series target,
+    from churn.kpi.snapshot."""
+    fig, ax = _axes(ax)
+    t = snapshot_table
+    ax.plot(t.month.to_numpy(), t.retention.to_numpy() * 100, marker="o", label=label)
+    ax.plot(t.month.to_numpy(), t.target.to_numpy() * 100, linestyle="--", color="grey",
+            label="target")
+    ax.set_xlabel("month")
+    ax.set_ylabel("cohort still active (%)")
+    ax.set_title(f"Snapshot retention (cohort of {int(t.cohort.iloc[0])})" if len(t)
+                 else "Snapshot retention")
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower left")
     return fig
