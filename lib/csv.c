@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -270,8 +271,25 @@ static int show_len(size_t len) { return (int)(len > 60 ? 60 : len); }
 
 /* --- events --------------------------------------------------------------------------------------- */
 
+/* Events are read in batches of CHURN__BATCH_ROWS rows and two passes.  Pass 1 parses every
+ * field except the subscriber id, which it copies aside with its hash; a bad field marks the row
+ * dead and records the rejection for later.  Pass 2 walks the rows in order: it reports the
+ * recorded rejections, resolves the ids through the id dictionary with software prefetching
+ * (the slot D rows ahead, the label and activation date D/2 rows ahead: a large subscriber
+ * table misses the cache on every lookup, and this hides most of it), then validates the row.
+ * Rejections are therefore reported in line order, as a one-pass reader would. */
+
 enum { E_ID, E_TIME, E_KIND, E_VALUE, E_CODE, E_CODE2, E_AUX1, E_AUX2, E_DUE, E_CONTACT, E_FIXED,
        E_NEWPKG, E_N };
+
+#define PREFETCH_D 16
+
+typedef struct deferred {
+  int64_t r;          /* batch row */
+  int counter;
+  const char *column; /* a header name */
+  size_t reason;      /* offset in ep->text */
+} deferred;
 
 typedef struct ev_parser {
   churn_dataset *ds;
@@ -280,21 +298,61 @@ typedef struct ev_parser {
   int col[E_N];         /* header index of each known column, -1 if absent */
   char **names;         /* header names */
   size_t ncols;
-  /* one-entry caches: consecutive rows often repeat the subscriber and the kind */
-  char last_id[64];
-  size_t last_id_len;
-  int32_t last_sub;
-  char last_kind[32];
+  char last_kind[32];   /* one-entry cache: consecutive rows often repeat the kind */
   size_t last_kind_len;
   int last_kind_code;
+  /* per batch row: the id's bytes in ids[id_off[r], id_off[r] + id_len[r]), its hash */
+  char *ids;
+  size_t ids_len, ids_cap;
+  size_t *id_off;
+  uint32_t *id_len;
+  uint64_t *hash;
+  deferred *def;        /* recorded rejections, in row order */
+  size_t ndef, def_cap;
+  char *text;           /* their reasons */
+  size_t text_len, text_cap;
 } ev_parser;
+
+static churn_status ev_parser_init(ev_parser *ep) {
+  ep->id_off = churn__malloc_array(CHURN__BATCH_ROWS, sizeof *ep->id_off);
+  ep->id_len = churn__malloc_array(CHURN__BATCH_ROWS, sizeof *ep->id_len);
+  ep->hash = churn__malloc_array(CHURN__BATCH_ROWS, sizeof *ep->hash);
+  if (!ep->id_off || !ep->id_len || !ep->hash) return churn__nomem("CSV batch");
+  return CHURN_OK;
+}
+
+static void ev_parser_free(ev_parser *ep) {
+  churn__free(ep->ids);
+  churn__free(ep->id_off);
+  churn__free(ep->id_len);
+  churn__free(ep->hash);
+  churn__free(ep->def);
+  churn__free(ep->text);
+  free_header(ep->names, ep->ncols);
+}
+
+/* Marks row r dead and records why, to be reported in pass 2. */
+static churn_status defer(ev_parser *ep, churn__evbatch *b, int64_t r, int counter,
+                          const char *column, const char *what, const csv_field *f) {
+  b->flags[r] = CHURN__ROW_DEAD;
+  char reason[256];
+  int n = f ? snprintf(reason, sizeof reason, "%s '%.*s'", what, show_len(f->len), f->p)
+            : snprintf(reason, sizeof reason, "%s", what);
+  size_t len = n < 0 ? 0 : (size_t)n >= sizeof reason ? sizeof reason - 1 : (size_t)n;
+  if (!churn__grow((void **)&ep->def, &ep->def_cap, ep->ndef + 1, sizeof *ep->def) ||
+      !churn__grow((void **)&ep->text, &ep->text_cap, ep->text_len + len + 1, 1)) {
+    return churn__nomem("CSV rejections");
+  }
+  memcpy(ep->text + ep->text_len, reason, len);
+  ep->text[ep->text_len + len] = '\0';
+  ep->def[ep->ndef++] = (deferred){r, counter, column, ep->text_len};
+  ep->text_len += len + 1;
+  return CHURN_OK;
+}
 
 static churn_status ev_reject(ev_parser *ep, churn__evbatch *b, int64_t r, int counter,
                               int col, const char *what, const csv_field *f) {
-  b->flags[r] = CHURN__ROW_DEAD;
-  return churn__report_reject(ep->ds, ep->cfg, (churn_ingest_counter)counter, ep->path,
-                              b->row[r], ep->names[ep->col[col]], "%s '%.*s'", what,
-                              show_len(f->len), f->p);
+  return defer(ep, b, r, counter, ep->names[ep->col[col]], what, f);
 }
 
 static int kind_of(ev_parser *ep, const csv_field *f) {
@@ -316,7 +374,7 @@ static int kind_of(ev_parser *ep, const csv_field *f) {
   return k;
 }
 
-/* A code column: a number 0..255 or a name; 1 ok, 0 bad. */
+/* A code column: a number 0..255 or a name; *ok false when bad. */
 static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_field *f,
                                uint8_t *out, bool *ok) {
   *ok = true;
@@ -343,16 +401,14 @@ static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_fi
   churn__dict *d;
   CHURN_TRY(churn__events_code_dict(&ep->ds->ev, kind, &d));
   int32_t c;
-  if (churn__dict_intern(d, f->p, f->len, 256, &c, NULL) != CHURN_OK) {
-    if (churn_last_status() == CHURN_E_NOMEM) return CHURN_E_NOMEM;
-    *ok = false;
-    return CHURN_OK;
-  }
+  churn_status st = churn__dict_intern(d, f->p, f->len, 256, &c, NULL);
+  if (st == CHURN_E_NOMEM) return st;
+  *ok = st == CHURN_OK;
   *out = (uint8_t)c;
   return CHURN_OK;
 }
 
-/* A date column relative to the event time into an int32 aux; ok false when bad. */
+/* A date column relative to the event time into an int32 aux; false when bad. */
 static bool rel_time(const csv_field *f, int64_t t, int32_t *out) {
   if (blank(f)) return true;
   int64_t v;
@@ -363,32 +419,23 @@ static bool rel_time(const csv_field *f, int64_t t, int32_t *out) {
   return true;
 }
 
+/* Pass 1 for one record: every field but the subscriber, into batch row r. */
 static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatch *b,
                                 int64_t r) {
-  churn_dataset *ds = ep->ds;
   b->flags[r] = 0;
-  /* subscriber */
   const csv_field *id = &f[ep->col[E_ID]];
-  int32_t sub;
-  if (id->len == ep->last_id_len && ep->last_sub >= 0 && memcmp(id->p, ep->last_id, id->len) == 0) {
-    sub = ep->last_sub;
-  } else {
-    if (id->len == 0) {
-      return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_ID, "missing id", id);
-    }
-    CHURN_TRY(churn__resolve_subscriber(ds, ep->cfg, id->p, id->len, ep->path,
-                                        ep->names[ep->col[E_ID]], b->row[r], &sub));
-    if (sub < 0) {
-      b->flags[r] = CHURN__ROW_DEAD;
-      return CHURN_OK;
-    }
-    if (id->len < sizeof ep->last_id) {
-      memcpy(ep->last_id, id->p, id->len);
-      ep->last_id_len = id->len;
-      ep->last_sub = sub;
-    }
+  if (id->len == 0) {
+    return defer(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[ep->col[E_ID]],
+                 "missing subscriber id", NULL);
   }
-  b->sub[r] = sub;
+  if (id->len > UINT32_MAX ||
+      !churn__grow((void **)&ep->ids, &ep->ids_cap, ep->ids_len + id->len, 1)) {
+    return churn__nomem("CSV ids");
+  }
+  memcpy(ep->ids + ep->ids_len, id->p, id->len);
+  ep->id_off[r] = ep->ids_len;
+  ep->id_len[r] = (uint32_t)id->len;
+  ep->ids_len += id->len;
   const csv_field *ft = &f[ep->col[E_TIME]];
   if (!churn__parse_time(ft->p, ft->len, &b->time[r])) {
     return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_TIME, "bad time", ft);
@@ -413,8 +460,8 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
   for (int k = E_CODE; k <= E_CODE2; k++) {
     if (ep->col[k] < 0) continue;
     bool ok;
-    CHURN_TRY(parse_code(ep, kind, k == E_CODE2, &f[ep->col[k]], k == E_CODE ? &b->code[r] :
-                         &b->code2[r], &ok));
+    CHURN_TRY(parse_code(ep, kind, k == E_CODE2, &f[ep->col[k]],
+                         k == E_CODE ? &b->code[r] : &b->code2[r], &ok));
     if (!ok) {
       return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "bad code", &f[ep->col[k]]);
     }
@@ -435,21 +482,81 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
   }
   if (kind == CHURN_EV_FAULT) {
     for (int k = E_CONTACT; k <= E_FIXED; k++) {
-      if (ep->col[k] >= 0 && !rel_time(&f[ep->col[k]], b->time[r],
-                                       k == E_CONTACT ? &b->aux1[r] : &b->aux2[r])) {
+      if (ep->col[k] >= 0 &&
+          !rel_time(&f[ep->col[k]], b->time[r], k == E_CONTACT ? &b->aux1[r] : &b->aux2[r])) {
         return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "bad date",
                          &f[ep->col[k]]);
       }
     }
   }
-  if (kind == CHURN_EV_PACKAGE_CHANGE && ep->col[E_NEWPKG] >= 0 && !blank(&f[ep->col[E_NEWPKG]])) {
+  if (kind == CHURN_EV_PACKAGE_CHANGE && ep->col[E_NEWPKG] >= 0 &&
+      !blank(&f[ep->col[E_NEWPKG]])) {
     const csv_field *fp = &f[ep->col[E_NEWPKG]];
     int32_t c;
-    CHURN_TRY(churn__dict_intern(&ds->subs.cat[CHURN__CAT_PACKAGE].dict, fp->p, fp->len,
+    CHURN_TRY(churn__dict_intern(&ep->ds->subs.cat[CHURN__CAT_PACKAGE].dict, fp->p, fp->len,
                                  INT32_MAX - 1, &c, NULL));
     b->aux1[r] = c;
   }
+  return CHURN_OK;
+}
+
+/* Pass 2, for row r once its slot and label are (probably) cached. */
+static churn_status finish_event(ev_parser *ep, churn__evbatch *b, int64_t r, size_t *next_def) {
+  churn_dataset *ds = ep->ds;
+  while (*next_def < ep->ndef && ep->def[*next_def].r == r) {
+    const deferred *d = &ep->def[(*next_def)++];
+    CHURN_TRY(churn__report_reject(ds, ep->cfg, (churn_ingest_counter)d->counter, ep->path,
+                                   b->row[r], d->column, "%s", ep->text + d->reason));
+  }
+  if (b->flags[r] & CHURN__ROW_DEAD) return CHURN_OK;
+  const char *id = ep->ids + ep->id_off[r];
+  size_t len = ep->id_len[r];
+  int32_t sub = churn__dict_find_hashed(&ds->subs.ids, id, len, ep->hash[r]);
+  if (sub < 0) {
+    CHURN_TRY(churn__resolve_subscriber(ds, ep->cfg, id, len, ep->path, ep->names[ep->col[E_ID]],
+                                        b->row[r], &sub));
+    if (sub < 0) {
+      b->flags[r] = CHURN__ROW_DEAD;
+      return CHURN_OK;
+    }
+  }
+  b->sub[r] = sub;
   return churn__check_event_row(ds, b, r, ep->cfg, ep->path);
+}
+
+static churn_status resolve_batch(ev_parser *ep, churn__evbatch *b) {
+  const churn__dict *ids = &ep->ds->subs.ids;
+  const int64_t *act = ep->ds->subs.activation;
+  int64_t n = b->n;
+  for (int64_t r = 0; r < n; r++) {
+    ep->hash[r] = b->flags[r] & CHURN__ROW_DEAD
+                      ? 0
+                      : churn__hash_bytes(ep->ids + ep->id_off[r], ep->id_len[r]);
+  }
+  size_t next_def = 0;
+  for (int64_t i = 0; i < n + 2 * PREFETCH_D; i++) {
+    if (i < n && !(b->flags[i] & CHURN__ROW_DEAD)) churn__dict_prefetch(ids, ep->hash[i]);
+    int64_t j = i - PREFETCH_D;
+    if (j >= 0 && j < n && !(b->flags[j] & CHURN__ROW_DEAD)) {
+      const char *label;
+      int32_t c = churn__dict_candidate(ids, ep->hash[j], &label);
+      if (c >= 0) {
+        __builtin_prefetch(label);
+        __builtin_prefetch(&act[c]);
+      }
+    }
+    j = i - 2 * PREFETCH_D;
+    if (j >= 0 && j < n) {
+      CHURN_TRY(finish_event(ep, b, j, &next_def));
+      /* creating a subscriber may move the id dictionary's arrays */
+      ids = &ep->ds->subs.ids;
+      act = ep->ds->subs.activation;
+    }
+  }
+  ep->ndef = 0;
+  ep->text_len = 0;
+  ep->ids_len = 0;
+  return churn__append_event_batch(ep->ds, b);
 }
 
 static churn_status map_event_header(ev_parser *ep, const csv_reader *r) {
@@ -472,12 +579,6 @@ static churn_status map_event_header(ev_parser *ep, const csv_reader *r) {
   return CHURN_OK;
 }
 
-static churn_status wrong_count(churn_dataset *ds, const churn__ingest_cfg *cfg,
-                                const csv_reader *r, size_t want) {
-  return churn__report_reject(ds, cfg, CHURN_COUNT_REJECTED_BAD_VALUE, r->path, r->rec_line, "",
-                              "expected %zu fields, found %zu", want, r->nf);
-}
-
 static churn_status read_events(churn_dataset *ds, const char *path,
                                 const churn__ingest_cfg *cfg) {
   csv_reader r;
@@ -487,10 +588,10 @@ static churn_status read_events(churn_dataset *ds, const char *path,
   ep.ds = ds;
   ep.cfg = cfg;
   ep.path = path;
-  ep.last_sub = -1;
   ep.last_kind_len = SIZE_MAX;
   churn__evbatch b;
   churn_status st = churn__evbatch_init(&b);
+  if (st == CHURN_OK) st = ev_parser_init(&ep);
   if (st == CHURN_OK) st = read_header(&r);
   if (st == CHURN_OK) st = map_event_header(&ep, &r);
   while (st == CHURN_OK) {
@@ -498,18 +599,20 @@ static churn_status read_events(churn_dataset *ds, const char *path,
     st = next_record(&r, &got);
     if (st != CHURN_OK || !got) break;
     ds->report.count[CHURN_COUNT_ROWS_READ]++;
+    int64_t row = b.n++;
+    b.row[row] = r.rec_line;
     if (r.nf != ep.ncols) {
-      st = wrong_count(ds, cfg, &r, ep.ncols);
-      continue;
+      char why[64];
+      snprintf(why, sizeof why, "expected %zu fields, found %zu", ep.ncols, r.nf);
+      st = defer(&ep, &b, row, CHURN_COUNT_REJECTED_BAD_VALUE, "", why, NULL);
+    } else {
+      st = parse_event(&ep, r.f, &b, row);
     }
-    b.row[b.n] = r.rec_line;
-    st = parse_event(&ep, r.f, &b, b.n);
-    b.n++;
-    if (st == CHURN_OK && b.n == CHURN__BATCH_ROWS) st = churn__append_event_batch(ds, &b);
+    if (st == CHURN_OK && b.n == CHURN__BATCH_ROWS) st = resolve_batch(&ep, &b);
   }
-  if (st == CHURN_OK) st = churn__append_event_batch(ds, &b);
+  if (st == CHURN_OK) st = resolve_batch(&ep, &b);
   churn__evbatch_free(&b);
-  free_header(ep.names, ep.ncols);
+  ev_parser_free(&ep);
   reader_close(&r);
   return st;
 }
@@ -526,6 +629,12 @@ CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const ch
   if (st != CHURN_OK) churn__checkpoint_restore(ds, &cp);
   churn__checkpoint_free(&cp);
   return st;
+}
+
+static churn_status wrong_count(churn_dataset *ds, const churn__ingest_cfg *cfg,
+                                const csv_reader *r, size_t want) {
+  return churn__report_reject(ds, cfg, CHURN_COUNT_REJECTED_BAD_VALUE, r->path, r->rec_line, "",
+                              "expected %zu fields, found %zu", want, r->nf);
 }
 
 /* --- subscribers ---------------------------------------------------------------------------------- */

@@ -27,14 +27,22 @@
 
 /* Labels are stored NUL-terminated one after another in one arena; label i starts at
  * arena + start[i] and has length start[i+1] - start[i] - 1.  An open-addressing hash index
- * (slots of (hash tag, code + 1), 0 = empty) finds a label's code in O(1). */
+ * finds a label's code in O(1); a slot also holds the label's offset and length, so a lookup
+ * touches one slot and the label's bytes only (two cache misses in a large dictionary, and the
+ * CSV reader prefetches both). */
+typedef struct churn__slot {
+  uint32_t tag;      /* high hash bits | 1; 0 = empty slot */
+  int32_t code;
+  uint64_t offlen;   /* arena offset << 16 | min(length, 0xFFFF) */
+} churn__slot;
+
 typedef struct churn__dict {
   char *arena;
   size_t arena_len, arena_cap;
   int64_t *start;   /* n + 1 offsets into arena */
   size_t start_cap;
   int32_t n;
-  uint64_t *slots;  /* (hash32 << 32) | (code + 1); 0 = empty */
+  churn__slot *slots;
   size_t nslots;    /* a power of two, > 2 n */
 } churn__dict;
 
@@ -53,6 +61,15 @@ static inline const char *churn__dict_label(const churn__dict *d, int32_t code) 
 static inline size_t churn__dict_label_len(const churn__dict *d, int32_t code) {
   return (size_t)(d->start[code + 1] - d->start[code] - 1);
 }
+/* Pipelined lookups for bulk ingestion: hash once, prefetch the slot, later take the
+ * candidate (the first slot with the hash's tag: its code and label, or -1 when the probe
+ * meets an empty slot first), prefetch its label, and finally confirm with
+ * churn__dict_find_hashed, which is exact. */
+static inline void churn__dict_prefetch(const churn__dict *d, uint64_t h) {
+  if (d->nslots) __builtin_prefetch(&d->slots[(size_t)h & (d->nslots - 1)]);
+}
+int32_t churn__dict_candidate(const churn__dict *d, uint64_t h, const char **label);
+int32_t churn__dict_find_hashed(const churn__dict *d, const char *s, size_t len, uint64_t h);
 /* Forgets the labels with code >= n (rollback of a failed call). */
 churn_status churn__dict_truncate(churn__dict *d, int32_t n);
 /* Hash of bytes, used by the dictionaries. */

@@ -40,20 +40,26 @@ void churn__dict_free(churn__dict *d) {
 
 static inline uint32_t tag_of(uint64_t h) { return (uint32_t)(h >> 32) | 1u; }
 
-static void slot_insert(uint64_t *slots, size_t nslots, uint32_t tag, uint64_t h, int32_t code) {
+#define LEN_MAX 0xFFFFu
+
+static void slot_insert(churn__slot *slots, size_t nslots, uint64_t h, int32_t code,
+                        uint64_t off, size_t len) {
   size_t mask = nslots - 1;
   size_t i = (size_t)h & mask;
-  while (slots[i] != 0) i = (i + 1) & mask;
-  slots[i] = ((uint64_t)tag << 32) | (uint64_t)(uint32_t)(code + 1);
+  while (slots[i].tag != 0) i = (i + 1) & mask;
+  slots[i].tag = tag_of(h);
+  slots[i].code = code;
+  slots[i].offlen = off << 16 | (len < LEN_MAX ? len : LEN_MAX);
 }
 
 /* Rebuilds the hash index with nslots slots from the labels. */
 static churn_status rehash(churn__dict *d, size_t nslots) {
-  uint64_t *slots = churn__calloc(nslots, sizeof *slots);
+  churn__slot *slots = churn__calloc(nslots, sizeof *slots);
   if (slots == NULL) return churn__nomem("dictionary index");
   for (int32_t c = 0; c < d->n; c++) {
-    uint64_t h = churn__hash_bytes(churn__dict_label(d, c), churn__dict_label_len(d, c));
-    slot_insert(slots, nslots, tag_of(h), h, c);
+    size_t len = churn__dict_label_len(d, c);
+    slot_insert(slots, nslots, churn__hash_bytes(churn__dict_label(d, c), len), c,
+                (uint64_t)d->start[c], len);
   }
   churn__free(d->slots);
   d->slots = slots;
@@ -61,30 +67,46 @@ static churn_status rehash(churn__dict *d, size_t nslots) {
   return CHURN_OK;
 }
 
-static int32_t find_hashed(const churn__dict *d, const char *s, size_t len, uint64_t h) {
+static inline bool slot_is(const churn__dict *d, const churn__slot *sl, const char *s,
+                           size_t len) {
+  size_t l = (size_t)(sl->offlen & LEN_MAX);
+  if (l == LEN_MAX) l = churn__dict_label_len(d, sl->code);
+  return l == len && memcmp(d->arena + (sl->offlen >> 16), s, len) == 0;
+}
+
+int32_t churn__dict_find_hashed(const churn__dict *d, const char *s, size_t len, uint64_t h) {
   if (d->nslots == 0) return -1;
   size_t mask = d->nslots - 1;
   uint32_t tag = tag_of(h);
   for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-    uint64_t v = d->slots[i];
-    if (v == 0) return -1;
-    if ((uint32_t)(v >> 32) == tag) {
-      int32_t c = (int32_t)(uint32_t)v - 1;
-      if (churn__dict_label_len(d, c) == len && memcmp(churn__dict_label(d, c), s, len) == 0) {
-        return c;
-      }
+    const churn__slot *sl = &d->slots[i];
+    if (sl->tag == 0) return -1;
+    if (sl->tag == tag && slot_is(d, sl, s, len)) return sl->code;
+  }
+}
+
+int32_t churn__dict_candidate(const churn__dict *d, uint64_t h, const char **label) {
+  if (d->nslots == 0) return -1;
+  size_t mask = d->nslots - 1;
+  uint32_t tag = tag_of(h);
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    const churn__slot *sl = &d->slots[i];
+    if (sl->tag == 0) return -1;
+    if (sl->tag == tag) {
+      *label = d->arena + (sl->offlen >> 16);
+      return sl->code;
     }
   }
 }
 
 int32_t churn__dict_find(const churn__dict *d, const char *s, size_t len) {
-  return find_hashed(d, s, len, churn__hash_bytes(s, len));
+  return churn__dict_find_hashed(d, s, len, churn__hash_bytes(s, len));
 }
 
 churn_status churn__dict_intern(churn__dict *d, const char *s, size_t len, int32_t max_codes,
                                 int32_t *code, bool *added) {
   uint64_t h = churn__hash_bytes(s, len);
-  int32_t c = find_hashed(d, s, len, h);
+  int32_t c = churn__dict_find_hashed(d, s, len, h);
   if (added) *added = false;
   if (c >= 0) {
     *code = c;
@@ -105,12 +127,13 @@ churn_status churn__dict_intern(churn__dict *d, const char *s, size_t len, int32
   if (!churn__grow((void **)&d->arena, &d->arena_cap, d->arena_len + len + 1, 1)) {
     return churn__nomem("dictionary labels");
   }
-  memcpy(d->arena + d->arena_len, s, len);
-  d->arena[d->arena_len + len] = '\0';
+  uint64_t off = d->arena_len;
+  memcpy(d->arena + off, s, len);
+  d->arena[off + len] = '\0';
   d->arena_len += len + 1;
   c = d->n++;
   d->start[d->n] = (int64_t)d->arena_len;
-  slot_insert(d->slots, d->nslots, tag_of(h), h, c);
+  slot_insert(d->slots, d->nslots, h, c, off, len);
   *code = c;
   if (added) *added = true;
   return CHURN_OK;
@@ -120,10 +143,11 @@ churn_status churn__dict_truncate(churn__dict *d, int32_t n) {
   if (n >= d->n) return CHURN_OK;
   d->n = n;
   d->arena_len = d->start ? (size_t)d->start[n] : 0;
-  memset(d->slots, 0, d->nslots * sizeof *d->slots);
+  if (d->slots) memset(d->slots, 0, d->nslots * sizeof *d->slots);
   for (int32_t c = 0; c < d->n; c++) {
-    uint64_t h = churn__hash_bytes(churn__dict_label(d, c), churn__dict_label_len(d, c));
-    slot_insert(d->slots, d->nslots, tag_of(h), h, c);
+    size_t len = churn__dict_label_len(d, c);
+    slot_insert(d->slots, d->nslots, churn__hash_bytes(churn__dict_label(d, c), len), c,
+                (uint64_t)d->start[c], len);
   }
   return CHURN_OK;
 }

@@ -23,7 +23,10 @@ CHURN_API const char *churn_event_kind_name(int kind) {
 
 int churn__event_kind_by_name(const char *name, size_t len) {
   for (int k = 1; k < CHURN_EV_KIND_END_; k++) {
-    if (strlen(KIND_NAMES[k]) == len && memcmp(KIND_NAMES[k], name, len) == 0) return k;
+    if (KIND_NAMES[k][0] == name[0] && strlen(KIND_NAMES[k]) == len &&
+        memcmp(KIND_NAMES[k], name, len) == 0) {
+      return k;
+    }
   }
   return 0;
 }
