@@ -128,6 +128,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         bad data, ChurnFitError for separation / singular design / no convergence) whose
         message names the row, column or feature at fault."""
         opts = self._options()
+        self._target_name = str(getattr(y, "name", None) or "y")
         X, y = self._validate_data(X, y, dtype=[np.float64, np.float32], order=None,
                                    y_numeric=False)
         self.classes_, y01 = self._labels(y)
@@ -225,7 +226,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         sf = self.summary_frame()
         pen = "none" if self.penalty in (None, "none") else self.penalty
-        left = [("Dep. Variable:", str(self.classes_[1])), ("Model:", "Logit"),
+        target = f"{getattr(self, '_target_name', 'y')} = {self.classes_[1]}"
+        left = [("Dep. Variable:", target), ("Model:", "Logit"),
                 ("Method:", "Newton (libchurn)"), ("Penalty:", pen),
                 ("converged:", str(self.converged_)), ("Iterations:", str(int(self.n_iter_[0])))]
         df_model = int(_stat(self._model.ptr, "df_model"))
