@@ -439,8 +439,8 @@ static int pick_reason(sim_sub *s, int driver) {
 
 /* Lag in days from the episode start (or the contract / promotion date) to its end. */
 static int64_t episode_end(sim_sub *s, int driver, int64_t ts) {
-  static const int LAG_LO[NDRV] = {0, 80, 60, 20, 30, 5, 10, 30, 30};
-  static const int LAG_N[NDRV] = {1, 60, 90, 40, 70, 45, 50, 90, 120};
+  static const int LAG_LO[NDRV] = {0, 80, 60, 30, 40, 5, 10, 40, 30};
+  static const int LAG_N[NDRV] = {1, 60, 90, 60, 70, 45, 50, 90, 120};
   int64_t base = ts;
   if (driver == CHURN_DRIVER_CONTRACT_END && s->contract_end > ts) base = s->contract_end;
   if (driver == CHURN_DRIVER_PROMOTION_END && s->promo_end > ts) base = s->promo_end;
@@ -460,7 +460,7 @@ static void start_episode(sim_sub *s, int driver, int64_t ts) {
   e->reason = pick_reason(s, driver);
   if (driver == CHURN_DRIVER_MOVING || (driver == CHURN_DRIVER_AGE_HEALTH &&
                                         churn__rng_bern(&s->r, 0.4))) {
-    int64_t off = e->tc - (7 + churn__rng_int(&s->r, 24)) * DAY;
+    int64_t off = e->tc - (10 + churn__rng_int(&s->r, 35)) * DAY;
     e->t_off = off > ts ? off : ts + HOUR;
     if (!e->completes) e->t_off = INT64_MAX;  /* a mover who stays never leaves the box */
   }
@@ -720,7 +720,7 @@ static void month_retention(sim_sub *s, int64_t ms, int64_t me) {
 
 /* Effects of the running episode on viewing and usage at mid-month. */
 static void episode_effects(const sim_sub *s, int64_t t, double *view, double *usage) {
-  static const double VIEW_DROP[NDRV] = {0, 0.25, 0.85, 0.2, 0.35, 0.3, 0.3, 0.55, 0.6};
+  static const double VIEW_DROP[NDRV] = {0, 0.3, 0.85, 0.3, 0.4, 0.4, 0.4, 0.65, 0.6};
   static const double USAGE_DROP[NDRV] = {0, 0.15, 0.5, 0.1, 0.2, 0.2, 0.2, 0.7, 0.3};
   double p = progress(&s->ep, t);
   *view = 1.0 - VIEW_DROP[s->ep.driver] * p;
