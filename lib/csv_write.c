@@ -124,6 +124,11 @@ static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d) {
   *y = yoe + era * 400 + (*m <= 2);
 }
 
+static void two(char *p, int v) {
+  p[0] = (char)('0' + v / 10);
+  p[1] = (char)('0' + v % 10);
+}
+
 /* YYYY-MM-DDTHH:MM:SSZ for years 0..9999, Unix seconds otherwise; nothing for "none". */
 static void put_time(outbuf *b, int64_t t) {
   if (t == CHURN_TIME_NONE) return;
@@ -134,10 +139,15 @@ static void put_time(outbuf *b, int64_t t) {
     put_i64(b, t);
     return;
   }
-  char tmp[24];
-  int len = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
-                     (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
-  put(b, tmp, (size_t)len);
+  char tmp[20] = "0000-00-00T00:00:00Z";
+  two(tmp, (int)(y / 100));
+  two(tmp + 2, (int)(y % 100));
+  two(tmp + 5, (int)m);
+  two(tmp + 8, (int)d);
+  two(tmp + 11, (int)(sec / 3600));
+  two(tmp + 14, (int)(sec / 60 % 60));
+  two(tmp + 17, (int)(sec % 60));
+  put(b, tmp, sizeof tmp);
 }
 
 static void put_label(outbuf *b, const churn__dict *d, int32_t code) {
