@@ -186,6 +186,12 @@ typedef enum churn_option {
   CHURN_OPT_WARN_VIP_TIERS = 409,      /* string: comma-separated high-value tiers, "high" */
   /* --- KPIs (section 8) --- */
   CHURN_OPT_KPI_FIRST_ = 500,
+  CHURN_OPT_KPI_RATE_BASE = 501,     /* int churn_kpi_rate_base, default CHURN_KPI_RATE_OPENING */
+  CHURN_OPT_KPI_TARGET = 502,        /* real in [0,1]: monthly churn-rate target, default 0.035 */
+  CHURN_OPT_KPI_TARGET_START = 503,  /* real in [0,1]: snapshot target at month 0, default 1.0 */
+  CHURN_OPT_KPI_TARGET_STEP = 504,   /* real in [-1,1]: snapshot target per month, default -0.0125 */
+  CHURN_OPT_KPI_TIME_UNIT = 505,     /* int 0 days, 1 months (30.436875 days); default 0 */
+  CHURN_OPT_KPI_ARPU_SOURCE = 506,   /* int 0 BILL amounts, 1 PAYMENT amounts; default 0 */
   /* --- ingestion (section 4) --- */
   CHURN_OPT_INGEST_FIRST_ = 600,
   CHURN_OPT_INGEST_STRICT = 601,     /* int 0/1, default 0 (section 4) */
@@ -1327,6 +1333,156 @@ CHURN_API churn_status churn_km(const double *duration, const double *event, con
 CHURN_API churn_status churn_cif(const double *duration, const int64_t *category,
                                  const double *entry, int64_t n, double alpha,
                                  churn_table **out);
+
+/* 8b. KPIs of a dataset.
+ * Active spells.  Every KPI below reads a subscriber's active spells [start, end): the spell
+ * opens at the activation date of the subscriber table, or at an ACTIVATION event when the
+ * subscriber is not active (a re-activation: a cancelled subscriber who comes back under the
+ * same id), and closes at a CANCEL event or the table's cancellation date when the subscriber
+ * is active (a second cancellation of an inactive subscriber is ignored).  At equal times
+ * activations are taken before cancellations.  A subscriber without an activation date is
+ * active since before the data (its spell has no start) unless its first change is an
+ * activation.  A spell's cancel reason is the code of the CANCEL event that closed it
+ * (CHURN_REASON_UNKNOWN when the table's date closed it); churn_cancel_reason_category maps it
+ * to natural / competitive / service.  A subscriber is active at time t when a spell has
+ * start <= t < end, and "active at the end of a month" when a spell has start < B <= end for
+ * the first second B of the next month.  A re-activation therefore counts as a new activation
+ * in its month and every closed spell as one churned subscriber in the month of its end.
+ * Months are UTC calendar months.  Segments: `segment` names a categorical subscriber column
+ * (region, age_band, tier, package, manager, vip (labels "0"/"1") or a categorical attribute);
+ * subscribers without a label form the group "(missing)"; NULL means no grouping.  Ratios
+ * whose denominator is 0 are NaN.  The dataset must be finalized (CHURN_E_STATE otherwise);
+ * CHURN_E_NOT_FOUND for an unknown segment column or label.
+ * Options (family 500, defaults in brackets):
+ *   CHURN_OPT_KPI_RATE_BASE    int churn_kpi_rate_base: denominator of the monthly churn rate
+ *                              [CHURN_KPI_RATE_OPENING]
+ *   CHURN_OPT_KPI_TARGET       real: the monthly churn-rate control target [0.035]
+ *   CHURN_OPT_KPI_TARGET_START real: snapshot target at month 0 [1.0]
+ *   CHURN_OPT_KPI_TARGET_STEP  real: snapshot target change per month [-0.0125], so the
+ *                              default target of month k is 1 - 0.0125 k (98.75%, 97.50%, ...)
+ *   CHURN_OPT_KPI_TIME_UNIT    int: tenure unit of churn_kpi_km / churn_kpi_cif: 0 days,
+ *                              1 months of 30.436875 days [0]
+ *   CHURN_OPT_KPI_ARPU_SOURCE  int: revenue of churn_kpi_arpu: 0 BILL amounts, 1 PAYMENT
+ *                              amounts [0] */
+typedef enum churn_kpi_rate_base {
+  CHURN_KPI_RATE_OPENING = 0, /* churned / opening base */
+  CHURN_KPI_RATE_AVERAGE = 1, /* churned / ((opening + closing) / 2) */
+  CHURN_KPI_RATE_EXPOSED = 2  /* churned / (opening + activations) */
+} churn_kpi_rate_base;
+
+/* The monthly movement table (the operators' 离网率 report) for every UTC calendar month from
+ * the month containing `from` to the month containing `to` (both Unix seconds, from <= to, at
+ * most 1200 months), per segment when `segment` is not NULL.  One row per (segment, month):
+ *   segment (str, only when grouped), month (str "YYYY-MM"), month_start (i64 Unix seconds),
+ *   opening (i64: active just before the month starts), activations (i64: spells starting in
+ *   the month, re-activations included), churned (i64: spells ending in the month), closing
+ *   (i64: active at the end of the month; closing = opening + activations - churned),
+ *   churn_rate (f64: churned / the CHURN_OPT_KPI_RATE_BASE denominator), target (f64:
+ *   CHURN_OPT_KPI_TARGET), margin (f64: target - churn_rate, >= 0 means within target).
+ * A subscriber activated and cancelled in the same month counts in activations and churned
+ * and in neither base. */
+CHURN_API churn_status churn_kpi_movement(const churn_dataset *ds, int64_t from, int64_t to,
+                                          const char *segment, const churn_options *opts,
+                                          churn_table **out);
+
+/* ARPU (单客户月均收入) per month over the same months as churn_kpi_movement:
+ *   segment (str, only when grouped), month (str), month_start (i64), revenue (f64: the sum of
+ *   the amounts of BILL events dated in the month, or PAYMENT events by
+ *   CHURN_OPT_KPI_ARPU_SOURCE, of the segment's subscribers), billed (i64: subscribers with
+ *   such an event in the month), average_base (f64: (opening + closing) / 2),
+ *   arpu (f64: revenue / average_base), change (f64: arpu - the previous month's arpu of the
+ *   same segment; NaN in the first month), change_rate (f64: change / previous arpu). */
+CHURN_API churn_status churn_kpi_arpu(const churn_dataset *ds, int64_t from, int64_t to,
+                                      const char *segment, const churn_options *opts,
+                                      churn_table **out);
+
+/* Snapshot retention (拍照用户保有率): the cohort of subscribers active at base_date (Unix
+ * seconds), narrowed by a categorical column's label (column and label both given, e.g. "tier"
+ * and "high", or "vip" and "1"; both NULL for no such filter) and/or by a mask of subscriber
+ * indices (members, nmembers; NULL and 0 for none; duplicates count once); both filters
+ * combine.  Month 1 is the calendar month containing base_date, month k the k-th; for each
+ * k = 1..nmonths (at most 1200) one row:
+ *   month_index (i64 k), month (str "YYYY-MM"), cohort (i64: cohort size), active (i64: cohort
+ *   members active at the end of month k; a member who churned and re-activated counts as
+ *   active), retention (f64: active / cohort), target (f64: target[k-1] when target is not
+ *   NULL (nmonths finite values), else CHURN_OPT_KPI_TARGET_START + k *
+ *   CHURN_OPT_KPI_TARGET_STEP), margin (f64: retention - target, >= 0 means on target).
+ * CHURN_E_ARG for a member index outside [0, num_subscribers) naming it. */
+CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_date,
+                                          int64_t nmonths, const char *column,
+                                          const char *label, const int64_t *members,
+                                          int64_t nmembers, const double *target,
+                                          const churn_options *opts, churn_table **out);
+
+/* Churn by segment over the period [from, to) (Unix seconds, from < to): one row per label of
+ * `segment` (dictionary order, then "(missing)" if any), then a total row "(all)"; only the
+ * total row when segment is NULL.  Columns:
+ *   segment (str), opening (i64: active just before from), activations (i64: spells starting
+ *   in the period), exposed (i64: opening + activations), churned (i64: spells ending in the
+ *   period), churn_rate (f64: churned / exposed), ci_low, ci_high (f64: its 95% Wilson score
+ *   interval, exposed taken as the trials), natural, competitive, service, unknown (i64: the
+ *   churned by the category of their cancel reason). */
+CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from, int64_t to,
+                                          const char *segment, const churn_options *opts,
+                                          churn_table **out);
+
+/* Win-back success rate (用户挽回成功率) = subscribers won back / subscribers a win-back was
+ * attempted on, from the RETENTION events dated in [from, to): a subscriber with at least one
+ * such contact was attempted, and won back when one of them has outcome
+ * CHURN_OUTCOME_RETAINED.  `by` groups the subscribers: "reason_category" (the category of the
+ * subscriber's CANCEL event nearest in time to its first contact in the period, the earlier
+ * on a tie; "unknown" without one; rows unknown, natural, competitive, service), a categorical
+ * subscriber column such as "manager" (the assigned customer manager), or NULL (total only).
+ * Rows: the groups, then "(all)".  Columns: group (str), attempted (i64), won_back (i64),
+ * success_rate (f64), ci_low, ci_high (f64: 95% Wilson interval). */
+CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
+                                         const char *by, const churn_options *opts,
+                                         churn_table **out);
+
+/* Warning accuracy (流失预警准确率) of the warnings raised as of `as_of`: the n warnings are
+ * (subscriber[i], rule[i]) pairs (dense subscriber indices; rule names, or rule = NULL for one
+ * rule named "warning"; a subscriber may be flagged by several rules or twice).  The base is
+ * the subscribers active at as_of; a churner is one whose spell active at as_of ends before
+ * horizon_end (as_of < horizon_end).  One row per rule (in order of first appearance), then
+ * "(any)" for the union of all rules:
+ *   rule (str), warned (i64: distinct flagged subscribers in the base), warned_churned (i64),
+ *   churners (i64: all churners of the base), recall (f64: warned_churned / churners, the
+ *   operators' "warning accuracy"), precision (f64: warned_churned / warned), outside_base
+ *   (i64: flagged subscribers not active at as_of, left out of both ratios).
+ * CHURN_E_ARG naming i for an index outside [0, num_subscribers) or a NULL rule name. */
+CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64_t as_of,
+                                                  int64_t horizon_end, const int64_t *subscriber,
+                                                  const char *const *rule, int64_t n,
+                                                  churn_table **out);
+
+/* The same for a model's risk list: score holds one value per subscriber (nscores must equal
+ * num_subscribers; CHURN_E_ARG otherwise); the base is ranked by decreasing score (ties by
+ * lower index) and for each of the nk list lengths k[j] >= 1 one row:
+ *   k (i64), flagged (i64: min(k, base size)), flagged_churned (i64), churners (i64),
+ *   recall (f64), precision (f64: flagged_churned / flagged).
+ * CHURN_E_DATA naming the index of a non-finite score of a subscriber in the base. */
+CHURN_API churn_status churn_kpi_topk_accuracy(const churn_dataset *ds, int64_t as_of,
+                                               int64_t horizon_end, const double *score,
+                                               int64_t nscores, const int64_t *k, int64_t nk,
+                                               churn_table **out);
+
+/* Retention curves of a dataset by tenure (time since the spell's activation, in days or
+ * months by CHURN_OPT_KPI_TIME_UNIT), observed over the window [window_start, as_of]: each
+ * active spell with a known start on or before as_of that had not ended by window_start is
+ * one subject, churned at its end when that is on or before as_of, else censored at as_of;
+ * spells that started before window_start enter at tenure window_start - start (delayed
+ * entry), so the churn that happened before the data began is not mistaken for survival.
+ * window_start = CHURN_TIME_NONE observes every spell from its start.  Per segment (a leading
+ * "segment" column) when segment is not NULL.  alpha in (0, 1) sets the intervals.
+ * churn_kpi_km: the columns of churn_km.
+ * churn_kpi_cif: the columns of churn_cif with category as a string: "natural",
+ * "competitive", "service", or "unknown" (a cancellation without a known reason). */
+CHURN_API churn_status churn_kpi_km(const churn_dataset *ds, int64_t window_start, int64_t as_of,
+                                    const char *segment, double alpha, const churn_options *opts,
+                                    churn_table **out);
+CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_start,
+                                     int64_t as_of, const char *segment, double alpha,
+                                     const churn_options *opts, churn_table **out);
 
 /* --- end of KPIs ---------------------------------------------------------------------------- */
 

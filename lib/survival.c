@@ -453,14 +453,33 @@ static void take_i64(churn_table *t, const char *name, int64_t **data, churn_sta
   }
 }
 
-/* Moves the rows into a new table (columns given by km); the rows are emptied either way. */
-static churn_status rows_to_table(churn__surv_rows *r, bool km, churn_table **out) {
+/* Row labels from codes: labels[code[r]] for every row (NULL on allocation failure). */
+static const char **label_rows(const int64_t *code, int64_t n, int64_t offset,
+                               const char *const *labels) {
+  const char **l = churn__malloc_array((size_t)(n > 0 ? n : 1), sizeof *l);
+  for (int64_t r = 0; l != NULL && r < n; r++) l[r] = labels[code[r] - offset];
+  return l;
+}
+
+churn_status churn__surv_table(churn__surv_rows *r, bool km, const char *const *group_labels,
+                               const char *const *category_labels, churn_table **out) {
   churn_table *t = NULL;
   churn_status st = churn__table_new(r->n, &t);
+  if (st == CHURN_OK && group_labels) {
+    const char **l = label_rows(r->group, r->n, 0, group_labels);
+    st = l ? churn__table_add_str(t, "segment", l) : churn__nomem("survival table");
+    churn__free(l);
+  }
   take_f64(t, "time", &r->time, &st);
   if (km) {
     take_i64(t, "at_risk", &r->at_risk, &st);
     take_i64(t, "events", &r->events, &st);
+  } else if (category_labels) {
+    if (st == CHURN_OK) {
+      const char **l = label_rows(r->category, r->n, 1, category_labels);
+      st = l ? churn__table_add_str(t, "category", l) : churn__nomem("survival table");
+      churn__free(l);
+    }
   } else {
     take_i64(t, "category", &r->category, &st);
   }
@@ -477,7 +496,7 @@ static churn_status rows_to_table(churn__surv_rows *r, bool km, churn_table **ou
   return CHURN_OK;
 }
 
-static churn_status empty_rows(churn__surv_rows *r, bool km) {
+churn_status churn__surv_rows_init(churn__surv_rows *r, bool km) {
   memset(r, 0, sizeof *r);
   return rows_reserve(r, 1, km);
 }
@@ -498,14 +517,14 @@ CHURN_API churn_status churn_km(const double *duration, const double *event, con
   for (int64_t i = 0; i < n; i++) cat[i] = event[i] == 1.0;
   churn__surv_input in = {n, duration, cat, entry};
   churn__surv_rows rows;
-  churn_status st = empty_rows(&rows, true);
+  churn_status st = churn__surv_rows_init(&rows, true);
   if (st == CHURN_OK) st = churn__km_rows(&in, churn__normal_quantile(1.0 - alpha / 2.0), 0, &rows);
   churn__free(cat);
   if (st != CHURN_OK) {
     churn__surv_rows_free(&rows);
     return st;
   }
-  return rows_to_table(&rows, true, out);
+  return churn__surv_table(&rows, true, NULL, NULL, out);
 }
 
 CHURN_API churn_status churn_cif(const double *duration, const int64_t *category,
@@ -523,7 +542,7 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
   }
   churn__surv_input in = {n, duration, category, entry};
   churn__surv_rows rows;
-  churn_status st = empty_rows(&rows, false);
+  churn_status st = churn__surv_rows_init(&rows, false);
   if (st == CHURN_OK) {
     st = churn__cif_rows(&in, churn__normal_quantile(1.0 - alpha / 2.0), 0, &rows);
   }
@@ -531,5 +550,5 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
     churn__surv_rows_free(&rows);
     return st;
   }
-  return rows_to_table(&rows, false, out);
+  return churn__surv_table(&rows, false, NULL, NULL, out);
 }

@@ -1,0 +1,143 @@
+/*
+ * test_kpi_warnings.c -- warning accuracy (recall) and precision per rule, and of a top-k risk
+ * list, on the hand-made base of kpi_base.h with hand-computed figures.
+ *
+ * As of 2026-01-01 the base is A, B, D, E (C joins Jan 5, F Mar 31, G Feb 1); with the horizon
+ * ending 2026-03-01 the churners are B (Jan 15), E (Jan 20) and D (Feb 10): 3 churners.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "kpi_base.h"
+
+enum { A, B, C, D, E, F, G };
+
+/* Warnings: payment -> A, B, B (twice); offline -> E, B, C (C is outside the base).
+ *   payment: warned A,B = 2, hit B = 1: recall 1/3, precision 1/2
+ *   offline: warned B,E = 2 (C left out, outside_base 1), hit 2: recall 2/3, precision 1
+ *   (any):   warned A,B,E = 3, hit B,E = 2: recall 2/3, precision 2/3, outside_base 1 */
+Test(kpi_warnings, per_rule) {
+  churn_dataset *ds = kpi_base();
+  cr_assert_not_null(ds, "%s", churn_last_error());
+  const int64_t sub[6] = {B, A, E, B, C, B};
+  const char *rule[6] = {"payment", "payment", "offline", "offline", "offline", "payment"};
+  churn_table *t = NULL;
+  ASSERT_OK(churn_kpi_warning_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), sub, rule, 6, &t));
+  cr_assert_eq(churn_table_nrows(t), 3);
+  static const char *const rw[3] = {"payment", "offline", "(any)"};
+  static const int64_t warned[3] = {2, 2, 3}, hit[3] = {1, 2, 2}, outside[3] = {0, 1, 1};
+  const double recall[3] = {1.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0}, prec[3] = {0.5, 1.0, 2.0 / 3.0};
+  const char *const *r = tcol_str(t, "rule");
+  for (int i = 0; i < 3; i++) {
+    cr_expect_str_eq(r[i], rw[i]);
+    cr_expect_eq(tcol_i64(t, "warned")[i], warned[i], "row %d", i);
+    cr_expect_eq(tcol_i64(t, "warned_churned")[i], hit[i], "row %d", i);
+    cr_expect_eq(tcol_i64(t, "churners")[i], 3);
+    cr_expect_eq(tcol_i64(t, "outside_base")[i], outside[i], "row %d", i);
+    cr_expect(same(tcol_f64(t, "recall")[i], recall[i]));
+    cr_expect(same(tcol_f64(t, "precision")[i], prec[i]));
+  }
+  churn_table_free(t);
+  /* no rule names: one rule "warning" plus "(any)"; an empty list: precision NaN */
+  ASSERT_OK(churn_kpi_warning_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), sub, NULL, 6, &t));
+  cr_assert_eq(churn_table_nrows(t), 2);
+  cr_expect_str_eq(tcol_str(t, "rule")[0], "warning");
+  cr_expect_eq(tcol_i64(t, "warned")[0], 3);
+  churn_table_free(t);
+  ASSERT_OK(churn_kpi_warning_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), NULL, NULL, 0, &t));
+  cr_assert_eq(churn_table_nrows(t), 1);
+  cr_expect_eq(tcol_f64(t, "recall")[0], 0.0);
+  cr_expect(isnan(tcol_f64(t, "precision")[0]));
+  churn_table_free(t);
+  /* a horizon ending Feb 10 exactly leaves D out (its cancellation is not before the end) */
+  ASSERT_OK(churn_kpi_warning_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 2, 10, 0), sub, rule, 6, &t));
+  cr_expect_eq(tcol_i64(t, "churners")[0], 2);
+  churn_table_free(t);
+  churn_dataset_free(ds);
+}
+
+/* Scores: base ranked B 0.9, D 0.5, E 0.5 (tie: lower index first), A 0.1; C, F, G are not in
+ * the base whatever their score.  Churners B, D, E. */
+Test(kpi_warnings, topk) {
+  churn_dataset *ds = kpi_base();
+  const double score[7] = {0.1, 0.9, 0.95, 0.5, 0.5, 0.99, 0.2};
+  const int64_t k[4] = {1, 2, 3, 10};
+  churn_table *t = NULL;
+  ASSERT_OK(churn_kpi_topk_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), score, 7, k, 4, &t));
+  cr_assert_eq(churn_table_nrows(t), 4);
+  static const int64_t flagged[4] = {1, 2, 3, 4}, hit[4] = {1, 2, 3, 3};
+  for (int i = 0; i < 4; i++) {
+    cr_expect_eq(tcol_i64(t, "k")[i], k[i]);
+    cr_expect_eq(tcol_i64(t, "flagged")[i], flagged[i]);
+    cr_expect_eq(tcol_i64(t, "flagged_churned")[i], hit[i]);
+    cr_expect_eq(tcol_i64(t, "churners")[i], 3);
+    cr_expect(same(tcol_f64(t, "recall")[i], hit[i] / 3.0));
+    cr_expect(same(tcol_f64(t, "precision")[i], (double)hit[i] / (double)flagged[i]));
+  }
+  churn_table_free(t);
+  /* tie order: with k = 2 and E above D the hit count is the same; A above B loses one */
+  const double s2[7] = {0.9, 0.8, 0, 0, 0, 0, 0};
+  const int64_t k1 = 1;
+  ASSERT_OK(churn_kpi_topk_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), s2, 7, &k1, 1, &t));
+  cr_expect_eq(tcol_i64(t, "flagged_churned")[0], 0);
+  churn_table_free(t);
+  churn_dataset_free(ds);
+}
+
+Test(kpi_warnings, bad_input) {
+  churn_dataset *ds = kpi_base();
+  churn_table *t = NULL;
+  int64_t a = ts(2026, 1, 1, 0), b = ts(2026, 3, 1, 0);
+  const int64_t sub[2] = {1, 9};
+  const char *rule[2] = {"x", NULL};
+  ASSERT_FAILS(churn_kpi_warning_accuracy(ds, a, b, sub, NULL, 2, &t), CHURN_E_ARG,
+               "subscriber[1] = 9");
+  const int64_t ok2[2] = {1, 2};
+  ASSERT_FAILS(churn_kpi_warning_accuracy(ds, a, b, ok2, rule, 2, &t), CHURN_E_ARG,
+               "rule[1] is NULL");
+  ASSERT_FAILS(churn_kpi_warning_accuracy(ds, b, a, ok2, NULL, 2, &t), CHURN_E_ARG,
+               "must be before horizon_end");
+  ASSERT_FAILS(churn_kpi_warning_accuracy(ds, a, b, NULL, NULL, 2, &t), CHURN_E_ARG,
+               "subscriber is NULL");
+  const double score[7] = {0, 0, 0, 0, 0, 0, 0}, nan_score[7] = {0, 0, 0, NAN, 0, 0, 0};
+  const int64_t k[2] = {1, 0};
+  ASSERT_FAILS(churn_kpi_topk_accuracy(ds, a, b, score, 6, k, 1, &t), CHURN_E_ARG,
+               "score has 6 values but the dataset has 7 subscribers");
+  ASSERT_FAILS(churn_kpi_topk_accuracy(ds, a, b, score, 7, k, 2, &t), CHURN_E_ARG,
+               "k[1] = 0 is not >= 1");
+  ASSERT_FAILS(churn_kpi_topk_accuracy(ds, a, b, score, 7, k, 0, &t), CHURN_E_ARG, "nk = 0");
+  ASSERT_FAILS(churn_kpi_topk_accuracy(ds, a, b, nan_score, 7, k, 1, &t), CHURN_E_DATA,
+               "score[3] is not finite");
+  ASSERT_FAILS(churn_kpi_topk_accuracy(ds, a, b, NULL, 7, k, 1, &t), CHURN_E_ARG,
+               "must not be NULL");
+  cr_expect_null(t);
+  churn_dataset_free(ds);
+}
+
+Test(kpi_warnings, allocation_failures) {
+  churn_dataset *ds = kpi_base();
+  const int64_t sub[6] = {B, A, E, B, C, B};
+  const char *rule[6] = {"payment", "payment", "offline", "offline", "offline", "payment"};
+  const double score[7] = {0.1, 0.9, 0.95, 0.5, 0.5, 0.99, 0.2};
+  const int64_t k[2] = {1, 3};
+  int64_t a = ts(2026, 1, 1, 0), b = ts(2026, 3, 1, 0);
+  for (int which = 0; which < 2; which++) {
+    for (uint64_t n = 1; n < 500; n++) {
+      churn_table *t = NULL;
+      churn_testing_fail_alloc(n);
+      churn_status st = which == 0 ? churn_kpi_warning_accuracy(ds, a, b, sub, rule, 6, &t)
+                                   : churn_kpi_topk_accuracy(ds, a, b, score, 7, k, 2, &t);
+      churn_testing_fail_alloc(0);
+      if (st == CHURN_OK) {
+        churn_table_free(t);
+        break;
+      }
+      cr_assert_eq(st, CHURN_E_NOMEM, "which %d n=%llu: %s", which, (unsigned long long)n,
+                   churn_last_error());
+      cr_assert_null(t);
+    }
+  }
+  churn_dataset_free(ds);
+  assert_no_leak();
+}
