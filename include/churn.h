@@ -1538,8 +1538,8 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
  * Deterministic: the same options give a bit-identical dataset and truth whatever
  * sim.threads (every subscriber draws from its own random stream).  The dataset comes back
  * finalized.  opts NULL means defaults; only the sim.* keys are read.  Fails with CHURN_E_ARG
- * for out NULL, CHURN_E_RANGE when the size is beyond limits (more than INT32_MAX subscribers
- * or 2e9 subscriber-months), CHURN_E_NOMEM.  *out is freed with churn_dataset_free and *truth
+ * for out NULL, CHURN_E_RANGE when the size is beyond limits (more than INT32_MAX subscribers,
+ * 2e9 subscriber-months, or about 4e9 events expected), CHURN_E_NOMEM.  *out is freed with churn_dataset_free and *truth
  * with churn_table_free.  Thread-safe (no shared state). */
 typedef enum churn_sim_driver {
   CHURN_DRIVER_NONE = 0,

@@ -1110,6 +1110,14 @@ static churn_status check_cfg(const sim_world *w) {
                        "subscriber-months exceed the limit of 2e9", (long long)w->n_total,
                        (long long)w->c.months, cells);
   }
+  /* VIEW, heartbeats, bill, payment, usage and the rest, per subscriber-month, generously */
+  double per_month = w->c.view_events + 31.0 / (double)w->c.hb_days + 8.0;
+  if (cells * per_month > 4.0e9) {
+    return churn__fail(CHURN_E_RANGE, "churn_simulate: about %.3g events expected (%.3g "
+                       "subscriber-months x %.1f), beyond the event log's limit of 4e9; lower "
+                       "sim.subscribers, sim.months or sim.view_events", cells * per_month, cells,
+                       per_month);
+  }
   int64_t last_day = w->end / DAY;
   if (last_day > days_from_civil(2200, 1, 1)) {
     return churn__fail(CHURN_E_RANGE, "churn_simulate: sim.start plus sim.months ends after 2200");

@@ -523,6 +523,10 @@ Test(sim, bad_arguments_and_sizes) {
   churn_dataset *ds = NULL;
   ASSERT_FAILS(churn_simulate(o, &ds, &t), CHURN_E_RANGE, "subscriber-months");
   cr_assert_null(ds);
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_SIM_MONTHS, 12));
+  ASSERT_OK(churn_options_set_real(o, CHURN_OPT_SIM_VIEW_EVENTS, 200));
+  ASSERT_FAILS(churn_simulate(o, &ds, &t), CHURN_E_RANGE, "beyond the event log's limit");
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_SIM_MONTHS, 240));
   ASSERT_OK(churn_options_set_real(o, CHURN_OPT_SIM_NEW_RATE, 0.5));
   ASSERT_FAILS(churn_simulate(o, &ds, &t), CHURN_E_RANGE, "exceed the dataset's limit");
   ASSERT_OK(churn_options_set_int(o, CHURN_OPT_SIM_SUBSCRIBERS, 1000));
