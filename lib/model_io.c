@@ -252,12 +252,40 @@ static churn_status read_vector(const msgpack_object *p, const char *key, size_t
   return CHURN_OK;
 }
 
+/* Checks the byte sizes of the arrays against d before anything is allocated for them, so a
+ * hostile d cannot make the loader reserve memory the file does not back. */
+static churn_status check_sizes(const msgpack_object *p, int64_t d, int64_t k) {
+  static const char *const vectors[] = {"mean", "scale", "coef"};
+  const uint8_t *data;
+  size_t len;
+  for (int i = 0; i < 3; i++) {
+    CHURN_TRY(churn__get_bin(p, vectors[i], &data, &len));
+    if (len != (size_t)d * sizeof(double)) {
+      return churn__fail(CHURN_E_FORMAT, "field '%s' holds %zu bytes, expected %lld values of 8",
+                         vectors[i], len, (long long)d);
+    }
+  }
+  const msgpack_object *cov = churn__map_get(p, "covariance");
+  if (cov == NULL) return churn__fail(CHURN_E_FORMAT, "field 'covariance' is missing");
+  if (cov->type == MSGPACK_OBJECT_NIL) return CHURN_OK;
+  CHURN_TRY(churn__get_bin(p, "covariance", &data, &len));
+  if (len != (size_t)(k * k) * sizeof(double)) {
+    return churn__fail(CHURN_E_FORMAT, "field 'covariance' holds %zu bytes, expected %lld x %lld "
+                       "values of 8", len, (long long)k, (long long)k);
+  }
+  return CHURN_OK;
+}
+
 static churn_status read_payload(const msgpack_object *p, churn_model **out) {
   if (p->type != MSGPACK_OBJECT_MAP) return churn__fail(CHURN_E_FORMAT, "payload is not a map");
   int64_t d;
   bool fit_intercept;
   CHURN_TRY(get_int_in(p, "d", 0, MODEL_MAX_FEATURES, &d));
   CHURN_TRY(churn__get_bool(p, "fit_intercept", &fit_intercept));
+  if (d == 0 && !fit_intercept) {
+    return churn__fail(CHURN_E_FORMAT, "no coefficients (d = 0 and no intercept)");
+  }
+  CHURN_TRY(check_sizes(p, d, d + fit_intercept));
   churn_model *m = NULL;
   CHURN_TRY(churn__model_new(d, fit_intercept, &m));
   size_t k = (size_t)m->k;
@@ -269,9 +297,6 @@ static churn_status read_payload(const msgpack_object *p, churn_model **out) {
   if (st == CHURN_OK) st = churn__get_f64(p, "intercept", &m->intercept);
   if (st == CHURN_OK && !churn__is_finite(m->intercept)) {
     st = churn__fail(CHURN_E_FORMAT, "field 'intercept' is not finite");
-  }
-  if (st == CHURN_OK && cov == NULL) {
-    st = churn__fail(CHURN_E_FORMAT, "field 'covariance' is missing");
   }
   if (st == CHURN_OK && cov->type != MSGPACK_OBJECT_NIL) {
     st = churn__model_alloc_cov(m);

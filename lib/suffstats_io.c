@@ -139,6 +139,23 @@ static churn_status read_sums(const msgpack_object *p, churn_suffstats *s) {
   return CHURN_OK;
 }
 
+/* Checks the byte sizes of the arrays against d before the object is allocated, so a hostile d
+ * cannot make the loader reserve memory the file does not back. */
+static churn_status check_sizes(const msgpack_object *p, int64_t d, int64_t k) {
+  static const char *const names[] = {"center", "inv_scale", "gradient"};
+  const int64_t counts[] = {d, d, k};
+  const uint8_t *data;
+  size_t len;
+  for (int i = 0; i < 3; i++) {
+    CHURN_TRY(churn__get_bin(p, names[i], &data, &len));
+    if (len != (size_t)counts[i] * sizeof(double)) {
+      return churn__fail(CHURN_E_FORMAT, "field '%s' holds %zu bytes, expected %lld values of 8",
+                         names[i], len, (long long)counts[i]);
+    }
+  }
+  return CHURN_OK;
+}
+
 static churn_status read_payload(const msgpack_object *p, churn_suffstats **out) {
   if (p->type != MSGPACK_OBJECT_MAP) return churn__fail(CHURN_E_FORMAT, "payload is not a map");
   int64_t d;
@@ -152,6 +169,7 @@ static churn_status read_payload(const msgpack_object *p, churn_suffstats **out)
   if (!(cw0 > 0.0 && cw1 > 0.0)) {
     return churn__fail(CHURN_E_FORMAT, "fields 'class_weight0/1' must be > 0");
   }
+  CHURN_TRY(check_sizes(p, d, d + fi));
   churn_suffstats *s = NULL;
   CHURN_TRY(churn_suffstats_new(d, fi, NULL, NULL, cw0, cw1, &s));
   churn_status st = get_vector(p, "center", (size_t)d, false, s->center);

@@ -327,6 +327,9 @@ static void w_int_name(churn__wbuf *wb) {
 }
 static void w_negative_d(churn__wbuf *wb) { msgpack_pack_int(&wb->pk, -1); }
 static void w_huge_d(churn__wbuf *wb) { msgpack_pack_int64(&wb->pk, INT64_C(1) << 40); }
+static void w_max_d(churn__wbuf *wb) { msgpack_pack_int64(&wb->pk, 100000); }
+static void w_false(churn__wbuf *wb) { msgpack_pack_false(&wb->pk); }
+static void w_zero(churn__wbuf *wb) { msgpack_pack_int(&wb->pk, 0); }
 static void w_str(churn__wbuf *wb) { churn__pack_str(wb, "not a map"); }
 static void w_short_cov(churn__wbuf *wb) {
   const double c[4] = {1, 2, 3, 4};
@@ -352,11 +355,27 @@ Test(model_io, inconsistent_payloads_are_rejected) {
                       "feature name 1 is not a string");
   expect_load_failure(m, "d", "d", w_negative_d, CHURN_E_FORMAT, "field 'd' = -1");
   expect_load_failure(m, "d", "d", w_huge_d, CHURN_E_FORMAT, "field 'd'");
+  /* a hostile d is caught by the array sizes before anything of size d is allocated */
+  expect_load_failure(m, "d", "d", w_max_d, CHURN_E_FORMAT,
+                      "field 'mean' holds 24 bytes, expected 100000 values");
   expect_load_failure(m, "options", "options", w_str, CHURN_E_FORMAT, "'options'");
   expect_load_failure(m, "training", NULL, NULL, CHURN_E_FORMAT, "'training'");
   expect_load_failure(m, "covariance", NULL, NULL, CHURN_E_FORMAT, "'covariance' is missing");
   expect_load_failure(m, "covariance", "covariance", w_short_cov, CHURN_E_FORMAT,
                       "'covariance' holds 32");
+  churn_model_free(m);
+}
+
+Test(model_io, a_model_without_coefficients_is_rejected) {
+  churn_model *m = make_model(0, 1, false), *out = NULL;
+  size_t len;
+  uint8_t *img = rebuild(m, "fit_intercept", "fit_intercept", w_false, "churn-model", 1, &len);
+  ASSERT_FAILS(churn_model_load_buffer(img, len, &out), CHURN_E_FORMAT, "no coefficients");
+  churn__free(img);
+  img = rebuild(m, "d", "d", w_zero, "churn-model", 1, &len);
+  ASSERT_OK(churn_model_load_buffer(img, len, &out)); /* intercept-only is fine */
+  churn__free(img);
+  churn_model_free(out);
   churn_model_free(m);
 }
 

@@ -283,6 +283,31 @@ Test(suffstats_io, wrong_format_and_newer_version) {
                "field 'center' holds 16 bytes");
   churn__wbuf_free(&wb);
   churn__wbuf_free(&p);
+  /* a hostile d: the sizes are checked before a d x d Hessian would be allocated */
+  churn__wbuf_init(&p);
+  msgpack_pack_map(&p.pk, 7);
+  churn__pack_key(&p, "d");
+  msgpack_pack_int(&p.pk, 100000);
+  churn__pack_key(&p, "fit_intercept");
+  msgpack_pack_true(&p.pk);
+  churn__pack_key(&p, "class_weight0");
+  msgpack_pack_double(&p.pk, 1.0);
+  churn__pack_key(&p, "class_weight1");
+  msgpack_pack_double(&p.pk, 1.0);
+  churn__pack_key(&p, "center");
+  churn__pack_f64_bin(&p, c2, 0);
+  churn__pack_key(&p, "inv_scale");
+  churn__pack_f64_bin(&p, c2, 0);
+  churn__pack_key(&p, "gradient");
+  churn__pack_f64_bin(&p, c2, 1);
+  churn__wbuf_init(&wb);
+  ASSERT_OK(churn__envelope_write(&wb, "churn-suffstats", 1, 0, p.data, p.len));
+  churn_testing_fail_alloc(0);
+  ASSERT_FAILS(churn_suffstats_load_buffer(wb.data, wb.len, &out), CHURN_E_FORMAT,
+               "field 'center' holds 0 bytes, expected 100000 values");
+  cr_assert_lt(churn_testing_fail_alloc(0), 10); /* nothing of size d was allocated */
+  churn__wbuf_free(&wb);
+  churn__wbuf_free(&p);
   cr_assert_null(out);
   free(buf);
   churn_suffstats_free(s);
