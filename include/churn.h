@@ -1508,6 +1508,10 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
  * 25% lower until the promotion ends), activation and cancellation.  Package and price are as
  * at activation; later changes are PACKAGE_CHANGE events.
  *
+ * Win-back: about 8% of those who left around a contract or promotion end or for the competitor
+ * come back 2-10 months later as a new subscription (new id after the others, same region, age
+ * band and tier, a one-year promotion, no contract); the truth table links it to the old one.
+ *
  * Churn: each month a subscriber may start a churn episode of one driver (churn_sim_driver)
  * with a probability set by its profile (tier, age, bundle size, tenure, VIP, region, a latent
  * frailty), the calendar (contract and promotion ends, the competitor's campaign from month
@@ -1532,7 +1536,9 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
  *   signal_start (i64: when the churn episode, and its traces, began; CHURN_TIME_NONE if none),
  *   competitor_region, poor_signal_region (i64 0/1: the subscriber's region's facts),
  *   latent_risk (f64): the subscriber's mean monthly probability, over its months in the
- *     window, of starting an episode that would end in churn.
+ *     window, of starting an episode that would end in churn,
+ *   previous_index (i64): for a win-back re-activation the index of the earlier subscription,
+ *     else -1.
  * category = churn_cancel_reason_category(reason) for every churner.
  *
  * Deterministic: the same options give a bit-identical dataset and truth whatever

@@ -223,6 +223,7 @@ typedef struct sim_event {
 typedef struct sim_block {
   sim_event *ev;
   size_t n, cap;
+  int64_t first;        /* the block holds subscribers first .. first + BLOCK - 1 */
   int64_t count[BLOCK]; /* events per subscriber of the block */
   bool nomem;
 } sim_block;
@@ -230,6 +231,7 @@ typedef struct sim_block {
 typedef struct sim_truth {
   int64_t churn_time, signal_start;
   double risk;
+  int64_t previous;  /* a re-activation: the earlier subscription's index, else -1 */
   int8_t category, driver, reason, cancelled;
 } sim_truth;
 
@@ -238,6 +240,9 @@ typedef struct sim_ctx {
   churn__subs *subs;
   sim_block *blocks;
   sim_truth *truth;
+  int64_t end;                 /* subscribers [first of block 0, end) in this pass */
+  int64_t react_base;          /* index of the first re-activation */
+  const int64_t *react_src, *react_time;
   int32_t genre_code[NGENRE], fault_code[NFAULT], compl_code[NCOMPL];
 } sim_ctx;
 
@@ -878,6 +883,25 @@ static void write_profile(churn__subs *subs, const sim_sub *s) {
   subs->vip[i] = s->vip ? 1 : 0;
 }
 
+#define REACT_STREAM (UINT64_C(1) << 62) /* streams of re-activations; below: their choice */
+#define REACT_PICK_STREAM (UINT64_C(1) << 61)
+
+/* A churner who comes back: the same person (the profile drawn again from the old
+ * subscription's stream), a new subscription from `act` with a win-back promotion of a year and
+ * no contract, and a stream of its own for what happens next. */
+static void reactivated_profile(sim_sub *s, int64_t src, int64_t act) {
+  churn__rng_seed(&s->r, (uint64_t)s->w->c.seed, (uint64_t)src);
+  int64_t idx = s->idx;
+  s->idx = src;
+  draw_profile(s);
+  s->idx = idx;
+  s->act = act;
+  s->contract_end = CHURN_TIME_NONE;
+  s->promo_end = act + 365 * (int64_t)DAY;
+  s->truth->previous = src;
+  churn__rng_seed(&s->r, (uint64_t)s->w->c.seed, REACT_STREAM + (uint64_t)idx);
+}
+
 static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
   const sim_world *w = ctx->w;
   sim_sub s;
@@ -889,8 +913,14 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
   s.truth = &ctx->truth[i];
   memset(s.truth, 0, sizeof *s.truth);
   s.truth->churn_time = s.truth->signal_start = CHURN_TIME_NONE;
-  churn__rng_seed(&s.r, (uint64_t)w->c.seed, (uint64_t)i);
-  draw_profile(&s);
+  s.truth->previous = -1;
+  if (i >= ctx->react_base) {
+    reactivated_profile(&s, ctx->react_src[i - ctx->react_base],
+                        ctx->react_time[i - ctx->react_base]);
+  } else {
+    churn__rng_seed(&s.r, (uint64_t)w->c.seed, (uint64_t)i);
+    draw_profile(&s);
+  }
   s.hi = w->end;
   s.ep.t_off = INT64_MAX;
   size_t first = b->n;
@@ -907,7 +937,7 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
     }
     b->n = k;
   }
-  b->count[i % BLOCK] = (int64_t)(b->n - first);
+  b->count[i - b->first] = (int64_t)(b->n - first);
   s.truth->risk = s.risk_months ? s.risk_sum / s.risk_months : 0.0;
   ctx->subs->cancellation[i] = s.truth->cancelled ? s.truth->churn_time : CHURN_TIME_NONE;
 }
@@ -916,8 +946,8 @@ static void simulate_block(void *vctx, int64_t task, int worker) {
   (void)worker;
   const sim_ctx *ctx = vctx;
   sim_block *b = &ctx->blocks[task];
-  int64_t lo = task * BLOCK, hi = lo + BLOCK;
-  if (hi > ctx->w->n_total) hi = ctx->w->n_total;
+  int64_t lo = b->first, hi = lo + BLOCK;
+  if (hi > ctx->end) hi = ctx->end;
   for (int64_t i = lo; i < hi && !b->nomem; i++) simulate_subscriber(ctx, b, i);
 }
 
@@ -976,10 +1006,11 @@ static churn_status setup_labels(churn_dataset *ds, const sim_world *w, sim_ctx 
   return intern_all(d, COMPLAINTS, NCOMPL, 256, ctx->compl_code);
 }
 
-static churn_status add_subscribers(churn_dataset *ds, const sim_world *w) {
-  CHURN_TRY(churn__subs_reserve(&ds->subs, w->n_total));
+static churn_status add_subscribers(churn_dataset *ds, const sim_world *w, int64_t from,
+                                    int64_t to) {
+  CHURN_TRY(churn__subs_reserve(&ds->subs, to));
   char id[32];
-  for (int64_t i = 0; i < w->n_total; i++) {
+  for (int64_t i = from; i < to; i++) {
     int len = snprintf(id, sizeof id, "S%0*lld", w->id_digits, (long long)(i + 1));
     int64_t index;
     CHURN_TRY(churn__subs_add(&ds->subs, id, (size_t)len, &index));
@@ -989,7 +1020,7 @@ static churn_status add_subscribers(churn_dataset *ds, const sim_world *w) {
 
 /* Copies the blocks' events, in block order, into the dataset's columns (freeing each block as
  * it goes, so the peak stays near one copy of the events). */
-static churn_status gather_events(churn_dataset *ds, const sim_world *w, sim_block *blocks,
+static churn_status gather_events(churn_dataset *ds, int64_t nsubs, sim_block *blocks,
                                   int64_t nblocks) {
   int64_t total = 0;
   for (int64_t k = 0; k < nblocks; k++) {
@@ -1002,8 +1033,8 @@ static churn_status gather_events(churn_dataset *ds, const sim_world *w, sim_blo
   for (int64_t k = 0; k < nblocks; k++) {
     sim_block *b = &blocks[k];
     size_t e = 0;
-    for (int64_t j = 0; j < BLOCK && k * BLOCK + j < w->n_total; j++) {
-      int32_t sub = (int32_t)(k * BLOCK + j);
+    for (int64_t j = 0; j < BLOCK && b->first + j < nsubs; j++) {
+      int32_t sub = (int32_t)(b->first + j);
       for (int64_t c = 0; c < b->count[j]; c++, e++, row++) {
         const sim_event *x = &b->ev[e];
         ev->sub[row] = sub;
@@ -1044,13 +1075,14 @@ static int64_t month_of(const sim_world *w, int64_t t) {
 /* The truth table (see churn.h, churn_simulate). */
 static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
                                 const sim_truth *truth, churn_table **out) {
-  int64_t n = w->n_total;
+  int64_t n = ds->subs.n;
   churn_table *t = NULL;
   CHURN_TRY(churn__table_new(n, &t));
-  enum { NI = 10 };
+  enum { NI = 11 };
   static const char *const INAMES[NI] = {"category", "driver", "reason", "cancelled",
                                          "churn_time", "churn_month", "signal_start",
-                                         "competitor_region", "poor_signal_region", "index"};
+                                         "competitor_region", "poor_signal_region", "index",
+                                         "previous_index"};
   int64_t *cols[NI] = {0};
   const char **ids = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *ids);
   const char **cat = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *cat);
@@ -1076,6 +1108,7 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
     cols[7][i] = w->comp[region];
     cols[8][i] = w->poor[region];
     cols[9][i] = i;
+    cols[10][i] = x->previous;
   }
   if (st == CHURN_OK) st = churn__table_add_str(t, "subscriber_id", ids);
   if (st == CHURN_OK) st = churn__table_add_i64(t, "index", cols[9]);
@@ -1085,6 +1118,7 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
   if (st == CHURN_OK) st = churn__table_add_str(t, "driver_name", drv);
   for (int j = 2; j < 9 && st == CHURN_OK; j++) st = churn__table_add_i64(t, INAMES[j], cols[j]);
   if (st == CHURN_OK) st = churn__table_add_f64(t, "latent_risk", risk);
+  if (st == CHURN_OK) st = churn__table_add_i64(t, INAMES[10], cols[10]);
   churn__free(ids);
   churn__free(cat);
   churn__free(drv);
@@ -1125,22 +1159,90 @@ static churn_status check_cfg(const sim_world *w) {
   return CHURN_OK;
 }
 
-static churn_status run(const sim_world *w, churn_dataset *ds, sim_truth *truth) {
+/* Simulates subscribers [from, to) into new blocks appended to *blocks. */
+static churn_status simulate_range(sim_ctx *ctx, int64_t from, int64_t to, sim_block **blocks,
+                                   int64_t *nblocks) {
+  int64_t add = (to - from + BLOCK - 1) / BLOCK;
+  if (add == 0) return CHURN_OK;
+  sim_block *bl = churn__realloc(*blocks, (size_t)(*nblocks + add) * sizeof *bl);
+  if (bl == NULL) return churn__nomem("simulator blocks");
+  *blocks = bl;
+  memset(bl + *nblocks, 0, (size_t)add * sizeof *bl);
+  for (int64_t k = 0; k < add; k++) bl[*nblocks + k].first = from + k * BLOCK;
+  ctx->blocks = bl + *nblocks;
+  ctx->end = to;
+  *nblocks += add;
+  churn__parallel_for(churn__resolve_threads(ctx->w->c.threads), add, simulate_block, ctx);
+  for (int64_t k = *nblocks - add; k < *nblocks; k++) {
+    if (bl[k].nomem) return churn__nomem("simulated events");
+  }
+  return CHURN_OK;
+}
+
+/* Win-back: a share of the churners who left for price or a competitor come back 2-10 months
+ * later as new subscriptions.  Chosen in index order from streams of their own, so the choice
+ * is deterministic.  *src and *when are new arrays of *n entries (NULL when none). */
+static churn_status pick_reactivations(const sim_world *w, const sim_truth *truth,
+                                       int64_t **src, int64_t **when, int64_t *n) {
+  *src = *when = NULL;
+  *n = 0;
+  size_t cap = 0, cap2 = 0;
+  for (int64_t i = 0; i < w->n_total; i++) {
+    const sim_truth *x = &truth[i];
+    if (!x->cancelled || (x->driver != CHURN_DRIVER_CONTRACT_END &&
+                          x->driver != CHURN_DRIVER_PROMOTION_END &&
+                          x->driver != CHURN_DRIVER_COMPETITOR)) {
+      continue;
+    }
+    churn__rng r;
+    churn__rng_seed(&r, (uint64_t)w->c.seed, REACT_PICK_STREAM + (uint64_t)i);
+    if (!churn__rng_bern(&r, 0.08)) continue;
+    int64_t t = x->churn_time + (60 + churn__rng_int(&r, 240)) * DAY + churn__rng_int(&r, DAY);
+    if (t >= w->end - 30 * DAY) continue;
+    if (!churn__grow((void **)src, &cap, (size_t)*n + 1, sizeof **src) ||
+        !churn__grow((void **)when, &cap2, (size_t)*n + 1, sizeof **when)) {
+      return churn__nomem("re-activations");
+    }
+    (*src)[*n] = i;
+    (*when)[*n] = t;
+    (*n)++;
+  }
+  return CHURN_OK;
+}
+
+static churn_status run_passes(const sim_world *w, churn_dataset *ds, sim_truth **truth,
+                               sim_block **blocks, int64_t *nblocks, int64_t **src,
+                               int64_t **when) {
   sim_ctx ctx;
   memset(&ctx, 0, sizeof ctx);
   ctx.w = w;
   ctx.subs = &ds->subs;
-  ctx.truth = truth;
+  ctx.truth = *truth;
+  ctx.react_base = w->n_total;
   CHURN_TRY(setup_labels(ds, w, &ctx));
-  CHURN_TRY(add_subscribers(ds, w));
-  int64_t nblocks = (w->n_total + BLOCK - 1) / BLOCK;
-  sim_block *blocks = churn__calloc((size_t)(nblocks ? nblocks : 1), sizeof *blocks);
-  if (blocks == NULL) return churn__nomem("simulator blocks");
-  ctx.blocks = blocks;
-  churn__parallel_for(churn__resolve_threads(w->c.threads), nblocks, simulate_block, &ctx);
-  churn_status st = gather_events(ds, w, blocks, nblocks);
+  CHURN_TRY(add_subscribers(ds, w, 0, w->n_total));
+  CHURN_TRY(simulate_range(&ctx, 0, w->n_total, blocks, nblocks));
+  int64_t nre = 0;
+  CHURN_TRY(pick_reactivations(w, *truth, src, when, &nre));
+  if (nre == 0) return CHURN_OK;
+  sim_truth *tr = churn__realloc(*truth, (size_t)(w->n_total + nre) * sizeof *tr);
+  if (tr == NULL) return churn__nomem("simulator truth");
+  *truth = ctx.truth = tr;
+  ctx.react_src = *src;
+  ctx.react_time = *when;
+  CHURN_TRY(add_subscribers(ds, w, w->n_total, w->n_total + nre));
+  return simulate_range(&ctx, w->n_total, w->n_total + nre, blocks, nblocks);
+}
+
+static churn_status run(const sim_world *w, churn_dataset *ds, sim_truth **truth) {
+  sim_block *blocks = NULL;
+  int64_t nblocks = 0, *src = NULL, *when = NULL;
+  churn_status st = run_passes(w, ds, truth, &blocks, &nblocks, &src, &when);
+  if (st == CHURN_OK) st = gather_events(ds, ds->subs.n, blocks, nblocks);
   for (int64_t k = 0; k < nblocks; k++) churn__free(blocks[k].ev);
   churn__free(blocks);
+  churn__free(src);
+  churn__free(when);
   if (st == CHURN_OK) st = churn_dataset_finalize(ds, NULL);
   return st;
 }
@@ -1157,7 +1259,7 @@ CHURN_API churn_status churn_simulate(const churn_options *opts, churn_dataset *
   CHURN_TRY(churn_dataset_new(&ds));
   sim_truth *tr = churn__malloc_array((size_t)w.n_total, sizeof *tr);
   churn_status st = tr ? CHURN_OK : churn__nomem("simulator truth");
-  if (st == CHURN_OK) st = run(&w, ds, tr);
+  if (st == CHURN_OK) st = run(&w, ds, &tr);
   churn_table *t = NULL;
   if (st == CHURN_OK && truth != NULL) st = build_truth(ds, &w, tr, &t);
   churn__free(tr);

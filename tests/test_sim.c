@@ -322,6 +322,33 @@ Test(sim, truth_matches_cancellation_events) {
   free_sim(&s);
 }
 
+/* A few churners who left for price or a competitor come back as new subscriptions: same
+ * region, age band and tier, activated after the old one was cancelled. */
+Test(sim, win_back_reactivations) {
+  sim s = run_sim(4000, 24, 9, 0);
+  const int64_t *prev = truth_i64(&s, "previous_index"), *cat = truth_i64(&s, "category");
+  const int64_t *canc = truth_i64(&s, "cancelled");
+  const int32_t *region = subcol(s.ds, "region"), *age = subcol(s.ds, "age_band");
+  const int32_t *tier = subcol(s.ds, "tier");
+  const int64_t *contract = subcol(s.ds, "contract_end");
+  int64_t n = 0;
+  for (int64_t i = 0; i < s.S; i++) {
+    if (prev[i] < 0) continue;
+    n++;
+    int64_t p = prev[i];
+    cr_assert_lt(p, i);
+    cr_assert_eq(canc[p], 1);
+    cr_assert_eq(cat[p], CHURN_CATEGORY_COMPETITIVE);
+    cr_assert_gt(s.activation[i], s.cancellation[p]);
+    cr_assert_eq(region[i], region[p]);
+    cr_assert_eq(age[i], age[p]);
+    cr_assert_eq(tier[i], tier[p]);
+    cr_assert_eq(contract[i], CHURN_TIME_NONE);
+  }
+  cr_assert(n > 0 && n < 0.05 * s.S, "%lld re-activations", (long long)n);
+  free_sim(&s);
+}
+
 /* The early-warning signals lead the cancellation: over the 60 days before it, churners watch
  * much less than the subscribers who stay watch over the same days; movers' boxes are silent in
  * their last week; service churners report more faults beforehand. */
@@ -470,7 +497,8 @@ Test(sim, options_change_the_operator) {
   ASSERT_OK(churn_options_set_real(o, CHURN_OPT_SIM_COMPETITOR_UPLIFT, 0.0));
   ASSERT_OK(churn_options_set_int(o, CHURN_OPT_SIM_START, month_start(1)));
   ASSERT_OK(churn_simulate(o, &ds, &t));
-  cr_assert_eq(churn_dataset_num_subscribers(ds), 2000);
+  int64_t S = churn_dataset_num_subscribers(ds);  /* the base plus a few win-backs */
+  cr_assert(S >= 2000 && S < 2100);
   const int64_t *time = evcol(ds, "time");
   kind = evcol(ds, "kind");
   int64_t cancels = 0;
@@ -486,9 +514,13 @@ Test(sim, options_change_the_operator) {
   const int64_t *drv;
   ASSERT_OK(churn_table_find(t, "driver", &j));
   ASSERT_OK(churn_table_i64(t, j, &drv));
-  for (int64_t i = 0; i < 2000; i++) {
+  const int64_t *prev;
+  ASSERT_OK(churn_table_find(t, "previous_index", &j));
+  ASSERT_OK(churn_table_i64(t, j, &prev));
+  for (int64_t i = 0; i < S; i++) {
     cr_assert(drv[i] == 0 || drv[i] == CHURN_DRIVER_CONTRACT_END ||
               drv[i] == CHURN_DRIVER_PROMOTION_END);
+    cr_assert_eq(prev[i] >= 0, i >= 2000);
   }
   churn_dataset_free(ds);
   churn_table_free(t);
