@@ -59,5 +59,27 @@ ninja -C build-asan >/dev/null || { ninja -C build-asan; exit 1; }
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
   run_meson_suite build-asan --suite unit --suite examples
 
+echo "== Lua binding: busted bindings/lua/spec (build-test's churn.so), leak check under LSan"
+# Adds busted's successes / failures+errors to the totals; a crash or no summary counts as one
+# failure.  The sanitized run (meson suite 'lua') adds the specs and the leak check under ASan.
+run_busted_suite() {
+  local root=$PWD log rc summary ok bad
+  log=$(cd bindings/lua && LUA_CPATH="$root/build-test/bindings/lua/?.so;;" \
+        LD_LIBRARY_PATH="$root/build-test/lib" CHURN_LUA_BUILD="$root/build-test/bindings/lua" \
+        busted -o plainTerminal spec 2>&1); rc=$?
+  summary=$(echo "$log" | grep -E '^[0-9]+ success' | tail -1)
+  echo "$summary"
+  ok=$(echo "$summary" | sed -n 's/^\([0-9]*\) success.*/\1/p')
+  bad=$(echo "$summary" | sed -n 's/.* \([0-9]*\) failures\{0,1\} \/ \([0-9]*\) errors\{0,1\}.*/\1+\2/p')
+  bad=$(( ${bad:-0} ))
+  [ "$rc" -ne 0 ] && echo "$log" | tail -40
+  if [ -z "$ok" ] || { [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+    echo "busted stage failed (exit $rc)"; bad=$((bad + 1))
+  fi
+  passed=$((passed + ${ok:-0})); failed=$((failed + bad))
+}
+run_busted_suite
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_meson_suite build-asan --suite lua
+
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
