@@ -748,6 +748,28 @@ static bool parse_vip(const csv_field *f, int64_t *v) {
   return false;
 }
 
+static churn_status flush_subs(sub_parser *sp) {
+  if (sp->n == 0) return CHURN_OK;
+  for (size_t j = 0; j < sp->ncols; j++) {
+    sub_col *c = &sp->cols[j];
+    c->c.length = sp->n;
+    if (c->c.dtype != CHURN_STR) continue;
+    const char **s = c->data;
+    for (int64_t i = 0; i < sp->n; i++) {
+      s[i] = c->valid[i] ? sp->arena + sp->str_off[(size_t)i * sp->ncols + j] : NULL;
+    }
+  }
+  churn_column *cols = churn__malloc_array(sp->ncols, sizeof *cols);
+  if (cols == NULL) return churn__nomem("CSV batch");
+  for (size_t j = 0; j < sp->ncols; j++) cols[j] = sp->cols[j].c;
+  churn_status st = churn__append_subscribers(sp->ds, cols, sp->ncols, sp->cfg, sp->path,
+                                              sp->lines);
+  churn__free(cols);
+  sp->n = 0;
+  sp->arena_len = 0;
+  return st;
+}
+
 /* Parses one record into batch row n; returns false (after reporting) when it is rejected. */
 static churn_status parse_sub_row(sub_parser *sp, const csv_reader *r, bool *keep) {
   int64_t n = sp->n;
@@ -788,6 +810,8 @@ static churn_status parse_sub_row(sub_parser *sp, const csv_reader *r, bool *kee
       }
     }
     if (!ok) {
+      /* the rows before this one go in first, so that rejections come in line order */
+      CHURN_TRY(flush_subs(sp));
       return churn__report_reject(sp->ds, sp->cfg, CHURN_COUNT_REJECTED_BAD_VALUE, sp->path,
                                   r->rec_line, sp->names[j], "%s '%.*s'", what,
                                   show_len(f->len), f->p);
@@ -796,28 +820,6 @@ static churn_status parse_sub_row(sub_parser *sp, const csv_reader *r, bool *kee
   sp->lines[n] = r->rec_line;
   *keep = true;
   return CHURN_OK;
-}
-
-static churn_status flush_subs(sub_parser *sp) {
-  if (sp->n == 0) return CHURN_OK;
-  for (size_t j = 0; j < sp->ncols; j++) {
-    sub_col *c = &sp->cols[j];
-    c->c.length = sp->n;
-    if (c->c.dtype != CHURN_STR) continue;
-    const char **s = c->data;
-    for (int64_t i = 0; i < sp->n; i++) {
-      s[i] = c->valid[i] ? sp->arena + sp->str_off[(size_t)i * sp->ncols + j] : NULL;
-    }
-  }
-  churn_column *cols = churn__malloc_array(sp->ncols, sizeof *cols);
-  if (cols == NULL) return churn__nomem("CSV batch");
-  for (size_t j = 0; j < sp->ncols; j++) cols[j] = sp->cols[j].c;
-  churn_status st = churn__append_subscribers(sp->ds, cols, sp->ncols, sp->cfg, sp->path,
-                                              sp->lines);
-  churn__free(cols);
-  sp->n = 0;
-  sp->arena_len = 0;
-  return st;
 }
 
 /* Attributes this file created as categorical whose labels are all numbers become numeric. */
@@ -872,7 +874,8 @@ static churn_status read_subscribers(churn_dataset *ds, const char *path,
     if (st != CHURN_OK || !got) break;
     if (r.nf != sp.ncols) {
       ds->report.count[CHURN_COUNT_ROWS_READ]++;
-      st = wrong_count(ds, cfg, &r, sp.ncols);
+      st = flush_subs(&sp);
+      if (st == CHURN_OK) st = wrong_count(ds, cfg, &r, sp.ncols);
       continue;
     }
     bool keep;

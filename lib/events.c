@@ -545,29 +545,83 @@ static bool rows_equal(const churn__events *ev, int64_t a, int64_t b) {
          ev->value[a] == ev->value[b] && ev->aux1[a] == ev->aux1[b] && ev->aux2[a] == ev->aux2[b];
 }
 
+/* Orders rows by content (code, code2, value, aux1, aux2), then by row. */
+static bool content_less(const churn__events *ev, int64_t a, int64_t b) {
+  if (ev->code[a] != ev->code[b]) return ev->code[a] < ev->code[b];
+  if (ev->code2[a] != ev->code2[b]) return ev->code2[a] < ev->code2[b];
+  if (ev->value[a] != ev->value[b]) return ev->value[a] < ev->value[b];
+  if (ev->aux1[a] != ev->aux1[b]) return ev->aux1[a] < ev->aux1[b];
+  if (ev->aux2[a] != ev->aux2[b]) return ev->aux2[a] < ev->aux2[b];
+  return a < b;
+}
+
+static void sort_by_content(const churn__events *ev, int64_t *idx, int64_t *tmp, int64_t n) {
+  if (n <= 16) {
+    for (int64_t i = 1; i < n; i++) {
+      int64_t v = idx[i], j = i;
+      for (; j > 0 && content_less(ev, v, idx[j - 1]); j--) idx[j] = idx[j - 1];
+      idx[j] = v;
+    }
+    return;
+  }
+  int64_t h = n / 2;
+  sort_by_content(ev, idx, tmp, h);
+  sort_by_content(ev, idx + h, tmp, n - h);
+  memcpy(tmp, idx, (size_t)h * sizeof *idx);
+  int64_t i = 0, j = h, k = 0;
+  while (i < h && j < n) idx[k++] = content_less(ev, idx[j], tmp[i]) ? idx[j++] : tmp[i++];
+  while (i < h) idx[k++] = tmp[i++];
+}
+
 /* Marks exact duplicates (a later row equal to an earlier one in all columns) in dup[] and
- * returns their number.  Equal rows share (subscriber, time, kind), so they sit in one run of
- * the sorted log; runs are short, compared pairwise (a run of r rows costs r^2 / 2). */
-static int64_t mark_duplicates(const churn__events *ev, uint8_t *dup) {
-  int64_t found = 0;
+ * counts them in *found.  Equal rows share (subscriber, time, kind), so they sit in one run of
+ * the sorted log.  Short runs (the usual case) are compared pairwise; a long run is sorted by
+ * content so that the cost stays O(r log r). */
+static churn_status mark_duplicates(const churn__events *ev, uint8_t *dup, int64_t *found) {
+  enum { PAIRWISE_MAX = 32 };
+  int64_t *idx = NULL, *tmp = NULL;
+  *found = 0;
   for (int64_t a = 0; a < ev->n;) {
     int64_t b = a + 1;
     while (b < ev->n && ev->sub[b] == ev->sub[a] && ev->time[b] == ev->time[a] &&
            ev->kind[b] == ev->kind[a]) {
       b++;
     }
-    for (int64_t j = a + 1; j < b; j++) {
-      for (int64_t i = a; i < j; i++) {
-        if (!dup[i] && rows_equal(ev, i, j)) {
-          dup[j] = 1;
-          found++;
-          break;
+    int64_t r = b - a;
+    if (r <= PAIRWISE_MAX) {
+      for (int64_t j = a + 1; j < b; j++) {
+        for (int64_t i = a; i < j; i++) {
+          if (!dup[i] && rows_equal(ev, i, j)) {
+            dup[j] = 1;
+            (*found)++;
+            break;
+          }
+        }
+      }
+    } else {
+      int64_t *ni = churn__realloc(idx, (size_t)r * sizeof *idx);
+      if (ni) idx = ni;
+      int64_t *nt = ni ? churn__realloc(tmp, (size_t)r * sizeof *tmp) : NULL;
+      if (nt) tmp = nt;
+      if (ni == NULL || nt == NULL) {
+        churn__free(idx);
+        churn__free(tmp);
+        return churn__nomem("duplicate search");
+      }
+      for (int64_t k = 0; k < r; k++) idx[k] = a + k;
+      sort_by_content(ev, idx, tmp, r);
+      for (int64_t k = 1; k < r; k++) {
+        if (rows_equal(ev, idx[k - 1], idx[k])) {
+          dup[idx[k]] = 1; /* idx[k] > idx[k-1]: the later row of an equal pair */
+          (*found)++;
         }
       }
     }
     a = b;
   }
-  return found;
+  churn__free(idx);
+  churn__free(tmp);
+  return CHURN_OK;
 }
 
 static void remove_marked(churn__events *ev, const uint8_t *dup) {
@@ -607,7 +661,13 @@ CHURN_API churn_status churn_dataset_finalize(churn_dataset *ds, const churn_opt
     churn__free(off);
     return st;
   }
-  int64_t found = mark_duplicates(ev, dup);
+  int64_t found;
+  st = mark_duplicates(ev, dup, &found);
+  if (st != CHURN_OK) {
+    churn__free(dup);
+    churn__free(off);
+    return st;
+  }
   ds->report.count[CHURN_COUNT_DUPLICATE_EVENTS] = found;
   if (cfg.dedup && found > 0) {
     remove_marked(ev, dup);

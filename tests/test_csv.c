@@ -303,8 +303,8 @@ Test(csv, subscriber_rows_rejected) {
   cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 7);
   cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_DUPLICATE_ID), 1);
   cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_NON_FINITE), 1);
-  int64_t lines[] = {3, 4, 6, 7, 5, 8, 9};
-  const char *cols[] = {"activation", "price", "vip", "services", "price", "subscriber_id",
+  int64_t lines[] = {3, 4, 5, 6, 7, 8, 9};
+  const char *cols[] = {"activation", "price", "price", "vip", "services", "subscriber_id",
                         "subscriber_id"};
   for (int k = 0; k < 7; k++) {
     int64_t row;

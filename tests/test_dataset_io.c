@@ -236,6 +236,16 @@ Test(dataset_io, hostile_bytes_are_errors_not_crashes) {
   ASSERT_OK(churn_dataset_load_buffer(buf, len, &b));
   churn_dataset_free(b);
   free(buf);
+  /* a newer major version of the format (the envelope's "major": 1 made 2) */
+  uint8_t *nv = read_all(path, &len);
+  uint8_t *m = NULL;
+  for (size_t i = 0; i + 7 <= len; i++) {
+    if (memcmp(nv + i, "\xa5major\x01", 7) == 0) m = nv + i + 6;
+  }
+  cr_assert_not_null(m);
+  *m = 2;
+  ASSERT_FAILS(churn_dataset_load_buffer(nv, len, &b), CHURN_E_VERSION, "2");
+  free(nv);
   /* not a dataset file */
   const char *other = write_tmp("x.churnds", "subscriber_id\n");
   ASSERT_FAILS(churn_dataset_load(other, &b), CHURN_E_FORMAT, "x.churnds");

@@ -380,6 +380,38 @@ Test(events, duplicates_counted_and_removed) {
   churn_dataset_free(ds);
 }
 
+Test(events, long_runs_of_equal_times_find_every_duplicate) {
+  /* 300 events of one subscriber at one time and kind: values cycle through 7 distinct numbers,
+   * so 300 - 7 are duplicates (the pairwise path covers runs of up to 32, this one is sorted) */
+  enum { N = 300 };
+  churn_dataset *ds = three_subscribers();
+  int64_t sub[N], t[N];
+  uint8_t kind[N];
+  double v[N];
+  for (int i = 0; i < N; i++) {
+    sub[i] = 1;
+    t[i] = 5000;
+    kind[i] = CHURN_EV_PAYMENT;
+    v[i] = (i * 3) % 7;
+  }
+  churn_column cols[] = {COL("subscriber_index", CHURN_I64, sub, N), COL("time", CHURN_I64, t, N),
+                         COL("kind", CHURN_U8, kind, N), COL("value", CHURN_F64, v, N)};
+  ASSERT_OK(churn_dataset_append_events(ds, cols, 4, NULL));
+  ASSERT_OK(churn_dataset_finalize(ds, NULL));
+  cr_assert_eq(count(ds, CHURN_COUNT_DUPLICATE_EVENTS), N - 7);
+  churn_options *o = opts_with(CHURN_OPT_INGEST_DEDUP, 1);
+  ASSERT_OK(churn_dataset_finalize(ds, o));
+  cr_assert_eq(churn_dataset_num_events(ds), 7);
+  /* the first occurrence of each value is kept, in input order: 0, 3, 6, 2, 5, 1, 4 */
+  churn_dtype dt;
+  const double *gv;
+  ASSERT_OK(churn_dataset_event_column(ds, "value", &dt, (const void **)&gv));
+  double want[] = {0, 3, 6, 2, 5, 1, 4};
+  for (int i = 0; i < 7; i++) cr_assert_eq(gv[i], want[i]);
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
+
 Test(events, allocation_failures_are_clean) {
   const char *ids[] = {"A", "B", "A"};
   int64_t t[] = {2003, 2001, 2002};
