@@ -23,6 +23,10 @@ struct churn_suffstats {
   double loglik;      /* sum v_i (y_i eta_i - log(1 + exp(eta_i))) */
   double sum_w, sum_w_pos;
   int64_t n, positives;
+  /* For sandwich covariances: sum_i (v_i (y_i - p_i))^2 z_i z_i' (upper triangle), accumulated
+   * with the Hessian when want_hessian = 2.  Not serialised (in-memory fits only). */
+  int has_meat;
+  double *M;
 };
 
 /* p = 1/(1+exp(-eta)) and log(1+exp(eta)) without overflow, from one exp. */

@@ -57,6 +57,8 @@ struct churn_solver {
   double *q;                  /* coordinate-descent workspace */
   double *se0;                /* std errors (z-scale) at the first exact Hessian */
   double *G_prev;             /* gradient at beta_prev, for the quasi-Newton metric update */
+  double *Mx;                 /* score outer products at beta when mx_here (sandwich covariance) */
+  int mx_here;
   int have_se0;
   int converged;
 };
@@ -96,9 +98,9 @@ static churn_status read_config(const churn_options *opts, churn__fit_config *c,
   if (pen == CHURN_PENALTY_FIRTH) {
     return churn__fail(CHURN_E_ARG, "fit.penalty = FIRTH is not supported in this version");
   }
-  if (cov != CHURN_COV_NONROBUST) {
-    return churn__fail(CHURN_E_ARG, "fit.cov_type = %d: only CHURN_COV_NONROBUST is supported in "
-                       "this version", (int)cov);
+  if (cov == CHURN_COV_CLUSTER) {
+    return churn__fail(CHURN_E_ARG, "fit.cov_type = CHURN_COV_CLUSTER is not supported in this "
+                       "version (NONROBUST, HC0 and HC1 are)");
   }
   return CHURN_OK;
 }
@@ -140,6 +142,7 @@ CHURN_API void churn_solver_free(churn_solver *s) {
   churn__free(s->q);
   churn__free(s->se0);
   churn__free(s->G_prev);
+  churn__free(s->Mx);
   churn__free(s);
 }
 
@@ -169,7 +172,8 @@ static churn_status solver_alloc(int64_t d, int fi, churn_solver **out) {
   s->q = churn__calloc(kk, sizeof(double));
   s->se0 = churn__calloc(kk, sizeof(double));
   s->G_prev = churn__calloc(kk, sizeof(double));
-  if (!s->q || !s->se0 || !s->G_prev || !s->shift || !s->m1 || !s->m2 || !s->center || !s->scale || !s->pen1 || !s->pen2 ||
+  s->Mx = churn__calloc(k2, sizeof(double));
+  if (!s->Mx || !s->q || !s->se0 || !s->G_prev || !s->shift || !s->m1 || !s->m2 || !s->center || !s->scale || !s->pen1 || !s->pen2 ||
       !s->beta || !s->beta_prev || !s->step || !s->G || !s->A || !s->L || !s->Hx || !s->streak) {
     churn_solver_free(s);
     return churn__nomem("solver");
@@ -488,8 +492,15 @@ CHURN_API churn_status churn_solver_beta(const churn_solver *solver, double *bet
   return CHURN_OK;
 }
 
+
+/* A sandwich covariance is wanted: the Hessian passes also accumulate score outer products. */
+static int robust(const churn_solver *s) {
+  return s->cfg.cov_type != CHURN_COV_NONROBUST && s->cfg.inference && !penalized(s);
+}
+
 CHURN_API int churn_solver_wants_hessian(const churn_solver *solver) {
-  return solver ? solver->want_h : 0;
+  if (solver == NULL || !solver->want_h) return 0;
+  return robust(solver) ? 2 : 1;
 }
 
 /* --- one step ------------------------------------------------------------------------------- */
@@ -748,6 +759,11 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
   s->sum_w = st->sum_w;
   s->sum_w_pos = st->sum_w_pos;
   for (int64_t j = 0; j < k; j++) s->G[j] = -st->g[j] + s->lam2 * s->pen2[j] * s->beta[j];
+  s->mx_here = st->has_meat && has_h;
+  if (s->mx_here) {
+    memcpy(s->Mx, st->M, (size_t)(k * k) * sizeof(double));
+    mirror(k, s->Mx);
+  }
   if (has_h) {
     memcpy(s->Hx, st->H, (size_t)(k * k) * sizeof(double));
     mirror(k, s->Hx);
@@ -766,7 +782,7 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
   s->crit = criterion(s);
   if (s->crit <= s->cfg.tol) {
     int need_cov = s->cfg.inference && !penalized(s);
-    if (need_cov && !s->hx_here) {
+    if (need_cov && (!s->hx_here || (robust(s) && !s->mx_here))) {
       /* Converged: one more pass at the same point for the exact Hessian of the covariance. */
       s->want_h = 1;
       s->have_prev = 0;
@@ -903,6 +919,35 @@ churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
       if (churn__cholesky(k, L) != 0 || churn__cholesky_inverse(k, L, Cz) != 0) {
         st = churn__fail(CHURN_E_SINGULAR, "the Hessian at the estimate is singular: no "
                          "covariance");
+      }
+    }
+    if (st == CHURN_OK && robust(s)) {
+      if (!s->mx_here) {
+        st = churn__fail(CHURN_E_INTERNAL, "no score outer products for the sandwich covariance");
+      } else {
+        /* Cz <- Hinv M Hinv (statsmodels' HC0), times n / (n - k) for HC1. */
+        double *tmp = churn__malloc_array((size_t)(k * k), sizeof(double));
+        if (tmp == NULL) {
+          st = churn__nomem("covariance");
+        } else {
+          double f = s->cfg.cov_type == CHURN_COV_HC1 ? (double)s->n / (double)(s->n - k) : 1.0;
+          for (int64_t a = 0; a < k; a++) {
+            for (int64_t b = 0; b < k; b++) {
+              double acc = 0;
+              for (int64_t q = 0; q < k; q++) acc += Cz[a * k + q] * s->Mx[q * k + b];
+              tmp[a * k + b] = acc;
+            }
+          }
+          for (int64_t a = 0; a < k; a++) {
+            for (int64_t b = a; b < k; b++) {
+              double acc = 0;
+              for (int64_t q = 0; q < k; q++) acc += tmp[a * k + q] * Cz[q * k + b];
+              L[a * k + b] = L[b * k + a] = acc * f;
+            }
+          }
+          memcpy(Cz, L, (size_t)(k * k) * sizeof(double));
+          churn__free(tmp);
+        }
       }
     }
     if (st == CHURN_OK) {

@@ -55,7 +55,8 @@ CHURN_API churn_status churn_suffstats_new(int64_t d, int fit_intercept, const d
   s->inv_scale = churn__malloc_array((size_t)d + 1, sizeof(double));
   s->H = churn__malloc_array((size_t)(k * k), sizeof(double));
   s->g = churn__malloc_array((size_t)k, sizeof(double));
-  if (!s->center || !s->inv_scale || !s->H || !s->g) {
+  s->M = churn__malloc_array((size_t)(k * k), sizeof(double));
+  if (!s->center || !s->inv_scale || !s->H || !s->g || !s->M) {
     churn_suffstats_free(s);
     return churn__nomem("sufficient statistics");
   }
@@ -76,6 +77,7 @@ CHURN_API void churn_suffstats_free(churn_suffstats *stats) {
   churn__free(stats->inv_scale);
   churn__free(stats->H);
   churn__free(stats->g);
+  churn__free(stats->M);
   churn__free(stats);
 }
 
@@ -83,7 +85,9 @@ CHURN_API void churn_suffstats_reset(churn_suffstats *stats) {
   if (stats == NULL) return;
   memset(stats->H, 0, (size_t)(stats->k * stats->k) * sizeof(double));
   memset(stats->g, 0, (size_t)stats->k * sizeof(double));
+  memset(stats->M, 0, (size_t)(stats->k * stats->k) * sizeof(double));
   stats->hessian_state = -1;
+  stats->has_meat = 0;
   stats->loglik = stats->sum_w = stats->sum_w_pos = 0;
   stats->n = stats->positives = 0;
 }
@@ -100,7 +104,7 @@ typedef struct bad_row {
  * kernel: Hc over (1, x - c), gc over x - c; sums = loglik, sum v, sum v (y=1), count (y=1),
  * sum r. */
 typedef struct partial {
-  double *Hc, *gc;
+  double *Hc, *gc, *Mc;
   double sums[5];
   int64_t n;
   bad_row bad;
@@ -209,6 +213,17 @@ static void accumulate_range(const churn_suffstats *s, const void *X, churn_dtyp
       cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k, (int)nb, 1.0, bw->Z, (int)k, 1.0,
                   p->Hc, (int)k);
     }
+    if (want_h == 2) {
+      for (int64_t i = 0; i < nb; i++) {
+        double *z = bw->Z + i * k;
+        const double *x = xb + i * ldb;
+        const double ri = bw->r[i];
+        if (fi) z[0] = ri;
+        for (int64_t j = 0; j < d; j++) z[fi + j] = ri * (x[j] - s->center[j]);
+      }
+      cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k, (int)nb, 1.0, bw->Z, (int)k, 1.0,
+                  p->Mc, (int)k);
+    }
     p->n += nb;
   }
 }
@@ -289,6 +304,7 @@ static void add_transformed(churn_suffstats *s, const partial *p, int want_h) {
       for (int64_t b = a; b < k; b++) {
         double db = (fi && b == 0) ? 1.0 : s->inv_scale[b - fi];
         s->H[a * k + b] += p->Hc[a * k + b] * da * db;
+        if (want_h == 2) s->M[a * k + b] += p->Mc[a * k + b] * da * db;
       }
     }
   }
@@ -304,15 +320,18 @@ churn_status churn__suffstats_accumulate_mt(churn_suffstats *s, const void *X, c
                                             const double *w, const double *beta, int want_hessian,
                                             int64_t first_row, int nthreads) {
   const int64_t k = s->k, d = s->d, fi = s->fit_intercept;
-  want_hessian = want_hessian ? 1 : 0;
-  if (s->hessian_state >= 0 && s->hessian_state != want_hessian) {
+  const int mode = want_hessian == 2 ? 2 : (want_hessian ? 1 : 0);
+  const int state = mode ? 1 : 0, meat = mode == 2;
+  if (s->hessian_state >= 0 && (s->hessian_state != state || s->has_meat != meat)) {
     return churn__fail(CHURN_E_ARG, "churn_suffstats_accumulate: want_hessian = %d but earlier "
-                       "chunks of this pass used %d", want_hessian, s->hessian_state);
+                       "chunks of this pass used %d", mode, s->has_meat ? 2 : s->hessian_state);
   }
   if (n == 0) {
-    s->hessian_state = want_hessian;
+    s->hessian_state = state;
+    s->has_meat = meat;
     return CHURN_OK;
   }
+  want_hessian = mode;
   if (nthreads < 1) nthreads = 1;
   /* Ranges of at least 4096 rows: threads are not worth it for less. */
   int64_t ntasks = n / 4096 < nthreads ? n / 4096 : nthreads;
@@ -326,7 +345,10 @@ churn_status churn__suffstats_accumulate_mt(churn_suffstats *s, const void *X, c
   for (int64_t t = 0; st == CHURN_OK && t < ntasks; t++) {
     parts[t].Hc = want_hessian ? churn__calloc((size_t)(k * k), sizeof(double)) : NULL;
     parts[t].gc = churn__calloc((size_t)d + 1, sizeof(double));
-    if ((want_hessian && !parts[t].Hc) || !parts[t].gc) st = churn__nomem("accumulation workspace");
+    parts[t].Mc = want_hessian == 2 ? churn__calloc((size_t)(k * k), sizeof(double)) : NULL;
+    if ((want_hessian && !parts[t].Hc) || !parts[t].gc || (want_hessian == 2 && !parts[t].Mc)) {
+      st = churn__nomem("accumulation workspace");
+    }
   }
   for (int i = 0; st == CHURN_OK && i < nworkers; i++) {
     if (!work_alloc(&work[i], k, d, dtype)) st = churn__nomem("accumulation workspace");
@@ -345,12 +367,14 @@ churn_status churn__suffstats_accumulate_mt(churn_suffstats *s, const void *X, c
     if (st == CHURN_OK) {
       for (int64_t t = 1; t < ntasks; t++) {
         for (int64_t q = 0; want_hessian && q < k * k; q++) parts[0].Hc[q] += parts[t].Hc[q];
+        for (int64_t q = 0; want_hessian == 2 && q < k * k; q++) parts[0].Mc[q] += parts[t].Mc[q];
         for (int64_t q = 0; q < d; q++) parts[0].gc[q] += parts[t].gc[q];
         for (int q = 0; q < 5; q++) parts[0].sums[q] += parts[t].sums[q];
         parts[0].n += parts[t].n;
       }
       add_transformed(s, &parts[0], want_hessian);
-      s->hessian_state = want_hessian;
+      s->hessian_state = state;
+      s->has_meat = meat;
     } else {
       /* A failed chunk leaves the pass unusable: start it again. */
       churn_suffstats_reset(s);
@@ -359,6 +383,7 @@ churn_status churn__suffstats_accumulate_mt(churn_suffstats *s, const void *X, c
   for (int64_t t = 0; parts && t < ntasks; t++) {
     churn__free(parts[t].Hc);
     churn__free(parts[t].gc);
+    churn__free(parts[t].Mc);
   }
   for (int i = 0; work && i < nworkers; i++) work_free(&work[i]);
   churn__free(parts);
@@ -399,10 +424,13 @@ CHURN_API churn_status churn_suffstats_merge(churn_suffstats *dst, const churn_s
                       dst->class_weight1 == src->class_weight1,
                   "churn_suffstats_merge: class weights differ");
   if (src->hessian_state < 0) return CHURN_OK;
-  CHURN_CHECK_ARG(dst->hessian_state < 0 || dst->hessian_state == src->hessian_state,
+  CHURN_CHECK_ARG(dst->hessian_state < 0 || (dst->hessian_state == src->hessian_state &&
+                                               dst->has_meat == src->has_meat),
                   "churn_suffstats_merge: one side has a Hessian and the other not");
   const int64_t k = dst->k;
   for (int64_t q = 0; q < k * k; q++) dst->H[q] += src->H[q];
+  for (int64_t q = 0; src->has_meat && q < k * k; q++) dst->M[q] += src->M[q];
+  dst->has_meat = src->has_meat;
   for (int64_t q = 0; q < k; q++) dst->g[q] += src->g[q];
   dst->loglik += src->loglik;
   dst->sum_w += src->sum_w;
