@@ -880,18 +880,29 @@ typedef struct churn_model churn_model;
  *    original scale.  Without an intercept columns are scaled but not centred.
  *  - C, L1_RATIO, INTERCEPT, MAX_ITER as documented at the option keys.
  *  - TOL (default 1e-8): converged when max_j |gradient_j| / sum_i w_i <= TOL, the gradient of
- *    the objective taken with respect to the coefficients of the standardised columns.
+ *    the objective divided by C (of sum_i w_i logloss_i without a penalty; the minimum-norm
+ *    subgradient for L1), taken with respect to the coefficients of the standardised columns.
  *  - CLASS_WEIGHT 1 ("balanced"): rows of class c get weight n / (2 * n_c) times their
- *    sample weight (scikit-learn's definition, n and n_c counted with sample weights).
+ *    sample weight (scikit-learn's definition: n and n_c are row counts).
  *  - THREADS (default 1; 0 = one per core): rows are split over that many threads.  The result
  *    does not depend on the thread count beyond floating-point summation order.
- *  - COV_TYPE (default NONROBUST): covariance for inference; HC0/HC1 are sandwich estimators
- *    (statsmodels' cov_type="HC0"/"HC1").  CLUSTER is reserved (CHURN_E_ARG for now).
+ *  - COV_TYPE (default NONROBUST): covariance for inference.  HC0 is the sandwich estimator
+ *    H^-1 (sum_i s_i s_i') H^-1 with s_i the row's score (statsmodels' cov_type="HC0"); HC1 is
+ *    HC0 times n / (n - k) (statsmodels 0.13's discrete models return HC0 for "HC1").
+ *    CLUSTER is reserved (CHURN_E_ARG for now).
  *  - POPULATION_RATE (default 0 = off): when the training sample was enriched in churners,
  *    the population churn rate tau corrects the intercept afterwards (King & Zeng prior
  *    correction): b0 -= log((1-tau)/tau * ybar/(1-ybar)), ybar the weighted training rate.
  *  - INFERENCE (default 1): compute the covariance matrix (one exact X'WX at the optimum).
  *    Only unpenalised fits have inference; 0 skips it (faster; summary has no std errors).
+ *
+ * How (so that the cost is predictable): with fewer than 200,000 rows, plain Newton with an
+ * exact X'WX every pass.  With more, Newton runs first on an evenly spread subsample (blocks of
+ * 64 rows, about max(32768, 32 k^2) rows), whose optimum and Hessian start the full fit; full
+ * passes then compute only the gradient and log-likelihood (steps in the subsample Hessian,
+ * updated by BFGS), asking for an exact X'WX only when progress slows and, with INFERENCE=1,
+ * once at the optimum.  Column moments then come from the subsample too (they only condition
+ * the numerics) unless a penalty on standardised columns needs the exact ones.
  *
  * X is n rows by d columns, row-major with a row stride of ld >= d elements, CHURN_F64 or
  * CHURN_F32 (accumulated in double); it is read where it lies, never copied whole.  y holds n
@@ -962,7 +973,8 @@ typedef enum churn_stat {
   CHURN_STAT_POSITIVES = 13,    /* rows with y = 1 */
   CHURN_STAT_DF_MODEL = 14,     /* number of non-intercept coefficients */
   CHURN_STAT_DF_RESID = 15,     /* n_obs - k */
-  CHURN_STAT_N_PASSES = 16      /* full passes over X made by the fit */
+  CHURN_STAT_N_PASSES = 16      /* full passes over X by the Newton iterations (not counting
+                                   the moments pass and the subsample warm start) */
 } churn_stat;
 
 /* One statistic of the fit in *out.  CHURN_E_ARG for an unknown key. */
@@ -1037,7 +1049,8 @@ CHURN_API void churn_suffstats_reset(churn_suffstats *stats);
 
 /* Adds n rows evaluated at beta (k values: intercept first, then the d coefficients of the
  * standardised columns).  want_hessian 0 skips H (a gradient-only pass is several times
- * cheaper).  sample_weight may be NULL.  CHURN_E_DATA names row first_row + i and the column
+ * cheaper); 2 also accumulates the score outer products sum_i (v_i (y_i - p_i))^2 z_i z_i' that
+ * sandwich covariances need (kept in memory only).  sample_weight may be NULL.  CHURN_E_DATA names row first_row + i and the column
  * for non-finite X, y outside {0,1}, bad weights.  The same beta must be used for every chunk
  * of one pass (the caller's responsibility). */
 CHURN_API churn_status churn_suffstats_accumulate(churn_suffstats *stats, const void *X,
