@@ -180,10 +180,26 @@ class Dataset:
     Not thread-safe while being filled; a finalized dataset may be read from many threads.
     """
 
-    def __init__(self):
+    def __init__(self, subscribers=None, events=None, **options):
+        """An empty dataset, or, given subscribers (a DataFrame or a CSV path) and optionally
+        events (the same), one filled and finalized like from_frames / from_csv."""
         out = ctypes.c_void_p()
         check(LIB.churn_dataset_new(ctypes.byref(out)))
         self._h = Handle(out.value, LIB.churn_dataset_free)
+        if subscribers is None and events is None:
+            if options:
+                raise TypeError("ingestion options need subscribers or events to read")
+            return
+        for data, frame_fn, csv_fn in ((subscribers, self.append_subscribers,
+                                        self.read_subscribers_csv),
+                                       (events, self.append_events, self.read_events_csv)):
+            if data is None:
+                continue
+            if isinstance(data, pd.DataFrame):
+                frame_fn(data, **options)
+            else:
+                csv_fn(data, **options)
+        self.finalize(**options)
 
     @property
     def handle(self):

@@ -70,6 +70,9 @@ def test_csv_files_give_the_same_dataset(frames, tmp_path):
                                    date_format="%Y-%m-%dT%H:%M:%S")
     a = Dataset.from_csv(tmp_path / "subs.csv", tmp_path / "events.csv")
     b = Dataset.from_frames(subs, ev.drop(columns="aux1"))
+    c = churn.Dataset(str(tmp_path / "subs.csv"), tmp_path / "events.csv")  # the constructor
+    d = churn.Dataset(subs, ev.drop(columns="aux1"))
+    pd.testing.assert_frame_equal(c.events, d.events)
     pd.testing.assert_frame_equal(a.events, b.events)
     sa, sb = a.subscribers, b.subscribers
     for col in ("activation", "cancellation", "price", "services", "vip", "score"):
