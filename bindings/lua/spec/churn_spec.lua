@@ -259,6 +259,46 @@ describe("persistence", function()
   end)
 end)
 
+describe("a model saved from Python", function()
+  it("scores the same rows as Python did (cross-language, 1e-12)", function()
+    if os.getenv("CHURN_LUA_SANITIZED") then
+      pending("a sanitizer build's library cannot be loaded by an uninstrumented Python")
+      return
+    end
+    local model_path, data_path = tmpname(), tmpname()
+    local lib = build_dir .. "/../../lib/libchurn.so"
+    local script = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") .. "/xlang_python.py"
+    local python_dir = script:match("^(.*)/lua/spec/") .. "/python"
+    local ok, _, code = os.execute(("env -u LD_PRELOAD CHURN_LIBRARY=%q PYTHONPATH=%q "
+      .. "/usr/bin/python3 %q %q %q"):format(lib, python_dir, script, model_path, data_path))
+    if not ok and code == 77 then
+      pending("the Python binding cannot load this build's library")
+      return
+    end
+    assert.is_true(ok)
+    local names, X, p_py = {}, {}, {}
+    for line in io.lines(data_path) do
+      local v = {}
+      for w in line:gmatch("%S+") do v[#v + 1] = w end
+      if #names == 0 then
+        names = v
+      else
+        X[#X + 1] = { tonumber(v[1]), tonumber(v[2]), tonumber(v[3]) }
+        p_py[#p_py + 1] = tonumber(v[4])
+      end
+    end
+    os.remove(data_path)
+    local model = assert(churn.load_model(model_path))
+    os.remove(model_path)
+    assert.are.same(names, model:features())
+    assert.are.equal(150, #X)
+    local p = assert(model:score(X))
+    local worst = 0
+    for i = 1, #X do worst = math.max(worst, math.abs(p[i] - p_py[i])) end
+    assert.truthy(worst <= 1e-12, "max |p_lua - p_python| = " .. worst)
+  end)
+end)
+
 describe("expected failures return nil, message, code", function()
   it("for a missing file", function()
     assert_fails("CHURN_E_IO", "/no/such/dir/model.msgpack",
