@@ -267,8 +267,8 @@ describe("a model saved from Python", function()
     end
     local model_path, data_path = tmpname(), tmpname()
     local lib = build_dir .. "/../../lib/libchurn.so"
-    local script = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") .. "/xlang_python.py"
-    local python_dir = script:match("^(.*)/lua/spec/") .. "/python"
+    local spec_dir = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+    local script, python_dir = spec_dir .. "/xlang_python.py", spec_dir .. "/../../python"
     local ok, _, code = os.execute(("env -u LD_PRELOAD CHURN_LIBRARY=%q PYTHONPATH=%q "
       .. "/usr/bin/python3 %q %q %q"):format(lib, python_dir, script, model_path, data_path))
     if not ok and code == 77 then
