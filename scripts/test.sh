@@ -57,7 +57,7 @@ echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 setup_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-asan >/dev/null || { ninja -C build-asan; exit 1; }
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-  run_meson_suite build-asan --suite unit --suite examples
+  run_meson_suite build-asan --suite unit --suite threads --suite examples --suite cli
 
 echo "== Lua binding: busted bindings/lua/spec (build-test's churn.so), leak check under LSan"
 # Adds busted's successes / failures+errors to the totals; a crash or no summary counts as one
@@ -80,6 +80,27 @@ run_busted_suite() {
 }
 run_busted_suite
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_meson_suite build-asan --suite lua
+
+echo "== threaded tests under ThreadSanitizer"
+setup_build build-tsan -Db_sanitize=thread -Db_lundef=false
+ninja -C build-tsan >/dev/null || { ninja -C build-tsan; exit 1; }
+TSAN_OPTIONS=halt_on_error=1 run_meson_suite build-tsan --suite threads
+
+# Runs a script that ends with "NAME: N passed, N failed" and adds its counts to the totals.
+run_counted() {
+  local log p f
+  log=$("$@" 2>&1); echo "$log" | tail -15
+  p=$(echo "$log" | sed -n 's/^[a-z]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
+  f=$(echo "$log" | sed -n 's/^[a-z]*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
+  [ -n "$p" ] || { p=0; f=1; echo "no summary from: $*"; }
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+echo "== C examples and the CLI under valgrind memcheck (zero errors, zero leaks)"
+run_counted bash tests/examples/valgrind.sh build-test
+
+echo "== fuzzing: each target for ${CHURN_FUZZ_SECONDS:-30} s (scripts/fuzz.sh)"
+run_counted bash scripts/fuzz.sh "${CHURN_FUZZ_SECONDS:-30}"
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
