@@ -37,8 +37,8 @@ __all__ = ["__version__", "library_version", "library_path", "ChurnError", "Chur
            "ChurnFormatError", "ChurnSchemaError", "ChurnFitError", "ChurnMemoryError",
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",
-           "load_model", "Dataset", "event_kind_names", "simulate", "kpi", "features", "labels", "warnings",
-           "feature_catalog", "feature_category"]
+           "load_model", "Dataset", "event_kind_names", "simulate", "kpi", "features", "labels",
+           "warnings", "feature_catalog", "feature_category"]
 
 
 def __getattr__(name):

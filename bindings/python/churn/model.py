@@ -17,7 +17,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._arrays import as_matrix, as_vector, ptr, string_array
+from ._arrays import as_matrix, ptr, string_array
 from ._handle import Handle
 from ._lib import CHURN_E_BUFFER, LIB, check, cstr, pystr
 from ._options import Options

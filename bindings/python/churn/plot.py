@@ -48,8 +48,10 @@ def lift_chart(y_true, y_score, bins=10, sample_weight=None, ax=None):
     (line), bin 1 the highest scores."""
     t = metrics.lift_table(y_true, y_score, bins=bins, sample_weight=sample_weight)
     fig, ax = _axes(ax)
-    ax.bar(t.bin.to_numpy(), t.lift.to_numpy(), color="tab:blue", alpha=0.6, label="lift of the bin")
-    ax.plot(t.bin.to_numpy(), t.cumulative_lift.to_numpy(), marker="o", color="tab:red", label="cumulative lift")
+    bins = t.bin.to_numpy()
+    ax.bar(bins, t.lift.to_numpy(), color="tab:blue", alpha=0.6, label="lift of the bin")
+    ax.plot(bins, t.cumulative_lift.to_numpy(), marker="o", color="tab:red",
+            label="cumulative lift")
     ax.axhline(1.0, linestyle="--", color="grey", label="random")
     ax.set_xticks(list(t.bin))
     ax.set_xlabel("risk bin (1 = highest scores)")
