@@ -19,7 +19,8 @@
  * and the world (regions hit by the competitor, poor-signal regions) from a stream of its own,
  * so the dataset is bit-identical for a seed whatever the thread count.  Subscribers are
  * simulated in fixed blocks on churn__parallel_for; each block's events are sorted per
- * subscriber and copied in block order into the dataset's columns.
+ * subscriber and copied in block order into the dataset's columns.  A second, smaller pass
+ * simulates the win-back re-activations, chosen from the first pass's churners.
  */
 #include "dataset.h"
 #include "parallel.h"
