@@ -607,6 +607,35 @@ Test(fit, many_rows_path_equals_plain_newton, .timeout = 120) {
   free(y);
 }
 
+/* With many rows the fit takes its moments from a subsample; bad values elsewhere are still
+ * found (by the first full pass) with their row and column. */
+Test(fit, many_rows_bad_values_are_found, .timeout = 120) {
+  const int64_t n = 200000;
+  double *X = malloc(sizeof(double) * (size_t)n * 2), *y = malloc(sizeof(double) * (size_t)n);
+  for (int64_t i = 0; i < n; i++) {
+    X[2 * i] = sin((double)i * 0.001);
+    X[2 * i + 1] = (double)(i % 11);
+    y[i] = (i * 7919 % 13) < 5;
+  }
+  churn_model *m = NULL;
+  X[2 * 150001 + 1] = NAN;  /* outside the subsample's blocks */
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m), CHURN_E_DATA,
+               "row 150001, column 1");
+  X[2 * 150001 + 1] = 1;
+  X[2 * 5] = INFINITY;      /* inside the first block of the subsample */
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m), CHURN_E_DATA,
+               "row 5, column 0");
+  X[2 * 5] = 0;
+  y[123457] = -1;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m), CHURN_E_DATA,
+               "y at row 123457");
+  y[123457] = 0;
+  ASSERT_OK(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m));
+  churn_model_free(m);
+  free(X);
+  free(y);
+}
+
 Test(fit, allocation_failures_are_clean) {
   double x[80], y[80];
   int64_t n;
