@@ -13,8 +13,8 @@
  * the slot groups the kinds that feed sums and counts, the key splits a kind by its code (usage
  * type, package direction) or, for VIEW, by prime time; window 0 = recent (T-L, T], 1 = previous
  * (T-2L, T-L], 2 = older (ignored); the kinds marked K_COUNT add 1 instead of their value.  The
- * rare kinds with state (bills and payments, faults,
- * suspensions, cancellations) take a branch to their own handlers. */
+ * rare kinds with state (bills and payments, faults, suspensions, cancellations) take a branch
+ * to their own handlers. */
 enum { SLOT_OTHER = 0, SLOT_VIEW, SLOT_USAGE, SLOT_BILL, SLOT_COMPLAINT, SLOT_PACKAGE, SLOT_SUSPEND,
        NSLOT };
 #define NKEY 4
@@ -58,10 +58,6 @@ typedef struct pass_state {
   double contact_sum, fix_sum;
   bool suspended, cancelled;
 } pass_state;
-
-static inline int window_of(int64_t t, int64_t T, int64_t L) {
-  return (t > T - L) ? 0 : (t > T - 2 * L) ? 1 : 2;
-}
 
 static inline int64_t bill_deadline(const churn__events *ev, int64_t e,
                                     const churn__feat_cfg *cfg) {

@@ -565,6 +565,72 @@ Test(features, threads_do_not_change_the_result) {
   free(fx);
 }
 
+/* Many subscribers, so that the work is split into many tasks: 1, 2 and 3 threads agree. */
+Test(features, threads_over_many_blocks) {
+  enum { S = 3000, PER = 40 };
+  int64_t *ids = malloc(S * sizeof *ids), *act = malloc(S * sizeof *act);
+  int64_t n = (int64_t)S * PER;
+  int64_t *sub = malloc((size_t)n * 8), *t = malloc((size_t)n * 8), *kind = malloc((size_t)n * 8);
+  int64_t *code = malloc((size_t)n * 8);
+  double *value = malloc((size_t)n * 8);
+  rng_state = 777;
+  for (int s = 0; s < S; s++) {
+    ids[s] = 1000 + s;
+    act[s] = at(-400);
+  }
+  static const int kinds[] = {CHURN_EV_VIEW, CHURN_EV_VIEW, CHURN_EV_HEARTBEAT, CHURN_EV_USAGE,
+                              CHURN_EV_BILL, CHURN_EV_PAYMENT, CHURN_EV_COMPLAINT};
+  for (int64_t i = 0; i < n; i++) {
+    sub[i] = i / PER;
+    t[i] = at(-400) + rnd_int(0, 500 * DAY);
+    kind[i] = kinds[rnd() % 7];
+    code[i] = kind[i] == CHURN_EV_USAGE ? rnd_int(0, 3) : rnd_int(0, 9);
+    value[i] = (double)rnd_int(1, 100);
+  }
+  churn_dataset *ds = NULL;
+  ASSERT_OK(churn_dataset_new(&ds));
+  churn_column sc[2] = {{"subscriber_id", CHURN_I64, ids, S, NULL, 0},
+                        {"activation", CHURN_I64, act, S, NULL, 0}};
+  ASSERT_OK(churn_dataset_append_subscribers(ds, sc, 2, NULL));
+  churn_column ec[5] = {{"subscriber_index", CHURN_I64, sub, n, NULL, 0},
+                        {"time", CHURN_I64, t, n, NULL, 0},
+                        {"kind", CHURN_I64, kind, n, NULL, 0},
+                        {"code", CHURN_I64, code, n, NULL, 0},
+                        {"value", CHURN_F64, value, n, NULL, 0}};
+  ASSERT_OK(churn_dataset_append_events(ds, ec, 5, NULL));
+  ASSERT_OK(churn_dataset_finalize(ds, NULL));
+  churn_options *o = NULL;
+  ASSERT_OK(churn_options_new(&o));
+  int64_t times[2] = {T0, at(-50)};
+  churn_features *ref = NULL;
+  ASSERT_OK(churn_features_extract(ds, times, 2, NULL, 0, o, &ref));
+  cr_assert_eq(churn_features_nrows(ref), 2 * S);
+  for (int threads = 2; threads <= 3; threads++) {
+    churn_features *f = NULL;
+    ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FEAT_THREADS, threads));
+    ASSERT_OK(churn_features_extract(ds, times, 2, NULL, 0, o, &f));
+    int64_t cells = churn_features_nrows(f) * churn_features_ncols(f);
+    cr_assert_eq(churn_features_nrows(f), 2 * S);
+    cr_assert_eq(memcmp(churn_features_matrix(f), churn_features_matrix(ref),
+                        (size_t)cells * sizeof(double)), 0, "%d threads", threads);
+    cr_assert_eq(memcmp(churn_features_times(f), churn_features_times(ref), 2 * S * 8), 0);
+    churn_features_free(f);
+  }
+  churn_table *w1 = NULL, *w3 = NULL;
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FEAT_THREADS, 1));
+  ASSERT_OK(churn_warnings_compute(ds, T0, o, &w1));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FEAT_THREADS, 3));
+  ASSERT_OK(churn_warnings_compute(ds, T0, o, &w3));
+  cr_assert_eq(churn_table_nrows(w1), churn_table_nrows(w3));
+  cr_assert_gt(churn_table_nrows(w1), 0);
+  churn_table_free(w1);
+  churn_table_free(w3);
+  churn_features_free(ref);
+  churn_options_free(o);
+  churn_dataset_free(ds);
+  free(ids), free(act), free(sub), free(t), free(kind), free(code), free(value);
+}
+
 /* --- errors --------------------------------------------------------------------------------- */
 
 Test(features, errors) {
