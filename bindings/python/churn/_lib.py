@@ -186,6 +186,10 @@ PROTOTYPES = {
                                P(handle)]),
     "churn_simulate": (status, [handle, P(handle), P(handle)]),
     "churn_dataset_write_csv": (status, [handle, c_char_p, c_char_p]),
+    # 6f. out-of-core fitting
+    "churn_model_fit_stream": (status, [c_int64, c_void_p, c_void_p, c_void_p, c_int, handle,
+                                        P(handle)]),
+    "churn_model_fit_csv": (status, [c_char_p, c_char_p, c_char_p, handle, P(handle)]),
     # 7. evaluation: (y, score, weight, n, ...)
     "churn_eval_roc_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
     "churn_eval_average_precision": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
@@ -199,6 +203,10 @@ PROTOTYPES = {
     "churn_eval_calibration_table": (status, [dptr, dptr, dptr, c_int64, c_int64, enum,
                                               P(handle)]),
 }
+
+#: churn_row_source: (ctx, pass, capacity, X, y, weight, *nrows) -> churn_status
+ROW_SOURCE = ctypes.CFUNCTYPE(c_int, c_void_p, c_int64, c_int64, P(c_double), P(c_double),
+                              P(c_double), P(c_int64))
 
 # Status and enum values used by the binding (fixed forever in churn.h).
 CHURN_OK = 0

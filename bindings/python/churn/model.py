@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._arrays import as_matrix, ptr, string_array
 from ._handle import Handle
+from . import _lib
 from ._lib import CHURN_E_BUFFER, LIB, check, cstr, pystr
 from ._options import Options
 from ._table import table_to_frame
@@ -141,6 +142,85 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                                   names_c.ptr if names_c else None, opts.handle,
                                   ctypes.byref(out)))
         self._set_model(Handle(out.value, LIB.churn_model_free))
+        return self
+
+    def fit_csv(self, path, label, weight=None):
+        """Fits out of core on a numeric CSV file (header of names, then decimal numbers), read
+        in chunks on every Newton pass within the fit.memory_budget option: the label column
+        (0/1) is y, the weight column (if any) the sample weights, every other column a
+        feature, named by the header.  Equals fit() on the same rows.  classes_ are [0, 1];
+        class_weight must be None (weights come from the file).  Returns self."""
+        self._check_out_of_core()
+        opts = self._options()
+        out = ctypes.c_void_p()
+        check(LIB.churn_model_fit_csv(cstr(os.fspath(path)), cstr(label),
+                                      None if weight is None else cstr(weight), opts.handle,
+                                      ctypes.byref(out)))
+        return self._adopt(out.value, label)
+
+    def fit_chunks(self, chunks, n_features, feature_names=None, sample_weight=False):
+        """Fits out of core on rows given chunk by chunk: chunks() must return a new iterable
+        of (X, y) pairs (or (X, y, w) with sample_weight=True) over the same rows each time it
+        is called (libchurn makes one pass per Newton step, typically 5 to 15), e.g. a
+        function reading a file with pandas.read_csv(chunksize=...).  y holds 0/1 labels.
+        Equals fit() on the concatenated rows.  Returns self."""
+        self._check_out_of_core()
+        opts = self._options()
+        d = int(n_features)
+        names = string_array(feature_names)
+        state = {"pass": -1, "it": None, "pending": None, "error": None}
+
+        def source(_ctx, pass_no, capacity, X, y, w, nrows):
+            try:
+                if pass_no != state["pass"]:
+                    state.update({"pass": pass_no, "it": iter(chunks()), "pending": None})
+                filled = 0
+                while filled < capacity:
+                    if state["pending"] is None:
+                        nxt = next(state["it"], None)
+                        if nxt is None:
+                            break
+                        state["pending"] = _chunk_arrays(nxt, d, sample_weight)
+                    cx, cy, cw = state["pending"]
+                    take = min(capacity - filled, cx.shape[0])
+                    _write(X, filled * d, cx[:take].ravel())
+                    _write(y, filled, cy[:take])
+                    if sample_weight:
+                        _write(w, filled, cw[:take])
+                    filled += take
+                    rest = (cx[take:], cy[take:], None if cw is None else cw[take:])
+                    state["pending"] = rest if rest[0].shape[0] else None
+                nrows[0] = filled
+                return 0
+            except Exception as e:  # reported after the C call returns
+                state["error"] = e
+                return 16  # CHURN_E_INTERNAL: aborts the fit
+
+        callback = _lib.ROW_SOURCE(source)
+        out = ctypes.c_void_p()
+        st = LIB.churn_model_fit_stream(d, names.ptr if names else None,
+                                        ctypes.cast(callback, ctypes.c_void_p), None,
+                                        1 if sample_weight else 0, opts.handle,
+                                        ctypes.byref(out))
+        if state["error"] is not None:
+            raise state["error"]
+        check(st)
+        return self._adopt(out.value, None)
+
+    def _check_out_of_core(self):
+        if self.class_weight is not None:
+            raise ValueError("class_weight is not supported by the out-of-core fits: put the "
+                             "class weights into the sample weights")
+
+    def _adopt(self, model_ptr, target):
+        self._target_name = str(target or "y")
+        self._set_model(Handle(model_ptr, LIB.churn_model_free))
+        self.classes_ = np.array([0, 1])
+        names = self._feature_names
+        if not all(n == f"x{j}" for j, n in enumerate(names)):
+            self.feature_names_in_ = np.array(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         return self
 
     def _set_model(self, handle):
@@ -379,3 +459,30 @@ def _category(name):
         return None
     from .features import feature_category
     return feature_category(name)
+
+
+def _chunk_arrays(chunk, d, weighted):
+    """One chunk as C-contiguous float64 (X rows, y, w or None), checked."""
+    if weighted:
+        X, y, w = chunk
+    else:
+        X, y = chunk[0], chunk[1]
+        w = None
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != d:
+        raise ValueError(f"a chunk of X has shape {X.shape}; expected (rows, {d})")
+    y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"a chunk has {X.shape[0]} rows of X but {y.shape[0]} labels")
+    if w is not None:
+        w = np.ascontiguousarray(w, dtype=np.float64).reshape(-1)
+        if w.shape[0] != X.shape[0]:
+            raise ValueError(f"a chunk has {X.shape[0]} rows but {w.shape[0]} weights")
+    return X, y, w
+
+
+def _write(dst, offset, values):
+    """Copies values into the library's buffer dst (a double pointer) from offset."""
+    if values.shape[0]:
+        ctypes.memmove(ctypes.addressof(dst.contents) + offset * 8, values.ctypes.data,
+                       values.nbytes)

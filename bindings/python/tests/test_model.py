@@ -244,3 +244,43 @@ def test_pickle_keeps_the_model():
     back = pickle.loads(pickle.dumps(m))
     np.testing.assert_array_equal(back.predict_proba(df), m.predict_proba(df))
     assert list(back.classes_) == list(m.classes_)
+
+
+# --- out-of-core fits ------------------------------------------------------------------------
+
+def test_fit_csv_and_fit_chunks_equal_the_in_memory_fit(telco, tmp_path):
+    import os
+    from conftest import shared_data_dir
+    X, y, _ = telco
+    path = os.path.join(shared_data_dir(), "telco", "telco_design.csv")
+    ref = churn.LogisticRegression(penalty=None, tol=1e-10).fit(X, y)
+    m = churn.LogisticRegression(penalty=None, tol=1e-10).fit_csv(path, "churn")
+    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-9)
+    assert list(m.feature_names_in_) == list(X.columns)
+    pd.testing.assert_frame_equal(m.summary_frame(), ref.summary_frame(), rtol=1e-9)
+
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+
+    def chunks():  # a new pass over the rows in uneven chunks, every time it is called
+        for lo, hi in ((0, 1000), (1000, 1001), (1001, 5000), (5000, len(y))):
+            yield X.iloc[lo:hi].to_numpy(), y[lo:hi], w[lo:hi]
+    m = churn.LogisticRegression(C=0.5).fit_chunks(chunks, X.shape[1], list(X.columns),
+                                                   sample_weight=True)
+    ref = churn.LogisticRegression(C=0.5).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-7)
+
+
+def test_out_of_core_errors(tmp_path):
+    X, y = _small()
+    path = tmp_path / "small.csv"
+    pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])]).assign(y=y).to_csv(
+        path, index=False)
+    with pytest.raises(ValueError, match=r"expected \(rows, 3\)"):
+        churn.LogisticRegression().fit_chunks(lambda: iter([(X, y)]), 3)
+    with pytest.raises(churn.ChurnSchemaError) as e:
+        churn.LogisticRegression().fit_csv(path, "label")
+    assert "'label'" in e.value.message
+    with pytest.raises(ValueError, match="class_weight"):
+        churn.LogisticRegression(class_weight="balanced").fit_csv(path, "y")
+    m = churn.LogisticRegression().fit_csv(path, "y")
+    np.testing.assert_allclose(m.coef_, churn.LogisticRegression().fit(X, y).coef_, rtol=1e-9)
