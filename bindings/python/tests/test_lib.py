@@ -22,6 +22,10 @@ def test_every_declared_function_has_a_prototype():
             assert fn.argtypes == argtypes and fn.restype == restype, name
 
 
+def test_the_library_has_every_declared_function():
+    assert _lib.LIB.missing == []
+
+
 def test_options_by_name_round_trip():
     o = churn.Options({"fit.C": 2.5, "fit.max_iter": 7})
     assert o["fit.C"] == 2.5 and o["fit.max_iter"] == 7
