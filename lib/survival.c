@@ -308,7 +308,11 @@ churn_status churn__km_rows(const churn__surv_input *in, double z, int64_t group
   CHURN_TRY(sorted_build(in, true, &s));
   int64_t pk = 0, d = 0;
   sweep w = {0, 0, &pk};
-  churn_status st = rows_reserve(rows, s.ncat ? s.count[0] : 0, true);
+  int64_t distinct = 0; /* rows to come: the distinct event times */
+  for (int64_t i = 0; s.ncat && i < s.count[0]; i++) {
+    distinct += i == 0 || s.times[0][i] != s.times[0][i - 1];
+  }
+  churn_status st = rows_reserve(rows, distinct, true);
   double surv = 1.0, greenwood = 0.0, t = 0.0;
   bool undefined = false; /* Greenwood's sum is infinite once the risk set empties */
   int64_t at_risk = 0;
