@@ -492,7 +492,7 @@ CHURN_API churn_status churn_dataset_new(churn_dataset **out);
 CHURN_API void churn_dataset_free(churn_dataset *ds);
 
 /* Appends subscribers from `ncols` columns of equal length.  Column names:
- *   subscriber_id (required; CHURN_STR or CHURN_I64),
+ *   subscriber_id (required; CHURN_STR or CHURN_I64; the name is CHURN_OPT_INGEST_ID_COLUMN),
  *   activation, cancellation, contract_end, promotion_end (CHURN_I64 Unix seconds; missing or
  *     CHURN_TIME_NONE = no date),
  *   region, age_band, tier, package, manager (CHURN_STR labels, coded through per-column
@@ -509,8 +509,8 @@ CHURN_API churn_status churn_dataset_append_subscribers(churn_dataset *ds,
                                                         const churn_options *opts);
 
 /* Appends events from columns of equal length.  Column names:
- *   subscriber_id (CHURN_STR or CHURN_I64 external ids) or subscriber_index (CHURN_I32/I64
- *     dense index, fastest); one of them is required,
+ *   subscriber_id (CHURN_STR or CHURN_I64 external ids; the name is CHURN_OPT_INGEST_ID_COLUMN)
+ *     or subscriber_index (CHURN_I32/I64 dense index, fastest); exactly one is required,
  *   time (required, CHURN_I64), kind (required, integer churn_event_kind),
  *   code, code2 (integer 0..255), value (CHURN_F64/F32), aux1, aux2 (integer, int32 range).
  * Unknown column names fail with CHURN_E_SCHEMA.  The dataset is no longer finalized
