@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 #define NF 5
-static const char *const FEATURES[NF] = {"tenure_months", "arrears", "faults_90d",
-                                         "complaints_90d", "viewing_drop_pct"};
+/* Catalog feature names (churn.h section 5), so the reasons carry their churn category. */
+static const char *const FEATURES[NF] = {"account.tenure_months", "payment.arrears",
+                                         "service.faults", "service.complaints",
+                                         "usage.view_drop"};
 
 /* A subscriber as the BSS holds it. */
 typedef struct bss_subscriber {
@@ -31,10 +33,10 @@ typedef struct bss_subscriber {
 } bss_subscriber;
 
 static const bss_subscriber TODAY[] = {
-    {"S-1001", {3, 120, 3, 1, 10}, 0},   /* new, in arrears, many faults */
-    {"S-1002", {96, 0, 0, 0, 5}, 0},     /* long-standing and quiet */
-    {"S-1003", {40, 250, 0, 0, 20}, 1},  /* VIP with large arrears */
-    {"S-1004", {24, 10, 0, 0, 80}, 0},   /* stopped watching */
+    {"S-1001", {3, 120, 3, 1, 0.1}, 0},   /* new, in arrears, many faults */
+    {"S-1002", {96, 0, 0, 0, 0.05}, 0},   /* long-standing and quiet */
+    {"S-1003", {40, 250, 0, 0, 0.2}, 1},  /* VIP with large arrears */
+    {"S-1004", {24, 10, 0, 0, 0.8}, 0},   /* stopped watching */
 };
 
 static int check(churn_status st, const char *what) {
@@ -56,8 +58,8 @@ static int train_demo_model(const char *path) {
     }
     double *r = &x[i * NF];
     r[0] = floor(u[0] * 120), r[1] = floor(u[1] * 300), r[2] = floor(u[2] * 4);
-    r[3] = floor(u[3] * 3), r[4] = floor(u[4] * 100);
-    double eta = -1.0 - 0.03 * r[0] + 0.008 * r[1] + 0.7 * r[2] + 0.4 * r[3] + 0.02 * r[4];
+    r[3] = floor(u[3] * 3), r[4] = u[4];
+    double eta = -1.0 - 0.03 * r[0] + 0.008 * r[1] + 0.7 * r[2] + 0.4 * r[3] + 2.0 * r[4];
     y[i] = u[5] < 1 / (1 + exp(-eta)) ? 1 : 0;
   }
   churn_model *model = NULL;
@@ -68,7 +70,8 @@ static int train_demo_model(const char *path) {
   return rc;
 }
 
-/* Pushes a subscriber as the {field = value} table the rules read. */
+/* Pushes a subscriber as the {field = value} table the rules read: the model's features by
+ * name plus BSS fields (id, vip) that the model ignores. */
 static void push_subscriber(lua_State *L, const bss_subscriber *sub) {
   lua_createtable(L, 0, NF + 2);
   for (int j = 0; j < NF; j++) {
@@ -97,14 +100,16 @@ static int decide(lua_State *L, const bss_subscriber *sub) {
     lua_pop(L, 3);
     return 1;
   }
-  printf("%s  p=%.3f  action=%-32s reasons:", sub->id, lua_tonumber(L, -2), action);
+  printf("%s  p=%.3f  action=%-36s reasons:", sub->id, lua_tonumber(L, -2), action);
   lua_Integer nr = luaL_len(L, -1);
   for (lua_Integer r = 1; r <= nr; r++) {
     lua_rawgeti(L, -1, r);
     lua_getfield(L, -1, "feature");
     lua_getfield(L, -2, "contribution");
-    printf(" %s(%+.2f)", lua_tostring(L, -2), lua_tonumber(L, -1));
-    lua_pop(L, 3);
+    lua_getfield(L, -3, "category");
+    printf(" %s[%s](%+.2f)", lua_tostring(L, -3), lua_isstring(L, -1) ? lua_tostring(L, -1) : "?",
+           lua_tonumber(L, -2));
+    lua_pop(L, 4);
   }
   printf("\n");
   lua_pop(L, 3);

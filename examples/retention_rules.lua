@@ -3,38 +3,36 @@
 -- enough pick a retention action from the strongest reasons.  examples/lua_host.c runs it.
 --
 -- The host calls rules.decide(model, subscriber) where subscriber is a {field = value} table
--- (model features plus BSS fields such as vip); it returns the action, the churn probability and
--- the reasons ({feature=, contribution=, value=} from model:explain).
+-- (model features by name plus BSS fields such as vip); it returns the action, the churn
+-- probability and the reasons ({feature=, contribution=, value=, category=} from model:explain;
+-- category is the churn category libchurn's feature catalog gives the feature).
 
 local rules = {}
 
 rules.threshold = 0.35  -- contact subscribers at or above this churn probability
 
--- Which churn category each model feature speaks for, and what the desk does about it.
-local CATEGORY = {
-  faults_90d = "service",
-  complaints_90d = "service",
-  arrears = "price",
-  viewing_drop_pct = "competitive",
-  tenure_months = "new_subscriber",
-}
+-- What the desk does about each churn category (and, within "competitive", about price versus
+-- viewing moving elsewhere).  Natural churn (moving, no TV) is rarely saved: a courtesy call.
 local ACTION = {
-  service = "technical_follow_up",        -- repair / call-back before anything else
-  price = "payment_plan_offer",
-  competitive = "package_offer",           -- stress content and bundle differentiators
-  new_subscriber = "welcome_call",
+  service = "technical_follow_up",         -- repair / call-back before anything else
+  competitive = "retention_offer",
+  natural = "courtesy_call",
+}
+local ACTION_BY_GROUP = {
+  payment = "payment_plan_offer",
+  usage = "content_package_offer",         -- stress content and bundle differentiators
 }
 
--- The first reason (strongest first) that points at something the desk can act on wins; a
+-- The first reason (strongest first) that pushes toward churn and has a known cause wins; a
 -- short tenure alone only earns a welcome call.
 local function pick_action(subscriber, reasons)
   for _, r in ipairs(reasons) do
-    local category = CATEGORY[r.feature]
-    if r.contribution > 0 and category and category ~= "new_subscriber" then
-      return ACTION[category]
+    local action = ACTION[r.category]
+    if r.contribution > 0 and action then
+      return ACTION_BY_GROUP[r.feature:match("^(%w+)%.")] or action
     end
   end
-  if (subscriber.tenure_months or math.huge) < 6 then return ACTION.new_subscriber end
+  if (subscriber["account.tenure_months"] or math.huge) < 6 then return "welcome_call" end
   return "courtesy_call"
 end
 
