@@ -240,6 +240,7 @@ class Dataset:
         return ds
 
     from_msgpack = load
+    from_pandas = from_frames
 
     def to_csv(self, subscribers_path, events_path=None):
         """Writes the two CSV files from_csv reads back to the same dataset (atomically);

@@ -208,6 +208,18 @@ def test_non_finite_input_is_a_value_error():
         m.predict_proba(bad.fillna(np.inf))
 
 
+def test_threads_score_one_model_concurrently():
+    """ctypes releases the GIL during the call; a fitted model is read-only in C."""
+    from concurrent.futures import ThreadPoolExecutor
+    X, y = _small(4, n=20000)
+    m = churn.LogisticRegression().fit(X, y)
+    want = m.predict_proba(X)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: m.predict_proba(X), range(8)))
+    for g in got:
+        np.testing.assert_array_equal(g, want)
+
+
 # --- persistence -----------------------------------------------------------------------------
 
 def test_save_load_round_trip(tmp_path):
