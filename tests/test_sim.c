@@ -602,3 +602,53 @@ Test(sim, allocation_failures) {
   }
   churn_options_free(o);
 }
+
+/* --- the point of it: a model learns the drivers from point-in-time features ---------------- */
+
+/* Features at two training snapshots and a later holdout, 90-day churn labels, an unpenalised
+ * logistic regression on a handful of catalog features: the drivers' features get the signs the
+ * mechanisms imply and the holdout ranking is clearly better than chance. */
+Test(sim, a_fitted_model_recovers_the_drivers) {
+  sim s = run_sim(6000, 18, 31, 0);
+  const char *names[] = {"payment.arrears",    "usage.view_minutes", "usage.view_minutes_prev",
+                         "service.complaints", "account.services",   "account.downgrades",
+                         "account.tenure_months"};
+  const size_t d = sizeof names / sizeof names[0];
+  int64_t train_t[2] = {month_start(6), month_start(9)}, test_t = month_start(12);
+  churn_features *tr, *te;
+  ASSERT_OK(churn_features_extract(s.ds, train_t, 2, names, d, NULL, &tr));
+  ASSERT_OK(churn_features_extract(s.ds, &test_t, 1, names, d, NULL, &te));
+  int64_t n = churn_features_nrows(tr), ne = churn_features_nrows(te);
+  cr_assert_eq(churn_features_ncols(tr), (int64_t)d);
+  double *y = malloc((size_t)n * sizeof *y), *ye = malloc((size_t)ne * sizeof *ye);
+  double *p = malloc((size_t)ne * sizeof *p);
+  ASSERT_OK(churn_labels_compute(s.ds, churn_features_subscribers(tr), churn_features_times(tr),
+                                 n, NULL, y, NULL, NULL));
+  ASSERT_OK(churn_labels_compute(s.ds, churn_features_subscribers(te), churn_features_times(te),
+                                 ne, NULL, ye, NULL, NULL));
+  churn_model *m;
+  ASSERT_OK(churn_model_fit(churn_features_matrix(tr), CHURN_F64, n, (int64_t)d, (int64_t)d, y,
+                            NULL, names, NULL, &m));
+  double coef[7], b0;
+  ASSERT_OK(churn_model_coef(m, coef, &b0));
+  cr_assert_gt(coef[0], 0, "arrears %g", coef[0]);
+  cr_assert_lt(coef[1], 0, "recent viewing %g", coef[1]);
+  cr_assert_gt(coef[2], 0, "earlier viewing (a drop) %g", coef[2]);
+  cr_assert_gt(coef[3], 0, "complaints %g", coef[3]);
+  cr_assert_lt(coef[4], 0, "services in the bundle %g", coef[4]);
+  cr_assert_gt(coef[5], 0, "downgrades %g", coef[5]);
+  ASSERT_OK(churn_model_predict_proba(m, churn_features_matrix(te), CHURN_F64, ne, (int64_t)d,
+                                      (int64_t)d, p));
+  double auc;
+  ASSERT_OK(churn_eval_roc_auc(ye, p, NULL, ne, &auc));
+  cr_log_info("coef %g %g %g %g %g %g %g, holdout AUC %.3f", coef[0], coef[1], coef[2],
+              coef[3], coef[4], coef[5], coef[6], auc);
+  cr_assert_gt(auc, 0.65, "holdout AUC %.3f", auc);
+  churn_model_free(m);
+  churn_features_free(tr);
+  churn_features_free(te);
+  free(y);
+  free(ye);
+  free(p);
+  free_sim(&s);
+}
