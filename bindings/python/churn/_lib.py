@@ -254,6 +254,18 @@ def _repo_root():
         os.path.abspath(__file__)))))
 
 
+def _sanitized(path):
+    """True for a library built with ASan/TSan: loading it into an uninstrumented Python
+    aborts the process, so the build-tree search skips it (CHURN_LIBRARY can still name it,
+    with the sanitizer runtime preloaded)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return True
+    return b"__asan_init" in data or b"__tsan_init" in data
+
+
 def _build_tree_candidates():
     root = _repo_root()
     dirs = sorted(glob.glob(os.path.join(root, "build*")))
@@ -264,7 +276,8 @@ def _build_tree_candidates():
         for name in ("libchurn.so.1", "libchurn.so", "libchurn.dylib"):
             p = os.path.join(d, "lib", name)
             if os.path.exists(p):
-                out.append(p)
+                if not _sanitized(p):
+                    out.append(p)
                 break
     return out
 

@@ -99,3 +99,14 @@ def test_churn_library_env_missing_file_is_refused():
     r = _import_with("/nonexistent/libchurn.so")
     assert r.returncode != 0 and "CHURN_LIBRARY='/nonexistent/libchurn.so' does not exist" \
         in r.stderr
+
+
+def test_build_tree_search_prefers_build_and_skips_sanitized(tmp_path, monkeypatch):
+    for d, flavour in (("build-asan", b"__asan_init"), ("build-test", b""), ("build", b""),
+                       ("build-zz", b"")):
+        (tmp_path / d / "lib").mkdir(parents=True)
+        (tmp_path / d / "lib" / "libchurn.so.1").write_bytes(b"\x7fELF" + flavour)
+    monkeypatch.setattr(_lib, "_repo_root", lambda: str(tmp_path))
+    got = [os.path.relpath(p, tmp_path) for p in _lib._build_tree_candidates()]
+    assert got == ["build/lib/libchurn.so.1", "build-test/lib/libchurn.so.1",
+                   "build-zz/lib/libchurn.so.1"]
