@@ -294,11 +294,21 @@ def candidate_paths():
     return paths
 
 
+def _version_error(path, have):
+    return ImportError(
+        f"libchurn at {path} is version {have // 10000}.{have // 100 % 100}.{have % 100};"
+        f" this binding needs {REQUIRED_VERSION // 10000}.x >= "
+        f"{REQUIRED_VERSION // 10000}.{REQUIRED_VERSION // 100 % 100}.{REQUIRED_VERSION % 100}")
+
+
 def load():
+    """The library: CHURN_LIBRARY's if set (it must load and be recent enough); otherwise the
+    first candidate that has every declared function, or failing that the first one that
+    loads with a suitable version (a stale build tree then raises on the missing calls)."""
     env = os.environ.get("CHURN_LIBRARY")
     if env and not os.path.exists(env):
         raise ImportError(f"CHURN_LIBRARY={env!r} does not exist")
-    errors = []
+    errors, fallback = [], None
     for path in candidate_paths():
         try:
             cdll = ctypes.CDLL(path)
@@ -308,12 +318,15 @@ def load():
         lib = _Library(cdll, path)
         have = lib.churn_version_number()
         if have < REQUIRED_VERSION or have // 10000 != REQUIRED_VERSION // 10000:
-            raise ImportError(
-                f"libchurn at {path} is version {have // 10000}.{have // 100 % 100}.{have % 100};"
-                f" this binding needs {REQUIRED_VERSION // 10000}.x >= "
-                f"{REQUIRED_VERSION // 10000}.{REQUIRED_VERSION // 100 % 100}."
-                f"{REQUIRED_VERSION % 100}")
-        return lib
+            if env:
+                raise _version_error(path, have)
+            errors.append(str(_version_error(path, have)))
+            continue
+        if env or not lib.missing:
+            return lib
+        fallback = fallback or lib
+    if fallback is not None:
+        return fallback
     detail = "; ".join(errors) if errors else "none found"
     raise ImportError("cannot find libchurn: set CHURN_LIBRARY to the path of libchurn.so, "
                       f"or build it with meson next to this package ({detail})")
