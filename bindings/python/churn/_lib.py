@@ -3,7 +3,9 @@
 The library is found, in this order:
   1. the path in the CHURN_LIBRARY environment variable;
   2. the meson build trees next to the source checkout (``<repo>/build*/lib/libchurn.so*``),
-     preferring ``build``, then ``build-test``, then any other in name order;
+     preferring ``build``, then ``build-test``, then any other in name order, skipping
+     sanitizer builds and passing over libraries that lack a declared function (used only
+     as a fallback);
   3. the system (``ctypes.util.find_library("churn")``, i.e. the installed libchurn.so.1).
 
 Every function gets its ``argtypes`` and ``restype`` here (handles are ``c_void_p``, so 64-bit
