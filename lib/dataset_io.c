@@ -266,6 +266,10 @@ static churn_status load_subs(const msgpack_object *root, churn__subs *s) {
   int64_t n;
   CHURN_TRY(churn__get_i64(o, "n", &n));
   if (n < 0 || n > INT32_MAX) return bad("subscriber count out of range");
+  const uint8_t *p;
+  size_t len;
+  CHURN_TRY(churn__get_bin(o, "activation", &p, &len)); /* sizes before allocating n rows */
+  if (len != (size_t)n * 8) return bad("subscriber column 'activation' has the wrong size");
   CHURN_TRY(churn__subs_reserve(s, n));
   CHURN_TRY(load_dict(o, "ids", &s->ids, INT32_MAX));
   if (s->ids.n != n) return bad("subscriber ids do not match the count");

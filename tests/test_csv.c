@@ -410,3 +410,64 @@ Test(csv, delimiter_option_and_unknown_subscriber_create) {
   churn_options_free(o);
   churn_dataset_free(ds);
 }
+
+/* Random damage to a valid file (quotes, separators, line ends, NUL and high bytes, cuts) must
+ * give a status, never a crash or a leak (this suite also runs under ASan+UBSan). */
+Test(csv, damaged_files_never_crash) {
+  size_t n0 = strlen(EVENTS);
+  char *buf = malloc(n0 + 64);
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_INGEST_BLOCK_SIZE, 4096));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_INGEST_UNKNOWN, 1));
+  srand(3);
+  static const char noise[] = {'"', ',', '\n', '\r', '\0', (char)0xff, 'x', '9', '-', ':'};
+  for (int round = 0; round < 400; round++) {
+    memcpy(buf, EVENTS, n0);
+    size_t n = n0;
+    for (int m = 0; m < 1 + round % 6; m++) buf[rand() % n] = noise[rand() % sizeof noise];
+    if (round % 5 == 0) n = (size_t)rand() % n;
+    char name[32];
+    snprintf(name, sizeof name, "dmg%d.csv", round % 4);
+    const char *path = write_tmp(name, "");
+    FILE *f = fopen(path, "wb");
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    churn_dataset *ds = load_subs();
+    churn_status st = churn_dataset_read_events_csv(ds, path, o);
+    cr_assert(st == CHURN_OK || st == CHURN_E_FORMAT || st == CHURN_E_SCHEMA, "round %d: %s %s",
+              round, churn_status_name(st), churn_last_error());
+    if (st == CHURN_OK) ASSERT_OK(churn_dataset_finalize(ds, NULL));
+    churn_dataset_free(ds);
+  }
+  churn_options_free(o);
+  free(buf);
+}
+
+Test(csv, damaged_subscriber_files_never_crash) {
+  size_t n0 = strlen(SUBS);
+  char *buf = malloc(n0 + 64);
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_INGEST_BLOCK_SIZE, 4096));
+  srand(5);
+  static const char noise[] = {'"', ',', '\n', '\r', '\0', (char)0xff, 'x', '9', '-', ':'};
+  for (int round = 0; round < 400; round++) {
+    memcpy(buf, SUBS, n0);
+    size_t n = n0;
+    for (int m = 0; m < 1 + round % 6; m++) buf[rand() % n] = noise[rand() % sizeof noise];
+    if (round % 5 == 0) n = (size_t)rand() % n;
+    const char *path = write_tmp("dmgs.csv", "");
+    FILE *f = fopen(path, "wb");
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    churn_dataset *ds;
+    ASSERT_OK(churn_dataset_new(&ds));
+    churn_status st = churn_dataset_read_subscribers_csv(ds, path, o);
+    cr_assert(st == CHURN_OK || st == CHURN_E_FORMAT || st == CHURN_E_SCHEMA, "round %d: %s %s",
+              round, churn_status_name(st), churn_last_error());
+    churn_dataset_free(ds);
+  }
+  churn_options_free(o);
+  free(buf);
+}
