@@ -691,6 +691,7 @@ CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
  *  service [service]
  *   service.faults               FAULT reports in W
  *   service.contact_minutes      mean minutes to first contact over W's faults contacted by T
+ *                                (0 when none)
  *   service.fix_hours            mean hours to fix over W's faults fixed by T (0 when none)
  *   service.contact_breaches     W's faults contacted later than CHURN_OPT_FEAT_CONTACT_MINUTES,
  *                                or not contacted by T although that time has passed
@@ -725,14 +726,16 @@ CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
  * name is a catalog name, "account.tier" (all its one-hot columns), "account.tier=gold" (one
  * column), "attr.<name>", "attr.<name>=<label>", a group "payment.*", "usage.*", "device.*",
  * "service.*", "account.*", "attr.*", or "*".  Columns come in the order of the names (a
- * group in catalog order).  Passing a model's feature names back reproduces its columns. */
+ * group in catalog order).  Passing a model's feature names back reproduces its columns on
+ * another dataset as long as every one-hot label exists in it (else CHURN_E_NOT_FOUND names it). */
 typedef struct churn_features churn_features;
 
 /* Extracts the feature matrix for the ntimes >= 1 reference times as_of[] (stacked in that
  * order).  opts (may be NULL) is read for the CHURN_OPT_FEAT_* keys; CHURN_OPT_FEAT_THREADS
  * splits subscribers over worker threads (the result does not depend on it).  Fails with
  * CHURN_E_ARG (NULL, ntimes 0, a CHURN_TIME_NONE time, a NULL or twice-selected name),
- * CHURN_E_STATE (dataset not finalized), CHURN_E_NOT_FOUND naming an unknown feature or label.
+ * CHURN_E_STATE (dataset not finalized), CHURN_E_NOT_FOUND naming an unknown feature or label,
+ * CHURN_E_RANGE for a column name longer than 511 bytes, CHURN_E_NOMEM.
  * The dataset is only read (safe concurrently with other readers).  Free *out with
  * churn_features_free.  The result does not refer to the dataset afterwards. */
 CHURN_API churn_status churn_features_extract(const churn_dataset *ds, const int64_t *as_of,
