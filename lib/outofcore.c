@@ -28,11 +28,12 @@ typedef struct stream {
   int64_t rows_pass0;    /* rows seen in pass 0 */
 } stream;
 
-/* Bytes the fit keeps besides the chunk: the statistics, the driver's k x k matrices and the
- * accumulation workspace of every thread. */
+/* Bytes the fit keeps besides the chunk: the statistics, the driver's k x k matrices, and per
+ * thread a partial Hessian and the kernel's block of 256 standardised rows. */
 static int64_t fixed_bytes(int64_t d, int nthreads) {
   int64_t k = d + 1;
-  return (int64_t)(12 + 2 * nthreads) * k * k * 8 + 64 * 1024 * (int64_t)nthreads + 32 * d * 8;
+  return (int64_t)(12 + 2 * nthreads) * k * k * 8 + (int64_t)nthreads * (256 * k * 8 + 8192) +
+         32 * d * 8 + 64 * 1024;
 }
 
 static churn_status memory_budget(const churn_options *opts, int64_t *budget) {
