@@ -19,6 +19,7 @@
 #include "model.h"
 #include "pack.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define MODEL_FORMAT "churn-model"

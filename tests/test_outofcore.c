@@ -191,6 +191,8 @@ Test(outofcore, csv_errors_name_line_and_column) {
   ASSERT_FAILS(churn_model_fit_csv("x.csv", "y", NULL, NULL, NULL), CHURN_E_ARG, "out is NULL");
   const char *p = csv_text("empty.csv", "");
   ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_DATA, "empty");
+  p = csv_text("header_only.csv", "a,y\r\n");
+  ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_DATA, "no rows");
   p = csv_text("nolabel.csv", "a,b\n1,2\n");
   ASSERT_FAILS(churn_model_fit_csv(p, "y", NULL, NULL, &m), CHURN_E_SCHEMA, "no label column 'y'");
   p = csv_text("twolabels.csv", "y,a,y\n1,2,1\n");
