@@ -168,6 +168,7 @@ typedef enum churn_option {
   CHURN_OPT_FEAT_THREADS = 207,        /* int >= 0: worker threads, 0 = one per core, default 1 */
   CHURN_OPT_FEAT_ONEHOT_REFERENCE = 208, /* int 0 most frequent, 1 first label, 2 none; default 0 */
   CHURN_OPT_FEAT_ATTR_MISSING = 209,   /* real: value of a missing numeric attribute, default 0 */
+  CHURN_OPT_FEAT_UNKNOWN_LABEL = 210,  /* int 0 fail, 1 all-zero column; default 0 */
   /* --- labels (section 5) --- */
   CHURN_OPT_LABEL_FIRST_ = 300,
   CHURN_OPT_LABEL_HORIZON_DAYS = 301,  /* int in [1,3650]: horizon H, default 90 */
@@ -727,7 +728,9 @@ CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
  * column), "attr.<name>", "attr.<name>=<label>", a group "payment.*", "usage.*", "device.*",
  * "service.*", "account.*", "attr.*", or "*".  Columns come in the order of the names (a
  * group in catalog order).  Passing a model's feature names back reproduces its columns on
- * another dataset as long as every one-hot label exists in it (else CHURN_E_NOT_FOUND names it). */
+ * another dataset as long as every one-hot label exists in it; a label it lacks fails with
+ * CHURN_E_NOT_FOUND naming it, or, with CHURN_OPT_FEAT_UNKNOWN_LABEL = 1, gives a column of
+ * zeros (no subscriber has that label), which is what scoring a new export needs. */
 typedef struct churn_features churn_features;
 
 /* Extracts the feature matrix for the ntimes >= 1 reference times as_of[] (stacked in that

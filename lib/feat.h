@@ -73,6 +73,7 @@ typedef struct churn__feat_cfg {
   int threads;
   int onehot_reference;   /* 0 most frequent, 1 first label, 2 none */
   double attr_missing;
+  bool unknown_label_zero;  /* a selected one-hot label the dataset lacks: zeros, not a failure */
 } churn__feat_cfg;
 
 churn_status churn__feat_cfg_read(const churn_options *opts, churn__feat_cfg *cfg);

@@ -124,7 +124,7 @@ const char *churn__category_name(churn_churn_category c) {
 }
 
 churn_status churn__feat_cfg_read(const churn_options *opts, churn__feat_cfg *cfg) {
-  int64_t months = 3, grace = 0, due = 30, promo = 30, threads = 1, ref = 0;
+  int64_t months = 3, grace = 0, due = 30, promo = 30, threads = 1, ref = 0, unknown = 0;
   double contact = 20, fix = 24, missing = 0;
   if (opts) {
     CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_FEAT_WINDOW_MONTHS, &months));
@@ -136,6 +136,7 @@ churn_status churn__feat_cfg_read(const churn_options *opts, churn__feat_cfg *cf
     CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_FEAT_THREADS, &threads));
     CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_FEAT_ONEHOT_REFERENCE, &ref));
     CHURN_TRY(churn_options_get_real(opts, CHURN_OPT_FEAT_ATTR_MISSING, &missing));
+    CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_FEAT_UNKNOWN_LABEL, &unknown));
   }
   cfg->months = months;
   cfg->window = months * CHURN__MONTH;
@@ -147,6 +148,7 @@ churn_status churn__feat_cfg_read(const churn_options *opts, churn__feat_cfg *cf
   cfg->threads = (int)threads;
   cfg->onehot_reference = (int)ref;
   cfg->attr_missing = missing;
+  cfg->unknown_label_zero = unknown != 0;
   return CHURN_OK;
 }
 
@@ -229,7 +231,8 @@ static churn_status push_onehot(builder *b, const churn_dataset *ds, const churn
   char name[NAME_CAP];
   if (only_label) {
     int32_t code = churn__dict_find(&cc->dict, only_label, strlen(only_label));
-    if (code < 0) {
+    if (code < 0 && cfg->unknown_label_zero) code = INT32_MIN; /* matches no subscriber */
+    if (code < 0 && code != INT32_MIN) {
       return churn__fail(CHURN_E_NOT_FOUND, "unknown feature '%s=%s': no such label", prefix,
                          only_label);
     }

@@ -45,6 +45,7 @@ static const option_spec SPECS[] = {
     {CHURN_OPT_FEAT_ONEHOT_REFERENCE, "features.onehot_reference", CHURN_OPTION_INT, 0, 2, 0, NULL},
     {CHURN_OPT_FEAT_ATTR_MISSING, "features.attr_missing", CHURN_OPTION_REAL, -1e300, 1e300, 0,
      NULL},
+    {CHURN_OPT_FEAT_UNKNOWN_LABEL, "features.unknown_label", CHURN_OPTION_INT, 0, 1, 0, NULL},
     {CHURN_OPT_LABEL_HORIZON_DAYS, "labels.horizon_days", CHURN_OPTION_INT, 1, 3650, 90, NULL},
     {CHURN_OPT_LABEL_DEFINITION, "labels.definition", CHURN_OPTION_INT, 0, 2, 2, NULL},
     {CHURN_OPT_LABEL_INACTIVE_MONTHS, "labels.inactive_months", CHURN_OPTION_INT, 1, 120, 3, NULL},

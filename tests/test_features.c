@@ -341,6 +341,32 @@ Test(features, categorical_and_attributes) {
   churn_dataset_free(ds);
 }
 
+/* Scoring a dataset that lacks a label the model was trained with. */
+Test(features, unknown_label_as_zeros) {
+  churn_dataset *ds = categorical_dataset();
+  churn_options *o = NULL;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FEAT_UNKNOWN_LABEL, 1));
+  const char *sel[] = {"account.tier=platinum", "account.tier=high", "attr.channel=phone"};
+  churn_features *f = NULL;
+  int64_t T = T0;
+  ASSERT_OK(churn_features_extract(ds, &T, 1, sel, 3, o, &f));
+  assert_names(f, sel, 3);
+  const double *X = churn_features_matrix(f);
+  for (int i = 0; i < 5; i++) {
+    cr_assert_eq(X[i * 3 + 0], 0.0);
+    cr_assert_eq(X[i * 3 + 1], i == 0 ? 1.0 : 0.0);
+    cr_assert_eq(X[i * 3 + 2], 0.0);
+  }
+  churn_features_free(f);
+  /* still an error for a feature that does not exist at all */
+  const char *bad[] = {"account.nothing=x"};
+  ASSERT_FAILS(churn_features_extract(ds, &T, 1, bad, 1, o, &f), CHURN_E_NOT_FOUND,
+               "account.nothing=x");
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
+
 Test(features, everything_by_default) {
   churn_dataset *ds = categorical_dataset();
   churn_features *f = extract_all(ds, T0, NULL);
