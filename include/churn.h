@@ -1517,7 +1517,8 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
  * 20 minutes / 24 hours; a share of sim.sla_breach), CALLBACKs after repairs, COMPLAINTs,
  * PACKAGE_CHANGEs, voluntary SUSPEND/RESUME, RETENTION contacts (retained / lost / no answer),
  * monthly broadband and mobile USAGE, ACTIVATION (dated before the window for the initial
- * base) and CANCEL with a reason code.  About 150 events per subscriber-year.
+ * base) and CANCEL with a reason code.  About 135 events per subscriber-year with the defaults
+ * (heartbeats 51, views 46, usage, bills and payments about 12 each, the rest rare).
  *
  * Subscriber table: regions ("north", ... "harbour", then "region09"...), age bands "18-29",
  * "30-44", "45-59", "60-74", "75+", tiers "low"/"mid"/"high" (sim.high_value_share high), VIP
