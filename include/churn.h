@@ -1474,6 +1474,13 @@ CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64
                                                   const char *const *rule, int64_t n,
                                                   churn_table **out);
 
+/* The same for the warning list of churn_warnings_compute (or any table with an i64 column
+ * "subscriber" and a str column "rule"; CHURN_E_SCHEMA otherwise). */
+CHURN_API churn_status churn_kpi_warning_list_accuracy(const churn_dataset *ds, int64_t as_of,
+                                                       int64_t horizon_end,
+                                                       const churn_table *warnings,
+                                                       churn_table **out);
+
 /* The same for a model's risk list: score holds one value per subscriber (nscores must equal
  * num_subscribers; CHURN_E_ARG otherwise); the base is ranked by decreasing score (ties by
  * lower index) and for each of the nk list lengths k[j] >= 1 one row:

@@ -237,3 +237,25 @@ CHURN_API churn_status churn_kpi_topk_accuracy(const churn_dataset *ds, int64_t 
   churn__free(o);
   return st;
 }
+
+/* --- the warning table of churn_warnings_compute ----------------------------------------------- */
+
+CHURN_API churn_status churn_kpi_warning_list_accuracy(const churn_dataset *ds, int64_t as_of,
+                                                       int64_t horizon_end,
+                                                       const churn_table *warnings,
+                                                       churn_table **out) {
+  const char *fn = "churn_kpi_warning_list_accuracy";
+  CHURN_CHECK_ARG(warnings != NULL, "%s: warnings is NULL", fn);
+  int64_t js = -1, jr = -1;
+  const int64_t *sub = NULL;
+  const char *const *rule = NULL;
+  if (churn_table_find(warnings, "subscriber", &js) != CHURN_OK ||
+      churn_table_find(warnings, "rule", &jr) != CHURN_OK ||
+      churn_table_i64(warnings, js, &sub) != CHURN_OK ||
+      churn_table_str(warnings, jr, &rule) != CHURN_OK) {
+    return churn__fail(CHURN_E_SCHEMA, "%s: warnings needs an i64 column 'subscriber' and a str "
+                       "column 'rule' (the table of churn_warnings_compute)", fn);
+  }
+  return churn_kpi_warning_accuracy(ds, as_of, horizon_end, sub, rule,
+                                    churn_table_nrows(warnings), out);
+}

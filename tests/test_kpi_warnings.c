@@ -141,3 +141,41 @@ Test(kpi_warnings, allocation_failures) {
   churn_dataset_free(ds);
   assert_no_leak();
 }
+
+/* The table of churn_warnings_compute gives the same figures as its columns passed as arrays
+ * (with a 1-month late run and no viewing threshold so that rules fire on this small base). */
+Test(kpi_warnings, from_the_warnings_table) {
+  churn_dataset *ds = kpi_base();
+  churn_options *opts = NULL;
+  ASSERT_OK(churn_options_new(&opts));
+  ASSERT_OK(churn_options_set_int(opts, CHURN_OPT_WARN_LATE_MONTHS, 1));
+  churn_table *w = NULL, *a = NULL, *b = NULL;
+  int64_t as_of = ts(2026, 3, 15, 0), end = ts(2026, 6, 1, 0);
+  ASSERT_OK(churn_warnings_compute(ds, as_of, opts, &w));
+  int64_t n = churn_table_nrows(w);
+  ASSERT_OK(churn_kpi_warning_list_accuracy(ds, as_of, end, w, &a));
+  ASSERT_OK(churn_kpi_warning_accuracy(ds, as_of, end, tcol_i64(w, "subscriber"),
+                                       tcol_str(w, "rule"), n, &b));
+  cr_assert_eq(churn_table_nrows(a), churn_table_nrows(b));
+  for (int64_t r = 0; r < churn_table_nrows(a); r++) {
+    cr_expect_str_eq(tcol_str(a, "rule")[r], tcol_str(b, "rule")[r]);
+    cr_expect_eq(tcol_i64(a, "warned")[r], tcol_i64(b, "warned")[r]);
+    cr_expect_eq(tcol_i64(a, "warned_churned")[r], tcol_i64(b, "warned_churned")[r]);
+  }
+  /* A (bills Feb 10 and Mar 10 unpaid) is the one flagged, for payment_anomaly; G is the only
+   * churner of the base at Mar 15 (cancelled Apr 1) */
+  cr_assert_eq(churn_table_nrows(a), 2);
+  cr_expect_str_eq(tcol_str(a, "rule")[0], "payment_anomaly");
+  cr_expect_eq(tcol_i64(a, "warned")[0], 1);
+  cr_expect_eq(tcol_i64(a, "warned_churned")[0], 0);
+  cr_expect_eq(tcol_i64(a, "churners")[0], 1);
+  churn_table_free(b);
+  ASSERT_FAILS(churn_kpi_warning_list_accuracy(ds, as_of, end, a, &b), CHURN_E_SCHEMA,
+               "an i64 column 'subscriber'");
+  ASSERT_FAILS(churn_kpi_warning_list_accuracy(ds, as_of, end, NULL, &b), CHURN_E_ARG,
+               "warnings is NULL");
+  churn_table_free(a);
+  churn_table_free(w);
+  churn_options_free(opts);
+  churn_dataset_free(ds);
+}
