@@ -899,7 +899,8 @@ typedef struct churn_model churn_model;
  *  - POPULATION_RATE (default 0 = off): when the training sample was enriched in churners,
  *    the population churn rate tau corrects the intercept afterwards (King & Zeng prior
  *    correction): b0 -= log((1-tau)/tau * ybar/(1-ybar)), ybar the weighted training rate.
- *  - INFERENCE (default 1): compute the covariance matrix (one exact X'WX at the optimum).
+ *  - INFERENCE (default 1): compute the covariance matrix from one exact X'WX at the optimum
+ *    (or at the last iterate before it when that one already met 100 * TOL).
  *    Only unpenalised fits have inference; 0 skips it (faster; summary has no std errors).
  *
  * How (so that the cost is predictable): with fewer than 200,000 rows, plain Newton with an

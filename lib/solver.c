@@ -59,6 +59,7 @@ struct churn_solver {
   double *G_prev;             /* gradient at beta_prev, for the quasi-Newton metric update */
   double *Mx;                 /* score outer products at beta when mx_here (sandwich covariance) */
   int mx_here;
+  int hx_near;                /* Hx (and Mx) were taken at an iterate with criterion <= 100 tol */
   int have_se0;
   int converged;
 };
@@ -626,7 +627,7 @@ static bool std_errors(const churn_solver *s, double *se, bool *nomem) {
 /* Separation at a converged point: a coefficient whose information collapsed (std error grown
  * by more than 1000x since the start: the rows that inform it are fitted as exactly 0 or 1). */
 static churn_status check_collapse(churn_solver *s) {
-  if (penalized(s) || !s->hx_here || !s->have_se0) return CHURN_OK;
+  if (penalized(s) || !(s->hx_here || s->hx_near) || !s->have_se0) return CHURN_OK;
   const int64_t k = s->k;
   double *se = churn__malloc_array((size_t)k, sizeof(double));
   if (se == NULL) return churn__nomem("separation check");
@@ -780,9 +781,11 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
   }
   if (s->have_prev && diverging(s)) return separation(s, NULL);
   s->crit = criterion(s);
+  if (has_h) s->hx_near = s->crit <= 100 * s->cfg.tol && (!robust(s) || s->mx_here);
   if (s->crit <= s->cfg.tol) {
     int need_cov = s->cfg.inference && !penalized(s);
-    if (need_cov && (!s->hx_here || (robust(s) && !s->mx_here))) {
+    int have_cov = s->hx_near || (s->hx_here && (!robust(s) || s->mx_here));
+    if (need_cov && !have_cov) {
       /* Converged: one more pass at the same point for the exact Hessian of the covariance. */
       s->want_h = 1;
       s->have_prev = 0;
@@ -833,6 +836,11 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
     s->want_h = 0;
   } else {
     s->want_h = s->crit > SLOW_CONTRACTION * s->crit_prev;
+    /* When the covariance is wanted and the next point will likely meet the tolerance (linear
+     * contraction at the last rate), let that pass carry the exact Hessian: it then serves the
+     * covariance and saves a confirming pass. */
+    double rate = s->crit_prev > 0 && churn__is_finite(s->crit_prev) ? s->crit / s->crit_prev : 1.0;
+    if (s->cfg.inference && !penalized(s) && s->crit * rate <= s->cfg.tol) s->want_h = 1;
   }
   s->crit_prev = s->crit;
   memcpy(s->G_prev, s->G, (size_t)k * sizeof(double));
@@ -910,7 +918,7 @@ churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
     b0 += in->intercept_shift;
   }
   m->intercept = fi ? b0 : 0.0;
-  if (s->cfg.inference && !penalized(s) && s->hx_here) {
+  if (s->cfg.inference && !penalized(s) && (s->hx_here || s->hx_near)) {
     double *L = churn__malloc_array((size_t)(k * k), sizeof(double));
     double *Cz = churn__malloc_array((size_t)(k * k), sizeof(double));
     st = (L && Cz) ? churn__model_alloc_cov(m) : churn__nomem("covariance");
@@ -922,7 +930,7 @@ churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
       }
     }
     if (st == CHURN_OK && robust(s)) {
-      if (!s->mx_here) {
+      if (!s->mx_here && !s->hx_near) {
         st = churn__fail(CHURN_E_INTERNAL, "no score outer products for the sandwich covariance");
       } else {
         /* Cz <- Hinv M Hinv (statsmodels' HC0), times n / (n - k) for HC1. */
