@@ -339,9 +339,20 @@ static int l_status_name(lua_State *L) {
   return 1;
 }
 
+/* churn.testing_fail_alloc(k) -> allocations made since the previous call: the C API's fault
+ * injection (the k-th allocation of the library on this thread fails; 0 switches it off), so
+ * test suites can check every out-of-memory path through the binding. */
+static int l_testing_fail_alloc(lua_State *L) {
+  lua_Integer k = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, k >= 0, 1, "must be >= 0");
+  lua_pushinteger(L, (lua_Integer)churn_testing_fail_alloc((uint64_t)k));
+  return 1;
+}
+
 static const luaL_Reg MODULE_FUNCS[] = {
     {"version", l_version},
     {"status_name", l_status_name},
+    {"testing_fail_alloc", l_testing_fail_alloc},
     {NULL, NULL},
 };
 

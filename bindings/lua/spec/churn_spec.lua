@@ -332,6 +332,15 @@ describe("expected failures return nil, message, code", function()
     assert_fails("CHURN_E_SCHEMA", "missing feature", model:explain({ arrears = 1 }, 2))
   end)
 
+  it("when the library runs out of memory", function()
+    local bytes = fit_sample():to_buffer()
+    churn.testing_fail_alloc(1)
+    local ok, msg, code = churn.load_model_buffer(bytes)
+    churn.testing_fail_alloc(0)
+    assert_fails("CHURN_E_NOMEM", nil, ok, msg, code)
+    assert.truthy(churn.load_model_buffer(bytes))
+  end)
+
   it("for data the fit refuses", function()
     local X = sample(20)
     local ones = {}

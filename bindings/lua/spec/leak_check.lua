@@ -11,6 +11,7 @@ for i = 1, 40 do
   y[i] = (i * 7) % 5 < 2 and 1 or 0
 end
 local names = { "a", "b", "c" }
+local T = 1711929600
 local path = os.tmpname()
 
 local function cycle(i)
@@ -40,7 +41,6 @@ local function cycle(i)
   return copy
 end
 
-local T = 1711929600
 local function dataset_cycle(i)
   local ds <close> = assert(churn.dataset())
   assert(ds:append_subscribers({ subscriber_id = { "a", "b", "c" },
@@ -68,6 +68,48 @@ local function dataset_cycle(i)
   assert(churn.feature_catalog())
 end
 
+-- Every allocation of a binding call fails in turn: each call must return nil, message,
+-- "CHURN_E_NOMEM" (or succeed when the failed allocation was optional) and leak nothing.
+local function nomem_sweep(what, f)
+  churn.testing_fail_alloc(0)
+  f()
+  local points = churn.testing_fail_alloc(0)
+  local nomem = 0
+  for k = 1, points do
+    churn.testing_fail_alloc(k)
+    local ok, msg, code = f()
+    churn.testing_fail_alloc(0)
+    if not ok then
+      assert(code == "CHURN_E_NOMEM", what .. ": allocation " .. k .. " gave " .. tostring(code)
+             .. ": " .. tostring(msg))
+      nomem = nomem + 1
+    end
+  end
+  assert(nomem > 0, what .. ": no allocation failure surfaced")
+  return points
+end
+
+local sweep_model = assert(churn.fit(X, y, { feature_names = names }))
+local sweep_bytes = sweep_model:to_buffer()
+local swept = {
+  fit = nomem_sweep("fit", function() return churn.fit(X, y, { feature_names = names, C = 2 }) end),
+  load = nomem_sweep("load_model_buffer", function() return churn.load_model_buffer(sweep_bytes) end),
+  summary = nomem_sweep("summary", function() return sweep_model:summary() end),
+  dataset = nomem_sweep("dataset", function()
+    local ds = churn.dataset()
+    if not ds then return nil, "", "CHURN_E_NOMEM" end
+    local ok, msg, code = ds:append_subscribers({ subscriber_id = { "a", "b" } })
+    if not ok then return ok, msg, code end
+    ok, msg, code = ds:append_events({ subscriber_id = { "a", "b" }, time = { T, T },
+                                       kind = { "bill", "view" }, value = { 1, 2 } })
+    if not ok then return ok, msg, code end
+    ok, msg, code = ds:finalize()
+    if not ok then return ok, msg, code end
+    return ds:features(T)
+  end),
+}
+sweep_model:close()
+
 for i = 1, cycles do
   dataset_cycle(i)
   cycle(i)
@@ -75,4 +117,5 @@ for i = 1, cycles do
 end
 os.remove(path)
 collectgarbage("collect")
-print(("leak_check: %d cycles done"):format(cycles))
+print(("leak_check: %d cycles done; allocation failures swept: fit %d, load %d, summary %d, "
+       .. "dataset+features %d"):format(cycles, swept.fit, swept.load, swept.summary, swept.dataset))
