@@ -1019,41 +1019,57 @@ static churn_status add_subscribers(churn_dataset *ds, const sim_world *w, int64
   return CHURN_OK;
 }
 
-/* Copies the blocks' events, in block order, into the dataset's columns (freeing each block as
- * it goes, so the peak stays near one copy of the events). */
-static churn_status gather_events(churn_dataset *ds, int64_t nsubs, sim_block *blocks,
-                                  int64_t nblocks) {
-  int64_t total = 0;
-  for (int64_t k = 0; k < nblocks; k++) {
-    if (blocks[k].nomem) return churn__nomem("simulated events");
-    total += (int64_t)blocks[k].n;
-  }
-  CHURN_TRY(churn__events_reserve(&ds->ev, total));
-  churn__events *ev = &ds->ev;
-  int64_t row = 0;
-  for (int64_t k = 0; k < nblocks; k++) {
-    sim_block *b = &blocks[k];
-    size_t e = 0;
-    for (int64_t j = 0; j < BLOCK && b->first + j < nsubs; j++) {
-      int32_t sub = (int32_t)(b->first + j);
-      for (int64_t c = 0; c < b->count[j]; c++, e++, row++) {
-        const sim_event *x = &b->ev[e];
-        ev->sub[row] = sub;
-        ev->time[row] = x->time;
-        ev->kind[row] = x->kind;
-        ev->code[row] = x->code;
-        ev->code2[row] = x->code2;
-        ev->value[row] = x->value;
-        ev->aux1[row] = x->aux1;
-        ev->aux2[row] = x->aux2;
-      }
+typedef struct gather_ctx {
+  churn__events *ev;
+  sim_block *blocks;
+  const int64_t *row; /* first row of each block */
+  int64_t nsubs;
+} gather_ctx;
+
+static void gather_block(void *vctx, int64_t k, int worker) {
+  (void)worker;
+  const gather_ctx *g = vctx;
+  churn__events *ev = g->ev;
+  sim_block *b = &g->blocks[k];
+  int64_t row = g->row[k];
+  size_t e = 0;
+  for (int64_t j = 0; j < BLOCK && b->first + j < g->nsubs; j++) {
+    int32_t sub = (int32_t)(b->first + j);
+    for (int64_t c = 0; c < b->count[j]; c++, e++, row++) {
+      const sim_event *x = &b->ev[e];
+      ev->sub[row] = sub;
+      ev->time[row] = x->time;
+      ev->kind[row] = x->kind;
+      ev->code[row] = x->code;
+      ev->code2[row] = x->code2;
+      ev->value[row] = x->value;
+      ev->aux1[row] = x->aux1;
+      ev->aux2[row] = x->aux2;
     }
-    churn__free(b->ev);
-    b->ev = NULL;
   }
-  ev->n = total;
-  ev->finalized = false;
-  return CHURN_OK;
+  churn__free(b->ev);
+  b->ev = NULL;
+}
+
+/* Copies the blocks' events, in block order, into the dataset's columns; blocks are copied in
+ * parallel into their own row ranges (first touch of the new columns is most of the cost) and
+ * freed as they go, so the peak stays near one copy of the events. */
+static churn_status gather_events(churn_dataset *ds, const sim_world *w, int64_t nsubs,
+                                  sim_block *blocks, int64_t nblocks) {
+  int64_t *row = churn__malloc_array((size_t)nblocks + 1, sizeof *row);
+  if (row == NULL) return churn__nomem("simulated events");
+  row[0] = 0;
+  for (int64_t k = 0; k < nblocks; k++) row[k + 1] = row[k] + (int64_t)blocks[k].n;
+  int64_t total = row[nblocks];
+  churn_status st = churn__events_reserve(&ds->ev, total);
+  if (st == CHURN_OK) {
+    gather_ctx g = {&ds->ev, blocks, row, nsubs};
+    churn__parallel_for(churn__resolve_threads(w->c.threads), nblocks, gather_block, &g);
+    ds->ev.n = total;
+    ds->ev.finalized = false;
+  }
+  churn__free(row);
+  return st;
 }
 
 static const char *category_name(int c) {
@@ -1239,7 +1255,7 @@ static churn_status run(const sim_world *w, churn_dataset *ds, sim_truth **truth
   sim_block *blocks = NULL;
   int64_t nblocks = 0, *src = NULL, *when = NULL;
   churn_status st = run_passes(w, ds, truth, &blocks, &nblocks, &src, &when);
-  if (st == CHURN_OK) st = gather_events(ds, ds->subs.n, blocks, nblocks);
+  if (st == CHURN_OK) st = gather_events(ds, w, ds->subs.n, blocks, nblocks);
   for (int64_t k = 0; k < nblocks; k++) churn__free(blocks[k].ev);
   churn__free(blocks);
   churn__free(src);
