@@ -1372,7 +1372,8 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
  * (region, age_band, tier, package, manager, vip (labels "0"/"1") or a categorical attribute);
  * subscribers without a label form the group "(missing)"; NULL means no grouping.  Ratios
  * whose denominator is 0 are NaN.  The dataset must be finalized (CHURN_E_STATE otherwise);
- * CHURN_E_NOT_FOUND for an unknown segment column or label.
+ * CHURN_E_NOT_FOUND for an unknown segment column or label; CHURN_E_RANGE for a calendar
+ * argument (from, to, base_date) outside the years 1..9999.
  * Options (family 500, defaults in brackets):
  *   CHURN_OPT_KPI_RATE_BASE    int churn_kpi_rate_base: denominator of the monthly churn rate
  *                              [CHURN_KPI_RATE_OPENING]

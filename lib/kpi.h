@@ -105,6 +105,9 @@ int64_t churn__boundary_index(const int64_t *b, int64_t nb, int64_t t);
 int64_t churn__kpi_opt_int(const churn_options *opts, churn_option key);
 double churn__kpi_opt_real(const churn_options *opts, churn_option key);
 
+/* CHURN_E_RANGE naming the argument for a date outside the years 1..9999. */
+churn_status churn__kpi_check_date(int64_t t, const char *name, const char *fn);
+
 /* The UTC month boundaries from the month of `from` to the month after that of `to`: *nmonths
  * months, nmonths + 1 boundaries (CHURN_E_ARG naming fn for from > to, CHURN_E_RANGE beyond
  * 1200 months). */

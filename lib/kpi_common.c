@@ -332,12 +332,23 @@ churn_status churn__kpi_table(int64_t n, churn__col *cols, int ncols, churn_tabl
   return CHURN_OK;
 }
 
+churn_status churn__kpi_check_date(int64_t t, const char *name, const char *fn) {
+  /* 0001-01-01 .. 9999-12-31 keeps the calendar arithmetic far from overflow */
+  if (t < -62135596800LL || t > 253402300799LL) {
+    return churn__fail(CHURN_E_RANGE, "%s: %s = %lld is outside the years 1..9999", fn, name,
+                       (long long)t);
+  }
+  return CHURN_OK;
+}
+
 churn_status churn__kpi_months(int64_t from, int64_t to, const char *fn, int64_t **bounds,
                                int64_t *nmonths) {
   CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE,
                   "%s: from and to must be dates, not CHURN_TIME_NONE", fn);
   CHURN_CHECK_ARG(from <= to, "%s: from (%lld) is after to (%lld)", fn, (long long)from,
                   (long long)to);
+  CHURN_TRY(churn__kpi_check_date(from, "from", fn));
+  CHURN_TRY(churn__kpi_check_date(to, "to", fn));
   int64_t first = churn__month_floor(from), last = churn__month_floor(to), m = 0;
   while (churn__month_add(first, m) <= last && m <= 1200) m++;
   if (m > 1200) return churn__fail(CHURN_E_RANGE, "%s: more than 1200 months from from to to", fn);

@@ -293,6 +293,7 @@ CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_
   const char *fn = "churn_kpi_snapshot";
   CHURN_CHECK_ARG(out != NULL && ds != NULL, "%s: ds and out must not be NULL", fn);
   CHURN_CHECK_ARG(base_date != CHURN_TIME_NONE, "%s: base_date is CHURN_TIME_NONE", fn);
+  CHURN_TRY(churn__kpi_check_date(base_date, "base_date", fn));
   CHURN_CHECK_ARG(nmonths >= 1 && nmonths <= 1200, "%s: nmonths = %lld is not in [1, 1200]", fn,
                   (long long)nmonths);
   CHURN_CHECK_ARG((column == NULL) == (label == NULL),

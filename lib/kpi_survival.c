@@ -34,9 +34,10 @@ static bool spell_subject(const churn__spells *sp, int64_t k, int64_t window_sta
   if (a == CHURN_TIME_NONE || a > as_of) return false;  /* tenure unknown, or not yet active */
   if (window_start != CHURN_TIME_NONE && e <= window_start) return false; /* ended unseen */
   bool churned = e <= as_of;
-  *exit = (double)((churned ? e : as_of) - a) / unit;
+  /* differences in double: int64 subtraction of far-apart dates could overflow */
+  *exit = ((double)(churned ? e : as_of) - (double)a) / unit;
   *entry = window_start != CHURN_TIME_NONE && a < window_start
-               ? (double)(window_start - a) / unit
+               ? ((double)window_start - (double)a) / unit
                : -INFINITY;
   if (!churned) {
     *cat = 0;

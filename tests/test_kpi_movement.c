@@ -247,6 +247,12 @@ Test(kpi_movement, bad_input) {
   ASSERT_FAILS(churn_kpi_movement(ds, NONE, a, NULL, NULL, &t), CHURN_E_ARG, "CHURN_TIME_NONE");
   ASSERT_FAILS(churn_kpi_movement(ds, a, ts(2200, 1, 1, 0), NULL, NULL, &t), CHURN_E_RANGE,
                "1200 months");
+  ASSERT_FAILS(churn_kpi_movement(ds, -(INT64_C(1) << 62), a, NULL, NULL, &t), CHURN_E_RANGE,
+               "from = -4611686018427387904 is outside the years 1..9999");
+  ASSERT_FAILS(churn_kpi_arpu(ds, a, INT64_MAX - 1, NULL, NULL, &t), CHURN_E_RANGE,
+               "to = 9223372036854775806 is outside");
+  ASSERT_FAILS(churn_kpi_snapshot(ds, INT64_C(1) << 60, 2, NULL, NULL, NULL, 0, NULL, NULL, &t),
+               CHURN_E_RANGE, "base_date = 1152921504606846976 is outside");
   ASSERT_FAILS(churn_kpi_movement(ds, a, b, "colour", NULL, &t), CHURN_E_NOT_FOUND, "'colour'");
   ASSERT_FAILS(churn_kpi_arpu(ds, a, b, "spend", NULL, &t), CHURN_E_ARG, "'spend' is numeric");
   ASSERT_FAILS(churn_kpi_movement(NULL, a, b, NULL, NULL, &t), CHURN_E_ARG, "dataset is NULL");
