@@ -37,7 +37,6 @@ int64_t churn__rank(int64_t k, const double *A, double rel_tol, int64_t *depende
   if (C && dinv && piv) {
     /* Scale to unit diagonal so the tolerance is relative to each column's own size; a column
      * with a zero diagonal is dependent outright. */
-    int64_t nzero = 0;
     for (int64_t a = 0; a < k; a++) {
       double v = A[a * k + a];
       dinv[a] = v > 0 ? 1.0 / sqrt(v) : 0.0;
@@ -47,7 +46,7 @@ int64_t churn__rank(int64_t k, const double *A, double rel_tol, int64_t *depende
         double v = (a <= b ? A[a * k + b] : A[b * k + a]) * dinv[a] * dinv[b];
         C[a * k + b] = v;
       }
-      if (dinv[a] == 0) C[a * k + a] = 0, nzero++;
+      if (dinv[a] == 0) C[a * k + a] = 0;
     }
     lapack_int r = 0;
     lapack_int info = LAPACKE_dpstrf(LAPACK_COL_MAJOR, 'L', (lapack_int)k, C, (lapack_int)k, piv,
@@ -58,7 +57,6 @@ int64_t churn__rank(int64_t k, const double *A, double rel_tol, int64_t *depende
       rank = r;
       for (int64_t q = r; q < k; q++) dependent[q - r] = (int64_t)piv[q] - 1;
     }
-    (void)nzero;
   }
   churn__free(C);
   churn__free(dinv);

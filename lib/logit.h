@@ -80,16 +80,9 @@ churn_status churn__solver_count_labels(churn_solver *s, int64_t n, const double
 int churn__solver_needs_exact_moments(const churn_solver *s);
 churn_status churn__solver_sum_weights(const churn_solver *s, double *sw);
 void churn__solver_reset_moments(churn_solver *s);
-void churn__solver_merge_moments(churn_solver *s, const churn_solver *other);
-void churn__solver_share_shift(churn_solver *dst, const churn_solver *src);
-void churn__solver_set_shift_from(churn_solver *s, const void *X, churn_dtype dtype, int64_t ld);
 void churn__solver_set_lazy(churn_solver *s, int lazy);
 churn_status churn__solver_clone(const churn_solver *s, churn_solver **out);
 churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, double factor);
-const double *churn__solver_center(const churn_solver *s);
-const double *churn__solver_scale(const churn_solver *s);
-double churn__solver_cw(const churn_solver *s, int cls);
-int64_t churn__solver_passes(const churn_solver *s);
 void churn__solver_set_tol(churn_solver *s, double tol);
 void churn__solver_no_inference(churn_solver *s);
 churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int *done);

@@ -330,33 +330,6 @@ int churn__solver_needs_exact_moments(const churn_solver *s) {
   return s->cfg.penalty != CHURN_PENALTY_NONE && s->cfg.standardize;
 }
 
-/* Merges the moments of another solver over other rows (same shift) into s. */
-void churn__solver_merge_moments(churn_solver *s, const churn_solver *o) {
-  for (int64_t j = 0; j < s->d; j++) {
-    s->m1[j] += o->m1[j];
-    s->m2[j] += o->m2[j];
-  }
-  s->n += o->n;
-  s->npos += o->npos;
-  s->n_wpos += o->n_wpos;
-  s->sw += o->sw;
-  s->swp += o->swp;
-}
-
-/* Gives s2 the shift of s (so their moments can merge); for parallel pass 0. */
-void churn__solver_share_shift(churn_solver *s2, const churn_solver *s) {
-  memcpy(s2->shift, s->shift, (size_t)s->d * sizeof(double));
-  s2->have_shift = 1;
-}
-
-void churn__solver_set_shift_from(churn_solver *s, const void *X, churn_dtype dtype, int64_t ld) {
-  for (int64_t j = 0; j < s->d; j++) {
-    double v = churn__xget(X, dtype, ld, 0, j);
-    s->shift[j] = churn__is_finite(v) ? v : 0.0;
-  }
-  s->have_shift = 1;
-}
-
 static int penalized(const churn_solver *s) { return s->cfg.penalty != CHURN_PENALTY_NONE; }
 
 CHURN_API churn_status churn_solver_begin(churn_solver *s) {
@@ -467,12 +440,6 @@ churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, 
   return CHURN_OK;
 }
 
-const double *churn__solver_center(const churn_solver *s) { return s->center; }
-const double *churn__solver_scale(const churn_solver *s) { return s->scale; }
-double churn__solver_cw(const churn_solver *s, int cls) {
-  return cls ? s->cfg.class_weight1 : s->cfg.class_weight0;
-}
-int64_t churn__solver_passes(const churn_solver *s) { return s->passes; }
 void churn__solver_set_tol(churn_solver *s, double tol) { s->cfg.tol = tol; }
 void churn__solver_no_inference(churn_solver *s) { s->cfg.inference = 0; }
 
