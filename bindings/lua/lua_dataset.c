@@ -140,6 +140,7 @@ static int64_t kind_value(lua_State *L, int idx) {
 static void read_column(lua_State *L, int idx, const char *name, int anchor, churn_column *col) {
   int64_t n = (int64_t)lua_rawlen(L, idx);
   int is_kind = strcmp(name, "kind") == 0;
+  lua_Integer shift = strcmp(name, "subscriber_index") == 0 ? 1 : 0; /* 1-based in Lua */
   churn_dtype dt = is_kind ? CHURN_I64 : column_dtype(L, idx, n);
   size_t elem = dt == CHURN_STR ? sizeof(char *) : 8;
   char *data = churn__lua_scratch(L, (size_t)n * elem);
@@ -161,7 +162,7 @@ static void read_column(lua_State *L, int idx, const char *name, int anchor, chu
     } else if (dt == CHURN_I64) {
       int64_t v = t == LUA_TBOOLEAN ? lua_toboolean(L, -1)
                   : is_kind && t != LUA_TNIL ? kind_value(L, -1)
-                                             : (int64_t)lua_tointeger(L, -1);
+                                             : (int64_t)(lua_tointeger(L, -1) - shift);
       ((int64_t *)(void *)data)[i] = v;
     } else {
       ((double *)(void *)data)[i] = t == LUA_TNIL ? 0.0 : lua_tonumber(L, -1);
@@ -182,7 +183,7 @@ typedef churn_status (*append_fn)(churn_dataset *, const churn_column *, size_t,
 /* ds:append_subscribers(columns [, opts]) / ds:append_events(columns [, opts]) -> true
  * columns: {name = array, ...} with the column names of the C API (subscriber_id, time, kind,
  * value, ...); arrays of strings, integers or numbers, churn.missing (or a trailing nil) for a
- * missing value; kinds may be names ("bill"). */
+ * missing value; kinds may be names ("bill"); subscriber_index is 1-based. */
 static int append(lua_State *L, append_fn fn) {
   churn_dataset *ds = check_dataset(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -318,14 +319,26 @@ static int d_subscriber_columns(lua_State *L) {
   return 1;
 }
 
-/* ds:event_column(name) -> array (subscriber indices are 0-based, as in the C API) */
+/* ds:event_column(name) -> array (the subscriber column holds 1-based dense indices, as
+ * everywhere in Lua) */
 static int d_event_column(lua_State *L) {
   churn_dataset *ds = check_dataset(L, 1);
+  const char *name = luaL_checkstring(L, 2);
   churn_dtype dt;
   const void *data;
-  churn_status st = churn_dataset_event_column(ds, luaL_checkstring(L, 2), &dt, &data);
+  churn_status st = churn_dataset_event_column(ds, name, &dt, &data);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
-  push_values(L, dt, data, churn_dataset_num_events(ds));
+  int64_t n = churn_dataset_num_events(ds);
+  push_values(L, dt, data, n);
+  if (strcmp(name, "subscriber") == 0) {
+    for (int64_t i = 0; i < n; i++) {
+      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      lua_Integer v = lua_tointeger(L, -1) + 1;
+      lua_pop(L, 1);
+      lua_pushinteger(L, v);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+  }
   return 1;
 }
 

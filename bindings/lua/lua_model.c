@@ -69,7 +69,8 @@ static int cmp_strings(const void *a, const void *b) {
  * when it is a {name = value} table, else none (NULL, d = length of the first row). */
 static const char **fit_names(lua_State *L, int xidx, int oidx, int64_t *d) {
   if (lua_istable(L, oidx) && lua_getfield(L, oidx, "feature_names") != LUA_TNIL) {
-    luaL_checktype(L, -1, LUA_TTABLE);
+    if (!lua_istable(L, -1))
+      luaL_error(L, "feature_names must be an array of strings, got %s", luaL_typename(L, -1));
     int names_idx = lua_gettop(L);
     *d = (int64_t)lua_rawlen(L, names_idx);
     const char **names = churn__lua_scratch(L, (size_t)*d * sizeof *names);

@@ -82,6 +82,8 @@ describe("datasets", function()
     assert.are.equal("high", ds:category_label("tier", tiers[1]))
     assert.truthy(#ds:subscriber_columns() >= 6)
     assert.are.equal(7, #ds:event_column("time"))
+    local who = ds:event_column("subscriber")  -- 1-based dense indices, sorted by finalize
+    assert.are.same({ 1, 1, 2, 2, 2, 2, 3 }, who)
   end)
 
   it("fails the read on an unknown subscriber by default, and on a missing file", function()
@@ -121,6 +123,12 @@ describe("datasets", function()
     assert.truthy(counts.rejected >= 1)  -- the event without a kind
     assert.is_true(ds:finalize())
     assert.are.equal(churn.TIME_NONE, ds:subscriber_column("activation")[2])
+    assert.is_true(ds:append_events({ subscriber_index = { 2 }, time = { 1704067200 }, kind = { "heartbeat" } }))
+    assert(ds:finalize())
+    local who, kinds = ds:event_column("subscriber"), ds:event_column("kind")
+    local found = false
+    for e = 1, #who do found = found or (who[e] == 2 and kinds[e] == 4) end  -- 4 = HEARTBEAT
+    assert.is_true(found)
     assert_fails("CHURN_E_SCHEMA", "nonsense",
                  ds:append_events({ subscriber_id = { "a" }, time = { 1 }, kind = { 1 }, nonsense = { 1 } }))
     assert.has_error(function() ds:append_events({ subscriber_id = "a" }) end)
