@@ -345,6 +345,63 @@ Test(events, finalize_sorts_stably_like_qsort_oracle) {
   churn_dataset_free(ds);
 }
 
+/* Every allocation of finalize failing in turn: either CHURN_E_NOMEM with the log unchanged and
+ * still finalizable, or a correct sort (one failure point is the scratch column, whose
+ * fallback permutes the rows in place). */
+Test(events, finalize_under_allocation_failures) {
+  enum { S = 7, N = 500 };
+  int32_t sub[N];
+  int64_t t[N];
+  uint8_t kind[N];
+  double v[N];
+  oracle_row o[N];
+  srand(13);
+  for (int i = 0; i < N; i++) {
+    sub[i] = rand() % S;
+    t[i] = rand() % 50;
+    kind[i] = (uint8_t)(1 + rand() % 2);
+    v[i] = i;
+    o[i] = (oracle_row){sub[i], t[i], kind[i], v[i], i};
+  }
+  qsort(o, N, sizeof *o, oracle_cmp);
+  int fallback_seen = 0;
+  for (uint64_t k = 1; k <= 12; k++) {
+    churn_dataset *ds;
+    ASSERT_OK(churn_dataset_new(&ds));
+    int64_t sid[S];
+    for (int s = 0; s < S; s++) sid[s] = s;
+    churn_column sc[] = {COL("subscriber_id", CHURN_I64, sid, S)};
+    ASSERT_OK(churn_dataset_append_subscribers(ds, sc, 1, NULL));
+    churn_column ec[] = {COL("subscriber_index", CHURN_I32, sub, N), COL("time", CHURN_I64, t, N),
+                         COL("kind", CHURN_U8, kind, N), COL("value", CHURN_F64, v, N)};
+    ASSERT_OK(churn_dataset_append_events(ds, ec, 4, NULL));
+    churn_testing_fail_alloc(k);
+    churn_status st = churn_dataset_finalize(ds, NULL);
+    uint64_t used = churn_testing_fail_alloc(0);
+    cr_assert(st == CHURN_OK || st == CHURN_E_NOMEM, "k=%d", (int)k);
+    if (st == CHURN_E_NOMEM) {
+      cr_assert_eq(churn_dataset_is_finalized(ds), 0);
+      ASSERT_OK(churn_dataset_finalize(ds, NULL));
+    } else if (used >= k) {
+      fallback_seen++;
+    }
+    churn_dtype dt;
+    const int32_t *gs;
+    const double *gv;
+    ASSERT_OK(churn_dataset_event_column(ds, "subscriber", &dt, (const void **)&gs));
+    ASSERT_OK(churn_dataset_event_column(ds, "value", &dt, (const void **)&gv));
+    for (int i = 0; i < N; i++) {
+      cr_assert_eq(gs[i], o[i].sub, "k=%d row %d", (int)k, i);
+      cr_assert_eq(gv[i], o[i].value, "k=%d row %d", (int)k, i);
+    }
+    /* appending after a finalize that shrank the capacity still works */
+    ASSERT_OK(churn_dataset_append_events(ds, ec, 4, NULL));
+    cr_assert_eq(churn_dataset_num_events(ds), 2 * N);
+    churn_dataset_free(ds);
+  }
+  cr_assert_gt(fallback_seen, 0, "no allocation failure was absorbed by the in-place fallback");
+}
+
 Test(events, duplicates_counted_and_removed) {
   churn_dataset *ds = three_subscribers();
   /* A@2000 bill 5 appears three times (interleaved with a different bill at the same time),
