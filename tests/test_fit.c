@@ -626,6 +626,19 @@ Test(fit, many_rows_bad_values_are_found, .timeout = 120) {
   ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m), CHURN_E_DATA,
                "row 5, column 0");
   X[2 * 5] = 0;
+  /* float32 input on this path: the same estimate as float64 holding the same values. */
+  float *Xf = malloc(sizeof(float) * (size_t)n * 2);
+  for (int64_t i = 0; i < 2 * n; i++) Xf[i] = (float)X[i], X[i] = (double)Xf[i];
+  churn_model *m32 = NULL, *m64 = NULL;
+  ASSERT_OK(churn_model_fit(Xf, CHURN_F32, n, 2, 2, y, NULL, NULL, NULL, &m32));
+  ASSERT_OK(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m64));
+  double a[3], b[3];
+  ASSERT_OK(churn_model_coef(m32, a + 1, a));
+  ASSERT_OK(churn_model_coef(m64, b + 1, b));
+  check_vec("f32 vs f64", a, b, 3, 1e-12, 1e-15);
+  churn_model_free(m32);
+  churn_model_free(m64);
+  free(Xf);
   y[123457] = -1;
   ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m), CHURN_E_DATA,
                "y at row 123457");
