@@ -1514,6 +1514,203 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
 
 /* --- end of KPIs ---------------------------------------------------------------------------- */
 
+/* --- 8c. Forecasting and campaigns ------------------------------------------------------------ *
+ * Cohort retention models that project a cohort's survival beyond the months seen so far, a
+ * test of equal cumulative incidence between two segments, and the effect of a retention
+ * campaign measured against a randomly held-out control group.  Every call here is pure and
+ * thread-safe; a fitted churn_cohort_model is read-only and may be shared between threads. */
+
+/* The cohort retention models.  Both describe a cohort whose members each renew every period
+ * with their own probability, heterogeneous across members:
+ *  - CHURN_COHORT_SBG, shifted-beta-geometric (Fader & Hardie 2007, "How to project customer
+ *    retention"): a member churns each period with probability theta ~ Beta(alpha, beta), so
+ *    S(t) = B(alpha, beta + t) / B(alpha, beta), P(T = t) = S(t-1) alpha / (alpha + beta + t - 1)
+ *    and the retention rate r(t) = S(t) / S(t-1) = (beta + t - 1) / (alpha + beta + t - 1)
+ *    rises with t as the weakest leave.  Parameters (alpha, beta).
+ *  - CHURN_COHORT_BDW, beta-discrete-Weibull (Fader, Hardie, Liu, Davin & Steenburgh 2018):
+ *    S(t) = B(alpha, beta + t^c) / B(alpha, beta); c < 1 lets each member's churn probability
+ *    fall with tenure, c > 1 rise; c = 1 is the sBG.  Parameters (alpha, beta, c).
+ *  - CHURN_COHORT_GEOMETRIC: everyone churns with the same probability p each period,
+ *    S(t) = (1 - p)^t, the limit of the sBG as alpha and beta grow with alpha/(alpha+beta) = p
+ *    fixed; p = churned / member-periods at risk in closed form.  Parameter (p). */
+typedef enum churn_cohort_kind {
+  CHURN_COHORT_SBG = 0,
+  CHURN_COHORT_BDW = 1,
+  CHURN_COHORT_GEOMETRIC = 2
+} churn_cohort_kind;
+
+typedef struct churn_cohort_model churn_cohort_model;
+
+/* Fits a cohort model by maximum likelihood to ncohorts cohorts (ncohorts >= 1) of different
+ * lengths: alive holds the cohorts' alive counts one after the other, cohort k contributing
+ * lengths[k] >= 2 values, the number still active after 0, 1, 2, ... periods (so lengths[k] - 1
+ * periods observed).  The log-likelihood is Fader & Hardie's, without a multinomial constant:
+ *   LL = sum_k [ sum_{t=1..m_k} (n_{k,t-1} - n_{k,t}) log P(T = t) + n_{k,m_k} log S(m_k) ].
+ * The sBG is maximised by Newton's method on (log alpha, log beta) with the analytic gradient
+ * and Hessian and step halving (Nelder-Mead if Newton stalls); the BdW by Nelder-Mead on the
+ * log-parameters started from the sBG fit with c = 1.  Standard errors come from the inverse
+ * observed information at the optimum (analytic for the sBG, central differences for the BdW).
+ * Failures: CHURN_E_ARG (NULL, ncohorts < 1, a cohort with fewer than 2 counts, unknown kind);
+ * CHURN_E_DATA naming cohort and period for a NaN, infinite or negative count, a sequence that
+ * rises, a cohort that starts at 0, when no cohort shows any churn (the estimate is not finite:
+ * beta is infinite), or when the longest cohort is too short to identify the parameters (3
+ * counts for the sBG, 4 for the BdW); CHURN_E_NOT_CONVERGED when the likelihood has no finite
+ * maximum, said in the message: for the sBG when alpha and beta both pass 1e4 (the data show
+ * no heterogeneity: fit CHURN_COHORT_GEOMETRIC instead), for the geometric model when every
+ * member churned in its first period.  *out is freed with churn_cohort_model_free. */
+CHURN_API churn_status churn_cohort_fit(churn_cohort_kind kind, const double *alive,
+                                        const int64_t *lengths, int64_t ncohorts,
+                                        churn_cohort_model **out);
+
+/* Releases a fitted model; NULL is a no-op. */
+CHURN_API void churn_cohort_model_free(churn_cohort_model *model);
+
+/* The kind of a fitted model (CHURN_COHORT_SBG for NULL). */
+CHURN_API churn_cohort_kind churn_cohort_model_kind(const churn_cohort_model *model);
+
+/* The fit: *nparams (2 sBG, 3 BdW, 1 geometric), params (alpha, beta[, c]) or (p), their
+ * standard errors, the
+ * covariance matrix (nparams x nparams, row-major; NaN when the information matrix is not
+ * positive definite) and the maximised log-likelihood.  Output arrays hold 3 values (9 for
+ * cov); any output may be NULL. */
+CHURN_API churn_status churn_cohort_params(const churn_cohort_model *model, int64_t *nparams,
+                                           double *params, double *std_err, double *cov,
+                                           double *loglik);
+
+/* The model's survival S(t[i]) (share of a cohort still active after t periods) and retention
+ * rate r(t) = S(t) / S(t - 1) (NaN for t < 1) at n times t >= 0 (non-integer t allowed).
+ * Either output may be NULL.  CHURN_E_DATA for a NaN, infinite or negative time. */
+CHURN_API churn_status churn_cohort_survival(const churn_cohort_model *model, const double *t,
+                                             int64_t n, double *survival, double *retention);
+
+/* Projects a cohort of `size` members of which alive_from are active after `from` periods
+ * (from = 0, alive_from = size for a cohort not yet observed) to each period t = from + 1 ..
+ * horizon.  Each remaining member survives to t with the model's conditional probability
+ * q(t) = S(t) / S(from), independently, so the count is binomial given the parameters.  One
+ * row per period:
+ *   period (i64 t), survival (f64: the model's S(t)), expected (f64: alive_from q(t), the
+ *   expected survivors), share (f64: expected / size), std_err (f64 of the share),
+ *   ci_low, ci_high (f64: the 1 - alpha prediction interval of the share),
+ * and when target is not NULL (horizon finite values, target[t - 1] for period t):
+ *   target (f64), margin (f64: share - target), prob_meet (f64: the probability that the
+ *   share actually reached is >= target).
+ * Interval and probability: a normal approximation whose variance adds the binomial sampling
+ * of the remaining members, q (1 - q) / alive_from, and the parameters' uncertainty by the
+ * delta method (numerical gradient of q, the model's covariance), scaled by alive_from / size;
+ * the interval is formed on the logit scale of q (so it stays within [0, alive_from / size]),
+ * prob_meet = Phi((share - target) / std_err).  alpha in (0, 1).  CHURN_E_ARG for a bad size,
+ * from < 0, alive_from outside [0, size], horizon < from; CHURN_E_DATA for a NaN target. */
+CHURN_API churn_status churn_cohort_forecast(const churn_cohort_model *model, double size,
+                                             int64_t from, double alive_from, int64_t horizon,
+                                             const double *target, double alpha,
+                                             churn_table **out);
+
+/* Discounted expected residual lifetime (Fader & Hardie 2010, "Customer-base valuation in a
+ * contractual setting"), in periods, of a member who has renewed `renewals` times (is active
+ * after `renewals` periods), evaluated just before its next renewal decision:
+ *   DERL(d | n) = sum_{t > n} S(t) / S(n) / (1 + d)^(t - n - 1),
+ * the paper's DERL(d | alpha, beta, n - 1 renewals) with its n = renewals + 1 (for the sBG it
+ * equals (beta + n) / (alpha + beta + n) 2F1(1, beta + n + 1; alpha + beta + n + 1; 1/(1+d))).
+ * Multiply by the margin per period for the residual value.  Summed until the remaining tail
+ * is below 1e-16 of the sum.  discount d > 0 (CHURN_E_ARG otherwise; with d = 0 the sum
+ * may diverge). */
+CHURN_API churn_status churn_cohort_derl(const churn_cohort_model *model, double discount,
+                                         int64_t renewals, double *derl);
+
+/* The operator's question in one call: photographs the cohort as churn_kpi_snapshot does
+ * (same arguments; months 1..nmonths, target NULL for the kpi.target_start/step line), fits
+ * the model `kind` on the months whose end (the first second of the next month) is on or
+ * before as_of, the cohort size being month 0, and projects the rest to month nmonths from
+ * the last observed month.  Re-activated members (whom the snapshot counts as active) are not
+ * new survivors for the fit: it uses the running minimum of the active counts.  When the sBG
+ * (or the BdW) has no finite estimate because the months seen show no heterogeneity (churn at a constant
+ * rate), the geometric model is fitted instead (churn_cohort_model_kind of *model says which).
+ * One row per month:
+ *   month_index (i64), month (str), observed (i64 1 for a month seen, 0 for a projected one),
+ *   cohort (i64), active (f64: members active at the end of the month, NaN when projected),
+ *   retention (f64: active / cohort, NaN when projected), expected (f64: the model's fitted
+ *   share for an observed month, the projected share otherwise), ci_low, ci_high (f64: the
+ *   1 - alpha interval of churn_cohort_forecast for projected months, NaN for observed ones),
+ *   target (f64), margin (f64: retention - target when observed, expected - target when
+ *   projected), prob_meet (f64: 1 or 0 when observed, churn_cohort_forecast's probability when
+ *   projected).
+ * When model is not NULL it receives the fitted model (free with churn_cohort_model_free).
+ * Fails as churn_kpi_snapshot and churn_cohort_fit do; CHURN_E_DATA when fewer than two months
+ * (three for the BdW) have been observed by as_of. */
+CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int64_t base_date,
+                                                   int64_t as_of, int64_t nmonths,
+                                                   const char *column, const char *label,
+                                                   const int64_t *members, int64_t nmembers,
+                                                   const double *target, churn_cohort_kind kind,
+                                                   double alpha, const churn_options *opts,
+                                                   churn_table **out,
+                                                   churn_cohort_model **model);
+
+/* Gray's test (Gray 1988, "A class of K-sample tests for comparing the cumulative incidence of
+ * a competing risk"; the statistic R's cmprsk::cuminc reports in $Tests, one stratum) that
+ * the cumulative incidence of each churn category is the same in two segments.  Subjects as
+ * churn_cif without delayed entry: duration[i] >= 0, category[i] 0 censored or the event's
+ * category > 0; group[i] 0 or 1 (the segment).  For each category k present, with the other
+ * categories as competing events, at each distinct event time t_j and for each group g
+ * (R_g at risk, d_g events of category k, S_g and F_g the group's Kaplan-Meier survival and
+ * cumulative incidence of k just before t_j), the score of group 0 is
+ *   s = sum_j W_j [ d_0 - D R_0 (1 - F_0) / S_0 / sum_g (R_g (1 - F_g) / S_g) ],
+ *   D = d_0 + d_1, W_j = (1 - F(t_j-))^rho with F the pooled estimate
+ *   F(t_j) = F(t_j-) + D / sum_g (R_g / S_g),
+ * and its variance is Gray's consistent estimator (his section 3; the same terms as cmprsk's
+ * crstm with one stratum).  statistic = s^2 / var, chi-square with 1 degree of freedom.
+ * One row per category present, ascending: category (i64), statistic (f64), df (i64 1),
+ * p_value (f64), score (f64 s), variance (f64).  rho >= 0 (cmprsk's default is 0).
+ * Failures as churn_cif, and CHURN_E_DATA for a group not 0/1 or a group without subjects. */
+CHURN_API churn_status churn_gray_test(const double *duration, const int64_t *category,
+                                       const int64_t *group, int64_t n, double rho,
+                                       churn_table **out);
+
+/* The effect of a retention campaign whose contacts were drawn at random: treated[i] is 1.0
+ * for a subscriber contacted, 0.0 for one held out as control; churned[i] 1.0 or 0.0.  One row
+ * per segment label (segment[i], strings in byte order; NULL for no segments), then "(all)":
+ *   segment (str), treated, control, treated_churned, control_churned (i64),
+ *   churn_rate_treated, churn_rate_control (f64),
+ *   difference (f64: churn_rate_treated - churn_rate_control, negative when the campaign
+ *     helped), ci_low, ci_high (f64: its 1 - alpha interval by Newcombe's hybrid score method
+ *     (1998, method 10) from the two Wilson score intervals w/o continuity correction, as
+ *     statsmodels' confint_proportions_2indep(method="newcomb") computes it),
+ *   relative_reduction (f64: (control rate - treated rate) / control rate),
+ *   saved_per_1000 (f64: 1000 (control rate - treated rate): churners prevented per 1,000
+ *     subscribers contacted).
+ * A segment without treated or control subscribers gets NaN rates and effects.
+ * Failures: CHURN_E_ARG (NULL arrays, n < 1, alpha outside (0, 1)); CHURN_E_DATA naming the
+ * index for a treated or churned value that is not 0/1 (NaN included) or a NULL label, and
+ * when the whole campaign has no control group (or no treated subscriber). */
+CHURN_API churn_status churn_campaign_effect(const double *treated, const double *churned,
+                                             const char *const *segment, int64_t n,
+                                             double alpha, churn_table **out);
+
+/* The Qini curve of an uplift score (Radcliffe 2007) for churn: does ranking by `score`
+ * (highest first) put first the subscribers whom a contact saves?  Subjects are ranked by
+ * decreasing score; after the first k (tied scores enter together, so the curve has one point
+ * per distinct score, plus the origin), with N_T, N_C the treated and control subjects among
+ * them and Y_T, Y_C their churners,
+ *   Q(k) = Y_C N_T / N_C - Y_T    (0 while N_C = 0),
+ * the churners the contacts among the first k prevented (the treated's expected churners had
+ * they not been contacted, estimated from the control group, minus those observed).  It is
+ * scikit-uplift's qini_curve with the outcome "retained" = 1 - churned.  Columns:
+ *   n (i64: k), share (f64: k / total), treated, control, treated_churned, control_churned
+ *   (i64), qini (f64 Q(k)), random (f64: share x Q(total), the straight line of a random
+ *   order).  Inputs as churn_campaign_effect, score finite (CHURN_E_DATA naming the index). */
+CHURN_API churn_status churn_eval_qini_curve(const double *score, const double *treated,
+                                             const double *churned, int64_t n,
+                                             churn_table **out);
+
+/* The Qini coefficient: the area between the Qini curve (linear between its points) and the
+ * random line, over the share targeted from 0 to 1, per subject:
+ *   qini_auc = (1 / total) integral_0^1 [Q(x) - x Q(1)] dx   (trapezoidal, exact for the
+ *   piecewise-linear curve), > 0 when the score ranks savable subscribers first. */
+CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *treated,
+                                           const double *churned, int64_t n, double *auc);
+
+/* --- end of forecasting and campaigns ------------------------------------------------------- */
+
 /* --- 8b. Simulator --------------------------------------------------------------------------- *
  * churn_simulate builds a realistic, seeded operator: sim.subscribers subscribers active at
  * sim.start plus new activations (sim.new_rate x sim.subscribers per month), followed over
