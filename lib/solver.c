@@ -828,6 +828,10 @@ CHURN_API churn_status churn_solver_step(churn_solver *solver, const churn_suffs
                                              : "already converged");
   CHURN_CHECK_ARG(stats->k == solver->k && stats->fit_intercept == solver->fi,
                   "churn_solver_step: statistics of another shape");
+  CHURN_CHECK_ARG(stats->class_weight0 == solver->cfg.class_weight0 &&
+                      stats->class_weight1 == solver->cfg.class_weight1,
+                  "churn_solver_step: statistics with other class weights; create them with "
+                  "churn_solver_stats_new");
   for (int64_t j = 0; j < solver->d; j++) {
     CHURN_CHECK_ARG(stats->center[j] == solver->center[j] &&
                         stats->inv_scale[j] == 1.0 / solver->scale[j],

@@ -108,6 +108,9 @@ Test(solver, call_order_is_enforced) {
   ASSERT_OK(churn_suffstats_new(D, 1, NULL, NULL, 1, 1, &other));
   ASSERT_FAILS(churn_solver_step(s, other, &done), CHURN_E_ARG, "standardised differently");
   churn_suffstats_free(other);
+  ASSERT_OK(churn_suffstats_new(D, 1, NULL, NULL, 2, 1, &other));
+  ASSERT_FAILS(churn_solver_step(s, other, &done), CHURN_E_ARG, "other class weights");
+  churn_suffstats_free(other);
   churn_suffstats_free(st);
   churn_solver_free(s);
   churn_solver_free(NULL);
