@@ -415,7 +415,7 @@ static void hazards(const sim_sub *s, int64_t m, double *q) {
   q[CHURN_DRIVER_ARREARS] *= TIER_ARREARS[s->tier] * (s->age == 0 ? 1.4 : 1.0);
   q[CHURN_DRIVER_DISENGAGEMENT] *= s->services == 1 ? 1.2 : 0.9;
   q[CHURN_DRIVER_MOVING] *= AGE_MOVE_M[s->age];
-  q[CHURN_DRIVER_SERVICE] *= exp(0.6 * s->dissat) * (w->poor[s->region] ? 1.6 : 1.0) * 0.7;
+  q[CHURN_DRIVER_SERVICE] *= exp(0.6 * s->dissat) * (w->poor[s->region] ? 2.5 : 1.0) * 0.7;
   q[CHURN_DRIVER_AGE_HEALTH] *= AGE_HEALTH_M[s->age];
   if (in_month_or_next(s->contract_end, ms, me)) q[CHURN_DRIVER_CONTRACT_END] = 0.05;
   if (in_month_or_next(s->promo_end, ms, me)) q[CHURN_DRIVER_PROMOTION_END] = 0.08;

@@ -480,6 +480,26 @@ Test(sim, latent_risk_and_competitor_regions) {
   free_sim(&s);
 }
 
+/* The poor-signal region reports more faults and loses more subscribers to service churn. */
+Test(sim, poor_signal_region) {
+  sim s = run_sim(5000, 24, 24, 0);
+  const int64_t *poor = truth_i64(&s, "poor_signal_region"), *cat = truth_i64(&s, "category");
+  double n[2] = {0}, faults[2] = {0}, service[2] = {0};
+  for (int64_t i = 0; i < s.S; i++) {
+    int p = (int)poor[i];
+    cr_assert(p == 0 || p == 1);
+    n[p]++;
+    service[p] += cat[i] == CHURN_CATEGORY_SERVICE;
+    for (int64_t e = s.off[i]; e < s.off[i + 1]; e++) faults[p] += s.kind[e] == CHURN_EV_FAULT;
+  }
+  cr_assert(n[1] > 200);
+  cr_assert(faults[1] / n[1] > 1.5 * faults[0] / n[0], "faults per subscriber %.2f vs %.2f",
+            faults[1] / n[1], faults[0] / n[0]);
+  cr_assert(service[1] / n[1] > 1.5 * service[0] / n[0], "service churn %.3f vs %.3f",
+            service[1] / n[1], service[0] / n[0]);
+  free_sim(&s);
+}
+
 Test(sim, options_change_the_operator) {
   churn_options *o = sim_opts(2000, 12, 1, 0);
   churn_dataset *ds;
