@@ -1748,7 +1748,8 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  * downgrades), so the signals precede the cancellation.  Retention contacts (more often for
  * VIP and high tier) stop some episodes.  A sim.silent_share of churning movers never cancel:
  * the box goes offline and bills stay unpaid (churn by inactivity, cancellation = none).
- * Monthly churn comes out at about 1.5-3% with the defaults.
+ * With the defaults monthly churn comes out at about 1.5-1.8% (2-2.5% in the competitor's
+ * regions once its campaign runs, a little more in the poor-signal region).
  *
  * The truth table (when truth is not NULL), one row per subscriber in dense-index order:
  *   subscriber_id (str), index (i64),
@@ -1771,8 +1772,9 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  * sim.threads (every subscriber draws from its own random stream).  The dataset comes back
  * finalized.  opts NULL means defaults; only the sim.* keys are read.  Fails with CHURN_E_ARG
  * for out NULL, CHURN_E_RANGE when the size is beyond limits (more than INT32_MAX subscribers,
- * 2e9 subscriber-months, or about 4e9 events expected), CHURN_E_NOMEM.  *out is freed with churn_dataset_free and *truth
- * with churn_table_free.  Thread-safe (no shared state). */
+ * 2e9 subscriber-months, or about 4e9 events expected), CHURN_E_NOMEM.  *out is freed with
+ * churn_dataset_free and *truth with churn_table_free.  Thread-safe (no shared state).  Speed:
+ * about 3 CPU-seconds for 100,000 subscribers x 24 months (27 M events, 0.8 GB). */
 typedef enum churn_sim_driver {
   CHURN_DRIVER_NONE = 0,
   CHURN_DRIVER_ARREARS = 1,        /* payments stop -> suspension -> cancel; reason price */
@@ -1796,8 +1798,10 @@ CHURN_API churn_status churn_simulate(const churn_options *opts, churn_dataset *
  * package, manager, price, services, vip, then the extra attributes.  events_path (in the
  * dataset's order; finalized datasets are sorted): subscriber_id, time, kind (its name), code,
  * code2 (CSV names where the kind has them, labels of the kind's dictionary, else numbers),
- * value (shortest round-trip text), aux1, aux2 (empty = CHURN_AUX_NONE).  Either path may be
- * NULL to skip that file.  CHURN_E_IO naming the path.  Reads ds only. */
+ * value (text that reads back to the same double), aux1, aux2 (empty = CHURN_AUX_NONE),
+ * new_package (the package label of a PACKAGE_CHANGE, which the reader maps to aux1).  Either
+ * path may be NULL to skip that file.  Each file is built in memory before its atomic write
+ * (about 53 bytes per event).  CHURN_E_IO naming the path.  Reads ds only. */
 CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
                                                const char *subscribers_path,
                                                const char *events_path);
