@@ -373,5 +373,6 @@ CHURN_LUA_API int luaopen_churn(lua_State *L) {
   churn__lua_open_model(L);
   churn__lua_open_dataset(L);
   churn__lua_open_features(L);
+  churn__lua_open_kpi(L);
   return 1;
 }

@@ -93,6 +93,9 @@ void churn__lua_open_dataset(lua_State *L);
  * module's feature_catalog, feature_category, contact_deadline). */
 void churn__lua_open_features(lua_State *L);
 
+/* Adds the KPI methods (ds:kpi_movement, ...) to the dataset objects. */
+void churn__lua_open_kpi(lua_State *L);
+
 /* The name of a churn category ("unknown", "natural", "competitive", "service"). */
 const char *churn__lua_category_name(int category);
 

@@ -255,3 +255,79 @@ describe("from events to reasons", function()
     assert.are.equal("service", reasons[1].category)
   end)
 end)
+
+describe("retention KPIs (hand-counted on the CSV sample)", function()
+  local ds
+  local JAN, END_APR, MAY = 1704067200, 1714435200, 1714521600
+  setup(function()
+    local subs, events = write_tmp(SUBSCRIBERS), write_tmp(EVENTS)
+    ds = assert(churn.dataset_from_csv(subs, events, { unknown_subscriber = "reject" }))
+    os.remove(subs)
+    os.remove(events)
+  end)
+
+  it("gives the monthly movement table against the target", function()
+    local rows = assert(ds:kpi_movement(JAN, END_APR, nil, { target = 0.05 }))
+    assert.are.equal(4, #rows)
+    local want = { -- month, opening, activations, churned, closing
+      { "2024-01", 2, 1, 0, 3 }, { "2024-02", 3, 0, 0, 3 }, { "2024-03", 3, 0, 0, 3 },
+      { "2024-04", 3, 0, 1, 2 },
+    }
+    for i, w in ipairs(want) do
+      local r = rows[i]
+      assert.are.same(w, { r.month, r.opening, r.activations, r.churned, r.closing })
+      assert.are.equal(0.05, r.target)
+    end
+    assert.truthy(math.abs(rows[4].churn_rate - 1 / 3) < 1e-15)
+    assert.truthy(math.abs(rows[4].margin - (0.05 - 1 / 3)) < 1e-15)
+    assert.are.equal(2, #assert(ds:kpi_movement(JAN, JAN + 40 * DAY, "tier")) / 2)
+    assert_fails("CHURN_E_NOT_FOUND", nil, ds:kpi_movement(JAN, END_APR, "no_such_column"))
+  end)
+
+  it("breaks churn down by segment and cause", function()
+    local rows = assert(ds:kpi_segments(T, MAY, "tier"))
+    local by = {}
+    for _, r in ipairs(rows) do by[r.segment] = r end
+    assert.are.equal(2, by.low.opening)
+    assert.are.equal(1, by.low.churned)
+    assert.are.equal(1, by.low.competitive)  -- the reason was "price"
+    assert.are.equal(0, by.high.churned)
+    assert.are.equal(3, by["(all)"].exposed)
+    assert.truthy(math.abs(by["(all)"].churn_rate - 1 / 3) < 1e-15)
+  end)
+
+  it("follows a snapshot cohort against its time-series target", function()
+    local rows = assert(ds:kpi_snapshot(JAN, 4))
+    assert.are.equal(4, #rows)
+    for k, r in ipairs(rows) do
+      assert.are.equal(2, r.cohort)  -- S1 and S2; S3 came on 2024-01-15
+      assert.are.equal(k < 4 and 2 or 1, r.active)
+      assert.truthy(math.abs(r.target - (1 - 0.0125 * k)) < 1e-15)
+    end
+    local vip = assert(ds:kpi_snapshot(JAN, 2, { column = "tier", label = "high", target = { 0.9, 0.8 } }))
+    assert.are.equal(1, vip[1].cohort)
+    assert.are.equal(0.8, vip[2].target)
+    assert_fails("CHURN_E_ARG", "target has 1 values for 2 months", ds:kpi_snapshot(JAN, 2, { target = { 1 } }))
+  end)
+
+  it("measures warning accuracy and a risk list's top-k accuracy", function()
+    local warnings = assert(ds:warnings(T))
+    local acc = assert(ds:kpi_warning_accuracy(T, T + 90 * DAY, warnings))
+    local any = acc[#acc]
+    assert.are.equal("(any)", any.rule)
+    assert.are.equal(1, any.churners)       -- S2
+    assert.are.equal(1, any.recall)
+    assert.are.equal(0.5, any.precision)    -- S2 and S3 warned
+    local top = assert(ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, 0.9, 0.5 }, { 1, 2 }))
+    assert.are.same({ 1, 1 }, { top[1].flagged_churned, top[1].precision })
+    assert.are.same({ 2, 0.5 }, { top[2].flagged, top[2].precision })
+    assert_fails("CHURN_E_ARG", nil, ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1 }, { 1 }))
+  end)
+
+  it("draws retention curves by tenure", function()
+    assert.truthy(#assert(ds:kpi_km(churn.TIME_NONE, END_APR)) > 0)
+    assert.truthy(#assert(ds:kpi_cif(churn.TIME_NONE, END_APR, nil, { alpha = 0.1 })) > 0)
+    assert.is_table(assert(ds:kpi_arpu(JAN, END_APR)))
+    assert.is_table(assert(ds:kpi_winback(JAN, END_APR)))
+  end)
+end)

@@ -1,0 +1,179 @@
+/*
+ * lua_kpi.c -- the retention KPIs in Lua as dataset methods returning arrays of row tables:
+ * monthly movement (churn rate against target), ARPU, churn by segment, win-back rate,
+ * snapshot retention, warning accuracy (of a warning list or a model's top-k list) and
+ * Kaplan-Meier / cumulative-incidence curves by tenure.  Times are Unix seconds; subscriber
+ * indices are 1-based as everywhere in Lua.
+ */
+#include "churn_lua.h"
+
+typedef churn_status (*period_kpi)(const churn_dataset *, int64_t, int64_t, const char *,
+                                   const churn_options *, churn_table **);
+
+/* ds:kpi_xxx(from, to [, segment [, opts]]) for the KPIs over a period with a grouping. */
+static int period(lua_State *L, period_kpi fn) {
+  churn_dataset *ds = churn__lua_check_dataset(L, 1);
+  int64_t from = (int64_t)luaL_checkinteger(L, 2), to = (int64_t)luaL_checkinteger(L, 3);
+  const char *segment = luaL_optstring(L, 4, NULL);
+  lua_settop(L, 5);
+  churn_options *opts;
+  churn_status st = churn__lua_options(L, 5, "kpi", NULL, &opts);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  churn_table *t;
+  st = fn(ds, from, to, segment, opts, &t);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  churn__lua_push_table(L, t);
+  return 1;
+}
+
+/* ds:kpi_movement(from, to [, segment [, opts]]) -> rows {month=, opening=, activations=,
+ * churned=, closing=, churn_rate=, target=, margin=, ...} */
+static int d_kpi_movement(lua_State *L) { return period(L, churn_kpi_movement); }
+/* ds:kpi_arpu(from, to [, segment [, opts]]) -> rows {month=, revenue=, arpu=, change=, ...} */
+static int d_kpi_arpu(lua_State *L) { return period(L, churn_kpi_arpu); }
+/* ds:kpi_segments(from, to [, segment [, opts]]) -> rows {segment=, churn_rate=, ci_low=, ...} */
+static int d_kpi_segments(lua_State *L) { return period(L, churn_kpi_segments); }
+/* ds:kpi_winback(from, to [, by [, opts]]) -> rows {group=, attempted=, won_back=, ...} */
+static int d_kpi_winback(lua_State *L) { return period(L, churn_kpi_winback); }
+
+/* An array of integers (or numbers) at idx into scratch memory; `shift` is subtracted. */
+static void *read_array(lua_State *L, int idx, int as_double, int64_t shift, int64_t *n) {
+  idx = lua_absindex(L, idx);
+  if (!lua_istable(L, idx)) luaL_error(L, "expected an array, got %s", luaL_typename(L, idx));
+  *n = (int64_t)lua_rawlen(L, idx);
+  void *out = churn__lua_scratch(L, (size_t)*n * 8);
+  for (int64_t i = 0; i < *n; i++) {
+    lua_rawgeti(L, idx, (lua_Integer)i + 1);
+    if (as_double) {
+      ((double *)out)[i] = luaL_checknumber(L, -1);
+    } else {
+      if (!lua_isinteger(L, -1)) luaL_error(L, "element %d is not an integer", (int)(i + 1));
+      ((int64_t *)out)[i] = (int64_t)lua_tointeger(L, -1) - shift;
+    }
+    lua_pop(L, 1);
+  }
+  return out;
+}
+
+/* ds:kpi_snapshot(base_date, nmonths [, opts]) -> rows {month_index=, month=, cohort=,
+ * active=, retention=, target=, margin=}.  opts: kpi.* options plus column/label (a cohort
+ * filter such as column = "tier", label = "high"), members (1-based indices) and target (one
+ * value per month). */
+static int d_kpi_snapshot(lua_State *L) {
+  static const char *const skip[] = {"column", "label", "members", "target", NULL};
+  churn_dataset *ds = churn__lua_check_dataset(L, 1);
+  int64_t base = (int64_t)luaL_checkinteger(L, 2), nmonths = (int64_t)luaL_checkinteger(L, 3);
+  lua_settop(L, 4);
+  if (!lua_isnil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+  const char *column = NULL, *label = NULL;
+  int64_t *members = NULL, nmembers = 0, ntarget = 0;
+  double *target = NULL;
+  if (lua_istable(L, 4)) {
+    if (lua_getfield(L, 4, "column") != LUA_TNIL) column = luaL_checkstring(L, -1);
+    if (lua_getfield(L, 4, "label") != LUA_TNIL) label = luaL_checkstring(L, -1);
+    if (lua_getfield(L, 4, "members") != LUA_TNIL) members = read_array(L, -1, 0, 1, &nmembers);
+    if (lua_getfield(L, 4, "target") != LUA_TNIL) target = read_array(L, -1, 1, 0, &ntarget);
+  }
+  if (target && ntarget != nmonths)
+    return churn__lua_failf(L, CHURN_E_ARG, "target has %d values for %d months", (int)ntarget,
+                            (int)nmonths);
+  churn_options *opts;
+  churn_status st = churn__lua_options(L, 4, "kpi", skip, &opts);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  churn_table *t;
+  st = churn_kpi_snapshot(ds, base, nmonths, column, label, members, nmembers, target, opts, &t);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  churn__lua_push_table(L, t);
+  return 1;
+}
+
+/* ds:kpi_warning_accuracy(as_of, horizon_end, warnings) -> rows {rule=, warned=,
+ * warned_churned=, churners=, recall=, precision=, outside_base=}; warnings: the rows of
+ * ds:warnings (their subscriber and rule fields). */
+static int d_kpi_warning_accuracy(lua_State *L) {
+  churn_dataset *ds = churn__lua_check_dataset(L, 1);
+  int64_t as_of = (int64_t)luaL_checkinteger(L, 2), end = (int64_t)luaL_checkinteger(L, 3);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  lua_settop(L, 4);
+  int64_t n = (int64_t)lua_rawlen(L, 4);
+  int64_t *subs = churn__lua_scratch(L, (size_t)n * sizeof *subs);
+  const char **rules = churn__lua_scratch(L, (size_t)n * sizeof *rules);
+  for (int64_t i = 0; i < n; i++) {
+    if (lua_rawgeti(L, 4, (lua_Integer)i + 1) != LUA_TTABLE)
+      luaL_error(L, "warning %d is not a table", (int)(i + 1));
+    lua_getfield(L, -1, "subscriber");
+    lua_getfield(L, -2, "rule");
+    if (!lua_isinteger(L, -2) || lua_type(L, -1) != LUA_TSTRING)
+      luaL_error(L, "warning %d needs an integer subscriber and a string rule", (int)(i + 1));
+    subs[i] = (int64_t)lua_tointeger(L, -2) - 1;
+    rules[i] = lua_tostring(L, -1); /* a string field of the warning row: kept by the row */
+    lua_pop(L, 3);
+  }
+  churn_table *t;
+  churn_status st = churn_kpi_warning_accuracy(ds, as_of, end, subs, rules, n, &t);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  churn__lua_push_table(L, t);
+  return 1;
+}
+
+/* ds:kpi_topk_accuracy(as_of, horizon_end, scores, ks) -> rows {k=, flagged=,
+ * flagged_churned=, churners=, recall=, precision=}; scores: one per subscriber. */
+static int d_kpi_topk_accuracy(lua_State *L) {
+  churn_dataset *ds = churn__lua_check_dataset(L, 1);
+  int64_t as_of = (int64_t)luaL_checkinteger(L, 2), end = (int64_t)luaL_checkinteger(L, 3);
+  lua_settop(L, 5);
+  int64_t nscores, nk;
+  double *scores = read_array(L, 4, 1, 0, &nscores);
+  int64_t *k = read_array(L, 5, 0, 0, &nk);
+  churn_table *t;
+  churn_status st = churn_kpi_topk_accuracy(ds, as_of, end, scores, nscores, k, nk, &t);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  churn__lua_push_table(L, t);
+  return 1;
+}
+
+typedef churn_status (*curve_kpi)(const churn_dataset *, int64_t, int64_t, const char *, double,
+                                  const churn_options *, churn_table **);
+
+/* ds:kpi_km / ds:kpi_cif(window_start, as_of [, segment [, opts]]): opts.alpha (default 0.05)
+ * plus kpi.* options; window_start may be churn.TIME_NONE. */
+static int curve(lua_State *L, curve_kpi fn) {
+  static const char *const skip[] = {"alpha", NULL};
+  churn_dataset *ds = churn__lua_check_dataset(L, 1);
+  int64_t start = (int64_t)luaL_checkinteger(L, 2), as_of = (int64_t)luaL_checkinteger(L, 3);
+  const char *segment = luaL_optstring(L, 4, NULL);
+  lua_settop(L, 5);
+  double alpha = 0.05;
+  if (lua_istable(L, 5) && lua_getfield(L, 5, "alpha") != LUA_TNIL)
+    alpha = luaL_checknumber(L, -1);
+  churn_options *opts;
+  churn_status st = churn__lua_options(L, 5, "kpi", skip, &opts);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  churn_table *t;
+  st = fn(ds, start, as_of, segment, alpha, opts, &t);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  churn__lua_push_table(L, t);
+  return 1;
+}
+static int d_kpi_km(lua_State *L) { return curve(L, churn_kpi_km); }
+static int d_kpi_cif(lua_State *L) { return curve(L, churn_kpi_cif); }
+
+static const luaL_Reg KPI_METHODS[] = {
+    {"kpi_movement", d_kpi_movement},
+    {"kpi_arpu", d_kpi_arpu},
+    {"kpi_segments", d_kpi_segments},
+    {"kpi_winback", d_kpi_winback},
+    {"kpi_snapshot", d_kpi_snapshot},
+    {"kpi_warning_accuracy", d_kpi_warning_accuracy},
+    {"kpi_topk_accuracy", d_kpi_topk_accuracy},
+    {"kpi_km", d_kpi_km},
+    {"kpi_cif", d_kpi_cif},
+    {NULL, NULL},
+};
+
+void churn__lua_open_kpi(lua_State *L) {
+  luaL_getmetatable(L, CHURN_LUA_DATASET_MT);
+  lua_getfield(L, -1, "__index");
+  luaL_setfuncs(L, KPI_METHODS, 0);
+  lua_pop(L, 2);
+}
