@@ -20,6 +20,8 @@ from . import metrics
 from .model import LogisticRegression, load_model
 from .dataset import Dataset, event_kind_names, simulate
 from . import kpi
+from .forecast import (ShiftedBetaGeometric, BetaDiscreteWeibull, GeometricRetention,
+                       CohortModel)
 from .features import features, labels, warnings, feature_catalog, feature_category
 
 
@@ -38,7 +40,8 @@ __all__ = ["__version__", "library_version", "library_path", "ChurnError", "Chur
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",
            "load_model", "Dataset", "event_kind_names", "simulate", "kpi", "features", "labels",
-           "warnings", "feature_catalog", "feature_category"]
+           "warnings", "feature_catalog", "feature_category", "ShiftedBetaGeometric",
+           "BetaDiscreteWeibull", "GeometricRetention", "CohortModel"]
 
 
 def __getattr__(name):

@@ -5,7 +5,8 @@ movement table with churn rate against target (movement), ARPU (arpu), snapshot 
 against a time-series target (snapshot), churn by segment (segments), win-back success
 (winback), warning accuracy of a warning list or of a model's top-k risk list
 (warning_accuracy, topk_accuracy), and retention curves by tenure (retention_curve,
-churn_incidence).  Times are anything pandas reads as a timestamp (naive = UTC) or Unix seconds;
+churn_incidence), and (section 8c) Gray's test, the snapshot forecast against target and the
+effect of a retention campaign.  Times are anything pandas reads as a timestamp (naive = UTC) or Unix seconds;
 time columns of the results come back as datetimes.  Settings are the kpi.* options by name
 without the prefix (target=0.03, rate_base="average", ...).
 """
@@ -20,7 +21,9 @@ from ._table import table_to_frame
 from .features import _datetimes, _options, to_unix
 
 __all__ = ["km", "cif", "movement", "arpu", "snapshot", "segments", "winback",
-           "warning_accuracy", "topk_accuracy", "retention_curve", "churn_incidence"]
+           "warning_accuracy", "topk_accuracy", "retention_curve", "churn_incidence",
+           "kaplan_meier", "cumulative_incidence", "gray_test", "snapshot_forecast",
+           "campaign_effect"]
 
 _RATE_BASE = {"opening": 0, "average": 1, "exposed": 2}
 _TIME_UNIT = {"days": 0, "months": 1}
@@ -195,4 +198,138 @@ def churn_incidence(ds, as_of, window_start=None, segment=None, alpha=0.05, **se
     h = ctypes.c_void_p()
     check(LIB.churn_kpi_cif(ds.handle, _window(window_start), to_unix(as_of), cstr(segment),
                             float(alpha), _kpi_options(settings).handle, ctypes.byref(h)))
+    return table_to_frame(h)
+
+
+# --- issue 14's names: survival on arrays with labelled categories ------------------------------
+
+def kaplan_meier(duration, event, entry=None, alpha=0.05):
+    """Kaplan-Meier survival with delayed entry: DataFrame indexed by `time` (the distinct
+    times with at least one event) with columns at_risk, events, survival, std_err
+    (Greenwood's standard error of S), ci_low, ci_high (the log(-log) interval; see km).
+    Equals statsmodels' SurvfuncRight(duration, event, entry=entry)."""
+    return km(duration, event, entry=entry, alpha=alpha).set_index("time")
+
+
+def _is_censored(v):
+    if v is None:
+        return True
+    if isinstance(v, (float, np.floating)) and np.isnan(v):
+        return True
+    try:
+        return not isinstance(v, str) and v == 0
+    except (TypeError, ValueError):
+        return False
+
+
+def _event_codes(event, n=None):
+    """Category codes (0 censored, 1..K) of any labels, and the labels of 1..K."""
+    values = event.tolist() if hasattr(event, "tolist") else list(event)
+    if n is not None and len(values) != n:
+        raise ValueError(f"event has {len(values)} elements; expected {n}")
+    cens = [_is_censored(v) for v in values]
+    labels = {v for v, c in zip(values, cens) if not c}
+    try:
+        labels = sorted(labels)
+    except TypeError:
+        labels = sorted(labels, key=str)
+    code = {v: i + 1 for i, v in enumerate(labels)}
+    codes = np.ascontiguousarray([0 if c else code[v] for v, c in zip(values, cens)],
+                                 dtype=np.int64)
+    return codes, labels
+
+
+def cumulative_incidence(duration, event, entry=None, alpha=0.05):
+    """Aalen-Johansen cumulative incidence of each churn category with delayed entry.  event
+    is 0 (or None/NaN) for censored and any other label names the category ("competitive",
+    2, ...).  Long DataFrame with columns time, category (the labels), cif, std_err, ci_low,
+    ci_high: one row per distinct event time and category; with the overall Kaplan-Meier
+    survival the curves sum to one at every time."""
+    d = as_vector(duration, name="duration")
+    codes, labels = _event_codes(event, d.shape[0])
+    df = cif(d, codes, entry=entry, alpha=alpha)
+    df["category"] = pd.Series([labels[c - 1] for c in df["category"]], dtype=object)
+    return df
+
+
+def gray_test(duration, event, group, rho=0.0):
+    """Gray's (1988) test that each category's cumulative incidence is the same in two groups
+    (the statistic of R's cmprsk::cuminc, one stratum, no delayed entry).  event as in
+    cumulative_incidence; group holds two distinct labels (the first in sorted order is group
+    0).  DataFrame: category, statistic, df, p_value, score (of the first group), variance."""
+    d = as_vector(duration, name="duration")
+    codes, labels = _event_codes(event, d.shape[0])
+    g = group.tolist() if hasattr(group, "tolist") else list(group)
+    if len(g) != d.shape[0]:
+        raise ValueError(f"group has {len(g)} elements; expected {d.shape[0]}")
+    levels = sorted(set(g), key=str)
+    if len(levels) != 2:
+        raise ValueError(f"group must hold exactly two distinct labels; got {len(levels)}")
+    gc = np.ascontiguousarray([levels.index(v) for v in g], dtype=np.int64)
+    h = ctypes.c_void_p()
+    check(LIB.churn_gray_test(ptr(d), ptr(codes), ptr(gc), d.shape[0], float(rho),
+                              ctypes.byref(h)))
+    df = table_to_frame(h)
+    df["category"] = pd.Series([labels[c - 1] for c in df["category"]], dtype=object)
+    return df
+
+
+# --- section 8c: forecast against target, campaign effect --------------------------------------
+
+_COHORT_KIND = {"sbg": 0, "bdw": 1, "geometric": 2}
+
+
+def snapshot_forecast(ds, base_date, as_of, months=None, column=None, label=None, members=None,
+                      target=None, model="sbg", alpha=0.05, return_model=False, **settings):
+    """The operator's question in one call: photographs the cohort active at base_date (as
+    snapshot does: column/label, members), fits a cohort retention model ("sbg", "bdw" or
+    "geometric") on the months ended by as_of and projects the rest up to `months` (default:
+    the length of target).  DataFrame: month_index, month, observed, cohort, active,
+    retention, expected, ci_low, ci_high, target, margin, prob_meet (see churn.h).  With
+    return_model=True also the fitted churn.forecast model (the sBG falls back to the
+    geometric model when churn runs at a constant rate; its fitted_kind_ says which)."""
+    from .forecast import CohortModel
+    if months is None:
+        if target is None:
+            raise ValueError("give months, or a target series whose length sets them")
+        months = len(target)
+    mem = None
+    if members is not None:
+        mem = np.ascontiguousarray([ds.find_subscriber(m) for m in members], dtype=np.int64)
+    tgt = None if target is None else as_vector(target, int(months), "target")
+    if model not in _COHORT_KIND:
+        raise ValueError(f"model must be one of {sorted(_COHORT_KIND)}; got {model!r}")
+    h, mh = ctypes.c_void_p(), ctypes.c_void_p()
+    check(LIB.churn_kpi_snapshot_forecast(ds.handle, to_unix(base_date), to_unix(as_of),
+                                          int(months), cstr(column), cstr(label), ptr(mem),
+                                          0 if mem is None else len(mem), ptr(tgt),
+                                          _COHORT_KIND[model], float(alpha),
+                                          _kpi_options(settings).handle, ctypes.byref(h),
+                                          ctypes.byref(mh)))
+    df = table_to_frame(h)
+    fitted = CohortModel()
+    fitted._set(mh.value)
+    if not return_model:
+        return df
+    return df, fitted
+
+
+def campaign_effect(treated, churned, segment=None, alpha=0.05):
+    """Effect of a retention campaign with a randomly held-out control group: per segment
+    (labels in byte order) and "(all)": segment, treated, control, treated_churned,
+    control_churned, churn_rate_treated, churn_rate_control, difference (treated - control),
+    ci_low, ci_high (Newcombe's hybrid Wilson interval, 1 - alpha), relative_reduction,
+    saved_per_1000 (churners prevented per 1,000 contacted).  treated and churned are 0/1
+    (or bool) arrays of the same length."""
+    t = as_vector(np.asarray(treated, dtype=np.float64), name="treated")
+    c = as_vector(np.asarray(churned, dtype=np.float64), t.shape[0], "churned")
+    seg = None
+    if segment is not None:
+        labels = segment.tolist() if hasattr(segment, "tolist") else list(segment)
+        if len(labels) != t.shape[0]:
+            raise ValueError(f"segment has {len(labels)} elements; expected {t.shape[0]}")
+        seg = StringArray(["(missing)" if v is None else v for v in labels])
+    h = ctypes.c_void_p()
+    check(LIB.churn_campaign_effect(ptr(t), ptr(c), seg.ptr if seg else None, t.shape[0],
+                                    float(alpha), ctypes.byref(h)))
     return table_to_frame(h)

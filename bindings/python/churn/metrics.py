@@ -13,7 +13,7 @@ from ._lib import LIB, check
 from ._table import table_to_frame
 
 __all__ = ["roc_auc", "pr_auc", "log_loss", "brier", "confusion", "confusion_table",
-           "lift_table", "calibration_table"]
+           "lift_table", "calibration_table", "qini_curve", "qini_auc"]
 
 
 def _inputs(y_true, score, sample_weight, score_name="y_score"):
@@ -96,3 +96,31 @@ def calibration_table(y_true, y_prob, bins=10, strategy="uniform", sample_weight
     check(LIB.churn_eval_calibration_table(ptr(y), ptr(s), ptr(w), y.shape[0], int(bins),
                                            _STRATEGIES[strategy], ctypes.byref(h)))
     return table_to_frame(h)
+
+
+def _uplift_inputs(score, treated, churned):
+    s = as_vector(score, name="score")
+    t = as_vector(np.asarray(treated, dtype=np.float64), s.shape[0], "treated")
+    c = as_vector(np.asarray(churned, dtype=np.float64), s.shape[0], "churned")
+    return s, t, c
+
+
+def qini_curve(score, treated, churned):
+    """The Qini curve of an uplift score for churn (subjects ranked by decreasing score, tied
+    scores together): after the first n, qini = Y_C N_T / N_C - Y_T, the churners the contacts
+    among them prevented (scikit-uplift's qini_curve with outcome = 1 - churned).  DataFrame:
+    n, share, treated, control, treated_churned, control_churned, qini, random."""
+    s, t, c = _uplift_inputs(score, treated, churned)
+    h = ctypes.c_void_p()
+    check(LIB.churn_eval_qini_curve(ptr(s), ptr(t), ptr(c), s.shape[0], ctypes.byref(h)))
+    return table_to_frame(h)
+
+
+def qini_auc(score, treated, churned):
+    """The Qini coefficient: the area between the Qini curve and the random line over the
+    share targeted (0 to 1), divided by the number of subjects (> 0: the score ranks the
+    subscribers a contact saves first)."""
+    s, t, c = _uplift_inputs(score, treated, churned)
+    out = ctypes.c_double()
+    check(LIB.churn_eval_qini_auc(ptr(s), ptr(t), ptr(c), s.shape[0], ctypes.byref(out)))
+    return out.value

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from . import metrics
 
 __all__ = ["gains_chart", "lift_chart", "calibration_plot", "retention_curve", "churn_rate_chart",
-           "snapshot_chart"]
+           "snapshot_chart", "cumulative_incidence_chart", "forecast_chart"]
 
 
 def _axes(ax, size=(6.0, 4.5)):
@@ -143,6 +143,73 @@ def snapshot_chart(snapshot_table, ax=None, label="actual"):
     ax.set_title(f"Snapshot retention (cohort of {int(t.cohort.iloc[0])})" if len(t)
                  else "Snapshot retention")
     ax.tick_params(axis="x", labelrotation=45)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower left")
+    return fig
+
+
+def cumulative_incidence_chart(cif_table, ax=None, time_label="tenure (days)", segment=None):
+    """Cumulative incidence of churn by category (step curves with their confidence bands),
+    from churn.kpi.cumulative_incidence, churn.kpi.cif or churn.kpi.churn_incidence; with a
+    "segment" column, pass segment= to draw one segment (default: the first)."""
+    fig, ax = _axes(ax)
+    t = cif_table
+    if "segment" in t:
+        seg = t["segment"].iloc[0] if segment is None else segment
+        t = t[t["segment"] == seg]
+        ax.set_title(f"Churn by category ({seg})")
+    else:
+        ax.set_title("Churn by category (cumulative incidence)")
+    for cat, g in t.groupby("category", sort=True):
+        time = np.r_[0.0, g.time.to_numpy()]
+        cif = np.r_[0.0, g.cif.to_numpy()]
+        line = ax.step(time, cif * 100, where="post", label=str(cat))[0]
+        lo = np.r_[0.0, g.ci_low.to_numpy()]
+        hi = np.r_[0.0, g.ci_high.to_numpy()]
+        ax.fill_between(time, lo * 100, hi * 100, step="post", alpha=0.15,
+                        color=line.get_color())
+    ax.set_xlabel(time_label)
+    ax.set_ylabel("churned by then (%)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", title="category")
+    return fig
+
+
+def forecast_chart(forecast_table, ax=None):
+    """Retention forecast against target: from churn.kpi.snapshot_forecast (observed months
+    as dots, the projection with its prediction band, the target line; months projected to
+    miss the target marked) or from a cohort model's forecast() DataFrame (indexed by
+    period)."""
+    fig, ax = _axes(ax, size=(7.0, 4.5))
+    t = forecast_table
+    if "month_index" in t:
+        x = t.month_index.to_numpy()
+        obs = t.observed.to_numpy() == 1
+        ax.plot(x[obs], t.retention.to_numpy()[obs] * 100, marker="o", label="actual")
+        ax.plot(x, t.expected.to_numpy() * 100, linestyle="-", color="tab:orange",
+                label="model")
+        proj = ~obs
+        share = t.expected.to_numpy()
+        ax.set_xticks(x)
+        ax.set_xticklabels(t.month.to_numpy(), rotation=45)
+        ax.set_title(f"Snapshot retention forecast (cohort of {int(t.cohort.iloc[0])})")
+    else:
+        x = t.index.to_numpy()
+        proj = np.ones(len(t), dtype=bool)
+        share = t.share.to_numpy()
+        ax.plot(x, share * 100, color="tab:orange", marker=".", label="forecast")
+        ax.set_title("Retention forecast")
+        ax.set_xlabel("period")
+    ax.fill_between(x[proj], t.ci_low.to_numpy()[proj] * 100, t.ci_high.to_numpy()[proj] * 100,
+                    color="tab:orange", alpha=0.2, label="prediction interval")
+    if "target" in t:
+        tg = t.target.to_numpy()
+        ax.plot(x, tg * 100, linestyle="--", color="grey", label="target")
+        miss = proj & (share < tg)
+        ax.scatter(x[miss], share[miss] * 100, color="tab:red", zorder=3,
+                   label="projected below target")
+    ax.set_ylabel("cohort still active (%)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower left")
     return fig
