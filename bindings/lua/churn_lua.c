@@ -185,8 +185,10 @@ churn_status churn__lua_options(lua_State *L, int idx, const char *family,
   int has_table = !lua_isnoneornil(L, idx);
   if (has_table) luaL_checktype(L, idx, LUA_TTABLE);
   lua_box *b = box_push(L, release_options);
-  churn_status st = churn_options_new((churn_options **)&b->ptr);
+  churn_options *o = NULL;
+  churn_status st = churn_options_new(&o);
   if (st != CHURN_OK) return st;
+  b->ptr = o;
   if (has_table) {
     lua_pushnil(L);
     while (lua_next(L, idx)) {
