@@ -138,6 +138,41 @@ def main():
     print(seg.to_string(index=False))
     report.append(("Churn by region", seg.to_html(index=False)))
 
+    # the operator's March question: will the cohort make the year-end target?
+    as_of = month(base, 3)
+    target = [1 - 0.0125 * k for k in range(1, 13)]
+    fc, cm = churn.kpi.snapshot_forecast(ds, base, as_of, column="tier", label="high",
+                                         target=target, return_model=True)
+    section(f"6b. Year-end forecast of the high-value cohort as of {as_of:%Y-%m-%d} "
+            f"({cm.fitted_kind_} model fitted on the first 3 months) against target")
+    print(fc[["month", "observed", "retention", "expected", "ci_low", "ci_high", "target",
+              "margin", "prob_meet"]].to_string(
+        index=False, formatters={c: "{:.2%}".format for c in
+                                 ("retention", "expected", "ci_low", "ci_high", "target")}
+        | {"margin": "{:+.2%}".format, "prob_meet": "{:.2f}".format}))
+    last = fc.iloc[-1]
+    print(f"\nYear-end ({last['month']}): forecast {last['expected']:.2%} "
+          f"(95% PI {last['ci_low']:.2%} - {last['ci_high']:.2%}) against target "
+          f"{last['target']:.2%}: probability of making it {last['prob_meet']:.2f}; "
+          f"actual (known to the simulator) {snap['retention'].iloc[-1]:.2%}")
+    report.append(("Year-end forecast against target (high value)", fc.to_html(index=False)))
+    churn.plot.forecast_chart(fc).savefig(os.path.join(args.out, "forecast.png"), dpi=90)
+
+    # what kind of churn is coming: cumulative incidence by category over tenure
+    inc = churn.kpi.churn_incidence(ds, end, window_start=start, time_unit="months")
+    section("6c. Churn by category: cumulative incidence (%) by tenure, competing risks")
+    grid = [3, 6, 12, 24, 36, 60]
+    rows = {}
+    for cat, g in inc.groupby("category"):
+        s = g.set_index("time").cif
+        rows[cat] = [100 * s[s.index <= t].iloc[-1] if (s.index <= t).any() else 0.0
+                     for t in grid]
+    table = pd.DataFrame(rows, index=[f"{t} months" for t in grid]).T
+    print(table.round(2).to_string())
+    report.append(("Churn by category (cumulative incidence, %)", table.round(2).to_html()))
+    churn.plot.cumulative_incidence_chart(inc, time_label="tenure (months)").savefig(
+        os.path.join(args.out, "churn_by_category.png"), dpi=90)
+
     # --- 7. warning accuracy of the rules and of the model ---------------------------------
     horizon_end = holdout + pd.Timedelta(days=horizon)
     warn = churn.warnings(ds, holdout)
@@ -176,7 +211,8 @@ def main():
     report.append(("Top-20 dispatch list", dispatch.to_html(index=False)))
 
     # --- 9. the report --------------------------------------------------------------------
-    charts = ["gains.png", "lift.png", "calibration.png", "churn_rate.png", "snapshot.png"]
+    charts = ["gains.png", "lift.png", "calibration.png", "churn_rate.png", "snapshot.png",
+              "forecast.png", "churn_by_category.png"]
     body = "".join(f"<h2>{html.escape(t)}</h2>{h}" for t, h in report)
     imgs = "".join(f'<img src="{c}" style="max-width:48%;margin:4px">' for c in charts)
     with open(os.path.join(args.out, "report.html"), "w", encoding="utf-8") as f:

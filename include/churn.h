@@ -1442,7 +1442,7 @@ CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_
  *   in the period), exposed (i64: opening + activations), churned (i64: spells ending in the
  *   period), churn_rate (f64: churned / exposed), ci_low, ci_high (f64: its 95% Wilson score
  *   interval, exposed taken as the trials), natural, competitive, service, unknown (i64: the
- *   churned by the category of their cancel reason). */
+ *   churned by the category of their cancel reason).  opts is not read yet (may be NULL). */
 CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from, int64_t to,
                                           const char *segment, const churn_options *opts,
                                           churn_table **out);
@@ -1455,7 +1455,8 @@ CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from,
  * on a tie; "unknown" without one; rows unknown, natural, competitive, service), a categorical
  * subscriber column such as "manager" (the assigned customer manager), or NULL (total only).
  * Rows: the groups, then "(all)".  Columns: group (str), attempted (i64), won_back (i64),
- * success_rate (f64), ci_low, ci_high (f64: 95% Wilson interval). */
+ * success_rate (f64), ci_low, ci_high (f64: 95% Wilson interval).  opts is not read yet (may
+ * be NULL). */
 CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
                                          const char *by, const churn_options *opts,
                                          churn_table **out);
@@ -1597,8 +1598,10 @@ CHURN_API churn_status churn_cohort_survival(const churn_cohort_model *model, co
  * Interval and probability: a normal approximation whose variance adds the binomial sampling
  * of the remaining members, q (1 - q) / alive_from, and the parameters' uncertainty by the
  * delta method (numerical gradient of q, the model's covariance), scaled by alive_from / size;
- * the interval is formed on the logit scale of q (so it stays within [0, alive_from / size]),
- * prob_meet = Phi((share - target) / std_err).  alpha in (0, 1).  CHURN_E_ARG for a bad size,
+ * the interval is formed on the logit scale of q (so it stays within [0, alive_from / size])
+ * and so is the probability: with g = target size / alive_from (the q needed),
+ * prob_meet = Phi((logit q - logit g) / (sd_q / (q (1 - q)))) (1 when g <= 0, 0 or 1 when
+ * g >= 1), so prob_meet = 1 - alpha/2 where ci_low equals the target.  alpha in (0, 1).  CHURN_E_ARG for a bad size,
  * from < 0, alive_from outside [0, size], horizon < from; CHURN_E_DATA for a NaN target. */
 CHURN_API churn_status churn_cohort_forecast(const churn_cohort_model *model, double size,
                                              int64_t from, double alive_from, int64_t horizon,

@@ -535,6 +535,16 @@ static double delta_var(const churn_cohort_model *m, double from, double t) {
 
 static double normal_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
 
+/* P(q_actual >= g) under the normal approximation on the logit scale of q (the scale of the
+ * interval, so prob_meet = 1 - alpha/2 exactly where ci_low meets the target). */
+static double prob_meet(double q, double sd, double g) {
+  if (!(g > 0.0)) return 1.0;
+  if (!(g < 1.0)) return q >= g ? 1.0 : 0.0;
+  if (!(sd > 0.0) || !(q > 0.0 && q < 1.0)) return q >= g ? 1.0 : 0.0;
+  double s = sd / (q * (1.0 - q));
+  return normal_cdf((log(q / (1.0 - q)) - log(g / (1.0 - g))) / s);
+}
+
 CHURN_API churn_status churn_cohort_forecast(const churn_cohort_model *m, double size,
                                              int64_t from, double alive_from, int64_t horizon,
                                              const double *target, double alpha,
@@ -587,10 +597,10 @@ CHURN_API churn_status churn_cohort_forecast(const churn_cohort_model *m, double
     col[4][i] = w * lo;
     col[5][i] = w * hi;
     if (target) {
-      double tg = target[t - 1], share = w * q, sds = sd * w;
+      double tg = target[t - 1];
       col[6][i] = tg;
-      col[7][i] = share - tg;
-      col[8][i] = sds > 0.0 ? normal_cdf((share - tg) / sds) : (share >= tg ? 1.0 : 0.0);
+      col[7][i] = w * q - tg;
+      col[8][i] = w > 0.0 ? prob_meet(q, sd, tg / w) : (tg <= 0.0 ? 1.0 : 0.0);
     }
   }
   churn__col cols[10] = {{"period", 'i', period},    {"survival", 'f', col[0]},

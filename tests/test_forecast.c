@@ -223,6 +223,17 @@ Test(forecast, forecast_unconditional_and_conditional) {
   for (int i = 0; i < 12; i++) target[i] = 0.25 - 0.01 * i;
   ASSERT_OK(churn_cohort_forecast(m, 1000, 7, 241, 12, target, 0.05, &t));
   cr_assert_eq(churn_table_nrows(t), 5);
+  {
+    /* where ci_low is the target, the probability of meeting it is 1 - alpha/2 */
+    churn_table *t2 = NULL;
+    double tg2[12];
+    for (int i = 0; i < 12; i++) tg2[i] = tcol_f64(t, "ci_low")[i < 7 ? 0 : i - 7];
+    ASSERT_OK(churn_cohort_forecast(m, 1000, 7, 241, 12, tg2, 0.05, &t2));
+    for (int i = 0; i < 5; i++) {
+      cr_assert(rel_close(tcol_f64(t2, "prob_meet")[i], 0.975, 1e-9, 0));
+    }
+    churn_table_free(t2);
+  }
   cr_assert_eq(churn_table_ncols(t), 10);
   exp_ = tcol_f64(t, "expected");
   share = tcol_f64(t, "share");
@@ -238,8 +249,11 @@ Test(forecast, forecast_unconditional_and_conditional) {
     cr_assert(rel_close(share[i], 0.241 * s / s7, 1e-12, 0));
     cr_assert_eq(tg[i], target[7 + i]);
     cr_assert(rel_close(mg[i], share[i] - target[7 + i], 1e-12, 1e-15));
-    double z = (share[i] - tg[i]) / se[i];
-    cr_assert(rel_close(pm[i], 0.5 * erfc(-z / sqrt(2.0)), 1e-12, 0));
+    /* on the logit scale of q = share / 0.241: sd_q = se / 0.241 */
+    double q = share[i] / 0.241, g = tg[i] / 0.241, sq = se[i] / 0.241 / (q * (1 - q));
+    double z = (log(q / (1 - q)) - log(g / (1 - g))) / sq;
+    cr_assert(rel_close(pm[i], 0.5 * erfc(-z / sqrt(2.0)), 1e-10, 0));
+    cr_assert((pm[i] > 0.5) == (share[i] > tg[i]));
   }
   churn_table_free(t);
   churn_cohort_model_free(m);
