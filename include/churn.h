@@ -1601,8 +1601,9 @@ CHURN_API churn_status churn_cohort_survival(const churn_cohort_model *model, co
  * the interval is formed on the logit scale of q (so it stays within [0, alive_from / size])
  * and so is the probability: with g = target size / alive_from (the q needed),
  * prob_meet = Phi((logit q - logit g) / (sd_q / (q (1 - q)))) (1 when g <= 0, 0 or 1 when
- * g >= 1), so prob_meet = 1 - alpha/2 where ci_low equals the target.  alpha in (0, 1).  CHURN_E_ARG for a bad size,
- * from < 0, alive_from outside [0, size], horizon < from; CHURN_E_DATA for a NaN target. */
+ * g >= 1), so prob_meet = 1 - alpha/2 where ci_low equals the target.  alpha in (0, 1).
+ * CHURN_E_ARG for a bad size, from < 0, alive_from outside [0, size], horizon < from;
+ * CHURN_E_DATA for a NaN target. */
 CHURN_API churn_status churn_cohort_forecast(const churn_cohort_model *model, double size,
                                              int64_t from, double alive_from, int64_t horizon,
                                              const double *target, double alpha,
