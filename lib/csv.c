@@ -311,6 +311,10 @@ typedef struct ev_parser {
   size_t ndef, def_cap;
   char *text;           /* their reasons */
   size_t text_len, text_cap;
+  struct {              /* a small cache of free-form code labels (genres...) -> codes */
+    uint8_t kind, len, code;
+    char s[29];
+  } labels[64];
 } ev_parser;
 
 static churn_status ev_parser_init(ev_parser *ep) {
@@ -398,6 +402,13 @@ static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_fi
     *ok = false;
     return CHURN_OK;
   }
+  /* labels never change code once interned, so a cached (kind, label) -> code stays right */
+  size_t slot = ((size_t)kind * 31 + f->len * 7 + (uint8_t)f->p[0] + (uint8_t)f->p[f->len - 1]) & 63;
+  if (ep->labels[slot].kind == kind && ep->labels[slot].len == f->len &&
+      memcmp(ep->labels[slot].s, f->p, f->len) == 0) {
+    *out = ep->labels[slot].code;
+    return CHURN_OK;
+  }
   churn__dict *d;
   CHURN_TRY(churn__events_code_dict(&ep->ds->ev, kind, &d));
   int32_t c;
@@ -405,6 +416,12 @@ static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_fi
   if (st == CHURN_E_NOMEM) return st;
   *ok = st == CHURN_OK;
   *out = (uint8_t)c;
+  if (*ok && f->len < sizeof ep->labels[slot].s) {
+    ep->labels[slot].kind = (uint8_t)kind;
+    ep->labels[slot].len = (uint8_t)f->len;
+    ep->labels[slot].code = (uint8_t)c;
+    memcpy(ep->labels[slot].s, f->p, f->len);
+  }
   return CHURN_OK;
 }
 
