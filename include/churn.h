@@ -888,6 +888,9 @@ typedef struct churn_model churn_model;
  *  - TOL (default 1e-8): converged when max_j |gradient_j| / sum_i w_i <= TOL, the gradient of
  *    the objective divided by C (of sum_i w_i logloss_i without a penalty; the minimum-norm
  *    subgradient for L1), taken with respect to the coefficients of the standardised columns.
+ *    On convergence one more Newton step is taken with the exact Hessian of the last pass (a
+ *    k x k solve, no pass over X; not with an L1 part), so the estimate is accurate far beyond
+ *    TOL; the reported log-likelihood, gradient norm and covariance are those of the last pass.
  *  - CLASS_WEIGHT 1 ("balanced"): rows of class c get weight n / (2 * n_c) times their
  *    sample weight (scikit-learn's definition: n and n_c are row counts).
  *  - THREADS (default 1; 0 = one per core): rows are split over that many threads.  The result
