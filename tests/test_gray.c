@@ -142,3 +142,16 @@ Test(gray, errors) {
   ASSERT_FAILS(churn_gray_test(NULL, c, g, 3, 0, &t), CHURN_E_ARG, "NULL");
   cr_assert_null(t);
 }
+
+Test(gray, allocation_failures_are_clean) {
+  for (uint64_t k = 1; k < 20; k++) {
+    churn_table *t = NULL;
+    churn_testing_fail_alloc(k);
+    churn_status st = churn_gray_test(BMTCRR_FTIME, BMTCRR_STATUS, BMTCRR_D, BMTCRR_N, 0.0, &t);
+    churn_testing_fail_alloc(0);
+    cr_assert(st == CHURN_OK || st == CHURN_E_NOMEM);
+    if (st == CHURN_E_NOMEM) cr_assert_null(t);
+    churn_table_free(t);
+  }
+  assert_no_leak();
+}
