@@ -360,6 +360,10 @@ CHURN_API churn_status churn_table_str(const churn_table *table, int64_t j,
 typedef struct churn_dataset churn_dataset;
 
 #define CHURN_TIME_NONE INT64_MIN  /* "no date" in every int64 time column */
+/* Every other time must lie in the years 1..9999 UTC (so that differences of times never
+ * overflow downstream); rows with times outside are rejected. */
+#define CHURN_TIME_MIN (-62135596800LL) /* 0001-01-01T00:00:00Z */
+#define CHURN_TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
 #define CHURN_AUX_NONE INT32_MIN   /* "not given" in the aux1/aux2 event columns */
 
 /* Event kinds.  Values are fixed forever; new kinds get new numbers (at most 255).  The event

@@ -204,9 +204,9 @@ static bool parse_iso(const char *s, size_t len, int64_t *out) {
 
 bool churn__parse_time(const char *s, size_t len, int64_t *out) {
   trim(&s, &len);
-  if (len >= 10 && s[4] == '-') return parse_iso(s, len, out);
   int64_t v;
-  if (!churn__parse_i64(s, len, &v) || v == CHURN_TIME_NONE) return false;
+  bool ok = len >= 10 && s[4] == '-' ? parse_iso(s, len, &v) : churn__parse_i64(s, len, &v);
+  if (!ok || !churn__time_ok(v)) return false;
   *out = v;
   return true;
 }

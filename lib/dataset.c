@@ -481,7 +481,13 @@ static int check_subs_row(const churn_column *cols, size_t ncols, const subs_tar
       }
       continue;
     }
-    if (tg[j].kind == 1 && tg[j].field == F_PRICE) {
+    if (tg[j].kind == 1 && tg[j].field <= F_PROMO) {
+      int64_t t = churn__col_i64(c, i);
+      if (t != CHURN_TIME_NONE && !churn__time_ok(t)) {
+        *why = "date outside the years 1..9999";
+        return CHURN_COUNT_REJECTED_BAD_VALUE;
+      }
+    } else if (tg[j].kind == 1 && tg[j].field == F_PRICE) {
       if (!churn__is_finite(churn__col_f64(c, i))) {
         *why = "non-finite price";
         return CHURN_COUNT_REJECTED_NON_FINITE;

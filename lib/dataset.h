@@ -293,6 +293,9 @@ churn_status churn__resolve_subscriber(churn_dataset *ds, const churn__ingest_cf
                                        const char *id, size_t len, const char *source,
                                        const char *column, int64_t row, int32_t *idx);
 
+/* A valid time (CHURN_TIME_MIN..CHURN_TIME_MAX); CHURN_TIME_NONE is not one. */
+static inline bool churn__time_ok(int64_t t) { return t >= CHURN_TIME_MIN && t <= CHURN_TIME_MAX; }
+
 /* Parsers shared by CSV and tests (csv_parse.c).  Each returns true on success. */
 bool churn__parse_time(const char *s, size_t len, int64_t *out);   /* ISO-8601 or Unix secs */
 bool churn__parse_f64(const char *s, size_t len, double *out);     /* accepts nan/inf */

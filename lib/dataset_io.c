@@ -284,6 +284,14 @@ static churn_status load_subs(const msgpack_object *root, churn__subs *s) {
   CHURN_TRY(churn__get_bin_n(o, "services", 4, un, s->services));
   CHURN_TRY(churn__get_bin_n(o, "vip", 1, un, s->vip));
   for (int64_t i = 0; i < n; i++) {
+    const int64_t dates[] = {s->activation[i], s->cancellation[i], s->contract_end[i],
+                             s->promotion_end[i]};
+    for (int k = 0; k < 4; k++) {
+      if (dates[k] != CHURN_TIME_NONE && !churn__time_ok(dates[k])) {
+        return churn__fail(CHURN_E_FORMAT, "dataset file: subscriber %lld has a date outside "
+                           "the years 1..9999", (long long)i);
+      }
+    }
     if (s->vip[i] > 1 || s->services[i] < -1 || isinf(s->price[i])) {
       return churn__fail(CHURN_E_FORMAT, "dataset file: subscriber %lld has invalid values",
                          (long long)i);
@@ -331,7 +339,8 @@ static churn_status load_events(const msgpack_object *root, churn__events *ev, i
   CHURN_TRY(churn__get_bin_n(o, "aux1", 4, un, ev->aux1));
   CHURN_TRY(churn__get_bin_n(o, "aux2", 4, un, ev->aux2));
   for (int64_t i = 0; i < n; i++) {
-    if (ev->sub[i] < 0 || ev->sub[i] >= S || ev->kind[i] == 0 || !churn__is_finite(ev->value[i])) {
+    if (ev->sub[i] < 0 || ev->sub[i] >= S || ev->kind[i] == 0 || !churn__is_finite(ev->value[i]) ||
+        !churn__time_ok(ev->time[i])) {
       return churn__fail(CHURN_E_FORMAT, "dataset file: event %lld has invalid values",
                          (long long)i);
     }

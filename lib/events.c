@@ -364,7 +364,7 @@ static churn_status convert_event_row(churn_dataset *ds, const churn_column *con
     if (c && !churn__col_missing(c, i)) aux[k] = churn__col_i64(c, i);
   }
   const char *what = NULL;
-  if (b->time[r] == CHURN_TIME_NONE) what = "time";
+  if (!churn__time_ok(b->time[r])) what = "time";
   else if (kind < 1 || kind > CHURN__MAX_KIND) what = "kind";
   else if (code < 0 || code > 255) what = "code";
   else if (code2 < 0 || code2 > 255) what = "code2";

@@ -73,6 +73,14 @@ Test(csv_parse, dates_and_times) {
   cr_assert(t64("2000-01-01T12:00:00-0230", &v) && v == 946728000 + 9000);
   cr_assert(t64("1709251200", &v) && v == 1709251200);
   cr_assert(t64("-5", &v) && v == -5);
+  /* the valid range is the years 1..9999 */
+  cr_assert(t64("253402300799", &v) && v == CHURN_TIME_MAX);
+  cr_assert(t64("9999-12-31T23:59:59Z", &v) && v == CHURN_TIME_MAX);
+  cr_assert(t64("0001-01-01", &v) && v == CHURN_TIME_MIN);
+  cr_assert(!t64("253402300800", &v));
+  cr_assert(!t64("-62135596801", &v));
+  cr_assert(!t64("0000-12-31", &v));
+  cr_assert(!t64("0001-01-01T00:00:00+00:01", &v));
   /* every day of 1970..2100 against a running day counter */
   int64_t day = 0;
   for (int y = 1970; y <= 2100; y++) {

@@ -161,6 +161,19 @@ Test(dataset, rejected_rows_are_counted_and_reported) {
   ASSERT_OK(churn_dataset_rejections(ds, &t));
   cr_assert_eq(churn_table_nrows(t), 0);
   churn_table_free(t);
+  /* dates outside the years 1..9999 */
+  const char *late[] = {"z"};
+  int64_t when[] = {CHURN_TIME_MAX + 1};
+  churn_column lc[] = {COL("subscriber_id", CHURN_STR, late, 1),
+                       COL("contract_end", CHURN_I64, when, 1)};
+  ASSERT_OK(churn_dataset_append_subscribers(ds, lc, 2, NULL));
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_BAD_VALUE), 1);
+  ASSERT_OK(churn_dataset_rejections(ds, &t));
+  ASSERT_OK(churn_table_str(t, 2, &col));
+  ASSERT_OK(churn_table_str(t, 3, &why));
+  cr_assert_str_eq(col[0], "contract_end");
+  cr_assert(strstr(why[0], "1..9999") != NULL, "%s", why[0]);
+  churn_table_free(t);
   ASSERT_FAILS(churn_dataset_ingest_count(ds, (churn_ingest_counter)99, &(int64_t){0}),
                CHURN_E_ARG, "unknown counter");
   churn_dataset_free(ds);

@@ -226,7 +226,7 @@ Test(events, value_rules_and_before_activation) {
 Test(events, range_checks_on_codes_and_aux) {
   churn_dataset *ds = three_subscribers();
   const char *ids[] = {"A", "A", "A", "A"};
-  int64_t t[] = {2000, 2001, CHURN_TIME_NONE, 2003};
+  int64_t t[] = {2000, 2001, CHURN_TIME_MAX + 1, 2003};
   uint8_t kind[] = {CHURN_EV_COMPLAINT, CHURN_EV_COMPLAINT, CHURN_EV_COMPLAINT,
                     CHURN_EV_COMPLAINT};
   int64_t code[] = {255, 256, 1, 1};
