@@ -261,3 +261,18 @@ def test_plots(sim):
     m = churn.ShiftedBetaGeometric().fit(REGULAR)
     fig = churn.plot.forecast_chart(m.forecast(12, target=np.linspace(0.3, 0.15, 12)))
     assert fig.axes[0].get_title() == "Retention forecast"
+
+
+def test_forecast_interval_covers_simulated_sbg_cohorts():
+    # cohorts drawn from an sBG (alpha 0.7, beta 1.2, 1,000 members): fit on 6 periods, the 95%
+    # prediction interval of period 12 should hold the actual share about 95% of the time
+    rng = np.random.default_rng(12)
+    hits, reps = 0, 300
+    for _ in range(reps):
+        theta = rng.beta(0.7, 1.2, size=1000)
+        life = rng.geometric(theta)               # periods until churn (>= 1)
+        alive = np.array([(life > t).sum() for t in range(13)], dtype=float)
+        fc = churn.ShiftedBetaGeometric().fit(alive[:7]).forecast(12)
+        row = fc.loc[12]
+        hits += row.ci_low <= alive[12] / 1000 <= row.ci_high
+    assert 0.90 <= hits / reps <= 0.99, hits / reps
