@@ -16,8 +16,9 @@
  * Per-kind meaning of code/code2/value/aux1/aux2: see churn_event_kind in churn.h.
  * 31 bytes per event: int32 sub + int64 time + 3 x uint8 + float64 value + 2 x int32 aux.
  * Guarantees for readers: times lie in CHURN_TIME_MIN..CHURN_TIME_MAX (subscriber dates may
- * also be CHURN_TIME_NONE), values are finite, kinds are known (1..CHURN_EV_KIND_END_-1),
- * sub is in [0, S).  Writers other than the append calls (the simulator) must keep them.
+ * also be CHURN_TIME_NONE), values are finite, kinds are nonzero (appends accept only known
+ * kinds; a file from a newer minor version may hold kinds this build does not know: skip
+ * them), sub is in [0, S).  Writers other than the append calls (the simulator) must keep them.
  * Column pointers may move on any append and on finalize (which releases and rebuilds sub and
  * may lower ev.cap to n), so never keep them across such calls.
  */
