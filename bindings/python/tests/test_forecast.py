@@ -276,3 +276,23 @@ def test_forecast_interval_covers_simulated_sbg_cohorts():
         row = fc.loc[12]
         hits += row.ci_low <= alive[12] / 1000 <= row.ci_high
     assert 0.90 <= hits / reps <= 0.99, hits / reps
+
+
+def test_campaign_estimates_recover_a_known_heterogeneous_effect():
+    # a randomised campaign whose contact cuts churn by 6 points in "north", 1 point in
+    # "south": the per-segment intervals hold the truth and a score that knows the uplift has
+    # a larger Qini coefficient than one that does not
+    rng = np.random.default_rng(21)
+    n = 40000
+    seg = rng.choice(["north", "south"], size=n)
+    treated = rng.uniform(size=n) < 0.7
+    effect = np.where(seg == "north", 0.06, 0.01)
+    churned = rng.uniform(size=n) < 0.12 - effect * treated
+    df = churn.kpi.campaign_effect(treated, churned, segment=seg).set_index("segment")
+    for s, eff in (("north", 0.06), ("south", 0.01)):
+        assert df.loc[s, "ci_low"] <= -eff <= df.loc[s, "ci_high"]
+        assert df.loc[s, "saved_per_1000"] == pytest.approx(1000 * eff, abs=8)
+    informed = effect + rng.normal(0, 0.005, n)
+    blind = rng.uniform(size=n)
+    assert churn.metrics.qini_auc(informed, treated, churned) > \
+        churn.metrics.qini_auc(blind, treated, churned) + 1e-3
