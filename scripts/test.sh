@@ -99,6 +99,9 @@ run_counted() {
 echo "== C examples and the CLI under valgrind memcheck (zero errors, zero leaks)"
 run_counted bash tests/examples/valgrind.sh build-test
 
+echo "== ABI guard: abidiff against the committed baseline (tests/abi/README.md)"
+if bash tests/abi/check.sh build-test/lib/libchurn.so; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 echo "== fuzzing: each target for ${CHURN_FUZZ_SECONDS:-30} s (scripts/fuzz.sh)"
 run_counted bash scripts/fuzz.sh "${CHURN_FUZZ_SECONDS:-30}"
 
