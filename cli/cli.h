@@ -43,6 +43,10 @@ bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd);
 /* Sets one option by name from text. */
 churn_status cli_set_option(churn_options *opts, const char *name, const char *value);
 
+/* Splits a comma-separated list (NULL: none) into at most max names pointing into buf; returns
+ * the count. */
+size_t cli_split_list(const char *list, char *buf, size_t cap, const char **names, size_t max);
+
 /* Dates: YYYY-MM-DD[THH:MM:SS] (UTC) or Unix seconds. */
 bool cli_parse_time(const char *s, long long *out);
 /* Formats Unix seconds as YYYY-MM-DD into buf (40 bytes). */

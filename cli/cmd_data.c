@@ -197,12 +197,7 @@ int cmd_features(int argc, char **argv) {
   if (rc == EXIT_OK && !cli_all_used(&a, "features")) rc = EXIT_USAGE;
   char selbuf[4096];
   const char *names[256];
-  size_t nnames = 0;
-  if (select) {
-    snprintf(selbuf, sizeof selbuf, "%s", select);
-    char *save = NULL;
-    for (char *t = strtok_r(selbuf, ",", &save); t && nnames < 256; t = strtok_r(NULL, ",", &save)) names[nnames++] = t;
-  }
+  size_t nnames = cli_split_list(select, selbuf, sizeof selbuf, names, 256);
   churn_dataset *ds = NULL;
   churn_features *f = NULL;
   double *y = NULL;

@@ -62,12 +62,7 @@ static churn_status fit_from_dataset(const char *data, const long long *times, i
   double *y = NULL;
   char selbuf[4096];
   const char *names[256];
-  size_t nnames = 0;
-  if (select) {
-    snprintf(selbuf, sizeof selbuf, "%s", select);
-    char *save = NULL;
-    for (char *t = strtok_r(selbuf, ",", &save); t && nnames < 256; t = strtok_r(NULL, ",", &save)) names[nnames++] = t;
-  }
+  size_t nnames = cli_split_list(select, selbuf, sizeof selbuf, names, 256);
   int64_t as_of[64];
   for (int i = 0; i < nt; i++) as_of[i] = times[i];
   cli_progress("fit", 0, 3, "loading dataset");

@@ -139,6 +139,15 @@ bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd) {
   return true;
 }
 
+size_t cli_split_list(const char *list, char *buf, size_t cap, const char **names, size_t max) {
+  size_t n = 0;
+  if (list == NULL) return 0;
+  snprintf(buf, cap, "%s", list);
+  char *save = NULL;
+  for (char *t = strtok_r(buf, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) names[n++] = t;
+  return n;
+}
+
 static long long days_from_civil(long long y, unsigned m, unsigned d) {
   y -= m <= 2;
   long long era = (y >= 0 ? y : y - 399) / 400;

@@ -30,53 +30,43 @@
 
 /* --- writing ----------------------------------------------------------------------------- */
 
-static void pack_f64(churn__wbuf *wb, const char *key, double v) {
-  churn__pack_key(wb, key);
-  msgpack_pack_double(&wb->pk, v);
-}
-
-static void pack_i64(churn__wbuf *wb, const char *key, int64_t v) {
-  churn__pack_key(wb, key);
-  msgpack_pack_int64(&wb->pk, v);
-}
-
 static void pack_options(churn__wbuf *wb, const churn__fit_config *c) {
   churn__pack_key(wb, "options");
   msgpack_pack_map(&wb->pk, 12);
-  pack_i64(wb, "penalty", c->penalty);
-  pack_f64(wb, "C", c->C);
-  pack_f64(wb, "l1_ratio", c->l1_ratio);
-  pack_i64(wb, "standardize", c->standardize);
-  pack_i64(wb, "class_weight", c->class_weight);
-  pack_f64(wb, "class_weight0", c->class_weight0);
-  pack_f64(wb, "class_weight1", c->class_weight1);
-  pack_i64(wb, "cov_type", c->cov_type);
-  pack_f64(wb, "population_rate", c->population_rate);
-  pack_f64(wb, "tol", c->tol);
-  pack_i64(wb, "max_iter", c->max_iter);
-  pack_i64(wb, "inference", c->inference);
+  churn__pack_i64_field(wb, "penalty", c->penalty);
+  churn__pack_f64_field(wb, "C", c->C);
+  churn__pack_f64_field(wb, "l1_ratio", c->l1_ratio);
+  churn__pack_i64_field(wb, "standardize", c->standardize);
+  churn__pack_i64_field(wb, "class_weight", c->class_weight);
+  churn__pack_f64_field(wb, "class_weight0", c->class_weight0);
+  churn__pack_f64_field(wb, "class_weight1", c->class_weight1);
+  churn__pack_i64_field(wb, "cov_type", c->cov_type);
+  churn__pack_f64_field(wb, "population_rate", c->population_rate);
+  churn__pack_f64_field(wb, "tol", c->tol);
+  churn__pack_i64_field(wb, "max_iter", c->max_iter);
+  churn__pack_i64_field(wb, "inference", c->inference);
 }
 
 static void pack_training(churn__wbuf *wb, const churn__fit_info *f) {
   churn__pack_key(wb, "training");
   msgpack_pack_map(&wb->pk, 11);
-  pack_i64(wb, "n_obs", f->n_obs);
-  pack_i64(wb, "positives", f->positives);
-  pack_f64(wb, "sum_w", f->sum_w);
-  pack_f64(wb, "sum_w_positive", f->sum_w_positive);
-  pack_i64(wb, "n_iter", f->n_iter);
-  pack_i64(wb, "n_passes", f->n_passes);
-  pack_i64(wb, "converged", f->converged);
-  pack_f64(wb, "loglik", f->loglik);
-  pack_f64(wb, "null_loglik", f->null_loglik);
-  pack_f64(wb, "gradient_norm", f->gradient_norm);
-  pack_f64(wb, "intercept_shift", f->intercept_shift);
+  churn__pack_i64_field(wb, "n_obs", f->n_obs);
+  churn__pack_i64_field(wb, "positives", f->positives);
+  churn__pack_f64_field(wb, "sum_w", f->sum_w);
+  churn__pack_f64_field(wb, "sum_w_positive", f->sum_w_positive);
+  churn__pack_i64_field(wb, "n_iter", f->n_iter);
+  churn__pack_i64_field(wb, "n_passes", f->n_passes);
+  churn__pack_i64_field(wb, "converged", f->converged);
+  churn__pack_f64_field(wb, "loglik", f->loglik);
+  churn__pack_f64_field(wb, "null_loglik", f->null_loglik);
+  churn__pack_f64_field(wb, "gradient_norm", f->gradient_norm);
+  churn__pack_f64_field(wb, "intercept_shift", f->intercept_shift);
 }
 
 static void pack_payload(churn__wbuf *wb, const churn_model *m) {
   size_t d = (size_t)m->d, k = (size_t)m->k;
   msgpack_pack_map(&wb->pk, 11);
-  pack_i64(wb, "d", m->d);
+  churn__pack_i64_field(wb, "d", m->d);
   churn__pack_key(wb, "fit_intercept");
   if (m->config.fit_intercept) msgpack_pack_true(&wb->pk);
   else msgpack_pack_false(&wb->pk);
@@ -89,11 +79,11 @@ static void pack_payload(churn__wbuf *wb, const churn_model *m) {
   churn__pack_f64_bin(wb, m->scale, d);
   churn__pack_key(wb, "coef");
   churn__pack_f64_bin(wb, m->coef, d);
-  pack_f64(wb, "intercept", m->intercept);
+  churn__pack_f64_field(wb, "intercept", m->intercept);
   churn__pack_key(wb, "covariance");
   if (m->cov) churn__pack_f64_bin(wb, m->cov, k * k);
   else msgpack_pack_nil(&wb->pk);
-  pack_i64(wb, "n_clusters", m->n_clusters);
+  churn__pack_i64_field(wb, "n_clusters", m->n_clusters);
   pack_options(wb, &m->config);
   pack_training(wb, &m->info);
 }

@@ -47,6 +47,16 @@ void churn__pack_str(churn__wbuf *wb, const char *s) {
 
 void churn__pack_key(churn__wbuf *wb, const char *key) { churn__pack_str(wb, key); }
 
+void churn__pack_f64_field(churn__wbuf *wb, const char *key, double v) {
+  churn__pack_key(wb, key);
+  msgpack_pack_double(&wb->pk, v);
+}
+
+void churn__pack_i64_field(churn__wbuf *wb, const char *key, int64_t v) {
+  churn__pack_key(wb, key);
+  msgpack_pack_int64(&wb->pk, v);
+}
+
 void churn__pack_bytes_bin(churn__wbuf *wb, const void *x, size_t nbytes) {
   msgpack_pack_bin(&wb->pk, nbytes);
   msgpack_pack_bin_body(&wb->pk, x, nbytes);

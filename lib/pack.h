@@ -33,6 +33,9 @@ void churn__wbuf_free(churn__wbuf *wb);
 /* Convenience packers. */
 void churn__pack_str(churn__wbuf *wb, const char *s);  /* NULL packs nil */
 void churn__pack_key(churn__wbuf *wb, const char *key); /* same as pack_str, reads better */
+/* A map entry: the key, then the value. */
+void churn__pack_f64_field(churn__wbuf *wb, const char *key, double v);
+void churn__pack_i64_field(churn__wbuf *wb, const char *key, int64_t v);
 void churn__pack_f64_bin(churn__wbuf *wb, const double *x, size_t n);
 void churn__pack_i64_bin(churn__wbuf *wb, const int64_t *x, size_t n);
 void churn__pack_i32_bin(churn__wbuf *wb, const int32_t *x, size_t n);

@@ -21,20 +21,10 @@
 #define STATS_MINOR 0
 #define STATS_MAX_FEATURES 100000
 
-static void pack_f64(churn__wbuf *wb, const char *key, double v) {
-  churn__pack_key(wb, key);
-  msgpack_pack_double(&wb->pk, v);
-}
-
-static void pack_i64(churn__wbuf *wb, const char *key, int64_t v) {
-  churn__pack_key(wb, key);
-  msgpack_pack_int64(&wb->pk, v);
-}
-
 static void pack_payload(churn__wbuf *wb, const churn_suffstats *s) {
   size_t d = (size_t)s->d, k = (size_t)s->k;
   msgpack_pack_map(&wb->pk, 14);
-  pack_i64(wb, "d", s->d);
+  churn__pack_i64_field(wb, "d", s->d);
   churn__pack_key(wb, "fit_intercept");
   if (s->fit_intercept) msgpack_pack_true(&wb->pk);
   else msgpack_pack_false(&wb->pk);
@@ -42,19 +32,19 @@ static void pack_payload(churn__wbuf *wb, const churn_suffstats *s) {
   churn__pack_f64_bin(wb, s->center, d);
   churn__pack_key(wb, "inv_scale");
   churn__pack_f64_bin(wb, s->inv_scale, d);
-  pack_f64(wb, "class_weight0", s->class_weight0);
-  pack_f64(wb, "class_weight1", s->class_weight1);
-  pack_i64(wb, "hessian_state", s->hessian_state);
+  churn__pack_f64_field(wb, "class_weight0", s->class_weight0);
+  churn__pack_f64_field(wb, "class_weight1", s->class_weight1);
+  churn__pack_i64_field(wb, "hessian_state", s->hessian_state);
   churn__pack_key(wb, "hessian");
   if (s->hessian_state == 1) churn__pack_f64_bin(wb, s->H, k * k);
   else msgpack_pack_nil(&wb->pk);
   churn__pack_key(wb, "gradient");
   churn__pack_f64_bin(wb, s->g, k);
-  pack_f64(wb, "loglik", s->loglik);
-  pack_f64(wb, "sum_w", s->sum_w);
-  pack_f64(wb, "sum_w_positive", s->sum_w_pos);
-  pack_i64(wb, "n", s->n);
-  pack_i64(wb, "positives", s->positives);
+  churn__pack_f64_field(wb, "loglik", s->loglik);
+  churn__pack_f64_field(wb, "sum_w", s->sum_w);
+  churn__pack_f64_field(wb, "sum_w_positive", s->sum_w_pos);
+  churn__pack_i64_field(wb, "n", s->n);
+  churn__pack_i64_field(wb, "positives", s->positives);
 }
 
 CHURN_API churn_status churn_suffstats_save_buffer(const churn_suffstats *stats, void *buf,
