@@ -1200,6 +1200,32 @@ CHURN_API churn_status churn_model_fit_csv(const char *path, const char *label_c
                                            const char *weight_column, const churn_options *opts,
                                            churn_model **out);
 
+/* --- 6g. Separation ----------------------------------------------------------------------------- *
+ * Whether the unpenalised logistic maximum-likelihood estimate exists (Konis 2007).  With
+ * s_i = 2 y_i - 1 and z_i = (1, x_i) (or x_i without an intercept), the data are
+ *   completely separated        when some b has s_i z_i.b > 0 for every row,
+ *   quasi-completely separated  when some b has s_i z_i.b >= 0 for every row, > 0 for some,
+ *                               and no b separates completely,
+ * and not separated otherwise (then, for a design of full column rank, the estimate is finite).
+ * Decided by exact linear programs (a small simplex in double precision; rows and columns are
+ * scaled to max-abs 1 and a_i.b > 1e-9 counts as positive).
+ * *kind receives 0 (none), 1 (quasi-complete) or 2 (complete).  direction (NULL or k = d +
+ * fit_intercept values, intercept first) receives for each coefficient 0 when it stays finite,
+ * +1 / -1 when the maximum-likelihood estimate runs to +/- infinity: the signs of a point
+ * strictly inside the cone of separating directions (positive on every separated row).  When
+ * the data leave a coefficient's sign open (several separating hyperplanes of different tilt),
+ * the sign reported is that of the linear programs' solution.  A column that is zero in every
+ * row (a singular design) may be reported infinite.
+ * Cost: a copy of the n x k matrix plus a few simplex solves of O(n k) per pivot.
+ * Returns CHURN_OK, or CHURN_E_ARG (NULL X, y or kind, bad dtype, ld < d, n < 1, no
+ * coefficients, fit_intercept not 0/1), CHURN_E_DATA (a non-finite X value: names row and
+ * column; y not 0/1: names the row), CHURN_E_NOMEM.  Outputs are written only on success.
+ * Thread-safety: only reads its inputs; concurrent calls are independent. */
+CHURN_API churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n,
+                                              int64_t d, int64_t ld, const double *y,
+                                              int fit_intercept, int *kind,
+                                              int8_t *direction);
+
 /* ===================================================================================== *
  * 7. Evaluation
  *

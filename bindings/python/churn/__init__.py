@@ -18,6 +18,7 @@ from ._lib import LIB as _LIB, pystr as _pystr
 from ._options import Options, option_names, option_info
 from . import metrics
 from .model import LogisticRegression, load_model
+from .separation import check_separation, Separation
 from .dataset import Dataset, event_kind_names, simulate
 from . import kpi
 from .forecast import (ShiftedBetaGeometric, BetaDiscreteWeibull, GeometricRetention,
@@ -39,9 +40,10 @@ __all__ = ["__version__", "library_version", "library_path", "ChurnError", "Chur
            "ChurnFormatError", "ChurnSchemaError", "ChurnFitError", "ChurnMemoryError",
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",
-           "load_model", "Dataset", "event_kind_names", "simulate", "kpi", "features", "labels",
-           "warnings", "feature_catalog", "feature_category", "ShiftedBetaGeometric",
-           "BetaDiscreteWeibull", "GeometricRetention", "CohortModel"]
+           "load_model", "check_separation", "Separation", "Dataset", "event_kind_names",
+           "simulate", "kpi", "features", "labels", "warnings", "feature_catalog",
+           "feature_category", "ShiftedBetaGeometric", "BetaDiscreteWeibull",
+           "GeometricRetention", "CohortModel"]
 
 
 def __getattr__(name):

@@ -208,6 +208,9 @@ PROTOTYPES = {
     "churn_model_fit_stream": (status, [c_int64, c_void_p, c_void_p, c_void_p, c_int, handle,
                                         P(handle)]),
     "churn_model_fit_csv": (status, [c_char_p, c_char_p, c_char_p, handle, P(handle)]),
+    # 6g. separation: (X, dtype, n, d, ld, y, fit_intercept, &kind, direction)
+    "churn_check_separation": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr, c_int,
+                                        P(c_int), dptr]),
     # 7. evaluation: (y, score, weight, n, ...)
     "churn_eval_roc_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
     "churn_eval_average_precision": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
