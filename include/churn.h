@@ -1210,12 +1210,13 @@ CHURN_API churn_status churn_model_fit_csv(const char *path, const char *label_c
  * Decided by exact linear programs (a small simplex in double precision; rows and columns are
  * scaled to max-abs 1 and a_i.b > 1e-9 counts as positive).
  * *kind receives 0 (none), 1 (quasi-complete) or 2 (complete).  direction (NULL or k = d +
- * fit_intercept values, intercept first) receives for each coefficient 0 when it stays finite,
- * +1 / -1 when the maximum-likelihood estimate runs to +/- infinity: the signs of a point
- * strictly inside the cone of separating directions (positive on every separated row).  When
- * the data leave a coefficient's sign open (several separating hyperplanes of different tilt),
- * the sign reported is that of the linear programs' solution.  A column that is zero in every
- * row (a singular design) may be reported infinite.
+ * fit_intercept values, intercept first) receives for each coefficient 0 when no separating
+ * direction (b with s_i z_i.b >= 0 for all rows) moves it, so it stays finite, and +1 / -1 when
+ * one does, so the estimate can run to +/- infinity: the signs of one direction strictly inside
+ * that cone, non-zero on every such coefficient.  Under complete separation that is typically
+ * every coefficient.  When the data leave a coefficient's sign open (separating hyperplanes of
+ * different tilt), the sign reported is that of the linear programs' solution.  On separated
+ * data a column that is zero in every row (a singular design) is reported infinite.
  * Cost: a copy of the n x k matrix plus a few simplex solves of O(n k) per pivot.
  * Returns CHURN_OK, or CHURN_E_ARG (NULL X, y or kind, bad dtype, ld < d, n < 1, no
  * coefficients, fit_intercept not 0/1), CHURN_E_DATA (a non-finite X value: names row and

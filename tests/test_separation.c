@@ -174,3 +174,26 @@ Test(separation, fit_refuses_separated_data) {
                CHURN_E_SEPARATION, "tenure");
   cr_assert_null(m);
 }
+
+/* Each of the allocations failing in turn gives CHURN_E_NOMEM and leaves the outputs alone (the
+ * ASan build checks that nothing leaks). */
+Test(separation, allocation_failures) {
+  const double x[] = {1, 2, 3, 3, 4, 5}, y[] = {0, 0, 0, 1, 1, 1};
+  int kind = -1;
+  int8_t dir[2] = {9, 9};
+  churn_testing_fail_alloc(0);
+  ASSERT_OK(churn_check_separation(x, CHURN_F64, 6, 1, 1, y, 1, &kind, dir));
+  uint64_t points = churn_testing_fail_alloc(0);
+  cr_assert_geq(points, 4);
+  for (uint64_t k = 1; k <= points; k++) {
+    kind = -1;
+    dir[0] = dir[1] = 9;
+    churn_testing_fail_alloc(k);
+    churn_status st = churn_check_separation(x, CHURN_F64, 6, 1, 1, y, 1, &kind, dir);
+    churn_testing_fail_alloc(0);
+    cr_assert_eq(st, CHURN_E_NOMEM, "allocation %llu: %s", (unsigned long long)k,
+                 churn_last_error());
+    cr_assert_eq(kind, -1);
+    cr_assert_eq(dir[0], 9);
+  }
+}
