@@ -1215,8 +1215,9 @@ CHURN_API churn_status churn_model_fit_csv(const char *path, const char *label_c
  * one does, so the estimate can run to +/- infinity: the signs of one direction strictly inside
  * that cone, non-zero on every such coefficient.  Under complete separation that is typically
  * every coefficient.  When the data leave a coefficient's sign open (separating hyperplanes of
- * different tilt), the sign reported is that of the linear programs' solution.  On separated
- * data a column that is zero in every row (a singular design) is reported infinite.
+ * different tilt), the sign reported is that of the linear programs' solution.  A coefficient
+ * that a singular design leaves unidentified (a zero or duplicated column) is reported infinite
+ * on separated data and 0 otherwise.
  * Cost: a copy of the n x k matrix plus a few simplex solves of O(n k) per pivot.
  * Returns CHURN_OK, or CHURN_E_ARG (NULL X, y or kind, bad dtype, ld < d, n < 1, no
  * coefficients, fit_intercept not 0/1), CHURN_E_DATA (a non-finite X value: names row and

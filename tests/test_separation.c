@@ -173,6 +173,13 @@ Test(separation, fit_refuses_separated_data) {
   ASSERT_FAILS(churn_model_fit(xq, CHURN_F64, 6, 1, 1, y, NULL, names, NULL, &m),
                CHURN_E_SEPARATION, "tenure");
   cr_assert_null(m);
+  /* the two-column quasi-complete case: both slopes infinite, both named */
+  const char *two[] = {"tv_minutes", "data_gb"};
+  const double x2[] = {2, -1, -1, 2, 1, 1, -2, 1, 1, -2, -1, -1, 0, 0, 0, 0, 1, -1, 1, -1};
+  const double y2[] = {1, 1, 1, 0, 0, 0, 0, 1, 0, 1};
+  ASSERT_FAILS(churn_model_fit(x2, CHURN_F64, 10, 2, 2, y2, NULL, two, NULL, &m),
+               CHURN_E_SEPARATION, "'tv_minutes', 'data_gb'");
+  cr_assert_null(m);
 }
 
 /* Each of the allocations failing in turn gives CHURN_E_NOMEM and leaves the outputs alone (the

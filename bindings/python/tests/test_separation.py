@@ -127,3 +127,14 @@ def test_bad_input():
         churn.check_separation(np.array([[1.0], [2.0]]), [0, 2])
     with pytest.raises(ValueError, match="expected 2"):
         churn.check_separation(np.array([[1.0], [2.0]]), [0, 1, 1])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_badly_scaled_columns_agree_with_scipy(seed):
+    rng = np.random.default_rng(100 + seed)
+    n, d = 150, 5
+    scale = 10 ** rng.uniform(-3, 4, size=d)
+    X = rng.normal(size=(n, d)) * scale
+    noise = [0, 0.01, 1][seed % 3]
+    y = (X @ (rng.normal(size=d) / scale) + rng.normal(size=n) * noise > 0).astype(float)
+    assert_agrees(X, y, fit_intercept=bool(seed % 2))
