@@ -84,7 +84,7 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_meson_suite build-asan --su
 echo "== threaded tests under ThreadSanitizer"
 setup_build build-tsan -Db_sanitize=thread -Db_lundef=false
 ninja -C build-tsan >/dev/null || { ninja -C build-tsan; exit 1; }
-TSAN_OPTIONS=halt_on_error=1 run_meson_suite build-tsan --suite threads
+TSAN_OPTIONS=halt_on_error=1 run_meson_suite build-tsan --suite tsan
 
 # Runs a script that ends with "NAME: N passed, N failed" and adds its counts to the totals.
 run_counted() {
