@@ -29,6 +29,8 @@
 #define DIR_TOL 1e-7     /* |b_j| above this (|b_j| <= 1) is a direction, below it 0 */
 #define PRICE_TOL 1e-11  /* reduced costs below -PRICE_TOL enter */
 #define PIVOT_TOL 1e-9   /* ratio-test entries at or below this are not pivots */
+#define HARRIS_SLACK 1e-12  /* primal slack allowed in the first pass of the ratio test */
+#define FEAS_TOL 1e-8      /* violation of A b >= 0 or |b| <= 1 tolerated in the solution */
 #define REFACTOR_EVERY 64
 #define DEGENERATE_RUN 30
 
@@ -136,15 +138,31 @@ static int64_t lp_price(const lp *P, bool bland) {
   return enter;
 }
 
-/* The leaving basis position for direction w (ties to the lowest column index), -1 if none. */
-static int64_t lp_ratio(const lp *P) {
+/* The leaving basis position for direction w, -1 if none.  Under Bland's rule: the minimum
+ * ratio, ties to the lowest column index.  Otherwise Harris's two passes: the ratios allowed a
+ * tiny slack, then among the rows within that bound the largest pivot (better conditioned
+ * bases; the clamp in lp_pivot absorbs the slack). */
+static int64_t lp_ratio(const lp *P, bool bland) {
   int64_t leave = -1;
   double best = INFINITY;
+  if (bland) {
+    for (int64_t r = 0; r < P->k; r++) {
+      if (P->w[r] <= PIVOT_TOL) continue;
+      const double t = P->xB[r] / P->w[r];
+      if (t < best - 1e-14 || (t <= best + 1e-14 && leave >= 0 && P->basis[r] < P->basis[leave])) {
+        if (t < best) best = t;
+        leave = r;
+      }
+    }
+    return leave;
+  }
   for (int64_t r = 0; r < P->k; r++) {
-    if (P->w[r] <= PIVOT_TOL) continue;
-    const double t = P->xB[r] / P->w[r];
-    if (t < best - 1e-14 || (t <= best + 1e-14 && leave >= 0 && P->basis[r] < P->basis[leave])) {
-      if (t < best) best = t;
+    if (P->w[r] > PIVOT_TOL) best = fmin(best, (P->xB[r] + HARRIS_SLACK) / P->w[r]);
+  }
+  double wmax = 0.0;
+  for (int64_t r = 0; r < P->k; r++) {
+    if (P->w[r] > PIVOT_TOL && P->xB[r] / P->w[r] <= best && P->w[r] > wmax) {
+      wmax = P->w[r];
       leave = r;
     }
   }
@@ -153,7 +171,7 @@ static int64_t lp_ratio(const lp *P) {
 
 static void lp_pivot(lp *P, int64_t enter, int64_t leave) {
   const int64_t k = P->k;
-  const double wr = P->w[leave], theta = P->xB[leave] / wr;
+  const double wr = P->w[leave], theta = fmax(P->xB[leave] / wr, 0.0);
   for (int64_t r = 0; r < k; r++) {
     if (r != leave) {
       P->xB[r] -= theta * P->w[r];
@@ -173,8 +191,30 @@ static void lp_pivot(lp *P, int64_t enter, int64_t leave) {
   P->basis[leave] = enter;
 }
 
-/* Solves one LP for cost c; the optimal b goes to P->pi. */
-static churn_status lp_solve(lp *P) {
+/* Checks that the optimal b is feasible (A b >= 0, |b_j| <= 1) up to rounding. */
+static churn_status lp_verify(const lp *P) {
+  const int64_t k = P->k;
+  for (int64_t t = 0; t < k; t++) {
+    if (!(fabs(P->pi[t]) <= 1.0 + FEAS_TOL)) {
+      return churn__fail(CHURN_E_INTERNAL, "churn_check_separation: simplex lost accuracy "
+                         "(bound of coefficient %lld)", (long long)t);
+    }
+  }
+  for (int64_t i = 0; i < P->n; i++) {
+    double v = 0.0;
+    for (int64_t t = 0; t < k; t++) v += P->A[i * k + t] * P->pi[t];
+    if (!(v >= -FEAS_TOL)) {
+      return churn__fail(CHURN_E_INTERNAL, "churn_check_separation: simplex lost accuracy "
+                         "(row %lld)", (long long)i);
+    }
+  }
+  return CHURN_OK;
+}
+
+/* Solves one LP for cost c from the slack basis; the optimal b goes to P->pi.  always_bland
+ * prices by Bland's rule throughout (slower, but takes different, often better-conditioned
+ * pivots). */
+static churn_status lp_solve_from_start(lp *P, bool always_bland) {
   const int64_t k = P->k;
   memset(P->is_basic, 0, (size_t)P->ncols);
   memset(P->Binv, 0, (size_t)(k * k) * sizeof(double));
@@ -189,24 +229,23 @@ static churn_status lp_solve(lp *P) {
   double obj = INFINITY;
   int degenerate = 0;
   for (int64_t it = 0; it < max_iter; it++) {
-    if (it > 0 && it % REFACTOR_EVERY == 0 && !lp_refactor(P)) {
-      return churn__fail(CHURN_E_INTERNAL, "churn_check_separation: simplex basis became "
-                         "singular after %lld pivots", (long long)it);
-    }
+    /* a basis too ill-conditioned to refactor keeps its updated inverse; lp_verify judges */
+    if (it > 0 && it % REFACTOR_EVERY == 0) (void)lp_refactor(P);
     double now = 0.0;
     for (int64_t r = 0; r < k; r++) now += lp_cost(P, P->basis[r]) * P->xB[r];
     degenerate = now < obj - 1e-13 ? 0 : degenerate + 1;
     if (now < obj) obj = now;
     lp_multipliers(P);
-    const int64_t enter = lp_price(P, degenerate > DEGENERATE_RUN);
-    if (enter < 0) return CHURN_OK;
+    const bool bland = always_bland || degenerate > DEGENERATE_RUN;
+    const int64_t enter = lp_price(P, bland);
+    if (enter < 0) return lp_verify(P);
     lp_column(P, enter, P->col);
     for (int64_t r = 0; r < k; r++) {
       double v = 0.0;
       for (int64_t t = 0; t < k; t++) v += P->Binv[r * k + t] * P->col[t];
       P->w[r] = v;
     }
-    const int64_t leave = lp_ratio(P);
+    const int64_t leave = lp_ratio(P, bland);
     if (leave < 0) {  /* the dual objective is >= 0, so this means rounding went wrong */
       return churn__fail(CHURN_E_INTERNAL, "churn_check_separation: simplex found an "
                          "unbounded direction in a bounded problem");
@@ -215,6 +254,13 @@ static churn_status lp_solve(lp *P) {
   }
   return churn__fail(CHURN_E_NOT_CONVERGED, "churn_check_separation: simplex did not finish "
                      "in %lld pivots", (long long)max_iter);
+}
+
+/* One LP; when rounding spoils the basis, once more from the start under Bland's rule. */
+static churn_status lp_solve(lp *P) {
+  churn_status st = lp_solve_from_start(P, false);
+  if (st == CHURN_E_INTERNAL) st = lp_solve_from_start(P, true);
+  return st;
 }
 
 /* Builds the scaled sign-adjusted rows, checking X and y (names the row and column). */
