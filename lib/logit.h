@@ -36,6 +36,11 @@ static inline double churn__sigmoid(double eta) {
   return e / (1.0 + e);
 }
 
+/* churn__sigmoid of n values in place, vectorised with the pass kernel's exp (relative error
+ * below 2e-16; |eta| > 700 and non-finite eta take the scalar path).  Each result depends on
+ * its own value only, whatever the batch around it. */
+void churn__sigmoid_block(double *x, int64_t n);
+
 /* Like churn_suffstats_accumulate, split over nthreads threads (rows in contiguous ranges, partial
  * sums merged in range order, so the result is the same for a given thread count).  check = 0
  * skips the data checks when the caller validated the rows already. */

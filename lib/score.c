@@ -86,7 +86,7 @@ CHURN_API churn_status churn_model_predict_proba(const churn_model *model, const
     int64_t nb = n - b0 < 1024 ? n - b0 : 1024;
     size_t off = (size_t)(b0 * ld) * (dtype == CHURN_F32 ? sizeof(float) : sizeof(double));
     linear(model, (const char *)X + off, dtype, nb, ld, out + b0);
-    for (int64_t i = b0; i < b0 + nb; i++) out[i] = churn__sigmoid(out[i]);
+    churn__sigmoid_block(out + b0, nb);
   }
   return CHURN_OK;
 }

@@ -155,6 +155,16 @@ static block_fn pick_kernel(void) {
   return generic_block;
 }
 
+void churn__sigmoid_block(double *x, int64_t n) {
+#ifdef HAVE_AVX2_KERNEL
+  if (__builtin_cpu_supports("avx2")) {
+    avx2_sigmoid_block(x, n);
+    return;
+  }
+#endif
+  generic_sigmoid_block(x, n);
+}
+
 /* Finds the first invalid y, weight or X value of a block (the kernel saw one). */
 static bad_row locate_bad(const churn_suffstats *s, const void *X, churn_dtype dtype, int64_t ld,
                           const double *y, const double *w, const double *eta, int64_t b0,
