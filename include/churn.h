@@ -1829,6 +1829,8 @@ typedef enum churn_sim_driver {
   CHURN_DRIVER_END_
 } churn_sim_driver;
 
+/* Simulates the operator described above into *out (finalized) and, when truth is not NULL, the
+ * truth table into *truth. */
 CHURN_API churn_status churn_simulate(const churn_options *opts, churn_dataset **out,
                                       churn_table **truth);
 
