@@ -634,18 +634,26 @@ static churn_status read_events(churn_dataset *ds, const char *path,
   return st;
 }
 
-CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
-                                                     const churn_options *opts) {
-  CHURN_CHECK_ARG(ds != NULL && path != NULL,
-                  "churn_dataset_read_events_csv: ds and path must not be NULL");
+/* Runs one file reader; on any failure the dataset is rolled back to how it was before. */
+static churn_status read_with_rollback(churn_dataset *ds, const char *path,
+                                       const churn_options *opts,
+                                       churn_status (*reader)(churn_dataset *, const char *,
+                                                              const churn__ingest_cfg *)) {
   churn__ingest_cfg cfg;
   CHURN_TRY(churn__ingest_cfg_read(opts, &cfg));
   churn__checkpoint cp;
   CHURN_TRY(churn__checkpoint_take(ds, &cp));
-  churn_status st = read_events(ds, path, &cfg);
+  churn_status st = reader(ds, path, &cfg);
   if (st != CHURN_OK) churn__checkpoint_restore(ds, &cp);
   churn__checkpoint_free(&cp);
   return st;
+}
+
+CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
+                                                     const churn_options *opts) {
+  CHURN_CHECK_ARG(ds != NULL && path != NULL,
+                  "churn_dataset_read_events_csv: ds and path must not be NULL");
+  return read_with_rollback(ds, path, opts, read_events);
 }
 
 static churn_status wrong_count(churn_dataset *ds, const churn__ingest_cfg *cfg,
@@ -914,12 +922,5 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
                                                           const churn_options *opts) {
   CHURN_CHECK_ARG(ds != NULL && path != NULL,
                   "churn_dataset_read_subscribers_csv: ds and path must not be NULL");
-  churn__ingest_cfg cfg;
-  CHURN_TRY(churn__ingest_cfg_read(opts, &cfg));
-  churn__checkpoint cp;
-  CHURN_TRY(churn__checkpoint_take(ds, &cp));
-  churn_status st = read_subscribers(ds, path, &cfg);
-  if (st != CHURN_OK) churn__checkpoint_restore(ds, &cp);
-  churn__checkpoint_free(&cp);
-  return st;
+  return read_with_rollback(ds, path, opts, read_subscribers);
 }
