@@ -227,6 +227,12 @@ typedef enum churn_option {
   CHURN_OPT_SIM_VIEW_EVENTS = 720,   /* real in [0,200]: VIEW events per month, default 4 */
   CHURN_OPT_SIM_HEARTBEAT_DAYS = 721, /* int in [1,31]: days between heartbeats, default 7 */
   CHURN_OPT_SIM_SILENT_SHARE = 722,  /* real in [0,1]: movers who never cancel, default 0.1 */
+  CHURN_OPT_SIM_CAMPAIGN_MONTH = 723, /* int in [-1,239]: retention campaign's month, -1 = none
+                                      * (default) */
+  CHURN_OPT_SIM_CAMPAIGN_SHARE = 724, /* real in [0,1]: share of the active base selected, 0.2 */
+  CHURN_OPT_SIM_CONTROL_SHARE = 725, /* real in [0,1]: selected held out as control, 0.2 */
+  CHURN_OPT_SIM_CAMPAIGN_EFFECT = 726, /* real in [0,1]: the offer's success on price churn, 0.5 */
+  CHURN_OPT_SIM_CAMPAIGN_HORIZON = 727, /* int in [1,24]: months the offer acts, default 3 */
   CHURN_OPT_END_ = 1000
 } churn_option;
 
@@ -902,7 +908,9 @@ typedef struct churn_model churn_model;
  *  - COV_TYPE (default NONROBUST): covariance for inference.  HC0 is the sandwich estimator
  *    H^-1 (sum_i s_i s_i') H^-1 with s_i the row's score (statsmodels' cov_type="HC0"); HC1 is
  *    HC0 times n / (n - k) (statsmodels 0.13's discrete models return HC0 for "HC1").
- *    CLUSTER is reserved (CHURN_E_ARG for now).
+ *    CLUSTER is the cluster-robust sandwich of churn_model_fit_clustered, which takes the
+ *    cluster labels; churn_model_fit, the streamed, CSV and distributed fits (6d, 6f) reject it
+ *    with CHURN_E_ARG ("cluster covariance needs groups: call churn_model_fit_clustered").
  *  - POPULATION_RATE (default 0 = off): when the training sample was enriched in churners,
  *    the population churn rate tau corrects the intercept afterwards (King & Zeng prior
  *    correction): b0 -= log((1-tau)/tau * ybar/(1-ybar)), ybar the weighted training rate.
@@ -939,6 +947,34 @@ CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t
                                        int64_t ld, const double *y, const double *sample_weight,
                                        const char *const *feature_names,
                                        const churn_options *opts, churn_model **out);
+
+/* churn_model_fit with cluster-robust standard errors: rows that share a cluster label (a
+ * household, a region, a sales channel) may be correlated.  The estimate is churn_model_fit's;
+ * the covariance is statsmodels' Logit(...).fit(cov_type="cluster", cov_kwds={"groups": g})
+ * with its default correction:
+ *     G/(G-1) * (n-1)/(n-k) * H^-1 (sum_g S_g S_g') H^-1,
+ * H the Hessian X'WX at the estimate, S_g = sum over the rows i of cluster g of the scores
+ * v_i (y_i - p_i) x_i (v_i the sample x class weight), G the number of distinct labels, n the
+ * rows (rows of weight 0 count in n, and their labels in G, as n does for HC1), k = d +
+ * intercept.  It costs one extra pass over X at the estimate (the rows visited cluster by
+ * cluster, split over THREADS) and O(n) memory for the cluster index; never n x n or G x G.
+ * groups holds n labels, any int64 values (not necessarily dense or sorted).
+ * opts must set CHURN_OPT_FIT_COV_TYPE = CHURN_COV_CLUSTER; every other option is read as by
+ * churn_model_fit.  A penalised fit, or INFERENCE=0, returns the model without a covariance (as
+ * churn_model_fit does), after the same checks of groups.  CHURN_STAT_N_CLUSTERS reports G
+ * (0 for a model without a cluster covariance); the model file keeps it.
+ * Returns what churn_model_fit returns, and:
+ *  CHURN_E_ARG   groups is NULL ("groups is NULL"); fit.cov_type is not CLUSTER ("groups only
+ *                serve the cluster covariance")
+ *  CHURN_E_DATA  all labels equal ("a single cluster": G/(G-1) needs G >= 2); n <= k ("needs
+ *                more rows than coefficients": (n-1)/(n-k))
+ * Thread-safety: as churn_model_fit. */
+CHURN_API churn_status churn_model_fit_clustered(const void *X, churn_dtype dtype, int64_t n,
+                                                 int64_t d, int64_t ld, const double *y,
+                                                 const double *sample_weight,
+                                                 const int64_t *groups,
+                                                 const char *const *feature_names,
+                                                 const churn_options *opts, churn_model **out);
 
 /* Releases a model; NULL is a no-op. */
 CHURN_API void churn_model_free(churn_model *model);
@@ -987,8 +1023,9 @@ typedef enum churn_stat {
   CHURN_STAT_POSITIVES = 13,    /* rows with y = 1 */
   CHURN_STAT_DF_MODEL = 14,     /* number of non-intercept coefficients */
   CHURN_STAT_DF_RESID = 15,     /* n_obs - k */
-  CHURN_STAT_N_PASSES = 16      /* full passes over X by the Newton iterations (not counting
+  CHURN_STAT_N_PASSES = 16,     /* full passes over X by the Newton iterations (not counting
                                    the moments pass and the subsample warm start) */
+  CHURN_STAT_N_CLUSTERS = 18    /* clusters G of the cluster covariance; 0 without one */
 } churn_stat;
 
 /* One statistic of the fit in *out.  CHURN_E_ARG for an unknown key. */
@@ -1063,17 +1100,24 @@ CHURN_API void churn_suffstats_reset(churn_suffstats *stats);
 
 /* Adds n rows evaluated at beta (k values: intercept first, then the d coefficients of the
  * standardised columns).  want_hessian 0 skips H (a gradient-only pass is several times
- * cheaper); 2 also accumulates the score outer products sum_i (v_i (y_i - p_i))^2 z_i z_i' that
- * sandwich covariances need (kept in memory only).  sample_weight may be NULL.  CHURN_E_DATA names row first_row + i and the column
- * for non-finite X, y outside {0,1}, bad weights.  The same beta must be used for every chunk
- * of one pass (the caller's responsibility). */
+ * cheaper); 1 accumulates H; 2 accumulates H and also the score outer products
+ * M = sum_i (v_i (y_i - p_i))^2 z_i z_i' that the HC0/HC1 sandwich covariances need (they merge
+ * and serialise like the other sums).  sample_weight may be NULL.  CHURN_E_DATA names row
+ * first_row + i and the column for non-finite X, y outside {0,1}, bad weights; CHURN_E_ARG when
+ * want_hessian differs from the earlier chunks of the pass.  The same beta must be used for
+ * every chunk of one pass (the caller's responsibility). */
 CHURN_API churn_status churn_suffstats_accumulate(churn_suffstats *stats, const void *X,
                                                   churn_dtype dtype, int64_t n, int64_t d,
                                                   int64_t ld, const double *y,
                                                   const double *sample_weight, const double *beta,
                                                   int want_hessian, int64_t first_row);
 
-/* dst += src.  CHURN_E_ARG when their shapes, standardisation or Hessian flags differ. */
+/* dst += src (H, M, gradient, log-likelihood, counts).  Empty statistics (nothing accumulated
+ * since creation or reset) merge with anything.  CHURN_E_ARG, dst unchanged, when their shapes,
+ * standardisation or class weights differ, when one has a Hessian and the other not ("one side
+ * has a Hessian and the other not"), or when one has score outer products (want_hessian = 2)
+ * and the other not ("one side has score outer products"): such a mix would give a sandwich
+ * covariance that silently misses rows, so it is refused rather than M dropped. */
 CHURN_API churn_status churn_suffstats_merge(churn_suffstats *dst, const churn_suffstats *src);
 
 /* Readers.  k coefficients; hessian receives k*k values (row-major, full), gradient k values of
@@ -1083,6 +1127,11 @@ CHURN_API int64_t churn_suffstats_dim(const churn_suffstats *stats);
 CHURN_API int churn_suffstats_has_hessian(const churn_suffstats *stats);
 CHURN_API churn_status churn_suffstats_hessian(const churn_suffstats *stats, double *hessian);
 CHURN_API churn_status churn_suffstats_gradient(const churn_suffstats *stats, double *gradient);
+/* The score outer products M (k*k, row-major, full) of statistics accumulated with
+ * want_hessian = 2; products may be NULL (then only the status says whether they are there).
+ * CHURN_E_STATE for statistics without them. */
+CHURN_API churn_status churn_suffstats_score_products(const churn_suffstats *stats,
+                                                      double *products);
 /* Rows, sum of weights, rows with y = 1, sum of weights of those rows, log-likelihood. */
 CHURN_API churn_status churn_suffstats_counts(const churn_suffstats *stats, int64_t *n,
                                               double *sum_w, int64_t *positives,
@@ -1104,11 +1153,15 @@ CHURN_API churn_status churn_solver_begin(churn_solver *solver);
 CHURN_API churn_status churn_solver_stats_new(const churn_solver *solver, churn_suffstats **out);
 /* Where the next pass must evaluate: k values for churn_suffstats_accumulate. */
 CHURN_API churn_status churn_solver_beta(const churn_solver *solver, double *beta);
-/* 1 when the next pass must accumulate the Hessian, 0 when a gradient-only pass is enough. */
+/* What the next pass must accumulate, to be passed as churn_suffstats_accumulate's want_hessian:
+ * 0 a gradient-only pass is enough, 1 the Hessian, 2 the Hessian and the score outer products
+ * (unpenalised fits with COV_TYPE HC0 or HC1 and INFERENCE on).  0 for NULL. */
 CHURN_API int churn_solver_wants_hessian(const churn_solver *solver);
 /* Consumes the statistics of one full pass at churn_solver_beta: takes a step (or halves the
  * last one), and sets *done to 1 when converged.  Fails with CHURN_E_SEPARATION,
- * CHURN_E_SINGULAR or CHURN_E_NOT_CONVERGED as churn_model_fit does. */
+ * CHURN_E_SINGULAR or CHURN_E_NOT_CONVERGED as churn_model_fit does, and with CHURN_E_ARG when
+ * the statistics lack what churn_solver_wants_hessian asked for ("the statistics have none":
+ * no Hessian, or no score outer products, e.g. after a trip through a format 1.0 reader). */
 CHURN_API churn_status churn_solver_step(churn_solver *solver, const churn_suffstats *stats,
                                          int *done);
 /* Builds the model from a converged solver (CHURN_E_STATE before that). */
@@ -1149,9 +1202,13 @@ CHURN_API churn_status churn_model_load(const char *path, churn_model **out);
 CHURN_API churn_status churn_model_load_buffer(const void *buf, size_t len, churn_model **out);
 
 /* Sufficient statistics travel between processes in the "churn-suffstats" msgpack format
- * (version 1.0, the same envelope and checksum as models): shape, standardisation, class
- * weights, the sums of churn_suffstats_accumulate (Hessian only if accumulated) and the counts,
- * all bit-exact, so a loaded object merges and reads exactly like the saved one.  The buffer
+ * (version 1.1, the same envelope and checksum as models): shape, standardisation, class
+ * weights, the sums of churn_suffstats_accumulate (Hessian only if accumulated; score outer
+ * products only if accumulated, in the field "meat" added by version 1.1) and the counts, all
+ * bit-exact, so a loaded object merges and reads exactly like the saved one.  Version 1.0 files
+ * (no "meat") still load, as statistics without score outer products; a 1.0 reader loads a 1.1
+ * file the same way (it skips the unknown field), which churn_solver_step then refuses for an
+ * HC0/HC1 fit instead of giving a wrong covariance.  The buffer
  * protocol is churn_model_save_buffer's: *needed always gets the size, CHURN_E_BUFFER (nothing
  * written) when cap is smaller.  Loading fails like churn_model_load_buffer does (CHURN_E_FORMAT,
  * CHURN_E_VERSION) and returns a new object in *out (churn_suffstats_free). */

@@ -24,7 +24,8 @@ struct churn_suffstats {
   double sum_w, sum_w_pos;
   int64_t n, positives;
   /* For sandwich covariances: sum_i (v_i (y_i - p_i))^2 z_i z_i' (upper triangle), accumulated
-   * with the Hessian when want_hessian = 2.  Not serialised (in-memory fits only). */
+   * with the Hessian when want_hessian = 2 (has_meat = 1; then hessian_state is 1).  Merged by
+   * addition and serialised as the optional field 'meat' (suffstats_io.c). */
   int has_meat;
   double *M;
 };
@@ -90,6 +91,11 @@ churn_status churn__solver_clone(const churn_solver *s, churn_solver **out);
 churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, double factor);
 void churn__solver_set_tol(churn_solver *s, double tol);
 void churn__solver_no_inference(churn_solver *s);
+/* Separation in the in-memory fit (fit.c runs the exact check): whether a converged estimate
+ * looks separated, and, after the check found none, silencing the heuristics. */
+churn_status churn__solver_suspect_separation(const churn_solver *s, int *suspect);
+void churn__solver_assume_finite(churn_solver *s);
+void churn__solver_set_cluster_meat(churn_solver *s, const double *M);  /* cluster.c */
 churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int *done);
 churn_status churn__solver_finish(churn_solver *s, churn_model **out);
 

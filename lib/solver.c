@@ -20,6 +20,7 @@
 
 #define SEP_LIMIT 4.0       /* |coefficient| of a standardised column beyond which ... */
 #define SEP_STREAK 6        /* ... this many outward steps in a row mean separation */
+#define SUSPECT_SE_RATIO 10.0 /* std error / its start value that makes fit.c check exactly */
 #define RANK_TOL 1e-10      /* pivot tolerance of the rank check (unit-diagonal scale) */
 #define MAX_HALVINGS 40
 #define SLOW_CONTRACTION 0.25
@@ -62,6 +63,8 @@ struct churn_solver {
   int hx_near;                /* Hx (and Mx) were taken at an iterate with criterion <= 100 tol */
   int have_se0;
   int converged;
+  int hx_any;                 /* some pass of the full data carried the exact Hessian (in Hx) */
+  int finite_known;           /* an exact check found no separation: the heuristics stay quiet */
 };
 
 /* --- construction --------------------------------------------------------------------------- */
@@ -100,8 +103,9 @@ static churn_status read_config(const churn_options *opts, churn__fit_config *c,
     return churn__fail(CHURN_E_ARG, "fit.penalty = FIRTH is not supported in this version");
   }
   if (cov == CHURN_COV_CLUSTER) {
-    return churn__fail(CHURN_E_ARG, "fit.cov_type = CHURN_COV_CLUSTER is not supported in this "
-                       "version (NONROBUST, HC0 and HC1 are)");
+    return churn__fail(CHURN_E_ARG, "fit.cov_type = CLUSTER: cluster covariance needs groups: "
+                       "call churn_model_fit_clustered (in-memory fits only; streamed, CSV and "
+                       "distributed fits offer NONROBUST, HC0 and HC1)");
   }
   return CHURN_OK;
 }
@@ -443,6 +447,16 @@ churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, 
 void churn__solver_set_tol(churn_solver *s, double tol) { s->cfg.tol = tol; }
 void churn__solver_no_inference(churn_solver *s) { s->cfg.inference = 0; }
 
+/* cluster.c's covariance: records cov_type CLUSTER and, when M is given (k x k full, on the
+ * standardised scale, already times the small-sample factor), makes it the meat of the
+ * sandwich churn__solver_finish builds for HC0. */
+void churn__solver_set_cluster_meat(churn_solver *s, const double *M) {
+  s->cfg.cov_type = CHURN_COV_CLUSTER;
+  if (M == NULL) return;
+  memcpy(s->Mx, M, (size_t)(s->k * s->k) * sizeof(double));
+  s->mx_here = 1;
+}
+
 CHURN_API churn_status churn_solver_stats_new(const churn_solver *solver, churn_suffstats **out) {
   CHURN_CHECK_ARG(solver != NULL && out != NULL, "churn_solver_stats_new: solver and out must not "
                   "be NULL");
@@ -565,7 +579,8 @@ static churn_status separation(const churn_solver *s, const double *se) {
   return churn__fail(CHURN_E_SEPARATION, "separation: the coefficient%s of %s grow%s without "
                      "bound after %lld iterations (the classes are completely or "
                      "quasi-completely separated by %s); the maximum likelihood estimate does not "
-                     "exist: use a penalty (fit.penalty = L2) or drop %s",
+                     "exist: use fit.penalty = FIRTH (finite, bias-reduced estimates) or a penalty "
+                     "such as fit.penalty = L2, or drop %s",
                      m > 1 ? "s" : "", names, m > 1 ? "" : "s", (long long)s->iter,
                      m > 1 ? "these columns" : "this column", m > 1 ? "them" : "it");
 }
@@ -612,7 +627,7 @@ static void polish(churn_solver *s) {
 /* Separation at a converged point: a coefficient whose information collapsed (std error grown
  * by more than 1000x since the start: the rows that inform it are fitted as exactly 0 or 1). */
 static churn_status check_collapse(churn_solver *s) {
-  if (penalized(s) || !(s->hx_here || s->hx_near) || !s->have_se0) return CHURN_OK;
+  if (penalized(s) || s->finite_known || !(s->hx_here || s->hx_near) || !s->have_se0) return CHURN_OK;
   const int64_t k = s->k;
   double *se = churn__malloc_array((size_t)k, sizeof(double));
   if (se == NULL) return churn__nomem("separation check");
@@ -631,6 +646,37 @@ static churn_status check_collapse(churn_solver *s) {
   churn__free(se);
   return st;
 }
+
+/* For the in-memory fit, which can afford the exact separation check (fit.c): whether a
+ * converged unpenalised estimate looks separated.  A coefficient of a standardised column beyond
+ * SEP_LIMIT, or a standard error above SUSPECT_SE_RATIO times its value at the start (the rows
+ * that inform it are fitted close to 0 or 1), or a Hessian no longer positive definite.  Only a
+ * trigger: a false alarm costs one exact check.  Measured: fits of non-separated data (Telco,
+ * one-hot designs, a continuous predictor of 3 log-odds per standard deviation) stay at ratios
+ * 1-3; quasi-complete separation that Newton "converges" on (coefficient 13-18) is at
+ * 100-100000, at fit.tol = 1e-4 (coefficient ~8) at ~10-30. */
+churn_status churn__solver_suspect_separation(const churn_solver *s, int *suspect) {
+  *suspect = 0;
+  if (penalized(s)) return CHURN_OK;
+  for (int64_t j = s->fi; j < s->k; j++) {
+    if (fabs(s->beta[j]) > SEP_LIMIT) *suspect = 1;
+  }
+  if (*suspect || !s->hx_any || !s->have_se0) return CHURN_OK;
+  double *se = churn__malloc_array((size_t)s->k, sizeof(double));
+  if (se == NULL) return churn__nomem("separation check");
+  bool nomem = false, ok = std_errors(s, se, &nomem);
+  for (int64_t j = 0; ok && j < s->k; j++) {
+    if (se[j] > SUSPECT_SE_RATIO * s->se0[j]) *suspect = 1;
+  }
+  churn__free(se);
+  if (nomem) return churn__nomem("separation check");
+  if (!ok) *suspect = 1;
+  return CHURN_OK;
+}
+
+/* The exact check found the data not separated: separation is never reported from here on (a
+ * fit stopped by the heuristics resumes from where it stopped). */
+void churn__solver_assume_finite(churn_solver *s) { s->finite_known = 1; }
 
 /* Tracks coefficients that keep moving outward beyond SEP_LIMIT (unpenalised fits only). */
 static bool diverging(churn_solver *s) {
@@ -718,6 +764,13 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
     return churn__fail(CHURN_E_ARG, "churn_solver_step: the solver asked for a pass with the "
                        "Hessian (churn_solver_wants_hessian) but the statistics have none");
   }
+  /* Without this a sandwich covariance would ask for its final pass again and again. */
+  if (s->want_h && robust(s) && !st->has_meat) {
+    return churn__fail(CHURN_E_ARG, "churn_solver_step: the solver asked for score outer "
+                       "products (churn_solver_wants_hessian = 2, for cov_type HC0/HC1) but the "
+                       "statistics have none (accumulated with want_hessian = 1, or loaded from "
+                       "a format 1.0 file)");
+  }
   s->passes++;
   const int has_h = st->hessian_state == 1;
   const double ll = st->loglik;
@@ -754,6 +807,7 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
     memcpy(s->Hx, st->H, (size_t)(k * k) * sizeof(double));
     mirror(k, s->Hx);
     s->hx_here = 1;
+    s->hx_any = 1;
     if (!s->rank_checked && !penalized(s)) CHURN_TRY(check_rank(s));
     s->rank_checked = 1;
     if (!s->have_se0 && !penalized(s)) {
@@ -764,7 +818,7 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
   } else {
     s->hx_here = 0;
   }
-  if (s->have_prev && diverging(s)) return separation(s, NULL);
+  if (s->have_prev && !s->finite_known && diverging(s)) return separation(s, NULL);
   s->crit = criterion(s);
   if (has_h) s->hx_near = s->crit <= 100 * s->cfg.tol && (!robust(s) || s->mx_here);
   if (s->crit <= s->cfg.tol) {
@@ -778,7 +832,7 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
       return CHURN_OK;
     }
     CHURN_TRY(check_collapse(s));
-    for (int64_t j = s->fi; j < k && !penalized(s); j++) {
+    for (int64_t j = s->fi; j < k && !penalized(s) && !s->finite_known; j++) {
       if (fabs(s->beta[j]) > 4 * SEP_LIMIT) return separation(s, NULL);
     }
     polish(s);
@@ -798,6 +852,11 @@ churn_status churn__solver_step(churn_solver *s, const churn_suffstats *st, int 
     if (s->lam1 == 0) {
       memcpy(s->L, s->A, (size_t)(k * k) * sizeof(double));
       if (churn__cholesky(k, s->L) != 0) {
+        if (s->iter > 0 && !penalized(s) && s->finite_known) {
+          return churn__fail(CHURN_E_NOT_CONVERGED, "the Hessian lost positive definiteness at "
+                             "iteration %lld (fitted probabilities rounded to 0 or 1)",
+                             (long long)s->iter);
+        }
         if (s->iter > 0 && !penalized(s)) return separation(s, NULL);
         return churn__fail(CHURN_E_SINGULAR, "the Hessian is not positive definite at iteration "
                            "%lld", (long long)s->iter);

@@ -434,9 +434,13 @@ CHURN_API churn_status churn_suffstats_merge(churn_suffstats *dst, const churn_s
                       dst->class_weight1 == src->class_weight1,
                   "churn_suffstats_merge: class weights differ");
   if (src->hessian_state < 0) return CHURN_OK;
-  CHURN_CHECK_ARG(dst->hessian_state < 0 || (dst->hessian_state == src->hessian_state &&
-                                               dst->has_meat == src->has_meat),
+  CHURN_CHECK_ARG(dst->hessian_state < 0 || dst->hessian_state == src->hessian_state,
                   "churn_suffstats_merge: one side has a Hessian and the other not");
+  /* Mixed: a sandwich covariance would silently lose some rows' scores, so refuse. */
+  CHURN_CHECK_ARG(dst->hessian_state < 0 || dst->has_meat == src->has_meat,
+                  "churn_suffstats_merge: one side has score outer products (want_hessian = 2) "
+                  "and the other not (statistics from a pass with want_hessian = 1, or loaded "
+                  "from a format 1.0 file)");
   const int64_t k = dst->k;
   for (int64_t q = 0; q < k * k; q++) dst->H[q] += src->H[q];
   for (int64_t q = 0; src->has_meat && q < k * k; q++) dst->M[q] += src->M[q];
@@ -470,6 +474,23 @@ CHURN_API churn_status churn_suffstats_hessian(const churn_suffstats *stats, dou
   for (int64_t a = 0; a < k; a++) {
     for (int64_t b = 0; b < k; b++) {
       hessian[a * k + b] = a <= b ? stats->H[a * k + b] : stats->H[b * k + a];
+    }
+  }
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_suffstats_score_products(const churn_suffstats *stats,
+                                                      double *products) {
+  CHURN_CHECK_ARG(stats != NULL, "churn_suffstats_score_products: stats is NULL");
+  if (!stats->has_meat) {
+    return churn__fail(CHURN_E_STATE, "churn_suffstats_score_products: the statistics were "
+                       "accumulated without score outer products (want_hessian = 2)");
+  }
+  if (products == NULL) return CHURN_OK;
+  const int64_t k = stats->k;
+  for (int64_t a = 0; a < k; a++) {
+    for (int64_t b = 0; b < k; b++) {
+      products[a * k + b] = a <= b ? stats->M[a * k + b] : stats->M[b * k + a];
     }
   }
   return CHURN_OK;

@@ -4,12 +4,18 @@
  * can ship their partial statistics to a driver that merges them.  Bit-exact: a loaded object
  * merges and reads exactly like the one that was saved.
  *
- * Payload (format "churn-suffstats", version 1.0), a map:
+ * Payload (format "churn-suffstats", version 1.1), a map:
  *   d (int), fit_intercept (bool), center, inv_scale (bin: d f64 each: the standardisation as
  *   stored, so merges compare bit-exactly), class_weight0, class_weight1 (f64),
  *   hessian_state (int: -1 empty, 0 gradient only, 1 with Hessian),
  *   hessian (bin of k*k f64 as accumulated, or nil when hessian_state != 1), gradient (bin of k),
- *   loglik, sum_w, sum_w_positive (f64), n, positives (int).
+ *   loglik, sum_w, sum_w_positive (f64), n, positives (int);
+ *   since 1.1, optional: meat (bin of k*k f64 as accumulated: the score outer products of
+ *   want_hessian = 2, which sandwich covariances need; written only when present, and then
+ *   hessian_state is 1).
+ * Versions: 1.0 files have no 'meat' and load as statistics without it; a 1.0 reader skips the
+ * field (unknown fields are ignored), so it loads a 1.1 file as statistics without score outer
+ * products, which a solver wanting them refuses (churn_solver_step) rather than misusing.
  */
 #include "logit.h"
 #include "pack.h"
@@ -18,12 +24,12 @@
 
 #define STATS_FORMAT "churn-suffstats"
 #define STATS_MAJOR 1
-#define STATS_MINOR 0
+#define STATS_MINOR 1
 #define STATS_MAX_FEATURES 100000
 
 static void pack_payload(churn__wbuf *wb, const churn_suffstats *s) {
   size_t d = (size_t)s->d, k = (size_t)s->k;
-  msgpack_pack_map(&wb->pk, 14);
+  msgpack_pack_map(&wb->pk, s->has_meat ? 15 : 14);
   churn__pack_i64_field(wb, "d", s->d);
   churn__pack_key(wb, "fit_intercept");
   if (s->fit_intercept) msgpack_pack_true(&wb->pk);
@@ -45,6 +51,10 @@ static void pack_payload(churn__wbuf *wb, const churn_suffstats *s) {
   churn__pack_f64_field(wb, "sum_w_positive", s->sum_w_pos);
   churn__pack_i64_field(wb, "n", s->n);
   churn__pack_i64_field(wb, "positives", s->positives);
+  if (s->has_meat) {
+    churn__pack_key(wb, "meat");
+    churn__pack_f64_bin(wb, s->M, k * k);
+  }
 }
 
 CHURN_API churn_status churn_suffstats_save_buffer(const churn_suffstats *stats, void *buf,
@@ -119,6 +129,16 @@ static churn_status read_sums(const msgpack_object *p, churn_suffstats *s) {
   } else if (h->type != MSGPACK_OBJECT_NIL) {
     return churn__fail(CHURN_E_FORMAT, "field 'hessian' is present but hessian_state is %lld",
                        (long long)state);
+  }
+  /* Score outer products (1.1): optional, only beside a Hessian. */
+  const msgpack_object *m = churn__map_get(p, "meat");
+  if (m != NULL && m->type != MSGPACK_OBJECT_NIL) {
+    if (state != 1) {
+      return churn__fail(CHURN_E_FORMAT, "field 'meat' is present but hessian_state is %lld",
+                         (long long)state);
+    }
+    CHURN_TRY(get_vector(p, "meat", k * k, false, s->M));
+    s->has_meat = 1;
   }
   CHURN_TRY(get_vector(p, "gradient", k, false, s->g));
   CHURN_TRY(get_finite(p, "loglik", &s->loglik));

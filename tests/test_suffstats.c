@@ -1,7 +1,8 @@
 /*
  * test_suffstats.c -- lib/suffstats.c: the sufficient statistics of a pass against the formulas
  * (log-likelihood, gradient, Hessian) evaluated here row by row; chunking + merging equals one
- * pass; standardisation; every error path.
+ * pass; standardisation; the score outer products of want_hessian = 2 against their definition
+ * and through merges; every error path.
  */
 #include "helpers.h"
 
@@ -113,6 +114,71 @@ Test(suffstats, chunks_merge_to_one_pass) {
   churn_suffstats_free(all);
   churn_suffstats_free(a);
   churn_suffstats_free(b);
+}
+
+/* want_hessian = 2: M = sum_i (v_i (y_i - p_i))^2 z_i z_i' (upper triangle), merged by addition;
+ * statistics with and without M do not merge. */
+Test(suffstats, score_outer_products_match_the_definition_and_merge) {
+  double X[N * D], y[N], w[N], c[D] = {0.5, 1.0}, s[D] = {2.0, 0.7}, beta[K] = {-0.3, 0.8, -1.1};
+  data(X, y, w);
+  double Mr[K * K] = {0};
+  for (int i = 0; i < N; i++) {
+    double z[K] = {1, (X[i * D] - c[0]) / s[0], (X[i * D + 1] - c[1]) / s[1]};
+    double eta = 0;
+    for (int j = 0; j < K; j++) eta += z[j] * beta[j];
+    double p = 1 / (1 + exp(-eta)), r = w[i] * (y[i] ? 1.9 : 0.7) * (y[i] - p);
+    for (int a = 0; a < K; a++) {
+      for (int b = 0; b < K; b++) Mr[a * K + b] += r * r * z[a] * z[b];
+    }
+  }
+  churn_suffstats *all = NULL, *a = NULL, *b = NULL, *plain = NULL;
+  ASSERT_OK(churn_suffstats_new(D, 1, c, s, 0.7, 1.9, &all));
+  ASSERT_OK(churn_suffstats_new(D, 1, c, s, 0.7, 1.9, &a));
+  ASSERT_OK(churn_suffstats_new(D, 1, c, s, 0.7, 1.9, &b));
+  ASSERT_OK(churn_suffstats_new(D, 1, c, s, 0.7, 1.9, &plain));
+  ASSERT_OK(churn_suffstats_accumulate(all, X, CHURN_F64, N, D, D, y, w, beta, 2, 0));
+  ASSERT_OK(churn_suffstats_accumulate(a, X, CHURN_F64, 20, D, D, y, w, beta, 2, 0));
+  ASSERT_OK(churn_suffstats_accumulate(b, X + 20 * D, CHURN_F64, N - 20, D, D, y + 20, w + 20,
+                                       beta, 2, 20));
+  ASSERT_OK(churn_suffstats_accumulate(plain, X, CHURN_F64, N, D, D, y, w, beta, 1, 0));
+  double M[K * K];
+  ASSERT_OK(churn_suffstats_score_products(all, M));
+  for (int q = 0; q < K * K; q++) cr_assert(rel_close(M[q], Mr[q], 1e-13, 1e-15), "M[%d]", q);
+  cr_assert(churn_suffstats_has_hessian(all));
+  ASSERT_OK(churn_suffstats_score_products(all, NULL));
+  ASSERT_FAILS(churn_suffstats_score_products(plain, M), CHURN_E_STATE, "without score outer");
+  ASSERT_FAILS(churn_suffstats_score_products(NULL, M), CHURN_E_ARG, "stats is NULL");
+  /* the Hessian is the same whether or not M is accumulated */
+  double H1[K * K], H2[K * K];
+  ASSERT_OK(churn_suffstats_hessian(all, H1));
+  ASSERT_OK(churn_suffstats_hessian(plain, H2));
+  cr_assert(memcmp(H1, H2, sizeof H1) == 0);
+  ASSERT_OK(churn_suffstats_merge(a, b));
+  ASSERT_OK(churn_suffstats_score_products(a, M));
+  for (int q = 0; q < K * K; q++) cr_assert(rel_close(M[q], Mr[q], 1e-13, 1e-15), "merged %d", q);
+  /* merged into empty statistics, M is kept; reset drops it */
+  churn_suffstats_reset(b);
+  ASSERT_FAILS(churn_suffstats_score_products(b, NULL), CHURN_E_STATE, "without score outer");
+  ASSERT_OK(churn_suffstats_merge(b, all));
+  double Mb[K * K];
+  ASSERT_OK(churn_suffstats_score_products(all, M));
+  ASSERT_OK(churn_suffstats_score_products(b, Mb));
+  cr_assert(memcmp(M, Mb, sizeof M) == 0);
+  /* with and without M, either way round: refused, nothing changed */
+  int64_t n0;
+  ASSERT_OK(churn_suffstats_counts(a, &n0, NULL, NULL, NULL, NULL));
+  ASSERT_FAILS(churn_suffstats_merge(a, plain), CHURN_E_ARG, "one side has score outer products");
+  ASSERT_FAILS(churn_suffstats_merge(plain, a), CHURN_E_ARG, "want_hessian = 2");
+  int64_t n1;
+  ASSERT_OK(churn_suffstats_counts(a, &n1, NULL, NULL, NULL, NULL));
+  cr_assert_eq(n0, n1);
+  /* a chunk of a pass with M cannot continue without it */
+  ASSERT_FAILS(churn_suffstats_accumulate(a, X, CHURN_F64, 3, D, D, y, w, beta, 1, 0),
+               CHURN_E_ARG, "earlier chunks of this pass used 2");
+  churn_suffstats_free(all);
+  churn_suffstats_free(a);
+  churn_suffstats_free(b);
+  churn_suffstats_free(plain);
 }
 
 Test(suffstats, errors_name_the_row) {
