@@ -376,5 +376,7 @@ CHURN_LUA_API int luaopen_churn(lua_State *L) {
   churn__lua_open_dataset(L);
   churn__lua_open_features(L);
   churn__lua_open_kpi(L);
+  churn__lua_open_survival(L);
+  churn__lua_open_cohort(L);
   return 1;
 }

@@ -102,4 +102,48 @@ const char *churn__lua_category_name(int category);
 /* The dataset of the dataset object at idx; raises for another value or a closed dataset. */
 churn_dataset *churn__lua_check_dataset(lua_State *L, int idx);
 
+/* Whether the value at idx is nil or churn.missing. */
+int churn__lua_is_missing(lua_State *L, int idx);
+
+/* --- lua_vectors.c: arrays for the survival, cohort and campaign calls ------------------- */
+
+/* Reads the array at idx (named `what` in messages) into *n doubles of scratch memory pushed
+ * on the stack.  Numbers only, and booleans (1/0) when `booleans`; want >= 0 is the length it
+ * must have (want_what says why, for the message: "the length of duration").  Raises when the value is not a table;
+ * returns CHURN_OK, CHURN_E_DATA for a hole or a value of another type, CHURN_E_ARG for a wrong
+ * length, with a message (1-based indices) in msg. */
+churn_status churn__lua_numbers(lua_State *L, int idx, const char *what, int booleans,
+                                int64_t want, const char *want_what, double **out, int64_t *n,
+                                char *msg, size_t msglen);
+
+/* Reads the array of labels at idx (numbers, strings, and booleans unless `censoring`) into
+ * codes: the labels' ranks in sorted order (numbers ascending, strings in byte order, false
+ * before true; a mix by their text).  With censoring, 0, false, NaN and churn.missing are
+ * censored (code 0) and labels are coded 1..K; without, labels are coded 0..K-1.  Pushes the
+ * codes (scratch) and the array of the K sorted labels; *nlabels = K.  Fails as
+ * churn__lua_numbers. */
+churn_status churn__lua_labels(lua_State *L, int idx, const char *what, int censoring,
+                               int64_t want, const char *want_what, int64_t **codes,
+                               int64_t *nlabels, char *msg, size_t msglen);
+
+/* In the rows at idx, replaces column (a code) by labels[code + shift] (labels at index). */
+void churn__lua_relabel(lua_State *L, int rows, const char *column, int labels, int64_t shift);
+
+/* Raises unless the table at idx (nil allowed) has only the string keys in keys (NULL-ended). */
+void churn__lua_check_keys(lua_State *L, int idx, const char *const *keys);
+
+/* opts[key] of the table at idx as a number, def when absent or no table; raises otherwise. */
+double churn__lua_opt_number(lua_State *L, int idx, const char *key, double def);
+
+/* churn__lua_fail with the library's 0-based array indices ("duration[2]", "cohort 0") shown
+ * 1-based, as Lua counts. */
+int churn__lua_fail_1based(lua_State *L, churn_status st);
+
+/* Adds churn.kpi.kaplan_meier, cumulative_incidence, gray_test, campaign_effect and
+ * churn.metrics.qini_curve, qini_auc to the module table on top of the stack. */
+void churn__lua_open_survival(lua_State *L);
+
+/* Adds churn.cohort_fit, the cohort model objects and ds:kpi_snapshot_forecast. */
+void churn__lua_open_cohort(lua_State *L);
+
 #endif

@@ -108,6 +108,8 @@ static int is_missing(lua_State *L, int idx) {
   return t == LUA_TNIL || (t == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == &MISSING);
 }
 
+int churn__lua_is_missing(lua_State *L, int idx) { return is_missing(L, idx); }
+
 /* The element type a Lua array needs: any string -> CHURN_STR, all integers (or booleans) ->
  * CHURN_I64, else CHURN_F64.  nil holes up to n are missing values. */
 static churn_dtype column_dtype(lua_State *L, int idx, int64_t n) {
