@@ -1,8 +1,9 @@
 /*
  * test_outofcore.c -- out-of-core fitting (lib/outofcore.c): a fit streamed in chunks (from a
  * caller's row source or a CSV file, under a small memory budget so there are many chunks) gives
- * the in-memory churn_model_fit's model to 1e-10 relative; every error of the sources, the
- * budget and the CSV reader has a status and a message.
+ * the in-memory churn_model_fit's model to 1e-10 relative (covariance to 1e-8, also the HC0 and
+ * HC1 sandwiches); every error of the sources, the budget and the CSV reader has a status and a
+ * message.
  */
 #include "helpers.h"
 
@@ -169,6 +170,46 @@ Test(outofcore, csv_equals_in_memory_fit) {
     churn_model_free(mem);
     churn_model_free(csv);
   }
+  churn_options_free(o);
+  free(dt);
+}
+
+/* HC0 / HC1: the streamed and CSV fits accumulate the score outer products in their last pass
+ * and give the in-memory fit's sandwich covariance (which test_fit.c checks against statsmodels);
+ * HC0 and HC1 differ by exactly n / (n - k). */
+Test(outofcore, stream_and_csv_hc0_hc1_equal_in_memory_fit) {
+  data *dt = make_data();
+  const char *path = write_csv(dt, "design_hc.csv", true, false, N);
+  double hc[2][(D + 1) * (D + 1)];
+  const int covs[2] = {CHURN_COV_HC0, CHURN_COV_HC1};
+  for (int c = 0; c < 2; c++) {
+    churn_options *o = small_budget(CHURN_PENALTY_NONE);
+    ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_COV_TYPE, covs[c]));
+    churn_model *mem = NULL, *str = NULL, *csv = NULL;
+    ASSERT_OK(churn_model_fit(dt->X, CHURN_F64, N, D, D, dt->y, dt->w, NAMES, o, &mem));
+    mem_source src = {dt, true, 0, -1, 0, 0, 0, 0};
+    ASSERT_OK(churn_model_fit_stream(D, NAMES, mem_read, &src, 1, o, &str));
+    ASSERT_OK(churn_model_fit_csv(path, "churned", "w", o, &csv));
+    assert_same_fit(mem, str, true);
+    assert_same_fit(mem, csv, true);
+    ASSERT_OK(churn_model_covariance(str, hc[c]));
+    churn_model_free(mem);
+    churn_model_free(str);
+    churn_model_free(csv);
+    churn_options_free(o);
+  }
+  /* the sandwich is not the nonrobust covariance, and HC1 = HC0 * n / (n - k) */
+  churn_options *o = small_budget(CHURN_PENALTY_NONE);
+  churn_model *plain = NULL;
+  mem_source src = {dt, true, 0, -1, 0, 0, 0, 0};
+  ASSERT_OK(churn_model_fit_stream(D, NAMES, mem_read, &src, 1, o, &plain));
+  double nr[(D + 1) * (D + 1)];
+  ASSERT_OK(churn_model_covariance(plain, nr));
+  cr_assert(!rel_close(nr[0], hc[0][0], 1e-3, 0), "HC0 equals the nonrobust covariance");
+  for (int q = 0; q < (D + 1) * (D + 1); q++) {
+    cr_assert(rel_close(hc[1][q], hc[0][q] * N / (N - (D + 1.0)), 1e-12, 1e-300), "HC1 %d", q);
+  }
+  churn_model_free(plain);
   churn_options_free(o);
   free(dt);
 }

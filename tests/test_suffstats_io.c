@@ -1,8 +1,9 @@
 /*
  * test_suffstats_io.c -- serialisation of sufficient statistics (lib/suffstats_io.c): exact
- * round trips in every Hessian state, a distributed fit whose workers ship their statistics as
- * bytes (same model as the in-memory fit to 1e-10), truncation at every length, bit flips at
- * every byte, wrong format and newer version, allocation failures.
+ * round trips in every Hessian state (with and without score outer products), a distributed fit
+ * whose workers ship their statistics as bytes (same model as the in-memory fit to 1e-10, and
+ * the same HC0/HC1 covariance), format 1.0 files (no 'meat') still load, truncation at every
+ * length, bit flips at every byte, wrong format and newer version, allocation failures.
  */
 #include "helpers.h"
 #include "pack.h"
@@ -65,6 +66,9 @@ static void assert_same_stats(const churn_suffstats *a, const churn_suffstats *b
     ASSERT_OK(churn_suffstats_hessian(b, hb));
     cr_assert(memcmp(ha, hb, sizeof ha) == 0);
   }
+  churn_status ma = churn_suffstats_score_products(a, ha), mb = churn_suffstats_score_products(b, hb);
+  cr_assert_eq(ma, mb);
+  if (ma == CHURN_OK) cr_assert(memcmp(ha, hb, sizeof ha) == 0);
   ASSERT_OK(churn_suffstats_gradient(a, ga));
   ASSERT_OK(churn_suffstats_gradient(b, gb));
   cr_assert(memcmp(ga, gb, sizeof ga) == 0);
@@ -78,7 +82,7 @@ static void assert_same_stats(const churn_suffstats *a, const churn_suffstats *b
 
 Test(suffstats_io, round_trip_is_exact_in_every_state) {
   make_data();
-  for (int state = -1; state <= 1; state++) {
+  for (int state = -1; state <= 2; state++) {
     churn_suffstats *s = make_stats(state, 0, N), *back = NULL;
     size_t len;
     uint8_t *buf = save(s, &len);
@@ -121,12 +125,50 @@ Test(suffstats_io, merged_partitions_equal_one_pass) {
   churn_suffstats_free(driver);
 }
 
-/* A driver and three "workers" that only exchange bytes, every pass. */
-Test(suffstats_io, distributed_fit_through_bytes_equals_in_memory_fit) {
+/* A copy of a saved file as format 1.<minor>, its payload without the field `drop` (NULL: keep
+ * all) and with one more field written by `add` (NULL: none).  Lets the tests write what a 1.0
+ * writer wrote, and malformed 'meat' fields. */
+static uint8_t *rewrite(const uint8_t *file, size_t len, int minor, const char *drop,
+                        void (*add)(churn__wbuf *), size_t *out_len) {
+  const uint8_t *payload;
+  size_t plen;
+  ASSERT_OK(churn__envelope_read(file, len, "churn-suffstats", 1, &payload, &plen, NULL, NULL));
+  churn__unpacked u;
+  ASSERT_OK(churn__unpack(payload, plen, "test", &u));
+  const msgpack_object_map *map = &u.u.data.via.map;
+  uint32_t keep = 0;
+  for (uint32_t i = 0; i < map->size; i++) {
+    const msgpack_object_str *key = &map->ptr[i].key.via.str;
+    keep += !(drop && key->size == strlen(drop) && memcmp(key->ptr, drop, key->size) == 0);
+  }
+  churn__wbuf p, f;
+  churn__wbuf_init(&p);
+  msgpack_pack_map(&p.pk, keep + (add != NULL));
+  for (uint32_t i = 0; i < map->size; i++) {
+    const msgpack_object_str *key = &map->ptr[i].key.via.str;
+    if (drop && key->size == strlen(drop) && memcmp(key->ptr, drop, key->size) == 0) continue;
+    msgpack_pack_object(&p.pk, map->ptr[i].key);
+    msgpack_pack_object(&p.pk, map->ptr[i].val);
+  }
+  if (add) add(&p);
+  churn__unpacked_free(&u);
+  churn__wbuf_init(&f);
+  ASSERT_OK(churn__envelope_write(&f, "churn-suffstats", 1, minor, p.data, p.len));
+  churn__wbuf_free(&p);
+  *out_len = f.len;
+  return f.data; /* the buffer's storage, freed by the caller */
+}
+
+/* A driver and three "workers" that only exchange bytes, every pass; the model equals the
+ * in-memory fit's, covariance included (HC0/HC1: the score outer products travel as bytes).
+ * With old_driver the driver reads the workers' bytes as a format 1.0 reader would (no 'meat'):
+ * the fit must fail with a message instead of asking for passes forever. */
+static void distributed_fit(int cov_type, bool old_driver) {
   make_data();
   churn_options *o;
   ASSERT_OK(churn_options_new(&o));
   ASSERT_OK(churn_options_set_real(o, CHURN_OPT_FIT_TOL, 1e-12));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_COV_TYPE, cov_type));
   const char *const names[D] = {"a", "b", "c"};
   const int64_t cuts[] = {0, 1000, 2200, N};
   churn_solver *s = NULL;
@@ -136,7 +178,7 @@ Test(suffstats_io, distributed_fit_through_bytes_equals_in_memory_fit) {
                                        Y + cuts[p], W + cuts[p], cuts[p]));
   }
   ASSERT_OK(churn_solver_begin(s));
-  int done = 0, passes = 0;
+  int done = 0, passes = 0, saw_meat = 0;
   while (!done) {
     churn_suffstats *merged = NULL;
     ASSERT_OK(churn_solver_stats_new(s, &merged));
@@ -146,6 +188,8 @@ Test(suffstats_io, distributed_fit_through_bytes_equals_in_memory_fit) {
     double beta[K];
     ASSERT_OK(churn_solver_beta(s, beta));
     int want = churn_solver_wants_hessian(s);
+    cr_assert(want <= (cov_type == CHURN_COV_NONROBUST ? 1 : 2));
+    saw_meat |= want == 2;
     for (int p = 0; p < 3; p++) {
       churn_suffstats *w = NULL, *recv = NULL;
       ASSERT_OK(churn_suffstats_load_buffer(cfg, cfg_len, &w));
@@ -153,6 +197,12 @@ Test(suffstats_io, distributed_fit_through_bytes_equals_in_memory_fit) {
                                            D, D, Y + cuts[p], W + cuts[p], beta, want, cuts[p]));
       size_t len;
       uint8_t *bytes = save(w, &len);
+      if (old_driver) {
+        size_t len2;
+        uint8_t *old = rewrite(bytes, len, 0, "meat", NULL, &len2);
+        free(bytes);
+        bytes = old, len = len2;
+      }
       ASSERT_OK(churn_suffstats_load_buffer(bytes, len, &recv));
       ASSERT_OK(churn_suffstats_merge(merged, recv));
       churn_suffstats_free(w);
@@ -160,10 +210,21 @@ Test(suffstats_io, distributed_fit_through_bytes_equals_in_memory_fit) {
       free(bytes);
     }
     free(cfg);
-    ASSERT_OK(churn_solver_step(s, merged, &done));
+    churn_status st = churn_solver_step(s, merged, &done);
     churn_suffstats_free(merged);
+    if (old_driver) {
+      cr_assert_eq(want, 2, "the first pass of an HC fit asks for M");
+      cr_assert_eq(st, CHURN_E_ARG);
+      cr_assert(strstr(churn_last_error(), "score outer products") != NULL, "%s",
+                churn_last_error());
+      churn_solver_free(s);
+      churn_options_free(o);
+      return;
+    }
+    ASSERT_OK(st);
     cr_assert(++passes < 100);
   }
+  cr_assert_eq(saw_meat, cov_type != CHURN_COV_NONROBUST);
   churn_model *dist = NULL, *mem = NULL;
   ASSERT_OK(churn_solver_finish(s, &dist));
   ASSERT_OK(churn_model_fit(X, CHURN_F64, N, D, D, Y, W, names, o, &mem));
@@ -174,10 +235,122 @@ Test(suffstats_io, distributed_fit_through_bytes_equals_in_memory_fit) {
     cr_assert(rel_close(ca[j], cb[j], 1e-10, 0), "coef %d: %.17g vs %.17g", j, ca[j], cb[j]);
   }
   cr_assert(rel_close(ia, ib, 1e-10, 0));
+  double va[K * K], vb[K * K];
+  ASSERT_OK(churn_model_covariance(dist, va));
+  ASSERT_OK(churn_model_covariance(mem, vb));
+  for (int q = 0; q < K * K; q++) {
+    cr_assert(rel_close(va[q], vb[q], 1e-9, 0), "cov %d: %.17g vs %.17g", q, va[q], vb[q]);
+  }
   churn_model_free(dist);
   churn_model_free(mem);
   churn_solver_free(s);
   churn_options_free(o);
+}
+
+Test(suffstats_io, distributed_fit_through_bytes_equals_in_memory_fit) {
+  distributed_fit(CHURN_COV_NONROBUST, false);
+}
+
+Test(suffstats_io, distributed_hc0_hc1_through_bytes_equal_in_memory_fit) {
+  distributed_fit(CHURN_COV_HC0, false);
+  distributed_fit(CHURN_COV_HC1, false);
+}
+
+Test(suffstats_io, statistics_without_meat_fail_an_hc_fit_instead_of_looping) {
+  distributed_fit(CHURN_COV_HC0, true);
+}
+
+static void add_meat_4(churn__wbuf *p) {
+  const double v[4] = {1, 2, 3, 4};
+  churn__pack_key(p, "meat");
+  churn__pack_f64_bin(p, v, 4);
+}
+
+static void add_meat_k2(churn__wbuf *p) {
+  double v[K * K] = {0};
+  churn__pack_key(p, "meat");
+  churn__pack_f64_bin(p, v, K * K);
+}
+
+static void add_meat_nan(churn__wbuf *p) {
+  double v[K * K] = {0};
+  v[5] = NAN;
+  churn__pack_key(p, "meat");
+  churn__pack_f64_bin(p, v, K * K);
+}
+
+static void add_meat_nil(churn__wbuf *p) {
+  churn__pack_key(p, "meat");
+  msgpack_pack_nil(&p->pk);
+}
+
+static void add_meat_str(churn__wbuf *p) {
+  churn__pack_key(p, "meat");
+  churn__pack_str(p, "beef");
+}
+
+/* Versions: a 1.0 file (no 'meat') loads as statistics without score outer products; a 1.1 file
+ * with M loads it whatever minor the envelope says; a malformed 'meat' is CHURN_E_FORMAT. */
+Test(suffstats_io, format_versions_and_the_meat_field) {
+  make_data();
+  churn_suffstats *with = make_stats(2, 0, 500), *plain = make_stats(1, 0, 500), *out = NULL;
+  size_t len, len10;
+  uint8_t *buf = save(with, &len);
+  const uint8_t *payload;
+  size_t plen;
+  int major = 0, minor = 0;
+  ASSERT_OK(churn__envelope_read(buf, len, "churn-suffstats", 1, &payload, &plen, &major, &minor));
+  cr_assert(major == 1 && minor == 1, "written as %d.%d", major, minor);
+  /* what a 1.0 writer wrote: the same statistics without the field */
+  uint8_t *v10 = rewrite(buf, len, 0, "meat", NULL, &len10);
+  ASSERT_OK(churn_suffstats_load_buffer(v10, len10, &out));
+  assert_same_stats(plain, out);
+  ASSERT_FAILS(churn_suffstats_score_products(out, NULL), CHURN_E_STATE, "without score outer");
+  /* merging it with statistics that have M is refused (the driver would lose rows' scores) */
+  ASSERT_FAILS(churn_suffstats_merge(with, out), CHURN_E_ARG, "score outer products");
+  churn_suffstats_free(out);
+  out = NULL;
+  /* a 1.0 envelope around a payload with M: the field is read all the same */
+  size_t lm;
+  uint8_t *m10 = rewrite(buf, len, 0, NULL, NULL, &lm);
+  ASSERT_OK(churn_suffstats_load_buffer(m10, lm, &out));
+  assert_same_stats(with, out);
+  churn_suffstats_free(out);
+  out = NULL;
+  free(m10);
+  /* nil is "absent" */
+  m10 = rewrite(buf, len, 1, "meat", add_meat_nil, &lm);
+  ASSERT_OK(churn_suffstats_load_buffer(m10, lm, &out));
+  assert_same_stats(plain, out);
+  churn_suffstats_free(out);
+  out = NULL;
+  free(m10);
+  /* malformed */
+  m10 = rewrite(buf, len, 1, "meat", add_meat_4, &lm);
+  ASSERT_FAILS(churn_suffstats_load_buffer(m10, lm, &out), CHURN_E_FORMAT,
+               "field 'meat' holds 32 bytes");
+  free(m10);
+  m10 = rewrite(buf, len, 1, "meat", add_meat_nan, &lm);
+  ASSERT_FAILS(churn_suffstats_load_buffer(m10, lm, &out), CHURN_E_FORMAT,
+               "field 'meat' has an invalid value at 5");
+  free(m10);
+  m10 = rewrite(buf, len, 1, "meat", add_meat_str, &lm);
+  ASSERT_FAILS(churn_suffstats_load_buffer(m10, lm, &out), CHURN_E_FORMAT, "'meat'");
+  free(m10);
+  /* M beside gradient-only statistics */
+  churn_suffstats *grad = make_stats(0, 0, 500);
+  uint8_t *gbuf = save(grad, &len10);
+  m10 = rewrite(gbuf, len10, 1, NULL, add_meat_k2, &lm);
+  ASSERT_FAILS(churn_suffstats_load_buffer(m10, lm, &out), CHURN_E_FORMAT,
+               "field 'meat' is present but hessian_state is 0");
+  cr_assert_null(out);
+  free(m10);
+  free(gbuf);
+  free(v10);
+  free(buf);
+  churn_suffstats_free(grad);
+  churn_suffstats_free(with);
+  churn_suffstats_free(plain);
 }
 
 Test(suffstats_io, argument_errors) {
@@ -198,7 +371,7 @@ Test(suffstats_io, argument_errors) {
 
 Test(suffstats_io, every_truncation_and_flip_fails_cleanly) {
   make_data();
-  churn_suffstats *s = make_stats(1, 0, 200);
+  churn_suffstats *s = make_stats(2, 0, 200);
   size_t len;
   uint8_t *buf = save(s, &len);
   const uint8_t *payload;
@@ -315,7 +488,7 @@ Test(suffstats_io, wrong_format_and_newer_version) {
 
 Test(suffstats_io, allocation_failures_are_clean) {
   make_data();
-  churn_suffstats *s = make_stats(1, 0, 100), *out = NULL;
+  churn_suffstats *s = make_stats(2, 0, 100), *out = NULL;
   size_t len;
   uint8_t *buf = save(s, &len);
   churn_testing_fail_alloc(0);
