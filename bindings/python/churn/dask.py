@@ -13,7 +13,10 @@ data on the workers, through the mergeable sufficient statistics of section 6d o
      (msgpack, O(d^2) bytes) to the workers; each accumulates X'WX, the gradient and the
      log-likelihood over its partitions (churn_suffstats_accumulate) and returns them
      serialised; the client merges them (churn_suffstats_merge) and takes the step
-     (churn_solver_step).  The data never leave the workers in these passes.
+     (churn_solver_step).  The data never leave the workers in these passes.  With
+     cov_type="HC0"/"HC1" the passes that carry the Hessian also carry the score outer products
+     (churn_solver_wants_hessian = 2; "meat" in the statistics' msgpack format 1.1), so the
+     sandwich covariance is the in-memory fit's.
 
 The result is a churn.LogisticRegression equal to the in-memory fit on the same rows (the same
 driver and objective; only the floating-point summation order differs).  The partitions are

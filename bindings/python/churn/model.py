@@ -27,6 +27,7 @@ from ._table import table_to_frame
 __all__ = ["LogisticRegression", "load_model"]
 
 _PENALTIES = {"l2": 1, "l1": 2, "elasticnet": 3, None: 0, "none": 0}
+_COV_TYPES = {"nonrobust": 0, "HC0": 1, "HC1": 2}  # churn_cov_type
 
 # churn_model_stat keys (churn.h, fixed forever)
 _STATS = {"loglik": 1, "null_loglik": 2, "pseudo_r2": 3, "llr": 4, "llr_pvalue": 5, "aic": 6,
@@ -56,6 +57,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
       tol: Newton stops when max |gradient| / sum of weights <= tol (standardised scale).
       max_iter: the most Newton iterations; reaching it raises churn.ChurnFitError
         (status CHURN_E_NOT_CONVERGED) instead of returning an unconverged model.
+      cov_type: the covariance behind the standard errors of an unpenalised fit, as statsmodels'
+        Logit.fit(cov_type=...): "nonrobust" (default, the inverse Hessian), "HC0" (the
+        sandwich H^-1 (sum_i s_i s_i') H^-1) or "HC1" (HC0 times n / (n - k)).  Also through
+        fit_csv, fit_chunks and churn.dask.fit.
 
     Inputs: X as a numpy array or pandas DataFrame (its column names become the feature names,
     feature_names_in_).  A float64 (or float32) array with contiguous rows is read by the library
@@ -68,7 +73,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, penalty="l2", C=1.0, l1_ratio=None, fit_intercept=True,
-                 class_weight=None, tol=1e-8, max_iter=100):
+                 class_weight=None, tol=1e-8, max_iter=100, cov_type="nonrobust"):
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
@@ -76,6 +81,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.tol = tol
         self.max_iter = max_iter
+        self.cov_type = cov_type
 
     # --- fitting -------------------------------------------------------------------------
 
@@ -100,6 +106,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         opts["fit.intercept"] = 1 if self.fit_intercept else 0
         opts["fit.tol"] = float(self.tol)
         opts["fit.max_iter"] = int(self.max_iter)
+        if self.cov_type not in _COV_TYPES:
+            raise ValueError(f"cov_type must be 'nonrobust', 'HC0' or 'HC1'; got "
+                             f"{self.cov_type!r}")
+        opts["fit.cov_type"] = _COV_TYPES[self.cov_type]
         # scikit-learn penalises the coefficients of the raw columns
         opts["fit.standardize"] = 0
         return opts

@@ -1,12 +1,13 @@
 """churn.dask on a distributed.LocalCluster (2 worker processes, 1 thread each) with >= 8
 partitions: the fit equals the in-memory fit to 1e-8 (relative, coefficients, standard errors,
-log-likelihood), for arrays and DataFrames, penalties, weights; scoring on the workers;
-errors name the global row."""
+log-likelihood), for arrays and DataFrames, penalties, weights, robust (HC0/HC1) covariances;
+scoring on the workers; errors name the global row."""
 import os
 
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
 import dask.array as da
 import dask.dataframe as dd
@@ -72,6 +73,52 @@ def test_penalised_weighted_fit_equals_in_memory(client, data, params):
                        **params)
     ref = churn.LogisticRegression(**params).fit(X, y, sample_weight=w)
     _same(m, ref)
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_robust_covariance_equals_in_memory(client, data, cov_type, weighted):
+    """The score outer products travel with the statistics: the sandwich errors of the dask
+    fit are the in-memory fit's (1e-8), and those are statsmodels' (1e-7; statsmodels 0.13's
+    Logit returns HC0 for "HC1", so HC1 is compared with HC0 * n / (n - k))."""
+    X, y, w = data
+    chunks = (400, 400, 600, 500, 300, 700, 500, 600)
+    wd = da.from_array(w, chunks=chunks) if weighted else None
+    m = churn.dask.fit(da.from_array(X, chunks=(chunks, 5)), da.from_array(y, chunks=chunks), wd,
+                       penalty=None, cov_type=cov_type)
+    ref = churn.LogisticRegression(penalty=None, cov_type=cov_type).fit(
+        X, y, sample_weight=w if weighted else None)
+    assert m.n_partitions_ == 8
+    _same(m, ref)
+    pd.testing.assert_frame_equal(m.summary_frame(), ref.summary_frame(), rtol=1e-8)
+    np.testing.assert_allclose(m.cov_params().to_numpy(), ref.cov_params().to_numpy(),
+                               rtol=1e-8, atol=0)
+    plain = churn.LogisticRegression(penalty=None).fit(X, y, sample_weight=w if weighted else None)
+    assert not np.allclose(ref.summary_frame()["std_err"], plain.summary_frame()["std_err"],
+                           rtol=1e-3)
+    if not weighted:
+        r = sm.Logit(y, sm.add_constant(X)).fit(method="newton", tol=1e-12, maxiter=100, disp=0,
+                                                cov_type="HC0")
+        n, k = X.shape[0], X.shape[1] + 1
+        factor = n / (n - k) if cov_type == "HC1" else 1.0
+        np.testing.assert_allclose(ref.summary_frame()["std_err"].to_numpy(),
+                                   r.bse * np.sqrt(factor), rtol=1e-7)
+
+
+def test_streaming_fits_with_hc1(tmp_path, data):
+    """fit_csv and fit_chunks (the C out-of-core fits) give the in-memory HC1 errors."""
+    X, y, _ = data
+    ref = churn.LogisticRegression(penalty=None, cov_type="HC1").fit(X, y)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    frame["y"] = y
+    frame.to_csv(tmp_path / "d.csv", index=False, float_format="%.17g")
+    m = churn.LogisticRegression(penalty=None, cov_type="HC1").fit_csv(tmp_path / "d.csv", "y")
+    np.testing.assert_allclose(m.cov_params().to_numpy(), ref.cov_params().to_numpy(), rtol=1e-8)
+    m = churn.LogisticRegression(penalty=None, cov_type="HC1").fit_chunks(
+        lambda: ((X[i:i + 700], y[i:i + 700]) for i in range(0, len(y), 700)), X.shape[1])
+    np.testing.assert_allclose(m.cov_params().to_numpy(), ref.cov_params().to_numpy(), rtol=1e-8)
+    with pytest.raises(ValueError, match="cov_type must be"):
+        churn.LogisticRegression(cov_type="HC3").fit(X, y)
 
 
 def test_dataframe_names_and_labels(client, data):
