@@ -964,7 +964,8 @@ CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t
  * churn_model_fit does), after the same checks of groups.  CHURN_STAT_N_CLUSTERS reports G
  * (0 for a model without a cluster covariance); the model file keeps it.
  * Returns what churn_model_fit returns, and:
- *  CHURN_E_ARG   groups is NULL ("groups is NULL"); fit.cov_type is not CLUSTER ("groups only
+ *  CHURN_E_ARG   groups is NULL ("groups is NULL"); fit.penalty = FIRTH (Firth fits have only the
+ *                nonrobust covariance); fit.cov_type is not CLUSTER ("groups only
  *                serve the cluster covariance")
  *  CHURN_E_DATA  all labels equal ("a single cluster": G/(G-1) needs G >= 2); n <= k ("needs
  *                more rows than coefficients": (n-1)/(n-k))

@@ -6,6 +6,7 @@
  * the gradient; the solver asks for a full Hessian when progress slows and always for one at
  * the optimum when the covariance is wanted.
  */
+#include "cluster.h"
 #include "logit.h"
 #include "model.h"
 #include "parallel.h"
@@ -116,11 +117,11 @@ static churn_status warm_start(churn_solver *s, subsample *ss, int nthreads, dou
   return rc;
 }
 
-CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t n, int64_t d,
-                                       int64_t ld, const double *y, const double *sample_weight,
-                                       const char *const *feature_names,
-                                       const churn_options *opts, churn_model **out) {
-  const char *fn = "churn_model_fit";
+churn_status churn__fit_in_memory(const char *fn, const void *X, churn_dtype dtype, int64_t n,
+                                  int64_t d, int64_t ld, const double *y,
+                                  const double *sample_weight, const churn__clusters *cl,
+                                  const char *const *feature_names, const churn_options *opts,
+                                  churn_model **out) {
   CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
   CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
   CHURN_CHECK_ARG(n >= 1, "%s: n = %lld: no rows", fn, (long long)n);
@@ -152,7 +153,19 @@ CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t
   }
   subsample_free(&ss);
   if (rc == CHURN_OK) rc = iterate(s, X, dtype, n, ld, y, sample_weight, nthreads);
-  if (rc == CHURN_OK) rc = churn__solver_finish(s, out);
+  if (rc == CHURN_OK && cl) {
+    rc = churn__cluster_finish(s, cl, X, dtype, ld, y, sample_weight, nthreads, out);
+  } else if (rc == CHURN_OK) {
+    rc = churn__solver_finish(s, out);
+  }
   churn_solver_free(s);
   return rc;
+}
+
+CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t n, int64_t d,
+                                       int64_t ld, const double *y, const double *sample_weight,
+                                       const char *const *feature_names,
+                                       const churn_options *opts, churn_model **out) {
+  return churn__fit_in_memory("churn_model_fit", X, dtype, n, d, ld, y, sample_weight, NULL,
+                              feature_names, opts, out);
 }
