@@ -73,6 +73,61 @@ local function dataset_cycle(i)
   assert(churn.feature_catalog())
 end
 
+-- The survival, cohort and campaign calls (lua_survival.c, lua_cohort.c), their failures and
+-- errors raised halfway through reading the arrays.
+local D, EV, CAT, ENTRY = { 2, 3, 3, 5, 8, 9 }, { 1, 1, 0, 1, 0, 1 }, {}, { 0, 0, 1, 2.5, 4, 0 }
+for k, e in ipairs({ "a", "b", 0, "a", false, "c" }) do CAT[k] = e end
+local GROUP = { "x", "y", "x", "y", "x", "y" }
+local ALIVE = { 1000, 631, 468, 382, 326, 289, 262, 241 }
+local TREATED, CHURNED, SEG = { 1, 1, 1, 0, 0, 0 }, { 0, 1, 0, 1, 1, 0 }, { "a", "a", "b", "b", "a", "b" }
+local SCORE = { 0.9, 0.8, 0.3, 0.1, 0.5, 0.5 }
+
+local function snapshot_dataset()
+  local ids, act, cancel = {}, {}, {}
+  for i = 1, 40 do
+    ids[i], act[i] = "C" .. i, T - 400 * 86400
+    cancel[i] = i <= 20 and T + (5 + i * 3) * 86400 or churn.missing
+  end
+  local ds = assert(churn.dataset())
+  assert(ds:append_subscribers({ subscriber_id = ids, activation = act, cancellation = cancel }))
+  assert(ds:finalize())
+  return ds
+end
+
+local function survival_cycle(i, ds)
+  assert(churn.kpi.kaplan_meier(D, EV, { entry = ENTRY, alpha = 0.1 }))
+  assert(churn.kpi.cumulative_incidence(D, CAT, { entry = ENTRY }))
+  assert(churn.kpi.gray_test(D, CAT, GROUP))
+  assert(churn.kpi.campaign_effect(TREATED, CHURNED, SEG))
+  assert(churn.metrics.qini_curve(SCORE, TREATED, CHURNED))
+  assert(churn.metrics.qini_auc(SCORE, TREATED, CHURNED))
+  local m <close> = assert(churn.cohort_fit(ALIVE))
+  m:params()
+  assert(m:survival({ 1, 2, 3 }))
+  assert(m:forecast(12, { target = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 } }))
+  assert(m:derl(0.1, 2))
+  local bdw = assert(churn.cohort_fit({ ALIVE, { 500, 300, 200 } }, { kind = "bdw" }))
+  if i % 2 == 0 then bdw:close() end
+  local rows, fitted = ds:kpi_snapshot_forecast(T, T + 100 * 86400, 6)
+  assert(rows and fitted)
+  -- expected failures
+  assert(not churn.kpi.kaplan_meier({ 2, -3 }, { 1, 1 }))
+  assert(not churn.kpi.cumulative_incidence(D, { "a", true }))
+  assert(not churn.kpi.gray_test(D, CAT, { 1, 1, 1, 1, 1, 1 }))
+  assert(not churn.kpi.campaign_effect({ 1, 1 }, { 0, 1 }))
+  assert(not churn.cohort_fit({ 1000, 600, 700 }))
+  assert(not churn.cohort_fit({ 10, 10, 10 }))
+  assert(not m:forecast(3, { target = { 1 } }))
+  assert(not m:survival({ -1 }))
+  assert(not ds:kpi_snapshot_forecast(T, T + 86400, 6))
+  -- raised errors with scratch arrays and option boxes already made
+  assert(not pcall(churn.kpi.kaplan_meier, D, EV, { entry = ENTRY, bogus = 1 }))
+  assert(not pcall(churn.kpi.gray_test, D, CAT, GROUP, { rho = "x" }))
+  assert(not pcall(churn.cohort_fit, ALIVE, { kind = "nope" }))
+  assert(not pcall(ds.kpi_snapshot_forecast, ds, T, T + 100 * 86400, 6, { bogus = true }))
+  assert(not pcall(m.forecast, m, 12, { cohort = 0.5 }))
+end
+
 -- Every allocation of a binding call fails in turn: each call must return nil, message,
 -- "CHURN_E_NOMEM" (or succeed when the failed allocation was optional) and leak nothing.
 local function nomem_sweep(what, f)
@@ -114,13 +169,34 @@ local swept = {
   end),
 }
 sweep_model:close()
+local sweep_ds = snapshot_dataset()
+local sweep_cohort = assert(churn.cohort_fit(ALIVE))
+swept.km = nomem_sweep("kaplan_meier", function() return churn.kpi.kaplan_meier(D, EV, { entry = ENTRY }) end)
+swept.cif = nomem_sweep("cumulative_incidence", function() return churn.kpi.cumulative_incidence(D, CAT) end)
+swept.gray = nomem_sweep("gray_test", function() return churn.kpi.gray_test(D, CAT, GROUP) end)
+swept.campaign = nomem_sweep("campaign_effect", function()
+  return churn.kpi.campaign_effect(TREATED, CHURNED, SEG)
+end)
+swept.qini = nomem_sweep("qini_curve", function() return churn.metrics.qini_curve(SCORE, TREATED, CHURNED) end)
+swept.cohort = nomem_sweep("cohort_fit", function() return churn.cohort_fit(ALIVE, { kind = "bdw" }) end)
+swept.forecast = nomem_sweep("forecast", function() return sweep_cohort:forecast(12) end)
+swept.snapshot = nomem_sweep("kpi_snapshot_forecast", function()
+  return sweep_ds:kpi_snapshot_forecast(T, T + 100 * 86400, 6)
+end)
 
 for i = 1, cycles do
   dataset_cycle(i)
   cycle(i)
+  survival_cycle(i, sweep_ds)
   if i % 10 == 0 then collectgarbage("collect") end
 end
 os.remove(path)
 collectgarbage("collect")
+sweep_ds:close()
 print(("leak_check: %d cycles done; allocation failures swept: fit %d, load %d, summary %d, "
        .. "dataset+features %d"):format(cycles, swept.fit, swept.load, swept.summary, swept.dataset))
+print(("leak_check: survival calls swept: kaplan_meier %d, cumulative_incidence %d, gray_test %d, "
+       .. "campaign_effect %d, qini_curve %d, cohort_fit(bdw) %d, forecast %d, "
+       .. "kpi_snapshot_forecast %d"):format(swept.km, swept.cif, swept.gray, swept.campaign,
+                                             swept.qini, swept.cohort, swept.forecast,
+                                             swept.snapshot))
