@@ -1,13 +1,22 @@
-"""Writes the seed corpus of the dataset and CSV fuzz targets (tests/fuzz/corpus/<target>/) from
-small valid inputs made by libchurn itself: a simulated dataset and its CSV exports.
+"""Writes the seed corpus of the dataset, CSV and model/statistics-loader fuzz targets
+(tests/fuzz/corpus/<target>/) from small valid inputs made by libchurn itself: a simulated
+dataset and its CSV exports; a fitted model; sufficient statistics with the score outer products
+of an HC0 pass (the optional 'meat' field of the format 1.1).  Each file is also written as its
+bare payload (the fuzz target wraps raw bytes in a valid envelope).  The model and statistics
+seeds are loaded back before they are written.  Older seeds in the folders (suffstats.msgpack: format 1.0, no 'meat';
+fitted_model.msgpack) are kept as they are.
 Run: CHURN_LIBRARY=build/lib/libchurn.so /usr/bin/python3 tests/fuzz/make_corpus.py"""
+import ctypes
 import os
 import sys
 import tempfile
 
+import numpy as np
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
 import churn  # noqa: E402
+from churn._lib import CHURN_E_BUFFER, LIB, check  # noqa: E402
 
 
 def put(target, name, data):
@@ -38,4 +47,45 @@ with tempfile.TemporaryDirectory() as tmp:
     put("csv", "events.csv", b"\x01" + b"\n".join(events.split(b"\n")[:200]) + b"\n")
     put("csv", "quoted.csv", b"\x00subscriber_id,activation,region,extra\r\n"
         b"\"A,1\",2024-01-01,\"no\"\"rth\",1.5\r\nB,1704067200,,x\r\n")
+
+
+def saved(save, h):
+    """The bytes of a libchurn *_save_buffer call (size query, then the write)."""
+    needed = ctypes.c_size_t()
+    st = save(h, None, 0, ctypes.byref(needed))
+    if st != CHURN_E_BUFFER:
+        check(st)
+    buf = ctypes.create_string_buffer(needed.value)
+    check(save(h, buf, needed.value, ctypes.byref(needed)))
+    return buf.raw[:needed.value]
+
+
+rng = np.random.default_rng(3)
+X = rng.standard_normal((60, 3))
+y = (rng.random(60) < 1 / (1 + np.exp(-X[:, 0]))).astype(np.float64)
+model = churn.LogisticRegression(penalty=None, cov_type="HC0").fit(X, y)
+raw = saved(LIB.churn_model_save_buffer, model._model.ptr)
+out = ctypes.c_void_p()
+check(LIB.churn_model_load_buffer(raw, len(raw), ctypes.byref(out)))
+LIB.churn_model_free(out)
+put("model_load", "fitted_model_hc0.msgpack", raw)
+put("model_load", "fitted_model_hc0_payload.msgpack", payload_of(raw))
+
+# statistics of one HC0 pass at a non-trivial point: hessian, gradient and meat
+stats = ctypes.c_void_p()
+center, scale = X.mean(0), X.std(0)
+check(LIB.churn_suffstats_new(3, 1, center.ctypes.data, scale.ctypes.data, 1.0, 1.0,
+                              ctypes.byref(stats)))
+Xc = np.ascontiguousarray(X)
+beta = np.array([0.1, 0.9, -0.2, 0.3])
+check(LIB.churn_suffstats_accumulate(stats, Xc.ctypes.data, 1, 60, 3, 3, y.ctypes.data, None,
+                                     beta.ctypes.data, 2, 0))  # 1 = CHURN_F64, 2 = with meat
+raw = saved(LIB.churn_suffstats_save_buffer, stats)
+LIB.churn_suffstats_free(stats)
+check(LIB.churn_suffstats_load_buffer(raw, len(raw), ctypes.byref(out)))
+assert LIB.churn_suffstats_score_products(out, None) == 0, "the seed lost its meat"
+LIB.churn_suffstats_free(out)
+assert b"\xa4meat" in raw
+put("model_load", "suffstats_meat.msgpack", raw)
+put("model_load", "suffstats_meat_payload.msgpack", payload_of(raw))
 print("corpus written")

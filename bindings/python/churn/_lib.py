@@ -119,6 +119,9 @@ PROTOTYPES = {
     # 6a. fitting: (X, dtype, n, d, ld, y, sample_weight, names, opts, &model)
     "churn_model_fit": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr, dptr,
                                  c_void_p, handle, P(handle)]),
+    # (X, dtype, n, d, ld, y, sample_weight, groups (int64), names, opts, &model)
+    "churn_model_fit_clustered": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr,
+                                           dptr, dptr, c_void_p, handle, P(handle)]),
     "churn_model_free": (None, [handle]),
     # 6b. reading a model
     "churn_model_n_features": (c_int64, [handle]),
@@ -150,6 +153,7 @@ PROTOTYPES = {
     "churn_suffstats_has_hessian": (c_int, [handle]),
     "churn_suffstats_hessian": (status, [handle, dptr]),
     "churn_suffstats_gradient": (status, [handle, dptr]),
+    "churn_suffstats_score_products": (status, [handle, dptr]),
     "churn_suffstats_counts": (status, [handle, P(c_int64), P(c_double), P(c_int64),
                                         P(c_double), P(c_double)]),
     "churn_suffstats_save_buffer": (status, [handle, c_void_p, c_size_t, P(c_size_t)]),
