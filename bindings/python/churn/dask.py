@@ -157,6 +157,12 @@ def fit(X, y, sample_weight=None, **params):
     (equal to the in-memory fit).  Errors are those of the in-memory fit (churn.ChurnError
     subclasses naming the global row and the column)."""
     est = LogisticRegression(**params)
+    if est.cov_type == "cluster":
+        raise NotImplementedError("churn.dask.fit: cov_type='cluster' is not available for "
+                                  "distributed fits (the statistics merged from the workers "
+                                  "carry no per-cluster score sums); fit in memory with "
+                                  "churn.LogisticRegression(cov_type='cluster').fit(X, y, "
+                                  "groups=...) or use 'HC0'/'HC1'")
     opts = est._options()
     xs, ys, ws, names = _partitions(X, y, sample_weight)
     if ys is None:

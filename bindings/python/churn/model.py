@@ -27,12 +27,13 @@ from ._table import table_to_frame
 __all__ = ["LogisticRegression", "load_model"]
 
 _PENALTIES = {"l2": 1, "l1": 2, "elasticnet": 3, None: 0, "none": 0}
-_COV_TYPES = {"nonrobust": 0, "HC0": 1, "HC1": 2}  # churn_cov_type
+_COV_TYPES = {"nonrobust": 0, "HC0": 1, "HC1": 2, "cluster": 3}  # churn_cov_type
 
 # churn_model_stat keys (churn.h, fixed forever)
 _STATS = {"loglik": 1, "null_loglik": 2, "pseudo_r2": 3, "llr": 4, "llr_pvalue": 5, "aic": 6,
           "bic": 7, "n_iter": 8, "converged": 9, "gradient_norm": 10, "n_obs": 11,
           "sum_weights": 12, "positives": 13, "df_model": 14, "df_resid": 15, "n_passes": 16}
+_STATS["n_clusters"] = 18  # CHURN_STAT_N_CLUSTERS
 
 
 def _stat(model_ptr, key):
@@ -60,7 +61,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
       cov_type: the covariance behind the standard errors of an unpenalised fit, as statsmodels'
         Logit.fit(cov_type=...): "nonrobust" (default, the inverse Hessian), "HC0" (the
         sandwich H^-1 (sum_i s_i s_i') H^-1) or "HC1" (HC0 times n / (n - k)).  Also through
-        fit_csv, fit_chunks and churn.dask.fit.
+        fit_csv, fit_chunks and churn.dask.fit.  "cluster": cluster-robust standard errors
+        (statsmodels' cov_type="cluster" with its default correction G/(G-1) (n-1)/(n-k)) for
+        rows correlated within clusters (households, regions); needs fit(X, y, groups=...),
+        in-memory fits only.
 
     Inputs: X as a numpy array or pandas DataFrame (its column names become the feature names,
     feature_names_in_).  A float64 (or float32) array with contiguous rows is read by the library
@@ -69,7 +73,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     Fitted attributes: coef_ (1, d), intercept_ (1,), classes_, n_iter_ (1,), n_features_in_,
     feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_pvalue_,
-    aic_, bic_, converged_, gradient_norm_, n_obs_.
+    aic_, bic_, converged_, gradient_norm_, n_obs_, n_clusters_ (clusters of the cluster
+    covariance, 0 without one).
     """
 
     def __init__(self, penalty="l2", C=1.0, l1_ratio=None, fit_intercept=True,
@@ -107,7 +112,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         opts["fit.tol"] = float(self.tol)
         opts["fit.max_iter"] = int(self.max_iter)
         if self.cov_type not in _COV_TYPES:
-            raise ValueError(f"cov_type must be 'nonrobust', 'HC0' or 'HC1'; got "
+            raise ValueError(f"cov_type must be 'nonrobust', 'HC0', 'HC1' or 'cluster'; got "
                              f"{self.cov_type!r}")
         opts["fit.cov_type"] = _COV_TYPES[self.cov_type]
         # scikit-learn penalises the coefficients of the raw columns
@@ -134,23 +139,39 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             w = w * cw[y01.astype(np.intp)]
         return np.ascontiguousarray(w, dtype=np.float64)
 
-    def fit(self, X, y, sample_weight=None):
-        """Fits the model; returns self.  Raises churn.ChurnError subclasses (ValueError for
-        bad data, ChurnFitError for separation / singular design / no convergence) whose
-        message names the row, column or feature at fault."""
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Fits the model; returns self.  groups (only with cov_type="cluster", and then
+        required): one cluster label per row, any hashable values (ints, strings, a pandas
+        Series or Categorical; taken in row order, not by index).  Raises churn.ChurnError
+        subclasses (ValueError for bad data, ChurnFitError for separation / singular design /
+        no convergence) whose message names the row, column or feature at fault."""
         opts = self._options()
+        if self.cov_type == "cluster" and groups is None:
+            raise ValueError("cov_type='cluster' needs the cluster labels: fit(X, y, "
+                             "groups=...) with one label per row")
+        if groups is not None and self.cov_type != "cluster":
+            raise ValueError(f"groups are only used by the cluster-robust covariance "
+                             f"(cov_type='cluster'); this estimator has cov_type="
+                             f"{self.cov_type!r}, which would ignore them")
         self._target_name = str(getattr(y, "name", None) or "y")
         X, y = self._validate_data(X, y, dtype=[np.float64, np.float32], order=None,
                                    y_numeric=False)
+        codes = None if groups is None else _cluster_codes(groups, X.shape[0])
         self.classes_, y01 = self._labels(y)
         w = self._weights(y, y01, sample_weight, X)
         m = as_matrix(X, float32_ok=True)
         names = getattr(self, "feature_names_in_", None)
         names_c = string_array(names)
         out = ctypes.c_void_p()
-        check(LIB.churn_model_fit(m.ptr, m.dtype, m.rows, m.cols, m.stride, ptr(y01), ptr(w),
-                                  names_c.ptr if names_c else None, opts.handle,
-                                  ctypes.byref(out)))
+        if codes is None:
+            check(LIB.churn_model_fit(m.ptr, m.dtype, m.rows, m.cols, m.stride, ptr(y01), ptr(w),
+                                      names_c.ptr if names_c else None, opts.handle,
+                                      ctypes.byref(out)))
+        else:
+            check(LIB.churn_model_fit_clustered(m.ptr, m.dtype, m.rows, m.cols, m.stride,
+                                                ptr(y01), ptr(w), ptr(codes),
+                                                names_c.ptr if names_c else None, opts.handle,
+                                                ctypes.byref(out)))
         self._set_model(Handle(out.value, LIB.churn_model_free))
         return self
 
@@ -218,6 +239,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return self._adopt(out.value, None)
 
     def _check_out_of_core(self):
+        if self.cov_type == "cluster":
+            raise NotImplementedError("cov_type='cluster' is available for the in-memory fit "
+                                      "only: fit(X, y, groups=...); the out-of-core fits take "
+                                      "no cluster labels")
         if self.class_weight is not None:
             raise ValueError("class_weight is not supported by the out-of-core fits: put the "
                              "class weights into the sample weights")
@@ -250,6 +275,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             setattr(self, key + "_", _stat(h, key))
         self.converged_ = bool(_stat(h, "converged"))
         self.n_obs_ = int(_stat(h, "n_obs"))
+        self.n_clusters_ = int(_stat(h, "n_clusters"))
         self._feature_names = [pystr(LIB.churn_model_feature_name(h, j)) for j in range(d)]
 
     # --- scoring -------------------------------------------------------------------------
@@ -423,6 +449,28 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _more_tags(self):
         return {"binary_only": True}
+
+
+def _cluster_codes(groups, n):
+    """groups as dense int64 cluster codes (pandas.factorize), checked against n rows."""
+    if isinstance(groups, (pd.DataFrame, str, bytes)) or (
+            isinstance(groups, np.ndarray) and groups.ndim != 1):
+        raise ValueError("groups must be a 1-D sequence of cluster labels, one per row (two-way "
+                         f"clustering is not supported); got {type(groups).__name__}"
+                         + (f" of shape {groups.shape}" if hasattr(groups, "shape") else ""))
+    if not isinstance(groups, (np.ndarray, pd.Series, pd.Categorical, pd.Index)):
+        groups = pd.Series(list(groups))
+    if len(groups) != n:
+        raise ValueError(f"groups has {len(groups)} labels but X has {n} rows")
+    try:
+        codes, _ = pd.factorize(groups)
+    except TypeError as e:
+        raise ValueError(f"groups must hold hashable labels: {e}") from None
+    missing = np.flatnonzero(codes < 0)
+    if missing.size:
+        raise ValueError(f"groups has a missing label (None/NaN) at row {int(missing[0])}: "
+                         "every row needs a cluster")
+    return np.ascontiguousarray(codes, dtype=np.int64)
 
 
 def _num(v, width, decimals=4):
