@@ -519,7 +519,15 @@ static void name_list(const churn_solver *s, const int64_t *idx, int64_t m, char
   size_t len = 0;
   buf[0] = '\0';
   for (int64_t q = 0; q < m && len + 8 < cap; q++) {
-    const char *nm = (s->fi && idx[q] == 0) ? "intercept" : s->names[idx[q] - s->fi];
+    /* A subsample solver (churn__solver_clone) has no names: its messages are never shown, but
+     * a separated or singular subsample of a large fit comes through here. */
+    char dflt[32];
+    const char *nm = (s->fi && idx[q] == 0) ? "intercept" : s->names ? s->names[idx[q] - s->fi]
+                                                                      : NULL;
+    if (nm == NULL) {
+      snprintf(dflt, sizeof dflt, "x%lld", (long long)(idx[q] - s->fi));
+      nm = dflt;
+    }
     int w = snprintf(buf + len, cap - len, "%s'%s'", q ? ", " : "", nm);
     if (w < 0) break;
     len += (size_t)w;
