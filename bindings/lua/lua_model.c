@@ -130,12 +130,56 @@ static churn_status read_vector(lua_State *L, int idx, const char *what, int64_t
   return CHURN_OK;
 }
 
+/* Reads the n cluster labels of the array at idx (strings or integers; equal values are one
+ * cluster, 2 and 2.0 are equal, "2" is another label) into dense int64 ids in scratch memory. */
+static churn_status read_groups(lua_State *L, int idx, int64_t n, int64_t **out, char *msg,
+                                size_t msglen) {
+  idx = lua_absindex(L, idx);
+  if (!lua_istable(L, idx))
+    luaL_error(L, "groups must be an array of strings or integers, got %s", luaL_typename(L, idx));
+  int64_t len = (int64_t)lua_rawlen(L, idx);
+  if (len != n) {
+    snprintf(msg, msglen, "groups has %lld values, X has %lld rows", (long long)len,
+             (long long)n);
+    return CHURN_E_ARG;
+  }
+  int64_t *g = churn__lua_scratch(L, (size_t)(n ? n : 1) * sizeof *g), next = 0;
+  lua_createtable(L, 0, 0); /* label -> id */
+  int ids = lua_gettop(L);
+  churn_status st = CHURN_OK;
+  for (int64_t i = 0; i < n && st == CHURN_OK; i++) {
+    int t = lua_rawgeti(L, idx, (lua_Integer)i + 1), whole = 0;
+    if (t == LUA_TNUMBER) lua_tointegerx(L, -1, &whole);
+    if (t != LUA_TSTRING && !whole) {
+      snprintf(msg, msglen, "groups[%lld]: expected a string or an integer label, got %s",
+               (long long)i + 1, t == LUA_TNUMBER ? "a fractional number" : luaL_typename(L, -1));
+      st = CHURN_E_DATA;
+      lua_pop(L, 1);
+    } else {
+      lua_pushvalue(L, -1);
+      if (lua_rawget(L, ids) == LUA_TNUMBER) { /* ids label id */
+        g[i] = (int64_t)lua_tointeger(L, -1);
+        lua_pop(L, 2);
+      } else {
+        lua_pop(L, 1);
+        g[i] = next;
+        lua_pushinteger(L, (lua_Integer)next++);
+        lua_rawset(L, ids); /* ids[label] = id; pops both */
+      }
+    }
+  }
+  lua_remove(L, ids);
+  *out = g;
+  return st;
+}
+
 /* churn.fit(X, y [, opts]) -> model | nil, message, code
  * X: array of rows (arrays, or {name = value} tables); y: array of 0/1 (or booleans);
- * opts: fit options by name ("C", "penalty" = "l2", "fit.max_iter", ...) plus feature_names
- * and sample_weight. */
+ * opts: fit options by name ("C", "penalty" = "l2", "fit.max_iter", ...) plus feature_names,
+ * sample_weight and groups (cluster labels, strings or integers, one per row: with
+ * cov_type = "cluster" they give cluster-robust standard errors, churn_model_fit_clustered). */
 static int l_fit(lua_State *L) {
-  static const char *const skip[] = {"feature_names", "sample_weight", NULL};
+  static const char *const skip[] = {"feature_names", "sample_weight", "groups", NULL};
   char msg[512];
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -148,13 +192,18 @@ static int l_fit(lua_State *L) {
   if (st == CHURN_OK) st = read_vector(L, 2, "y", n, &y, msg, sizeof msg);
   if (st == CHURN_OK && lua_istable(L, 3) && lua_getfield(L, 3, "sample_weight") != LUA_TNIL)
     st = read_vector(L, -1, "sample_weight", n, &w, msg, sizeof msg);
+  int64_t *groups = NULL;
+  if (st == CHURN_OK && lua_istable(L, 3) && lua_getfield(L, 3, "groups") != LUA_TNIL)
+    st = read_groups(L, -1, n, &groups, msg, sizeof msg);
   if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
   churn_options *opts;
   st = churn__lua_options(L, 3, "fit", skip, &opts);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   int box = lua_gettop(L);
   lua_model *m = new_model(L);
-  st = churn_model_fit(x, CHURN_F64, n, d, d, y, w, names, opts, &m->model);
+  st = groups ? churn_model_fit_clustered(x, CHURN_F64, n, d, d, y, w, groups, names, opts,
+                                          &m->model)
+              : churn_model_fit(x, CHURN_F64, n, d, d, y, w, names, opts, &m->model);
   churn__lua_box_release(L, box);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   return 1;
@@ -327,6 +376,7 @@ static const struct {
     {"n_obs", CHURN_STAT_N_OBS},           {"sum_weights", CHURN_STAT_SUM_WEIGHTS},
     {"positives", CHURN_STAT_POSITIVES},   {"df_model", CHURN_STAT_DF_MODEL},
     {"df_resid", CHURN_STAT_DF_RESID},     {"n_passes", CHURN_STAT_N_PASSES},
+    {"n_clusters", CHURN_STAT_N_CLUSTERS},
 };
 
 /* model:stats() -> {loglik=, aic=, n_obs=, converged=, ...} (the statistics the model has) */

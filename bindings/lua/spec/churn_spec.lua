@@ -177,6 +177,76 @@ describe("fit and score", function()
   end)
 end)
 
+describe("cluster-robust standard errors", function()
+  local function rel(a, b, tol) return math.abs(a - b) <= tol * math.max(math.abs(a), math.abs(b)) end
+  local function std_errors(model)
+    local out = {}
+    for i, r in ipairs(assert(model:summary())) do out[i] = r.std_err end
+    return out
+  end
+
+  it("each row its own cluster gives HC0 times n/(n-k), whatever the labels", function()
+    local X, y = sample(200)
+    local ints, strs = {}, {}
+    for i = 1, #X do ints[i] = 1000 - 7 * i; strs[i] = "hh-" .. i end
+    local hc0 = assert(churn.fit(X, y, { cov_type = "hc0", feature_names = NAMES }))
+    local a = assert(churn.fit(X, y, { cov_type = "cluster", groups = ints, feature_names = NAMES }))
+    local b = assert(churn.fit(X, y, { cov_type = "cluster", groups = strs, feature_names = NAMES }))
+    local f = math.sqrt(200 / (200 - 4))
+    local s0, sa, sb = std_errors(hc0), std_errors(a), std_errors(b)
+    for j = 1, 4 do
+      assert.truthy(rel(sa[j], f * s0[j], 1e-9), ("se %d: %.17g vs %.17g"):format(j, sa[j], f * s0[j]))
+      assert.are.equal(sa[j], sb[j])
+    end
+    assert.are.equal(200, a:stats().n_clusters)
+    assert.are.equal(0, hc0:stats().n_clusters)
+  end)
+
+  it("two identical copies of each row in one cluster give the base HC0 times the factor", function()
+    local X, y = sample(150)
+    local X2, y2, g = {}, {}, {}
+    for i = 1, #X do
+      X2[i], X2[#X + i], y2[i], y2[#X + i] = X[i], X[i], y[i], y[i]
+      g[i], g[#X + i] = "c" .. i, "c" .. i
+    end
+    local hc0 = assert(churn.fit(X, y, { cov_type = "hc0", feature_names = NAMES, tol = 1e-12 }))
+    local cl = assert(churn.fit(X2, y2, { cov_type = "cluster", groups = g, feature_names = NAMES,
+                                          tol = 1e-12 }))
+    local n0, n, k = 150, 300, 4
+    local f = math.sqrt(n0 / (n0 - 1) * (n - 1) / (n - k))
+    local s0, s1 = std_errors(hc0), std_errors(cl)
+    for j = 1, 4 do assert.truthy(rel(s1[j], f * s0[j], 1e-8)) end
+    assert.are.equal(150, cl:stats().n_clusters)
+    -- the model file keeps the cluster covariance
+    local back = assert(churn.load_model_buffer(assert(cl:to_buffer())))
+    local s2 = std_errors(back)
+    for j = 1, 4 do assert.are.equal(s1[j], s2[j]) end
+    assert.are.equal(150, back:stats().n_clusters)
+  end)
+
+  it("returns nil, message, code for bad groups", function()
+    local X, y = sample(40)
+    local g = {}
+    for i = 1, #X do g[i] = i % 5 end
+    assert_fails("CHURN_E_ARG", "cluster covariance needs groups",
+                 churn.fit(X, y, { cov_type = "cluster", feature_names = NAMES }))
+    assert_fails("CHURN_E_ARG", "groups only serve the cluster covariance",
+                 churn.fit(X, y, { groups = g, feature_names = NAMES }))
+    assert_fails("CHURN_E_ARG", "groups has 3 values, X has 40 rows",
+                 churn.fit(X, y, { cov_type = "cluster", groups = { 1, 2, 3 }, feature_names = NAMES }))
+    local one = {}
+    for i = 1, #X do one[i] = "same" end
+    assert_fails("CHURN_E_DATA", "single cluster",
+                 churn.fit(X, y, { cov_type = "cluster", groups = one, feature_names = NAMES }))
+    g[3] = 1.5
+    assert_fails("CHURN_E_DATA", "groups[3]: expected a string or an integer label",
+                 churn.fit(X, y, { cov_type = "cluster", groups = g, feature_names = NAMES }))
+    g[3] = {}
+    assert_fails("CHURN_E_DATA", "groups[3]: expected a string or an integer label, got table",
+                 churn.fit(X, y, { cov_type = "cluster", groups = g, feature_names = NAMES }))
+  end)
+end)
+
 describe("explain", function()
   it("returns the strongest pushes toward churn, c_j = coef_j * (x_j - mean_j)", function()
     local model, X = fit_sample()
