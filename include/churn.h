@@ -1026,6 +1026,12 @@ typedef enum churn_stat {
   CHURN_STAT_DF_RESID = 15,     /* n_obs - k */
   CHURN_STAT_N_PASSES = 16,     /* full passes over X by the Newton iterations (not counting
                                    the moments pass and the subsample warm start) */
+  CHURN_STAT_PENALIZED_LOGLIK = 17, /* the log-likelihood with the fit's penalty: Firth fits
+                                   l(b) + 0.5 log det I(b), I the Fisher information of the
+                                   original columns (logistf's loglik); L2 / L1 / ELASTICNET
+                                   l(b) - penalty(b) / C, minus the documented objective over
+                                   C; unpenalised fits l(b), equal to LOGLIK; NaN for a model
+                                   loaded from a file written before this statistic existed */
   CHURN_STAT_N_CLUSTERS = 18    /* clusters G of the cluster covariance; 0 without one */
 } churn_stat;
 
@@ -1078,6 +1084,8 @@ CHURN_API churn_status churn_model_explain(const churn_model *model, const void 
  * runs on exactly this code.  The flow:
  *   churn_solver_new(d, names, opts, &s);
  *   for each chunk: churn_solver_add_moments(s, X, ..., y, w, first_row);   -- pass 0
+ *     (or on workers, each with its own solver: churn_solver_get_moments there and
+ *      churn_solver_merge_moments into s)
  *   churn_solver_begin(s);
  *   do { churn_solver_stats_new(s, &st) (or reset one);                     -- one pass each
  *        for each chunk: churn_suffstats_accumulate(st, X, ..., y, w, beta) with beta from
@@ -1148,6 +1156,25 @@ CHURN_API churn_status churn_solver_add_moments(churn_solver *solver, const void
                                                 churn_dtype dtype, int64_t n, int64_t d,
                                                 int64_t ld, const double *y,
                                                 const double *sample_weight, int64_t first_row);
+/* Pass 0 in parts (distributed fits): a solver on each worker takes its partition with
+ * churn_solver_add_moments (errors name first_row + i and the column, as above); its moments
+ * leave through churn_solver_get_moments as len = 3 d + 5 doubles:
+ *   [0, d)      shift: the first row the solver saw (the sums are about it, for accuracy)
+ *   [d, 2d)     sum_i w_i (x_ij - shift_j)
+ *   [2d, 3d)    sum_i w_i (x_ij - shift_j)^2
+ *   3d .. 3d+4  rows, rows with y = 1, rows with weight > 0, sum of weights, of those with y = 1
+ * (w the sample weights as given; counts are whole numbers).  The driver's solver adds each
+ * part with churn_solver_merge_moments, in any order: the result equals one solver over all the
+ * rows up to rounding (the first part merged into an empty solver is taken bit for bit).
+ * A part with 0 rows changes nothing.  Both calls: CHURN_E_ARG for NULL pointers, len other
+ * than 3 d + 5, or a call after churn_solver_begin; merge also for a non-finite value, a count
+ * that is negative or not whole, or inconsistent counts (more rows with y = 1 or with positive
+ * weight than rows, more weight of y = 1 than in all), naming the element; the solver is then
+ * unchanged.  Not thread-safe on one solver (serialise the merges). */
+CHURN_API churn_status churn_solver_get_moments(const churn_solver *solver, double *moments,
+                                                int64_t len);
+CHURN_API churn_status churn_solver_merge_moments(churn_solver *solver, const double *moments,
+                                                  int64_t len);
 /* Ends pass 0 (CHURN_E_DATA for a single class, too few rows) and sets the starting point. */
 CHURN_API churn_status churn_solver_begin(churn_solver *solver);
 /* A new suffstats configured for this solver (standardisation, class weights). */
@@ -1850,6 +1877,36 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  * With the defaults monthly churn comes out at about 1.5-1.8% (2-2.5% in the competitor's
  * regions once its campaign runs, a little more in the poor-signal region).
  *
+ * Retention campaign (off by default: sim.campaign_month = -1 leaves the output bit-identical
+ * to a simulator without campaigns).  With sim.campaign_month = c (a month index < sim.months)
+ * every subscriber active at the start of month c (activated before it, not churned; silent
+ * churners whose box went offline are gone) is eligible, and is selected at random with
+ * probability sim.campaign_share (no targeting: the selection is a random sample of the base;
+ * restrict the analysis to a segment to study a targeted campaign).  A selected subscriber is
+ * held out as control with probability sim.control_share, else treated.  Every eligible
+ * subscriber has a contact time on the month's first day (08:00-18:00, start-of-month clock);
+ * a treated one gets a RETENTION event with outcome CHURN_OUTCOME_UNKNOWN at that time (the
+ * offer); controls and the unselected get nothing.  The window of the campaign runs from the
+ * contact time to the start of month c + sim.campaign_horizon (or the end of the simulation).
+ * The effect's exact rule: a treated subscriber whose history without the offer would cancel
+ * at time t in [contact + 3 days, window end) through driver k stays with probability
+ *   p_k = sim.campaign_effect x w_k,  w_k = 1 for contract_end, promotion_end and competitor,
+ *   0.5 for service, 0 for arrears, disengagement, moving and age_health
+ * (the churn episode runs its course, traces included, and fades instead of cancelling; a
+ * retention-desk call before it then ends "retained" with a discount), and starts no new
+ * churn episode before the window ends; with probability 1 - p_k it cancels as it would have.
+ * Silent churn (movers) is never prevented; nothing else changes.  The campaign's draws come
+ * from a random stream of each subscriber's own, so the history of a subscriber who is not
+ * treated is exactly the one it would have without any campaign (and the same whatever
+ * sim.threads), and a treated one's events before its contact are those too.  Hence for
+ * every eligible subscriber the churn in the window without the offer is known, and its
+ * expected effect given that history is exactly campaign_true_effect below: -p_k for a churn
+ * through driver k from 3 days after the contact to the window's end, 0 otherwise.  Over the
+ * selected subscribers, E[churn rate of the treated - churn rate of the controls] (churn =
+ * churn_time in [campaign_time, window end)) = the mean of campaign_true_effect, overall and
+ * in any segment defined before the contact (or by campaign_driver).  Win-back re-activations
+ * follow from the churners that remain, so they change with the campaign.
+ *
  * The truth table (when truth is not NULL), one row per subscriber in dense-index order:
  *   subscriber_id (str), index (i64),
  *   category (i64 churn_churn_category: 0 = did not churn in the window), category_name (str:
@@ -1864,14 +1921,25 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  *   latent_risk (f64): the subscriber's mean monthly probability, over its months in the
  *     window, of starting an episode that would end in churn,
  *   previous_index (i64): for a win-back re-activation the index of the earlier subscription,
- *     else -1.
+ *     else -1,
+ *   campaign_selected, campaign_treated (i64 0/1: selected for the retention campaign; selected
+ *     and not held out as control), 0 for everyone without a campaign,
+ *   campaign_time (i64: the eligible subscriber's contact time, for controls and the
+ *     unselected the time it would have been; CHURN_TIME_NONE when not eligible),
+ *   campaign_driver (i64 churn_sim_driver: the driver of the churn that the subscriber's
+ *     history without the offer has in [campaign_time, window end); 0 if none or not eligible;
+ *     for a subscriber the offer kept, the churn it prevented),
+ *   campaign_true_effect (f64, <= 0: the subscriber's expected change in churn within the
+ *     window if treated, given its history without the offer: -p_k as above, else 0; for
+ *     every eligible subscriber, selected or not).
  * category = churn_cancel_reason_category(reason) for every churner.
  *
  * Deterministic: the same options give a bit-identical dataset and truth whatever
  * sim.threads (every subscriber draws from its own random stream).  The dataset comes back
  * finalized.  opts NULL means defaults; only the sim.* keys are read.  Fails with CHURN_E_ARG
  * for out NULL, CHURN_E_RANGE when the size is beyond limits (more than INT32_MAX subscribers,
- * 2e9 subscriber-months, or about 4e9 events expected), CHURN_E_NOMEM.  *out is freed with
+ * 2e9 subscriber-months, or about 4e9 events expected) or sim.campaign_month is not below
+ * sim.months ("sim.campaign_month 30 is not one of the 24 simulated months"), CHURN_E_NOMEM.  *out is freed with
  * churn_dataset_free and *truth with churn_table_free.  Thread-safe (no shared state).  Speed:
  * about 3 CPU-seconds for 100,000 subscribers x 24 months (27 M events, 0.8 GB). */
 typedef enum churn_sim_driver {

@@ -103,6 +103,11 @@ static const option_spec SPECS[] = {
     {CHURN_OPT_SIM_VIEW_EVENTS, "sim.view_events", CHURN_OPTION_REAL, 0, 200, 4, NULL},
     {CHURN_OPT_SIM_HEARTBEAT_DAYS, "sim.heartbeat_days", CHURN_OPTION_INT, 1, 31, 7, NULL},
     {CHURN_OPT_SIM_SILENT_SHARE, "sim.silent_share", CHURN_OPTION_REAL, 0, 1, 0.1, NULL},
+    {CHURN_OPT_SIM_CAMPAIGN_MONTH, "sim.campaign_month", CHURN_OPTION_INT, -1, 239, -1, NULL},
+    {CHURN_OPT_SIM_CAMPAIGN_SHARE, "sim.campaign_share", CHURN_OPTION_REAL, 0, 1, 0.2, NULL},
+    {CHURN_OPT_SIM_CONTROL_SHARE, "sim.control_share", CHURN_OPTION_REAL, 0, 1, 0.2, NULL},
+    {CHURN_OPT_SIM_CAMPAIGN_EFFECT, "sim.campaign_effect", CHURN_OPTION_REAL, 0, 1, 0.5, NULL},
+    {CHURN_OPT_SIM_CAMPAIGN_HORIZON, "sim.campaign_horizon", CHURN_OPTION_INT, 1, 24, 3, NULL},
 };
 
 #define NSPECS (sizeof SPECS / sizeof SPECS[0])

@@ -42,9 +42,10 @@
 /* --- configuration ---------------------------------------------------------------------------- */
 
 typedef struct sim_cfg {
-  int64_t n, months, seed, start, threads, regions, comp_start, hb_days;
+  int64_t n, months, seed, start, threads, regions, comp_start, hb_days, camp_month, camp_horizon;
   double base_churn, new_rate, high_share, comp_share, comp_uplift, poor_share, contract_share,
-      promo_share, late_pay, fault_rate, sla_breach, retention, view_events, silent_share;
+      promo_share, late_pay, fault_rate, sla_breach, retention, view_events, silent_share,
+      camp_share, control_share, camp_effect;
 } sim_cfg;
 
 static churn_status read_int(const churn_options *o, churn_option k, int64_t *v) {
@@ -85,6 +86,11 @@ static churn_status read_cfg(const churn_options *o, sim_cfg *c) {
   CHURN_TRY(read_real(o, CHURN_OPT_SIM_RETENTION_SUCCESS, &c->retention));
   CHURN_TRY(read_real(o, CHURN_OPT_SIM_VIEW_EVENTS, &c->view_events));
   CHURN_TRY(read_real(o, CHURN_OPT_SIM_SILENT_SHARE, &c->silent_share));
+  CHURN_TRY(read_int(o, CHURN_OPT_SIM_CAMPAIGN_MONTH, &c->camp_month));
+  CHURN_TRY(read_int(o, CHURN_OPT_SIM_CAMPAIGN_HORIZON, &c->camp_horizon));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_CAMPAIGN_SHARE, &c->camp_share));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_CONTROL_SHARE, &c->control_share));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_CAMPAIGN_EFFECT, &c->camp_effect));
   return CHURN_OK;
 }
 
@@ -152,6 +158,9 @@ static const double BASE_SHARE[NDRV] = {0, 0.15, 0.20, 0.20, 0.25, 0, 0, 0, 0.10
 /* Age multipliers of the age/health driver (mean about 1 over AGE_W) and of moving. */
 static const double AGE_HEALTH_M[NAGE] = {0.1, 0.2, 0.6, 1.7, 4.5};
 static const double AGE_MOVE_M[NAGE] = {1.8, 1.1, 0.8, 0.7, 0.6};
+/* The retention campaign's offer: the share of sim.campaign_effect it achieves against a churn
+ * of each driver (price and competition fully, service half, the rest not at all). */
+static const double OFFER_W[NDRV] = {0, 0, 0, 0, 0.5, 1, 1, 1, 0};
 
 typedef struct sim_world {
   sim_cfg c;
@@ -161,6 +170,7 @@ typedef struct sim_world {
   double region_w[MAX_REGIONS];
   uint8_t comp[MAX_REGIONS], poor[MAX_REGIONS];
   int64_t comp_start;  /* month index of the competitor's campaign */
+  int64_t camp_end;    /* end of the retention campaign's window (months clamped), if any */
   int id_digits;
 } sim_world;
 
@@ -202,6 +212,10 @@ static void build_world(sim_world *w) {
   pick_regions(&wr, w->nreg, w->c.comp_share, w->comp);
   pick_regions(&wr, w->nreg, w->c.poor_share, w->poor);
   w->comp_start = w->c.comp_start >= 0 ? w->c.comp_start : w->c.months / 3;
+  if (w->c.camp_month >= 0) {
+    int64_t e = w->c.camp_month + w->c.camp_horizon;
+    w->camp_end = MS(w, e < w->c.months ? e : w->c.months);
+  }
   w->n_new = (int64_t)floor((double)w->c.n * w->c.new_rate * (double)w->c.months + 0.5);
   w->n_total = w->c.n + w->n_new;
   int64_t per = w->c.n / (2500 * (int64_t)w->nreg);
@@ -233,7 +247,10 @@ typedef struct sim_truth {
   int64_t churn_time, signal_start;
   double risk;
   int64_t previous;  /* a re-activation: the earlier subscription's index, else -1 */
+  int64_t camp_time;   /* retention campaign: contact time of an eligible subscriber, else NONE */
+  double camp_effect;  /* -(the offer's success) against the untreated path's churn, else 0 */
   int8_t category, driver, reason, cancelled;
+  int8_t camp_selected, camp_treated, camp_driver;
 } sim_truth;
 
 typedef struct sim_ctx {
@@ -252,6 +269,7 @@ typedef struct sim_ctx {
 typedef struct sim_episode {
   int driver, reason;
   bool active, completes, silent, reactive, proactive_done;
+  bool offer_saved;  /* would have ended in churn; the campaign's offer keeps the subscriber */
   int64_t ts, tc, t_off;  /* start, end (cancel or fade), device gone (or INT64_MAX) */
 } sim_episode;
 
@@ -260,6 +278,7 @@ typedef struct sim_sub {
   const sim_ctx *ctx;
   sim_block *b;
   churn__rng r;
+  churn__rng cr;         /* the retention campaign's draws, a stream of their own */
   int64_t idx, act, hi;  /* hi: no event at or after (cancel time or window end) */
   int region, age, tier, pkg, services, manager;
   bool vip, bb, mobile;
@@ -272,6 +291,7 @@ typedef struct sim_sub {
   double arrears, dissat, risk_sum;
   int unpaid, risk_months;
   bool susp_np, gone;
+  bool camp_eligible, camp_treated, camp_protect;
   int64_t off_a[MAX_SPANS], off_b[MAX_SPANS];
   int noff;
   sim_truth *truth;
@@ -454,6 +474,68 @@ static int64_t episode_end(sim_sub *s, int driver, int64_t ts) {
          churn__rng_int(&s->r, DAY);
 }
 
+/* --- the retention campaign (sim.campaign_month; see churn.h) --------------------------------- *
+ * Its draws come from a stream of their own per subscriber, so that a subscriber it does not
+ * treat lives exactly the history it would have lived without a campaign, and a treated one
+ * the same history up to the churn the offer prevents.  Only then does a treated subscriber's
+ * history depart from its untreated one, which is why the untreated path's churn in the window
+ * (campaign_driver, campaign_true_effect) is known for every eligible subscriber. */
+
+#define CAMPAIGN_STREAM (UINT64_C(3) << 61) /* above REACT_PICK_STREAM + i, below REACT_STREAM */
+
+#define OFFER_DELAY (3 * DAY) /* the offer acts on cancellations this long after the contact */
+
+static double offer_success(const sim_world *w, int driver) {
+  return w->c.camp_effect * OFFER_W[driver];
+}
+
+/* A treated subscriber's running episode that would end in a cancellation from OFFER_DELAY
+ * after the contact to the window's end: the offer keeps the subscriber with probability
+ * offer_success; the episode then runs its course and fades at its end instead.  Decided here
+ * (after every draw of the main stream that the episode's start makes), so the main stream's
+ * draws stay those of the untreated history until the churn time (the retention desk's call
+ * before a cancellation, at most 49 hours before it, falls after the contact). */
+static bool offer_check(sim_sub *s) {
+  sim_episode *e = &s->ep;
+  if (!s->camp_treated || !e->active || !e->completes || e->silent) return false;
+  if (e->tc < s->truth->camp_time + OFFER_DELAY || e->tc >= s->w->camp_end) return false;
+  if (churn__rng_unif(&s->cr) >= offer_success(s->w, e->driver)) return false;
+  e->completes = false;
+  e->offer_saved = true;
+  return true;
+}
+
+/* The untreated history churns at t through `driver`: recorded when t falls in the window,
+ * with the offer's effect when it could act (silent churn is by movers: no effect). */
+static void campaign_record(sim_sub *s, int64_t t, int driver) {
+  sim_truth *tr = s->truth;
+  if (!s->camp_eligible || tr->camp_driver != 0 || t < tr->camp_time || t >= s->w->camp_end) return;
+  tr->camp_driver = (int8_t)driver;
+  if (t >= tr->camp_time + OFFER_DELAY) tr->camp_effect = -offer_success(s->w, driver);
+}
+
+/* At the start of the campaign month: a subscriber active then is eligible; it is selected with
+ * probability sim.campaign_share and, if selected, held out as control with probability
+ * sim.control_share; a treated one gets a RETENTION contact (outcome unknown) on the month's
+ * first day, and the offer acts on the episode already under way. */
+static void campaign_start(sim_sub *s, int64_t m, int64_t ms) {
+  const sim_world *w = s->w;
+  sim_truth *tr = s->truth;
+  if (m != w->c.camp_month || s->act >= ms) return;
+  if (tr->churn_time != CHURN_TIME_NONE && tr->churn_time < ms) return; /* silently gone */
+  churn__rng_seed(&s->cr, (uint64_t)w->c.seed, CAMPAIGN_STREAM + (uint64_t)s->idx);
+  s->camp_eligible = true;
+  tr->camp_time = ms + 8 * HOUR + churn__rng_int(&s->cr, 10 * HOUR);
+  bool selected = churn__rng_bern(&s->cr, w->c.camp_share);
+  bool control = churn__rng_bern(&s->cr, w->c.control_share);
+  tr->camp_selected = selected;
+  tr->camp_treated = selected && !control;
+  s->camp_treated = tr->camp_treated;
+  if (!s->camp_treated) return;
+  emit_plain(s, tr->camp_time, CHURN_EV_RETENTION, CHURN_OUTCOME_UNKNOWN);
+  if (offer_check(s) && s->hi == s->ep.tc) s->hi = w->end;
+}
+
 static void start_episode(sim_sub *s, int driver, int64_t ts) {
   sim_episode *e = &s->ep;
   memset(e, 0, sizeof *e);
@@ -482,6 +564,7 @@ static void start_episode(sim_sub *s, int driver, int64_t ts) {
     e->reactive = true;
     if (churn__rng_bern(&s->r, 0.6 * s->w->c.retention)) e->completes = false;
   }
+  offer_check(s);
   if (e->completes && e->tc < s->hi) s->hi = e->tc;
 }
 
@@ -755,6 +838,8 @@ static void month_episode_extras(sim_sub *s, int64_t lo, int64_t hi) {
 static void month_episode_end(sim_sub *s, int64_t me) {
   sim_episode *e = &s->ep;
   if (!e->active || e->tc >= me) return;
+  if (e->completes || e->offer_saved) campaign_record(s, e->tc, e->driver);
+  if (e->offer_saved) s->camp_protect = true;  /* took the offer: no new episode in the window */
   if (e->reactive) {
     int64_t t = e->tc - HOUR - churn__rng_int(&s->r, 48 * HOUR);
     if (t < e->ts) t = e->ts;
@@ -789,6 +874,7 @@ static void month_silent(sim_sub *s, int64_t me) {
   tr->reason = (int8_t)e->reason;
   tr->cancelled = 0;
   tr->category = (int8_t)churn_cancel_reason_category(e->reason);
+  campaign_record(s, e->t_off, e->driver);
 }
 
 static void maybe_start_episode(sim_sub *s, int64_t m, int64_t lo, int64_t me) {
@@ -802,6 +888,7 @@ static void maybe_start_episode(sim_sub *s, int64_t m, int64_t lo, int64_t me) {
   s->risk_sum += risk;
   s->risk_months++;
   if (s->ep.active || s->gone || lo >= me) return;
+  if (s->camp_protect && m < s->w->c.camp_month + s->w->c.camp_horizon) return;
   if (churn__rng_unif(&s->r) >= 1.0 - exp(-tot)) return;
   int driver = churn__rng_pick(&s->r, q, NDRV);
   start_episode(s, driver, uniform_time(s, lo, me));
@@ -812,6 +899,7 @@ static void simulate_month(sim_sub *s, int64_t m) {
   int64_t ms = MS(w, m), me = MS(w, m + 1);
   int64_t lo = ms > s->act ? ms : s->act;
   if (lo >= me) return;
+  campaign_start(s, m, ms);
   maybe_start_episode(s, m, lo, me);
   month_retention(s, ms, me);
   month_offline(s, lo, me);
@@ -913,7 +1001,7 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
   s.idx = i;
   s.truth = &ctx->truth[i];
   memset(s.truth, 0, sizeof *s.truth);
-  s.truth->churn_time = s.truth->signal_start = CHURN_TIME_NONE;
+  s.truth->churn_time = s.truth->signal_start = s.truth->camp_time = CHURN_TIME_NONE;
   s.truth->previous = -1;
   if (i >= ctx->react_base) {
     reactivated_profile(&s, ctx->react_src[i - ctx->react_base],
@@ -1095,17 +1183,19 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
   int64_t n = ds->subs.n;
   churn_table *t = NULL;
   CHURN_TRY(churn__table_new(n, &t));
-  enum { NI = 11 };
+  enum { NI = 15 };
   static const char *const INAMES[NI] = {"category", "driver", "reason", "cancelled",
                                          "churn_time", "churn_month", "signal_start",
                                          "competitor_region", "poor_signal_region", "index",
-                                         "previous_index"};
+                                         "previous_index", "campaign_selected",
+                                         "campaign_treated", "campaign_time", "campaign_driver"};
   int64_t *cols[NI] = {0};
   const char **ids = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *ids);
   const char **cat = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *cat);
   const char **drv = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *drv);
   double *risk = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *risk);
-  bool ok = ids && cat && drv && risk;
+  double *effect = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *effect);
+  bool ok = ids && cat && drv && risk && effect;
   for (int j = 0; j < NI && ok; j++) ok = (cols[j] = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof(int64_t))) != NULL;
   churn_status st = ok ? CHURN_OK : churn__nomem("truth table");
   for (int64_t i = 0; i < n && st == CHURN_OK; i++) {
@@ -1126,6 +1216,11 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
     cols[8][i] = w->poor[region];
     cols[9][i] = i;
     cols[10][i] = x->previous;
+    cols[11][i] = x->camp_selected;
+    cols[12][i] = x->camp_treated;
+    cols[13][i] = x->camp_time;
+    cols[14][i] = x->camp_driver;
+    effect[i] = x->camp_effect;
   }
   if (st == CHURN_OK) st = churn__table_add_str(t, "subscriber_id", ids);
   if (st == CHURN_OK) st = churn__table_add_i64(t, "index", cols[9]);
@@ -1136,10 +1231,13 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
   for (int j = 2; j < 9 && st == CHURN_OK; j++) st = churn__table_add_i64(t, INAMES[j], cols[j]);
   if (st == CHURN_OK) st = churn__table_add_f64(t, "latent_risk", risk);
   if (st == CHURN_OK) st = churn__table_add_i64(t, INAMES[10], cols[10]);
+  for (int j = 11; j < NI && st == CHURN_OK; j++) st = churn__table_add_i64(t, INAMES[j], cols[j]);
+  if (st == CHURN_OK) st = churn__table_add_f64(t, "campaign_true_effect", effect);
   churn__free(ids);
   churn__free(cat);
   churn__free(drv);
   churn__free(risk);
+  churn__free(effect);
   for (int j = 0; j < NI; j++) churn__free(cols[j]);
   if (st != CHURN_OK) {
     churn_table_free(t);
@@ -1168,6 +1266,11 @@ static churn_status check_cfg(const sim_world *w) {
                        "subscriber-months x %.1f), beyond the event log's limit of 4e9; lower "
                        "sim.subscribers, sim.months or sim.view_events", cells * per_month, cells,
                        per_month);
+  }
+  if (w->c.camp_month >= w->c.months) {
+    return churn__fail(CHURN_E_RANGE, "churn_simulate: sim.campaign_month %lld is not one of the "
+                       "%lld simulated months (0 to %lld)", (long long)w->c.camp_month,
+                       (long long)w->c.months, (long long)w->c.months - 1);
   }
   int64_t last_day = w->end / DAY;
   if (last_day > days_from_civil(2200, 1, 1)) {

@@ -436,9 +436,15 @@ def simulate(**settings):
     (42), start (a time; 2024-01-01), threads, regions, base_churn, new_rate, high_value_share,
     competitor_regions, competitor_start, competitor_uplift, poor_signal_regions,
     contract_share, promo_share, late_payment, fault_rate, sla_breach, retention_success,
-    view_events, heartbeat_days, silent_share.  The truth table (one row per subscriber,
-    indexed by subscriber_id) says who churned, when, why (category, driver, reason) and the
-    latent risk; churn_time and signal_start come back as datetimes."""
+    view_events, heartbeat_days, silent_share, and a retention campaign with a randomly
+    held-out control group: campaign_month (-1 = none), campaign_share, control_share,
+    campaign_effect, campaign_horizon (see churn.h, churn_simulate, for the effect's rule).
+    The truth table (one row per subscriber, indexed by subscriber_id) says who churned, when,
+    why (category, driver, reason) and the latent risk, and for the campaign who was eligible
+    (campaign_time set), selected and treated, the driver of the churn in the campaign's
+    window without the offer (campaign_driver) and the subscriber's true effect
+    (campaign_true_effect); churn_time, signal_start and campaign_time come back as
+    datetimes."""
     from .features import _datetimes, _options, to_unix
     if "start" in settings:
         settings = dict(settings, start=to_unix(settings["start"]))
@@ -448,7 +454,7 @@ def simulate(**settings):
     ds = Dataset.__new__(Dataset)
     ds._h = Handle(out.value, LIB.churn_dataset_free)
     t = table_to_frame(truth.value)
-    for col in ("churn_time", "signal_start"):
+    for col in ("churn_time", "signal_start", "campaign_time"):
         if col in t:
             t[col] = _datetimes(t[col].to_numpy())
     return ds, t.set_index("subscriber_id")
