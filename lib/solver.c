@@ -290,6 +290,64 @@ CHURN_API churn_status churn_solver_add_moments(churn_solver *solver, const void
   return churn__solver_add_moments(solver, X, dtype, n, ld, y, sample_weight, first_row);
 }
 
+/* Pass 0 in parts: the moments as 3d + 5 values (layout in churn.h), so that solvers on workers
+ * can each take a partition and a driver merges them. */
+CHURN_API churn_status churn_solver_get_moments(const churn_solver *solver, double *moments,
+                                                int64_t len) {
+  const char *fn = "churn_solver_get_moments";
+  CHURN_CHECK_ARG(solver != NULL && moments != NULL, "%s: solver and moments must not be NULL",
+                  fn);
+  const int64_t d = solver->d;
+  CHURN_CHECK_ARG(len == 3 * d + 5, "%s: len = %lld, expected 3 d + 5 = %lld", fn,
+                  (long long)len, (long long)(3 * d + 5));
+  CHURN_CHECK_ARG(solver->state == S_MOMENTS, "%s: called after churn_solver_begin", fn);
+  memcpy(moments, solver->shift, (size_t)d * sizeof(double));
+  memcpy(moments + d, solver->m1, (size_t)d * sizeof(double));
+  memcpy(moments + 2 * d, solver->m2, (size_t)d * sizeof(double));
+  double *c = moments + 3 * d;
+  c[0] = (double)solver->n, c[1] = (double)solver->npos, c[2] = (double)solver->n_wpos;
+  c[3] = solver->sw, c[4] = solver->swp;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_solver_merge_moments(churn_solver *solver, const double *moments,
+                                                  int64_t len) {
+  const char *fn = "churn_solver_merge_moments";
+  CHURN_CHECK_ARG(solver != NULL && moments != NULL, "%s: solver and moments must not be NULL",
+                  fn);
+  const int64_t d = solver->d;
+  CHURN_CHECK_ARG(len == 3 * d + 5, "%s: len = %lld, expected 3 d + 5 = %lld", fn,
+                  (long long)len, (long long)(3 * d + 5));
+  CHURN_CHECK_ARG(solver->state == S_MOMENTS, "%s: called after churn_solver_begin", fn);
+  const double *K = moments, *m1 = moments + d, *m2 = moments + 2 * d, *c = moments + 3 * d;
+  for (int64_t q = 0; q < 3 * d + 5; q++) {
+    CHURN_CHECK_ARG(churn__is_finite(moments[q]), "%s: moments[%lld] is not finite", fn,
+                    (long long)q);
+  }
+  for (int q = 0; q < 5; q++) {
+    CHURN_CHECK_ARG(c[q] >= 0 && (q >= 3 || (c[q] == floor(c[q]) && c[q] <= 9007199254740992.0)),
+                    "%s: moments[%lld] = %.17g must be a count (row counts whole, sums >= 0)", fn,
+                    (long long)(3 * d + q), c[q]);
+  }
+  CHURN_CHECK_ARG(c[1] <= c[0] && c[2] <= c[0] && c[4] <= c[3] * (1 + 1e-12),
+                  "%s: inconsistent counts (rows %.17g, with y = 1 %.17g, with weight > 0 %.17g, "
+                  "weight %.17g, of y = 1 %.17g)", fn, c[0], c[1], c[2], c[3], c[4]);
+  if (c[0] == 0) return CHURN_OK;
+  if (!solver->have_shift) {
+    memcpy(solver->shift, K, (size_t)d * sizeof(double));
+    solver->have_shift = 1;
+  }
+  /* Sums about the other part's shift K re-expressed about ours S: x - S = (x - K) + t. */
+  for (int64_t j = 0; j < d; j++) {
+    double t = K[j] - solver->shift[j];
+    solver->m1[j] += m1[j] + c[3] * t;
+    solver->m2[j] += m2[j] + 2.0 * t * m1[j] + c[3] * t * t;
+  }
+  solver->n += (int64_t)c[0], solver->npos += (int64_t)c[1], solver->n_wpos += (int64_t)c[2];
+  solver->sw += c[3], solver->swp += c[4];
+  return CHURN_OK;
+}
+
 /* Replaces the row counts with those of a label pass over all rows (when the column moments
  * came from a subsample): validates y and weights, naming the row. */
 churn_status churn__solver_count_labels(churn_solver *s, int64_t n, const double *y,

@@ -1,7 +1,8 @@
 /*
  * test_solver.c -- lib/solver.c through its public driver: a fit streamed in chunks, with
- * statistics from two "workers" merged, equals churn_model_fit on the whole matrix; the call
- * order is enforced with clear messages.
+ * statistics from two "workers" merged, equals churn_model_fit on the whole matrix; pass 0 in
+ * parts (worker solvers' moments merged) equals pass 0 in one solver; the call order is enforced
+ * with clear messages.
  */
 #include "helpers.h"
 
@@ -21,12 +22,33 @@ static void data(double *X, double *y) {
   }
 }
 
-static void streamed(const double *X, const double *y, const churn_options *o, churn_model **out) {
+/* Pass 0 as three "workers" would run it: a solver each over uneven parts (one empty, one with
+ * a very different shift), their moments merged into s in reverse order. */
+static void moments_in_parts(churn_solver *s, const double *X, const double *y, const double *w) {
+  const int64_t cuts[] = {0, 700, 700, 1900, N};
+  double mom[4][3 * D + 5];
+  for (int p = 0; p < 4; p++) {
+    churn_solver *part = NULL;
+    ASSERT_OK(churn_solver_new(D, NULL, NULL, &part));
+    ASSERT_OK(churn_solver_add_moments(part, X + cuts[p] * D, CHURN_F64, cuts[p + 1] - cuts[p], D,
+                                       D, y + cuts[p], w ? w + cuts[p] : NULL, cuts[p]));
+    ASSERT_OK(churn_solver_get_moments(part, mom[p], 3 * D + 5));
+    churn_solver_free(part);
+  }
+  for (int p = 3; p >= 0; p--) ASSERT_OK(churn_solver_merge_moments(s, mom[p], 3 * D + 5));
+}
+
+static void streamed_with(const double *X, const double *y, const churn_options *o, bool parts,
+                          churn_model **out) {
   const char *names[] = {"a", "b", "c", "d"};
   churn_solver *s = NULL;
   ASSERT_OK(churn_solver_new(D, names, o, &s));
-  for (int64_t r = 0; r < N; r += 1000) {
-    ASSERT_OK(churn_solver_add_moments(s, X + r * D, CHURN_F64, 1000, D, D, y + r, NULL, r));
+  if (parts) {
+    moments_in_parts(s, X, y, NULL);
+  } else {
+    for (int64_t r = 0; r < N; r += 1000) {
+      ASSERT_OK(churn_solver_add_moments(s, X + r * D, CHURN_F64, 1000, D, D, y + r, NULL, r));
+    }
   }
   ASSERT_OK(churn_solver_begin(s));
   churn_suffstats *w1 = NULL, *w2 = NULL;
@@ -50,6 +72,10 @@ static void streamed(const double *X, const double *y, const churn_options *o, c
   churn_suffstats_free(w1);
   churn_suffstats_free(w2);
   churn_solver_free(s);
+}
+
+static void streamed(const double *X, const double *y, const churn_options *o, churn_model **out) {
+  streamed_with(X, y, o, false, out);
 }
 
 static void compare(int penalty) {
@@ -78,6 +104,113 @@ static void compare(int penalty) {
 Test(solver, streamed_fit_equals_in_memory_fit) { compare(CHURN_PENALTY_NONE); }
 Test(solver, streamed_l2_fit_equals_in_memory_fit) { compare(CHURN_PENALTY_L2); }
 Test(solver, streamed_l1_fit_equals_in_memory_fit) { compare(CHURN_PENALTY_L1); }
+
+/* Moments merged from parts give one solver's standardisation (1e-13 of the column's scale) and
+ * model (1e-10),
+ * unpenalised and with a penalty on the standardised columns (where the moments matter). */
+Test(solver, moments_in_parts_equal_one_pass) {
+  static double X[N * D], y[N];
+  data(X, y);
+  for (int q = 0; q < N; q++) X[q * D + 2] += q == 1000 ? 0.0 : 1e4; /* shifts far apart */
+  for (int pen = 0; pen < 2; pen++) {
+    churn_options *o = NULL;
+    ASSERT_OK(churn_options_new(&o));
+    ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_PENALTY, pen ? CHURN_PENALTY_L2 : 0));
+    ASSERT_OK(churn_options_set_real(o, CHURN_OPT_FIT_C, 0.05));
+    ASSERT_OK(churn_options_set_real(o, CHURN_OPT_FIT_TOL, 1e-12));
+    churn_model *a = NULL, *b = NULL;
+    streamed_with(X, y, o, false, &a);
+    streamed_with(X, y, o, true, &b);
+    double ma[D], mb[D], sa[D], sb[D], ca[D + 1], cb[D + 1];
+    ASSERT_OK(churn_model_scaling(a, ma, sa));
+    ASSERT_OK(churn_model_scaling(b, mb, sb));
+    for (int j = 0; j < D; j++) {
+      /* a mean near 0 is compared on the scale of its column */
+      cr_assert(rel_close(ma[j], mb[j], 1e-13, 1e-13 * sa[j]), "mean %d: %.17g vs %.17g", j, ma[j],
+                mb[j]);
+      cr_assert(rel_close(sa[j], sb[j], 1e-12, 0), "scale %d: %.17g vs %.17g", j, sa[j], sb[j]);
+    }
+    ASSERT_OK(churn_model_coef(a, ca + 1, ca));
+    ASSERT_OK(churn_model_coef(b, cb + 1, cb));
+    for (int j = 0; j <= D; j++) {
+      cr_assert(rel_close(ca[j], cb[j], 1e-10, 0), "coef %d: %.17g vs %.17g", j, ca[j], cb[j]);
+    }
+    double na, nb;
+    ASSERT_OK(churn_model_stat(a, CHURN_STAT_N_OBS, &na));
+    ASSERT_OK(churn_model_stat(b, CHURN_STAT_N_OBS, &nb));
+    cr_assert(na == N && nb == N);
+    churn_model_free(a);
+    churn_model_free(b);
+    churn_options_free(o);
+  }
+}
+
+/* The moments of one solver by their definition; the first part merged into an empty solver is
+ * taken bit for bit; bad input is refused, naming the element, and changes nothing. */
+Test(solver, moments_layout_and_merge_errors) {
+  static double X[N * D], y[N], w[N];
+  data(X, y);
+  for (int i = 0; i < N; i++) w[i] = i % 4 ? 0.5 + (i % 3) : 0.0;
+  churn_solver *a = NULL, *b = NULL;
+  ASSERT_OK(churn_solver_new(D, NULL, NULL, &a));
+  ASSERT_OK(churn_solver_new(D, NULL, NULL, &b));
+  double m[3 * D + 5], m2[3 * D + 5];
+  ASSERT_OK(churn_solver_get_moments(a, m, 3 * D + 5));
+  for (int q = 0; q < 3 * D + 5; q++) cr_assert_eq(m[q], 0.0);
+  ASSERT_OK(churn_solver_add_moments(a, X, CHURN_F64, 500, D, D, y, w, 0));
+  ASSERT_OK(churn_solver_get_moments(a, m, 3 * D + 5));
+  double s1[D] = {0}, s2[D] = {0}, n = 0, npos = 0, nw = 0, sw = 0, swp = 0;
+  for (int i = 0; i < 500; i++) {
+    for (int j = 0; j < D; j++) {
+      double t = X[i * D + j] - X[j];
+      s1[j] += w[i] * t, s2[j] += w[i] * t * t;
+    }
+    n++, npos += y[i], nw += w[i] > 0, sw += w[i], swp += y[i] * w[i];
+  }
+  for (int j = 0; j < D; j++) {
+    cr_assert_eq(m[j], X[j], "shift %d", j);
+    cr_assert(rel_close(m[D + j], s1[j], 1e-12, 1e-12), "m1 %d", j);
+    cr_assert(rel_close(m[2 * D + j], s2[j], 1e-12, 0), "m2 %d", j);
+  }
+  cr_assert(m[3 * D] == n && m[3 * D + 1] == npos && m[3 * D + 2] == nw);
+  cr_assert(rel_close(m[3 * D + 3], sw, 1e-14, 0) && rel_close(m[3 * D + 4], swp, 1e-14, 0));
+  ASSERT_OK(churn_solver_merge_moments(b, m, 3 * D + 5));
+  ASSERT_OK(churn_solver_get_moments(b, m2, 3 * D + 5));
+  cr_assert(memcmp(m, m2, sizeof m) == 0);
+  /* errors */
+  ASSERT_FAILS(churn_solver_get_moments(a, m, 3 * D + 4), CHURN_E_ARG, "expected 3 d + 5 = 17");
+  ASSERT_FAILS(churn_solver_merge_moments(b, m, 3), CHURN_E_ARG, "len = 3");
+  ASSERT_FAILS(churn_solver_merge_moments(b, NULL, 3 * D + 5), CHURN_E_ARG, "must not be NULL");
+  double bad[3 * D + 5];
+  memcpy(bad, m, sizeof m);
+  bad[D + 1] = NAN;
+  ASSERT_FAILS(churn_solver_merge_moments(b, bad, 3 * D + 5), CHURN_E_ARG,
+               "moments[5] is not finite");
+  memcpy(bad, m, sizeof m);
+  bad[3 * D] = 10.5;
+  ASSERT_FAILS(churn_solver_merge_moments(b, bad, 3 * D + 5), CHURN_E_ARG, "moments[12] = 10.5");
+  memcpy(bad, m, sizeof m);
+  bad[3 * D + 1] = bad[3 * D] + 1;
+  ASSERT_FAILS(churn_solver_merge_moments(b, bad, 3 * D + 5), CHURN_E_ARG, "inconsistent counts");
+  memcpy(bad, m, sizeof m);
+  bad[3 * D + 3] = -1;
+  ASSERT_FAILS(churn_solver_merge_moments(b, bad, 3 * D + 5), CHURN_E_ARG, "moments[15] = -1");
+  ASSERT_OK(churn_solver_get_moments(b, m2, 3 * D + 5));
+  cr_assert(memcmp(m, m2, sizeof m) == 0, "a refused merge changed the solver");
+  /* a part with no rows changes nothing, whatever its shift */
+  double empty[3 * D + 5] = {0};
+  empty[0] = 1e300;
+  ASSERT_OK(churn_solver_merge_moments(b, empty, 3 * D + 5));
+  ASSERT_OK(churn_solver_get_moments(b, m2, 3 * D + 5));
+  cr_assert(memcmp(m, m2, sizeof m) == 0);
+  ASSERT_OK(churn_solver_merge_moments(b, m, 3 * D + 5));
+  ASSERT_OK(churn_solver_begin(b));
+  ASSERT_FAILS(churn_solver_merge_moments(b, m, 3 * D + 5), CHURN_E_ARG,
+               "after churn_solver_begin");
+  ASSERT_FAILS(churn_solver_get_moments(b, m, 3 * D + 5), CHURN_E_ARG, "after churn_solver_begin");
+  churn_solver_free(a);
+  churn_solver_free(b);
+}
 
 Test(solver, call_order_is_enforced) {
   static double X[N * D], y[N];

@@ -19,6 +19,11 @@ class ChurnError(Exception):
     def __str__(self):
         return f"{self.message} [{self.status_name}]" if self.message else self.status_name
 
+    def __reduce__(self):
+        # pickled by the class and its three fields, so an error raised in a Dask worker
+        # arrives whole on the client (Exception's default pickles the text only)
+        return (self.__class__, (self.status, self.status_name, self.message))
+
 
 class ChurnValueError(ChurnError, ValueError):
     """Bad argument or data value (CHURN_E_ARG, CHURN_E_DATA, CHURN_E_RANGE, CHURN_E_REJECTED)."""

@@ -162,6 +162,8 @@ PROTOTYPES = {
     "churn_solver_free": (None, [handle]),
     "churn_solver_add_moments": (status, [handle, c_void_p, enum, c_int64, c_int64, c_int64,
                                           dptr, dptr, c_int64]),
+    "churn_solver_get_moments": (status, [handle, dptr, c_int64]),
+    "churn_solver_merge_moments": (status, [handle, dptr, c_int64]),
     "churn_solver_begin": (status, [handle]),
     "churn_solver_stats_new": (status, [handle, P(handle)]),
     "churn_solver_beta": (status, [handle, dptr]),

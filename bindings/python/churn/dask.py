@@ -5,10 +5,11 @@ data on the workers, through the mergeable sufficient statistics of section 6d o
 
   1. labels: each worker counts the labels of its partitions; the client merges them into
      classes_ (two labels, mapped to 0/1) and the class weights;
-  2. moments (pass 0: column means and scales, class counts, data checks): the partitions are
-     streamed to the client ONE AT A TIME into churn_solver_add_moments (the C API has no
-     mergeable form of pass 0 yet, so this pass moves the data once; memory stays at one
-     partition);
+  2. moments (pass 0: column means and scales, class counts, data checks): each worker runs a
+     solver of its own over its partitions (churn_solver_add_moments, errors naming the global
+     row: the partition offsets come from the label counts of step 1) and returns its moments,
+     3d + 5 numbers (churn_solver_get_moments); the client merges them in partition order
+     (churn_solver_merge_moments);
   3. every Newton pass: the client sends the coefficients and an empty statistics object
      (msgpack, O(d^2) bytes) to the workers; each accumulates X'WX, the gradient and the
      log-likelihood over its partitions (churn_suffstats_accumulate) and returns them
@@ -18,8 +19,9 @@ data on the workers, through the mergeable sufficient statistics of section 6d o
      (churn_solver_wants_hessian = 2; "meat" in the statistics' msgpack format 1.1), so the
      sandwich covariance is the in-memory fit's.
 
-The result is a churn.LogisticRegression equal to the in-memory fit on the same rows (the same
-driver and objective; only the floating-point summation order differs).  The partitions are
+The data never leave the workers.  The result is a churn.LogisticRegression equal to the
+in-memory fit on the same rows (the same driver and objective; only the floating-point summation
+order differs).  The partitions are
 persisted on the cluster for the duration of the fit.
 
 X is a dask array (n x d; column chunks are merged) or a dask DataFrame (its column names
@@ -120,6 +122,20 @@ def _accumulate(template, X, y, w, classes, class_factors, beta, want_hessian, f
     return _stats_bytes(st.ptr)
 
 
+def _moments(d, names, X, y, w, classes, class_factors, first_row):
+    """On a worker: pass 0 over one partition, as the 3d + 5 moments of churn.h 6d."""
+    m, y01, wv = _part_arrays(X, y, w, classes, class_factors)
+    out = ctypes.c_void_p()
+    names_c = string_array(names)
+    check(LIB.churn_solver_new(d, names_c.ptr if names_c else None, None, ctypes.byref(out)))
+    solver = Handle(out.value, LIB.churn_solver_free)
+    check(LIB.churn_solver_add_moments(solver.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride,
+                                       ptr(y01), ptr(wv), int(first_row)))
+    mom = np.empty(3 * d + 5)
+    check(LIB.churn_solver_get_moments(solver.ptr, ptr(mom), mom.size))
+    return mom
+
+
 def _merge_bytes(a, b):
     """On a worker: two serialised statistics merged (for the tree reduction)."""
     sa, sb = _stats_from_bytes(a), _stats_from_bytes(b)
@@ -171,9 +187,12 @@ def fit(X, y, sample_weight=None, **params):
     p = len(xs)
     xs, ys, ws = list(parts[:p]), list(parts[p:2 * p]), (list(parts[2 * p:]) if ws else None)
 
-    # 1. labels and class weights
-    counts = {}
+    # 1. labels and class weights; the partitions' row offsets
+    counts, first_rows = {}, []
+    row = 0
     for c in dask.compute(*[delayed(_label_counts)(yp) for yp in ys]):
+        first_rows.append(row)
+        row += sum(c.values())
         for k, v in c.items():
             counts[k] = counts.get(k, 0) + v
     classes = np.array(sorted(counts))
@@ -182,30 +201,20 @@ def fit(X, y, sample_weight=None, **params):
     factors = _class_factors(est.class_weight, classes, counts)
     est.classes_ = classes
 
-    # 2. pass 0 on the client, one partition at a time
-    d = None
-    first_rows = []
-    solver = None
+    # 2. pass 0 on the workers, merged on the client in partition order
+    d = X.shape[1]
+    if names is not None and len(names) != d:
+        raise ValueError(f"X has {d} columns but {len(names)} names")
     names_c = string_array(names)
-    row = 0
-    for i in range(p):
-        Xi, yi, wi = dask.compute(xs[i], ys[i], ws[i] if ws else None)
-        m, y01, wv = _part_arrays(Xi, yi, wi, classes, factors)
-        if solver is None:
-            d = m.cols
-            if names is not None and len(names) != d:
-                raise ValueError(f"X has {d} columns but {len(names)} names")
-            out = ctypes.c_void_p()
-            check(LIB.churn_solver_new(d, names_c.ptr if names_c else None, opts.handle,
-                                       ctypes.byref(out)))
-            solver = Handle(out.value, LIB.churn_solver_free)
-        elif m.cols != d:
-            raise ValueError(f"partition {i} has {m.cols} columns; the first had {d}")
-        first_rows.append(row)
-        check(LIB.churn_solver_add_moments(solver.ptr, m.ptr, m.dtype, m.rows, m.cols,
-                                           m.stride, ptr(y01), ptr(wv), row))
-        row += m.rows
-        del Xi, yi, wi, m, y01, wv
+    out = ctypes.c_void_p()
+    check(LIB.churn_solver_new(d, names_c.ptr if names_c else None, opts.handle,
+                               ctypes.byref(out)))
+    solver = Handle(out.value, LIB.churn_solver_free)
+    moments = dask.compute(*[delayed(_moments)(d, names, xs[i], ys[i], ws[i] if ws else None,
+                                               classes, factors, first_rows[i])
+                             for i in range(p)])
+    for mom in moments:
+        check(LIB.churn_solver_merge_moments(solver.ptr, ptr(mom), mom.size))
     check(LIB.churn_solver_begin(solver.ptr))
 
     # 3. Newton passes on the workers

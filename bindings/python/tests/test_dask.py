@@ -1,8 +1,9 @@
 """churn.dask on a distributed.LocalCluster (2 worker processes, 1 thread each) with >= 8
 partitions: the fit equals the in-memory fit to 1e-8 (relative, coefficients, standard errors,
 log-likelihood), for arrays and DataFrames, penalties, weights, robust (HC0/HC1) covariances;
-scoring on the workers; errors name the global row."""
+pass 0 (column moments) on the workers; scoring on the workers; errors name the global row."""
 import os
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -144,7 +145,12 @@ def test_errors_name_the_global_row(client, data):
     bad[2345, 3] = np.nan
     with pytest.raises(churn.ChurnValueError) as e:
         churn.dask.fit(da.from_array(bad, chunks=(500, 5)), da.from_array(y, chunks=500))
+    # raised by pass 0 on a worker, pickled whole to the client, the global row and the column
     assert e.value.status_name == "CHURN_E_DATA" and "2345" in e.value.message
+    assert "column 3 ('x3')" in e.value.message
+    back = pickle.loads(pickle.dumps(e.value))
+    assert type(back) is churn.ChurnValueError and back.message == e.value.message
+    assert back.status == e.value.status and back.status_name == "CHURN_E_DATA"
     with pytest.raises(ValueError, match="only one class"):
         churn.dask.fit(da.from_array(X, chunks=(500, 5)), da.zeros(len(y), chunks=500))
     with pytest.raises(TypeError, match="dask array or dask DataFrame"):
