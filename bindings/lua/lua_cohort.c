@@ -234,12 +234,13 @@ static int64_t opt_integer(lua_State *L, int idx, const char *key, int64_t def) 
     if (lua_istable(L, idx)) lua_pop(L, 1);
     return def;
   }
-  if (!lua_isinteger(L, -1))
+  int isint = 0;
+  lua_Integer v = lua_type(L, -1) == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
+  if (!isint)
     luaL_error(L, "option '%s' wants an integer, got %s", key,
                lua_type(L, -1) == LUA_TNUMBER ? "a fraction" : luaL_typename(L, -1));
-  int64_t v = (int64_t)lua_tointeger(L, -1);
   lua_pop(L, 1);
-  return v;
+  return (int64_t)v;
 }
 
 /* m:forecast(periods [, {target=, alpha=, cohort=, size=, start=, alive=}]) -> rows

@@ -333,7 +333,7 @@ describe("churn.cohort_fit", function()
       return v
     end
     assert_close(ll(REGULAR) + ll({ 500, 330, 250 }), p.loglik, 1e-12, "joint loglik")
-    local fc = assert(two:forecast(4, { cohort = 2 }))
+    local fc = assert(two:forecast(4, { cohort = 2.0 }))  -- a float with an integer value
     assert.are.equal(3, fc[1].period)
     assert_close(250 * S(3) / S(2), fc[1].expected, 1e-12, "cohort 2 forecast")
     assert_fails("CHURN_E_ARG", "the model was fitted on 2 cohort(s)", two:forecast(4, { cohort = 3 }))
