@@ -11,7 +11,13 @@
 #include "model.h"
 #include "parallel.h"
 
+#include <cblas.h>
 #include <string.h>
+
+#define BATCH_CLUSTERS 64 /* cluster sums per dsyrk call */
+#ifndef PREFETCH_ROWS
+#define PREFETCH_ROWS 8   /* rows fetched ahead in the cluster-ordered pass */
+#endif
 
 /* --- labels to dense ids ------------------------------------------------------------------- */
 
@@ -33,21 +39,31 @@ churn_status churn__clusters_make(const int64_t *groups, int64_t n, churn__clust
   memset(out, 0, sizeof *out);
   size_t cap = 16;
   while (cap < 2 * (size_t)n) cap *= 2;  /* load <= 1/2 */
-  int64_t *keys = churn__malloc_array(cap, sizeof(int64_t));
+  /* Labels already in [0, cap) (codes from a factorisation, row numbers) index the table
+   * directly; others are hashed.  Either way ids follow the order of first appearance. */
+  bool direct = true;
+  for (int64_t i = 0; i < n && direct; i++) direct = groups[i] >= 0 && (uint64_t)groups[i] < cap;
+  int64_t *keys = direct ? NULL : churn__malloc_array(cap, sizeof(int64_t));
   int64_t *slot_id = churn__malloc_array(cap, sizeof(int64_t));
   int64_t *id = churn__malloc_array((size_t)n, sizeof(int64_t));
   int64_t *count = NULL;
-  churn_status st = (keys && slot_id && id) ? CHURN_OK : churn__nomem("cluster ids");
+  churn_status st = ((keys || direct) && slot_id && id) ? CHURN_OK : churn__nomem("cluster ids");
   int64_t G = 0;
   if (st == CHURN_OK) {
     for (size_t q = 0; q < cap; q++) slot_id[q] = -1;
     const size_t mask = cap - 1;
     for (int64_t i = 0; i < n; i++) {
-      size_t q = (size_t)mix64((uint64_t)groups[i]) & mask;
-      while (slot_id[q] >= 0 && keys[q] != groups[i]) q = (q + 1) & mask;
-      if (slot_id[q] < 0) {
-        keys[q] = groups[i];
-        slot_id[q] = G++;
+      size_t q;
+      if (direct) {
+        q = (size_t)groups[i];
+        if (slot_id[q] < 0) slot_id[q] = G++;
+      } else {
+        q = (size_t)mix64((uint64_t)groups[i]) & mask;
+        while (slot_id[q] >= 0 && keys[q] != groups[i]) q = (q + 1) & mask;
+        if (slot_id[q] < 0) {
+          keys[q] = groups[i];
+          slot_id[q] = G++;
+        }
       }
       id[i] = slot_id[q];
     }
@@ -90,7 +106,7 @@ typedef struct cl_ctx {
   double b0;
   int64_t ntasks;
   double **meat;              /* per task, k*k */
-  double **S;                 /* per worker, k */
+  double **S;                 /* per worker, BATCH_CLUSTERS x k cluster sums */
 } cl_ctx;
 
 static void cl_task(void *vctx, int64_t task, int worker) {
@@ -115,19 +131,35 @@ static void cl_task(void *vctx, int64_t task, int worker) {
     }
     g1 = task == c->ntasks - 1 ? cl->G : a;
   }
-  double *M = c->meat[task], *S = c->S[worker];
+  double *M = c->meat[task], *Sb = c->S[worker];
+  const int64_t q_end = cl->start[g1];
+  const size_t esize = c->dtype == CHURN_F64 ? sizeof(double) : sizeof(float);
+  const size_t row_bytes = (size_t)d * esize;
+  int64_t nb = 0;
   for (int64_t g = g0; g < g1; g++) {
+    double *S = Sb + nb * k;
     memset(S, 0, (size_t)k * sizeof(double));
     for (int64_t q = cl->start[g]; q < cl->start[g + 1]; q++) {
+      /* Rows come in cluster order, scattered over X when clusters are: fetch ahead. */
+      if (q + PREFETCH_ROWS < q_end) {
+        const char *ahead =
+            (const char *)c->X + (size_t)cl->order[q + PREFETCH_ROWS] * (size_t)c->ld * esize;
+        for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(ahead + off);
+      }
       const int64_t i = cl->order[q];
-      double eta = c->b0;
+      double e[4] = {c->b0, 0, 0, 0};
       if (c->dtype == CHURN_F64) {
         const double *x = (const double *)c->X + i * c->ld;
-        for (int64_t j = 0; j < d; j++) eta += c->bs[j] * (x[j] - ctr[j]);
+        int64_t j = 0;
+        for (; j + 4 <= d; j += 4) {
+          for (int u = 0; u < 4; u++) e[u] += c->bs[j + u] * (x[j + u] - ctr[j + u]);
+        }
+        for (; j < d; j++) e[0] += c->bs[j] * (x[j] - ctr[j]);
       } else {
         const float *x = (const float *)c->X + i * c->ld;
-        for (int64_t j = 0; j < d; j++) eta += c->bs[j] * ((double)x[j] - ctr[j]);
+        for (int64_t j = 0; j < d; j++) e[j & 3] += c->bs[j] * ((double)x[j] - ctr[j]);
       }
+      const double eta = (e[0] + e[1]) + (e[2] + e[3]);
       const double yi = c->y[i];
       const double v = (c->w ? c->w[i] : 1.0) * (yi != 0.0 ? cw1 : cw0);
       const double r = v * (yi - churn__sigmoid(eta));
@@ -140,10 +172,11 @@ static void cl_task(void *vctx, int64_t task, int worker) {
         for (int64_t j = 0; j < d; j++) S[fi + j] += r * ((double)x[j] - ctr[j]);
       }
     }
-    for (int64_t a = 0; a < k; a++) {
-      const double sa = S[a];
-      double *row = M + a * k;
-      for (int64_t b = a; b < k; b++) row[b] += sa * S[b];
+    /* sum_g S_g S_g' over a batch of clusters by one BLAS rank-nb update. */
+    if (++nb == BATCH_CLUSTERS || g + 1 == g1) {
+      cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k, (int)nb, 1.0, Sb, (int)k, 1.0,
+                  M, (int)k);
+      nb = 0;
     }
   }
 }
@@ -171,7 +204,7 @@ static churn_status cluster_meat(churn_solver *s, const churn__clusters *cl, con
     if (!meat[t]) rc = churn__nomem("cluster covariance");
   }
   for (int t = 0; rc == CHURN_OK && t < nworkers; t++) {
-    S[t] = churn__malloc_array((size_t)k, sizeof(double));
+    S[t] = churn__malloc_array((size_t)(BATCH_CLUSTERS * k), sizeof(double));
     if (!S[t]) rc = churn__nomem("cluster covariance");
   }
   if (rc == CHURN_OK) rc = churn_solver_beta(s, beta);

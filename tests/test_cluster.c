@@ -264,6 +264,37 @@ Test(cluster, weights_equal_duplicates_within_a_cluster) {
   telco_free(&t);
 }
 
+/* Small non-negative labels index a table directly, others are hashed: the same partition
+ * through either path gives the same covariance, bit for bit (ids in order of first appearance
+ * either way). */
+Test(cluster, direct_and_hashed_labels_agree) {
+  telco t;
+  cr_assert_eq(telco_load(&t), 0);
+  const int64_t n = t.n, d = t.d, k = d + 1;
+  int64_t *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
+  for (int64_t i = 0; i < n; i++) {
+    a[i] = (i * 31) % 1500;                      /* direct */
+    b[i] = -((i * 31) % 1500) * 1000003 - 17;    /* hashed */
+  }
+  churn_options *o = cluster_opts(0);
+  churn_model *ma = NULL, *mb = NULL;
+  ASSERT_OK(churn_model_fit_clustered(t.X, CHURN_F64, n, d, d, t.y, NULL, a, NULL, o, &ma));
+  ASSERT_OK(churn_model_fit_clustered(t.X, CHURN_F64, n, d, d, t.y, NULL, b, NULL, o, &mb));
+  double *ca = malloc((size_t)(k * k) * sizeof *ca), *cb = malloc((size_t)(k * k) * sizeof *cb);
+  ASSERT_OK(churn_model_covariance(ma, ca));
+  ASSERT_OK(churn_model_covariance(mb, cb));
+  cr_assert_eq(memcmp(ca, cb, (size_t)(k * k) * sizeof *ca), 0);
+  cr_assert_eq(stat(ma, CHURN_STAT_N_CLUSTERS), 1500.0);
+  free(ca);
+  free(cb);
+  free(a);
+  free(b);
+  churn_model_free(ma);
+  churn_model_free(mb);
+  churn_options_free(o);
+  telco_free(&t);
+}
+
 /* float32 X is read as such (the values converted to double): equal to the float64 fit of the
  * same values. */
 Test(cluster, float32_equals_float64_of_the_same_values) {
