@@ -138,3 +138,138 @@ def test_badly_scaled_columns_agree_with_scipy(seed):
     noise = [0, 0.01, 1][seed % 3]
     y = (X @ (rng.normal(size=d) / scale) + rng.normal(size=n) * noise > 0).astype(float)
     assert_agrees(X, y, fit_intercept=bool(seed % 2))
+
+
+# --- the unpenalised fit decides by the exact check ----------------------------------------------
+
+def _fit_error(X, y, **kw):
+    with pytest.raises(churn.ChurnFitError) as e:
+        churn.LogisticRegression(penalty=None, **kw).fit(X, y)
+    assert e.value.status_name == "CHURN_E_SEPARATION"
+    assert "fit.penalty = FIRTH" in e.value.message
+    return e.value.message
+
+
+def _sm_logit(X, y, w=None):
+    """statsmodels' unpenalised estimate (intercept first) and its max-abs score / sum of w."""
+    import statsmodels.api as sm
+    Z = sm.add_constant(np.asarray(X, float), has_constant="add")
+    w = np.ones(len(y)) if w is None else np.asarray(w, float)
+    r = sm.GLM(np.asarray(y, float), Z, family=sm.families.Binomial(), freq_weights=w).fit(
+        tol=1e-12, maxiter=200)
+    return r.params
+
+
+def test_fit_complete_separation_message():
+    X = pd.DataFrame({"days_offline": np.arange(20) - 9.5})
+    y = (X.days_offline > 0).astype(int)
+    msg = _fit_error(X, y)
+    assert "complete separation" in msg and "quasi" not in msg
+    assert "'days_offline' (+inf)" in msg
+    msg = _fit_error(-X, y)
+    assert "'days_offline' (-inf)" in msg
+
+
+def test_fit_quasi_complete_dummy_names_only_it():
+    i = np.arange(60)
+    y = (i % 3 == 0).astype(int)
+    X = pd.DataFrame({"noise": np.sin(i * 1.7),
+                      "complaint_open": ((y == 1) & (i % 2 == 0)).astype(float)})
+    msg = _fit_error(X, y)
+    assert "quasi-complete separation" in msg
+    assert "'complaint_open' (+inf)" in msg and "'noise'" not in msg
+    kind, up, down = oracle(X.to_numpy(), y)  # scipy agrees on what is infinite
+    assert kind == "quasi-complete" and list(up) == [False, False, True] and not down.any()
+
+
+def test_fit_quasi_complete_that_newton_converges_on():
+    """A rare dummy (1 churner in 500): Newton meets tol at a coefficient near 17 with a huge
+    standard error, as statsmodels returns; the fit reports separation instead."""
+    rng = np.random.default_rng(5000)
+    n = 5000
+    Z = rng.normal(size=(n, 4))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(Z[:, 0] - 1)))).astype(float)
+    dummy = ((y == 1) & (rng.random(n) < 0.008)).astype(float)
+    X = pd.DataFrame(np.column_stack([Z, dummy]),
+                     columns=["tenure", "charges", "calls", "faults", "port_out_request"])
+    b = _sm_logit(X, y)
+    assert b[-1] > 10  # statsmodels "converges" far out
+    for tol in (1e-8, 1e-6, 1e-4):
+        msg = _fit_error(X, y, tol=tol)
+        assert "quasi-complete separation" in msg
+        assert "estimate of 'port_out_request' (+inf) is infinite" in msg
+
+
+def test_fit_quasi_complete_in_two_columns():
+    i = np.arange(90)
+    y = (i % 3 == 0).astype(int)
+    a = np.where(i % 5 == 4, 2.0, np.where(i % 5 == 3, 1.0, 0.0))
+    b = np.where((y == 1) & (i % 2 == 0) & (a > 0), a - 1, a)
+    X = pd.DataFrame({"usage": np.cos(i * 0.9), "plan_before": a, "plan_after": b})
+    msg = _fit_error(X, y)
+    assert "'plan_before' (+inf)" in msg and "'plan_after' (-inf)" in msg
+    assert "'usage'" not in msg
+    kind, up, down = oracle(X.to_numpy(), y)
+    assert kind == "quasi-complete" and list(up) == [False, False, True, False]
+    assert list(down) == [False, False, False, True]
+
+
+def test_fit_dummy_in_the_telco_design(telco):
+    X, y, _ = telco
+    X = X.copy()
+    X["retention_call_refused"] = ((y == 1) & (np.arange(len(y)) % 20 == 7)).astype(float)
+    msg = _fit_error(X, y)
+    assert "estimate of 'retention_call_refused' (+inf) is infinite" in msg
+    assert not any(f"'{c}'" in msg for c in telco[0].columns)
+
+
+def test_fit_rare_dummy_in_both_classes_matches_statsmodels():
+    """3 of 300 rows have the dummy (2 churners, 1 not): no separation, no false alarm."""
+    y = np.r_[np.zeros(200), np.ones(97), 0, 1, 1]
+    X = pd.DataFrame({"sim_swap": np.r_[np.zeros(297), 1, 1, 1]})
+    m = churn.LogisticRegression(penalty=None, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(m.coef_[0, 0], np.log(2 * 200 / 97), rtol=1e-9)
+    np.testing.assert_allclose(m.intercept_[0], np.log(97 / 200), rtol=1e-9)
+
+
+def test_fit_nearly_separated_matches_statsmodels():
+    """x > 0 for the churners but two swapped pairs: the MLE is finite and large; the solver's
+    heuristic fires, the exact check finds no separation and the fit goes on."""
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.normal(size=200))
+    y = (x > 0).astype(float)
+    mid = np.searchsorted(x, 0)
+    y[mid - 1], y[mid], y[mid - 2], y[mid + 1] = 1, 0, 1, 0
+    X = np.column_stack([x, rng.normal(size=200)])
+    assert churn.check_separation(X, y).kind == "none"
+    m = churn.LogisticRegression(penalty=None, tol=1e-12, max_iter=200).fit(X, y)
+    b = _sm_logit(X, y)
+    assert b[1] > 10
+    np.testing.assert_allclose(np.r_[m.intercept_, m.coef_.ravel()], b, rtol=1e-6)
+
+
+def test_fit_zero_weight_rows_do_not_count():
+    y = np.r_[np.zeros(200), np.ones(97), 0, 1, 1]
+    X = pd.DataFrame({"sim_swap": np.r_[np.zeros(297), 1, 1, 1]})
+    w = np.ones(300)
+    w[297] = 0  # the dummy's only non-churner
+    with pytest.raises(churn.ChurnFitError, match=r"'sim_swap' \(\+inf\)"):
+        churn.LogisticRegression(penalty=None).fit(X, y, sample_weight=w)
+    w[297] = 2.0
+    w[:150] = 0  # zero weights elsewhere: the fit equals statsmodels' on the weighted rows
+    m = churn.LogisticRegression(penalty=None, tol=1e-12).fit(X, y, sample_weight=w)
+    b = _sm_logit(X, y, w)
+    np.testing.assert_allclose(np.r_[m.intercept_, m.coef_.ravel()], b, rtol=1e-8)
+
+
+def test_fit_long_lists_are_capped():
+    n, k = 80, 10
+    y = np.arange(n) % 2
+    flags = np.zeros((n, k))
+    for j in range(k):
+        flags[2 * j + 3, j] = 1  # each flag marks one churner only
+    X = pd.DataFrame(np.column_stack([np.cos(np.arange(n) * 1.3), flags]),
+                     columns=["usage"] + [f"flag{j}" for j in range(k)])
+    msg = _fit_error(X, y)
+    assert "'flag0' (+inf)" in msg and "'flag7' (+inf)" in msg
+    assert "'flag9'" not in msg and "and 2 more columns" in msg
