@@ -1057,6 +1057,22 @@ typedef enum churn_stat {
 CHURN_API churn_status churn_model_stat(const churn_model *model, churn_stat which,
                                         double *out);
 
+/* The options the model was fitted with, as a new options object in *out (free it with
+ * churn_options_free): the fit.* keys that shape the estimate and its inference -- fit.penalty,
+ * fit.C, fit.l1_ratio, fit.intercept, fit.tol, fit.max_iter, fit.class_weight,
+ * fit.standardize, fit.cov_type, fit.population_rate, fit.inference -- as given to the fit
+ * (CLUSTER for a churn_model_fit_clustered model).  The model does not record fit.threads or
+ * fit.memory_budget (they change how a fit runs, not what it finds): those keys, and every key
+ * of the other families, hold their defaults.  Class weights given by the caller through
+ * sample_weight (a binding's per-class dictionary, say) are not a fit option: fit.class_weight
+ * is 1 only for the library's "balanced" weighting.  Works the same on a model just fitted and
+ * one loaded from a file (the file keeps these options).
+ * Returns CHURN_OK, CHURN_E_ARG (NULL model or out), CHURN_E_FORMAT (a value recorded in the
+ * model lies outside its key's bounds: a damaged or foreign file; names the key),
+ * CHURN_E_NOMEM.  *out is written only on success.
+ * Thread-safety: only reads the model; concurrent calls are safe. */
+CHURN_API churn_status churn_model_fit_options(const churn_model *model, churn_options **out);
+
 /* --- 6c. Scoring and reasons ----------------------------------------------------------------- *
  * X is as for churn_model_fit, with d equal to the model's feature count (else CHURN_E_SCHEMA).
  * Results for a row depend only on that row: splitting a batch over threads gives bit-identical

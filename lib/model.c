@@ -1,9 +1,10 @@
 /*
  * model.c -- the churn_model object: allocation, release, and the plain getters (names,
- * coefficients, standardisation, covariance, feature-name check).
+ * coefficients, standardisation, covariance, feature-name check, the fit options it records).
  */
 #include "model.h"
 
+#include <math.h>
 #include <string.h>
 
 churn_status churn__model_new(int64_t d, int fit_intercept, churn_model **out) {
@@ -109,5 +110,43 @@ CHURN_API churn_status churn_model_check_features(const churn_model *model,
                          (long long)j, names[j] ? names[j] : "(null)", model->names[j]);
     }
   }
+  return CHURN_OK;
+}
+
+/* One recorded value into opts; a value outside the key's bounds can only come from a damaged
+ * or foreign file (the loader checks types, not every bound). */
+static churn_status put_option(churn_options *o, churn_option key, double v, int is_int) {
+  churn_status st = CHURN_E_RANGE;
+  if (!is_int) st = churn_options_set_real(o, key, v);
+  else if (fabs(v) < 9e18) st = churn_options_set_int(o, key, (int64_t)v);
+  if (st == CHURN_E_RANGE || st == CHURN_E_ARG) {
+    return churn__fail(CHURN_E_FORMAT, "churn_model_fit_options: the model records %s = %.17g, "
+                       "outside the option's bounds", churn_option_name(key), v);
+  }
+  return st;
+}
+
+CHURN_API churn_status churn_model_fit_options(const churn_model *model, churn_options **out) {
+  CHURN_CHECK_ARG(model != NULL && out != NULL, "churn_model_fit_options: model and out must not "
+                  "be NULL");
+  const churn__fit_config *c = &model->config;
+  churn_options *o = NULL;
+  CHURN_TRY(churn_options_new(&o));
+  churn_status st = put_option(o, CHURN_OPT_FIT_PENALTY, c->penalty, 1);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_C, c->C, 0);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_L1_RATIO, c->l1_ratio, 0);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_INTERCEPT, c->fit_intercept, 1);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_TOL, c->tol, 0);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_MAX_ITER, (double)c->max_iter, 1);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_CLASS_WEIGHT, c->class_weight, 1);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_STANDARDIZE, c->standardize, 1);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_COV_TYPE, c->cov_type, 1);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_POPULATION_RATE, c->population_rate, 0);
+  if (st == CHURN_OK) st = put_option(o, CHURN_OPT_FIT_INFERENCE, c->inference, 1);
+  if (st != CHURN_OK) {
+    churn_options_free(o);
+    return st;
+  }
+  *out = o;
   return CHURN_OK;
 }
