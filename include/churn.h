@@ -1923,7 +1923,7 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  * probability sim.campaign_share (no targeting: the selection is a random sample of the base;
  * restrict the analysis to a segment to study a targeted campaign).  A selected subscriber is
  * held out as control with probability sim.control_share, else treated.  Every eligible
- * subscriber has a contact time on the month's first day (08:00-18:00, start-of-month clock);
+ * subscriber has a contact time 8 to 18 hours after the month's start (uniform);
  * a treated one gets a RETENTION event with outcome CHURN_OUTCOME_UNKNOWN at that time (the
  * offer); controls and the unselected get nothing.  The window of the campaign runs from the
  * contact time to the start of month c + sim.campaign_horizon (or the end of the simulation).
