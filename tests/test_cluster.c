@@ -14,6 +14,16 @@
 
 #include "fixtures/telco_cluster.h"
 
+/* LeakSanitizer's check, present only in the sanitizer build (a leak alone does not fail a
+ * Criterion test). */
+extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+static void assert_no_leaks(void) {
+  if (__lsan_do_recoverable_leak_check) {
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "leaked (see the LSan report)");
+  }
+}
+
 static churn_options *cluster_opts(double tol) {
   churn_options *o = NULL;
   ASSERT_OK(churn_options_new(&o));
@@ -396,7 +406,7 @@ Test(cluster, no_covariance_without_inference) {
   churn_model_free(m);
   free(g);
   churn_options_free(o);
-  telco_free(&t);
+  telco_free(&t);  assert_no_leaks();
 }
 
 static churn_status no_rows(void *ctx, int64_t pass, int64_t capacity, double *X, double *y,
@@ -454,7 +464,7 @@ Test(cluster, bad_input) {
   cr_assert_null(m);
   cr_assert_null(s);
   churn_options_free(p);
-  churn_options_free(o);
+  churn_options_free(o);  assert_no_leaks();
 }
 
 /* Every allocation of the clustered fit may fail: NOMEM (never a crash), and success once the
@@ -484,5 +494,5 @@ Test(cluster, allocation_failures) {
     cr_assert_null(m);
     cr_assert_lt(kth, 1000);
   }
-  churn_options_free(o);
+  churn_options_free(o);  assert_no_leaks();
 }
