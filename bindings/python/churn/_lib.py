@@ -131,6 +131,7 @@ PROTOTYPES = {
     "churn_model_covariance": (status, [handle, dptr]),
     "churn_model_summary": (status, [handle, P(handle)]),
     "churn_model_stat": (status, [handle, enum, P(c_double)]),
+    "churn_model_fit_options": (status, [handle, P(handle)]),
     # 6c. scoring and reasons: (model, X, dtype, n, d, ld, ...)
     "churn_model_decision_function": (status, [handle, c_void_p, enum, c_int64, c_int64,
                                                c_int64, dptr]),

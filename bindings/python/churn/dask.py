@@ -180,6 +180,8 @@ def fit(X, y, sample_weight=None, **params):
                                   "churn.LogisticRegression(cov_type='cluster').fit(X, y, "
                                   "groups=...) or use 'HC0'/'HC1'")
     opts = est._options()
+    # class weights are applied here as row weights (_class_factors), not by the solver
+    opts["fit.class_weight"] = 0
     xs, ys, ws, names = _partitions(X, y, sample_weight)
     if ys is None:
         raise ValueError("y is required")

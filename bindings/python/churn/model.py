@@ -21,12 +21,15 @@ from ._arrays import as_matrix, ptr, string_array
 from ._handle import Handle
 from . import _lib
 from ._lib import CHURN_E_BUFFER, LIB, check, cstr, pystr
-from ._options import Options
+from ._options import Options, option_info, option_key
 from ._table import table_to_frame
 
 __all__ = ["LogisticRegression", "load_model"]
 
 _PENALTIES = {"l2": 1, "l1": 2, "elasticnet": 3, None: 0, "none": 0}
+# the other way, for models read back (churn_model_fit_options); 4 is CHURN_PENALTY_FIRTH
+_PENALTY_NAMES = {0: None, 1: "l2", 2: "l1", 3: "elasticnet", 4: "firth"}
+_COV_NAMES = {0: "nonrobust", 1: "HC0", 2: "HC1", 3: "cluster"}  # churn_cov_type
 _COV_TYPES = {"nonrobust": 0, "HC0": 1, "HC1": 2, "cluster": 3}  # churn_cov_type
 
 # churn_model_stat keys (churn.h, fixed forever)
@@ -74,7 +77,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Fitted attributes: coef_ (1, d), intercept_ (1,), classes_, n_iter_ (1,), n_features_in_,
     feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_pvalue_,
     aic_, bic_, converged_, gradient_norm_, n_obs_, n_clusters_ (clusters of the cluster
-    covariance, 0 without one).
+    covariance, 0 without one), fit_options_ (the options the model records: penalty, C,
+    l1_ratio, fit_intercept, class_weight, standardize, cov_type, population_rate, tol,
+    max_iter, inference; a loaded model's parameters come from them).
     """
 
     def __init__(self, penalty="l2", C=1.0, l1_ratio=None, fit_intercept=True,
@@ -109,6 +114,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                                  f"'elasticnet'; got {self.l1_ratio!r}")
             opts["fit.l1_ratio"] = float(self.l1_ratio)
         opts["fit.intercept"] = 1 if self.fit_intercept else 0
+        # "balanced" is the library's own weighting (same definition), so the model records it;
+        # a dict of class weights goes into the sample weights (_weights)
+        opts["fit.class_weight"] = 1 if _is_balanced(self.class_weight) else 0
         opts["fit.tol"] = float(self.tol)
         opts["fit.max_iter"] = int(self.max_iter)
         if self.cov_type not in _COV_TYPES:
@@ -133,8 +141,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def _weights(self, y, y01, sample_weight, X):
         if sample_weight is None and self.class_weight is None:
             return None
+        if sample_weight is None and _is_balanced(self.class_weight):
+            return None  # fit.class_weight = 1 (_options)
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if self.class_weight is not None:
+        if self.class_weight is not None and not _is_balanced(self.class_weight):
             cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
             w = w * cw[y01.astype(np.intp)]
         return np.ascontiguousarray(w, dtype=np.float64)
@@ -274,6 +284,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                     "gradient_norm"):
             setattr(self, key + "_", _stat(h, key))
         self.converged_ = bool(_stat(h, "converged"))
+        self.fit_options_ = _fit_options(h)
         self.n_obs_ = int(_stat(h, "n_obs"))
         self.n_clusters_ = int(_stat(h, "n_clusters"))
         self._feature_names = [pystr(LIB.churn_model_feature_name(h, j)) for j in range(d)]
@@ -489,23 +500,62 @@ def _model_bytes(model_ptr):
     return buf.raw[:needed.value]
 
 
+def _is_balanced(class_weight):
+    return isinstance(class_weight, str) and class_weight == "balanced"
+
+
+_FIT_KEYS = ("fit.penalty", "fit.C", "fit.l1_ratio", "fit.intercept", "fit.class_weight",
+             "fit.standardize", "fit.cov_type", "fit.population_rate", "fit.tol", "fit.max_iter",
+             "fit.inference")
+
+
+def _fit_options(model_ptr):
+    """The fit options the model records (churn_model_fit_options), in the estimator's terms:
+    penalty (None, "l2", "l1", "elasticnet", "firth"), C, l1_ratio, fit_intercept,
+    class_weight ("balanced" or None: a dict of class weights went into the sample weights and
+    is not recorded), standardize, cov_type ("nonrobust", "HC0", "HC1", "cluster"),
+    population_rate, tol, max_iter, inference."""
+    h = ctypes.c_void_p()
+    check(LIB.churn_model_fit_options(model_ptr, ctypes.byref(h)))
+    raw = {}
+    try:
+        for name in _FIT_KEYS:
+            if option_info(name)[0] == "int":
+                v = ctypes.c_int64()
+                check(LIB.churn_options_get_int(h, option_key(name), ctypes.byref(v)))
+            else:
+                v = ctypes.c_double()
+                check(LIB.churn_options_get_real(h, option_key(name), ctypes.byref(v)))
+            raw[name] = v.value
+    finally:
+        LIB.churn_options_free(h)
+    return {"penalty": _PENALTY_NAMES.get(raw["fit.penalty"], raw["fit.penalty"]),
+            "C": raw["fit.C"], "l1_ratio": raw["fit.l1_ratio"],
+            "fit_intercept": bool(raw["fit.intercept"]),
+            "class_weight": "balanced" if raw["fit.class_weight"] else None,
+            "standardize": bool(raw["fit.standardize"]),
+            "cov_type": _COV_NAMES.get(raw["fit.cov_type"], raw["fit.cov_type"]),
+            "population_rate": raw["fit.population_rate"], "tol": raw["fit.tol"],
+            "max_iter": int(raw["fit.max_iter"]), "inference": bool(raw["fit.inference"])}
+
+
 def _params_of(model_ptr):
-    """Estimator parameters for a loaded model when the caller gives none.  The public C API
-    does not report the fit options a model was made with, so only the penalty is inferred:
-    a model with a covariance matrix was fitted without one (penalty=None); otherwise the
-    defaults stay."""
-    k = LIB.churn_model_n_features(model_ptr) + 1
-    cov = np.zeros(k * k)
-    if LIB.churn_model_covariance(model_ptr, ptr(cov)) == 0:
-        return {"penalty": None}
-    LIB.churn_clear_error()
-    return {}
+    """Estimator parameters for a loaded model when the caller gives none: the options it was
+    fitted with (churn_model_fit_options), for those the estimator has as parameters (all of
+    them are in fit_options_).  l1_ratio is kept only for the elastic net (scikit-learn's None
+    otherwise)."""
+    opts = _fit_options(model_ptr)
+    if opts["penalty"] != "elasticnet":
+        opts["l1_ratio"] = None
+    names = LogisticRegression._get_param_names()
+    return {k: v for k, v in opts.items() if k in names}
 
 
 def load_model(path, **params):
     """Loads a model written by LogisticRegression.save (or churn_model_save in C) as a fitted
-    churn.LogisticRegression.  classes_ are [0, 1] (the file stores the 0/1 model); params, if
-    given, set the estimator's parameters (for get_params / refitting)."""
+    churn.LogisticRegression.  classes_ are [0, 1] (the file stores the 0/1 model); the
+    estimator's parameters are the options the model was fitted with (fit_options_), or params
+    when given (for get_params / refitting)."""
     out = ctypes.c_void_p()
     check(LIB.churn_model_load(cstr(os.fspath(path)), ctypes.byref(out)))
     return LogisticRegression._from_handle(Handle(out.value, LIB.churn_model_free), params)

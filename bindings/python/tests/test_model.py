@@ -296,3 +296,53 @@ def test_out_of_core_errors(tmp_path):
         churn.LogisticRegression(class_weight="balanced").fit_csv(path, "y")
     m = churn.LogisticRegression().fit_csv(path, "y")
     np.testing.assert_allclose(m.coef_, churn.LogisticRegression().fit(X, y).coef_, rtol=1e-9)
+
+
+# --- the fit options a model records (churn_model_fit_options) --------------------------------
+
+@pytest.mark.parametrize("params", [
+    dict(penalty=None, cov_type="HC1", tol=1e-9, max_iter=50),
+    dict(penalty=None, fit_intercept=False, cov_type="HC0"),
+    dict(penalty="l2", C=0.3, class_weight="balanced"),
+    dict(penalty="l1", C=0.5, fit_intercept=False, max_iter=70),
+    dict(penalty="elasticnet", C=0.2, l1_ratio=0.25, tol=1e-7)])
+def test_loaded_model_has_the_fit_options(tmp_path, params):
+    df, y = _frame()
+    m = churn.LogisticRegression(**params).fit(df, y)
+    want = dict(churn.LogisticRegression().get_params(), **params)
+    if want["penalty"] != "elasticnet":
+        want["l1_ratio"] = None
+    assert m.get_params() == want
+    path = tmp_path / "model.churn"
+    m.save(path)
+    for back in (churn.load_model(path), churn.LogisticRegression.from_bytes(m.to_bytes()),
+                 pickle.loads(pickle.dumps(m))):
+        assert back.get_params() == want  # no longer guessed from the covariance
+        fo = back.fit_options_
+        assert fo["penalty"] == want["penalty"] and fo["C"] == want["C"]
+        assert fo["fit_intercept"] == want["fit_intercept"]
+        assert fo["class_weight"] == want["class_weight"]
+        assert fo["cov_type"] == want["cov_type"] and fo["population_rate"] == 0.0
+        assert fo["tol"] == want["tol"] and fo["max_iter"] == want["max_iter"]
+        assert fo["standardize"] is False  # scikit-learn's raw-column penalty
+        if want["penalty"] == "elasticnet":
+            assert fo["l1_ratio"] == want["l1_ratio"]
+    # the loaded parameters refit to the same model
+    back = churn.load_model(path)
+    refit = churn.LogisticRegression(**back.get_params()).fit(df, y)
+    np.testing.assert_array_equal(refit.coef_, m.coef_)
+    np.testing.assert_array_equal(refit.intercept_, m.intercept_)
+
+
+def test_fit_options_class_weight():
+    """"balanced" is recorded (the library's own weighting, equal to scikit-learn's); a dict of
+    class weights goes into the sample weights and is not."""
+    df, y = _frame()
+    bal = churn.LogisticRegression(class_weight="balanced").fit(df, y)
+    assert bal.fit_options_["class_weight"] == "balanced"
+    ref = SkLogit(solver="newton-cholesky", tol=1e-12, max_iter=1000,
+                  class_weight="balanced").fit(df.to_numpy(), y)
+    np.testing.assert_allclose(bal.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+    d = churn.LogisticRegression(class_weight={0: 1, 1: 3}).fit(df, y)
+    assert d.fit_options_["class_weight"] is None
+    assert churn.LogisticRegression.from_bytes(d.to_bytes()).class_weight is None
