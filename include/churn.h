@@ -952,7 +952,7 @@ typedef struct churn_model churn_model;
  *                      thousands of rows; with 131,072 or more rows a subsample is checked
  *                      first (one without separation proves the data have none), so a false
  *                      alarm costs little, but separated data of a million rows take tens of
- *                      seconds (measured 50-60 s on 1M x 32) to be reported.  When the check
+ *                      seconds (measured 50-80 s on 1M x 32) to be reported.  When the check
  *                      finds no separation the fit goes on: large but finite estimates (nearly
  *                      separated data) are returned as they are.
  *  CHURN_E_NOT_CONVERGED  MAX_ITER reached without meeting TOL (no model is returned); after
