@@ -107,6 +107,9 @@ class CohortModel:
         (survivors), share, std_err, ci_low, ci_high (1 - alpha prediction interval) [,
         target, margin, prob_meet]."""
         if size is None:
+            if not getattr(self, "cohorts_", None):
+                raise ValueError("this model has no fitted cohort counts: give size (and "
+                                 "start, alive)")
             seq = self.cohorts_[cohort]
             size = float(seq[0])
             start = len(seq) - 1 if start is None else int(start)

@@ -309,6 +309,10 @@ def snapshot_forecast(ds, base_date, as_of, months=None, column=None, label=None
     df = table_to_frame(h)
     fitted = CohortModel()
     fitted._set(mh.value)
+    # the photographed cohort's observed counts, so that fitted.forecast() works as after fit()
+    seen = df["observed"].astype(bool).to_numpy()
+    size = float(df["cohort"].iloc[0]) if len(df) else 0.0
+    fitted.cohorts_ = [np.concatenate([[size], df["active"].to_numpy(dtype=np.float64)[seen]])]
     if not return_model:
         return df
     return df, fitted

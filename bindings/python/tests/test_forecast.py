@@ -174,6 +174,12 @@ def test_snapshot_forecast(sim):
     assert df.retention[3:].isna().all()
     assert (df.ci_low[3:] < df.expected[3:]).all() and (df.expected[3:] < df.ci_high[3:]).all()
     assert model.fitted_kind_ in ("sbg", "geometric")
+    # the returned model projects the photographed cohort like the table does
+    again = model.forecast(12, target=target)
+    assert list(again.index) == list(range(4, 13))
+    np.testing.assert_allclose(again.share.to_numpy(), df.expected[3:].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(again.expected.to_numpy(), 2000 * df.expected[3:].to_numpy(),
+                               rtol=1e-12)
     with pytest.raises(ValueError, match="give months"):
         churn.kpi.snapshot_forecast(sim, "2024-01-01", as_of="2024-04-01")
 
