@@ -68,6 +68,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         (statsmodels' cov_type="cluster" with its default correction G/(G-1) (n-1)/(n-k)) for
         rows correlated within clusters (households, regions); needs fit(X, y, groups=...),
         in-memory fits only.
+      population_rate: None, or the population's churn rate tau in (0, 1) when the training
+        rows were sampled by outcome (all churners, a tenth of the stayers, say).  The fitted
+        intercept is then corrected (King & Zeng 2001 prior correction: minus
+        log((1 - tau) / tau * ybar / (1 - ybar)), ybar the weighted training churn rate) so
+        predict_proba returns population-scale probabilities; slopes and their standard errors
+        are unchanged (they are consistent under outcome-based sampling).  Saved in the model.
+        class_weight="balanced" distorts probabilities the same way (it shifts the intercept
+        by log(w1 / w0), so every churner-poor segment looks riskier than it is): use one or
+        the other, not both (ValueError).  A class_weight dict or sample weights that undo the
+        sampling (King & Zeng's weighting) need no population_rate.
+      n_jobs: threads for the fit (None = 1, -1 = one per core); the estimate does not depend
+        on it beyond floating-point summation order.
 
     Inputs: X as a numpy array or pandas DataFrame (its column names become the feature names,
     feature_names_in_).  A float64 (or float32) array with contiguous rows is read by the library
@@ -83,7 +95,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, penalty="l2", C=1.0, l1_ratio=None, fit_intercept=True,
-                 class_weight=None, tol=1e-8, max_iter=100, cov_type="nonrobust"):
+                 class_weight=None, tol=1e-8, max_iter=100, cov_type="nonrobust",
+                 population_rate=None, n_jobs=None):
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
@@ -92,6 +105,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
         self.cov_type = cov_type
+        self.population_rate = population_rate
+        self.n_jobs = n_jobs
 
     # --- fitting -------------------------------------------------------------------------
 
@@ -123,6 +138,25 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(f"cov_type must be 'nonrobust', 'HC0', 'HC1' or 'cluster'; got "
                              f"{self.cov_type!r}")
         opts["fit.cov_type"] = _COV_TYPES[self.cov_type]
+        rate = self.population_rate
+        if rate is not None:
+            if (not isinstance(rate, numbers.Real) or isinstance(rate, bool)
+                    or not 0 < rate < 1):
+                raise ValueError(f"population_rate must be a number in (0, 1) (the population's "
+                                 f"churn rate); got {rate!r}")
+            if self.class_weight is not None:
+                raise ValueError("population_rate and class_weight both move the intercept: "
+                                 "give one of them (population_rate for outcome-sampled rows)")
+            if not self.fit_intercept:
+                raise ValueError("population_rate corrects the intercept: it needs "
+                                 "fit_intercept=True")
+            opts["fit.population_rate"] = float(rate)
+        jobs = self.n_jobs
+        if jobs is not None and (not isinstance(jobs, numbers.Integral) or isinstance(jobs, bool)
+                                 or not (jobs >= 1 or jobs == -1)):
+            raise ValueError(f"n_jobs must be None, -1 (one thread per core) or an integer >= 1; "
+                             f"got {jobs!r}")
+        opts["fit.threads"] = 1 if jobs is None else (0 if jobs == -1 else int(jobs))
         # scikit-learn penalises the coefficients of the raw columns
         opts["fit.standardize"] = 0
         return opts
@@ -535,7 +569,7 @@ def _fit_options(model_ptr):
             "class_weight": "balanced" if raw["fit.class_weight"] else None,
             "standardize": bool(raw["fit.standardize"]),
             "cov_type": _COV_NAMES.get(raw["fit.cov_type"], raw["fit.cov_type"]),
-            "population_rate": raw["fit.population_rate"], "tol": raw["fit.tol"],
+            "population_rate": raw["fit.population_rate"] or None, "tol": raw["fit.tol"],
             "max_iter": int(raw["fit.max_iter"]), "inference": bool(raw["fit.inference"])}
 
 

@@ -302,6 +302,7 @@ def test_out_of_core_errors(tmp_path):
 
 @pytest.mark.parametrize("params", [
     dict(penalty=None, cov_type="HC1", tol=1e-9, max_iter=50),
+    dict(penalty=None, population_rate=0.07),
     dict(penalty=None, fit_intercept=False, cov_type="HC0"),
     dict(penalty="l2", C=0.3, class_weight="balanced"),
     dict(penalty="l1", C=0.5, fit_intercept=False, max_iter=70),
@@ -322,7 +323,7 @@ def test_loaded_model_has_the_fit_options(tmp_path, params):
         assert fo["penalty"] == want["penalty"] and fo["C"] == want["C"]
         assert fo["fit_intercept"] == want["fit_intercept"]
         assert fo["class_weight"] == want["class_weight"]
-        assert fo["cov_type"] == want["cov_type"] and fo["population_rate"] == 0.0
+        assert fo["cov_type"] == want["cov_type"] and fo["population_rate"] == want["population_rate"]
         assert fo["tol"] == want["tol"] and fo["max_iter"] == want["max_iter"]
         assert fo["standardize"] is False  # scikit-learn's raw-column penalty
         if want["penalty"] == "elasticnet":
