@@ -267,7 +267,7 @@ static churn_status settle_separation(churn_solver *s, churn_status rc, const ch
   }
   if (rc == CHURN_E_NOT_CONVERGED) {
     return churn__fail(rc, "%s; the data are not separated (exact check), so the estimate is "
-                       "finite but may be large: raise fit.max_iter", why);
+                       "finite but may be large: raise fit.max_iter or loosen fit.tol", why);
   }
   return rc;
 }
