@@ -7,6 +7,7 @@
  * the optimum when the covariance is wanted.
  */
 #include "cluster.h"
+#include "firth.h"
 #include "logit.h"
 #include "model.h"
 #include "parallel.h"
@@ -325,6 +326,10 @@ CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t
                                        int64_t ld, const double *y, const double *sample_weight,
                                        const char *const *feature_names,
                                        const churn_options *opts, churn_model **out) {
+  if (churn__firth_requested(opts)) {  /* its own driver: firth.c */
+    return churn__firth_fit("churn_model_fit", X, dtype, n, d, ld, y, sample_weight,
+                            feature_names, opts, out);
+  }
   return churn__fit_in_memory("churn_model_fit", X, dtype, n, d, ld, y, sample_weight, NULL,
                               feature_names, opts, out);
 }

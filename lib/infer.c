@@ -83,6 +83,7 @@ CHURN_API churn_status churn_model_stat(const churn_model *model, churn_stat whi
     case CHURN_STAT_DF_MODEL: v = df_model; break;
     case CHURN_STAT_DF_RESID: v = (double)in->n_obs - k; break;
     case CHURN_STAT_N_PASSES: v = (double)in->n_passes; break;
+    case CHURN_STAT_PENALIZED_LOGLIK: v = in->penalized_loglik; break;
     case CHURN_STAT_N_CLUSTERS: v = (double)model->n_clusters; break;
     default:
       return churn__fail(CHURN_E_ARG, "churn_model_stat: unknown statistic %d", (int)which);

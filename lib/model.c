@@ -33,6 +33,7 @@ churn_status churn__model_new(int64_t d, int fit_intercept, churn_model **out) {
   c->tol = 1e-8;
   c->max_iter = 100;
   c->inference = 1;
+  m->info.penalized_loglik = NAN;
   *out = m;
   return CHURN_OK;
 }

@@ -42,6 +42,7 @@ typedef struct churn__fit_info {
   double null_loglik;     /* intercept-only (or p = 0.5 without intercept) */
   double gradient_norm;   /* ||grad of the objective||_2, original scale, intercept included */
   double intercept_shift; /* added to the intercept by the population-rate correction */
+  double penalized_loglik; /* CHURN_STAT_PENALIZED_LOGLIK; NaN when absent (older files) */
 } churn__fit_info;
 
 struct churn_model {

@@ -12,13 +12,15 @@
  *   options (map: penalty, C, l1_ratio, standardize, class_weight, class_weight0,
  *            class_weight1, cov_type, population_rate, tol, max_iter, inference),
  *   training (map: n_obs, positives, sum_w, sum_w_positive, n_iter, n_passes, converged, loglik,
- *             null_loglik, gradient_norm, intercept_shift).
+ *             null_loglik, gradient_norm, intercept_shift, penalized_loglik -- optional: files
+ *             written before it load with NaN).
  * Readers ignore fields they do not know, so a later minor version adds fields freely.
  */
 #include "fileio.h"
 #include "model.h"
 #include "pack.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,7 +51,7 @@ static void pack_options(churn__wbuf *wb, const churn__fit_config *c) {
 
 static void pack_training(churn__wbuf *wb, const churn__fit_info *f) {
   churn__pack_key(wb, "training");
-  msgpack_pack_map(&wb->pk, 11);
+  msgpack_pack_map(&wb->pk, 12);
   churn__pack_i64_field(wb, "n_obs", f->n_obs);
   churn__pack_i64_field(wb, "positives", f->positives);
   churn__pack_f64_field(wb, "sum_w", f->sum_w);
@@ -61,6 +63,7 @@ static void pack_training(churn__wbuf *wb, const churn__fit_info *f) {
   churn__pack_f64_field(wb, "null_loglik", f->null_loglik);
   churn__pack_f64_field(wb, "gradient_norm", f->gradient_norm);
   churn__pack_f64_field(wb, "intercept_shift", f->intercept_shift);
+  churn__pack_f64_field(wb, "penalized_loglik", f->penalized_loglik);
 }
 
 static void pack_payload(churn__wbuf *wb, const churn_model *m) {
@@ -208,6 +211,11 @@ static churn_status read_training(const msgpack_object *p, churn__fit_info *f) {
   CHURN_TRY(churn__get_f64(o, "null_loglik", &f->null_loglik));
   CHURN_TRY(churn__get_f64(o, "gradient_norm", &f->gradient_norm));
   CHURN_TRY(churn__get_f64(o, "intercept_shift", &f->intercept_shift));
+  /* Optional (written since CHURN_STAT_PENALIZED_LOGLIK exists): older files load with NaN. */
+  f->penalized_loglik = NAN;
+  if (churn__map_get(o, "penalized_loglik") != NULL) {
+    CHURN_TRY(churn__get_f64(o, "penalized_loglik", &f->penalized_loglik));
+  }
   return CHURN_OK;
 }
 

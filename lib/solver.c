@@ -12,6 +12,7 @@
  * It detects a singular design (pivoted Cholesky on the first Hessian) and separation (a
  * coefficient that keeps running off), and builds the model with its covariance at the end.
  */
+#include "firth.h"
 #include "logit.h"
 #include "model.h"
 
@@ -99,9 +100,6 @@ static churn_status read_config(const churn_options *opts, churn__fit_config *c,
   c->cov_type = (int)cov;
   c->inference = (int)inf;
   c->class_weight0 = c->class_weight1 = 1.0;
-  if (pen == CHURN_PENALTY_FIRTH) {
-    return churn__fail(CHURN_E_ARG, "fit.penalty = FIRTH is not supported in this version");
-  }
   if (cov == CHURN_COV_CLUSTER) {
     return churn__fail(CHURN_E_ARG, "fit.cov_type = CLUSTER: cluster covariance needs groups: "
                        "call churn_model_fit_clustered (in-memory fits only; streamed, CSV and "
@@ -187,12 +185,24 @@ static churn_status solver_alloc(int64_t d, int fi, churn_solver **out) {
   return CHURN_OK;
 }
 
-churn_status churn__solver_new(int64_t d, const char *const *feature_names,
-                               const churn_options *opts, int *nthreads, churn_solver **out) {
+/* A solver; firth_ok 1 only for the Firth driver (firth.c), which runs its own iteration on the
+ * solver's set-up: every other fit (streams, CSV, the public solver API) refuses FIRTH. */
+static churn_status solver_create(int64_t d, const char *const *feature_names,
+                                  const churn_options *opts, int firth_ok, int *nthreads,
+                                  churn_solver **out) {
   churn__fit_config cfg;
   memset(&cfg, 0, sizeof cfg);
   int64_t threads = 1;
   CHURN_TRY(read_config(opts, &cfg, &threads));
+  if (cfg.penalty == CHURN_PENALTY_FIRTH && !firth_ok) {
+    return churn__fail(CHURN_E_ARG, "fit.penalty = FIRTH: Firth needs the in-memory fit "
+                       "(churn_model_fit)");
+  }
+  if (cfg.penalty == CHURN_PENALTY_FIRTH && cfg.cov_type != CHURN_COV_NONROBUST) {
+    return churn__fail(CHURN_E_ARG, "fit.cov_type = %d with fit.penalty = FIRTH: a Firth fit has "
+                       "only the nonrobust covariance I(b)^-1 (CHURN_COV_NONROBUST)",
+                       cfg.cov_type);
+  }
   if (nthreads) *nthreads = (int)threads;
   CHURN_CHECK_ARG(d >= 0 && d <= 100000, "d = %lld outside [0, 100000]", (long long)d);
   CHURN_CHECK_ARG(d > 0 || cfg.fit_intercept, "d = 0 and no intercept: nothing to fit");
@@ -206,6 +216,17 @@ churn_status churn__solver_new(int64_t d, const char *const *feature_names,
   }
   *out = s;
   return CHURN_OK;
+}
+
+churn_status churn__solver_new(int64_t d, const char *const *feature_names,
+                               const churn_options *opts, int *nthreads, churn_solver **out) {
+  return solver_create(d, feature_names, opts, 0, nthreads, out);
+}
+
+churn_status churn__solver_new_firth(int64_t d, const char *const *feature_names,
+                                     const churn_options *opts, int *nthreads,
+                                     churn_solver **out) {
+  return solver_create(d, feature_names, opts, 1, nthreads, out);
 }
 
 CHURN_API churn_status churn_solver_new(int64_t d, const char *const *feature_names,
@@ -408,10 +429,11 @@ CHURN_API churn_status churn_solver_begin(churn_solver *s) {
     return churn__fail(CHURN_E_DATA, "y has a single class: every row (of positive weight) has "
                        "y = 1; a churn model needs both churners and non-churners");
   }
-  if (!penalized(s) && s->n_wpos < s->k) {
+  if ((!penalized(s) || s->cfg.penalty == CHURN_PENALTY_FIRTH) && s->n_wpos < s->k) {
     return churn__fail(CHURN_E_DATA, "%lld rows with positive weight for %lld coefficients: an "
-                       "unpenalised fit needs at least as many rows as coefficients",
-                       (long long)s->n_wpos, (long long)s->k);
+                       "%s fit needs at least as many rows as coefficients",
+                       (long long)s->n_wpos, (long long)s->k,
+                       penalized(s) ? "unpenalised or Firth" : "unpenalised");
   }
   for (int64_t j = 0; j < d; j++) {
     double mu = s->m1[j] / s->sw;
@@ -500,6 +522,31 @@ churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, 
     s->have_se0 = 1;
   }
   return CHURN_OK;
+}
+
+static churn_status check_rank(churn_solver *s);
+
+/* The set-up after churn_solver_begin, for the Firth driver (firth.h). */
+void churn__solver_setup(const churn_solver *s, churn__solver_view *v) {
+  v->d = s->d;
+  v->k = s->k;
+  v->fi = s->fi;
+  v->names = (const char *const *)s->names;
+  v->center = s->center;
+  v->scale = s->scale;
+  v->beta0 = s->beta;
+  v->cfg = &s->cfg;
+  v->n = s->n;
+  v->positives = s->npos;
+  v->sum_w = s->sw;
+  v->sum_w_positive = s->swp;
+}
+
+/* The rank check of the first exact Hessian on a full symmetric k x k information matrix: the
+ * same CHURN_E_SINGULAR message naming the dependent columns. */
+churn_status churn__solver_check_rank(churn_solver *s, const double *H) {
+  memcpy(s->Hx, H, (size_t)(s->k * s->k) * sizeof(double));
+  return check_rank(s);
 }
 
 void churn__solver_set_tol(churn_solver *s, double tol) { s->cfg.tol = tol; }
@@ -1014,6 +1061,7 @@ churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
   in->n_passes = s->passes;
   in->converged = s->converged;
   in->loglik = s->ll;
+  in->penalized_loglik = -objective(s, s->beta, s->ll);
   double yb = s->sum_w_pos / s->sum_w;
   in->null_loglik = s->sum_w_pos * log(yb) + (s->sum_w - s->sum_w_pos) * log1p(-yb);
   /* Gradient of the documented objective (C times ours when penalised) on the original scale. */

@@ -506,10 +506,6 @@ Test(fit, argument_errors) {
   ASSERT_FAILS(churn_model_fit(NULL, CHURN_F64, 4, 0, 1, y, NULL, NULL, o, &m), CHURN_E_ARG,
                "nothing to fit");
   ASSERT_OK(churn_options_reset(o));
-  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_PENALTY, CHURN_PENALTY_FIRTH));
-  ASSERT_FAILS(churn_model_fit(x, CHURN_F64, 4, 1, 1, y, NULL, NULL, o, &m), CHURN_E_ARG,
-               "FIRTH");
-  ASSERT_OK(churn_options_reset(o));
   ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_COV_TYPE, CHURN_COV_CLUSTER));
   ASSERT_FAILS(churn_model_fit(x, CHURN_F64, 4, 1, 1, y, NULL, NULL, o, &m), CHURN_E_ARG,
                "cov_type");
