@@ -26,7 +26,7 @@ from ._table import table_to_frame
 
 __all__ = ["LogisticRegression", "load_model"]
 
-_PENALTIES = {"l2": 1, "l1": 2, "elasticnet": 3, None: 0, "none": 0}
+_PENALTIES = {"l2": 1, "l1": 2, "elasticnet": 3, "firth": 4, None: 0, "none": 0}
 # the other way, for models read back (churn_model_fit_options); 4 is CHURN_PENALTY_FIRTH
 _PENALTY_NAMES = {0: None, 1: "l2", 2: "l1", 3: "elasticnet", 4: "firth"}
 _COV_NAMES = {0: "nonrobust", 1: "HC0", 2: "HC1", 3: "cluster"}  # churn_cov_type
@@ -37,6 +37,7 @@ _STATS = {"loglik": 1, "null_loglik": 2, "pseudo_r2": 3, "llr": 4, "llr_pvalue":
           "bic": 7, "n_iter": 8, "converged": 9, "gradient_norm": 10, "n_obs": 11,
           "sum_weights": 12, "positives": 13, "df_model": 14, "df_resid": 15, "n_passes": 16}
 _STATS["n_clusters"] = 18  # CHURN_STAT_N_CLUSTERS
+_STATS["penalized_loglik"] = 17  # CHURN_STAT_PENALIZED_LOGLIK
 
 
 def _stat(model_ptr, key):
@@ -53,7 +54,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         statsmodels-style inference: standard errors, z, p-values, intervals).
         The objective is sum_i w_i logloss_i + penalty(b) / C with the intercept never penalised,
         on the raw (not standardised) columns, exactly as scikit-learn's LogisticRegression.
-      C: inverse penalty strength (> 0).
+        "firth": Firth's bias-reduced logistic regression (R's logistf, brglm2 "AS_mean"):
+        maximises loglik + 0.5 log det I(b), I the Fisher information; finite under complete
+        and quasi-complete separation, with the same inference as None (std errors from
+        I(b)^-1, z, p-values, intervals; cov_type "nonrobust" only).  C and l1_ratio are
+        ignored; in-memory fit() only (fit_csv / fit_chunks raise).
+      C: inverse penalty strength (> 0; not used by "firth").
       l1_ratio: the L1 share of the elastic-net penalty, in [0, 1]; required for "elasticnet".
       fit_intercept: fit an (unpenalised) intercept.
       class_weight: None, "balanced" or a dict {label: weight}; multiplies the sample weights
@@ -88,7 +94,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     Fitted attributes: coef_ (1, d), intercept_ (1,), classes_, n_iter_ (1,), n_features_in_,
     feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_pvalue_,
-    aic_, bic_, converged_, gradient_norm_, n_obs_, n_clusters_ (clusters of the cluster
+    aic_, bic_, converged_, gradient_norm_, penalized_loglik_ (the log-likelihood with the
+    penalty: loglik_ + 0.5 log det I for "firth", loglik_ - penalty / C for l2 / l1 /
+    elasticnet, loglik_ for None; NaN for a model saved before it existed; loglik_ is always
+    the unpenalised one), n_obs_, n_clusters_ (clusters of the cluster
     covariance, 0 without one), fit_options_ (the options the model records: penalty, C,
     l1_ratio, fit_intercept, class_weight, standardize, cov_type, population_rate, tol,
     max_iter, inference; a loaded model's parameters come from them).
@@ -112,7 +121,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _options(self):
         if self.penalty not in _PENALTIES:
-            raise ValueError(f"penalty must be 'l2', 'l1', 'elasticnet' or None; got "
+            raise ValueError(f"penalty must be 'l2', 'l1', 'elasticnet', 'firth' or None; got "
                              f"{self.penalty!r}")
         if not isinstance(self.C, numbers.Real) or not self.C > 0:
             raise ValueError(f"C must be a positive number; got {self.C!r}")
@@ -315,7 +324,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = int(d)
         self.n_iter_ = np.array([int(_stat(h, "n_iter"))], dtype=np.int32)
         for key in ("loglik", "null_loglik", "pseudo_r2", "llr", "llr_pvalue", "aic", "bic",
-                    "gradient_norm"):
+                    "gradient_norm", "penalized_loglik"):
             setattr(self, key + "_", _stat(h, key))
         self.converged_ = bool(_stat(h, "converged"))
         self.fit_options_ = _fit_options(h)
@@ -415,7 +424,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                          f"{_num(r.z, 8, 3)} {_num(r.p_value, 8, 3)} {_num(r.ci_low, 10)} "
                          f"{_num(r.ci_high, 10)}")
         lines.append("=" * (tw + 63))
-        if self.penalty not in (None, "none"):
+        if self.penalty == "firth":
+            lines.append(f"Firth's bias-reduced fit: penalised log-likelihood "
+                         f"{self.penalized_loglik_:.2f}; std errors from the Fisher information.")
+        elif self.penalty not in (None, "none"):
             lines.append(f"Penalised fit ({pen}, C={self.C}): no standard errors.")
         return "\n".join(lines)
 
