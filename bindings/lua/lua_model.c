@@ -376,7 +376,7 @@ static const struct {
     {"n_obs", CHURN_STAT_N_OBS},           {"sum_weights", CHURN_STAT_SUM_WEIGHTS},
     {"positives", CHURN_STAT_POSITIVES},   {"df_model", CHURN_STAT_DF_MODEL},
     {"df_resid", CHURN_STAT_DF_RESID},     {"n_passes", CHURN_STAT_N_PASSES},
-    {"n_clusters", CHURN_STAT_N_CLUSTERS},
+    {"n_clusters", CHURN_STAT_N_CLUSTERS}, {"penalized_loglik", CHURN_STAT_PENALIZED_LOGLIK},
 };
 
 /* model:stats() -> {loglik=, aic=, n_obs=, converged=, ...} (the statistics the model has) */

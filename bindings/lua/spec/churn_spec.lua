@@ -177,6 +177,43 @@ describe("fit and score", function()
   end)
 end)
 
+describe("Firth's bias-reduced fit", function()
+  -- A 2x2 table is a saturated model: Firth's probability in each cell is (y_g + 1/2) / (n_g + 1).
+  local function table_fit(a, n0, c, n1)
+    local X, y = {}, {}
+    for i = 1, n0 do X[#X + 1] = { 0 }; y[#y + 1] = i <= a and 1 or 0 end
+    for i = 1, n1 do X[#X + 1] = { 1 }; y[#y + 1] = i <= c and 1 or 0 end
+    local model = assert(churn.fit(X, y, { penalty = "firth", tol = 1e-13,
+                                           feature_names = { "port_out" } }))
+    local p0, p1 = (a + 0.5) / (n0 + 1), (c + 0.5) / (n1 + 1)
+    return model, p0, p1, n0, n1
+  end
+
+  it("is finite under complete separation and equals the closed form", function()
+    local model, p0, p1, n0, n1 = table_fit(0, 6, 7, 7)  -- x = 1 iff churn
+    local coef, b0 = model:coef()
+    local lo0 = math.log(p0 / (1 - p0))
+    assert.truthy(math.abs(b0 - lo0) <= 1e-10)
+    assert.truthy(math.abs(coef.port_out - (math.log(p1 / (1 - p1)) - lo0)) <= 1e-10)
+    local rows = assert(model:summary())
+    assert.are.equal("port_out", rows[2].term)
+    local a0, a1 = n0 * p0 * (1 - p0), n1 * p1 * (1 - p1)
+    assert.truthy(close(rows[2].std_err, math.sqrt(1 / a0 + 1 / a1), 1e-9))
+    assert.truthy(close(rows[1].std_err, math.sqrt(1 / a0), 1e-9))
+    assert.truthy(close(rows[2].z, rows[2].coef / rows[2].std_err, 1e-12))
+    local stats = model:stats()
+    local ll = 6 * math.log(1 - p0) + 7 * math.log(p1)
+    assert.truthy(close(stats.loglik, ll, 1e-10))
+    assert.truthy(close(stats.penalized_loglik, ll + 0.5 * math.log(a0 * a1), 1e-10))
+  end)
+
+  it("refuses a robust covariance with nil, message, code", function()
+    local X, y = sample(50)
+    assert_fails("CHURN_E_ARG", "only the nonrobust covariance",
+                 churn.fit(X, y, { penalty = "firth", cov_type = "hc0" }))
+  end)
+end)
+
 describe("cluster-robust standard errors", function()
   local function rel(a, b, tol) return math.abs(a - b) <= tol * math.max(math.abs(a), math.abs(b)) end
   local function std_errors(model)
