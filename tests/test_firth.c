@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* LeakSanitizer's check when the test runs under it (a weak symbol: NULL otherwise). */
+int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
 static churn_options *firth_opts(double tol) {
   churn_options *o = NULL;
   ASSERT_OK(churn_options_new(&o));
@@ -127,7 +130,7 @@ static void invert(int k, const double *A, double *out) {
 static double modified_score(const double *X, const double *y, const double *w, int64_t n, int d,
                              double b0, const double *coef, double *info) {
   int k = d + 1;
-  double *p = malloc((size_t)n * sizeof(double)), inv[16], U[16] = {0}, sw = 0;
+  double *p = malloc((size_t)n * sizeof(double)), inv[256], U[16] = {0}, sw = 0;
   memset(info, 0, (size_t)(k * k) * sizeof(double));
   for (int64_t i = 0; i < n; i++) {
     double eta = b0, z[16];
@@ -456,4 +459,61 @@ Test(firth, save_load_keeps_penalty_and_both_log_likelihoods) {
   churn_model_free(back);
   churn_model_free(m);
   churn_options_free(o);
+}
+
+/* --- allocation failures ----------------------------------------------------------------------- */
+
+/* Every allocation of a Firth fit failing in turn: CHURN_E_NOMEM or (a failure inside the
+ * optional subsample warm start) a correct model, never a crash or a leak; on 250,000 rows
+ * (warm-start path) and on a small table. */
+static void fail_each_allocation(const double *X, const double *y, int64_t n, int d,
+                                 double b0_want) {
+  churn_options *o = firth_opts(1e-10);
+  churn_model *m = NULL;
+  churn_testing_fail_alloc(0);
+  ASSERT_OK(churn_model_fit(X, CHURN_F64, n, d, d, y, NULL, NULL, o, &m));
+  churn_model_free(m);
+  uint64_t points = churn_testing_fail_alloc(0);
+  cr_assert_gt(points, 10);
+  for (uint64_t k = 1; k <= points; k++) {
+    m = NULL;
+    churn_testing_fail_alloc(k);
+    churn_status st = churn_model_fit(X, CHURN_F64, n, d, d, y, NULL, NULL, o, &m);
+    churn_testing_fail_alloc(0);
+    if (st == CHURN_OK) {
+      double b0;
+      ASSERT_OK(churn_model_coef(m, NULL, &b0));
+      cr_assert(rel_close(b0, b0_want, 1e-8, 1e-10), "allocation %llu: %.17g vs %.17g",
+                (unsigned long long)k, b0, b0_want);
+      churn_model_free(m);
+      continue;
+    }
+    cr_assert_eq(st, CHURN_E_NOMEM, "allocation %llu: %s: %s", (unsigned long long)k,
+                 churn_status_name(st), churn_last_error());
+    cr_assert_null(m);
+  }
+  churn_options_free(o);
+  if (__lsan_do_recoverable_leak_check) cr_assert_eq(__lsan_do_recoverable_leak_check(), 0);
+}
+
+Test(firth, allocation_failures_are_clean) {
+  double x[20], y[20];
+  for (int i = 0; i < 20; i++) x[i] = i % 2, y[i] = (i % 2) ? i < 14 : i < 3;
+  churn_options *o = firth_opts(1e-10);
+  churn_model *m = NULL;
+  double b0;
+  ASSERT_OK(churn_model_fit(x, CHURN_F64, 20, 1, 1, y, NULL, NULL, o, &m));
+  ASSERT_OK(churn_model_coef(m, NULL, &b0));
+  churn_model_free(m);
+  fail_each_allocation(x, y, 20, 1, b0);
+  const int64_t n = 250000;
+  double *X = malloc((size_t)(n * 2) * sizeof(double)), *yy = malloc((size_t)n * sizeof(double));
+  simulate(n, 2, X, yy);
+  ASSERT_OK(churn_model_fit(X, CHURN_F64, n, 2, 2, yy, NULL, NULL, o, &m));
+  ASSERT_OK(churn_model_coef(m, NULL, &b0));
+  churn_model_free(m);
+  fail_each_allocation(X, yy, n, 2, b0);
+  churn_options_free(o);
+  free(X);
+  free(yy);
 }
