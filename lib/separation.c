@@ -7,10 +7,12 @@
  * Each round solves  max c'b  s.t.  A b >= 0,  -1 <= b_j <= 1  with c the sum of the rows not
  * yet known to be separated; rows with a_i.b > 0 at the optimum are separated.  Rounds stop when
  * the optimum is 0.  The sum of the optimal b's is then positive on every separated row and zero
- * on the others (a relative-interior point of C).  For every coefficient still at 0 there, two
- * more LPs (max and min b_j over C) tell whether some direction in C moves it, and if so that
- * direction is added in.  The non-zero entries are the infinite coefficients, the signs their
- * directions.
+ * on the others (a relative-interior point of C).  C spans the null space of the rows never
+ * separated, so a coefficient still at 0 there moves iff that null space (from a k x k Gram
+ * matrix) has a vector non-zero in it; such a vector, scaled small, is added in.  The non-zero
+ * entries are the infinite coefficients, the signs their directions.  With many rows each LP
+ * runs by constraint generation (an evenly spread subset of rows, plus the rows its solution
+ * violates, until none is).
  *
  * The LP is solved through its dual, which has only k = d + intercept equality rows:
  *   min 1'(p + q)  s.t.  -A'l + p - q = c,  l, p, q >= 0,
@@ -19,6 +21,7 @@
  * is the simplex multiplier vector.  Columns and rows of A are scaled to max-abs 1 first: that
  * changes neither the cone's sign pattern nor which rows are separated.
  */
+#include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
@@ -256,10 +259,79 @@ static churn_status lp_solve_from_start(lp *P, bool always_bland) {
                      "in %lld pivots", (long long)max_iter);
 }
 
-/* One LP; when rounding spoils the basis, once more from the start under Bland's rule. */
-static churn_status lp_solve(lp *P) {
+/* One LP over P's rows; when rounding spoils the basis, once more from the start under
+ * Bland's rule. */
+static churn_status lp_solve_all(lp *P) {
   churn_status st = lp_solve_from_start(P, false);
   if (st == CHURN_E_INTERNAL) st = lp_solve_from_start(P, true);
+  return st;
+}
+
+/* One LP by constraint generation when there are many rows: solve over an evenly spread subset
+ * of the rows (the LP's constraints A b >= 0), add the rows the solution violates, solve again,
+ * until it violates none: then it is feasible for every row and optimal for fewer constraints,
+ * so optimal for all.  Each solve costs O(m k) per pivot for m active rows instead of O(n k).
+ * Falls back to the full LP when the active set grows past half the rows. */
+#define CG_MIN_ROWS 65536
+#define CG_START_ROWS 16384
+
+static churn_status lp_solve(lp *P) {
+  const int64_t n = P->n, k = P->k;
+  if (n < CG_MIN_ROWS) return lp_solve_all(P);
+  double *sub = churn__malloc_array((size_t)(n / 2 + CG_START_ROWS), (size_t)k * sizeof(double));
+  unsigned char *active = churn__malloc((size_t)n);
+  if (!sub || !active) {
+    churn__free(sub);
+    churn__free(active);
+    return lp_solve_all(P);  /* no room for the subset: the direct way needs none */
+  }
+  memset(active, 0, (size_t)n);
+  int64_t m = 0;
+  for (int64_t r = 0; r < CG_START_ROWS; r++) {
+    int64_t i = r * (n / CG_START_ROWS);
+    active[i] = 1;
+    memcpy(sub + m++ * k, P->A + i * k, (size_t)k * sizeof(double));
+  }
+  churn_status st = CHURN_OK;
+  for (;;) {
+    lp S = *P;
+    S.A = sub;
+    S.n = m;
+    S.ncols = m + 2 * k;
+    st = lp_solve_all(&S);
+    if (st != CHURN_OK) break;
+    memcpy(P->pi, S.pi, (size_t)k * sizeof(double));
+    int64_t violated = 0;
+    for (int64_t i = 0; i < n; i++) {
+      if (active[i]) continue;
+      double v = 0.0;
+      for (int64_t t = 0; t < k; t++) v += P->A[i * k + t] * P->pi[t];
+      if (v < -0.5 * FEAS_TOL) violated++;
+    }
+    if (violated == 0) break;
+    int64_t room = n / 2 + CG_START_ROWS - m, want = violated < m ? violated : m;
+    if (want > room) {
+      st = lp_solve_all(P);
+      break;
+    }
+    /* every (violated / want)-th violated row, at least one */
+    double step = (double)violated / (double)want, next = 0.0;
+    int64_t seen = 0;
+    for (int64_t i = 0; i < n && want > 0; i++) {
+      if (active[i]) continue;
+      double v = 0.0;
+      for (int64_t t = 0; t < k; t++) v += P->A[i * k + t] * P->pi[t];
+      if (!(v < -0.5 * FEAS_TOL)) continue;
+      if ((double)seen++ >= next) {
+        next += step;
+        active[i] = 1;
+        memcpy(sub + m++ * k, P->A + i * k, (size_t)k * sizeof(double));
+        want--;
+      }
+    }
+  }
+  churn__free(sub);
+  churn__free(active);
   return st;
 }
 
@@ -343,23 +415,78 @@ static void add_without_cancelling(double *bbar, const double *b, int64_t k) {
   }
 }
 
-/* Makes bbar non-zero on every coefficient that some separating direction moves: for each
- * coefficient still at 0, max and then min b_j over the cone (inside the box). */
-static churn_status fill_directions(lp *P, double *c, double *bbar) {
-  const int64_t k = P->k;
-  for (int64_t j = 0; j < k; j++) {
-    if (fabs(bbar[j]) > DIR_TOL) continue;
-    for (int sign = 1; sign >= -1; sign -= 2) {
-      for (int64_t t = 0; t < k; t++) c[t] = 0.0;
-      c[j] = sign;
-      CHURN_TRY(lp_solve(P));
-      if (sign * P->pi[j] > DIR_TOL) {
-        add_without_cancelling(bbar, P->pi, k);
-        break;
-      }
+/* Makes bbar non-zero on every coefficient that some separating direction moves, without
+ * more linear programs.  The rounds leave two kinds of rows: S, those some b in the cone C
+ * makes positive (bbar is positive on all of them), and N, those every b in C keeps at 0.  So
+ * C = {b : A_N b = 0, A_S b >= 0}, and since A_S bbar > 0, bbar + eps d stays in C for every d
+ * in null(A_N) and a small enough eps: C spans null(A_N), and coefficient j moves iff some
+ * null vector has d_j != 0, i.e. iff P_jj > 0 for P the projector onto null(A_N).  N is found
+ * by the rounds (the rows still open), null(A_N) from the eigenvectors of the k x k Gram matrix
+ * A_N'A_N (rows scaled to max-abs 1) whose eigenvalues are at rounding level.  Under complete
+ * separation N is empty and every coefficient moves.  For each coefficient still at 0 that
+ * moves, bbar gets eps P e_j (positive in j) with eps small enough to keep every row of S
+ * positive. */
+#define NULL_EIG_TOL 1e-10   /* eigenvalues below this times the largest (or k) count as 0 */
+
+static churn_status fill_directions(lp *P, const unsigned char *open, double *bbar) {
+  const int64_t n = P->n, k = P->k;
+  double *G = churn__malloc_array((size_t)(k * k), sizeof(double));
+  double *P_ = churn__malloc_array((size_t)(k * k), sizeof(double));
+  double *ev = churn__malloc_array((size_t)k, sizeof(double));
+  double *dvec = churn__malloc_array((size_t)k, sizeof(double));
+  churn_status st = (G && P_ && ev && dvec) ? CHURN_OK : churn__nomem("separation directions");
+  if (st != CHURN_OK) goto done;
+  memset(G, 0, (size_t)(k * k) * sizeof(double));
+  for (int64_t i = 0; i < n; i++) {
+    if (!open[i]) continue;  /* a row of S */
+    const double *a = P->A + i * k;
+    for (int64_t r = 0; r < k; r++) {
+      if (a[r] == 0.0) continue;
+      for (int64_t c = r; c < k; c++) G[r * k + c] += a[r] * a[c];
     }
   }
-  return CHURN_OK;
+  /* Row-major upper = column-major lower: eigenvectors come back as the columns of the
+   * column-major matrix, i.e. the rows of G as we index it. */
+  if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)k, G, (lapack_int)k, ev) != 0) {
+    st = churn__fail(CHURN_E_INTERNAL, "churn_check_separation: eigen-decomposition failed");
+    goto done;
+  }
+  double top = ev[k - 1] > 1.0 ? ev[k - 1] : 1.0;
+  memset(P_, 0, (size_t)(k * k) * sizeof(double));
+  for (int64_t e = 0; e < k; e++) {
+    if (ev[e] > NULL_EIG_TOL * top) continue;
+    const double *v = G + e * k;
+    for (int64_t r = 0; r < k; r++) {
+      for (int64_t c = 0; c < k; c++) P_[r * k + c] += v[r] * v[c];
+    }
+  }
+  for (int64_t j = 0; j < k; j++) {
+    if (fabs(bbar[j]) > DIR_TOL || P_[j * k + j] <= 1e-8) continue;
+    /* d = P e_j scaled to max-abs 1; the largest eps with A_S (bbar + eps d) >= half of A_S bbar */
+    double dmax = 0.0;
+    for (int64_t t = 0; t < k; t++) dmax = fmax(dmax, fabs(P_[t * k + j]));
+    for (int64_t t = 0; t < k; t++) dvec[t] = P_[t * k + j] / dmax;
+    double eps = 1.0;
+    for (int64_t i = 0; i < n; i++) {
+      const double *a = P->A + i * k;
+      double v = 0.0, w = 0.0;
+      for (int64_t t = 0; t < k; t++) v += a[t] * bbar[t], w += a[t] * dvec[t];
+      if (!open[i] && v > 0.0 && w < 0.0 && -w * eps > 0.5 * v) eps = 0.5 * v / -w;
+    }
+    for (int64_t t = 0; t < k; t++) dvec[t] *= eps;
+    if (dvec[j] <= DIR_TOL) {  /* too small to show: scale bbar down instead of d up */
+      double f = 2 * DIR_TOL / dvec[j];
+      for (int64_t t = 0; t < k; t++) dvec[t] *= f;
+      for (int64_t t = 0; t < k; t++) bbar[t] *= f;
+    }
+    add_without_cancelling(bbar, dvec, k);
+  }
+done:
+  churn__free(G);
+  churn__free(P_);
+  churn__free(ev);
+  churn__free(dvec);
+  return st;
 }
 
 CHURN_API churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n,
@@ -403,7 +530,7 @@ CHURN_API churn_status churn_check_separation(const void *X, churn_dtype dtype, 
     memset(open, 1, (size_t)n);
     memset(bbar, 0, (size_t)k * sizeof(double));
     st = separate(&P, c, open, bbar, &nsep);
-    if (st == CHURN_OK && nsep > 0) st = fill_directions(&P, c, bbar);
+    if (st == CHURN_OK && nsep > 0) st = fill_directions(&P, open, bbar);
   }
   if (st == CHURN_OK) {
     *kind = nsep == 0 ? 0 : nsep == n ? 2 : 1;
