@@ -922,7 +922,11 @@ typedef struct churn_model churn_model;
  *    ("a Firth fit has only the nonrobust covariance").
  *  - POPULATION_RATE (default 0 = off): when the training sample was enriched in churners,
  *    the population churn rate tau corrects the intercept afterwards (King & Zeng prior
- *    correction): b0 -= log((1-tau)/tau * ybar/(1-ybar)), ybar the weighted training rate.
+ *    correction): b0 -= log((1-tau)/tau * ybar/(1-ybar)), ybar the weighted training rate,
+ *    so churn_model_predict_proba gives population-scale probabilities; slopes and the
+ *    covariance are unchanged (consistent under outcome-based sampling).  Needs INTERCEPT = 1
+ *    and CLASS_WEIGHT = 0 (balanced class weights shift the intercept by log(w1/w0), the same
+ *    distortion: use one or the other), else CHURN_E_ARG.  Recorded in the model file.
  *  - INFERENCE (default 1): compute the covariance matrix from one exact X'WX at the optimum
  *    (or at the last iterate before it when that one already met 100 * TOL).
  *    Only unpenalised and FIRTH fits have inference (FIRTH: I(b)^-1 at the estimate, the

@@ -100,6 +100,14 @@ static churn_status read_config(const churn_options *opts, churn__fit_config *c,
   c->cov_type = (int)cov;
   c->inference = (int)inf;
   c->class_weight0 = c->class_weight1 = 1.0;
+  if (c->population_rate > 0 && !fi) {
+    return churn__fail(CHURN_E_ARG, "fit.population_rate corrects the intercept: it needs "
+                       "fit.intercept = 1");
+  }
+  if (c->population_rate > 0 && cw) {
+    return churn__fail(CHURN_E_ARG, "fit.population_rate and fit.class_weight both move the "
+                       "intercept: set one of them (population_rate for rows sampled by outcome)");
+  }
   if (cov == CHURN_COV_CLUSTER) {
     return churn__fail(CHURN_E_ARG, "fit.cov_type = CLUSTER: cluster covariance needs groups: "
                        "call churn_model_fit_clustered (in-memory fits only; streamed, CSV and "

@@ -124,3 +124,24 @@ Test(sampling, population_rate_outside_the_open_unit_interval_is_refused) {
                "fit.population_rate");
   churn_options_free(o);
 }
+
+Test(sampling, population_rate_needs_an_intercept_and_no_class_weight) {
+  const double x[] = {0, 1, 2, 3, 4, 5}, y[] = {0, 1, 0, 1, 0, 1};
+  churn_options *o = NULL;
+  churn_model *m = NULL;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_real(o, CHURN_OPT_FIT_POPULATION_RATE, 0.05));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_INTERCEPT, 0));
+  ASSERT_FAILS(churn_model_fit(x, CHURN_F64, 6, 1, 1, y, NULL, NULL, o, &m), CHURN_E_ARG,
+               "needs fit.intercept = 1");
+  cr_assert_null(m);
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_INTERCEPT, 1));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_CLASS_WEIGHT, 1));
+  ASSERT_FAILS(churn_model_fit(x, CHURN_F64, 6, 1, 1, y, NULL, NULL, o, &m), CHURN_E_ARG,
+               "set one of them");
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_FIT_PENALTY, CHURN_PENALTY_FIRTH));
+  ASSERT_FAILS(churn_model_fit(x, CHURN_F64, 6, 1, 1, y, NULL, NULL, o, &m), CHURN_E_ARG,
+               "set one of them");
+  cr_assert_null(m);
+  churn_options_free(o);
+}
