@@ -16,7 +16,9 @@ static const char FIT_HELP[] =
     "The first form fits on a numeric CSV design matrix (header names the columns), streamed in\n"
     "chunks; the second extracts features at each snapshot date, labels churn within H days, and\n"
     "fits on the stacked rows.  Fit options:\n"
-    "  --penalty none|l2|l1|elasticnet   (default none: maximum likelihood with inference)\n"
+    "  --penalty none|l2|l1|elasticnet|firth   (default none: maximum likelihood with\n"
+    "                   inference; firth: bias-reduced, finite under separation, with inference,\n"
+    "                   --dataset form only)\n"
     "  --C c            inverse penalty strength (default 1)\n"
     "  --l1-ratio r     elastic-net mixing (default 0.5)\n"
     "  --class-weight balanced\n"
@@ -30,7 +32,7 @@ static bool set_fit_options(cli_args *a, churn_options *opts) {
     int p = -1;
     for (int i = 0; i < 5; i++) if (strcmp(pen, names[i]) == 0) p = i;
     if (p < 0) {
-      cli_usage_error("fit", "--penalty must be none, l2, l1 or elasticnet, not '%s'", pen);
+      cli_usage_error("fit", "--penalty must be none, l2, l1, elasticnet or firth, not '%s'", pen);
       return false;
     }
     if (churn_options_set_int(opts, CHURN_OPT_FIT_PENALTY, p) != CHURN_OK) return cli_fail("fit", churn_last_status()), false;

@@ -67,6 +67,9 @@ expect 1 'CHURN_E_SCHEMA.*nochurn' -- "$churn" fit --data "$telco" --label nochu
 expect 2 'penalty must be' -- "$churn" fit --data "$telco" --label churn --penalty l3 --out "$work/t2.msgpack"
 expect 0 'converged' -- "$churn" fit --data "$telco" --label churn --penalty l2 --C 0.5 --out "$work/telco_l2.msgpack"
 expect 0 'converged yes' -- "$churn" fit --dataset "$work/ds.msgpack" --as-of 2024-06-01,2024-09-01 --horizon-days 90 --penalty l2 --out "$work/model.msgpack"
+expect 0 'converged yes' -- "$churn" fit --dataset "$work/ds.msgpack" --as-of 2024-06-01,2024-09-01 --horizon-days 90 --penalty firth --out "$work/firth.msgpack"
+expect 1 'CHURN_E_ARG.*Firth needs the in-memory fit' -- "$churn" fit --data "$telco" --label churn --penalty firth --out "$work/t3.msgpack"
+expect 1 'CHURN_E_ARG.*needs fit.intercept' -- "$churn" fit --data "$telco" --label churn --set fit.population_rate=0.05 --set fit.intercept=0 --out "$work/t3.msgpack"
 
 # summary: text and JSON (parsed)
 expect 0 'tenure +-0\.0607' -- "$churn" summary "$work/telco.msgpack"
