@@ -43,7 +43,7 @@
 #define SUB_FACTOR 3
 #define SUB_TOL 1e-6
 #define MAX_HALVINGS 40
-#define MAX_STEP 5.0         /* largest change of a standardised coefficient in one step */
+#define MAX_STEP 5.0         /* largest change of a standardised coefficient in a first step */
 
 enum { WANT_INFO = 1, WANT_HAT = 2, WANT_LL = 4 };
 
@@ -356,6 +356,8 @@ typedef struct newton {
   sums acc;        /* the pass being read */
   double ll, f;    /* at the last exact point: l(b), l*(b) (standardised columns) */
   double sw, swp, crit;
+  double maxstep;  /* the current cap on a step's largest component */
+  bool capped;     /* the last step was capped */
   int64_t iter, passes;
 } newton;
 
@@ -392,6 +394,7 @@ static churn_status newton_init(newton *nt, int64_t k, const double *b0) {
     return churn__nomem("Firth fit");
   }
   memcpy(nt->b, b0, kk * sizeof(double));
+  nt->maxstep = MAX_STEP;
   return CHURN_OK;
 }
 
@@ -416,15 +419,18 @@ static double half_logdet(const newton *nt) {
   return s;
 }
 
-/* step = I^-1 U from the factor, capped at MAX_STEP in its largest component. */
+/* step = I^-1 U from the factor, capped at nt->maxstep in its largest component (logistf's
+ * maxstep; the cap doubles after each capped step taken whole, so the large finite estimates
+ * of complete separation by a continuous column are reached in a few dozen steps). */
 static void newton_step(newton *nt) {
   const int64_t k = nt->k;
   memcpy(nt->step, nt->U, (size_t)k * sizeof(double));
   churn__cholesky_solve(k, nt->R, nt->step);
   double mx = 0;
   for (int64_t j = 0; j < k; j++) mx = fabs(nt->step[j]) > mx ? fabs(nt->step[j]) : mx;
-  if (mx > MAX_STEP) {
-    for (int64_t j = 0; j < k; j++) nt->step[j] *= MAX_STEP / mx;
+  nt->capped = mx > nt->maxstep;
+  if (nt->capped) {
+    for (int64_t j = 0; j < k; j++) nt->step[j] *= nt->maxstep / mx;
   }
 }
 
@@ -506,6 +512,8 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
       return churn__fail(CHURN_E_SINGULAR, "Firth fit: the Fisher information is not positive "
                          "definite at iteration %lld", (long long)nt->iter);
     }
+    if (nt->capped && halvings == 0) nt->maxstep *= 2;
+    if (halvings > 0) nt->maxstep = nt->maxstep / 2 > MAX_STEP ? nt->maxstep / 2 : MAX_STEP;
     halvings = 0;
     from_warm = false;
     memcpy(nt->info, acc->info, (size_t)(k * k) * sizeof(double));

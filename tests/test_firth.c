@@ -517,3 +517,30 @@ Test(firth, allocation_failures_are_clean) {
   free(X);
   free(yy);
 }
+
+Test(firth, continuous_complete_separation_is_finite) {
+  /* y = 1 exactly when x0 > 1: the MLE runs off, Firth's estimate is finite but large (its
+   * slope grows with n), reached within the default max_iter by the growing step cap. */
+  const int64_t n = 2000;
+  const int d = 2;
+  double *X = malloc((size_t)(n * d) * sizeof(double)), *y = malloc((size_t)n * sizeof(double));
+  simulate(n, d, X, y);
+  for (int64_t i = 0; i < n; i++) y[i] = X[i * d] > 1.0;
+  churn_options *o = firth_opts(1e-8);
+  churn_model *m = NULL;
+  ASSERT_OK(churn_model_fit(X, CHURN_F64, n, d, d, y, NULL, NULL, o, &m));
+  double coef[2], b0, info[9];
+  ASSERT_OK(churn_model_coef(m, coef, &b0));
+  cr_assert(isfinite(b0) && isfinite(coef[0]) && isfinite(coef[1]));
+  cr_assert(coef[0] > 50, "slope %g", coef[0]);
+  cr_assert(stat(m, CHURN_STAT_N_ITER) < 60, "%g iterations", stat(m, CHURN_STAT_N_ITER));
+  double crit = modified_score(X, y, NULL, n, d, b0, coef, info);
+  cr_assert(crit <= 1e-8, "max |U*| / n = %g", crit);
+  double se[9];
+  ASSERT_OK(churn_model_covariance(m, se));
+  cr_assert(isfinite(se[4]) && se[4] > 0);
+  churn_model_free(m);
+  churn_options_free(o);
+  free(X);
+  free(y);
+}
