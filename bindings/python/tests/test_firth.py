@@ -192,3 +192,9 @@ def test_penalized_loglik_of_other_penalties(design):
     assert m.penalized_loglik_ == pytest.approx(expect, rel=1e-9)
     mle = churn.LogisticRegression(penalty=None).fit(Xs, y)
     assert mle.penalized_loglik_ == mle.loglik_
+
+
+def test_check_estimator_firth():
+    # scikit-learn's own conventions, on its small (often separated) data sets
+    from sklearn.utils.estimator_checks import check_estimator
+    check_estimator(churn.LogisticRegression(penalty="firth"))
