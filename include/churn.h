@@ -930,7 +930,8 @@ typedef struct churn_model churn_model;
  *  - INFERENCE (default 1): compute the covariance matrix from one exact X'WX at the optimum
  *    (or at the last iterate before it when that one already met 100 * TOL).
  *    Only unpenalised and FIRTH fits have inference (FIRTH: I(b)^-1 at the estimate, the
- *    covariance logistf and brglm2 report); 0 skips it (faster; summary has no std errors).
+ *    covariance logistf and brglm2 report); 0 skips it (faster, except for FIRTH, whose
+ *    iterations compute I(b) anyway; summary has no std errors).
  *
  * How (so that the cost is predictable): with fewer than 200,000 rows, plain Newton with an
  * exact X'WX every pass.  With more, Newton runs first on an evenly spread subsample (blocks of

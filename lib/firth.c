@@ -146,9 +146,11 @@ static inline void scaled_row(const double *x, const double *c, const double *s,
 static void block(const engine *e, int64_t r0, int64_t nb, work *wk, sums *s) {
   const rowset *r = e->r;
   const int64_t k = r->k, d = r->d, fi = r->fi;
-  const double *xb;
-  int64_t ldb;
-  if (r->dtype == CHURN_F64) {
+  const double *xb = NULL;  /* stays NULL without columns (X may be NULL then) */
+  int64_t ldb = 1;
+  if (d == 0) {
+    /* an intercept-only model reads no X */
+  } else if (r->dtype == CHURN_F64) {
     xb = (const double *)r->X + r0 * r->ld;
     ldb = r->ld;
   } else {

@@ -101,6 +101,16 @@ Test(firth, intercept_only_closed_form_with_weights) {
   ASSERT_OK(churn_model_covariance(m, &cov));
   cr_assert(rel_close(cov, 1 / (sw * p * (1 - p)), 1e-10, 0));
   churn_model_free(m);
+  /* the same with 250,000 rows (the subsample path) and no X at all */
+  const int64_t n = 250000;
+  double *yy = malloc((size_t)n * sizeof(double)), s1 = 0;
+  for (int64_t i = 0; i < n; i++) yy[i] = i % 7 == 0, s1 += yy[i];
+  ASSERT_OK(churn_model_fit(NULL, CHURN_F64, n, 0, 1, yy, NULL, NULL, o, &m));
+  ASSERT_OK(churn_model_coef(m, NULL, &b0));
+  p = (s1 + 0.5) / (n + 1.0);
+  cr_assert(fabs(b0 - log(p / (1 - p))) <= 1e-12, "%.17g vs %.17g", b0, log(p / (1 - p)));
+  churn_model_free(m);
+  free(yy);
   churn_options_free(o);
 }
 
