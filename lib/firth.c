@@ -67,6 +67,7 @@ typedef struct rowset {
   int fi;
   const double *center, *inv_scale;
   double cw0, cw1;
+  const char *const *names;  /* d, for messages */
 } rowset;
 
 /* Sums of one pass (or one task's share of it). */
@@ -329,8 +330,9 @@ static churn_status engine_pass(engine *e, const double *b, const double *Rinv, 
     const sums *p = &e->parts[t];
     if (p->bad) {
       if (p->bad_col >= 0) {
-        return churn__fail(CHURN_E_DATA, "X has a non-finite value (%g) at row %lld, column %lld",
-                           p->bad_value, (long long)p->bad_row, (long long)p->bad_col);
+        return churn__fail(CHURN_E_DATA, "X has a non-finite value (%g) at row %lld, column %lld "
+                           "('%s')", p->bad_value, (long long)p->bad_row, (long long)p->bad_col,
+                           r->names[p->bad_col]);
       }
       return churn__fail(CHURN_E_DATA, "row %lld: the linear score overflows (values too large)",
                          (long long)p->bad_row);
@@ -763,7 +765,7 @@ churn_status churn__firth_fit(const char *fn, const void *X, churn_dtype dtype, 
   if (rc == CHURN_OK) {
     for (int64_t j = 0; j < d; j++) inv_scale[j] = 1.0 / v.scale[j];
     r = (rowset){X, dtype, n, ld, y, sample_weight, d, v.k, v.fi, v.center, inv_scale,
-                 v.cfg->class_weight0, v.cfg->class_weight1};
+                 v.cfg->class_weight0, v.cfg->class_weight1, v.names};
     rc = engine_init(&e, &r, nthreads);
   }
   if (rc == CHURN_OK) rc = newton_init(&nt, v.k, v.beta0);

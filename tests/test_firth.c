@@ -554,3 +554,23 @@ Test(firth, continuous_complete_separation_is_finite) {
   free(X);
   free(y);
 }
+
+Test(firth, non_finite_x_is_named_on_the_subsample_path_too) {
+  const int64_t n = 250000;
+  double *X = malloc((size_t)(n * 2) * sizeof(double)), *y = malloc((size_t)n * sizeof(double));
+  simulate(n, 2, X, y);
+  X[123457 * 2 + 1] = NAN;  /* outside the subsample's blocks */
+  const char *names[2] = {"tenure", "arrears"};
+  churn_options *o = firth_opts(1e-8);
+  churn_model *m = NULL;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, names, o, &m),
+               CHURN_E_DATA, "row 123457, column 1 ('arrears')");
+  X[123457 * 2 + 1] = 0;
+  y[99] = 0.5;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, names, o, &m), CHURN_E_DATA,
+               "y at row 99");
+  cr_assert_null(m);
+  churn_options_free(o);
+  free(X);
+  free(y);
+}
