@@ -949,9 +949,10 @@ typedef struct churn_model churn_model;
  * n x n matrix).  The rate is quadratic up to a factor of order k / n (Fisher scoring on U*):
  * small tables take 5-15 iterations, large data 2-4.  With 200,000 rows or more, Firth first
  * runs on an evenly spread subsample three times the size above (moments from it, as above),
- * and the first full pass combines I(b) with hat values from the subsample's information:
- * typically 5 full passes in all (1M x 32, one thread, measured: 0.66 s of CPU against 0.24 s
- * for an unpenalised fit with inference, 2.8 times).
+ * and the first two full passes each combine I(b) with hat values from the previous point's
+ * information (one pass per iteration; the iterations after them are exact): typically 4-6
+ * full passes in all (1M x 32, one thread, measured: 0.63 s of CPU against 0.24 s for an
+ * unpenalised fit with inference, 2.6 times).
  * Only churn_model_fit fits FIRTH: the streamed, CSV and distributed fits (6d, 6f) fail with
  * CHURN_E_ARG ("Firth needs the in-memory fit (churn_model_fit)").
  *

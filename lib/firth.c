@@ -20,9 +20,10 @@
  * linear rate of order k / n, as in logistf.  With many rows the fit first solves the problem
  * on an evenly spread subsample three times fit.c's (weights scaled to the full data; there
  * each iteration is one merged INFO + HAT pass with the previous point's hat values, which
- * has the same fixed point), and the first full pass combines the exact information at its
- * optimum with hat values from its information; exact iterations then need two more points
- * (five full passes in all on 1M x 32).
+ * has the same fixed point); the first full pass combines the exact information at its
+ * optimum with hat values from its information, the second likewise with the first one's, and
+ * exact iterations follow (four full passes in all on 1M x 32: two merged, then the INFO and
+ * HAT passes of the point that meets the tolerance).
  *
  * The hat values use R^-1 (one dtrsm per iteration on the k x k identity) applied by dtrmm to
  * blocks of rows: on 1,024-row blocks of 33 columns OpenBLAS 0.3.21's dtrsm with the factor
@@ -477,9 +478,14 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
       have_prev = from_warm = true;
     }
   }
-  bool have_rinv = false;  /* nt->Rinv holds the factor of an earlier point (lagged mode) */
+  /* After the warm pass, the next point is still far from the optimum on the scale where hat
+   * values matter: its one pass takes them from the warm point's factor (merged); the
+   * iterations after it are exact. */
+  bool merge_next = have_prev;
+  bool have_rinv = have_prev;  /* nt->Rinv holds the factor of an earlier point */
   for (;;) {
-    const bool merged = lagged && have_rinv;
+    const bool merged = (lagged || merge_next) && have_rinv;
+    merge_next = false;
     CHURN_TRY(engine_pass(e, nt->b, merged ? nt->Rinv : NULL,
                           WANT_INFO | WANT_LL | (merged ? WANT_HAT : 0), nthreads, acc));
     nt->passes++;
