@@ -459,8 +459,9 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
   double f_prev = 0;
   if (warm && factor(nt, warm)) {
     /* First full pass: the exact information at the subsample's optimum and the modified score
-     * with the subsample's hat values (their error moves this one step by a few ulps of the
-     * sampling error), then an exact-information Newton step. */
+     * with the subsample's hat values (their error, of the order of the subsample's sampling
+     * error, enters the score through its O(k) hat part only), then a step in the exact
+     * information. */
     CHURN_TRY(engine_pass(e, nt->b, nt->Rinv, WANT_INFO | WANT_HAT | WANT_LL, nthreads, acc));
     nt->passes++;
     for (int64_t a = 0; a < k; a++) {
@@ -539,6 +540,15 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
     double m = 0;
     for (int64_t j = 0; j < k; j++) m = fabs(nt->U[j]) > m ? fabs(nt->U[j]) : m;
     nt->crit = m / nt->sw;
+    if (merged && !lagged && nt->crit <= tol) {
+      /* Only an exact score may end the fit: the hat values of this point's own factor. */
+      CHURN_TRY(engine_pass(e, nt->b, nt->Rinv, WANT_HAT, nthreads, acc));
+      nt->passes++;
+      memcpy(nt->U, acc->U, (size_t)k * sizeof(double));
+      m = 0;
+      for (int64_t j = 0; j < k; j++) m = fabs(nt->U[j]) > m ? fabs(nt->U[j]) : m;
+      nt->crit = m / nt->sw;
+    }
     if (nt->crit <= tol) {
       /* One more step from the exact quantities of this point (no pass over X).  The steps
        * use the Fisher information, not the Hessian of l* (which differs by O(k) against
