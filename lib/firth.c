@@ -31,13 +31,12 @@
  */
 #include "firth.h"
 #include "parallel.h"
+#include "subsample.h"
 
 #include <cblas.h>
 #include <string.h>
 
 #define BLOCK_ROWS 1024
-#define WARM_MIN_ROWS 200000 /* as fit.c: the subsample warm start pays off from here */
-#define WARM_BLOCK 64
 /* The subsample: SUB_FACTOR times fit.c's size (its sampling error decides how many exact
  * iterations the full data need: at 3x typically two), solved to SUB_TOL only (far below that
  * sampling error). */
@@ -572,54 +571,10 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
   }
 }
 
-/* --- the subsample ----------------------------------------------------------------------------- */
-
-typedef struct subsample {
-  int64_t m, d;
-  double *X, *y, *w;
-} subsample;
-
-static void subsample_free(subsample *ss) {
-  churn__free(ss->X);
-  churn__free(ss->y);
-  churn__free(ss->w);
-  memset(ss, 0, sizeof *ss);
-}
-
-/* Blocks of WARM_BLOCK consecutive rows evenly spread over the data, about max(32768, 32 k^2)
- * rows (at most a quarter), copied as float64. */
-static churn_status subsample_take(subsample *ss, const void *X, churn_dtype dtype, int64_t n,
-                                   int64_t d, int64_t ld, const double *y, const double *w) {
-  memset(ss, 0, sizeof *ss);
-  int64_t k = d + 1, m = SUB_FACTOR * 32 * k * k;
-  if (m < SUB_FACTOR * 32768) m = SUB_FACTOR * 32768;
-  if (m > n / 4) m = n / 4;
-  m = m / WARM_BLOCK * WARM_BLOCK;
-  int64_t nblk = m / WARM_BLOCK, stride = n / nblk;
-  ss->m = m;
-  ss->d = d;
-  ss->X = churn__malloc_array((size_t)(m * (d ? d : 1)), sizeof(double));
-  ss->y = churn__malloc_array((size_t)m, sizeof(double));
-  ss->w = churn__malloc_array((size_t)m, sizeof(double));
-  if (!ss->X || !ss->y || !ss->w) {
-    subsample_free(ss);
-    return churn__nomem("subsample");
-  }
-  int64_t r = 0;
-  for (int64_t bk = 0; bk < nblk; bk++) {
-    for (int64_t i = bk * stride; i < bk * stride + WARM_BLOCK; i++, r++) {
-      for (int64_t j = 0; j < d; j++) ss->X[r * d + j] = churn__xget(X, dtype, ld, i, j);
-      ss->y[r] = y[i];
-      ss->w[r] = w ? w[i] : 1.0;
-    }
-  }
-  return CHURN_OK;
-}
-
 /* Firth on the subsample (weights scaled to the full sum), from the solver's start.  On success
  * b and info (k*k) receive its optimum and information; a failure there (a column constant in
  * the subsample, say) only means no warm start. */
-static bool warm_start(subsample *ss, const rowset *full, double sum_w_full, const double *b0,
+static bool warm_start(churn__subsample *ss, const rowset *full, double sum_w_full, const double *b0,
                        int nthreads, double tol, int64_t max_iter, double *b, double *info) {
   double sw = 0;
   for (int64_t i = 0; i < ss->m; i++) sw += ss->w[i];
@@ -747,14 +702,15 @@ churn_status churn__firth_fit(const char *fn, const void *X, churn_dtype dtype, 
   CHURN_TRY(churn__context(churn__solver_new_firth(d, feature_names, opts, &threads, &s), "%s",
                            fn));
   const int nthreads = churn__resolve_threads(threads);
-  subsample ss;
+  churn__subsample ss;
   memset(&ss, 0, sizeof ss);
-  const bool warm = n >= WARM_MIN_ROWS;
+  const bool warm = n >= CHURN__WARM_MIN_ROWS;
   churn_status rc = CHURN_OK;
   if (warm) {
     /* Standardisation only conditions the numerics here: the subsample's moments do, with
      * exact label counts (and y / weight checks) from all rows; X is checked by the passes. */
-    rc = subsample_take(&ss, X, dtype, n, d, ld, y, sample_weight);
+    rc = churn__subsample_take(&ss, churn__subsample_rows(n, d + 1, SUB_FACTOR), X, dtype, n, d,
+                               ld, y, sample_weight);
     if (rc == CHURN_OK) {
       rc = churn__solver_add_moments(s, ss.X, CHURN_F64, ss.m, ss.d ? ss.d : 1, ss.y, ss.w, 0);
     }
@@ -792,7 +748,7 @@ churn_status churn__firth_fit(const char *fn, const void *X, churn_dtype dtype, 
       warm_info = winfo;
     }
   }
-  subsample_free(&ss);
+  churn__subsample_free(&ss);
   if (rc == CHURN_OK) {
     rc = newton_run(&nt, &e, nthreads, v.cfg->tol, v.cfg->max_iter, warm_info, s, false);
   }

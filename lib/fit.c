@@ -11,20 +11,10 @@
 #include "logit.h"
 #include "model.h"
 #include "parallel.h"
+#include "subsample.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* Rows from which the subsample warm start pays off, and its size. */
-#define WARM_MIN_ROWS 200000
-#define WARM_BLOCK 64
-
-static int64_t subsample_rows(int64_t n, int64_t k) {
-  int64_t m = 32 * k * k;
-  if (m < 32768) m = 32768;
-  if (m > n / 4) m = n / 4;
-  return m / WARM_BLOCK * WARM_BLOCK;
-}
 
 /* Runs the solver to convergence over rows X (all in memory). */
 static churn_status iterate(churn_solver *s, const void *X, churn_dtype dtype, int64_t n,
@@ -48,48 +38,11 @@ static churn_status iterate(churn_solver *s, const void *X, churn_dtype dtype, i
   return rc;
 }
 
-/* An evenly spread subsample: nblk blocks of WARM_BLOCK consecutive rows, as float64. */
-typedef struct subsample {
-  int64_t m, d;
-  double *X, *y, *w;
-} subsample;
-
-static void subsample_free(subsample *ss) {
-  churn__free(ss->X);
-  churn__free(ss->y);
-  churn__free(ss->w);
-}
-
-static churn_status subsample_take(subsample *ss, const void *X, churn_dtype dtype, int64_t n,
-                                   int64_t d, int64_t ld, const double *y, const double *w) {
-  memset(ss, 0, sizeof *ss);
-  int64_t m = subsample_rows(n, d + 1);
-  int64_t nblk = m / WARM_BLOCK, stride = n / nblk;
-  ss->m = m;
-  ss->d = d;
-  ss->X = churn__malloc_array((size_t)(m * (d ? d : 1)), sizeof(double));
-  ss->y = churn__malloc_array((size_t)m, sizeof(double));
-  ss->w = churn__malloc_array((size_t)m, sizeof(double));
-  if (!ss->X || !ss->y || !ss->w) {
-    subsample_free(ss);
-    return churn__nomem("subsample");
-  }
-  int64_t r = 0;
-  for (int64_t b = 0; b < nblk; b++) {
-    for (int64_t i = b * stride; i < b * stride + WARM_BLOCK; i++, r++) {
-      for (int64_t j = 0; j < d; j++) ss->X[r * d + j] = churn__xget(X, dtype, ld, i, j);
-      ss->y[r] = y[i];
-      ss->w[r] = w ? w[i] : 1.0;
-    }
-  }
-  return CHURN_OK;
-}
-
 /* Pass 0 from the subsample: column moments (enough for the numerics of any fit but a
  * standardised penalty) plus exact counts from a pass over y and the weights only.  The
  * subsample's X values are checked here; the rest of X is checked by the first full pass. */
-static churn_status moments_from_subsample(churn_solver *s, const subsample *ss, int64_t n,
-                                           const double *y, const double *w) {
+static churn_status moments_from_subsample(churn_solver *s, const churn__subsample *ss,
+                                           int64_t n, const double *y, const double *w) {
   CHURN_TRY(churn__solver_add_moments(s, ss->X, CHURN_F64, ss->m, ss->d ? ss->d : 1, ss->y,
                                       ss->w, 0));
   return churn__solver_count_labels(s, n, y, w);
@@ -99,7 +52,7 @@ static churn_status moments_from_subsample(churn_solver *s, const subsample *ss,
  * on success s starts from its optimum with its Hessian as metric.  A failure on the subsample
  * (a rare column constant there, say) just means no warm start: the full fit then finds and
  * reports the problem itself. */
-static churn_status warm_start(churn_solver *s, subsample *ss, int nthreads, double tol) {
+static churn_status warm_start(churn_solver *s, churn__subsample *ss, int nthreads, double tol) {
   double sw_sub = 0, sw_full = 0;
   int64_t m = ss->m;
   for (int64_t i = 0; i < m; i++) sw_sub += ss->w[i];
@@ -184,7 +137,7 @@ static churn_status exact_check(const void *X, churn_dtype dtype, int64_t n, int
   int64_t m = 0;
   for (int64_t i = 0; i < n; i++) m += !w || w[i] > 0;
   if (m >= SEP_SUBSAMPLE_MIN) {
-    int64_t take = subsample_rows(m, d + fi);
+    int64_t take = churn__subsample_rows(m, d + fi, 1);
     CHURN_TRY(check_rows(X, dtype, n, d, ld, y, w, m, take, fi, kind, dir));
     if (*kind == 0) return CHURN_OK;
   }
@@ -337,11 +290,12 @@ churn_status churn__fit_in_memory(const char *fn, const void *X, churn_dtype dty
   int nthreads = churn__resolve_threads(threads);
   double tol = 1e-8;
   if (opts) churn_options_get_real(opts, CHURN_OPT_FIT_TOL, &tol);
-  subsample ss;
+  churn__subsample ss;
   memset(&ss, 0, sizeof ss);
   churn_status rc = CHURN_OK;
-  bool warm = n >= WARM_MIN_ROWS;
-  if (warm) rc = subsample_take(&ss, X, dtype, n, d, ld, y, sample_weight);
+  bool warm = n >= CHURN__WARM_MIN_ROWS;
+  if (warm) rc = churn__subsample_take(&ss, churn__subsample_rows(n, d + 1, 1), X, dtype, n, d, ld, y,
+                                     sample_weight);
   if (rc == CHURN_OK) {
     if (warm && !churn__solver_needs_exact_moments(s) &&
         moments_from_subsample(s, &ss, n, y, sample_weight) == CHURN_OK) {
@@ -356,7 +310,7 @@ churn_status churn__fit_in_memory(const char *fn, const void *X, churn_dtype dty
     churn__solver_set_lazy(s, 1);
     rc = warm_start(s, &ss, nthreads, tol);
   }
-  subsample_free(&ss);
+  churn__subsample_free(&ss);
   if (rc == CHURN_OK) {
     rc = iterate(s, X, dtype, n, ld, y, sample_weight, nthreads);
     rc = settle_separation(s, rc, opts, X, dtype, n, d, ld, y, sample_weight, feature_names,
