@@ -321,15 +321,20 @@ CHURN_API churn_status churn_solver_add_moments(churn_solver *solver, const void
 
 /* Pass 0 in parts: the moments as 3d + 5 values (layout in churn.h), so that solvers on workers
  * can each take a partition and a driver merges them. */
-CHURN_API churn_status churn_solver_get_moments(const churn_solver *solver, double *moments,
-                                                int64_t len) {
-  const char *fn = "churn_solver_get_moments";
+static churn_status check_moments_args(const char *fn, const churn_solver *solver,
+                                       const double *moments, int64_t len) {
   CHURN_CHECK_ARG(solver != NULL && moments != NULL, "%s: solver and moments must not be NULL",
                   fn);
-  const int64_t d = solver->d;
-  CHURN_CHECK_ARG(len == 3 * d + 5, "%s: len = %lld, expected 3 d + 5 = %lld", fn,
-                  (long long)len, (long long)(3 * d + 5));
+  CHURN_CHECK_ARG(len == 3 * solver->d + 5, "%s: len = %lld, expected 3 d + 5 = %lld", fn,
+                  (long long)len, (long long)(3 * solver->d + 5));
   CHURN_CHECK_ARG(solver->state == S_MOMENTS, "%s: called after churn_solver_begin", fn);
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_solver_get_moments(const churn_solver *solver, double *moments,
+                                                int64_t len) {
+  CHURN_TRY(check_moments_args("churn_solver_get_moments", solver, moments, len));
+  const int64_t d = solver->d;
   memcpy(moments, solver->shift, (size_t)d * sizeof(double));
   memcpy(moments + d, solver->m1, (size_t)d * sizeof(double));
   memcpy(moments + 2 * d, solver->m2, (size_t)d * sizeof(double));
@@ -342,12 +347,8 @@ CHURN_API churn_status churn_solver_get_moments(const churn_solver *solver, doub
 CHURN_API churn_status churn_solver_merge_moments(churn_solver *solver, const double *moments,
                                                   int64_t len) {
   const char *fn = "churn_solver_merge_moments";
-  CHURN_CHECK_ARG(solver != NULL && moments != NULL, "%s: solver and moments must not be NULL",
-                  fn);
+  CHURN_TRY(check_moments_args(fn, solver, moments, len));
   const int64_t d = solver->d;
-  CHURN_CHECK_ARG(len == 3 * d + 5, "%s: len = %lld, expected 3 d + 5 = %lld", fn,
-                  (long long)len, (long long)(3 * d + 5));
-  CHURN_CHECK_ARG(solver->state == S_MOMENTS, "%s: called after churn_solver_begin", fn);
   const double *K = moments, *m1 = moments + d, *m2 = moments + 2 * d, *c = moments + 3 * d;
   for (int64_t q = 0; q < 3 * d + 5; q++) {
     CHURN_CHECK_ARG(churn__is_finite(moments[q]), "%s: moments[%lld] is not finite", fn,
