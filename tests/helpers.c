@@ -29,3 +29,19 @@ const char *test_tmpdir(void) {
   }
   return dir;
 }
+
+const double *table_f64(const churn_table *t, const char *name) {
+  int64_t j = -1;
+  const double *v = NULL;
+  ASSERT_OK(churn_table_find(t, name, &j));
+  ASSERT_OK(churn_table_f64(t, j, &v));
+  return v;
+}
+
+const int64_t *table_i64(const churn_table *t, const char *name) {
+  int64_t j = -1;
+  const int64_t *v = NULL;
+  ASSERT_OK(churn_table_find(t, name, &j));
+  ASSERT_OK(churn_table_i64(t, j, &v));
+  return v;
+}

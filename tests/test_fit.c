@@ -171,11 +171,7 @@ static void check_vec(const char *what, const double *got, const double *want, i
 
 /* Column j of a summary table. */
 static const double *summary_col(const churn_table *t, const char *name) {
-  int64_t j;
-  const double *v = NULL;
-  ASSERT_OK(churn_table_find(t, name, &j));
-  ASSERT_OK(churn_table_f64(t, j, &v));
-  return v;
+  return table_f64(t, name);
 }
 
 /* tol 0 keeps the default (fit.tol = 1e-8): the oracle's tolerances must hold there too. */

@@ -24,19 +24,11 @@ static void assert_close(double got, double want, const char *what) {
 }
 
 static const double *column(const churn_table *t, const char *name) {
-  int64_t j;
-  const double *d;
-  ASSERT_OK(churn_table_find(t, name, &j));
-  ASSERT_OK(churn_table_f64(t, j, &d));
-  return d;
+  return table_f64(t, name);
 }
 
 static const int64_t *icolumn(const churn_table *t, const char *name) {
-  int64_t j;
-  const int64_t *d;
-  ASSERT_OK(churn_table_find(t, name, &j));
-  ASSERT_OK(churn_table_i64(t, j, &d));
-  return d;
+  return table_i64(t, name);
 }
 
 /* --- hand cases ------------------------------------------------------------------------ */

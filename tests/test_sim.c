@@ -78,19 +78,11 @@ static void free_sim(sim *s) {
 }
 
 static const int64_t *truth_i64(const sim *s, const char *name) {
-  int64_t j;
-  const int64_t *p = NULL;
-  ASSERT_OK(churn_table_find(s->truth, name, &j));
-  ASSERT_OK(churn_table_i64(s->truth, j, &p));
-  return p;
+  return table_i64(s->truth, name);
 }
 
 static const double *truth_f64(const sim *s, const char *name) {
-  int64_t j;
-  const double *p = NULL;
-  ASSERT_OK(churn_table_find(s->truth, name, &j));
-  ASSERT_OK(churn_table_f64(s->truth, j, &p));
-  return p;
+  return table_f64(s->truth, name);
 }
 
 /* Calendar month starts from the C library (an independent oracle of the simulator's calendar). */

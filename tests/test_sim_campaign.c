@@ -76,27 +76,15 @@ static void free_run(run *r) {
 }
 
 static const int64_t *ti64(const run *r, const char *name) {
-  int64_t j;
-  const int64_t *p = NULL;
-  ASSERT_OK(churn_table_find(r->truth, name, &j));
-  ASSERT_OK(churn_table_i64(r->truth, j, &p));
-  return p;
+  return table_i64(r->truth, name);
 }
 
 static const double *tf64(const run *r, const char *name) {
-  int64_t j;
-  const double *p = NULL;
-  ASSERT_OK(churn_table_find(r->truth, name, &j));
-  ASSERT_OK(churn_table_f64(r->truth, j, &p));
-  return p;
+  return table_f64(r->truth, name);
 }
 
 static const double *rcol(const churn_table *t, const char *name) {
-  int64_t j;
-  const double *p = NULL;
-  ASSERT_OK(churn_table_find(t, name, &j));
-  ASSERT_OK(churn_table_f64(t, j, &p));
-  return p;
+  return table_f64(t, name);
 }
 
 /* Start of calendar month k after 2024-01-01 (the default sim.start), from the C library. */

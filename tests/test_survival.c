@@ -22,19 +22,11 @@ static void assert_no_leak(void) {
 }
 
 static const double *col_f64(const churn_table *t, const char *name) {
-  int64_t j = -1;
-  const double *d = NULL;
-  ASSERT_OK(churn_table_find(t, name, &j));
-  ASSERT_OK(churn_table_f64(t, j, &d));
-  return d;
+  return table_f64(t, name);
 }
 
 static const int64_t *col_i64(const churn_table *t, const char *name) {
-  int64_t j = -1;
-  const int64_t *d = NULL;
-  ASSERT_OK(churn_table_find(t, name, &j));
-  ASSERT_OK(churn_table_i64(t, j, &d));
-  return d;
+  return table_i64(t, name);
 }
 
 /* Equal within TOL (relative for large values), NaN equal to NaN. */
