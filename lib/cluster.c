@@ -254,19 +254,11 @@ churn_status churn__cluster_finish(churn_solver *s, const churn__clusters *cl, c
   return rc;
 }
 
-/* --- the public call ----------------------------------------------------------------------- */
+/* --- the arguments of churn_model_fit_clustered ------------------------------------------- */
 
-CHURN_API churn_status churn_model_fit_clustered(const void *X, churn_dtype dtype, int64_t n,
-                                                 int64_t d, int64_t ld, const double *y,
-                                                 const double *sample_weight,
-                                                 const int64_t *groups,
-                                                 const char *const *feature_names,
-                                                 const churn_options *opts, churn_model **out) {
-  const char *fn = "churn_model_fit_clustered";
-  CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
-  CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
-  CHURN_CHECK_ARG(n >= 1, "%s: n = %lld: no rows", fn, (long long)n);
-  CHURN_CHECK_ARG(y != NULL, "%s: y is NULL", fn);
+churn_status churn__clusters_prepare(const char *fn, int64_t n, int64_t d, const int64_t *groups,
+                                     const churn_options *opts, churn__clusters *cl,
+                                     churn_options **plain) {
   CHURN_CHECK_ARG(groups != NULL, "%s: groups is NULL: the cluster covariance needs n cluster "
                   "labels", fn);
   int64_t cov = CHURN_COV_NONROBUST, pen = CHURN_PENALTY_NONE, inf = 1, fi = 1;
@@ -288,24 +280,23 @@ CHURN_API churn_status churn_model_fit_clustered(const void *X, churn_dtype dtyp
                        "covariance's factor (n-1)/(n-k) needs more rows than coefficients", fn,
                        (long long)n, (long long)k);
   }
-  churn__clusters cl;
-  CHURN_TRY(churn__clusters_make(groups, n, &cl));
-  cl.want_cov = inf && pen == CHURN_PENALTY_NONE;
-  if (cl.G < 2) {
-    churn__clusters_free(&cl);
+  CHURN_TRY(churn__clusters_make(groups, n, cl));
+  cl->want_cov = inf && pen == CHURN_PENALTY_NONE;
+  if (cl->G < 2) {
+    churn__clusters_free(cl);
     return churn__fail(CHURN_E_DATA, "%s: groups hold a single cluster (every label is %lld): "
                        "the cluster covariance needs at least 2 clusters (its factor is "
                        "G/(G-1))", fn, (long long)groups[0]);
   }
   /* The solver fits with a plain covariance; the cluster meat replaces it at the end. */
-  churn_options *o = NULL;
-  churn_status rc = opts ? churn_options_clone(opts, &o) : churn_options_new(&o);
-  if (rc == CHURN_OK) rc = churn_options_set_int(o, CHURN_OPT_FIT_COV_TYPE, CHURN_COV_NONROBUST);
+  churn_status rc = opts ? churn_options_clone(opts, plain) : churn_options_new(plain);
   if (rc == CHURN_OK) {
-    rc = churn__fit_in_memory(fn, X, dtype, n, d, ld, y, sample_weight, &cl, feature_names, o,
-                              out);
+    rc = churn_options_set_int(*plain, CHURN_OPT_FIT_COV_TYPE, CHURN_COV_NONROBUST);
   }
-  churn_options_free(o);
-  churn__clusters_free(&cl);
+  if (rc != CHURN_OK) {
+    churn_options_free(*plain);
+    *plain = NULL;
+    churn__clusters_free(cl);
+  }
   return rc;
 }

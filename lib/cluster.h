@@ -1,6 +1,7 @@
 /*
- * cluster.h -- cluster-robust covariance of the in-memory fit (cluster.c), and the in-memory fit
- * entry point (fit.c) that churn_model_fit and churn_model_fit_clustered share.  Never installed.
+ * cluster.h -- cluster-robust covariance of the in-memory fit (cluster.c): cluster labels to
+ * dense ids, the argument checks of churn_model_fit_clustered (fit.c) and the extra pass at the
+ * estimate.  Never installed.
  */
 #ifndef CHURN_CLUSTER_H
 #define CHURN_CLUSTER_H
@@ -28,12 +29,12 @@ churn_status churn__cluster_finish(churn_solver *s, const churn__clusters *cl, c
                                    churn_dtype dtype, int64_t ld, const double *y,
                                    const double *w, int nthreads, churn_model **out);
 
-/* The in-memory fit (fit.c); fn names the public call in messages; cl NULL for a fit without
- * cluster covariance. */
-churn_status churn__fit_in_memory(const char *fn, const void *X, churn_dtype dtype, int64_t n,
-                                  int64_t d, int64_t ld, const double *y,
-                                  const double *sample_weight, const churn__clusters *cl,
-                                  const char *const *feature_names, const churn_options *opts,
-                                  churn_model **out);
+/* Checks the arguments of churn_model_fit_clustered (fn names it in messages): groups not NULL,
+ * fit.cov_type CLUSTER, no Firth, n > k, at least 2 clusters; then builds *cl and *plain, a copy
+ * of opts with a nonrobust covariance for the solver (the cluster meat replaces it at the end).
+ * On failure nothing is left to free. */
+churn_status churn__clusters_prepare(const char *fn, int64_t n, int64_t d, const int64_t *groups,
+                                     const churn_options *opts, churn__clusters *cl,
+                                     churn_options **plain);
 
 #endif

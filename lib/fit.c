@@ -275,7 +275,9 @@ static churn_status settle_separation(churn_solver *s, churn_status rc, const ch
   return rc;
 }
 
-churn_status churn__fit_in_memory(const char *fn, const void *X, churn_dtype dtype, int64_t n,
+/* The in-memory fit behind churn_model_fit and churn_model_fit_clustered; fn names the public
+ * call in messages; cl NULL for a fit without cluster covariance. */
+static churn_status fit_in_memory(const char *fn, const void *X, churn_dtype dtype, int64_t n,
                                   int64_t d, int64_t ld, const double *y,
                                   const double *sample_weight, const churn__clusters *cl,
                                   const char *const *feature_names, const churn_options *opts,
@@ -333,6 +335,27 @@ CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t
     return churn__firth_fit("churn_model_fit", X, dtype, n, d, ld, y, sample_weight,
                             feature_names, opts, out);
   }
-  return churn__fit_in_memory("churn_model_fit", X, dtype, n, d, ld, y, sample_weight, NULL,
+  return fit_in_memory("churn_model_fit", X, dtype, n, d, ld, y, sample_weight, NULL,
                               feature_names, opts, out);
+}
+
+CHURN_API churn_status churn_model_fit_clustered(const void *X, churn_dtype dtype, int64_t n,
+                                                 int64_t d, int64_t ld, const double *y,
+                                                 const double *sample_weight,
+                                                 const int64_t *groups,
+                                                 const char *const *feature_names,
+                                                 const churn_options *opts, churn_model **out) {
+  const char *fn = "churn_model_fit_clustered";
+  CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
+  CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
+  CHURN_CHECK_ARG(n >= 1, "%s: n = %lld: no rows", fn, (long long)n);
+  CHURN_CHECK_ARG(y != NULL, "%s: y is NULL", fn);
+  churn__clusters cl;
+  churn_options *plain = NULL;
+  CHURN_TRY(churn__clusters_prepare(fn, n, d, groups, opts, &cl, &plain));
+  churn_status rc = fit_in_memory(fn, X, dtype, n, d, ld, y, sample_weight, &cl, feature_names,
+                                  plain, out);
+  churn_options_free(plain);
+  churn__clusters_free(&cl);
+  return rc;
 }
