@@ -3,14 +3,17 @@ independent reference written here in numpy (plain Newton on the modified score 
 matrix, float64), on the real Telco design without separation and on a real-data subset that a
 column separates; against statsmodels' MLE on the full data (Firth's correction is small
 there); the 2x2 closed form; bad input.  Tolerances are stated at each assertion."""
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 
 import churn
+from conftest import shared_data_dir
 
-DESIGN = "/work/shared/data/telco/telco_design.csv"
+DESIGN = os.path.join(shared_data_dir(), "telco", "telco_design.csv")
 
 
 @pytest.fixture(scope="module")
