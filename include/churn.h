@@ -1915,7 +1915,7 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
 
 /* --- end of forecasting and campaigns ------------------------------------------------------- */
 
-/* --- 8b. Simulator --------------------------------------------------------------------------- *
+/* --- 8d. Simulator --------------------------------------------------------------------------- *
  * churn_simulate builds a realistic, seeded operator: sim.subscribers subscribers active at
  * sim.start plus new activations (sim.new_rate x sim.subscribers per month), followed over
  * sim.months calendar months (month k starts on the start's day of month, clamped to 28, k

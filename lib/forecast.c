@@ -436,7 +436,8 @@ CHURN_API churn_status churn_cohort_fit(churn_cohort_kind kind, const double *al
   if (rc < 0) {
     return no_estimate(theta[0] > 5.0 && theta[1] > 5.0
                            ? "alpha and beta grow beyond 1e4 (the churn probability is "
-                             "practically the same for everyone: fit CHURN_COHORT_GEOMETRIC)"
+                             "practically the same for everyone: fit the geometric model, "
+                             "CHURN_COHORT_GEOMETRIC, kind \"geometric\")"
                            : "a parameter runs off to 0 or infinity");
   }
   int npar = 2;
@@ -446,8 +447,9 @@ CHURN_API churn_status churn_cohort_fit(churn_cohort_kind kind, const double *al
     double ll3;
     rc = nelder_mead(&d, 3, theta, &ll3, &iters);
     if (rc < 0 || (theta[0] > GEOMETRIC && theta[1] > GEOMETRIC)) {
-      return no_estimate("a beta-discrete-Weibull parameter runs off to 0 or infinity (fit "
-                         "CHURN_COHORT_GEOMETRIC when churn runs at a constant rate)");
+      return no_estimate("a beta-discrete-Weibull parameter runs off to 0 or infinity (fit the "
+                         "geometric model, CHURN_COHORT_GEOMETRIC, kind \"geometric\", when churn "
+                         "runs at a constant rate)");
     }
     ll = ll3;
   }

@@ -275,7 +275,7 @@ Test(forecast, errors) {
   ASSERT_FAILS(churn_cohort_fit(CHURN_COHORT_SBG, neg, &len, 1, &m), CHURN_E_DATA,
                "period 2: alive count -1");
   ASSERT_FAILS(churn_cohort_fit(CHURN_COHORT_SBG, geo, &len, 1, &m), CHURN_E_NOT_CONVERGED,
-               "fit CHURN_COHORT_GEOMETRIC");
+               "fit the geometric model");
   double first[] = {100, 0, 0};
   int64_t len3 = 3;
   ASSERT_FAILS(churn_cohort_fit(CHURN_COHORT_GEOMETRIC, first, &len3, 1, &m),

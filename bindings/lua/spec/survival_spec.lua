@@ -349,7 +349,7 @@ describe("churn.cohort_fit", function()
                  churn.cohort_fit({ REGULAR, 5 }))
     assert_fails("CHURN_E_ARG", "need at least 2", churn.cohort_fit({ 1000 }))
     assert_fails("CHURN_E_DATA", "no cohort shows any churn", churn.cohort_fit({ 10, 10, 10 }))
-    assert_fails("CHURN_E_NOT_CONVERGED", "fit CHURN_COHORT_GEOMETRIC",
+    assert_fails("CHURN_E_NOT_CONVERGED", "fit the geometric model",
                  churn.cohort_fit({ 1000, 500, 250, 125, 62.5 }))
     assert.has_error(function() churn.cohort_fit(REGULAR, { kind = "weibull" }) end,
                      "option 'kind' must be \"sbg\", \"bdw\" or \"geometric\"")
