@@ -53,7 +53,7 @@ extern "C" {
  * ===================================================================================== */
 
 #define CHURN_VERSION_MAJOR 1
-#define CHURN_VERSION_MINOR 0
+#define CHURN_VERSION_MINOR 1
 #define CHURN_VERSION_PATCH 0
 #define CHURN_VERSION_NUMBER \
   (CHURN_VERSION_MAJOR * 10000 + CHURN_VERSION_MINOR * 100 + CHURN_VERSION_PATCH)

@@ -22,8 +22,8 @@ Test(status, names_and_texts_come_from_one_list) {
 Test(status, version_matches_header) {
   cr_assert_eq(churn_version_number(), CHURN_VERSION_NUMBER);
   cr_assert_str_eq(churn_version_string(), CHURN_VERSION_STRING);
-  cr_assert_eq(CHURN_VERSION_NUMBER, 10000);
-  cr_assert_str_eq(CHURN_VERSION_STRING, "1.0.0");
+  cr_assert_eq(CHURN_VERSION_NUMBER, 10100);
+  cr_assert_str_eq(CHURN_VERSION_STRING, "1.1.0");
 }
 
 Test(status, last_error_names_the_argument) {

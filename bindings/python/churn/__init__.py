@@ -27,7 +27,7 @@ from .features import features, labels, warnings, feature_catalog, feature_categ
 
 
 def library_version():
-    """The version string of the libchurn actually loaded ("1.0.0")."""
+    """The version string of the libchurn actually loaded ("1.1.0")."""
     return _pystr(_LIB.churn_version_string())
 
 

@@ -22,7 +22,7 @@ import os
 from ._errors import ChurnError, error_for
 
 #: The C library version this binding was written for (MAJOR*10000 + MINOR*100 + PATCH).
-REQUIRED_VERSION = 10000
+REQUIRED_VERSION = 10100
 
 c_int, c_uint, c_double, c_char_p, c_void_p = (ctypes.c_int, ctypes.c_uint, ctypes.c_double,
                                                ctypes.c_char_p, ctypes.c_void_p)

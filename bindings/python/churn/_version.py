@@ -1,2 +1,2 @@
 """The version of this Python package (it follows the C library it was written for)."""
-__version__ = "1.0.0"
+__version__ = "1.1.0"
