@@ -116,6 +116,15 @@ churn_status churn__lua_numbers(lua_State *L, int idx, const char *what, int boo
                                 int64_t want, const char *want_what, double **out, int64_t *n,
                                 char *msg, size_t msglen);
 
+/* The same for integers (numbers without a fraction): each must lie in lo..hi (else
+ * CHURN_E_ARG, "what[i] = v is not <noun> in lo..hi"); `shift` is subtracted from each (1 for
+ * Lua's 1-based indices into the library's 0-based ones).  A fraction gives CHURN_E_DATA,
+ * "what[i] = v is not <noun>" (noun: "an index", "an integer", ...).  *out: scratch memory. */
+churn_status churn__lua_integers(lua_State *L, int idx, const char *what, const char *noun,
+                                 int64_t lo, int64_t hi, int64_t shift, int64_t want,
+                                 const char *want_what, int64_t **out, int64_t *n, char *msg,
+                                 size_t msglen);
+
 /* Reads the array of labels at idx (numbers, strings, and booleans unless `censoring`) into
  * codes: the labels' ranks in sorted order (numbers ascending, strings in byte order, false
  * before true; a mix by their text).  With censoring, 0, false, NaN and churn.missing are
@@ -135,8 +144,9 @@ void churn__lua_check_keys(lua_State *L, int idx, const char *const *keys);
 /* opts[key] of the table at idx as a number, def when absent or no table; raises otherwise. */
 double churn__lua_opt_number(lua_State *L, int idx, const char *key, double def);
 
-/* churn__lua_fail with the library's 0-based array indices ("duration[2]", "cohort 0") shown
- * 1-based, as Lua counts. */
+/* churn__lua_fail with the library's 0-based array indices ("duration[2]", "cohort 0", "row 3",
+ * "column 1") shown 1-based, as Lua counts.  Only for calls whose library messages number
+ * the caller's arrays from 0 (not CSV lines, which are 1-based already). */
 int churn__lua_fail_1based(lua_State *L, churn_status st);
 
 /* Adds churn.kpi.kaplan_meier, cumulative_incidence, gray_test, campaign_effect and

@@ -3,9 +3,11 @@
  * numbers read one by one (holes, values of the wrong type and wrong lengths come back as
  * messages with 1-based indices), category and group labels turned into codes and back, small
  * option tables, and libchurn's 0-based indices in its messages shown 1-based as in Lua.
+ * Integer arrays (indices, times, k) are read through the number reader and checked whole.
  */
 #include "churn_lua.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,36 @@ churn_status churn__lua_numbers(lua_State *L, int idx, const char *what, int boo
     if (!ok) return CHURN_E_DATA;
   }
   *out = v;
+  return CHURN_OK;
+}
+
+churn_status churn__lua_integers(lua_State *L, int idx, const char *what, const char *noun,
+                                 int64_t lo, int64_t hi, int64_t shift, int64_t want,
+                                 const char *want_what, int64_t **out, int64_t *n, char *msg,
+                                 size_t msglen) {
+  double *v;
+  idx = lua_absindex(L, idx); /* before the scratch is pushed */
+  churn_status st = churn__lua_numbers(L, idx, what, 0, want, want_what, &v, n, msg, msglen);
+  if (st != CHURN_OK) return st;
+  int64_t *w = churn__lua_scratch(L, (size_t)*n * sizeof *w);
+  for (int64_t i = 0; i < *n; i++) {
+    lua_rawgeti(L, idx, (lua_Integer)i + 1);
+    int isint = 0;
+    lua_Integer whole = lua_tointegerx(L, -1, &isint); /* exact for integers (CHURN_TIME_NONE) */
+    lua_pop(L, 1);
+    if (!isint) {
+      snprintf(msg, msglen, "%s[%lld] = %.17g is not %s", what, (long long)i + 1, v[i], noun);
+      return CHURN_E_DATA;
+    }
+    int64_t x = (int64_t)whole;
+    if (x < lo || x > hi) {
+      snprintf(msg, msglen, "%s[%lld] = %lld is not %s in %lld..%lld", what, (long long)i + 1,
+               (long long)x, noun, (long long)lo, (long long)hi);
+      return CHURN_E_ARG;
+    }
+    w[i] = x - shift;
+  }
+  *out = w;
   return CHURN_OK;
 }
 
@@ -290,19 +322,34 @@ static const char *add_one(luaL_Buffer *b, const char *p) {
   return end;
 }
 
+/* The words before a 0-based index in libchurn's messages ("cohort 0", "row 3", "column 2"):
+ * the length of the word and its space when one starts at p (at a word start) and is followed
+ * by a number (digits not running into a name such as "3g_usage"), else 0. */
+static size_t index_word(const char *start, const char *p) {
+  static const char *const WORDS[] = {"cohort ", "row ", "column ", NULL};
+  if (p > start && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) return 0;
+  for (const char *const *w = WORDS; *w; w++) {
+    size_t len = strlen(*w);
+    if (strncmp(p, *w, len) != 0 || !isdigit((unsigned char)p[len])) continue;
+    const char *end = p + len + strspn(p + len, "0123456789");
+    if (!isalpha((unsigned char)*end) && *end != '_') return len; /* a number, not a name */
+  }
+  return 0;
+}
+
 int churn__lua_fail_1based(lua_State *L, churn_status st) {
   const char *m = churn_last_error();
   if (!m || !m[0]) return churn__lua_fail(L, st);
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   for (const char *p = m; *p;) {
-    size_t digits;
+    size_t digits, w;
     if (*p == '[' && (digits = strspn(p + 1, "0123456789")) > 0 && p[1 + digits] == ']') {
       luaL_addchar(&b, '[');
       p = add_one(&b, p + 1);
-    } else if (strncmp(p, "cohort ", 7) == 0 && strspn(p + 7, "0123456789") > 0) {
-      luaL_addlstring(&b, p, 7);
-      p = add_one(&b, p + 7);
+    } else if ((w = index_word(m, p)) > 0) {
+      luaL_addlstring(&b, p, w);
+      p = add_one(&b, p + w);
     } else {
       luaL_addchar(&b, *p++);
     }
