@@ -7,6 +7,8 @@
  */
 #include "churn_lua.h"
 
+#include <stdint.h>
+
 typedef churn_status (*period_kpi)(const churn_dataset *, int64_t, int64_t, const char *,
                                    const churn_options *, churn_table **);
 
@@ -36,23 +38,12 @@ static int d_kpi_segments(lua_State *L) { return period(L, churn_kpi_segments); 
 /* ds:kpi_winback(from, to [, by [, opts]]) -> rows {group=, attempted=, won_back=, ...} */
 static int d_kpi_winback(lua_State *L) { return period(L, churn_kpi_winback); }
 
-/* An array of integers (or numbers) at idx into scratch memory; `shift` is subtracted. */
-static void *read_array(lua_State *L, int idx, int as_double, int64_t shift, int64_t *n) {
-  idx = lua_absindex(L, idx);
-  if (!lua_istable(L, idx)) luaL_error(L, "expected an array, got %s", luaL_typename(L, idx));
-  *n = (int64_t)lua_rawlen(L, idx);
-  void *out = churn__lua_scratch(L, (size_t)*n * 8);
-  for (int64_t i = 0; i < *n; i++) {
-    lua_rawgeti(L, idx, (lua_Integer)i + 1);
-    if (as_double) {
-      ((double *)out)[i] = luaL_checknumber(L, -1);
-    } else {
-      if (!lua_isinteger(L, -1)) luaL_error(L, "element %d is not an integer", (int)(i + 1));
-      ((int64_t *)out)[i] = (int64_t)lua_tointeger(L, -1) - shift;
-    }
-    lua_pop(L, 1);
-  }
-  return out;
+/* The 1-based subscriber indices of the array at idx (named what) as 0-based ones, checked
+ * against the dataset's subscribers; as churn__lua_integers. */
+static churn_status read_members(lua_State *L, int idx, const churn_dataset *ds, const char *what,
+                                 int64_t **out, int64_t *n, char *msg, size_t msglen) {
+  return churn__lua_integers(L, idx, what, "an index", 1,
+                             churn_dataset_num_subscribers(ds), 1, -1, NULL, out, n, msg, msglen);
 }
 
 /* ds:kpi_snapshot(base_date, nmonths [, opts]) -> rows {month_index=, month=, cohort=,
@@ -68,21 +59,26 @@ static int d_kpi_snapshot(lua_State *L) {
   const char *column = NULL, *label = NULL;
   int64_t *members = NULL, nmembers = 0, ntarget = 0;
   double *target = NULL;
+  char msg[256];
+  churn_status st = CHURN_OK;
   if (lua_istable(L, 4)) {
     if (lua_getfield(L, 4, "column") != LUA_TNIL) column = luaL_checkstring(L, -1);
     if (lua_getfield(L, 4, "label") != LUA_TNIL) label = luaL_checkstring(L, -1);
-    if (lua_getfield(L, 4, "members") != LUA_TNIL) members = read_array(L, -1, 0, 1, &nmembers);
-    if (lua_getfield(L, 4, "target") != LUA_TNIL) target = read_array(L, -1, 1, 0, &ntarget);
+    if (lua_getfield(L, 4, "members") != LUA_TNIL)
+      st = read_members(L, -1, ds, "members", &members, &nmembers, msg, sizeof msg);
+    if (st == CHURN_OK && lua_getfield(L, 4, "target") != LUA_TNIL)
+      st = churn__lua_numbers(L, -1, "target", 0, -1, NULL, &target, &ntarget, msg, sizeof msg);
   }
+  if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
   if (target && ntarget != nmonths)
     return churn__lua_failf(L, CHURN_E_ARG, "target has %d values for %d months", (int)ntarget,
                             (int)nmonths);
   churn_options *opts;
-  churn_status st = churn__lua_options(L, 4, "kpi", skip, &opts);
+  st = churn__lua_options(L, 4, "kpi", skip, &opts);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   churn_table *t;
   st = churn_kpi_snapshot(ds, base, nmonths, column, label, members, nmembers, target, opts, &t);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   churn__lua_push_table(L, t);
   return 1;
 }
@@ -95,7 +91,7 @@ static int d_kpi_warning_accuracy(lua_State *L) {
   int64_t as_of = (int64_t)luaL_checkinteger(L, 2), end = (int64_t)luaL_checkinteger(L, 3);
   luaL_checktype(L, 4, LUA_TTABLE);
   lua_settop(L, 4);
-  int64_t n = (int64_t)lua_rawlen(L, 4);
+  int64_t n = (int64_t)lua_rawlen(L, 4), S = churn_dataset_num_subscribers(ds);
   int64_t *subs = churn__lua_scratch(L, (size_t)n * sizeof *subs);
   const char **rules = churn__lua_scratch(L, (size_t)n * sizeof *rules);
   for (int64_t i = 0; i < n; i++) {
@@ -103,15 +99,22 @@ static int d_kpi_warning_accuracy(lua_State *L) {
       luaL_error(L, "warning %d is not a table", (int)(i + 1));
     lua_getfield(L, -1, "subscriber");
     lua_getfield(L, -2, "rule");
+    lua_Integer sub = lua_isinteger(L, -2) ? lua_tointeger(L, -2) : 0;
     if (!lua_isinteger(L, -2) || lua_type(L, -1) != LUA_TSTRING)
-      luaL_error(L, "warning %d needs an integer subscriber and a string rule", (int)(i + 1));
-    subs[i] = (int64_t)lua_tointeger(L, -2) - 1;
+      return churn__lua_failf(L, CHURN_E_DATA, "warnings[%lld] needs an integer subscriber and a "
+                              "string rule (got %s and %s)", (long long)i + 1,
+                              luaL_typename(L, -2), luaL_typename(L, -1));
+    if (sub < 1 || sub > S)
+      return churn__lua_failf(L, CHURN_E_ARG, "warnings[%lld].subscriber = %lld is not a "
+                              "subscriber index in 1..%lld", (long long)i + 1, (long long)sub,
+                              (long long)S);
+    subs[i] = (int64_t)sub - 1;
     rules[i] = lua_tostring(L, -1); /* a string field of the warning row: kept by the row */
     lua_pop(L, 3);
   }
   churn_table *t;
   churn_status st = churn_kpi_warning_accuracy(ds, as_of, end, subs, rules, n, &t);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   churn__lua_push_table(L, t);
   return 1;
 }
@@ -122,12 +125,18 @@ static int d_kpi_topk_accuracy(lua_State *L) {
   churn_dataset *ds = churn__lua_check_dataset(L, 1);
   int64_t as_of = (int64_t)luaL_checkinteger(L, 2), end = (int64_t)luaL_checkinteger(L, 3);
   lua_settop(L, 5);
-  int64_t nscores, nk;
-  double *scores = read_array(L, 4, 1, 0, &nscores);
-  int64_t *k = read_array(L, 5, 0, 0, &nk);
+  char msg[256];
+  int64_t nscores, nk, *k = NULL;
+  double *scores = NULL;
+  churn_status st = churn__lua_numbers(L, 4, "scores", 0, -1, NULL, &scores, &nscores, msg,
+                                       sizeof msg);
+  if (st == CHURN_OK)
+    st = churn__lua_integers(L, 5, "ks", "an integer", INT64_MIN, INT64_MAX, 0, -1, NULL, &k, &nk,
+                             msg, sizeof msg);
+  if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
   churn_table *t;
-  churn_status st = churn_kpi_topk_accuracy(ds, as_of, end, scores, nscores, k, nk, &t);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  st = churn_kpi_topk_accuracy(ds, as_of, end, scores, nscores, k, nk, &t);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   churn__lua_push_table(L, t);
   return 1;
 }
