@@ -339,19 +339,10 @@ static int d_kpi_snapshot_forecast(lua_State *L) {
                               &nt, msg, sizeof msg);
       if (st == CHURN_OK && !has_months) nmonths = nt;
     }
-    if (st == CHURN_OK && lua_getfield(L, 5, "members") != LUA_TNIL) {
-      double *v;
-      st = churn__lua_numbers(L, -1, "members", 0, -1, NULL, &v, &nmembers, msg, sizeof msg);
-      members = st == CHURN_OK ? churn__lua_scratch(L, (size_t)nmembers * sizeof *members) : NULL;
-      for (int64_t i = 0; st == CHURN_OK && i < nmembers; i++) {
-        if (v[i] != floor(v[i]) || !(fabs(v[i]) < 9e15)) {
-          snprintf(msg, sizeof msg, "members[%lld] = %g is not an index", (long long)i + 1, v[i]);
-          st = CHURN_E_DATA;
-        } else {
-          members[i] = (int64_t)v[i] - 1;
-        }
-      }
-    }
+    if (st == CHURN_OK && lua_getfield(L, 5, "members") != LUA_TNIL)
+      st = churn__lua_integers(L, -1, "members", "an index", 1,
+                               churn_dataset_num_subscribers(ds), 1, -1, NULL, &members,
+                               &nmembers, msg, sizeof msg);
   }
   if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
   if (nmonths < 0)
