@@ -6,6 +6,8 @@
  */
 #include "churn_lua.h"
 
+#include <stdint.h>
+
 static const char *const CATEGORY_NAMES[] = {"unknown", "natural", "competitive", "service"};
 
 const char *churn__lua_category_name(int category) {
@@ -14,25 +16,21 @@ const char *churn__lua_category_name(int category) {
 
 static void release_features(void *p) { churn_features_free(p); }
 
-/* The reference times at idx: one number or an array of numbers, into scratch memory. */
-static int64_t *read_times(lua_State *L, int idx, size_t *n) {
+/* The reference times at idx (named what in messages): one integer (raises otherwise) or an
+ * array of them (a hole or a value that is not an integer: CHURN_E_DATA with msg), into
+ * scratch memory. */
+static churn_status read_times(lua_State *L, int idx, const char *what, int64_t **t, int64_t *n,
+                               char *msg, size_t msglen) {
   idx = lua_absindex(L, idx);
   if (lua_type(L, idx) == LUA_TNUMBER) {
-    int64_t *t = churn__lua_scratch(L, sizeof *t);
-    t[0] = (int64_t)luaL_checkinteger(L, idx);
+    *t = churn__lua_scratch(L, sizeof **t);
+    (*t)[0] = (int64_t)luaL_checkinteger(L, idx);
     *n = 1;
-    return t;
+    return CHURN_OK;
   }
   luaL_checktype(L, idx, LUA_TTABLE);
-  *n = lua_rawlen(L, idx);
-  int64_t *t = churn__lua_scratch(L, *n * sizeof *t);
-  for (size_t i = 0; i < *n; i++) {
-    lua_rawgeti(L, idx, (lua_Integer)i + 1);
-    if (!lua_isinteger(L, -1)) luaL_error(L, "time %d is not an integer", (int)(i + 1));
-    t[i] = (int64_t)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-  }
-  return t;
+  return churn__lua_integers(L, idx, what, "a time (integer Unix seconds)", INT64_MIN, INT64_MAX,
+                             0, -1, NULL, t, n, msg, msglen);
 }
 
 static void push_i64_array(lua_State *L, const int64_t *v, int64_t n, lua_Integer add) {
@@ -95,8 +93,11 @@ static int d_features(lua_State *L) {
   churn_dataset *ds = churn__lua_check_dataset(L, 1);
   lua_settop(L, 3);
   if (!lua_isnil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-  size_t ntimes, nnames = 0;
-  int64_t *times = read_times(L, 2, &ntimes);
+  char msg[256];
+  size_t nnames = 0;
+  int64_t ntimes, *times;
+  churn_status st = read_times(L, 2, "as_of", &times, &ntimes, msg, sizeof msg);
+  if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
   const char **names = NULL;
   if (lua_istable(L, 3) && lua_getfield(L, 3, "select") != LUA_TNIL) {
     int sel = lua_gettop(L);
@@ -111,11 +112,11 @@ static int d_features(lua_State *L) {
     }
   }
   churn_options *opts;
-  churn_status st = churn__lua_options(L, 3, "features", skip, &opts);
+  st = churn__lua_options(L, 3, "features", skip, &opts);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   churn_features *f = NULL;
-  st = churn_features_extract(ds, times, ntimes, names, nnames, opts, &f);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  st = churn_features_extract(ds, times, (size_t)ntimes, names, nnames, opts, &f);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   /* Held by a box while the Lua tables are built, so a memory error cannot leak it. */
   void **box = churn__lua_box(L, release_features);
   *box = f;
@@ -146,17 +147,15 @@ static int d_labels(lua_State *L) {
   churn_options *opts;
   churn_status st = churn__lua_options(L, opts_idx, "labels", NULL, &opts);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
+  char msg[256];
+  int64_t n, *subs, ntimes, *given;
   luaL_checktype(L, subs_idx, LUA_TTABLE);
-  int64_t n = (int64_t)lua_rawlen(L, subs_idx);
-  int64_t *subs = churn__lua_scratch(L, (size_t)n * sizeof *subs);
-  for (int64_t i = 0; i < n; i++) {
-    lua_rawgeti(L, subs_idx, (lua_Integer)i + 1);
-    if (!lua_isinteger(L, -1)) luaL_error(L, "subscriber %d is not an integer", (int)(i + 1));
-    subs[i] = (int64_t)lua_tointeger(L, -1) - 1;
-    lua_pop(L, 1);
-  }
-  size_t ntimes;
-  int64_t *given = read_times(L, times_idx, &ntimes), *times = given;
+  st = churn__lua_integers(L, subs_idx, "subscribers", "an index", 1,
+                           churn_dataset_num_subscribers(ds), 1, -1, NULL, &subs, &n, msg,
+                           sizeof msg);
+  if (st == CHURN_OK) st = read_times(L, times_idx, "as_of", &given, &ntimes, msg, sizeof msg);
+  if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
+  int64_t *times = given;
   if (ntimes == 1 && n != 1) {
     times = churn__lua_scratch(L, (size_t)n * sizeof *times);
     for (int64_t i = 0; i < n; i++) times[i] = given[0];
@@ -171,7 +170,7 @@ static int d_labels(lua_State *L) {
     return 3;
   }
   st = churn_labels_compute(ds, subs, times, n, opts, y, cat, when);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   lua_createtable(L, (int)n, 0);
   lua_createtable(L, (int)n, 0);
   lua_createtable(L, (int)n, 0);
