@@ -205,7 +205,7 @@ static int l_fit(lua_State *L) {
                                           &m->model)
               : churn_model_fit(x, CHURN_F64, n, d, d, y, w, names, opts, &m->model);
   churn__lua_box_release(L, box);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st); /* rows and columns of X from 1 */
   return 1;
 }
 
@@ -252,7 +252,7 @@ static int score_batch(lua_State *L, int linear) {
   double *out = churn__lua_scratch(L, (size_t)n * sizeof *out);
   st = linear ? churn_model_decision_function(model, x, CHURN_F64, n, d, d, out)
               : churn_model_predict_proba(model, x, CHURN_F64, n, d, d, out);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   push_numbers(L, out, n);
   return 1;
 }
@@ -272,7 +272,7 @@ static int m_score_one(lua_State *L) {
   churn_status st = churn__lua_row(L, 2, model_names(L, model), d, &x, msg, sizeof msg);
   if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
   st = churn_model_predict_proba(model, x, CHURN_F64, 1, d, d, &p);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   lua_pushnumber(L, p);
   return 1;
 }
@@ -294,7 +294,7 @@ static int m_explain(lua_State *L) {
   int32_t *idx = churn__lua_scratch(L, (size_t)k * sizeof *idx);
   double *contrib = churn__lua_scratch(L, (size_t)k * sizeof *contrib);
   st = churn_model_explain(model, x, CHURN_F64, 1, d, d, (int)k, idx, contrib);
-  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   lua_createtable(L, (int)k, 0);
   for (lua_Integer r = 0; r < k; r++) {
     lua_createtable(L, 0, 4);
