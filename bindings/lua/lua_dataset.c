@@ -6,6 +6,7 @@
  */
 #include "churn_lua.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct lua_dataset {
@@ -111,21 +112,27 @@ static int is_missing(lua_State *L, int idx) {
 int churn__lua_is_missing(lua_State *L, int idx) { return is_missing(L, idx); }
 
 /* The element type a Lua array needs: any string -> CHURN_STR, all integers (or booleans) ->
- * CHURN_I64, else CHURN_F64.  nil holes up to n are missing values. */
-static churn_dtype column_dtype(lua_State *L, int idx, int64_t n) {
-  int any_float = 0;
+ * CHURN_I64, else CHURN_F64.  nil holes up to n are missing values.  A value of another type
+ * (a table, a function, ...): CHURN_E_DATA with a message naming name[i] (1-based). */
+static churn_status column_dtype(lua_State *L, int idx, const char *name, int64_t n,
+                                 churn_dtype *dt, char *msg, size_t msglen) {
+  int any_float = 0, any_string = 0;
   for (int64_t i = 0; i < n; i++) {
     int t = lua_rawgeti(L, idx, (lua_Integer)i + 1);
     if (t == LUA_TSTRING) {
+      any_string = 1;
+    } else if (t == LUA_TNUMBER) {
+      any_float |= !lua_isinteger(L, -1);
+    } else if (t != LUA_TBOOLEAN && !is_missing(L, -1)) {
+      snprintf(msg, msglen, "%s[%lld] is a %s, not a string, number, boolean or churn.missing",
+               name, (long long)i + 1, luaL_typename(L, -1));
       lua_pop(L, 1);
-      return CHURN_STR;
+      return CHURN_E_DATA;
     }
-    if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) any_float = 1;
-    else if (t != LUA_TNUMBER && t != LUA_TBOOLEAN && !is_missing(L, -1))
-      luaL_error(L, "column value %d is a %s", (int)(i + 1), luaL_typename(L, -1));
     lua_pop(L, 1);
   }
-  return any_float ? CHURN_F64 : CHURN_I64;
+  *dt = any_string ? CHURN_STR : any_float ? CHURN_F64 : CHURN_I64;
+  return CHURN_OK;
 }
 
 /* Event kinds may be given by name ("bill"); an unknown name becomes kind 0, which the dataset
@@ -138,12 +145,16 @@ static int64_t kind_value(lua_State *L, int idx) {
 }
 
 /* Fills *col from the Lua array at idx named name.  Strings converted from numbers are kept
- * alive in the anchor table at anchor.  Memory is scratch on the stack. */
-static void read_column(lua_State *L, int idx, const char *name, int anchor, churn_column *col) {
+ * alive in the anchor table at anchor.  Memory is scratch on the stack.  Fails as
+ * column_dtype. */
+static churn_status read_column(lua_State *L, int idx, const char *name, int anchor,
+                                churn_column *col, char *msg, size_t msglen) {
   int64_t n = (int64_t)lua_rawlen(L, idx);
   int is_kind = strcmp(name, "kind") == 0;
   lua_Integer shift = strcmp(name, "subscriber_index") == 0 ? 1 : 0; /* 1-based in Lua */
-  churn_dtype dt = is_kind ? CHURN_I64 : column_dtype(L, idx, n);
+  churn_dtype dt = CHURN_I64;
+  churn_status st = is_kind ? CHURN_OK : column_dtype(L, idx, name, n, &dt, msg, msglen);
+  if (st != CHURN_OK) return st;
   size_t elem = dt == CHURN_STR ? sizeof(char *) : 8;
   char *data = churn__lua_scratch(L, (size_t)n * elem);
   uint8_t *valid = churn__lua_scratch(L, (size_t)n);
@@ -177,6 +188,7 @@ static void read_column(lua_State *L, int idx, const char *name, int anchor, chu
   col->length = n;
   col->valid = any_missing ? valid : NULL;
   col->reserved = 0;
+  return CHURN_OK;
 }
 
 typedef churn_status (*append_fn)(churn_dataset *, const churn_column *, size_t,
@@ -205,13 +217,18 @@ static int append(lua_State *L, append_fn fn) {
   lua_newtable(L);
   int anchor = lua_gettop(L);
   size_t j = 0;
+  char msg[256];
   for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
-    read_column(L, lua_gettop(L), lua_tostring(L, -2), anchor, &cols[j]);
+    st = read_column(L, lua_gettop(L), lua_tostring(L, -2), anchor, &cols[j], msg, sizeof msg);
+    if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
     /* keep the scratch of this column below the key/value pair that lua_next needs */
     lua_rotate(L, -4, 2);
     j++;
   }
-  return push_true_or_fail(L, fn(ds, cols, ncols, opts));
+  st = fn(ds, cols, ncols, opts);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st); /* appended rows count from 1 */
+  lua_pushboolean(L, 1);
+  return 1;
 }
 
 static int d_append_subscribers(lua_State *L) {
@@ -263,6 +280,10 @@ static int d_num_events(lua_State *L) {
 static int d_subscriber_id(lua_State *L) {
   churn_dataset *ds = check_dataset(L, 1);
   lua_Integer i = luaL_checkinteger(L, 2);
+  int64_t S = churn_dataset_num_subscribers(ds);
+  if (i < 1 || i > S)
+    return churn__lua_failf(L, CHURN_E_ARG, "subscriber index %lld is outside 1..%lld",
+                            (long long)i, (long long)S);
   const char *id;
   churn_status st = churn_dataset_subscriber_id(ds, (int64_t)i - 1, &id);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
@@ -384,6 +405,19 @@ static int d_rejections(lua_State *L) {
   churn_status st = churn_dataset_rejections(check_dataset(L, 1), &t);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   churn__lua_push_table(L, t);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+  for (lua_Integer i = 1; i <= n; i++) { /* appended rows are 0-based in C, 1-based in Lua */
+    lua_rawgeti(L, -1, i);
+    lua_getfield(L, -1, "source");
+    int appended = lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "append_", 7) == 0;
+    lua_pop(L, 1);
+    if (appended && lua_getfield(L, -1, "row") == LUA_TNUMBER) {
+      lua_pushinteger(L, lua_tointeger(L, -1) + 1);
+      lua_setfield(L, -3, "row");
+    }
+    if (appended) lua_pop(L, 1);
+    lua_pop(L, 1);
+  }
   return 1;
 }
 
