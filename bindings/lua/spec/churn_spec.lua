@@ -457,6 +457,34 @@ describe("expected failures return nil, message, code", function()
     assert_fails("CHURN_E_DATA", "y[2]: expected a number", churn.fit({ { 1 }, { 2 } }, { 0, "x" }))
     assert_fails("CHURN_E_RANGE", nil, churn.fit(X, ones, { C = -1 }))
   end)
+
+  it("naming the caller's rows and columns from 1, as Lua counts", function()
+    -- The library numbers rows and columns from 0; the binding shows them as Lua indices.
+    local X, y = sample(20)
+    local bad_y = {}
+    for i = 1, #y do bad_y[i] = y[i] end
+    bad_y[3] = 2
+    assert_fails("CHURN_E_DATA", "y at row 3 is 2", churn.fit(X, bad_y))
+    local w = {}
+    for i = 1, #y do w[i] = 1 end
+    w[4] = -1
+    assert_fails("CHURN_E_DATA", "sample_weight at row 4 is -1",
+                 churn.fit(X, y, { sample_weight = w }))
+    local bad_x = {}
+    for i = 1, #X do bad_x[i] = { X[i][1], X[i][2], X[i][3] } end
+    bad_x[2][1] = 0 / 0
+    local ok, msg, code = churn.fit(bad_x, y, { feature_names = NAMES })
+    assert_fails("CHURN_E_DATA", "at row 2, column 1 ('tenure')", ok, msg, code)
+    bad_x[2][1], bad_x[5][3] = 1, math.huge
+    assert_fails("CHURN_E_DATA", "at row 5, column 3 ('faults')",
+                 churn.fit(bad_x, y, { feature_names = NAMES }))
+    -- the binding's own checks were already 1-based: a bad cell in model:score / explain
+    local model = fit_sample()
+    assert_fails("CHURN_E_DATA", "row 2, column 3 ('faults'): expected a number, got table",
+                 model:score({ { 1, 2, 3 }, { 1, 2, {} } }))
+    assert_fails("CHURN_E_DATA", "row 1, feature 'arrears': expected a number, got table",
+                 model:explain({ tenure = 1, arrears = {}, faults = 0 }))
+  end)
 end)
 
 describe("programming errors raise", function()

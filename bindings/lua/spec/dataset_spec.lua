@@ -68,6 +68,8 @@ describe("datasets", function()
     assert.are.equal(7, ds:num_events())
     assert.is_true(ds:is_finalized())
     assert.are.equal("S2", ds:subscriber_id(2))
+    assert_fails("CHURN_E_ARG", "subscriber index 4 is outside 1..3", ds:subscriber_id(4))
+    assert_fails("CHURN_E_ARG", "subscriber index 0 is outside 1..3", ds:subscriber_id(0))
     assert.are.equal(3, ds:find_subscriber("S3"))
     local counts = ds:ingest_counts()
     assert.are.equal(8, counts.rows_read - 3)  -- 3 subscriber rows + 8 event rows
@@ -121,6 +123,9 @@ describe("datasets", function()
     assert.are.equal(2, ds:num_subscribers())
     local counts = ds:ingest_counts()
     assert.truthy(counts.rejected >= 1)  -- the event without a kind
+    local rej = ds:rejections()
+    assert.are.equal("append_events", rej[#rej].source)
+    assert.are.equal(3, rej[#rej].row)  -- the third appended event, counted from 1 as in Lua
     assert.is_true(ds:finalize())
     assert.are.equal(churn.TIME_NONE, ds:subscriber_column("activation")[2])
     assert.is_true(ds:append_events({ subscriber_index = { 2 }, time = { 1704067200 }, kind = { "heartbeat" } }))
@@ -132,6 +137,16 @@ describe("datasets", function()
     assert_fails("CHURN_E_SCHEMA", "nonsense",
                  ds:append_events({ subscriber_id = { "a" }, time = { 1 }, kind = { 1 }, nonsense = { 1 } }))
     assert.has_error(function() ds:append_events({ subscriber_id = "a" }) end)
+    -- a value of the wrong type is bad data: nil, message with the 1-based index, code
+    assert_fails("CHURN_E_DATA", "value[2] is a table, not a string, number, boolean or churn.missing",
+                 ds:append_events({ subscriber_id = { "a", "b" }, time = { 1, 2 }, kind = { 1, 1 },
+                                    value = { 1, {} } }))
+    assert_fails("CHURN_E_DATA", "subscriber_id[3] is a function",
+                 ds:append_subscribers({ subscriber_id = { "c", "d", print } }))
+    -- strict mode names the appended row from 1 as well
+    assert_fails("CHURN_E_REJECTED", "append_events: row 2",
+                 ds:append_events({ subscriber_id = { "a", "zz" }, time = { 1704067200, 1704067200 },
+                                    kind = { "bill", "bill" }, value = { 5, 5 } }, { strict = true, unknown_subscriber = "reject" }))
   end)
 
   it("closes once and refuses use after close", function()
@@ -178,6 +193,12 @@ describe("features, labels and warnings", function()
     assert_fails("CHURN_E_NOT_FOUND", "no.such", ds:features(T, { select = { "no.such" } }))
     assert_fails("CHURN_E_RANGE", nil, ds:features(T, { window_months = 0 }))
     assert.has_error(function() ds:features("yesterday") end)
+    -- bad data in an array of times: nil, message with the 1-based index, code (no raise)
+    assert_fails("CHURN_E_DATA", "as_of[2] is a string, not a number", ds:features({ T, "later" }))
+    assert_fails("CHURN_E_DATA", "as_of[2] = 1.5 is not a time", ds:features({ T, 1.5 }))
+    assert_fails("CHURN_E_DATA", "as_of[2] is nil", ds:features({ T, nil, T }))
+    assert_fails("CHURN_E_ARG", "as_of[2] is CHURN_TIME_NONE",  -- the library's as_of[1], from 1
+                 ds:features({ T, churn.TIME_NONE }))
   end)
 
   it("labels churn in the horizon by cancellation", function()
@@ -189,6 +210,14 @@ describe("features, labels and warnings", function()
     local y2 = ds:labels({ 1, 2, 3 }, T, { definition = "cancel", horizon_days = 10 })
     assert.are.same({ 0, 0, 0 }, y2)  -- the cancellation is 19 days after T
     assert_fails("CHURN_E_ARG", "3 subscribers but 2 times", ds:labels({ 1, 2, 3 }, { T, T }))
+    -- bad data: nil, message with the 1-based index, code (no raise)
+    assert_fails("CHURN_E_DATA", "subscribers[2] = 1.5 is not an index", ds:labels({ 1, 1.5 }, T))
+    assert_fails("CHURN_E_DATA", "subscribers[3] is a string, not a number",
+                 ds:labels({ 1, 2, "S3" }, T))
+    assert_fails("CHURN_E_ARG", "subscribers[2] = 4 is not an index in 1..3", ds:labels({ 1, 4 }, T))
+    assert_fails("CHURN_E_DATA", "as_of[2] = 1.5 is not a time", ds:labels({ 1, 2 }, { T, 1.5 }))
+    assert_fails("CHURN_E_ARG", "as_of[2] is CHURN_TIME_NONE",  -- the library's as_of[1], from 1
+                 ds:labels({ 1, 2 }, { T, churn.TIME_NONE }))
   end)
 
   it("raises the early warnings", function()
@@ -308,6 +337,23 @@ describe("retention KPIs (hand-counted on the CSV sample)", function()
     assert.are.equal(1, vip[1].cohort)
     assert.are.equal(0.8, vip[2].target)
     assert_fails("CHURN_E_ARG", "target has 1 values for 2 months", ds:kpi_snapshot(JAN, 2, { target = { 1 } }))
+    -- bad data in members / target: nil, message with the 1-based index, code (no raise)
+    assert.are.equal(1, assert(ds:kpi_snapshot(JAN, 1, { members = { 1 } }))[1].cohort)
+    assert_fails("CHURN_E_DATA", "members[2] is a string, not a number",
+                 ds:kpi_snapshot(JAN, 2, { members = { 1, "x" } }))
+    assert_fails("CHURN_E_DATA", "members[2] is nil",
+                 ds:kpi_snapshot(JAN, 2, { members = { 1, nil, 3 } }))
+    assert_fails("CHURN_E_DATA", "members[1] = 1.5 is not an index",
+                 ds:kpi_snapshot(JAN, 2, { members = { 1.5 } }))
+    assert_fails("CHURN_E_ARG", "members[2] = 4 is not an index in 1..3",
+                 ds:kpi_snapshot(JAN, 2, { members = { 3, 4 } }))
+    assert_fails("CHURN_E_ARG", "members[1] = 0 is not an index in 1..3",
+                 ds:kpi_snapshot(JAN, 2, { members = { 0 } }))
+    assert_fails("CHURN_E_DATA", "target[2] is a boolean, not a number",
+                 ds:kpi_snapshot(JAN, 2, { target = { 0.9, true } }))
+    assert_fails("CHURN_E_DATA", "target[2] is not finite",  -- the library's target[1], from 1
+                 ds:kpi_snapshot(JAN, 2, { target = { 0.9, 0 / 0 } }))
+    assert.has_error(function() ds:kpi_snapshot(JAN, 2, { members = 3 }) end)  -- not an array
   end)
 
   it("measures warning accuracy and a risk list's top-k accuracy", function()
@@ -322,6 +368,26 @@ describe("retention KPIs (hand-counted on the CSV sample)", function()
     assert.are.same({ 1, 1 }, { top[1].flagged_churned, top[1].precision })
     assert.are.same({ 2, 0.5 }, { top[2].flagged, top[2].precision })
     assert_fails("CHURN_E_ARG", nil, ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1 }, { 1 }))
+    -- bad data: nil, message with the 1-based index, code (no raise)
+    assert_fails("CHURN_E_DATA", "scores[3] is a string, not a number",
+                 ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, 0.9, "high" }, { 1 }))
+    assert_fails("CHURN_E_DATA", "scores[2] is nil",
+                 ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, nil, 0.5 }, { 1 }))
+    assert_fails("CHURN_E_DATA", "score[2] is not finite",  -- S2's score, the library's score[1]
+                 ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, 0 / 0, 0.5 }, { 1 }))
+    assert_fails("CHURN_E_DATA", "ks[2] = 1.5 is not an integer",
+                 ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, 0.9, 0.5 }, { 1, 1.5 }))
+    assert_fails("CHURN_E_DATA", "ks[1] is a string, not a number",
+                 ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, 0.9, 0.5 }, { "2" }))
+    assert_fails("CHURN_E_ARG", "k[2] = 0 is not >= 1",  -- the library's k[1], from 1
+                 ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, 0.9, 0.5 }, { 1, 0 }))
+    assert_fails("CHURN_E_DATA", "warnings[1] needs an integer subscriber and a string rule",
+                 ds:kpi_warning_accuracy(T, T + 90 * DAY, { { subscriber = 1.5, rule = "x" } }))
+    assert_fails("CHURN_E_ARG", "warnings[2].subscriber = 4 is not a subscriber index in 1..3",
+                 ds:kpi_warning_accuracy(T, T + 90 * DAY,
+                                         { { subscriber = 1, rule = "x" }, { subscriber = 4, rule = "x" } }))
+    assert.has_error(function() ds:kpi_topk_accuracy(T, T + 90 * DAY, "scores", { 1 }) end)
+    assert.has_error(function() ds:kpi_warning_accuracy(T, T + 90 * DAY, { 42 }) end)  -- a row, not a table
   end)
 
   it("draws retention curves by tenure", function()

@@ -38,6 +38,14 @@ local function cycle(i)
   assert(not pcall(model.score, model, { { 1, 2, 3 }, 7 }))
   assert(not pcall(churn.fit, X, y, { penalty = "nope" }))
   assert(not pcall(churn.fit, X, y, { C = 1, bogus = true }))
+  -- library messages rewritten 1-based (row and column of X, y, sample_weight)
+  local bad_y, w, bad_x = {}, {}, {}
+  for k = 1, #X do bad_y[k], w[k], bad_x[k] = y[k], 1, { X[k][1], X[k][2], X[k][3] } end
+  bad_y[3], w[4], bad_x[2][1] = 2, -1, 0 / 0
+  assert(not churn.fit(X, bad_y))
+  assert(not churn.fit(X, y, { sample_weight = w }))
+  assert(not churn.fit(bad_x, y, { feature_names = names }))
+  assert(not model:score({ { 1, 2, 3 }, { 1, 2, {} } }))
   return copy
 end
 
@@ -69,7 +77,30 @@ local function dataset_cycle(i)
   assert(not ds:features(T, { select = { "no.such" } }))
   assert(not ds:append_events({ subscriber_id = { "a" }, time = { 1 }, kind = { 1 }, bad = { 1 } }))
   assert(not pcall(ds.features, ds, T, { window_months = "x" }))
-  assert(not pcall(ds.append_events, ds, { subscriber_id = { "a" }, time = { {} } }))
+  -- bad data in the arrays: nil, message, code from the middle of a conversion
+  assert(not ds:append_events({ subscriber_id = { "a" }, time = { {} } }))
+  assert(not ds:append_events({ subscriber_id = { "a", "zz" }, time = { T, T }, kind = { "bill", "bill" },
+                                value = { 1, 1 } }, { strict = true, unknown_subscriber = "reject" }))
+  assert(not ds:subscriber_id(99))
+  assert(not ds:features({ T, "later" }))
+  assert(not ds:features({ T, churn.TIME_NONE }))
+  assert(not ds:labels({ 1, 1.5 }, T))
+  assert(not ds:labels({ 1, 99 }, T))
+  assert(not ds:labels({ 1, 2 }, { T, churn.TIME_NONE }))
+  assert(not ds:kpi_snapshot(T - 100 * 86400, 3, { members = { 1, "x" } }))
+  assert(not ds:kpi_snapshot(T - 100 * 86400, 3, { members = { 1, 99 } }))
+  assert(not ds:kpi_snapshot(T - 100 * 86400, 2, { target = { 0.9, true } }))
+  assert(not ds:kpi_snapshot(T - 100 * 86400, 2, { target = { 0.9, 0 / 0 } }))
+  assert(not ds:kpi_topk_accuracy(T, T + 90 * 86400, { 0.1, "x", 0.5 }, { 1 }))
+  assert(not ds:kpi_topk_accuracy(T, T + 90 * 86400, { 0.1, 0.2, 0.5 }, { 1, 1.5 }))
+  assert(not ds:kpi_topk_accuracy(T, T + 90 * 86400, { 0.1, 0.2, 0.5 }, { 1, 0 }))
+  assert(not ds:kpi_topk_accuracy(T, T + 90 * 86400, { 0 / 0, 0.2, 0.5 }, { 1 }))
+  assert(ds:kpi_topk_accuracy(T, T + 90 * 86400, { 0.1, 0.2, 0.5 }, { 1, 2 }))
+  assert(not ds:kpi_warning_accuracy(T, T + 90 * 86400, { { subscriber = 1.5, rule = "x" } }))
+  assert(not ds:kpi_warning_accuracy(T, T + 90 * 86400, { { subscriber = 99, rule = "x" } }))
+  assert(not pcall(ds.kpi_snapshot, ds, T - 100 * 86400, 3, { members = 3 }))
+  assert(not pcall(ds.kpi_warning_accuracy, ds, T, T + 90 * 86400, { 42 }))
+  assert(not pcall(ds.kpi_topk_accuracy, ds, T, T + 90 * 86400, "scores", { 1 }))
   assert(churn.feature_catalog())
 end
 
@@ -120,6 +151,8 @@ local function survival_cycle(i, ds)
   assert(not m:forecast(3, { target = { 1 } }))
   assert(not m:survival({ -1 }))
   assert(not ds:kpi_snapshot_forecast(T, T + 86400, 6))
+  assert(not ds:kpi_snapshot_forecast(T, T + 100 * 86400, 6, { members = { 1, 99 } }))
+  assert(not ds:kpi_snapshot_forecast(T, T + 100 * 86400, 6, { members = { 1, 1.5 } }))
   -- raised errors with scratch arrays and option boxes already made
   assert(not pcall(churn.kpi.kaplan_meier, D, EV, { entry = ENTRY, bogus = 1 }))
   assert(not pcall(churn.kpi.gray_test, D, CAT, GROUP, { rho = "x" }))

@@ -438,6 +438,9 @@ describe("ds:kpi_snapshot_forecast", function()
                  ds:kpi_snapshot_forecast(JAN, MONTH_STARTS[5], 6, { target = { 1, 1 } }))
     assert_fails("CHURN_E_DATA", "members[2] = 1.5 is not an index",
                  ds:kpi_snapshot_forecast(JAN, MONTH_STARTS[5], 6, { members = { 1, 1.5 } }))
+    local S = ds:num_subscribers()
+    assert_fails("CHURN_E_ARG", ("members[2] = %d is not an index in 1..%d"):format(S + 1, S),
+                 ds:kpi_snapshot_forecast(JAN, MONTH_STARTS[5], 6, { members = { 1, S + 1 } }))
     assert.has_error(function() ds:kpi_snapshot_forecast(JAN, MONTH_STARTS[5], 6, { model = "x" }) end)
     assert.has_error(function() ds:kpi_snapshot_forecast(JAN, MONTH_STARTS[5], 6, { bogus = 1 }) end)
     ds:close()
