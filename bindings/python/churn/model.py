@@ -527,6 +527,10 @@ def _cluster_codes(groups, n):
     if missing.size:
         raise ValueError(f"groups has a missing label (None/NaN) at row {int(missing[0])}: "
                          "every row needs a cluster")
+    if n and codes.max() < 1:
+        first = groups.iloc[0] if isinstance(groups, pd.Series) else groups[0]
+        raise ValueError(f"groups hold a single cluster (every label is {first!r}): the cluster "
+                         "covariance needs at least 2 clusters")
     return np.ascontiguousarray(codes, dtype=np.int64)
 
 

@@ -145,7 +145,7 @@ def test_argument_errors(telco):
         churn.LogisticRegression(penalty=None, cov_type="HC0").fit(X, y, groups=np.arange(n))
     with pytest.raises(ValueError, match="only used by the cluster-robust covariance"):
         churn.LogisticRegression(penalty=None).fit(X, y, groups=np.arange(n))
-    with pytest.raises(ValueError, match="single cluster"):
+    with pytest.raises(ValueError, match="single cluster \\(every label is 'same'\\)"):
         est.fit(X, y, groups=["same"] * n)
     with pytest.raises(ValueError, match="missing label .* at row 5"):
         est.fit(X, y, groups=[None if i == 5 else i % 7 for i in range(n)])
