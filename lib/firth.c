@@ -444,6 +444,32 @@ static void take_step(newton *nt) {
   nt->iter++;
 }
 
+/* A pass at nt->b with the information (flags include WANT_INFO) mirrored to a full matrix in
+ * nt->acc; the first exact information is checked for rank by *rank (set to NULL once done). */
+static churn_status info_pass(newton *nt, engine *e, const double *Rinv, int flags, int nthreads,
+                              churn_solver **rank) {
+  const int64_t k = nt->k;
+  sums *acc = &nt->acc;
+  CHURN_TRY(engine_pass(e, nt->b, Rinv, flags, nthreads, acc));
+  nt->passes++;
+  for (int64_t a = 0; a < k; a++) {
+    for (int64_t c = 0; c < a; c++) acc->info[a * k + c] = acc->info[c * k + a];
+  }
+  if (*rank) {
+    CHURN_TRY(churn__solver_check_rank(*rank, acc->info));
+    *rank = NULL;
+  }
+  return CHURN_OK;
+}
+
+/* nt->U and nt->crit (max |U*| / sum v) from the pass in nt->acc. */
+static void take_score(newton *nt) {
+  memcpy(nt->U, nt->acc.U, (size_t)nt->k * sizeof(double));
+  double m = 0;
+  for (int64_t j = 0; j < nt->k; j++) m = fabs(nt->U[j]) > m ? fabs(nt->U[j]) : m;
+  nt->crit = m / nt->sw;
+}
+
 /* Runs Newton from nt->b to max |U*| / sum v <= tol.  warm (NULL or k*k, full) is an
  * information matrix from elsewhere (the subsample) for the first step; rank_solver (NULL to
  * skip) names dependent columns of the first exact information.  lagged (the subsample's warm
@@ -453,7 +479,8 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
                                const double *warm, churn_solver *rank_solver, bool lagged) {
   const int64_t k = nt->k;
   sums *acc = &nt->acc;
-  bool have_prev = false, from_warm = false, rank_checked = rank_solver == NULL;
+  bool have_prev = false, from_warm = false;
+  churn_solver *rank = rank_solver;
   int halvings = 0;
   double f_prev = 0;
   if (warm && factor(nt, warm)) {
@@ -461,15 +488,7 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
      * with the subsample's hat values (their error, of the order of the subsample's sampling
      * error, enters the score through its O(k) hat part only), then a step in the exact
      * information. */
-    CHURN_TRY(engine_pass(e, nt->b, nt->Rinv, WANT_INFO | WANT_HAT | WANT_LL, nthreads, acc));
-    nt->passes++;
-    for (int64_t a = 0; a < k; a++) {
-      for (int64_t c = 0; c < a; c++) acc->info[a * k + c] = acc->info[c * k + a];
-    }
-    if (!rank_checked) {
-      CHURN_TRY(churn__solver_check_rank(rank_solver, acc->info));
-      rank_checked = true;
-    }
+    CHURN_TRY(info_pass(nt, e, nt->Rinv, WANT_INFO | WANT_HAT | WANT_LL, nthreads, &rank));
     if (factor(nt, acc->info)) {
       memcpy(nt->U, acc->U, (size_t)k * sizeof(double));
       f_prev = acc->ll + half_logdet(nt);
@@ -486,16 +505,8 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
   for (;;) {
     const bool merged = (lagged || merge_next) && have_rinv;
     merge_next = false;
-    CHURN_TRY(engine_pass(e, nt->b, merged ? nt->Rinv : NULL,
-                          WANT_INFO | WANT_LL | (merged ? WANT_HAT : 0), nthreads, acc));
-    nt->passes++;
-    for (int64_t a = 0; a < k; a++) {
-      for (int64_t c = 0; c < a; c++) acc->info[a * k + c] = acc->info[c * k + a];
-    }
-    if (!rank_checked) {
-      CHURN_TRY(churn__solver_check_rank(rank_solver, acc->info));
-      rank_checked = true;
-    }
+    CHURN_TRY(info_pass(nt, e, merged ? nt->Rinv : NULL,
+                        WANT_INFO | WANT_LL | (merged ? WANT_HAT : 0), nthreads, &rank));
     bool pd = factor(nt, acc->info);
     have_rinv = pd;
     double f = pd ? acc->ll + half_logdet(nt) : -INFINITY;
@@ -535,18 +546,12 @@ static churn_status newton_run(newton *nt, engine *e, int nthreads, double tol, 
       CHURN_TRY(engine_pass(e, nt->b, nt->Rinv, WANT_HAT, nthreads, acc));
       nt->passes++;
     }
-    memcpy(nt->U, acc->U, (size_t)k * sizeof(double));
-    double m = 0;
-    for (int64_t j = 0; j < k; j++) m = fabs(nt->U[j]) > m ? fabs(nt->U[j]) : m;
-    nt->crit = m / nt->sw;
+    take_score(nt);
     if (merged && !lagged && nt->crit <= tol) {
       /* Only an exact score may end the fit: the hat values of this point's own factor. */
       CHURN_TRY(engine_pass(e, nt->b, nt->Rinv, WANT_HAT, nthreads, acc));
       nt->passes++;
-      memcpy(nt->U, acc->U, (size_t)k * sizeof(double));
-      m = 0;
-      for (int64_t j = 0; j < k; j++) m = fabs(nt->U[j]) > m ? fabs(nt->U[j]) : m;
-      nt->crit = m / nt->sw;
+      take_score(nt);
     }
     if (nt->crit <= tol) {
       /* One more step from the exact quantities of this point (no pass over X).  The steps
@@ -693,10 +698,6 @@ churn_status churn__firth_fit(const char *fn, const void *X, churn_dtype dtype, 
                               int64_t d, int64_t ld, const double *y, const double *sample_weight,
                               const char *const *feature_names, const churn_options *opts,
                               churn_model **out) {
-  CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
-  CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
-  CHURN_CHECK_ARG(n >= 1, "%s: n = %lld: no rows", fn, (long long)n);
-  CHURN_CHECK_ARG(y != NULL, "%s: y is NULL", fn);
   churn_solver *s = NULL;
   int threads = 1;
   CHURN_TRY(churn__context(churn__solver_new_firth(d, feature_names, opts, &threads, &s), "%s",

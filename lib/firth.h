@@ -13,8 +13,8 @@
 /* 1 when opts (NULL = defaults) ask for fit.penalty = FIRTH. */
 int churn__firth_requested(const churn_options *opts);
 
-/* churn_model_fit for fit.penalty = FIRTH (same arguments, checks and errors; fn names the
- * public call in messages). */
+/* churn_model_fit for fit.penalty = FIRTH (same arguments and errors; the caller has checked
+ * out, X's shape, n >= 1 and y; fn names the public call in messages). */
 churn_status churn__firth_fit(const char *fn, const void *X, churn_dtype dtype, int64_t n,
                               int64_t d, int64_t ld, const double *y, const double *sample_weight,
                               const char *const *feature_names, const churn_options *opts,

@@ -275,17 +275,24 @@ static churn_status settle_separation(churn_solver *s, churn_status rc, const ch
   return rc;
 }
 
-/* The in-memory fit behind churn_model_fit and churn_model_fit_clustered; fn names the public
- * call in messages; cl NULL for a fit without cluster covariance. */
+/* The arguments every in-memory fit checks before anything else (fn names the public call). */
+static churn_status check_fit_args(const char *fn, const void *X, churn_dtype dtype, int64_t n,
+                                   int64_t d, int64_t ld, const double *y, churn_model **out) {
+  CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
+  CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
+  CHURN_CHECK_ARG(n >= 1, "%s: n = %lld: no rows", fn, (long long)n);
+  CHURN_CHECK_ARG(y != NULL, "%s: y is NULL", fn);
+  return CHURN_OK;
+}
+
+/* The in-memory fit behind churn_model_fit and churn_model_fit_clustered, after
+ * check_fit_args; fn names the public call in messages; cl NULL for a fit without cluster
+ * covariance. */
 static churn_status fit_in_memory(const char *fn, const void *X, churn_dtype dtype, int64_t n,
                                   int64_t d, int64_t ld, const double *y,
                                   const double *sample_weight, const churn__clusters *cl,
                                   const char *const *feature_names, const churn_options *opts,
                                   churn_model **out) {
-  CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
-  CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
-  CHURN_CHECK_ARG(n >= 1, "%s: n = %lld: no rows", fn, (long long)n);
-  CHURN_CHECK_ARG(y != NULL, "%s: y is NULL", fn);
   churn_solver *s = NULL;
   int threads = 1;
   CHURN_TRY(churn__context(churn__solver_new(d, feature_names, opts, &threads, &s), "%s", fn));
@@ -296,8 +303,10 @@ static churn_status fit_in_memory(const char *fn, const void *X, churn_dtype dty
   memset(&ss, 0, sizeof ss);
   churn_status rc = CHURN_OK;
   bool warm = n >= CHURN__WARM_MIN_ROWS;
-  if (warm) rc = churn__subsample_take(&ss, churn__subsample_rows(n, d + 1, 1), X, dtype, n, d, ld, y,
-                                     sample_weight);
+  if (warm) {
+    rc = churn__subsample_take(&ss, churn__subsample_rows(n, d + 1, 1), X, dtype, n, d, ld, y,
+                               sample_weight);
+  }
   if (rc == CHURN_OK) {
     if (warm && !churn__solver_needs_exact_moments(s) &&
         moments_from_subsample(s, &ss, n, y, sample_weight) == CHURN_OK) {
@@ -331,12 +340,12 @@ CHURN_API churn_status churn_model_fit(const void *X, churn_dtype dtype, int64_t
                                        int64_t ld, const double *y, const double *sample_weight,
                                        const char *const *feature_names,
                                        const churn_options *opts, churn_model **out) {
+  const char *fn = "churn_model_fit";
+  CHURN_TRY(check_fit_args(fn, X, dtype, n, d, ld, y, out));
   if (churn__firth_requested(opts)) {  /* its own driver: firth.c */
-    return churn__firth_fit("churn_model_fit", X, dtype, n, d, ld, y, sample_weight,
-                            feature_names, opts, out);
+    return churn__firth_fit(fn, X, dtype, n, d, ld, y, sample_weight, feature_names, opts, out);
   }
-  return fit_in_memory("churn_model_fit", X, dtype, n, d, ld, y, sample_weight, NULL,
-                              feature_names, opts, out);
+  return fit_in_memory(fn, X, dtype, n, d, ld, y, sample_weight, NULL, feature_names, opts, out);
 }
 
 CHURN_API churn_status churn_model_fit_clustered(const void *X, churn_dtype dtype, int64_t n,
@@ -346,10 +355,7 @@ CHURN_API churn_status churn_model_fit_clustered(const void *X, churn_dtype dtyp
                                                  const char *const *feature_names,
                                                  const churn_options *opts, churn_model **out) {
   const char *fn = "churn_model_fit_clustered";
-  CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
-  CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
-  CHURN_CHECK_ARG(n >= 1, "%s: n = %lld: no rows", fn, (long long)n);
-  CHURN_CHECK_ARG(y != NULL, "%s: y is NULL", fn);
+  CHURN_TRY(check_fit_args(fn, X, dtype, n, d, ld, y, out));
   churn__clusters cl;
   churn_options *plain = NULL;
   CHURN_TRY(churn__clusters_prepare(fn, n, d, groups, opts, &cl, &plain));
