@@ -280,9 +280,11 @@ static churn_status lp_solve(lp *P) {
   if (n < CG_MIN_ROWS) return lp_solve_all(P);
   double *sub = churn__malloc_array((size_t)(n / 2 + CG_START_ROWS), (size_t)k * sizeof(double));
   unsigned char *active = churn__malloc((size_t)n);
-  if (!sub || !active) {
+  int64_t *viol = churn__malloc_array((size_t)n, sizeof(int64_t));
+  if (!sub || !active || !viol) {
     churn__free(sub);
     churn__free(active);
+    churn__free(viol);
     return lp_solve_all(P);  /* no room for the subset: the direct way needs none */
   }
   memset(active, 0, (size_t)n);
@@ -306,7 +308,7 @@ static churn_status lp_solve(lp *P) {
       if (active[i]) continue;
       double v = 0.0;
       for (int64_t t = 0; t < k; t++) v += P->A[i * k + t] * P->pi[t];
-      if (v < -0.5 * FEAS_TOL) violated++;
+      if (v < -0.5 * FEAS_TOL) viol[violated++] = i;
     }
     if (violated == 0) break;
     int64_t room = n / 2 + CG_START_ROWS - m, want = violated < m ? violated : m;
@@ -315,23 +317,16 @@ static churn_status lp_solve(lp *P) {
       break;
     }
     /* every (violated / want)-th violated row, at least one */
-    double step = (double)violated / (double)want, next = 0.0;
-    int64_t seen = 0;
-    for (int64_t i = 0; i < n && want > 0; i++) {
-      if (active[i]) continue;
-      double v = 0.0;
-      for (int64_t t = 0; t < k; t++) v += P->A[i * k + t] * P->pi[t];
-      if (!(v < -0.5 * FEAS_TOL)) continue;
-      if ((double)seen++ >= next) {
-        next += step;
-        active[i] = 1;
-        memcpy(sub + m++ * k, P->A + i * k, (size_t)k * sizeof(double));
-        want--;
-      }
+    double step = (double)violated / (double)want;
+    for (int64_t q = 0; q < want; q++) {
+      int64_t i = viol[(int64_t)((double)q * step)];
+      active[i] = 1;
+      memcpy(sub + m++ * k, P->A + i * k, (size_t)k * sizeof(double));
     }
   }
   churn__free(sub);
   churn__free(active);
+  churn__free(viol);
   return st;
 }
 
