@@ -45,3 +45,17 @@ const int64_t *table_i64(const churn_table *t, const char *name) {
   ASSERT_OK(churn_table_i64(t, j, &v));
   return v;
 }
+
+const void *dataset_event_col(const churn_dataset *ds, const char *name) {
+  churn_dtype dt;
+  const void *p = NULL;
+  ASSERT_OK(churn_dataset_event_column(ds, name, &dt, &p));
+  return p;
+}
+
+const void *dataset_subscriber_col(const churn_dataset *ds, const char *name) {
+  churn_dtype dt;
+  const void *p = NULL;
+  ASSERT_OK(churn_dataset_subscriber_column(ds, name, &dt, &p));
+  return p;
+}

@@ -37,6 +37,10 @@ const char *shared_data_path(const char *relative);
 const double *table_f64(const churn_table *t, const char *name);
 const int64_t *table_i64(const churn_table *t, const char *name);
 
+/* An event / subscriber column of a dataset by name (asserts that it exists). */
+const void *dataset_event_col(const churn_dataset *ds, const char *name);
+const void *dataset_subscriber_col(const churn_dataset *ds, const char *name);
+
 /* A fresh temporary directory for this test process (removed by the OS's tmp cleaning). */
 const char *test_tmpdir(void);
 

@@ -38,13 +38,6 @@ static const void *subs_col(const churn_dataset *ds, const char *name, churn_dty
   return p;
 }
 
-static const void *ev_col(const churn_dataset *ds, const char *name) {
-  churn_dtype dt;
-  const void *p;
-  ASSERT_OK(churn_dataset_event_column(ds, name, &dt, &p));
-  return p;
-}
-
 /* The k-th kept rejection: row, column, reason. */
 static void rejection(const churn_dataset *ds, int64_t k, int64_t *row, char *col, char *why) {
   churn_table *t;
@@ -172,10 +165,10 @@ Test(csv, events_file_with_names_codes_and_dates) {
   cr_assert_eq(off[1], 3);
   cr_assert_eq(off[2], 5);
   cr_assert_eq(off[3], 8);
-  const int64_t *t = ev_col(ds, "time");
-  const uint8_t *kind = ev_col(ds, "kind"), *code = ev_col(ds, "code"), *code2 = ev_col(ds, "code2");
-  const double *v = ev_col(ds, "value");
-  const int32_t *aux1 = ev_col(ds, "aux1"), *aux2 = ev_col(ds, "aux2");
+  const int64_t *t = dataset_event_col(ds, "time");
+  const uint8_t *kind = dataset_event_col(ds, "kind"), *code = dataset_event_col(ds, "code"), *code2 = dataset_event_col(ds, "code2");
+  const double *v = dataset_event_col(ds, "value");
+  const int32_t *aux1 = dataset_event_col(ds, "aux1"), *aux2 = dataset_event_col(ds, "aux2");
   /* S1, sorted by time: package_change (03-04), bill (03-05), view (03-06) */
   cr_assert_eq(kind[0], CHURN_EV_PACKAGE_CHANGE);
   cr_assert_eq(code[0], CHURN_PACKAGE_UP);
@@ -364,8 +357,8 @@ Test(csv, block_boundaries_do_not_change_the_result) {
   const char *id;
   ASSERT_OK(churn_dataset_subscriber_id(a, 3, &id));
   cr_assert_str_eq(id, "id \"3\"\n line");
-  const int32_t *sa = ev_col(a, "subscriber"), *sb = ev_col(b, "subscriber");
-  const double *va = ev_col(a, "value"), *vb = ev_col(b, "value");
+  const int32_t *sa = dataset_event_col(a, "subscriber"), *sb = dataset_event_col(b, "subscriber");
+  const double *va = dataset_event_col(a, "value"), *vb = dataset_event_col(b, "value");
   for (int i = 0; i < N; i++) {
     cr_assert_eq(sa[i], (i * 7) % S);
     cr_assert_eq(sa[i], sb[i]);

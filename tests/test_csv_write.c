@@ -8,13 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const void *evcol(const churn_dataset *ds, const char *name) {
-  churn_dtype dt;
-  const void *p = NULL;
-  ASSERT_OK(churn_dataset_event_column(ds, name, &dt, &p));
-  return p;
-}
-
 static const void *subcol(const churn_dataset *ds, const char *name, churn_dtype *dt) {
   const void *p = NULL;
   ASSERT_OK(churn_dataset_subscriber_column(ds, name, dt, &p));
@@ -96,11 +89,11 @@ Test(csv_write, round_trip_through_the_readers) {
   const char *names[] = {"subscriber", "time", "kind", "code2", "value", "aux2"};
   const size_t size[] = {4, 8, 1, 1, 8, 4};
   for (int k = 0; k < 6; k++) {
-    cr_assert(memcmp(evcol(a, names[k]), evcol(b, names[k]), (size_t)E * size[k]) == 0, "%s",
+    cr_assert(memcmp(dataset_event_col(a, names[k]), dataset_event_col(b, names[k]), (size_t)E * size[k]) == 0, "%s",
               names[k]);
   }
-  const uint8_t *kind = evcol(a, "kind"), *code_a = evcol(a, "code"), *code_b = evcol(b, "code");
-  const int32_t *aux_a = evcol(a, "aux1"), *aux_b = evcol(b, "aux1");
+  const uint8_t *kind = dataset_event_col(a, "kind"), *code_a = dataset_event_col(a, "code"), *code_b = dataset_event_col(b, "code");
+  const int32_t *aux_a = dataset_event_col(a, "aux1"), *aux_b = dataset_event_col(b, "aux1");
   const int32_t *pkg_a = subcol(a, "package", &dt);
   (void)pkg_a;
   for (int64_t e = 0; e < E; e++) {

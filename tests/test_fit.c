@@ -169,11 +169,6 @@ static void check_vec(const char *what, const double *got, const double *want, i
   }
 }
 
-/* Column j of a summary table. */
-static const double *summary_col(const churn_table *t, const char *name) {
-  return table_f64(t, name);
-}
-
 /* tol 0 keeps the default (fit.tol = 1e-8): the oracle's tolerances must hold there too. */
 static void telco_mle(int threads, double tol) {
   telco t;
@@ -194,18 +189,18 @@ static void telco_mle(int threads, double tol) {
   cr_assert_str_eq(terms[0], "intercept");
   cr_assert_str_eq(terms[3], "MonthlyCharges");
   cr_assert_eq(telco_array(&t, "mle", "coef", want, 64), k);
-  check_vec("coef", summary_col(s, "coef"), want, k, 1e-6, 0);
+  check_vec("coef", table_f64(s, "coef"), want, k, 1e-6, 0);
   telco_array(&t, "mle", "std_err", want, 64);
-  check_vec("std_err", summary_col(s, "std_err"), want, k, 1e-6, 0);
+  check_vec("std_err", table_f64(s, "std_err"), want, k, 1e-6, 0);
   telco_array(&t, "mle", "z", want, 64);
-  check_vec("z", summary_col(s, "z"), want, k, 1e-6, 0);
+  check_vec("z", table_f64(s, "z"), want, k, 1e-6, 0);
   telco_array(&t, "mle", "p_value", want, 64);
-  check_vec("p_value", summary_col(s, "p_value"), want, k, 1e-5, 1e-300);
+  check_vec("p_value", table_f64(s, "p_value"), want, k, 1e-5, 1e-300);
   telco_array(&t, "mle", "ci_low", want, 64);
-  check_vec("ci_low", summary_col(s, "ci_low"), want, k, 1e-6, 0);
+  check_vec("ci_low", table_f64(s, "ci_low"), want, k, 1e-6, 0);
   telco_array(&t, "mle", "ci_high", want, 64);
-  check_vec("ci_high", summary_col(s, "ci_high"), want, k, 1e-6, 0);
-  const double *c = summary_col(s, "coef"), *orat = summary_col(s, "odds_ratio");
+  check_vec("ci_high", table_f64(s, "ci_high"), want, k, 1e-6, 0);
+  const double *c = table_f64(s, "coef"), *orat = table_f64(s, "odds_ratio");
   for (int64_t j = 0; j < k; j++) cr_assert(rel_close(orat[j], exp(c[j]), 1e-15, 0));
   cr_assert(rel_close(stat(m, CHURN_STAT_LOGLIK), telco_number(&t, "mle", "loglik"), 1e-8, 0));
   cr_assert(rel_close(stat(m, CHURN_STAT_NULL_LOGLIK), telco_number(&t, "mle", "null_loglik"),
@@ -241,7 +236,7 @@ static void telco_robust(int cov_type, const double *want, int threads) {
   ASSERT_OK(churn_model_fit(t.X, CHURN_F64, t.n, t.d, t.d, t.y, NULL, NULL, o, &m));
   churn_table *s = NULL;
   ASSERT_OK(churn_model_summary(m, &s));
-  check_vec("robust std_err", summary_col(s, "std_err"), want, t.d + 1, 1e-6, 0);
+  check_vec("robust std_err", table_f64(s, "std_err"), want, t.d + 1, 1e-6, 0);
   churn_table_free(s);
   churn_model_free(m);
   churn_options_free(o);

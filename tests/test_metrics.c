@@ -23,14 +23,6 @@ static void assert_close(double got, double want, const char *what) {
   cr_assert(rel_close(got, want, TOL, TOL), "%s: got %.17g, want %.17g", what, got, want);
 }
 
-static const double *column(const churn_table *t, const char *name) {
-  return table_f64(t, name);
-}
-
-static const int64_t *icolumn(const churn_table *t, const char *name) {
-  return table_i64(t, name);
-}
-
 /* --- hand cases ------------------------------------------------------------------------ */
 
 Test(metrics, roc_auc_hand_cases) {
@@ -99,13 +91,13 @@ Test(metrics, confusion_hand_case) {
   churn_table *t;
   ASSERT_OK(churn_eval_confusion_table(y, s, NULL, 5, thr, 2, &t));
   cr_assert_eq(churn_table_nrows(t), 2);
-  cr_assert_eq(column(t, "threshold")[0], 2.0);
-  cr_assert_eq(column(t, "flagged")[0], 0.0);
-  cr_assert_eq(column(t, "precision")[0], 0.0); /* 0/0 reported as 0 */
-  cr_assert_eq(column(t, "f1")[0], 0.0);
-  cr_assert_eq(column(t, "precision")[1], 2.0 / 3.0);
-  cr_assert_eq(column(t, "recall")[1], 2.0 / 3.0);
-  cr_assert_eq(column(t, "accuracy")[1], 3.0 / 5.0);
+  cr_assert_eq(table_f64(t, "threshold")[0], 2.0);
+  cr_assert_eq(table_f64(t, "flagged")[0], 0.0);
+  cr_assert_eq(table_f64(t, "precision")[0], 0.0); /* 0/0 reported as 0 */
+  cr_assert_eq(table_f64(t, "f1")[0], 0.0);
+  cr_assert_eq(table_f64(t, "precision")[1], 2.0 / 3.0);
+  cr_assert_eq(table_f64(t, "recall")[1], 2.0 / 3.0);
+  cr_assert_eq(table_f64(t, "accuracy")[1], 3.0 / 5.0);
   churn_table_free(t);
 }
 
@@ -116,28 +108,28 @@ Test(metrics, lift_table_shares_tied_groups) {
   churn_table *t;
   ASSERT_OK(churn_eval_lift_table(y, s, NULL, 4, 2, &t));
   cr_assert_eq(churn_table_nrows(t), 2);
-  cr_assert_eq(icolumn(t, "bin")[0], 1);
-  cr_assert_eq(icolumn(t, "bin")[1], 2);
-  cr_assert_eq(column(t, "n")[0], 2.0);
-  cr_assert_eq(column(t, "positives")[0], 1.5);
-  cr_assert_eq(column(t, "positives")[1], 0.5);
-  cr_assert_eq(column(t, "rate")[0], 0.75);
-  cr_assert_eq(column(t, "lift")[0], 1.5);
-  cr_assert_eq(column(t, "cumulative_gain")[0], 0.75);
-  cr_assert_eq(column(t, "cumulative_gain")[1], 1.0);
-  cr_assert_eq(column(t, "cumulative_lift")[1], 1.0);
-  cr_assert_eq(column(t, "score_max")[0], 0.9);
-  cr_assert_eq(column(t, "score_min")[0], 0.5);
-  cr_assert_eq(column(t, "score_max")[1], 0.5);
-  cr_assert_eq(column(t, "score_min")[1], 0.1);
+  cr_assert_eq(table_i64(t, "bin")[0], 1);
+  cr_assert_eq(table_i64(t, "bin")[1], 2);
+  cr_assert_eq(table_f64(t, "n")[0], 2.0);
+  cr_assert_eq(table_f64(t, "positives")[0], 1.5);
+  cr_assert_eq(table_f64(t, "positives")[1], 0.5);
+  cr_assert_eq(table_f64(t, "rate")[0], 0.75);
+  cr_assert_eq(table_f64(t, "lift")[0], 1.5);
+  cr_assert_eq(table_f64(t, "cumulative_gain")[0], 0.75);
+  cr_assert_eq(table_f64(t, "cumulative_gain")[1], 1.0);
+  cr_assert_eq(table_f64(t, "cumulative_lift")[1], 1.0);
+  cr_assert_eq(table_f64(t, "score_max")[0], 0.9);
+  cr_assert_eq(table_f64(t, "score_min")[0], 0.5);
+  cr_assert_eq(table_f64(t, "score_max")[1], 0.5);
+  cr_assert_eq(table_f64(t, "score_min")[1], 0.1);
   churn_table_free(t);
   /* 5 rows in 2 bins: 2.5 each */
   const double y5[] = {1, 0, 0, 1, 0}, s5[] = {5, 4, 3, 2, 1};
   ASSERT_OK(churn_eval_lift_table(y5, s5, NULL, 5, 2, &t));
-  cr_assert_eq(column(t, "n")[0], 2.5);
-  cr_assert_eq(column(t, "positives")[0], 1.0);
-  cr_assert_eq(column(t, "positives")[1], 1.0);
-  cr_assert_eq(column(t, "cumulative_n")[1], 5.0);
+  cr_assert_eq(table_f64(t, "n")[0], 2.5);
+  cr_assert_eq(table_f64(t, "positives")[0], 1.0);
+  cr_assert_eq(table_f64(t, "positives")[1], 1.0);
+  cr_assert_eq(table_f64(t, "cumulative_n")[1], 5.0);
   churn_table_free(t);
 }
 
@@ -172,10 +164,10 @@ Test(metrics, calibration_hand_case_from_sklearn_docs) {
   cr_assert_eq(churn_table_nrows(t), 3);
   const double want_true[] = {0, 0.5, 1}, want_pred[] = {0.2, 0.525, 0.85};
   for (int k = 0; k < 3; k++) {
-    assert_close(column(t, "observed_rate")[k], want_true[k], "observed");
-    assert_close(column(t, "mean_predicted")[k], want_pred[k], "predicted");
+    assert_close(table_f64(t, "observed_rate")[k], want_true[k], "observed");
+    assert_close(table_f64(t, "mean_predicted")[k], want_pred[k], "predicted");
   }
-  cr_assert_eq(column(t, "n")[1], 2.0);
+  cr_assert_eq(table_f64(t, "n")[1], 2.0);
   churn_table_free(t);
 }
 
@@ -211,7 +203,7 @@ static void check_confusion(const fx_case *c, const double *w, const double *wan
   static const char *const cols[] = {"tp", "fp", "tn", "fn", "precision", "recall", "f1",
                                      "accuracy"};
   for (int i = 0; i < FX_NTHRESHOLDS; i++) {
-    for (int j = 0; j < 8; j++) assert_close(column(t, cols[j])[i], want[8 * i + j], cols[j]);
+    for (int j = 0; j < 8; j++) assert_close(table_f64(t, cols[j])[i], want[8 * i + j], cols[j]);
     double tp, fp, tn, fn;
     ASSERT_OK(churn_eval_confusion(c->y, c->s, w, c->n, FX_THRESHOLDS[i], &tp, &fp, &tn, &fn));
     assert_close(tp, want[8 * i], "tp");
@@ -234,7 +226,7 @@ static void check_lift(const fx_case *c, const double *w, int64_t nbins, const d
   ASSERT_OK(churn_eval_lift_table(c->y, c->s, w, c->n, nbins, &t));
   cr_assert_eq(churn_table_nrows(t), nbins);
   for (int j = 0; j < 8; j++) {
-    const double *col = column(t, FX_LIFT_COLS[j]);
+    const double *col = table_f64(t, FX_LIFT_COLS[j]);
     for (int64_t i = 0; i < nbins; i++) {
       cr_assert(rel_close(col[i], want[j * nbins + i], TOL, TOL),
                 "%s %s bin %lld: got %.17g want %.17g", c->name, FX_LIFT_COLS[j],
@@ -260,10 +252,10 @@ static void check_calibration(const double *y, const double *p, const double *w,
   churn_table *t;
   ASSERT_OK(churn_eval_calibration_table(y, p, w, n, nbins, strategy, &t));
   cr_assert_eq(churn_table_nrows(t), rows);
-  const int64_t *bin = icolumn(t, "bin");
+  const int64_t *bin = table_i64(t, "bin");
   for (int64_t i = 0; i < rows; i++) cr_assert_eq((double)bin[i], want[i]);
   for (int j = 1; j < 8; j++) {
-    const double *col = column(t, FX_CAL_COLS[j]);
+    const double *col = table_f64(t, FX_CAL_COLS[j]);
     for (int64_t i = 0; i < rows; i++) {
       cr_assert(rel_close(col[i], want[j * rows + i], TOL, TOL),
                 "%s row %lld: got %.17g want %.17g", FX_CAL_COLS[j], (long long)i, col[i],

@@ -37,20 +37,6 @@ static churn_options *sim_opts(int64_t n, int64_t months, int64_t seed, int64_t 
   return o;
 }
 
-static const void *evcol(const churn_dataset *ds, const char *name) {
-  churn_dtype dt;
-  const void *p = NULL;
-  ASSERT_OK(churn_dataset_event_column(ds, name, &dt, &p));
-  return p;
-}
-
-static const void *subcol(const churn_dataset *ds, const char *name) {
-  churn_dtype dt;
-  const void *p = NULL;
-  ASSERT_OK(churn_dataset_subscriber_column(ds, name, &dt, &p));
-  return p;
-}
-
 static sim run_sim(int64_t n, int64_t months, int64_t seed, int64_t threads) {
   sim s;
   memset(&s, 0, sizeof s);
@@ -59,16 +45,16 @@ static sim run_sim(int64_t n, int64_t months, int64_t seed, int64_t threads) {
   churn_options_free(o);
   s.S = churn_dataset_num_subscribers(s.ds);
   s.E = churn_dataset_num_events(s.ds);
-  s.sub = evcol(s.ds, "subscriber");
-  s.time = evcol(s.ds, "time");
-  s.kind = evcol(s.ds, "kind");
-  s.code = evcol(s.ds, "code");
-  s.value = evcol(s.ds, "value");
-  s.aux1 = evcol(s.ds, "aux1");
-  s.aux2 = evcol(s.ds, "aux2");
+  s.sub = dataset_event_col(s.ds, "subscriber");
+  s.time = dataset_event_col(s.ds, "time");
+  s.kind = dataset_event_col(s.ds, "kind");
+  s.code = dataset_event_col(s.ds, "code");
+  s.value = dataset_event_col(s.ds, "value");
+  s.aux1 = dataset_event_col(s.ds, "aux1");
+  s.aux2 = dataset_event_col(s.ds, "aux2");
   ASSERT_OK(churn_dataset_event_offsets(s.ds, &s.off));
-  s.activation = subcol(s.ds, "activation");
-  s.cancellation = subcol(s.ds, "cancellation");
+  s.activation = dataset_subscriber_col(s.ds, "activation");
+  s.cancellation = dataset_subscriber_col(s.ds, "cancellation");
   return s;
 }
 
@@ -110,7 +96,7 @@ static void assert_same_columns(const sim *a, const sim *b) {
   cr_assert(memcmp(a->aux2, b->aux2, E * sizeof *a->aux2) == 0);
   cr_assert(memcmp(a->activation, b->activation, (size_t)a->S * 8) == 0);
   cr_assert(memcmp(a->cancellation, b->cancellation, (size_t)a->S * 8) == 0);
-  const double *pa = subcol(a->ds, "price"), *pb = subcol(b->ds, "price");
+  const double *pa = dataset_subscriber_col(a->ds, "price"), *pb = dataset_subscriber_col(b->ds, "price");
   cr_assert(memcmp(pa, pb, (size_t)a->S * 8) == 0);
   const double *ra = truth_f64(a, "latent_risk"), *rb = truth_f64(b, "latent_risk");
   cr_assert(memcmp(ra, rb, (size_t)a->S * 8) == 0);
@@ -194,10 +180,10 @@ Test(sim, every_event_kind_and_sane_events) {
 
 Test(sim, subscriber_profile_is_realistic) {
   sim s = run_sim(4000, 6, 5, 0);
-  const int32_t *tier = subcol(s.ds, "tier");
-  const uint8_t *vip = subcol(s.ds, "vip");
-  const int32_t *services = subcol(s.ds, "services");
-  const double *price = subcol(s.ds, "price");
+  const int32_t *tier = dataset_subscriber_col(s.ds, "tier");
+  const uint8_t *vip = dataset_subscriber_col(s.ds, "vip");
+  const int32_t *services = dataset_subscriber_col(s.ds, "services");
+  const double *price = dataset_subscriber_col(s.ds, "price");
   const char *label;
   int32_t ntier;
   ASSERT_OK(churn_dataset_category_label(s.ds, "tier", -1, NULL, &ntier));
@@ -320,9 +306,9 @@ Test(sim, win_back_reactivations) {
   sim s = run_sim(4000, 24, 9, 0);
   const int64_t *prev = truth_i64(&s, "previous_index"), *cat = truth_i64(&s, "category");
   const int64_t *canc = truth_i64(&s, "cancelled");
-  const int32_t *region = subcol(s.ds, "region"), *age = subcol(s.ds, "age_band");
-  const int32_t *tier = subcol(s.ds, "tier");
-  const int64_t *contract = subcol(s.ds, "contract_end");
+  const int32_t *region = dataset_subscriber_col(s.ds, "region"), *age = dataset_subscriber_col(s.ds, "age_band");
+  const int32_t *tier = dataset_subscriber_col(s.ds, "tier");
+  const int64_t *contract = dataset_subscriber_col(s.ds, "contract_end");
   int64_t n = 0;
   for (int64_t i = 0; i < s.S; i++) {
     if (prev[i] < 0) continue;
@@ -497,7 +483,7 @@ Test(sim, options_change_the_operator) {
   churn_dataset *ds;
   churn_table *t;
   ASSERT_OK(churn_simulate(o, &ds, NULL));  /* truth not wanted */
-  const uint8_t *kind = evcol(ds, "kind");
+  const uint8_t *kind = dataset_event_col(ds, "kind");
   int64_t default_cancels = 0;
   for (int64_t e = 0; e < churn_dataset_num_events(ds); e++) {
     default_cancels += kind[e] == CHURN_EV_CANCEL;
@@ -511,8 +497,8 @@ Test(sim, options_change_the_operator) {
   ASSERT_OK(churn_simulate(o, &ds, &t));
   int64_t S = churn_dataset_num_subscribers(ds);  /* the base plus a few win-backs */
   cr_assert(S >= 2000 && S < 2100);
-  const int64_t *time = evcol(ds, "time");
-  kind = evcol(ds, "kind");
+  const int64_t *time = dataset_event_col(ds, "time");
+  kind = dataset_event_col(ds, "kind");
   int64_t cancels = 0;
   for (int64_t e = 0; e < churn_dataset_num_events(ds); e++) {
     cr_assert(kind[e] == CHURN_EV_ACTIVATION || (time[e] >= month_start(1) &&

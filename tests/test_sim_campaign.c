@@ -28,20 +28,6 @@ typedef struct camp {
   double share, control, effect;
 } camp;
 
-static const void *evcol(const churn_dataset *ds, const char *name) {
-  churn_dtype dt;
-  const void *p = NULL;
-  ASSERT_OK(churn_dataset_event_column(ds, name, &dt, &p));
-  return p;
-}
-
-static const void *subcol(const churn_dataset *ds, const char *name) {
-  churn_dtype dt;
-  const void *p = NULL;
-  ASSERT_OK(churn_dataset_subscriber_column(ds, name, &dt, &p));
-  return p;
-}
-
 static run simulate(const camp *c) {
   run r;
   memset(&r, 0, sizeof r);
@@ -62,10 +48,10 @@ static run simulate(const camp *c) {
   churn_options_free(o);
   r.S = churn_dataset_num_subscribers(r.ds);
   r.E = churn_dataset_num_events(r.ds);
-  r.sub = evcol(r.ds, "subscriber");
-  r.time = evcol(r.ds, "time");
-  r.kind = evcol(r.ds, "kind");
-  r.code = evcol(r.ds, "code");
+  r.sub = dataset_event_col(r.ds, "subscriber");
+  r.time = dataset_event_col(r.ds, "time");
+  r.kind = dataset_event_col(r.ds, "kind");
+  r.code = dataset_event_col(r.ds, "code");
   ASSERT_OK(churn_dataset_event_offsets(r.ds, &r.off));
   return r;
 }
@@ -81,10 +67,6 @@ static const int64_t *ti64(const run *r, const char *name) {
 
 static const double *tf64(const run *r, const char *name) {
   return table_f64(r->truth, name);
-}
-
-static const double *rcol(const churn_table *t, const char *name) {
-  return table_f64(t, name);
 }
 
 /* Start of calendar month k after 2024-01-01 (the default sim.start), from the C library. */
@@ -234,9 +216,9 @@ Test(sim_campaign, same_data_whatever_the_threads) {
   cr_assert(memcmp(a.time, b.time, E * sizeof *a.time) == 0);
   cr_assert(memcmp(a.kind, b.kind, E) == 0);
   cr_assert(memcmp(a.code, b.code, E) == 0);
-  const double *va = evcol(a.ds, "value"), *vb = evcol(b.ds, "value");
+  const double *va = dataset_event_col(a.ds, "value"), *vb = dataset_event_col(b.ds, "value");
   cr_assert(memcmp(va, vb, E * sizeof *va) == 0);
-  cr_assert(memcmp(subcol(a.ds, "cancellation"), subcol(b.ds, "cancellation"), S * 8) == 0);
+  cr_assert(memcmp(dataset_subscriber_col(a.ds, "cancellation"), dataset_subscriber_col(b.ds, "cancellation"), S * 8) == 0);
   static const char *const I64[] = {"campaign_selected", "campaign_treated", "campaign_time",
                                      "campaign_driver", "churn_time", "driver"};
   for (size_t k = 0; k < sizeof I64 / sizeof *I64; k++) {
@@ -258,7 +240,7 @@ static const camp BIG = {40000, 5, 11, 0, 2, 3, 0.8, 0.3, 0.5};
  * the window's end or the region has the competitor's campaign (observable before the
  * contact), else "other". */
 static const char **exposure_segments(const run *r, const analysis *a, const camp *c) {
-  const int64_t *ce = subcol(r->ds, "contract_end"), *pe = subcol(r->ds, "promotion_end");
+  const int64_t *ce = dataset_subscriber_col(r->ds, "contract_end"), *pe = dataset_subscriber_col(r->ds, "promotion_end");
   const int64_t *comp = ti64(r, "competitor_region");
   int64_t lo = month_start(c->month - 3), hi = month_start(c->month + c->horizon);
   const char **seg = malloc((size_t)a->n * sizeof *seg);
@@ -277,7 +259,7 @@ Test(sim_campaign, effect_recovered_overall_and_by_exposure) {
   const char **seg = exposure_segments(&r, &a, &BIG);
   churn_table *t = NULL;
   ASSERT_OK(churn_campaign_effect(a.treated, a.churned, seg, a.n, 0.05, &t));
-  const double *diff = rcol(t, "difference"), *lo = rcol(t, "ci_low"), *hi = rcol(t, "ci_high");
+  const double *diff = table_f64(t, "difference"), *lo = table_f64(t, "ci_low"), *hi = table_f64(t, "ci_high");
   static const char *const LABELS[] = {"price", "other", "(all)"};
   double truth[3];
   for (int g = 0; g < 3; g++) {
@@ -324,7 +306,7 @@ Test(sim_campaign, effect_recovered_by_driver) {
   }
   churn_table *t = NULL;
   ASSERT_OK(churn_campaign_effect(a.treated, a.churned, by_driver, a.n, 0.05, &t));
-  const double *diff = rcol(t, "difference"), *lo = rcol(t, "ci_low"), *hi = rcol(t, "ci_high");
+  const double *diff = table_f64(t, "difference"), *lo = table_f64(t, "ci_low"), *hi = table_f64(t, "ci_high");
   for (int d = 0; d < 9; d++) {
     int64_t row = row_of(t, NAMES[d]);
     double truth = truth_mean(&a, by_driver, NAMES[d]);
@@ -342,9 +324,9 @@ Test(sim_campaign, effect_recovered_by_driver) {
   /* the subscribers with a zero true effect, a mix of churners and stayers: not significant */
   ASSERT_OK(churn_campaign_effect(a.treated, a.churned, zero, a.n, 0.05, &t));
   int64_t row = row_of(t, "zero");
-  const double *rt = rcol(t, "churn_rate_treated"), *rc = rcol(t, "churn_rate_control");
-  lo = rcol(t, "ci_low");
-  hi = rcol(t, "ci_high");
+  const double *rt = table_f64(t, "churn_rate_treated"), *rc = table_f64(t, "churn_rate_control");
+  lo = table_f64(t, "ci_low");
+  hi = table_f64(t, "ci_high");
   cr_log_info("zero effect: %.4f vs %.4f [%.4f, %.4f]", rt[row], rc[row], lo[row], hi[row]);
   cr_assert(rc[row] > 0.01 && lo[row] < 0 && hi[row] > 0);
   cr_assert_lt(hi[row_of(t, "acted")], 0);
@@ -367,7 +349,7 @@ Test(sim_campaign, placebo_campaign_is_not_significant) {
   const char **seg = exposure_segments(&r, &a, &c);
   churn_table *t = NULL;
   ASSERT_OK(churn_campaign_effect(a.treated, a.churned, seg, a.n, 0.05, &t));
-  const double *diff = rcol(t, "difference"), *lo = rcol(t, "ci_low"), *hi = rcol(t, "ci_high");
+  const double *diff = table_f64(t, "difference"), *lo = table_f64(t, "ci_low"), *hi = table_f64(t, "ci_high");
   for (int64_t row = 0; row < churn_table_nrows(t); row++) {
     cr_log_info("placebo row %lld: %.5f [%.5f, %.5f]", (long long)row, diff[row], lo[row],
                 hi[row]);

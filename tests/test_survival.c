@@ -21,14 +21,6 @@ static void assert_no_leak(void) {
   if (__lsan_do_recoverable_leak_check) cr_assert_eq(__lsan_do_recoverable_leak_check(), 0);
 }
 
-static const double *col_f64(const churn_table *t, const char *name) {
-  return table_f64(t, name);
-}
-
-static const int64_t *col_i64(const churn_table *t, const char *name) {
-  return table_i64(t, name);
-}
-
 /* Equal within TOL (relative for large values), NaN equal to NaN. */
 static void expect_close(double got, double want, const char *what, int64_t row) {
   if (isnan(want)) {
@@ -53,9 +45,9 @@ static void check_km(const double *time, const double *event, const double *entr
     ASSERT_OK(churn_table_column_info(t, c, &name, NULL));
     cr_assert_str_eq(name, names[c]);
   }
-  const int64_t *ar = col_i64(t, "at_risk"), *ev = col_i64(t, "events");
-  const double *f[5] = {col_f64(t, "time"), col_f64(t, "survival"), col_f64(t, "std_err"),
-                        col_f64(t, "ci_low"), col_f64(t, "ci_high")};
+  const int64_t *ar = table_i64(t, "at_risk"), *ev = table_i64(t, "events");
+  const double *f[5] = {table_f64(t, "time"), table_f64(t, "survival"), table_f64(t, "std_err"),
+                        table_f64(t, "ci_low"), table_f64(t, "ci_high")};
   const int fcol[5] = {0, 3, 4, 5, 6};
   for (int64_t r = 0; r < rows; r++) {
     cr_expect_eq((double)ar[r], want[1 * rows + r], "at_risk[%lld]", (long long)r);
@@ -70,9 +62,9 @@ static void check_cif(const double *time, const int64_t *cat, const double *entr
   churn_table *t = NULL;
   ASSERT_OK(churn_cif(time, cat, entry, n, alpha, &t));
   cr_assert_eq(churn_table_nrows(t), rows);
-  const double *tm = col_f64(t, "time"), *f = col_f64(t, "cif"), *se = col_f64(t, "std_err");
-  const double *lo = col_f64(t, "ci_low"), *hi = col_f64(t, "ci_high");
-  const int64_t *k = col_i64(t, "category");
+  const double *tm = table_f64(t, "time"), *f = table_f64(t, "cif"), *se = table_f64(t, "std_err");
+  const double *lo = table_f64(t, "ci_low"), *hi = table_f64(t, "ci_high");
+  const int64_t *k = table_i64(t, "category");
   for (int64_t r = 0; r < rows; r++) {
     const double *w = want + 6 * r;
     expect_close(tm[r], w[0], "time", r);
@@ -106,8 +98,8 @@ static void check_sum_to_one(const double *time, const int64_t *cat, const doubl
   int64_t T = churn_table_nrows(km), R = churn_table_nrows(cif);
   cr_assert(T > 0 && R % T == 0);
   int64_t K = R / T;
-  const double *s = col_f64(km, "survival"), *tk = col_f64(km, "time");
-  const double *f = col_f64(cif, "cif"), *tc = col_f64(cif, "time");
+  const double *s = table_f64(km, "survival"), *tk = table_f64(km, "time");
+  const double *f = table_f64(cif, "cif"), *tc = table_f64(cif, "time");
   for (int64_t i = 0; i < T; i++) {
     double sum = s[i];
     for (int64_t k = 0; k < K; k++) {
@@ -132,8 +124,8 @@ Test(survival, km_risk_set_exhausted) {
   churn_table *tab = NULL;
   ASSERT_OK(churn_km(t, e, NULL, 3, 0.05, &tab));
   cr_assert_eq(churn_table_nrows(tab), 2);
-  const double *s = col_f64(tab, "survival"), *se = col_f64(tab, "std_err");
-  const double *lo = col_f64(tab, "ci_low"), *hi = col_f64(tab, "ci_high");
+  const double *s = table_f64(tab, "survival"), *se = table_f64(tab, "std_err");
+  const double *lo = table_f64(tab, "ci_low"), *hi = table_f64(tab, "ci_high");
   cr_expect(fabs(s[0] - 2.0 / 3.0) < 1e-15);
   cr_expect(fabs(se[0] - 2.0 / 3.0 * sqrt(1.0 / 6.0)) < 1e-15);
   /* log(-log) interval by hand: w = z sqrt(1/6) / |log(2/3)| */
@@ -151,8 +143,8 @@ Test(survival, km_entry_is_exclusive) {
   churn_table *tab = NULL;
   ASSERT_OK(churn_km(t, e, entry, 3, 0.05, &tab));
   cr_assert_eq(churn_table_nrows(tab), 2);
-  const int64_t *ar = col_i64(tab, "at_risk");
-  const double *s = col_f64(tab, "survival");
+  const int64_t *ar = table_i64(tab, "at_risk");
+  const double *s = table_f64(tab, "survival");
   cr_expect_eq(ar[0], 2);
   cr_expect_eq(ar[1], 2);
   cr_expect_eq(s[0], 0.5);
@@ -168,8 +160,8 @@ Test(survival, cif_hand) {
   churn_table *tab = NULL;
   ASSERT_OK(churn_cif(t, c, NULL, 4, 0.05, &tab));
   cr_assert_eq(churn_table_nrows(tab), 6);
-  const double *f = col_f64(tab, "cif"), *se = col_f64(tab, "std_err");
-  const int64_t *k = col_i64(tab, "category");
+  const double *f = table_f64(tab, "cif"), *se = table_f64(tab, "std_err");
+  const int64_t *k = table_i64(tab, "category");
   const double want_f[] = {0.25, 0.0, 0.25, 0.25, 0.75, 0.25};
   const int64_t want_k[] = {1, 2, 1, 2, 1, 2};
   for (int r = 0; r < 6; r++) {
@@ -203,8 +195,8 @@ Test(survival, km_large_bruteforce) {
   }
   churn_table *tab = NULL;
   ASSERT_OK(churn_km(t, e, entry, N, 0.05, &tab));
-  const double *tm = col_f64(tab, "time"), *s = col_f64(tab, "survival");
-  const int64_t *ar = col_i64(tab, "at_risk");
+  const double *tm = table_f64(tab, "time"), *s = table_f64(tab, "survival");
+  const int64_t *ar = table_i64(tab, "at_risk");
   double surv = 1.0;
   int64_t r = 0;
   for (double x = 0.0; x <= 101.0; x += 0.25) {
@@ -229,8 +221,8 @@ Test(survival, alpha_changes_only_the_interval) {
   churn_table *a = NULL, *b = NULL;
   ASSERT_OK(churn_km(TIES60_TIME, TIES60_EVENT, NULL, TIES60_N, 0.05, &a));
   ASSERT_OK(churn_km(TIES60_TIME, TIES60_EVENT, NULL, TIES60_N, 0.01, &b));
-  const double *sa = col_f64(a, "std_err"), *sb = col_f64(b, "std_err");
-  const double *la = col_f64(a, "ci_low"), *lb = col_f64(b, "ci_low");
+  const double *sa = table_f64(a, "std_err"), *sb = table_f64(b, "std_err");
+  const double *la = table_f64(a, "ci_low"), *lb = table_f64(b, "ci_low");
   for (int64_t r = 0; r < churn_table_nrows(a) - 1; r++) {
     cr_expect_eq(sa[r], sb[r]);
     cr_expect(lb[r] < la[r]);
