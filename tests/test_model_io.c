@@ -124,6 +124,28 @@ Test(model_io, buffer_round_trip_is_exact) {
   }
 }
 
+/* A file whose recorded fit options lie outside their bounds (written by a foreign or damaged
+ * writer: the loader checks types, not every bound) loads, but churn_model_fit_options refuses
+ * to report them, naming the option, and allocates nothing. */
+Test(model_io, fit_options_out_of_bounds_are_a_format_error) {
+  churn_model *m = make_model(3, 1, true), *back = NULL;
+  m->config.max_iter = 0;  /* fit.max_iter is >= 1 */
+  size_t len;
+  uint8_t *buf = save(m, &len);
+  ASSERT_OK(churn_model_load_buffer(buf, len, &back));
+  churn_options *o = NULL;
+  ASSERT_FAILS(churn_model_fit_options(back, &o), CHURN_E_FORMAT, "fit.max_iter = 0");
+  cr_assert_null(o);
+  back->config.max_iter = 77;
+  back->config.penalty = 9;  /* no such penalty (the loader itself refuses it in a file) */
+  ASSERT_FAILS(churn_model_fit_options(back, &o), CHURN_E_FORMAT, "fit.penalty = 9");
+  cr_assert_null(o);
+  free(buf);
+  churn_model_free(m);
+  churn_model_free(back);
+  if (__lsan_do_recoverable_leak_check) cr_assert_eq(__lsan_do_recoverable_leak_check(), 0);
+}
+
 Test(model_io, round_trip_of_an_intercept_only_model) {
   churn_model *m = make_model(0, 1, true), *back = NULL;
   size_t len;
