@@ -982,7 +982,7 @@ typedef struct churn_model churn_model;
  *                      estimates) or L2, or dropping the columns.  The check costs a few ms on
  *                      thousands of rows; with 131,072 or more rows a subsample is checked
  *                      first (one without separation proves the data have none), so a false
- *                      alarm costs little; separated data of a million rows take 3 s (1M x 32,
+ *                      alarm costs little; separated data of a million rows take 2-3 s (1M x 32,
  *                      one thread) to be reported.  Under complete separation every
  *                      coefficient can run off, so the message also names the columns that
  *                      order the classes by themselves ("'x5' (churners above) alone
@@ -1380,8 +1380,8 @@ CHURN_API churn_status churn_model_fit_csv(const char *path, const char *label_c
  * Cost: a copy of the n x k matrix plus one simplex solve per round (rounds stop when no
  * more rows separate; usually 1-3), each by constraint generation from 65,536 rows on: a
  * spread subset of 16,384 rows plus the rows its solution violates, O(m k) per pivot for m
- * active rows.  Measured on 1,000,000 x 32, one thread: 1.4-2.1 s (none, quasi-complete,
- * complete).
+ * active rows.  Measured on 1,000,000 x 32, one thread: 1.0-1.2 s (none, quasi-complete,
+ * complete; bench/bench_separation.py --large).
  * Returns CHURN_OK, or CHURN_E_ARG (NULL X, y or kind, bad dtype, ld < d, n < 1, no
  * coefficients, fit_intercept not 0/1), CHURN_E_DATA (a non-finite X value: names row and
  * column; y not 0/1: names the row), CHURN_E_NOMEM.  Outputs are written only on success.

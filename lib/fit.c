@@ -126,7 +126,8 @@ static churn_status check_rows(const void *X, churn_dtype dtype, int64_t n, int6
 
 /* churn_check_separation on the rows of positive weight (zero-weight rows are no observations:
  * they cannot separate anything, and the check itself ignores weights).  Its cost grows with the
- * rows: measured on 1M x 32 (one thread) 1.4-2.1 s with or without separation.
+ * rows: measured on 1M x 32 (one thread) 1.0-1.2 s with or without separation
+ * (bench/bench_separation.py --large).
  * Fewer rows only enlarge the cone of separating directions, so a subsample without separation
  * proves that the whole data have none: with many rows an evenly spread subsample (as large as
  * the warm start's, max(32768, 32 k^2) rows) is checked first, and the whole data only when it
