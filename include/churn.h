@@ -951,8 +951,8 @@ typedef struct churn_model churn_model;
  * runs on an evenly spread subsample three times the size above (moments from it, as above),
  * and the first two full passes each combine I(b) with hat values from the previous point's
  * information (one pass per iteration; the iterations after them are exact): typically 4-6
- * full passes in all (1M x 32, one thread, measured: 0.63 s of CPU against 0.24 s for an
- * unpenalised fit with inference, 2.6 times).
+ * full passes in all (1M x 32, one thread: 2.3 times an unpenalised fit with inference,
+ * bench/bench_robust.py).
  * Only churn_model_fit fits FIRTH: the streamed, CSV and distributed fits (6d, 6f) fail with
  * CHURN_E_ARG ("Firth needs the in-memory fit (churn_model_fit)").
  *
