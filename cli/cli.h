@@ -47,9 +47,10 @@ churn_status cli_set_option(churn_options *opts, const char *name, const char *v
  * the count. */
 size_t cli_split_list(const char *list, char *buf, size_t cap, const char **names, size_t max);
 
-/* Dates: YYYY-MM-DD[THH:MM:SS] (UTC) or Unix seconds. */
+/* Dates, through the library's parser (churn_time_parse): YYYY-MM-DD, YYYYMMDD or
+ * YYYY-MM-DDTHH:MM:SS[Z|+HH:MM]; false for anything else (2024-02-30, Unix seconds). */
 bool cli_parse_time(const char *s, long long *out);
-/* Formats Unix seconds as YYYY-MM-DD into buf (40 bytes). */
+/* Formats Unix seconds as YYYY-MM-DD into buf (40 bytes; churn_time_format's day). */
 void cli_format_date(long long t, char *buf);
 /* Parses a comma-separated list of dates into out (at most max); returns the count or -1. */
 int cli_parse_times(const char *s, long long *out, int max);

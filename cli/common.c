@@ -148,47 +148,16 @@ size_t cli_split_list(const char *list, char *buf, size_t cap, const char **name
   return n;
 }
 
-static long long days_from_civil(long long y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  long long era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (long long)doe - 719468;
-}
-
 bool cli_parse_time(const char *s, long long *out) {
-  int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
-  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
-    if (s[10] == 'T' || s[10] == ' ') {
-      int m2 = 0;
-      if (sscanf(s + 11, "%2d:%2d:%2d%n", &h, &mi, &se, &m2) != 3) return false;
-      if (s[11 + m2] != '\0' && strcmp(s + 11 + m2, "Z") != 0) return false;
-    } else if (s[10] != '\0') {
-      return false;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
-    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
-    return true;
-  }
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  if (end == s || *end != '\0') return false;
-  *out = v;
+  int64_t t;
+  if (churn_time_parse(s, &t) != CHURN_OK) return false;
+  *out = (long long)t;
   return true;
 }
 
 void cli_format_date(long long t, char *buf) {
-  long long z = (t >= 0 ? t : t - 86399) / 86400 + 719468;
-  long long era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  long long y = (long long)yoe + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  snprintf(buf, 40, "%04lld-%02u-%02u", y + (m <= 2), m, d);
+  if (churn_time_format((int64_t)t, buf, 40) != CHURN_OK) snprintf(buf, 40, "%lld", t);
+  buf[10] = '\0'; /* the day only */
 }
 
 int cli_parse_times(const char *s, long long *out, int max) {

@@ -53,7 +53,7 @@ extern "C" {
  * ===================================================================================== */
 
 #define CHURN_VERSION_MAJOR 1
-#define CHURN_VERSION_MINOR 1
+#define CHURN_VERSION_MINOR 2
 #define CHURN_VERSION_PATCH 0
 #define CHURN_VERSION_NUMBER \
   (CHURN_VERSION_MAJOR * 10000 + CHURN_VERSION_MINOR * 100 + CHURN_VERSION_PATCH)
@@ -371,6 +371,21 @@ typedef struct churn_dataset churn_dataset;
 #define CHURN_TIME_MIN (-62135596800LL) /* 0001-01-01T00:00:00Z */
 #define CHURN_TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
 #define CHURN_AUX_NONE INT32_MIN   /* "not given" in the aux1/aux2 event columns */
+
+/* Dates as text, the one parser and formatter the library, the `churn` command and both bindings
+ * use, so that none of them can read a date differently.
+ *
+ * churn_time_parse reads an ISO-8601 date (2024-07-01), a compact date (20240701) or a date-time
+ * 2024-07-01T08:30:00 (also with a space for the T) with an optional Z, +HH:MM or +HHMM offset
+ * (no offset = UTC), in the years 1..9999, into Unix seconds.  Days past the month's end
+ * (2024-02-30), hours past 23, leading or trailing spaces, and bare Unix seconds are refused
+ * with CHURN_E_FORMAT naming the text; CHURN_E_ARG for NULL arguments.
+ *
+ * churn_time_format writes t as YYYY-MM-DD when it falls on midnight UTC, else as
+ * YYYY-MM-DDTHH:MM:SSZ, NUL-terminated, into buf of cap >= 21 bytes (CHURN_E_ARG otherwise);
+ * CHURN_E_RANGE for a time outside CHURN_TIME_MIN..CHURN_TIME_MAX. */
+CHURN_API churn_status churn_time_parse(const char *text, int64_t *out);
+CHURN_API churn_status churn_time_format(int64_t t, char *buf, size_t cap);
 
 /* Event kinds.  Values are fixed forever; new kinds get new numbers (at most 255).  The event
  * columns are: subscriber (int32 dense index), time (int64 Unix seconds), kind (uint8),

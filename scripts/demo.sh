@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh demo
-[ -f build/build.ninja ] || meson setup build -Dtests=false >/dev/null 2>&1 || meson setup build -Dtests=false
+[ -f build/build.ninja ] || meson setup build -Dtests=disabled >/dev/null 2>&1 || meson setup build -Dtests=disabled
 ninja -C build >/dev/null
 CHURN_LIBRARY="$PWD/build/lib/libchurn.so" /usr/bin/python3 examples/demo.py --out "${1:-demo-output}"

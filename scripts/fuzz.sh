@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-30}
 dir=build-fuzz
 if [ ! -f "$dir/build.ninja" ]; then
-  CC=clang meson setup "$dir" -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
+  CC=clang meson setup "$dir" -Dfuzz=true -Dtests=disabled -Db_sanitize=address,undefined \
     -Db_lundef=false -Ddefault_library=static >/tmp/churn-setup-fuzz.log 2>&1 \
     || { cat /tmp/churn-setup-fuzz.log; exit 1; }
 fi

@@ -5,7 +5,7 @@
  */
 #include "helpers.h"
 
-#include "../lib/dataset.h"
+#include "data/dataset.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * test_fileio.c -- atomic file replacement and whole-file reads, with their error messages.
  */
-#include "fileio.h"
+#include "common/fileio.h"
 #include "helpers.h"
 
 #include <dirent.h>

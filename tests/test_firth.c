@@ -9,7 +9,7 @@
  * model file without the newer field.
  */
 #include "helpers.h"
-#include "pack.h"
+#include "common/pack.h"
 #include "telco_data.h"
 
 #include <math.h>

@@ -4,7 +4,8 @@
  * table / statistics of a fitted model (closed forms on a 2x2 table).
  */
 #include "helpers.h"
-#include "logit.h"
+#include "model/logit.h"
+#include "common/special.h"
 
 #include <math.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * the library's atomic writer while the parent kills it at random moments with SIGKILL; the file
  * must always be one complete version, never a truncated or mixed one.
  */
-#include "fileio.h"
+#include "common/fileio.h"
 #include "helpers.h"
 
 #include <signal.h>

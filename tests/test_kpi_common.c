@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "kpi.h"
+#include "kpi/kpi.h"
 #include "kpi_base.h"
 
 Test(kpi_common, spells_of_the_base) {
@@ -122,11 +122,11 @@ Test(kpi_common, calendar) {
 /* statsmodels proportion_confint(k, n, method="wilson") */
 Test(kpi_common, wilson) {
   double lo, hi;
-  churn__wilson95(2, 3, &lo, &hi);
+  churn__wilson(2, 3, CHURN__Z975, &lo, &hi);
   cr_expect(fabs(lo - 0.2076596008020477) < 1e-14 && fabs(hi - 0.9385080552796037) < 1e-14);
-  churn__wilson95(0, 1, &lo, &hi);
+  churn__wilson(0, 1, CHURN__Z975, &lo, &hi);
   cr_expect(fabs(lo) < 1e-15 && fabs(hi - 0.7934506856227627) < 1e-14);
-  churn__wilson95(0, 0, &lo, &hi);
+  churn__wilson(0, 0, CHURN__Z975, &lo, &hi);
   cr_expect(isnan(lo) && isnan(hi));
 }
 

@@ -6,8 +6,8 @@
  * clean status and message.  Links the static library to build models and payloads directly.
  */
 #include "helpers.h"
-#include "model.h"
-#include "pack.h"
+#include "model/model.h"
+#include "common/pack.h"
 
 #include <math.h>
 #include <stdio.h>

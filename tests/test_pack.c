@@ -4,7 +4,7 @@
  * getters name the missing or mistyped field.
  */
 #include "helpers.h"
-#include "pack.h"
+#include "common/pack.h"
 
 #include <string.h>
 

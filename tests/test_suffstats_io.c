@@ -6,7 +6,7 @@
  * length, bit flips at every byte, wrong format and newer version, allocation failures.
  */
 #include "helpers.h"
-#include "pack.h"
+#include "common/pack.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -328,7 +328,7 @@ churn_status churn__lua_row(lua_State *L, int idx, const char *const *names, int
 
 /* --- the module -------------------------------------------------------------------------- */
 
-/* churn.version() -> "1.1.0", 10100 (the loaded library's string and number) */
+/* churn.version() -> "1.2.0", 10200 (the loaded library's string and number) */
 static int l_version(lua_State *L) {
   lua_pushstring(L, churn_version_string());
   lua_pushinteger(L, (lua_Integer)churn_version_number());

@@ -4,7 +4,7 @@
  * valid "churn-dataset" envelope, which reaches the column parsing and the consistency checks.
  * A dataset that loads must answer its getters and extract features.
  */
-#include "pack.h"
+#include "common/pack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

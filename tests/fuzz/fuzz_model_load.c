@@ -5,7 +5,7 @@
  * the size checks and the construction of the objects.  A loaded model is saved again, which
  * must succeed; loaded statistics must survive a save and load round trip.
  */
-#include "pack.h"
+#include "common/pack.h"
 
 #include <stdlib.h>
 

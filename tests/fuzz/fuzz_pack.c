@@ -2,7 +2,7 @@
  * fuzz_pack.c -- libFuzzer target for the msgpack layer every loader stands on: the bounded
  * pre-scan, msgpack-c's unpacker behind it, and the envelope (format, version, checksum).
  */
-#include "pack.h"
+#include "common/pack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

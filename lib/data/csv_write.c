@@ -1,0 +1,277 @@
+/*
+ * csv_write.c -- churn_dataset_write_csv: the dataset as the two CSV files the CSV readers take
+ * back (subscribers and events), each built in memory and written atomically.  Times are
+ * written as ISO-8601 UTC, codes by their CSV names or dictionary labels, and values in text
+ * that parses back to the same double.
+ */
+#include "dataset.h"
+#include "common/fileio.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The CSV names of fixed codes (churn.h lists them at each enum; fixed forever). */
+static const char *const REASONS[] = {"unknown",    "price",      "competitor",
+                                      "promo_end",  "not_wanted", "technical",
+                                      "customer_service", "moving", "no_device",
+                                      "age_health", "package_fit"};
+static const char *const OUTCOMES[] = {"unknown", "retained", "lost", "no_answer"};
+static const char *const DIRECTIONS[] = {"side", "up", "down"};
+static const char *const SUSPENDS[] = {"unknown", "non_payment", "voluntary"};
+static const char *const USAGES[] = {"other", "broadband", "mobile_data", "mobile_voice"};
+static const char *const SLOTS[] = {"unknown", "morning", "daytime", "prime", "late"};
+
+
+/* --- a growable text buffer ------------------------------------------------------------------ */
+
+typedef struct outbuf {
+  char *p;
+  size_t n, cap;
+  bool nomem;
+} outbuf;
+
+static bool reserve(outbuf *b, size_t more) {
+  if (b->nomem) return false;
+  if (b->n + more <= b->cap) return true;
+  size_t cap = b->cap ? b->cap : 1 << 16;
+  while (cap < b->n + more) cap *= 2;
+  char *p = churn__realloc(b->p, cap);
+  if (p == NULL) {
+    b->nomem = true;
+    return false;
+  }
+  b->p = p;
+  b->cap = cap;
+  return true;
+}
+
+static void put(outbuf *b, const char *s, size_t len) {
+  if (!reserve(b, len)) return;
+  memcpy(b->p + b->n, s, len);
+  b->n += len;
+}
+
+static void putc_(outbuf *b, char c) {
+  if (!reserve(b, 1)) return;
+  b->p[b->n++] = c;
+}
+
+static void puts_(outbuf *b, const char *s) { put(b, s, strlen(s)); }
+
+/* A field, quoted (RFC 4180) when it holds a delimiter, quote, line break or edge space. */
+static void put_field(outbuf *b, const char *s, size_t len) {
+  bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
+  for (size_t i = 0; i < len && !quote; i++) {
+    quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+  }
+  if (!quote) {
+    put(b, s, len);
+    return;
+  }
+  putc_(b, '"');
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '"') putc_(b, '"');
+    putc_(b, s[i]);
+  }
+  putc_(b, '"');
+}
+
+static void put_i64(outbuf *b, int64_t v) {
+  char tmp[24];
+  int k = 0;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    tmp[k++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) tmp[k++] = '-';
+  if (!reserve(b, (size_t)k)) return;
+  while (k) b->p[b->n++] = tmp[--k];
+}
+
+/* Text that strtod reads back to exactly v: integers and cents the fast way, else %.17g. */
+static void put_f64(outbuf *b, double v) {
+  if (v == floor(v) && fabs(v) < 1e15) {
+    put_i64(b, (int64_t)v);
+    return;
+  }
+  double c = floor(v * 100.0 + 0.5);
+  if (fabs(v) < 1e13 && c / 100.0 == v) {  /* v is the double nearest to an exact cents value */
+    int64_t k = (int64_t)c;
+    if (k < 0) putc_(b, '-');
+    uint64_t a = k < 0 ? (uint64_t)0 - (uint64_t)k : (uint64_t)k;
+    put_i64(b, (int64_t)(a / 100));
+    char frac[3] = {(char)('0' + a % 100 / 10), (char)('0' + a % 10), 0};
+    putc_(b, '.');
+    put(b, frac, 2);
+    return;
+  }
+  char tmp[40];
+  int len = snprintf(tmp, sizeof tmp, "%.17g", v);
+  put(b, tmp, (size_t)len);
+}
+
+/* YYYY-MM-DDTHH:MM:SSZ for years 1..9999, Unix seconds otherwise; nothing for "none". */
+static void put_time(outbuf *b, int64_t t) {
+  if (t == CHURN_TIME_NONE) return;
+  char tmp[CHURN__TIME_TEXT];
+  size_t len = churn__format_time(t, true, tmp);
+  if (len == 0) put_i64(b, t);
+  else put(b, tmp, len);
+}
+
+static void put_label(outbuf *b, const churn__dict *d, int32_t code) {
+  if (code < 0 || code >= d->n) return;
+  put_field(b, churn__dict_label(d, code), churn__dict_label_len(d, code));
+}
+
+static churn_status finish(outbuf *b, const char *path) {
+  if (b->nomem) {
+    churn__free(b->p);
+    return churn__nomem("CSV text");
+  }
+  churn_status st = churn__write_file_atomic(path, b->p ? b->p : "", b->n);
+  churn__free(b->p);
+  return st;
+}
+
+/* --- subscribers ---------------------------------------------------------------------------- */
+
+static churn_status write_subscribers(const churn_dataset *ds, const char *path) {
+  static const char *const CAT[CHURN__NCAT] = {"region", "age_band", "tier", "package",
+                                               "manager"};
+  const churn__subs *s = &ds->subs;
+  outbuf b = {0};
+  puts_(&b, "subscriber_id,activation,cancellation,contract_end,promotion_end");
+  for (int k = 0; k < CHURN__NCAT; k++) {
+    putc_(&b, ',');
+    puts_(&b, CAT[k]);
+  }
+  puts_(&b, ",price,services,vip");
+  for (size_t j = 0; j < s->nattrs; j++) {
+    putc_(&b, ',');
+    put_field(&b, s->attrs[j].name, strlen(s->attrs[j].name));
+  }
+  putc_(&b, '\n');
+  for (int64_t i = 0; i < s->n && !b.nomem; i++) {
+    put_label(&b, &s->ids, (int32_t)i);
+    const int64_t *dates[4] = {s->activation, s->cancellation, s->contract_end, s->promotion_end};
+    for (int k = 0; k < 4; k++) {
+      putc_(&b, ',');
+      put_time(&b, dates[k][i]);
+    }
+    for (int k = 0; k < CHURN__NCAT; k++) {
+      putc_(&b, ',');
+      put_label(&b, &s->cat[k].dict, s->cat[k].codes[i]);
+    }
+    putc_(&b, ',');
+    if (!isnan(s->price[i])) put_f64(&b, s->price[i]);
+    putc_(&b, ',');
+    if (s->services[i] >= 0) put_i64(&b, s->services[i]);
+    putc_(&b, ',');
+    put_i64(&b, s->vip[i]);
+    for (size_t j = 0; j < s->nattrs; j++) {
+      const churn__attr *a = &s->attrs[j];
+      putc_(&b, ',');
+      if (a->categorical) {
+        put_label(&b, &a->cat.dict, a->cat.codes[i]);
+      } else if (!isnan(a->num[i])) {
+        put_f64(&b, a->num[i]);
+      }
+    }
+    putc_(&b, '\n');
+  }
+  return finish(&b, path);
+}
+
+/* --- events --------------------------------------------------------------------------------- */
+
+static void put_code(outbuf *b, const churn__events *ev, int kind, bool code2, int code) {
+  const char *const *names = NULL;
+  int n = 0;
+  if (code2) {
+    if (kind == CHURN_EV_VIEW) {
+      names = SLOTS;
+      n = (int)(sizeof SLOTS / sizeof SLOTS[0]);
+    }
+  } else {
+    switch (kind) {
+      case CHURN_EV_CANCEL: names = REASONS; n = (int)(sizeof REASONS / sizeof *REASONS); break;
+      case CHURN_EV_RETENTION: names = OUTCOMES; n = (int)(sizeof OUTCOMES / sizeof *OUTCOMES); break;
+      case CHURN_EV_PACKAGE_CHANGE:
+        names = DIRECTIONS;
+        n = (int)(sizeof DIRECTIONS / sizeof *DIRECTIONS);
+        break;
+      case CHURN_EV_SUSPEND:
+      case CHURN_EV_RESUME: names = SUSPENDS; n = (int)(sizeof SUSPENDS / sizeof *SUSPENDS); break;
+      case CHURN_EV_USAGE: names = USAGES; n = (int)(sizeof USAGES / sizeof *USAGES); break;
+      default: break;
+    }
+  }
+  if (names != NULL && code < n) {
+    puts_(b, names[code]);
+    return;
+  }
+  const churn__dict *d = code2 ? NULL : ev->code_dict[kind];
+  /* a label that reads back as itself: not empty and not starting with a digit */
+  if (d != NULL && code < d->n && churn__dict_label_len(d, code) > 0 &&
+      (unsigned)(churn__dict_label(d, code)[0] - '0') >= 10u) {
+    put_label(b, d, code);
+    return;
+  }
+  put_i64(b, code);
+}
+
+static churn_status write_events(const churn_dataset *ds, const char *path) {
+  const churn__events *ev = &ds->ev;
+  const churn__subs *s = &ds->subs;
+  const churn__dict *pkgs = &s->cat[CHURN__CAT_PACKAGE].dict;
+  outbuf b = {0};
+  puts_(&b, "subscriber_id,time,kind,code,code2,value,aux1,aux2,new_package\n");
+  for (int64_t e = 0; e < ev->n && !b.nomem; e++) {
+    int kind = ev->kind[e];
+    put_label(&b, &s->ids, ev->sub[e]);
+    putc_(&b, ',');
+    put_time(&b, ev->time[e]);
+    putc_(&b, ',');
+    const char *kn = churn_event_kind_name(kind);
+    if (kn) {
+      puts_(&b, kn);
+    } else {
+      put_i64(&b, kind);
+    }
+    putc_(&b, ',');
+    put_code(&b, ev, kind, false, ev->code[e]);
+    putc_(&b, ',');
+    put_code(&b, ev, kind, true, ev->code2[e]);
+    putc_(&b, ',');
+    put_f64(&b, ev->value[e]);
+    putc_(&b, ',');
+    if (ev->aux1[e] != CHURN_AUX_NONE) put_i64(&b, ev->aux1[e]);
+    putc_(&b, ',');
+    if (ev->aux2[e] != CHURN_AUX_NONE) put_i64(&b, ev->aux2[e]);
+    putc_(&b, ',');
+    /* the package by label, so that it survives the readers' own dictionary order */
+    if (kind == CHURN_EV_PACKAGE_CHANGE && ev->aux1[e] != CHURN_AUX_NONE) {
+      put_label(&b, pkgs, ev->aux1[e]);
+    }
+    putc_(&b, '\n');
+  }
+  return finish(&b, path);
+}
+
+CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
+                                               const char *subscribers_path,
+                                               const char *events_path) {
+  CHURN_CHECK_ARG(ds != NULL, "churn_dataset_write_csv: ds is NULL");
+  if (subscribers_path != NULL) {
+    churn_status st = write_subscribers(ds, subscribers_path);
+    if (st != CHURN_OK) return churn__context(st, "writing subscribers CSV");
+  }
+  if (events_path != NULL) {
+    churn_status st = write_events(ds, events_path);
+    if (st != CHURN_OK) return churn__context(st, "writing events CSV");
+  }
+  return CHURN_OK;
+}

@@ -1,0 +1,295 @@
+/*
+ * kpi_common.c -- what every retention KPI stands on: the active spells of each subscriber
+ * (activation to cancellation, with re-activations), groupings by a categorical subscriber
+ * column, UTC calendar months, the Wilson interval and the table builder.
+ */
+#include "data/dataset.h"
+#include "kpi.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* --- spells -------------------------------------------------------------------------------- */
+
+/* One activation or cancellation of a subscriber, from the table or the event log. */
+typedef struct change {
+  int64_t time;
+  int order;      /* at equal times: 0 table activation, 1 event activation, 2 event cancel,
+                   * 3 table cancellation */
+  uint8_t reason;
+} change;
+
+static void sort_changes(change *c, size_t n) {
+  for (size_t i = 1; i < n; i++) { /* few per subscriber: insertion sort */
+    change x = c[i];
+    size_t j = i;
+    while (j > 0 && (c[j - 1].time > x.time ||
+                     (c[j - 1].time == x.time && c[j - 1].order > x.order))) {
+      c[j] = c[j - 1];
+      j--;
+    }
+    c[j] = x;
+  }
+}
+
+/* Collects subscriber s's changes into *buf (grown as needed). */
+static churn_status collect_changes(const churn_dataset *ds, int64_t s, change **buf,
+                                    size_t *cap, size_t *n) {
+  const churn__events *ev = &ds->ev;
+  int64_t lo = ev->n > 0 ? ev->off[s] : 0, hi = ev->n > 0 ? ev->off[s + 1] : 0;
+  size_t need = 2;
+  for (int64_t e = lo; e < hi; e++) {
+    need += ev->kind[e] == CHURN_EV_ACTIVATION || ev->kind[e] == CHURN_EV_CANCEL;
+  }
+  if (!churn__grow((void **)buf, cap, need, sizeof **buf)) return churn__nomem("KPI spells");
+  change *c = *buf;
+  size_t m = 0;
+  if (ds->subs.activation[s] != CHURN_TIME_NONE) c[m++] = (change){ds->subs.activation[s], 0, 0};
+  for (int64_t e = lo; e < hi; e++) {
+    if (ev->kind[e] == CHURN_EV_ACTIVATION) c[m++] = (change){ev->time[e], 1, 0};
+    if (ev->kind[e] == CHURN_EV_CANCEL) c[m++] = (change){ev->time[e], 2, ev->code[e]};
+  }
+  if (ds->subs.cancellation[s] != CHURN_TIME_NONE) {
+    c[m++] = (change){ds->subs.cancellation[s], 3, 0};
+  }
+  sort_changes(c, m);
+  *n = m;
+  return CHURN_OK;
+}
+
+static churn_status push_spell(churn__spells *sp, size_t *cap, int64_t start, int64_t end,
+                               uint8_t reason) {
+  if ((size_t)sp->n + 1 > *cap) {
+    size_t want = *cap ? *cap * 2 : 1024;
+    int64_t *a = churn__realloc(sp->start, want * sizeof *a);
+    if (a) sp->start = a;
+    int64_t *b = a ? churn__realloc(sp->end, want * sizeof *b) : NULL;
+    if (b) sp->end = b;
+    uint8_t *r = b ? churn__realloc(sp->reason, want * sizeof *r) : NULL;
+    if (r == NULL) return churn__nomem("KPI spells");
+    sp->reason = r;
+    *cap = want;
+  }
+  sp->start[sp->n] = start;
+  sp->end[sp->n] = end;
+  sp->reason[sp->n] = reason;
+  sp->n++;
+  return CHURN_OK;
+}
+
+/* Runs the activation/cancellation state machine over one subscriber's sorted changes. */
+static churn_status subscriber_spells(const change *c, size_t m, bool known_activation,
+                                      churn__spells *sp, size_t *cap) {
+  /* Without an activation date the subscriber is active since before the data, unless the
+   * first change is an activation. */
+  bool active = !known_activation && !(m > 0 && c[0].order <= 1);
+  int64_t start = CHURN_TIME_NONE;
+  for (size_t i = 0; i < m; i++) {
+    bool activation = c[i].order <= 1;
+    if (activation && !active) {
+      active = true;
+      start = c[i].time;
+    } else if (!activation && active) {
+      active = false;
+      CHURN_TRY(push_spell(sp, cap, start, c[i].time, c[i].reason));
+    }
+  }
+  if (active) CHURN_TRY(push_spell(sp, cap, start, CHURN__OPEN_END, 0));
+  return CHURN_OK;
+}
+
+void churn__spells_free(churn__spells *sp) {
+  churn__free(sp->off);
+  churn__free(sp->start);
+  churn__free(sp->end);
+  churn__free(sp->reason);
+  memset(sp, 0, sizeof *sp);
+}
+
+churn_status churn__spells_build(const churn_dataset *ds, const char *fn, churn__spells *sp) {
+  memset(sp, 0, sizeof *sp);
+  CHURN_CHECK_ARG(ds != NULL, "%s: dataset is NULL", fn);
+  if (!ds->ev.finalized && ds->ev.n > 0) {
+    return churn__fail(CHURN_E_STATE, "%s: the dataset is not finalized "
+                       "(call churn_dataset_finalize after appending)", fn);
+  }
+  sp->nsubs = ds->subs.n;
+  sp->off = churn__malloc_array((size_t)sp->nsubs + 1, sizeof *sp->off);
+  if (sp->off == NULL) return churn__nomem("KPI spells");
+  change *buf = NULL;
+  size_t bufcap = 0, cap = 0, m = 0;
+  churn_status st = CHURN_OK;
+  for (int64_t s = 0; s < sp->nsubs && st == CHURN_OK; s++) {
+    sp->off[s] = sp->n;
+    st = collect_changes(ds, s, &buf, &bufcap, &m);
+    if (st == CHURN_OK) {
+      st = subscriber_spells(buf, m, ds->subs.activation[s] != CHURN_TIME_NONE, sp, &cap);
+    }
+  }
+  sp->off[sp->nsubs] = sp->n;
+  churn__free(buf);
+  if (st != CHURN_OK) churn__spells_free(sp);
+  return st;
+}
+
+/* --- segments ------------------------------------------------------------------------------ */
+
+static const char *const CAT_NAMES[CHURN__NCAT] = {"region", "age_band", "tier", "package",
+                                                   "manager"};
+
+void churn__segments_free(churn__segments *seg) {
+  churn__free(seg->group);
+  churn__free(seg->labels);
+  memset(seg, 0, sizeof *seg);
+}
+
+/* Groups by codes (-1 missing) with a dictionary's labels. */
+static churn_status from_codes(const churn_dataset *ds, const int32_t *codes,
+                               const churn__dict *dict, churn__segments *seg) {
+  int64_t n = ds->subs.n;
+  bool missing = false;
+  for (int64_t s = 0; s < n; s++) missing |= codes[s] < 0;
+  seg->ngroups = dict->n + (missing ? 1 : 0);
+  seg->labels = churn__calloc((size_t)seg->ngroups + 1, sizeof *seg->labels);
+  if (seg->labels == NULL) return churn__nomem("KPI segments");
+  for (int32_t g = 0; g < dict->n; g++) seg->labels[g] = churn__dict_label(dict, g);
+  if (missing) seg->labels[dict->n] = "(missing)";
+  for (int64_t s = 0; s < n; s++) seg->group[s] = codes[s] < 0 ? dict->n : codes[s];
+  return CHURN_OK;
+}
+
+churn_status churn__segments_build(const churn_dataset *ds, const char *column, const char *fn,
+                                   churn__segments *seg) {
+  memset(seg, 0, sizeof *seg);
+  int64_t n = ds->subs.n;
+  seg->group = churn__calloc(n > 0 ? (size_t)n : 1, sizeof *seg->group);
+  if (seg->group == NULL) return churn__nomem("KPI segments");
+  churn_status st = CHURN_OK;
+  if (column == NULL) {
+    seg->ngroups = 1;
+    seg->labels = churn__calloc(1, sizeof *seg->labels);
+    if (seg->labels) seg->labels[0] = "(all)";
+    else st = churn__nomem("KPI segments");
+  } else if (strcmp(column, "vip") == 0) {
+    static const char *const VIP[] = {"0", "1"};
+    seg->ngroups = 2;
+    seg->labels = churn__calloc(2, sizeof *seg->labels);
+    if (seg->labels) {
+      memcpy(seg->labels, VIP, sizeof VIP);
+      for (int64_t s = 0; s < n; s++) seg->group[s] = ds->subs.vip[s] != 0;
+    } else {
+      st = churn__nomem("KPI segments");
+    }
+  } else {
+    const churn__catcol *cc = NULL;
+    for (int k = 0; k < CHURN__NCAT; k++) {
+      if (strcmp(column, CAT_NAMES[k]) == 0) cc = &ds->subs.cat[k];
+    }
+    for (size_t j = 0; cc == NULL && j < ds->subs.nattrs; j++) {
+      const churn__attr *a = &ds->subs.attrs[j];
+      if (strcmp(a->name, column) == 0) {
+        if (!a->categorical) {
+          churn__segments_free(seg);
+          return churn__fail(CHURN_E_ARG, "%s: column '%s' is numeric, not categorical", fn,
+                             column);
+        }
+        cc = &a->cat;
+      }
+    }
+    if (cc == NULL) {
+      st = churn__fail(CHURN_E_NOT_FOUND,
+                       "%s: no categorical subscriber column '%s' (region, age_band, tier, "
+                       "package, manager, vip or a categorical attribute)", fn, column);
+    } else {
+      st = from_codes(ds, cc->codes, &cc->dict, seg);
+    }
+  }
+  if (st != CHURN_OK) churn__segments_free(seg);
+  return st;
+}
+
+churn_status churn__segments_find(const churn__segments *seg, const char *column,
+                                  const char *label, const char *fn, int32_t *code) {
+  for (int64_t g = 0; g < seg->ngroups; g++) {
+    if (strcmp(seg->labels[g], label) == 0) {
+      *code = (int32_t)g;
+      return CHURN_OK;
+    }
+  }
+  return churn__fail(CHURN_E_NOT_FOUND, "%s: column '%s' has no label '%s'", fn, column, label);
+}
+
+/* --- month boundaries ---------------------------------------------------------------------- */
+
+int64_t churn__boundary_index(const int64_t *b, int64_t nb, int64_t t) {
+  int64_t lo = 0, hi = nb; /* first boundary > t */
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (b[mid] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/* --- options ----------------------------------------------------------------------------- */
+
+int64_t churn__kpi_opt_int(const churn_options *opts, churn_option key) {
+  int64_t v = 0;
+  double def = 0.0;
+  if (opts == NULL || churn_options_get_int(opts, key, &v) != CHURN_OK) {
+    churn_option_bounds(key, NULL, NULL, NULL, &def);
+    v = (int64_t)def;
+  }
+  return v;
+}
+
+double churn__kpi_opt_real(const churn_options *opts, churn_option key) {
+  double v = 0.0;
+  if (opts == NULL || churn_options_get_real(opts, key, &v) != CHURN_OK) {
+    churn_option_bounds(key, NULL, NULL, NULL, &v);
+  }
+  return v;
+}
+
+/* --- small helpers ------------------------------------------------------------------------- */
+
+churn_status churn__kpi_check_date(int64_t t, const char *name, const char *fn) {
+  /* 0001-01-01 .. 9999-12-31 keeps the calendar arithmetic far from overflow */
+  if (t < -62135596800LL || t > 253402300799LL) {
+    return churn__fail(CHURN_E_RANGE, "%s: %s = %lld is outside the years 1..9999", fn, name,
+                       (long long)t);
+  }
+  return CHURN_OK;
+}
+
+churn_status churn__kpi_months(int64_t from, int64_t to, const char *fn, int64_t **bounds,
+                               int64_t *nmonths) {
+  CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE,
+                  "%s: from and to must be dates, not CHURN_TIME_NONE", fn);
+  CHURN_CHECK_ARG(from <= to, "%s: from (%lld) is after to (%lld)", fn, (long long)from,
+                  (long long)to);
+  CHURN_TRY(churn__kpi_check_date(from, "from", fn));
+  CHURN_TRY(churn__kpi_check_date(to, "to", fn));
+  int64_t first = churn__month_floor(from), last = churn__month_floor(to), m = 0;
+  while (churn__month_add(first, m) <= last && m <= 1200) m++;
+  if (m > 1200) return churn__fail(CHURN_E_RANGE, "%s: more than 1200 months from from to to", fn);
+  int64_t *b = churn__malloc_array((size_t)m + 1, sizeof *b);
+  if (b == NULL) return churn__nomem("KPI months");
+  for (int64_t i = 0; i <= m; i++) b[i] = churn__month_add(first, i);
+  *bounds = b;
+  *nmonths = m;
+  return CHURN_OK;
+}
+
+churn_status churn__kpi_month_labels(const int64_t *bounds, int64_t n, char ***labels) {
+  char **l = churn__malloc((size_t)(n > 0 ? n : 1) * (sizeof(char *) + 16));
+  if (l == NULL) return churn__nomem("KPI month labels");
+  char *text = (char *)(l + (n > 0 ? n : 1));
+  for (int64_t i = 0; i < n; i++) {
+    l[i] = text + 16 * i;
+    churn__month_label(bounds[i], l[i]);
+  }
+  *labels = l;
+  return CHURN_OK;
+}
