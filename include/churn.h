@@ -185,6 +185,12 @@ typedef enum churn_option {
   CHURN_OPT_WARN_FIX_BREACHES = 407,   /* int >= 0: fix breaches to fire, 0 = off; default 1 */
   CHURN_OPT_WARN_DEADLINE_DAYS = 408,  /* int in [0,365]: contact within W working days, 2 */
   CHURN_OPT_WARN_VIP_TIERS = 409,      /* string: comma-separated high-value tiers, "high" */
+  CHURN_OPT_WARN_CALENDAR = 410,      /* string: path of a working-day calendar CSV for the
+                                          deadlines (churn_calendar_load), "" = Mon-Fri */
+  CHURN_OPT_WARN_UTC_OFFSET = 411,    /* string: the operator's local time for deadlines,
+                                          "+08:00", "-0500", "Z" or "" (UTC); default "" */
+  CHURN_OPT_WARN_REQUEST_DAYS = 412,  /* int in [1,365]: a cancellation request at most this
+                                          many days before T fires cancel_request, default 14 */
   /* --- KPIs (section 8) --- */
   CHURN_OPT_KPI_FIRST_ = 500,
   CHURN_OPT_KPI_RATE_BASE = 501,     /* int churn_kpi_rate_base, default CHURN_KPI_RATE_OPENING */
@@ -409,6 +415,9 @@ CHURN_API churn_status churn_time_format(int64_t t, char *buf, size_t cap);
  *   USAGE           value = volume (MB for data, minutes for voice), code = churn_usage_type
  *   CALLBACK        satisfaction call-back after a repair; code = score 1..5 (0 unknown)
  *   ACTIVATION      (new installation as an event; the subscriber table also has the date)
+ *   CANCEL_REQUEST  the subscriber asked to cancel (CSV kind "cancel_request"); code =
+ *                   churn_cancel_reason given with the request (as CANCEL), else 0.  Not a
+ *                   churn: the CANCEL event, if any, follows; fires the cancel_request warning
  * BILL, PAYMENT, VIEW, PACKAGE_CHANGE and USAGE need a value; other kinds default it to 0. */
 typedef enum churn_event_kind {
   CHURN_EV_BILL = 1,
@@ -427,6 +436,7 @@ typedef enum churn_event_kind {
   CHURN_EV_USAGE = 14,
   CHURN_EV_CALLBACK = 15,
   CHURN_EV_ACTIVATION = 16,
+  CHURN_EV_CANCEL_REQUEST = 17, /* the subscriber asked to cancel (retention desk's case) */
   CHURN_EV_KIND_END_ /* one past the last known kind; grows with new kinds */
 } churn_event_kind;
 
@@ -691,14 +701,19 @@ CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
  * T.  A bill still open whose date has not passed is not judged yet.
  *
  * The catalog (churn_feature_info enumerates it with these descriptions; [category] is the churn
- * category the feature points to, used to map a model's reasons to a cause):
- *  payment [competitive: price pressure]
+ * category the feature points to, used to map a model's reasons to a cause).  A category is given
+ * only where the domain ties the feature to a cause: the operator's service failings -> service;
+ * price, rate increases, expiring promotions and contracts -> competitive (as the cancellation
+ * reasons price and promo_end); arrears, silence (viewing, usage, an offline box), suspensions,
+ * package changes and account facts say that a subscriber may leave, not why -> unknown (the
+ * cause must be asked):
+ *  payment [unknown: arrears are a symptom whose cause must be asked]
  *   payment.late_months_run      bills paid late in a row, counting back from the latest judged
  *   payment.arrears              unpaid amount at T of bills whose due date + grace is before T
  *   payment.days_since_payment   days from the last payment to T (from activation when none;
  *                                0 when activation is unknown)
  *   payment.late_in_window       late bills whose due date + grace lies in W
- *  usage [competitive: viewing and traffic moving to other providers]
+ *  usage [unknown: silence, whose cause must be asked]
  *   usage.view_minutes           viewing minutes (VIEW values) in W
  *   usage.view_minutes_prev      viewing minutes in the previous M months
  *   usage.view_drop              (prev - recent) / prev; 0 when prev is 0 (negative = growth)
@@ -709,7 +724,7 @@ CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
  *                                USAGE volume of that type in W
  *   usage.broadband_trend, usage.mobile_data_trend, usage.mobile_voice_trend
  *                                (recent - prev) / prev volume; 0 when prev is 0
- *  device [natural: a box that stays off suggests a move or no TV]
+ *  device [unknown: a box that stays off may mean a move, no TV, or another provider]
  *   device.days_since_connect    days from the last HEARTBEAT or CONNECT to T (from activation
  *                                when none; 0 when activation is unknown)
  *   device.offline_share         1 - days with a HEARTBEAT/CONNECT / days of the M x 30 that are
@@ -728,18 +743,18 @@ CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
  *   account.tenure_months        (T - activation) / 30 days; 0 when unknown       [unknown]
  *   account.arpu                 amount billed in W / M                           [competitive]
  *   account.arpu_change          (billed in W - billed in previous) / M           [competitive]
- *   account.services             services in the bundle (0 when unknown)          [competitive]
+ *   account.services             services in the bundle (0 when unknown)          [unknown]
  *   account.months_to_contract_end  (contract end - T) / 30 days if after T, else 0 [competitive]
  *   account.in_contract          1 when the contract ends after T                 [competitive]
  *   account.promo_ending         1 when the promotion ends in (T, T + N days],
  *                                N = CHURN_OPT_FEAT_PROMO_DAYS                    [competitive]
- *   account.downgrades, account.upgrades  PACKAGE_CHANGE down / up in W            [competitive]
- *   account.suspensions          SUSPEND events in W                              [natural]
- *   account.suspended            1 when the last SUSPEND/RESUME by T is a SUSPEND [natural]
+ *   account.downgrades, account.upgrades  PACKAGE_CHANGE down / up in W            [unknown]
+ *   account.suspensions          SUSPEND events in W                              [unknown]
+ *   account.suspended            1 when the last SUSPEND/RESUME by T is a SUSPEND [unknown]
  *   account.vip                  the VIP flag                                     [unknown]
  *   account.tier, account.region, account.age_band, account.package
  *                                one-hot: a column "account.tier=<label>" per label but the
- *                                reference level              [unknown; package: competitive]
+ *                                reference level                                  [unknown]
  *  extra attributes [unknown]
  *   attr.<name>                  a numeric attribute as it is (missing: CHURN_OPT_FEAT_ATTR_MISSING);
  *                                a categorical one one-hot: "attr.<name>=<label>" per label but
@@ -846,27 +861,66 @@ typedef enum churn_warning_rule {
   CHURN_WARN_DEVICE_OFFLINE = 3,  /* days_since_connect >= D (CHURN_OPT_WARN_OFFLINE_DAYS), for
                                      subscribers with a device event by T; observed = days */
   CHURN_WARN_CONTACT_BREACH = 4,  /* service.contact_breaches >= CHURN_OPT_WARN_CONTACT_BREACHES */
-  CHURN_WARN_FIX_BREACH = 5       /* service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES */
+  CHURN_WARN_FIX_BREACH = 5,      /* service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES */
+  CHURN_WARN_CANCEL_REQUEST = 6   /* a CANCEL_REQUEST event in (T - D days, T], D =
+                                     CHURN_OPT_WARN_REQUEST_DAYS; observed = days since the
+                                     latest; always routed to "retention_desk" */
 } churn_warning_rule;
 
 /* The warning list as of T for the subscribers in the base at T (as for features): a new table
  * with one row per (subscriber, rule fired), by subscriber index then rule, and the columns
  *   subscriber (i64 dense index), subscriber_id (str), rule (str: "payment_anomaly",
- *   "viewing_drop", "device_offline", "contact_breach", "fix_breach"), category (str: the churn
- *   category the rule points to: competitive, competitive, natural, service, service),
+ *   "viewing_drop", "device_offline", "contact_breach", "fix_breach", "cancel_request"),
+ *   category (str: the churn category the rule points to, only where the domain ties it:
+ *     payment_anomaly  unknown  (arrears: the cause must be asked)
+ *     viewing_drop     unknown  (silence)
+ *     device_offline   unknown  (silence: a move, no TV, or another provider)
+ *     contact_breach   service  (the operator's own commitment broken)
+ *     fix_breach       service
+ *     cancel_request   unknown  (the request's reason, if any, is in the event's code)),
  *   observed (f64), threshold (f64), detail (str, for people), as_of (i64 T),
- *   deadline (i64: T + W working days, CHURN_OPT_WARN_DEADLINE_DAYS, see churn_contact_deadline),
+ *   deadline (i64: T + W working days, W = CHURN_OPT_WARN_DEADLINE_DAYS, counted on the
+ *   calendar CHURN_OPT_WARN_CALENDAR (holidays and make-up working days; weekends only when
+ *   unset) in the local time CHURN_OPT_WARN_UTC_OFFSET: churn_calendar_deadline),
  *   vip (i64 0/1), tier (str), manager (str, "" when none),
- *   route (str: "vip_manager" for VIP subscribers and tiers listed in CHURN_OPT_WARN_VIP_TIERS,
- *   else "customer_manager" when a manager is assigned, else "customer_service").
+ *   route (str: "retention_desk" for cancel_request, else "vip_manager" for VIP subscribers and
+ *   tiers listed in CHURN_OPT_WARN_VIP_TIERS, else "customer_manager" when a manager is
+ *   assigned, else "customer_service").
  * opts (may be NULL) is read for CHURN_OPT_FEAT_* (windows, SLAs, threads) and CHURN_OPT_WARN_*.
- * Errors as churn_features_extract.  Free with churn_table_free. */
+ * Errors as churn_features_extract, and CHURN_E_ARG naming warnings.utc_offset when it does not
+ * parse, the errors of churn_calendar_load (prefixed "warnings.calendar") for the calendar.
+ * Free with churn_table_free. */
 CHURN_API churn_status churn_warnings_compute(const churn_dataset *ds, int64_t as_of,
                                               const churn_options *opts, churn_table **out);
 
 /* t plus working_days working days (Monday to Friday, UTC), keeping the time of day: each day
  * added skips Saturdays and Sundays, so Friday + 1 is Monday and 0 days gives t itself. */
 CHURN_API int64_t churn_contact_deadline(int64_t t, int64_t working_days);
+
+/* A working-day calendar: the official holidays and make-up working days (调休) of an operator's
+ * country, read from a CSV file with the header `date,type` and one line per day:
+ *   2024-10-01,holiday        2024-09-29,workday
+ * (dates YYYY-MM-DD or YYYYMMDD; type "holiday" or "workday"; blank lines skipped; a UTF-8 BOM
+ * and CRLF accepted).  A day not listed is a working day from Monday to Friday.  examples/
+ * calendar_cn_2024_2025.csv holds the State Council schedules of 2024 and 2025.
+ * churn_calendar_load fails with CHURN_E_IO naming the path, CHURN_E_FORMAT naming the file and
+ * the line of a line that does not parse (not two fields, not a date, another type) or of a day
+ * listed both as a holiday and as a workday.  A calendar is read-only once loaded (safe from many
+ * threads); free it with churn_calendar_free (NULL is a no-op). */
+typedef struct churn_calendar churn_calendar;
+CHURN_API churn_status churn_calendar_load(const char *path, churn_calendar **out);
+CHURN_API void churn_calendar_free(churn_calendar *cal);
+
+/* The contact deadline in the operator's local time: t plus working_days (0..3650) working days
+ * of cal (NULL = Monday to Friday, as churn_contact_deadline), counted on the local calendar
+ * days of the zone utc_offset seconds east of UTC (28800 for Beijing), keeping the time of day;
+ * into *out.  With the Chinese calendar, 2024-09-30 09:00+08:00 plus 2 working days is
+ * 2024-10-09 09:00+08:00 (1-7 October are holidays, 8 October the first working day).
+ * CHURN_E_ARG for a NULL out, t outside the years 1..9999, working_days out of range or
+ * |utc_offset| >= 86400; CHURN_E_RANGE when the deadline passes the year 9999. */
+CHURN_API churn_status churn_calendar_deadline(const churn_calendar *cal, int64_t t,
+                                               int64_t working_days, int64_t utc_offset,
+                                               int64_t *out);
 
 /* ===================================================================================== *
  * 6. Risk model

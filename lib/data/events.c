@@ -15,7 +15,7 @@
 static const char *const KIND_NAMES[CHURN_EV_KIND_END_] = {
     NULL,        "bill",      "payment", "view",           "heartbeat", "connect",
     "disconnect", "fault",    "complaint", "package_change", "suspend",   "resume",
-    "cancel",    "retention", "usage",   "callback",       "activation"};
+    "cancel",    "retention", "usage",   "callback",       "activation", "cancel_request"};
 
 CHURN_API const char *churn_event_kind_name(int kind) {
   return kind > 0 && kind < CHURN_EV_KIND_END_ ? KIND_NAMES[kind] : NULL;
@@ -69,7 +69,8 @@ static const char *const SLOTS[] = {"unknown", "morning", "daytime", "prime", "l
 static const char *const *code_names(int kind, bool code2) {
   if (code2) return kind == CHURN_EV_VIEW ? SLOTS : NULL;
   switch (kind) {
-    case CHURN_EV_CANCEL: return REASONS;
+    case CHURN_EV_CANCEL:
+    case CHURN_EV_CANCEL_REQUEST: return REASONS;
     case CHURN_EV_RETENTION: return OUTCOMES;
     case CHURN_EV_PACKAGE_CHANGE: return DIRECTIONS;
     case CHURN_EV_SUSPEND:
