@@ -1737,7 +1737,10 @@ CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, 
  *   rule (str), warned (i64: distinct flagged subscribers in the base), warned_churned (i64),
  *   churners (i64: all churners of the base), recall (f64: warned_churned / churners, the
  *   operators' "warning accuracy"), precision (f64: warned_churned / warned), outside_base
- *   (i64: flagged subscribers not active at as_of, left out of both ratios).
+ *   (i64: flagged subscribers not active at as_of, left out of both ratios), retained (i64:
+ *   warned - warned_churned, the warned still active at the horizon: for the cancel_request
+ *   rule, the requests the retention desk turned around), retained_rate (f64: retained /
+ *   warned).
  * CHURN_E_ARG naming i for an index outside [0, num_subscribers) or a NULL rule name. */
 CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64_t as_of,
                                                   int64_t horizon_end, const int64_t *subscriber,
