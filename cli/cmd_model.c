@@ -216,10 +216,13 @@ int cmd_summary(int argc, char **argv) {
 
 static const char SCORE_HELP[] =
     "usage: churn score --model MODEL.msgpack --dataset DATASET --as-of DATE --top K --out dispatch.csv\n"
-    "                   [--reasons R] [--set warnings.deadline_days=W ...]\n"
+    "                   [--reasons R] [--calendar CAL.csv] [--utc-offset +08:00]\n"
+    "                   [--set warnings.deadline_days=W ...]\n"
     "Scores every subscriber in the base at DATE and writes the K most at risk as a dispatch list:\n"
     "rank, subscriber_id, probability, the top R reasons (feature and contribution to the score),\n"
-    "churn category of the first reason, value tier, customer manager, contact deadline.\n";
+    "churn category of the first reason, value tier, customer manager, contact deadline (DATE + W\n"
+    "working days: Monday to Friday, minus the holidays and plus the make-up working days of the\n"
+    "calendar CSV `date,type` given by --calendar, counted in the local time of --utc-offset).\n";
 
 typedef struct ranked {
   double p;
@@ -252,6 +255,34 @@ static const char *label_of(const churn_dataset *ds, const char *column, int64_t
   return label;
 }
 
+/* The contact deadline of the dispatch list: T + W working days of warnings.calendar in the
+ * local time warnings.utc_offset (read back from opts, so --set works as well as the flags). */
+static churn_status dispatch_deadline(const churn_options *opts, int64_t T, int64_t *out) {
+  int64_t days = 2, offset = 0;
+  const char *cal_path = NULL, *off = NULL;
+  churn_options_get_int(opts, CHURN_OPT_WARN_DEADLINE_DAYS, &days);
+  churn_options_get_string(opts, CHURN_OPT_WARN_CALENDAR, &cal_path);
+  churn_options_get_string(opts, CHURN_OPT_WARN_UTC_OFFSET, &off);
+  if (off != NULL && off[0] != '\0') {
+    /* the offset in seconds, through the library's one date parser: midnight 1970-01-01 in
+     * the zone is -offset seconds */
+    char text[48];
+    snprintf(text, sizeof text, "1970-01-01T00:00:00%s", off);
+    int64_t t = 0;
+    if (churn_time_parse(text, &t) != CHURN_OK) {
+      fprintf(stderr, "churn score: --utc-offset: '%s' is not a UTC offset such as +08:00\n", off);
+      return CHURN_E_ARG;
+    }
+    offset = -t;
+  }
+  churn_calendar *cal = NULL;
+  churn_status st = CHURN_OK;
+  if (cal_path != NULL && cal_path[0] != '\0') st = churn_calendar_load(cal_path, &cal);
+  if (st == CHURN_OK) st = churn_calendar_deadline(cal, T, days, offset, out);
+  churn_calendar_free(cal);
+  return st;
+}
+
 int cmd_score(int argc, char **argv) {
   cli_args a;
   if (!cli_parse(&a, argc, argv, "help")) return EXIT_USAGE;
@@ -269,6 +300,15 @@ int cmd_score(int argc, char **argv) {
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("score", churn_last_status());
   int rc = cli_apply_sets(&a, opts, "score") ? EXIT_OK : EXIT_FAIL;
+  const char *calendar = cli_get(&a, "calendar"), *utc_offset = cli_get(&a, "utc-offset");
+  if (rc == EXIT_OK && calendar != NULL &&
+      churn_options_set_string(opts, CHURN_OPT_WARN_CALENDAR, calendar) != CHURN_OK) {
+    rc = cli_fail("score", churn_last_status());
+  }
+  if (rc == EXIT_OK && utc_offset != NULL &&
+      churn_options_set_string(opts, CHURN_OPT_WARN_UTC_OFFSET, utc_offset) != CHURN_OK) {
+    rc = cli_fail("score", churn_last_status());
+  }
   if (rc == EXIT_OK && !cli_all_used(&a, "score")) rc = EXIT_USAGE;
   churn_model *m = NULL;
   churn_dataset *ds = NULL;
@@ -304,10 +344,12 @@ int cmd_score(int argc, char **argv) {
       for (int64_t i = 0; i < n; i++) order[i] = (ranked){p[i], i};
       qsort(order, (size_t)n, sizeof *order, by_risk);
       if (k > n) k = (int)n;
-      int64_t days = 2;
-      churn_options_get_int(opts, CHURN_OPT_WARN_DEADLINE_DAYS, &days);
-      FILE *fo = fopen(out, "w");
-      if (fo == NULL) {
+      int64_t due = 0;
+      st = dispatch_deadline(opts, T, &due);
+      FILE *fo = st == CHURN_OK ? fopen(out, "w") : NULL;
+      if (st != CHURN_OK) {
+        cli_progress_done();
+      } else if (fo == NULL) {
         cli_progress_done();
         fprintf(stderr, "churn score: cannot write %s\n", out);
         rc = EXIT_FAIL;
@@ -320,7 +362,7 @@ int cmd_score(int argc, char **argv) {
         const void *vip = NULL;
         churn_dataset_subscriber_column(ds, "vip", &vdt, &vip);
         char deadline[40];
-        cli_format_date(churn_contact_deadline(T, days), deadline);
+        cli_format_date(due, deadline);
         for (int i = 0; i < k; i++) {
           int64_t row = order[i].row, s = sub[row];
           const char *id = "";

@@ -96,6 +96,23 @@ expect 0 '^rank,subscriber_id,probability,reason1,contribution1' -- head -1 "$wo
 n=$(($(wc -l < "$work/dispatch.csv") - 1))
 if [ "$n" -eq 15 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: dispatch list has $n rows"; fi
 expect 1 'CHURN_E_SCHEMA|CHURN_E_NOT_FOUND' -- "$churn" score --model "$work/telco.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --out "$work/d2.csv"
+# contact deadlines: Monday 2024-09-30 + 2 working days is 2 October (weekends only) but 9 October
+# with the Chinese calendar (1-7 October holidays); at 17:00 UTC on 30 September it is 01:00 on
+# 1 October in Beijing, a holiday, so + 2 working days there is 9 October 01:00 local = 8 October
+# 17:00 UTC, while counted in UTC it is 9 October 17:00 (the list shows the date)
+cal="$(cd "$(dirname "$0")/../.." && pwd)/examples/calendar_cn_2024_2025.csv"
+deadline_of() { sed -n 2p "$1" | awk -F, '{print $NF}'; }
+expect 0 'top 3 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30 --top 3 --out "$work/d_we.csv"
+expect 0 '^2024-10-02$' -- deadline_of "$work/d_we.csv"
+expect 0 'top 3 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30 --top 3 --calendar "$cal" --out "$work/d_cn.csv"
+expect 0 '^2024-10-09$' -- deadline_of "$work/d_cn.csv"
+expect 0 'top 3 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30T17:00:00Z --top 3 --calendar "$cal" --utc-offset +08:00 --out "$work/d_bj.csv"
+expect 0 '^2024-10-08$' -- deadline_of "$work/d_bj.csv"
+expect 0 'top 3 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30T17:00:00Z --top 3 --calendar "$cal" --out "$work/d_utc.csv"
+expect 0 '^2024-10-09$' -- deadline_of "$work/d_utc.csv"
+printf 'date,type\n2024-10-01,holiday\n2024-10-0x,holiday\n' > "$work/badcal.csv"
+expect 1 'CHURN_E_FORMAT.*line 3' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30 --calendar "$work/badcal.csv" --out "$work/d_bad.csv"
+expect 1 "utc-offset: '\+8'" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30 --utc-offset +8 --out "$work/d_bad.csv"
 
 # report
 expect 0 '== movement' -- "$churn" report --dataset "$work/ds.msgpack" --from 2024-01-01 --to 2024-12-31

@@ -116,6 +116,10 @@ PROTOTYPES = {
                                       c_void_p, c_void_p]),
     "churn_warnings_compute": (status, [handle, c_int64, handle, P(handle)]),
     "churn_contact_deadline": (c_int64, [c_int64, c_int64]),
+    "churn_time_parse": (status, [c_char_p, P(c_int64)]),
+    "churn_calendar_load": (status, [c_char_p, P(handle)]),
+    "churn_calendar_free": (None, [handle]),
+    "churn_calendar_deadline": (status, [handle, c_int64, c_int64, c_int64, P(c_int64)]),
     # 6a. fitting: (X, dtype, n, d, ld, y, sample_weight, names, opts, &model)
     "churn_model_fit": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr, dptr,
                                  c_void_p, handle, P(handle)]),
