@@ -410,7 +410,8 @@ CHURN_API churn_status churn_time_format(int64_t t, char *buf, size_t cap);
  *                   aux1 = new package code (the subscribers' package dictionary) or NONE
  *   SUSPEND, RESUME code = churn_suspend_reason
  *   CANCEL          code = churn_cancel_reason (churn_cancel_reason_category maps it to
- *                   natural / competitive / service)
+ *                   natural / competitive / service); aux1 = index of the operator's own
+ *                   reason label (churn_dataset_reason_labels) or NONE
  *   RETENTION       code = churn_retention_outcome
  *   USAGE           value = volume (MB for data, minutes for voice), code = churn_usage_type
  *   CALLBACK        satisfaction call-back after a repair; code = score 1..5 (0 unknown)
@@ -452,7 +453,11 @@ typedef enum churn_cancel_reason {
   CHURN_REASON_MOVING = 7,           /* "moving": moved out of the coverage area -> natural */
   CHURN_REASON_NO_DEVICE = 8,        /* "no_device": no longer owns the TV/device -> natural */
   CHURN_REASON_AGE_HEALTH = 9,       /* "age_health" -> natural */
-  CHURN_REASON_PACKAGE_FIT = 10      /* "package_fit": package does not fit -> service */
+  CHURN_REASON_PACKAGE_FIT = 10,     /* "package_fit": package does not fit -> service */
+  /* an operator's own reason label mapped to a category only (churn_dataset_set_reason_map) */
+  CHURN_REASON_OTHER_NATURAL = 11,   /* "other_natural" -> natural */
+  CHURN_REASON_OTHER_COMPETITIVE = 12, /* "other_competitive" -> competitive */
+  CHURN_REASON_OTHER_SERVICE = 13    /* "other_service" -> service */
 } churn_cancel_reason;
 
 /* Churn categories (流失分类). */
@@ -571,13 +576,48 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
 /* Reads an events CSV file.  Columns: the id column (CHURN_OPT_INGEST_ID_COLUMN), time, kind
  * (a name such as "bill" or a number) required; optional value (alias amount), code, code2
  * (a number or a name: the CSV names listed at each enum above; for VIEW genres, fault types
- * and complaint categories any label, interned in a per-kind dictionary of at most 256), aux1,
+ * and complaint categories any label, interned in a per-kind dictionary of at most 256; for
+ * CANCEL and CANCEL_REQUEST an operator's own reason label, see churn_dataset_reason_labels),
+ * aux1,
  * aux2 (integers), and the date columns due_date (BILL), first_contact and fixed_at (FAULT),
  * new_package (PACKAGE_CHANGE, a package label), which fill aux1/aux2 as documented at
  * churn_event_kind.  Other columns are ignored.  Same streaming and errors as above (a missing
  * id, time or kind column is CHURN_E_SCHEMA). */
 CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
                                                      const churn_options *opts);
+
+/* Operators' own cancellation reason labels (an export's "搬迁", "资费高", "RELOCATED").  A
+ * CANCEL or CANCEL_REQUEST row of an events CSV whose code is neither a number nor a
+ * churn_cancel_reason name is never rejected for it: the churn is kept, its label is interned
+ * in the kind's label dictionary and its index stored in the event's aux1, and its code is the
+ * reason the dataset's reason map gives the label, else CHURN_REASON_UNKNOWN.  Labels are UTF-8
+ * bytes of any script, compared exactly.
+ *
+ * churn_dataset_set_reason_map adds n mappings label[i] -> target[i] (replacing an earlier
+ * mapping of the same label), target[i] being a churn_cancel_reason name ("moving") or a
+ * category name ("natural", "competitive", "service": the reasons other_natural,
+ * other_competitive, other_service; "unknown": CHURN_REASON_UNKNOWN, label kept).  Events
+ * already stored with a mapped label get the new code at once (the dataset stays finalized),
+ * later CSV reads use the map.  CHURN_E_ARG names an empty or NULL label and a target that is
+ * neither a reason nor a category, and then nothing is changed.
+ *
+ * churn_dataset_read_reason_map_csv does the same from a CSV file of lines `label,reason` (or
+ * `label,category`; a first line whose first field is "label" is a header): CHURN_E_IO naming
+ * the path, CHURN_E_FORMAT naming the line of a line that is not two fields, has an empty
+ * label, or names an unknown reason or category (nothing is changed then).
+ *
+ * churn_dataset_reason_labels lists the labels seen: a new table, one row per label of either
+ * kind, most events first (ties: CANCEL labels before CANCEL_REQUEST ones, each in the order
+ * first seen), with columns label (str), reason (str: the
+ * churn_cancel_reason name its events carry now), category (str), events (i64: CANCEL and
+ * CANCEL_REQUEST events with the label).  The rows with reason "unknown" are the unmapped
+ * labels an ingest report lists ("unmapped reason labels: 搬迁 x 312").  Free with
+ * churn_table_free. */
+CHURN_API churn_status churn_dataset_set_reason_map(churn_dataset *ds,
+                                                   const char *const *label,
+                                                   const char *const *target, size_t n);
+CHURN_API churn_status churn_dataset_read_reason_map_csv(churn_dataset *ds, const char *path);
+CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, churn_table **out);
 
 /* Sorts the events by (subscriber, time, kind), stable, counts exact duplicates (removing them
  * when CHURN_OPT_INGEST_DEDUP is 1) and builds the per-subscriber offsets.  Idempotent; O(n)

@@ -162,11 +162,30 @@ typedef struct churn__report {
   size_t nrej, rej_cap;
 } churn__report;
 
+/* The operator's reason labels -> churn_cancel_reason (reason_map.c). */
+typedef struct churn__reason_map {
+  churn__dict labels;
+  uint8_t *code;   /* per label */
+  size_t cap;
+} churn__reason_map;
+
 struct churn_dataset {
   churn__subs subs;
   churn__events ev;
   churn__report report;
+  churn__reason_map reasons;
 };
+
+/* Whether events of a kind carry a cancellation reason (CANCEL, CANCEL_REQUEST). */
+static inline bool churn__kind_has_reason(int kind) {
+  return kind == CHURN_EV_CANCEL || kind == CHURN_EV_CANCEL_REQUEST;
+}
+/* An operator's reason label of len bytes on an event of such a kind: interns it in the kind's
+ * label dictionary (*label_index) and gives the code the reason map assigns (*code, else
+ * CHURN_REASON_UNKNOWN).  CHURN_E_NOMEM or CHURN_E_RANGE (too many labels). */
+churn_status churn__reason_label(churn_dataset *ds, int kind, const char *s, size_t len,
+                                 uint8_t *code, int32_t *label_index);
+void churn__reason_map_free(churn__reason_map *m);
 
 /* CHURN_OK when ds is finalized, else CHURN_E_STATE naming fn. */
 churn_status churn__dataset_require_finalized(const churn_dataset *ds, const char *fn);
@@ -226,6 +245,11 @@ churn_status churn__events_code_dict(churn__events *ev, int kind, churn__dict **
  * returns 1 found, 0 the kind has fixed names but not this one, -1 the kind has no fixed names
  * (a free-form label interned in the kind's dictionary). */
 int churn__event_code_by_name(int kind, bool code2, const char *name, size_t len, int *code);
+/* The fixed CSV name of a code of a kind (as churn__event_code_by_name), NULL when the kind
+ * has no fixed names or the code has none. */
+const char *churn__event_code_name(int kind, bool code2, int code);
+/* The short lower-case name of a churn category ("service"; "unknown" for any other value). */
+const char *churn__category_name(churn_churn_category c);
 /* Whether events of a kind need a value. */
 bool churn__event_kind_needs_value(int kind);
 /* The kind of a name of len bytes, or 0. */

@@ -51,15 +51,28 @@ CHURN_API churn_churn_category churn_cancel_reason_category(int reason) {
     case CHURN_REASON_AGE_HEALTH: return CHURN_CATEGORY_NATURAL;
     case CHURN_REASON_TECHNICAL:
     case CHURN_REASON_CUSTOMER_SERVICE:
-    case CHURN_REASON_PACKAGE_FIT: return CHURN_CATEGORY_SERVICE;
+    case CHURN_REASON_PACKAGE_FIT:
+    case CHURN_REASON_OTHER_SERVICE: return CHURN_CATEGORY_SERVICE;
+    case CHURN_REASON_OTHER_NATURAL: return CHURN_CATEGORY_NATURAL;
+    case CHURN_REASON_OTHER_COMPETITIVE: return CHURN_CATEGORY_COMPETITIVE;
     default: return CHURN_CATEGORY_UNKNOWN;
+  }
+}
+
+const char *churn__category_name(churn_churn_category c) {
+  switch (c) {
+    case CHURN_CATEGORY_NATURAL: return "natural";
+    case CHURN_CATEGORY_COMPETITIVE: return "competitive";
+    case CHURN_CATEGORY_SERVICE: return "service";
+    default: return "unknown";
   }
 }
 
 static const char *const REASONS[] = {"unknown",    "price",      "competitor",
                                       "promo_end",  "not_wanted", "technical",
                                       "customer_service", "moving", "no_device",
-                                      "age_health", "package_fit", NULL};
+                                      "age_health", "package_fit", "other_natural",
+                                      "other_competitive", "other_service", NULL};
 static const char *const OUTCOMES[] = {"unknown", "retained", "lost", "no_answer", NULL};
 static const char *const DIRECTIONS[] = {"side", "up", "down", NULL};
 static const char *const SUSPENDS[] = {"unknown", "non_payment", "voluntary", NULL};
@@ -90,6 +103,15 @@ int churn__event_code_by_name(int kind, bool code2, const char *name, size_t len
     }
   }
   return 0;
+}
+
+const char *churn__event_code_name(int kind, bool code2, int code) {
+  const char *const *names = code_names(kind, code2);
+  if (names == NULL || code < 0) return NULL;
+  for (int i = 0; names[i]; i++) {
+    if (i == code) return names[i];
+  }
+  return NULL;
 }
 
 bool churn__event_kind_needs_value(int kind) {

@@ -141,7 +141,5 @@ void churn__selection_write(const churn_dataset *ds, const churn__selection *sel
                             const churn__feat_cfg *cfg, int64_t s, const double *base,
                             double *row);
 
-/* The short lower-case name of a churn category ("service"). */
-const char *churn__category_name(churn_churn_category c);
 
 #endif

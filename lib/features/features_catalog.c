@@ -114,15 +114,6 @@ const churn__catalog_entry *churn__catalog(size_t *n) {
   return CATALOG;
 }
 
-const char *churn__category_name(churn_churn_category c) {
-  switch (c) {
-    case CHURN_CATEGORY_NATURAL: return "natural";
-    case CHURN_CATEGORY_COMPETITIVE: return "competitive";
-    case CHURN_CATEGORY_SERVICE: return "service";
-    default: return "unknown";
-  }
-}
-
 churn_status churn__feat_cfg_read(const churn_options *opts, churn__feat_cfg *cfg) {
   int64_t months = 3, grace = 0, due = 30, promo = 30, threads = 1, ref = 0, unknown = 0;
   double contact = 20, fix = 24, missing = 0;

@@ -1,0 +1,230 @@
+/*
+ * reason_map.c -- operators' own cancellation reason labels: the dataset's map from a label to
+ * a churn_cancel_reason (churn_dataset_set_reason_map, churn_dataset_read_reason_map_csv), its
+ * use by the CSV reader (a CANCEL with an unknown label is kept, never rejected), and the list
+ * of the labels seen with their event counts (churn_dataset_reason_labels).
+ */
+#include "dataset.h"
+#include "common/pairs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LABELS (INT32_MAX - 1)
+
+void churn__reason_map_free(churn__reason_map *m) {
+  churn__dict_free(&m->labels);
+  churn__free(m->code);
+  memset(m, 0, sizeof *m);
+}
+
+churn_status churn__reason_label(churn_dataset *ds, int kind, const char *s, size_t len,
+                                 uint8_t *code, int32_t *label_index) {
+  churn__dict *d;
+  CHURN_TRY(churn__events_code_dict(&ds->ev, kind, &d));
+  CHURN_TRY(churn__dict_intern(d, s, len, MAX_LABELS, label_index, NULL));
+  int32_t m = churn__dict_find(&ds->reasons.labels, s, len);
+  *code = m >= 0 ? ds->reasons.code[m] : CHURN_REASON_UNKNOWN;
+  return CHURN_OK;
+}
+
+/* The code of a target name: a reason name, or a category name; -1 when it is neither. */
+static int target_code(const char *t, size_t len) {
+  int code;
+  if (churn__event_code_by_name(CHURN_EV_CANCEL, false, t, len, &code) == 1) return code;
+  static const struct {
+    const char *name;
+    int code;
+  } CATS[] = {{"unknown", CHURN_REASON_UNKNOWN},
+              {"natural", CHURN_REASON_OTHER_NATURAL},
+              {"competitive", CHURN_REASON_OTHER_COMPETITIVE},
+              {"service", CHURN_REASON_OTHER_SERVICE}};
+  for (size_t i = 0; i < sizeof CATS / sizeof CATS[0]; i++) {
+    if (strlen(CATS[i].name) == len && memcmp(CATS[i].name, t, len) == 0) return CATS[i].code;
+  }
+  return -1;
+}
+
+/* Adds or replaces one mapping (the target already checked). */
+static churn_status map_one(churn__reason_map *m, const char *label, size_t len, int code) {
+  int32_t i;
+  bool added = false;
+  CHURN_TRY(churn__dict_intern(&m->labels, label, len, MAX_LABELS, &i, &added));
+  if (!churn__grow((void **)&m->code, &m->cap, (size_t)m->labels.n, 1)) {
+    if (added) churn__dict_truncate(&m->labels, i);
+    return churn__nomem("reason map");
+  }
+  m->code[i] = (uint8_t)code;
+  return CHURN_OK;
+}
+
+/* Gives the stored events with a mapped label their code. */
+static void apply_map(churn_dataset *ds) {
+  churn__events *ev = &ds->ev;
+  for (int64_t e = 0; e < ev->n; e++) {
+    int kind = ev->kind[e];
+    if (!churn__kind_has_reason(kind) || ev->aux1[e] == CHURN_AUX_NONE) continue;
+    const churn__dict *d = ev->code_dict[kind];
+    if (d == NULL || ev->aux1[e] < 0 || ev->aux1[e] >= d->n) continue;
+    int32_t m = churn__dict_find(&ds->reasons.labels, churn__dict_label(d, ev->aux1[e]),
+                                 churn__dict_label_len(d, ev->aux1[e]));
+    if (m >= 0) ev->code[e] = ds->reasons.code[m];
+  }
+}
+
+CHURN_API churn_status churn_dataset_set_reason_map(churn_dataset *ds,
+                                                   const char *const *label,
+                                                   const char *const *target, size_t n) {
+  const char *fn = "churn_dataset_set_reason_map";
+  CHURN_CHECK_ARG(ds != NULL, "%s: ds is NULL", fn);
+  CHURN_CHECK_ARG(n == 0 || (label != NULL && target != NULL),
+                  "%s: label and target must not be NULL", fn);
+  for (size_t i = 0; i < n; i++) {
+    CHURN_CHECK_ARG(label[i] != NULL && label[i][0] != '\0', "%s: label[%zu] is empty", fn, i);
+    CHURN_CHECK_ARG(target[i] != NULL, "%s: target[%zu] is NULL", fn, i);
+    if (target_code(target[i], strlen(target[i])) < 0) {
+      return churn__fail(CHURN_E_ARG, "%s: label '%s' maps to '%s', which is neither a "
+                         "cancellation reason nor a category (natural, competitive, service, "
+                         "unknown)", fn, label[i], target[i]);
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    CHURN_TRY(map_one(&ds->reasons, label[i], strlen(label[i]),
+                      target_code(target[i], strlen(target[i]))));
+  }
+  apply_map(ds);
+  return CHURN_OK;
+}
+
+typedef struct pair_list {
+  const char *path;
+  char *text;         /* label NUL target NUL ... */
+  size_t len, cap;
+  size_t n;
+} pair_list;
+
+static churn_status on_pair(void *ctx, int64_t line, const char *a, size_t alen, const char *b,
+                            size_t blen) {
+  pair_list *p = ctx;
+  if (alen == 0) {
+    return churn__fail(CHURN_E_FORMAT, "reason map file '%s' line %lld: the label is empty",
+                       p->path, (long long)line);
+  }
+  if (target_code(b, blen) < 0) {
+    return churn__fail(CHURN_E_FORMAT, "reason map file '%s' line %lld: '%.*s' is neither a "
+                       "cancellation reason nor a category (natural, competitive, service, "
+                       "unknown)", p->path, (long long)line, (int)(blen > 60 ? 60 : blen), b);
+  }
+  if (!churn__grow((void **)&p->text, &p->cap, p->len + alen + blen + 2, 1)) {
+    return churn__nomem("reason map");
+  }
+  memcpy(p->text + p->len, a, alen);
+  p->text[p->len + alen] = '\0';
+  memcpy(p->text + p->len + alen + 1, b, blen);
+  p->text[p->len + alen + 1 + blen] = '\0';
+  p->len += alen + blen + 2;
+  p->n++;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_dataset_read_reason_map_csv(churn_dataset *ds, const char *path) {
+  CHURN_CHECK_ARG(ds != NULL && path != NULL, "churn_dataset_read_reason_map_csv: ds and path "
+                  "must not be NULL");
+  pair_list p = {path, NULL, 0, 0, 0};
+  churn_status st = churn__read_pairs(path, "reason map", "label", on_pair, &p);
+  const char **lab = NULL, **tgt = NULL;
+  if (st == CHURN_OK) {
+    lab = churn__malloc_array(p.n, sizeof *lab);
+    tgt = churn__malloc_array(p.n, sizeof *tgt);
+    if (lab == NULL || tgt == NULL) st = churn__nomem("reason map");
+  }
+  if (st == CHURN_OK) {
+    const char *q = p.text;
+    for (size_t i = 0; i < p.n; i++) {
+      lab[i] = q;
+      q += strlen(q) + 1;
+      tgt[i] = q;
+      q += strlen(q) + 1;
+    }
+    st = churn_dataset_set_reason_map(ds, lab, tgt, p.n);
+  }
+  churn__free(lab);
+  churn__free(tgt);
+  churn__free(p.text);
+  return st;
+}
+
+typedef struct label_row {
+  int kind;
+  int32_t label;
+  int64_t events;
+  uint8_t code;
+} label_row;
+
+static int cmp_rows(const void *x, const void *y) {
+  const label_row *a = x, *b = y;
+  if (a->events != b->events) return a->events > b->events ? -1 : 1;
+  if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+  return (a->label > b->label) - (a->label < b->label);
+}
+
+CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, churn_table **out) {
+  CHURN_CHECK_ARG(ds != NULL && out != NULL, "churn_dataset_reason_labels: ds and out must not "
+                  "be NULL");
+  const churn__events *ev = &ds->ev;
+  int32_t n_cancel = ev->code_dict[CHURN_EV_CANCEL] ? ev->code_dict[CHURN_EV_CANCEL]->n : 0;
+  int32_t n_req = ev->code_dict[CHURN_EV_CANCEL_REQUEST]
+                      ? ev->code_dict[CHURN_EV_CANCEL_REQUEST]->n : 0;
+  size_t nrows = (size_t)n_cancel + (size_t)n_req;
+  label_row *rows = churn__calloc(nrows + 1, sizeof *rows);
+  if (rows == NULL) return churn__nomem("reason labels");
+  for (int32_t i = 0; i < n_cancel; i++) rows[i] = (label_row){CHURN_EV_CANCEL, i, 0, 0};
+  for (int32_t i = 0; i < n_req; i++) {
+    rows[n_cancel + i] = (label_row){CHURN_EV_CANCEL_REQUEST, i, 0, 0};
+  }
+  for (int64_t e = 0; e < ev->n; e++) {
+    int kind = ev->kind[e];
+    int32_t a = ev->aux1[e];
+    if (!churn__kind_has_reason(kind) || a == CHURN_AUX_NONE || a < 0) continue;
+    size_t r = kind == CHURN_EV_CANCEL ? (size_t)a : (size_t)n_cancel + (size_t)a;
+    if ((kind == CHURN_EV_CANCEL && a >= n_cancel) || (kind != CHURN_EV_CANCEL && a >= n_req)) {
+      continue;
+    }
+    rows[r].events++;
+    rows[r].code = ev->code[e];
+  }
+  /* a label's code from the map when it has no event (or as its events carry it) */
+  for (size_t r = 0; r < nrows; r++) {
+    const churn__dict *d = ev->code_dict[rows[r].kind];
+    int32_t m = churn__dict_find(&ds->reasons.labels, churn__dict_label(d, rows[r].label),
+                                 churn__dict_label_len(d, rows[r].label));
+    if (rows[r].events == 0) rows[r].code = m >= 0 ? ds->reasons.code[m] : 0;
+  }
+  qsort(rows, nrows, sizeof *rows, cmp_rows);
+  const char **lab = churn__malloc_array(nrows, sizeof *lab);
+  const char **rea = churn__malloc_array(nrows, sizeof *rea);
+  const char **cat = churn__malloc_array(nrows, sizeof *cat);
+  int64_t *cnt = churn__malloc_array(nrows, sizeof *cnt);
+  churn_status st = lab && rea && cat && cnt ? CHURN_OK : churn__nomem("reason labels");
+  if (st == CHURN_OK) {
+    for (size_t r = 0; r < nrows; r++) {
+      lab[r] = churn__dict_label(ev->code_dict[rows[r].kind], rows[r].label);
+      const char *name = churn__event_code_name(CHURN_EV_CANCEL, false, rows[r].code);
+      rea[r] = name ? name : "unknown";
+      cat[r] = churn__category_name(churn_cancel_reason_category(rows[r].code));
+      cnt[r] = rows[r].events;
+    }
+    churn__col cols[] = {{"label", 's', (void *)lab},
+                         {"reason", 's', (void *)rea},
+                         {"category", 's', (void *)cat},
+                         {"events", 'i', cnt}};
+    cnt = NULL; /* taken by the table, also on failure */
+    st = churn__table_from_cols((int64_t)nrows, cols, 4, out);
+  }
+  churn__free(cnt);
+  churn__free((void *)lab);
+  churn__free((void *)rea);
+  churn__free((void *)cat);
+  churn__free(rows);
+  return st;
+}
