@@ -28,10 +28,8 @@ static const char FIT_HELP[] =
 static bool set_fit_options(cli_args *a, churn_options *opts) {
   const char *pen = cli_get(a, "penalty");
   if (pen) {
-    static const char *const names[] = {"none", "l2", "l1", "elasticnet", "firth"};
     int p = -1;
-    for (int i = 0; i < 5; i++) if (strcmp(pen, names[i]) == 0) p = i;
-    if (p < 0) {
+    if (churn_enum_find(CHURN_ENUM_PENALTY, pen, &p) != CHURN_OK) {
       cli_usage_error("fit", "--penalty must be none, l2, l1, elasticnet or firth, not '%s'", pen);
       return false;
     }
@@ -149,14 +147,13 @@ static const char SUMMARY_HELP[] =
     "Prints the coefficient table (coef, std err, z, p-value, 95% interval, odds ratio) and the\n"
     "fit statistics as statsmodels' Logit summary does; --json prints the same fields as JSON.\n";
 
-static const struct { churn_stat s; const char *name; } STATS[] = {
-    {CHURN_STAT_N_OBS, "n_obs"},         {CHURN_STAT_POSITIVES, "positives"},
-    {CHURN_STAT_DF_MODEL, "df_model"},   {CHURN_STAT_DF_RESID, "df_resid"},
-    {CHURN_STAT_LOGLIK, "loglik"},       {CHURN_STAT_NULL_LOGLIK, "null_loglik"},
-    {CHURN_STAT_PSEUDO_R2, "pseudo_r2"}, {CHURN_STAT_LLR, "llr"},
-    {CHURN_STAT_LLR_P_VALUE, "llr_p_value"}, {CHURN_STAT_AIC, "aic"},
-    {CHURN_STAT_BIC, "bic"},             {CHURN_STAT_N_ITER, "iterations"},
-    {CHURN_STAT_CONVERGED, "converged"}, {CHURN_STAT_GRADIENT_NORM, "gradient_norm"}};
+/* The statistics the summary shows, in this order, under their churn_enum_name names ("n_iter"
+ * was "iterations" before 1.2). */
+static const churn_stat STATS[] = {
+    CHURN_STAT_N_OBS,     CHURN_STAT_POSITIVES, CHURN_STAT_DF_MODEL,   CHURN_STAT_DF_RESID,
+    CHURN_STAT_LOGLIK,    CHURN_STAT_NULL_LOGLIK, CHURN_STAT_PSEUDO_R2, CHURN_STAT_LLR,
+    CHURN_STAT_LLR_P_VALUE, CHURN_STAT_AIC,     CHURN_STAT_BIC,        CHURN_STAT_N_ITER,
+    CHURN_STAT_CONVERGED, CHURN_STAT_GRADIENT_NORM};
 
 int cmd_summary(int argc, char **argv) {
   cli_args a;
@@ -175,13 +172,14 @@ int cmd_summary(int argc, char **argv) {
   }
   double v[sizeof STATS / sizeof STATS[0]];
   for (size_t i = 0; i < sizeof STATS / sizeof STATS[0]; i++) {
-    if (churn_model_stat(m, STATS[i].s, &v[i]) != CHURN_OK) v[i] = NAN;
+    if (churn_model_stat(m, STATS[i], &v[i]) != CHURN_OK) v[i] = NAN;
   }
   if (json) {
     printf("{\"model\": \"%s\",\n", a.pos[0]);
     for (size_t i = 0; i < sizeof STATS / sizeof STATS[0]; i++) {
-      if (isfinite(v[i])) printf(" \"%s\": %.17g,\n", STATS[i].name, v[i]);
-      else printf(" \"%s\": null,\n", STATS[i].name);
+      const char *name = churn_enum_name(CHURN_ENUM_STAT, STATS[i]);
+      if (isfinite(v[i])) printf(" \"%s\": %.17g,\n", name, v[i]);
+      else printf(" \"%s\": null,\n", name);
     }
     printf(" \"coefficients\": ");
     cli_table_json(t, stdout);
@@ -233,12 +231,8 @@ static int by_risk(const void *x, const void *y) {
 }
 
 static const char *category_name(churn_churn_category c) {
-  switch (c) {
-    case CHURN_CATEGORY_NATURAL: return "natural";
-    case CHURN_CATEGORY_COMPETITIVE: return "competitive";
-    case CHURN_CATEGORY_SERVICE: return "service";
-    default: return "unknown";
-  }
+  const char *name = churn_enum_name(CHURN_ENUM_CATEGORY, (int)c);
+  return name != NULL ? name : "unknown";
 }
 
 /* A categorical subscriber column's label for subscriber s ("" when missing). */

@@ -95,9 +95,11 @@ CHURN_API const char *churn_version_string(void);
   X(CHURN_E_RANGE, 15, "value out of range")                                                  \
   X(CHURN_E_INTERNAL, 16, "internal error")
 
-#define CHURN_STATUS_ENUM_(name, value, text) name = value,
-typedef enum churn_status { CHURN_STATUS_LIST(CHURN_STATUS_ENUM_) CHURN_STATUS_END_ } churn_status;
-#undef CHURN_STATUS_ENUM_
+/* Every public enum is one list macro X(NAME, value, "name"): the enum below is generated from
+ * it, and so are churn_enum_name / churn_enum_find (section 1b), which the `churn` command and
+ * both bindings use instead of tables of their own. */
+#define CHURN_ENUM_VALUE_(name, value, text) name = value,
+typedef enum churn_status { CHURN_STATUS_LIST(CHURN_ENUM_VALUE_) CHURN_STATUS_END_ } churn_status;
 
 /* The symbolic name of a status ("CHURN_E_ARG"); "CHURN_E_UNKNOWN" for values not in the list.
  * A static string, never freed. */
@@ -121,6 +123,51 @@ CHURN_API void churn_clear_error(void);
  * Returns how many allocations were made on this thread since the previous call, so a test can
  * learn how many points a code path has and then fail each in turn. */
 CHURN_API uint64_t churn_testing_fail_alloc(uint64_t k);
+
+/* ===================================================================================== *
+ * 2b. Names of enum values
+ *
+ * Every public enum's values have a stable lower-case name (for statuses, the symbol), defined
+ * once in the enum's list macro.  Files, the `churn` command and both bindings read and write
+ * these names through the two calls below instead of keeping tables of their own.
+ * ===================================================================================== */
+
+typedef enum churn_enum {
+  CHURN_ENUM_STATUS = 1,              /* churn_status: "CHURN_E_ARG" ... */
+  CHURN_ENUM_EVENT_KIND = 2,          /* churn_event_kind: "bill", "payment", ... */
+  CHURN_ENUM_CANCEL_REASON = 3,       /* churn_cancel_reason: "price", "moving", ... */
+  CHURN_ENUM_CATEGORY = 4,            /* churn_churn_category: "natural", ... */
+  CHURN_ENUM_RETENTION_OUTCOME = 5,   /* churn_retention_outcome */
+  CHURN_ENUM_PACKAGE_DIRECTION = 6,   /* churn_package_direction */
+  CHURN_ENUM_SUSPEND_REASON = 7,      /* churn_suspend_reason */
+  CHURN_ENUM_USAGE_TYPE = 8,          /* churn_usage_type */
+  CHURN_ENUM_TIME_SLOT = 9,           /* churn_time_slot */
+  CHURN_ENUM_INGEST_COUNTER = 10,     /* churn_ingest_counter: "rows_read", ... */
+  CHURN_ENUM_LABEL_DEFINITION = 11,   /* churn_label_definition: "cancel", "non_use", "either" */
+  CHURN_ENUM_WARNING_RULE = 12,       /* churn_warning_rule: "payment_anomaly", ... */
+  CHURN_ENUM_PENALTY = 13,            /* churn_penalty: "none", "l2", "l1", ... */
+  CHURN_ENUM_COV_TYPE = 14,           /* churn_cov_type: "nonrobust", "HC0", "HC1", "cluster" */
+  CHURN_ENUM_STAT = 15,               /* churn_stat: "loglik", "llr_p_value", ... */
+  CHURN_ENUM_CALIBRATION_STRATEGY = 16, /* churn_calibration_strategy */
+  CHURN_ENUM_KPI_RATE_BASE = 17,      /* churn_kpi_rate_base: "opening", ... */
+  CHURN_ENUM_COHORT_KIND = 18,        /* churn_cohort_kind: "sbg", "bdw", "geometric" */
+  CHURN_ENUM_SIM_DRIVER = 19          /* churn_sim_driver: "none", "arrears", ... */
+} churn_enum;
+
+/* The name of `value` in enum `which` (a static string), or NULL for a value the enum does not
+ * have (or an unknown `which`). */
+CHURN_API const char *churn_enum_name(churn_enum which, int value);
+
+/* The value named `name` in enum `which` (exact, case-sensitive match) into *value.
+ * CHURN_E_NOT_FOUND for a name the enum does not have (the message lists the valid names),
+ * CHURN_E_ARG for NULL arguments or an unknown `which`. */
+CHURN_API churn_status churn_enum_find(churn_enum which, const char *name, int *value);
+
+/* The index-th entry (0-based, in the list's order) of enum `which`: its value and name.
+ * CHURN_E_RANGE past the last entry, so a binding can list every name; CHURN_E_ARG for NULL
+ * outputs or an unknown `which`. */
+CHURN_API churn_status churn_enum_entry(churn_enum which, int index, int *value,
+                                        const char **name);
 
 /* ===================================================================================== *
  * 3. Options
@@ -410,71 +457,96 @@ CHURN_API churn_status churn_time_format(int64_t t, char *buf, size_t cap);
  *   CALLBACK        satisfaction call-back after a repair; code = score 1..5 (0 unknown)
  *   ACTIVATION      (new installation as an event; the subscriber table also has the date)
  * BILL, PAYMENT, VIEW, PACKAGE_CHANGE and USAGE need a value; other kinds default it to 0. */
+#define CHURN_EVENT_KIND_LIST(X)                    \
+  X(CHURN_EV_BILL, 1, "bill")                       \
+  X(CHURN_EV_PAYMENT, 2, "payment")                 \
+  X(CHURN_EV_VIEW, 3, "view")                       \
+  X(CHURN_EV_HEARTBEAT, 4, "heartbeat")             \
+  X(CHURN_EV_CONNECT, 5, "connect")                 \
+  X(CHURN_EV_DISCONNECT, 6, "disconnect")           \
+  X(CHURN_EV_FAULT, 7, "fault")                     \
+  X(CHURN_EV_COMPLAINT, 8, "complaint")             \
+  X(CHURN_EV_PACKAGE_CHANGE, 9, "package_change")   \
+  X(CHURN_EV_SUSPEND, 10, "suspend")                \
+  X(CHURN_EV_RESUME, 11, "resume")                  \
+  X(CHURN_EV_CANCEL, 12, "cancel")                  \
+  X(CHURN_EV_RETENTION, 13, "retention")            \
+  X(CHURN_EV_USAGE, 14, "usage")                    \
+  X(CHURN_EV_CALLBACK, 15, "callback")              \
+  X(CHURN_EV_ACTIVATION, 16, "activation")
 typedef enum churn_event_kind {
-  CHURN_EV_BILL = 1,
-  CHURN_EV_PAYMENT = 2,
-  CHURN_EV_VIEW = 3,
-  CHURN_EV_HEARTBEAT = 4,
-  CHURN_EV_CONNECT = 5,
-  CHURN_EV_DISCONNECT = 6,
-  CHURN_EV_FAULT = 7,
-  CHURN_EV_COMPLAINT = 8,
-  CHURN_EV_PACKAGE_CHANGE = 9,
-  CHURN_EV_SUSPEND = 10,
-  CHURN_EV_RESUME = 11,
-  CHURN_EV_CANCEL = 12,
-  CHURN_EV_RETENTION = 13,
-  CHURN_EV_USAGE = 14,
-  CHURN_EV_CALLBACK = 15,
-  CHURN_EV_ACTIVATION = 16,
+  CHURN_EVENT_KIND_LIST(CHURN_ENUM_VALUE_)
   CHURN_EV_KIND_END_ /* one past the last known kind; grows with new kinds */
 } churn_event_kind;
 
-/* Cancellation reasons (code of CHURN_EV_CANCEL; CSV names in brackets). */
-typedef enum churn_cancel_reason {
-  CHURN_REASON_UNKNOWN = 0,          /* "unknown" */
-  CHURN_REASON_PRICE = 1,            /* "price": price too high -> competitive */
-  CHURN_REASON_COMPETITOR = 2,       /* "competitor": better competitor offer -> competitive */
-  CHURN_REASON_PROMO_END = 3,        /* "promo_end": promotion about to expire -> competitive */
-  CHURN_REASON_NOT_WANTED = 4,       /* "not_wanted": no longer wants the service -> natural */
-  CHURN_REASON_TECHNICAL = 5,        /* "technical": signal, faults, slow repair -> service */
-  CHURN_REASON_CUSTOMER_SERVICE = 6, /* "customer_service": poor service -> service */
-  CHURN_REASON_MOVING = 7,           /* "moving": moved out of the coverage area -> natural */
-  CHURN_REASON_NO_DEVICE = 8,        /* "no_device": no longer owns the TV/device -> natural */
-  CHURN_REASON_AGE_HEALTH = 9,       /* "age_health" -> natural */
-  CHURN_REASON_PACKAGE_FIT = 10      /* "package_fit": package does not fit -> service */
-} churn_cancel_reason;
+/* Cancellation reasons (code of CHURN_EV_CANCEL), with their CSV names and the category each
+ * maps to (churn_cancel_reason_category): price, competitor and promo_end -> competitive;
+ * not_wanted, moving, no_device, age_health -> natural; technical, customer_service,
+ * package_fit -> service; unknown -> unknown. */
+#define CHURN_CANCEL_REASON_LIST(X)                               \
+  X(CHURN_REASON_UNKNOWN, 0, "unknown")                           \
+  X(CHURN_REASON_PRICE, 1, "price")             /* too high */    \
+  X(CHURN_REASON_COMPETITOR, 2, "competitor")   /* better offer */ \
+  X(CHURN_REASON_PROMO_END, 3, "promo_end")     /* promotion about to expire */ \
+  X(CHURN_REASON_NOT_WANTED, 4, "not_wanted")   /* no longer wants the service */ \
+  X(CHURN_REASON_TECHNICAL, 5, "technical")     /* signal, faults, slow repair */ \
+  X(CHURN_REASON_CUSTOMER_SERVICE, 6, "customer_service")         \
+  X(CHURN_REASON_MOVING, 7, "moving")           /* out of the coverage area */ \
+  X(CHURN_REASON_NO_DEVICE, 8, "no_device")     /* no longer owns the TV/device */ \
+  X(CHURN_REASON_AGE_HEALTH, 9, "age_health")                     \
+  X(CHURN_REASON_PACKAGE_FIT, 10, "package_fit") /* package does not fit */
+typedef enum churn_cancel_reason { CHURN_CANCEL_REASON_LIST(CHURN_ENUM_VALUE_) } churn_cancel_reason;
 
 /* Churn categories (流失分类). */
-typedef enum churn_churn_category {
-  CHURN_CATEGORY_UNKNOWN = 0,
-  CHURN_CATEGORY_NATURAL = 1,
-  CHURN_CATEGORY_COMPETITIVE = 2,
-  CHURN_CATEGORY_SERVICE = 3
-} churn_churn_category;
+#define CHURN_CATEGORY_LIST(X)                   \
+  X(CHURN_CATEGORY_UNKNOWN, 0, "unknown")        \
+  X(CHURN_CATEGORY_NATURAL, 1, "natural")        \
+  X(CHURN_CATEGORY_COMPETITIVE, 2, "competitive") \
+  X(CHURN_CATEGORY_SERVICE, 3, "service")
+typedef enum churn_churn_category { CHURN_CATEGORY_LIST(CHURN_ENUM_VALUE_) } churn_churn_category;
 
-typedef enum churn_retention_outcome {  /* code of CHURN_EV_RETENTION */
-  CHURN_OUTCOME_UNKNOWN = 0, CHURN_OUTCOME_RETAINED = 1, CHURN_OUTCOME_LOST = 2,
-  CHURN_OUTCOME_NO_ANSWER = 3
-} churn_retention_outcome;                /* CSV: "retained", "lost", "no_answer" */
+/* Codes of CHURN_EV_RETENTION (its outcome). */
+#define CHURN_RETENTION_OUTCOME_LIST(X)    \
+  X(CHURN_OUTCOME_UNKNOWN, 0, "unknown")   \
+  X(CHURN_OUTCOME_RETAINED, 1, "retained") \
+  X(CHURN_OUTCOME_LOST, 2, "lost")         \
+  X(CHURN_OUTCOME_NO_ANSWER, 3, "no_answer")
+typedef enum churn_retention_outcome {
+  CHURN_RETENTION_OUTCOME_LIST(CHURN_ENUM_VALUE_)
+} churn_retention_outcome;
 
-typedef enum churn_package_direction {  /* code of CHURN_EV_PACKAGE_CHANGE */
-  CHURN_PACKAGE_SIDE = 0, CHURN_PACKAGE_UP = 1, CHURN_PACKAGE_DOWN = 2
-} churn_package_direction;                /* CSV: "side", "up", "down" */
+/* Codes of CHURN_EV_PACKAGE_CHANGE. */
+#define CHURN_PACKAGE_DIRECTION_LIST(X) \
+  X(CHURN_PACKAGE_SIDE, 0, "side")      \
+  X(CHURN_PACKAGE_UP, 1, "up")          \
+  X(CHURN_PACKAGE_DOWN, 2, "down")
+typedef enum churn_package_direction {
+  CHURN_PACKAGE_DIRECTION_LIST(CHURN_ENUM_VALUE_)
+} churn_package_direction;
 
-typedef enum churn_suspend_reason {     /* code of CHURN_EV_SUSPEND / RESUME */
-  CHURN_SUSPEND_UNKNOWN = 0, CHURN_SUSPEND_NON_PAYMENT = 1, CHURN_SUSPEND_VOLUNTARY = 2
-} churn_suspend_reason;                   /* CSV: "unknown", "non_payment", "voluntary" */
+/* Codes of CHURN_EV_SUSPEND / RESUME. */
+#define CHURN_SUSPEND_REASON_LIST(X)             \
+  X(CHURN_SUSPEND_UNKNOWN, 0, "unknown")         \
+  X(CHURN_SUSPEND_NON_PAYMENT, 1, "non_payment") \
+  X(CHURN_SUSPEND_VOLUNTARY, 2, "voluntary")
+typedef enum churn_suspend_reason { CHURN_SUSPEND_REASON_LIST(CHURN_ENUM_VALUE_) } churn_suspend_reason;
 
-typedef enum churn_usage_type {         /* code of CHURN_EV_USAGE */
-  CHURN_USAGE_OTHER = 0, CHURN_USAGE_BROADBAND = 1, CHURN_USAGE_MOBILE_DATA = 2,
-  CHURN_USAGE_MOBILE_VOICE = 3
-} churn_usage_type;                       /* CSV: "other", "broadband", "mobile_data", "mobile_voice" */
+/* Codes of CHURN_EV_USAGE. */
+#define CHURN_USAGE_TYPE_LIST(X)                 \
+  X(CHURN_USAGE_OTHER, 0, "other")               \
+  X(CHURN_USAGE_BROADBAND, 1, "broadband")       \
+  X(CHURN_USAGE_MOBILE_DATA, 2, "mobile_data")   \
+  X(CHURN_USAGE_MOBILE_VOICE, 3, "mobile_voice")
+typedef enum churn_usage_type { CHURN_USAGE_TYPE_LIST(CHURN_ENUM_VALUE_) } churn_usage_type;
 
-typedef enum churn_time_slot {          /* code2 of CHURN_EV_VIEW */
-  CHURN_SLOT_UNKNOWN = 0, CHURN_SLOT_MORNING = 1, CHURN_SLOT_DAYTIME = 2,
-  CHURN_SLOT_PRIME = 3, CHURN_SLOT_LATE = 4
-} churn_time_slot;                        /* CSV: "unknown", "morning", "daytime", "prime", "late" */
+/* code2 of CHURN_EV_VIEW. */
+#define CHURN_TIME_SLOT_LIST(X)          \
+  X(CHURN_SLOT_UNKNOWN, 0, "unknown")    \
+  X(CHURN_SLOT_MORNING, 1, "morning")    \
+  X(CHURN_SLOT_DAYTIME, 2, "daytime")    \
+  X(CHURN_SLOT_PRIME, 3, "prime")        \
+  X(CHURN_SLOT_LATE, 4, "late")
+typedef enum churn_time_slot { CHURN_TIME_SLOT_LIST(CHURN_ENUM_VALUE_) } churn_time_slot;
 
 /* The stable lower-case name of an event kind ("bill"), NULL for an unknown kind. */
 CHURN_API const char *churn_event_kind_name(int kind);
@@ -619,20 +691,23 @@ CHURN_API churn_status churn_dataset_event_column(const churn_dataset *ds, const
 CHURN_API churn_status churn_dataset_event_offsets(const churn_dataset *ds, const int64_t **off);
 
 /* Ingestion counters (cumulative over the dataset's life). */
+#define CHURN_INGEST_COUNTER_LIST(X)                                                     \
+  X(CHURN_COUNT_ROWS_READ, 0, "rows_read") /* data rows seen (CSV lines or column rows) */ \
+  X(CHURN_COUNT_ROWS_ACCEPTED, 1, "rows_accepted")                                    \
+  X(CHURN_COUNT_REJECTED, 2, "rejected") /* all rejected rows */                      \
+  X(CHURN_COUNT_REJECTED_UNKNOWN_SUBSCRIBER, 3, "rejected_unknown_subscriber")        \
+  X(CHURN_COUNT_REJECTED_BAD_VALUE, 4, "rejected_bad_value") /* unparsable, out of range, \
+                                                        unknown kind or code */        \
+  X(CHURN_COUNT_REJECTED_NON_FINITE, 5, "rejected_non_finite")                        \
+  X(CHURN_COUNT_REJECTED_BEFORE_ACTIVATION, 6, "rejected_before_activation")          \
+  X(CHURN_COUNT_REJECTED_DUPLICATE_ID, 7, "rejected_duplicate_id")                    \
+  X(CHURN_COUNT_KEPT_BEFORE_ACTIVATION, 8, "kept_before_activation")                  \
+  X(CHURN_COUNT_SUBSCRIBERS_CREATED, 9, "subscribers_created")                        \
+  X(CHURN_COUNT_DUPLICATE_EVENTS, 10, "duplicate_events") /* found by the last finalize */ \
+  X(CHURN_COUNT_DUPLICATES_REMOVED, 11, "duplicates_removed") /* cumulative */        \
+  X(CHURN_COUNT_REJECTED_MISSING_VALUE, 12, "rejected_missing_value")
 typedef enum churn_ingest_counter {
-  CHURN_COUNT_ROWS_READ = 0,            /* data rows seen (CSV lines or column rows) */
-  CHURN_COUNT_ROWS_ACCEPTED = 1,
-  CHURN_COUNT_REJECTED = 2,             /* all rejected rows */
-  CHURN_COUNT_REJECTED_UNKNOWN_SUBSCRIBER = 3,
-  CHURN_COUNT_REJECTED_BAD_VALUE = 4,   /* unparsable, out of range, unknown kind or code */
-  CHURN_COUNT_REJECTED_NON_FINITE = 5,
-  CHURN_COUNT_REJECTED_BEFORE_ACTIVATION = 6,
-  CHURN_COUNT_REJECTED_DUPLICATE_ID = 7,
-  CHURN_COUNT_KEPT_BEFORE_ACTIVATION = 8,
-  CHURN_COUNT_SUBSCRIBERS_CREATED = 9,
-  CHURN_COUNT_DUPLICATE_EVENTS = 10,    /* found by the last finalize */
-  CHURN_COUNT_DUPLICATES_REMOVED = 11,  /* cumulative */
-  CHURN_COUNT_REJECTED_MISSING_VALUE = 12,
+  CHURN_INGEST_COUNTER_LIST(CHURN_ENUM_VALUE_)
   CHURN_COUNT_END_
 } churn_ingest_counter;
 
@@ -809,10 +884,13 @@ CHURN_API churn_status churn_feature_info(int64_t i, const char **name, const ch
 CHURN_API churn_status churn_feature_category(const char *name, churn_churn_category *category);
 
 /* Labels (CHURN_OPT_LABEL_DEFINITION). */
+#define CHURN_LABEL_DEFINITION_LIST(X)                                                    \
+  X(CHURN_LABEL_CANCEL, 0, "cancel")   /* churned = a cancellation in the horizon */         \
+  X(CHURN_LABEL_NON_USE, 1, "non_use") /* churned = N months without using any service ends \
+                                          in the horizon */                                  \
+  X(CHURN_LABEL_EITHER, 2, "either")   /* either of the two (the domain's definition) */
 typedef enum churn_label_definition {
-  CHURN_LABEL_CANCEL = 0,  /* churned = a cancellation in the horizon */
-  CHURN_LABEL_NON_USE = 1, /* churned = N months without using any service ends in the horizon */
-  CHURN_LABEL_EITHER = 2   /* either of the two (the domain's definition) */
+  CHURN_LABEL_DEFINITION_LIST(CHURN_ENUM_VALUE_)
 } churn_label_definition;
 
 /* Labels of n rows (subscribers[i] a dense index, as_of[i] its T; e.g. from
@@ -837,17 +915,22 @@ CHURN_API churn_status churn_labels_compute(const churn_dataset *ds, const int64
                                             int32_t *category, int64_t *churn_time);
 
 /* Early-warning rules (流失预警), each evaluated as of T on the features above. */
-typedef enum churn_warning_rule {
-  CHURN_WARN_PAYMENT_ANOMALY = 1, /* late_months_run >= K (CHURN_OPT_WARN_LATE_MONTHS) and
-                                     arrears > CHURN_OPT_WARN_ARREARS; observed = months run */
-  CHURN_WARN_VIEWING_DROP = 2,    /* 100 x view_drop > P (CHURN_OPT_WARN_VIEW_DROP_PCT), when the
-                                     previous minutes are > 0 and >= CHURN_OPT_WARN_VIEW_MIN_PREV;
-                                     observed = drop in percent */
-  CHURN_WARN_DEVICE_OFFLINE = 3,  /* days_since_connect >= D (CHURN_OPT_WARN_OFFLINE_DAYS), for
-                                     subscribers with a device event by T; observed = days */
-  CHURN_WARN_CONTACT_BREACH = 4,  /* service.contact_breaches >= CHURN_OPT_WARN_CONTACT_BREACHES */
-  CHURN_WARN_FIX_BREACH = 5       /* service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES */
-} churn_warning_rule;
+/* The rules:
+ *   payment_anomaly: late_months_run >= K (CHURN_OPT_WARN_LATE_MONTHS) and arrears >
+ *     CHURN_OPT_WARN_ARREARS; observed = months run;
+ *   viewing_drop: 100 x view_drop > P (CHURN_OPT_WARN_VIEW_DROP_PCT), when the previous minutes
+ *     are > 0 and >= CHURN_OPT_WARN_VIEW_MIN_PREV; observed = drop in percent;
+ *   device_offline: days_since_connect >= D (CHURN_OPT_WARN_OFFLINE_DAYS), for subscribers with a
+ *     device event by T; observed = days;
+ *   contact_breach: service.contact_breaches >= CHURN_OPT_WARN_CONTACT_BREACHES;
+ *   fix_breach: service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES. */
+#define CHURN_WARNING_RULE_LIST(X)                          \
+  X(CHURN_WARN_PAYMENT_ANOMALY, 1, "payment_anomaly")       \
+  X(CHURN_WARN_VIEWING_DROP, 2, "viewing_drop")             \
+  X(CHURN_WARN_DEVICE_OFFLINE, 3, "device_offline")         \
+  X(CHURN_WARN_CONTACT_BREACH, 4, "contact_breach")         \
+  X(CHURN_WARN_FIX_BREACH, 5, "fix_breach")
+typedef enum churn_warning_rule { CHURN_WARNING_RULE_LIST(CHURN_ENUM_VALUE_) } churn_warning_rule;
 
 /* The warning list as of T for the subscribers in the base at T (as for features): a new table
  * with one row per (subscriber, rule fired), by subscriber index then rule, and the columns
@@ -873,21 +956,21 @@ CHURN_API int64_t churn_contact_deadline(int64_t t, int64_t working_days);
  * ===================================================================================== */
 
 /* Penalties for churn_model_fit (CHURN_OPT_FIT_PENALTY). */
-typedef enum churn_penalty {
-  CHURN_PENALTY_NONE = 0,
-  CHURN_PENALTY_L2 = 1,
-  CHURN_PENALTY_L1 = 2,
-  CHURN_PENALTY_ELASTICNET = 3,
-  CHURN_PENALTY_FIRTH = 4
-} churn_penalty;
+#define CHURN_PENALTY_LIST(X)                   \
+  X(CHURN_PENALTY_NONE, 0, "none")              \
+  X(CHURN_PENALTY_L2, 1, "l2")                  \
+  X(CHURN_PENALTY_L1, 2, "l1")                  \
+  X(CHURN_PENALTY_ELASTICNET, 3, "elasticnet")  \
+  X(CHURN_PENALTY_FIRTH, 4, "firth")
+typedef enum churn_penalty { CHURN_PENALTY_LIST(CHURN_ENUM_VALUE_) } churn_penalty;
 
 /* Covariance estimators for inference (CHURN_OPT_FIT_COV_TYPE). */
-typedef enum churn_cov_type {
-  CHURN_COV_NONROBUST = 0,
-  CHURN_COV_HC0 = 1,
-  CHURN_COV_HC1 = 2,
-  CHURN_COV_CLUSTER = 3
-} churn_cov_type;
+#define CHURN_COV_TYPE_LIST(X)               \
+  X(CHURN_COV_NONROBUST, 0, "nonrobust")     \
+  X(CHURN_COV_HC0, 1, "HC0")                 \
+  X(CHURN_COV_HC1, 2, "HC1")                 \
+  X(CHURN_COV_CLUSTER, 3, "cluster")
+typedef enum churn_cov_type { CHURN_COV_TYPE_LIST(CHURN_ENUM_VALUE_) } churn_cov_type;
 
 /* A fitted logistic-regression risk model: P(churn | x) = 1 / (1 + exp(-(b0 + x.b))).
  * Built by churn_model_fit (or churn_solver_finish, or loaded from a file), read-only afterwards:
@@ -1074,33 +1157,52 @@ CHURN_API churn_status churn_model_covariance(const churn_model *model, double *
 CHURN_API churn_status churn_model_summary(const churn_model *model, churn_table **out);
 
 /* Scalar statistics of a fit, for churn_model_stat.  Values are fixed forever. */
-typedef enum churn_stat {
-  CHURN_STAT_LOGLIK = 1,        /* log-likelihood at the estimate (weighted, no penalty term) */
-  CHURN_STAT_NULL_LOGLIK = 2,   /* intercept-only log-likelihood (same weights) */
-  CHURN_STAT_PSEUDO_R2 = 3,     /* McFadden: 1 - loglik / null_loglik */
-  CHURN_STAT_LLR = 4,           /* likelihood-ratio statistic 2 * (loglik - null_loglik) */
-  CHURN_STAT_LLR_P_VALUE = 5,   /* chi-square(df_model) survival of LLR */
-  CHURN_STAT_AIC = 6,           /* -2 loglik + 2 k */
-  CHURN_STAT_BIC = 7,           /* -2 loglik + k log(n) */
-  CHURN_STAT_N_ITER = 8,        /* Newton iterations (passes that moved the estimate) */
-  CHURN_STAT_CONVERGED = 9,     /* 1 or 0 */
-  CHURN_STAT_GRADIENT_NORM = 10,/* Euclidean norm of the objective's gradient at the estimate,
-                                   original scale, intercept included */
-  CHURN_STAT_N_OBS = 11,        /* rows used */
-  CHURN_STAT_SUM_WEIGHTS = 12,  /* sum of the weights (sample x class weights) */
-  CHURN_STAT_POSITIVES = 13,    /* rows with y = 1 */
-  CHURN_STAT_DF_MODEL = 14,     /* number of non-intercept coefficients */
-  CHURN_STAT_DF_RESID = 15,     /* n_obs - k */
-  CHURN_STAT_N_PASSES = 16,     /* full passes over X by the Newton iterations (not counting
-                                   the moments pass and the subsample warm start) */
-  CHURN_STAT_PENALIZED_LOGLIK = 17, /* the log-likelihood with the fit's penalty: Firth fits
-                                   l(b) + 0.5 log det I(b), I the Fisher information of the
-                                   original columns (logistf's loglik); L2 / L1 / ELASTICNET
-                                   l(b) - penalty(b) / C, minus the documented objective over
-                                   C; unpenalised fits l(b), equal to LOGLIK; NaN for a model
-                                   loaded from a file written before this statistic existed */
-  CHURN_STAT_N_CLUSTERS = 18    /* clusters G of the cluster covariance; 0 without one */
-} churn_stat;
+/* The fit statistics (churn_model_stat):
+ *   loglik: log-likelihood at the estimate (weighted, no penalty term)
+ *   null_loglik: intercept-only log-likelihood (same weights)
+ *   pseudo_r2: McFadden: 1 - loglik / null_loglik
+ *   llr: likelihood-ratio statistic 2 * (loglik - null_loglik)
+ *   llr_p_value: chi-square(df_model) survival of LLR
+ *   aic: -2 loglik + 2 k
+ *   bic: -2 loglik + k log(n)
+ *   n_iter: Newton iterations (passes that moved the estimate)
+ *   converged: 1 or 0
+ *   gradient_norm: Euclidean norm of the objective's gradient at the estimate, original scale,
+ *     intercept included
+ *   n_obs: rows used
+ *   sum_weights: sum of the weights (sample x class weights)
+ *   positives: rows with y = 1
+ *   df_model: number of non-intercept coefficients
+ *   df_resid: n_obs - k
+ *   n_passes: full passes over X by the Newton iterations (not counting the moments pass and the
+ *     subsample warm start)
+ *   penalized_loglik: the log-likelihood with the fit's penalty: Firth fits l(b) + 0.5 log det
+ *     I(b), I the Fisher information of the original columns (logistf's loglik); L2 / L1 /
+ *     ELASTICNET l(b) - penalty(b) / C, minus the documented objective over C; unpenalised fits
+ *     l(b), equal to LOGLIK; NaN for a model loaded from a file written before this statistic
+ *     existed
+ *   n_clusters: clusters G of the cluster covariance; 0 without one */
+
+#define CHURN_STAT_LIST(X)                                      \
+  X(CHURN_STAT_LOGLIK, 1, "loglik")                            \
+  X(CHURN_STAT_NULL_LOGLIK, 2, "null_loglik")                  \
+  X(CHURN_STAT_PSEUDO_R2, 3, "pseudo_r2")                      \
+  X(CHURN_STAT_LLR, 4, "llr")                                  \
+  X(CHURN_STAT_LLR_P_VALUE, 5, "llr_p_value")                  \
+  X(CHURN_STAT_AIC, 6, "aic")                                  \
+  X(CHURN_STAT_BIC, 7, "bic")                                  \
+  X(CHURN_STAT_N_ITER, 8, "n_iter")                            \
+  X(CHURN_STAT_CONVERGED, 9, "converged")                      \
+  X(CHURN_STAT_GRADIENT_NORM, 10, "gradient_norm")             \
+  X(CHURN_STAT_N_OBS, 11, "n_obs")                             \
+  X(CHURN_STAT_SUM_WEIGHTS, 12, "sum_weights")                 \
+  X(CHURN_STAT_POSITIVES, 13, "positives")                     \
+  X(CHURN_STAT_DF_MODEL, 14, "df_model")                       \
+  X(CHURN_STAT_DF_RESID, 15, "df_resid")                       \
+  X(CHURN_STAT_N_PASSES, 16, "n_passes")                       \
+  X(CHURN_STAT_PENALIZED_LOGLIK, 17, "penalized_loglik")       \
+  X(CHURN_STAT_N_CLUSTERS, 18, "n_clusters")
+typedef enum churn_stat { CHURN_STAT_LIST(CHURN_ENUM_VALUE_) } churn_stat;
 
 /* One statistic of the fit in *out.  CHURN_E_ARG for an unknown key. */
 CHURN_API churn_status churn_model_stat(const churn_model *model, churn_stat which,
@@ -1488,12 +1590,14 @@ CHURN_API churn_status churn_eval_lift_table(const double *y, const double *scor
                                              churn_table **out);
 
 /* How the calibration table places its bin edges. */
+/* uniform: nbins equal-width bins on [0, 1], edges k * (1 / nbins) as numpy.linspace computes
+ * them; quantile: edges at the k / nbins quantiles of the (unweighted) probabilities, with
+ * numpy's default linear interpolation (tied probabilities may leave bins empty). */
+#define CHURN_CALIBRATION_STRATEGY_LIST(X)         \
+  X(CHURN_CALIBRATION_UNIFORM, 0, "uniform")       \
+  X(CHURN_CALIBRATION_QUANTILE, 1, "quantile")
 typedef enum churn_calibration_strategy {
-  /* nbins equal-width bins on [0, 1]: edges k * (1 / nbins), as numpy.linspace computes them */
-  CHURN_CALIBRATION_UNIFORM = 0,
-  /* edges at the k / nbins quantiles of the (unweighted) probabilities, with numpy's default
-   * linear interpolation; tied probabilities may leave bins empty */
-  CHURN_CALIBRATION_QUANTILE = 1
+  CHURN_CALIBRATION_STRATEGY_LIST(CHURN_ENUM_VALUE_)
 } churn_calibration_strategy;
 
 /* The calibration (reliability) table of probabilities prob in [0, 1] over nbins bins
@@ -1598,11 +1702,13 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
  *                              1 months of 30.436875 days [0]
  *   CHURN_OPT_KPI_ARPU_SOURCE  int: revenue of churn_kpi_arpu: 0 BILL amounts, 1 PAYMENT
  *                              amounts [0] */
-typedef enum churn_kpi_rate_base {
-  CHURN_KPI_RATE_OPENING = 0, /* churned / opening base */
-  CHURN_KPI_RATE_AVERAGE = 1, /* churned / ((opening + closing) / 2) */
-  CHURN_KPI_RATE_EXPOSED = 2  /* churned / (opening + activations) */
-} churn_kpi_rate_base;
+/* opening: churned / opening base; average: churned / ((opening + closing) / 2); exposed:
+ * churned / (opening + activations). */
+#define CHURN_KPI_RATE_BASE_LIST(X)              \
+  X(CHURN_KPI_RATE_OPENING, 0, "opening")        \
+  X(CHURN_KPI_RATE_AVERAGE, 1, "average")        \
+  X(CHURN_KPI_RATE_EXPOSED, 2, "exposed")
+typedef enum churn_kpi_rate_base { CHURN_KPI_RATE_BASE_LIST(CHURN_ENUM_VALUE_) } churn_kpi_rate_base;
 
 /* The monthly movement table (the operators' 离网率 report) for every UTC calendar month from
  * the month containing `from` to the month containing `to` (both Unix seconds, from <= to, at
@@ -1747,11 +1853,11 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
  *  - CHURN_COHORT_GEOMETRIC: everyone churns with the same probability p each period,
  *    S(t) = (1 - p)^t, the limit of the sBG as alpha and beta grow with alpha/(alpha+beta) = p
  *    fixed; p = churned / member-periods at risk in closed form.  Parameter (p). */
-typedef enum churn_cohort_kind {
-  CHURN_COHORT_SBG = 0,
-  CHURN_COHORT_BDW = 1,
-  CHURN_COHORT_GEOMETRIC = 2
-} churn_cohort_kind;
+#define CHURN_COHORT_KIND_LIST(X)             \
+  X(CHURN_COHORT_SBG, 0, "sbg")               \
+  X(CHURN_COHORT_BDW, 1, "bdw")               \
+  X(CHURN_COHORT_GEOMETRIC, 2, "geometric")
+typedef enum churn_cohort_kind { CHURN_COHORT_KIND_LIST(CHURN_ENUM_VALUE_) } churn_cohort_kind;
 
 typedef struct churn_cohort_model churn_cohort_model;
 
@@ -2035,16 +2141,27 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  * sim.months ("sim.campaign_month 30 is not one of the 24 simulated months"), CHURN_E_NOMEM.  *out is freed with
  * churn_dataset_free and *truth with churn_table_free.  Thread-safe (no shared state).  Speed:
  * about 3 CPU-seconds for 100,000 subscribers x 24 months (27 M events, 0.8 GB). */
+/* The simulator's churn drivers:
+ *   arrears: payments stop -> suspension -> cancel; reason price
+ *   disengagement: viewing fades; reason not_wanted
+ *   moving: box offline weeks before; moving / no_device
+ *   service: faults, SLA breaches, complaints; technical, ...
+ *   contract_end: around the contract end; competitor / price
+ *   promotion_end: bill rises at the promotion end; promo_end / price
+ *   competitor: competitor's regional campaign; competitor / price
+ *   age_health: older subscribers; age_health / no_device */
+#define CHURN_SIM_DRIVER_LIST(X)                                \
+  X(CHURN_DRIVER_NONE, 0, "none")                              \
+  X(CHURN_DRIVER_ARREARS, 1, "arrears")                        \
+  X(CHURN_DRIVER_DISENGAGEMENT, 2, "disengagement")            \
+  X(CHURN_DRIVER_MOVING, 3, "moving")                          \
+  X(CHURN_DRIVER_SERVICE, 4, "service")                        \
+  X(CHURN_DRIVER_CONTRACT_END, 5, "contract_end")              \
+  X(CHURN_DRIVER_PROMOTION_END, 6, "promotion_end")            \
+  X(CHURN_DRIVER_COMPETITOR, 7, "competitor")                  \
+  X(CHURN_DRIVER_AGE_HEALTH, 8, "age_health")
 typedef enum churn_sim_driver {
-  CHURN_DRIVER_NONE = 0,
-  CHURN_DRIVER_ARREARS = 1,        /* payments stop -> suspension -> cancel; reason price */
-  CHURN_DRIVER_DISENGAGEMENT = 2,  /* viewing fades; reason not_wanted */
-  CHURN_DRIVER_MOVING = 3,         /* box offline weeks before; moving / no_device */
-  CHURN_DRIVER_SERVICE = 4,        /* faults, SLA breaches, complaints; technical, ... */
-  CHURN_DRIVER_CONTRACT_END = 5,   /* around the contract end; competitor / price */
-  CHURN_DRIVER_PROMOTION_END = 6,  /* bill rises at the promotion end; promo_end / price */
-  CHURN_DRIVER_COMPETITOR = 7,     /* competitor's regional campaign; competitor / price */
-  CHURN_DRIVER_AGE_HEALTH = 8,     /* older subscribers; age_health / no_device */
+  CHURN_SIM_DRIVER_LIST(CHURN_ENUM_VALUE_)
   CHURN_DRIVER_END_
 } churn_sim_driver;
 

@@ -8,10 +8,9 @@
 
 #include <stdint.h>
 
-static const char *const CATEGORY_NAMES[] = {"unknown", "natural", "competitive", "service"};
-
 const char *churn__lua_category_name(int category) {
-  return category >= 0 && category <= 3 ? CATEGORY_NAMES[category] : "unknown";
+  const char *name = churn_enum_name(CHURN_ENUM_CATEGORY, category);
+  return name != NULL ? name : "unknown";
 }
 
 static void release_features(void *p) { churn_features_free(p); }

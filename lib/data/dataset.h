@@ -226,6 +226,8 @@ churn_status churn__events_code_dict(churn__events *ev, int kind, churn__dict **
  * returns 1 found, 0 the kind has fixed names but not this one, -1 the kind has no fixed names
  * (a free-form label interned in the kind's dictionary). */
 int churn__event_code_by_name(int kind, bool code2, const char *name, size_t len, int *code);
+/* The enum naming the codes (code2: the second codes) of events of `kind`; 0 for none. */
+churn_enum churn__event_code_enum(int kind, bool code2);
 /* Whether events of a kind need a value. */
 bool churn__event_kind_needs_value(int kind);
 /* The kind of a name of len bytes, or 0. */

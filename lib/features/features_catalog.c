@@ -115,12 +115,8 @@ const churn__catalog_entry *churn__catalog(size_t *n) {
 }
 
 const char *churn__category_name(churn_churn_category c) {
-  switch (c) {
-    case CHURN_CATEGORY_NATURAL: return "natural";
-    case CHURN_CATEGORY_COMPETITIVE: return "competitive";
-    case CHURN_CATEGORY_SERVICE: return "service";
-    default: return "unknown";
-  }
+  const char *name = churn__enum_name(CHURN_ENUM_CATEGORY, (int)c);
+  return name != NULL ? name : "unknown";
 }
 
 churn_status churn__feat_cfg_read(const churn_options *opts, churn__feat_cfg *cfg) {

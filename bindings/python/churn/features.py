@@ -1,8 +1,9 @@
 """churn.features / churn.labels / churn.warnings -- point-in-time features, churn labels and the
 early-warning list of a churn.Dataset (section 5 of churn.h), as pandas DataFrames.
 
-Times (as_of) may be anything pandas reads as a timestamp ("2024-06-30", datetime, Timestamp,
-numpy datetime64; naive times are UTC) or Unix seconds as an int.  Settings are keyword
+Times (as_of) may be date strings as the library reads them (churn_time_parse: "2024-06-30",
+"20240630", "2024-06-30T08:00:00+08:00"; naive times are UTC), datetime, Timestamp, numpy
+datetime64, or Unix seconds as an int.  Settings are keyword
 arguments named like the library's options without their family prefix (window_months=6 sets
 "features.window_months"; horizon_days=60 sets "labels.horizon_days"; late_months=3 sets
 "warnings.late_months"); an unknown name raises TypeError listing the known ones.
@@ -14,16 +15,17 @@ import pandas as pd
 
 from ._arrays import StringArray, ptr
 from ._handle import Handle
-from ._lib import LIB, check, cstr, pystr
+from ._lib import (ENUM_CATEGORY, ENUM_LABEL_DEFINITION, LIB, check, cstr, enum_names,
+                   parse_time, pystr)
 from ._options import Options, option_names
 from ._table import table_to_frame
 
 __all__ = ["features", "labels", "warnings", "feature_catalog", "feature_category",
            "CATEGORIES"]
 
-#: churn_churn_category values by number
-CATEGORIES = {0: "unknown", 1: "natural", 2: "competitive", 3: "service"}
-_DEFINITIONS = {"cancel": 0, "non_use": 1, "either": 2}
+#: churn_churn_category values by number (names from the library)
+CATEGORIES = {v: k for k, v in enum_names(ENUM_CATEGORY).items()}
+_DEFINITIONS = enum_names(ENUM_LABEL_DEFINITION)
 _TIME_NONE = np.iinfo(np.int64).min
 
 
@@ -31,6 +33,8 @@ def to_unix(t):
     """Unix seconds (int) of a time-like value; ints pass through."""
     if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
         return int(t)
+    if isinstance(t, str):
+        return parse_time(t)  # the library's parser: the CLI and Lua read dates the same way
     ts = pd.Timestamp(t)
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import StringArray, as_vector, ptr
-from ._lib import LIB, check, cstr
+from ._lib import ENUM_COHORT_KIND, ENUM_KPI_RATE_BASE, LIB, check, cstr, enum_names
 from ._table import table_to_frame
 from .features import _datetimes, _options, to_unix
 
@@ -25,7 +25,7 @@ __all__ = ["km", "cif", "movement", "arpu", "snapshot", "segments", "winback",
            "kaplan_meier", "cumulative_incidence", "gray_test", "snapshot_forecast",
            "campaign_effect"]
 
-_RATE_BASE = {"opening": 0, "average": 1, "exposed": 2}
+_RATE_BASE = enum_names(ENUM_KPI_RATE_BASE)
 _TIME_UNIT = {"days": 0, "months": 1}
 _ARPU_SOURCE = {"bill": 0, "payment": 1}
 _TIME_NONE = np.iinfo(np.int64).min
@@ -276,7 +276,7 @@ def gray_test(duration, event, group, rho=0.0):
 
 # --- section 8c: forecast against target, campaign effect --------------------------------------
 
-_COHORT_KIND = {"sbg": 0, "bdw": 1, "geometric": 2}
+_COHORT_KIND = enum_names(ENUM_COHORT_KIND)
 
 
 def snapshot_forecast(ds, base_date, as_of, months=None, column=None, label=None, members=None,
