@@ -230,7 +230,7 @@ static int by_risk(const void *x, const void *y) {
   return a->row < b->row ? -1 : (a->row > b->row);
 }
 
-static const char *category_name(churn_churn_category c) {
+static const char *category_name(churn_category c) {
   const char *name = churn_enum_name(CHURN_ENUM_CATEGORY, (int)c);
   return name != NULL ? name : "unknown";
 }
@@ -323,7 +323,7 @@ int cmd_score(int argc, char **argv) {
           for (int j = 0; j < r; j++) {
             fprintf(fo, ",%s,%.4f", churn_model_feature_name(m, idx[row * r + j]), contrib[row * r + j]);
           }
-          churn_churn_category cat = CHURN_CATEGORY_UNKNOWN;
+          churn_category cat = CHURN_CATEGORY_UNKNOWN;
           churn_feature_category(churn_model_feature_name(m, idx[row * r]), &cat);
           fprintf(fo, ",%s,%s,%s,%d,%s\n", category_name(cat), label_of(ds, "tier", s),
                   label_of(ds, "manager", s), vip ? ((const uint8_t *)vip)[s] : 0, deadline);

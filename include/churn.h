@@ -6,10 +6,19 @@
  * fits and explains a logistic-regression risk model, and computes the retention figures
  * operators report.  This header reads top to bottom like a manual:
  *
- *   1. version               5. features, labels, warnings
- *   2. status and errors     6. risk model (fit, inference, scoring, reasons, persistence)
- *   3. options               7. evaluation
- *   4. dataset               8. retention KPIs, simulator
+ *   1. version                     5. features, labels, warnings
+ *   2. status and errors           6. risk model (fit, inference, scoring, reasons,
+ *   2b. names of enum values          persistence, out-of-core, separation)
+ *   3. options                     7. evaluation (7b: campaigns and uplift)
+ *   4. dataset (and dates as text) 8. retention KPIs (8a survival on arrays, 8b KPIs of a
+ *                                     dataset, 8c cohort forecasting, 8d simulator)
+ *                                  9. deprecated names
+ *
+ * Stable and experimental: every call is part of the stable ABI (kept, with its signature, for
+ * the whole major version) except those declared inside #ifdef CHURN_EXPERIMENTAL (the
+ * sufficient statistics and Newton driver of 6d, cohort forecasting 8c, campaigns 7b, and the
+ * fault-injection hook of section 2), whose shape may still change in a minor version.  Define
+ * CHURN_EXPERIMENTAL before including this header to use them.
  *
  * Conventions (they hold for every call below):
  *  - Every fallible call returns a churn_status; CHURN_OK is 0.  On failure, churn_last_error()
@@ -118,11 +127,13 @@ CHURN_API churn_status churn_last_status(void);
 /* Forgets this thread's last error. */
 CHURN_API void churn_clear_error(void);
 
+#ifdef CHURN_EXPERIMENTAL
 /* Fault injection for test suites: make the k-th allocation made by the library on this thread
  * from now on fail (k >= 1); k = 0 switches it off.  Only the calling thread is affected.
  * Returns how many allocations were made on this thread since the previous call, so a test can
- * learn how many points a code path has and then fail each in turn. */
+ * learn how many points a code path has and then fail each in turn.  EXPERIMENTAL. */
 CHURN_API uint64_t churn_testing_fail_alloc(uint64_t k);
+#endif
 
 /* ===================================================================================== *
  * 2b. Names of enum values
@@ -136,7 +147,7 @@ typedef enum churn_enum {
   CHURN_ENUM_STATUS = 1,              /* churn_status: "CHURN_E_ARG" ... */
   CHURN_ENUM_EVENT_KIND = 2,          /* churn_event_kind: "bill", "payment", ... */
   CHURN_ENUM_CANCEL_REASON = 3,       /* churn_cancel_reason: "price", "moving", ... */
-  CHURN_ENUM_CATEGORY = 4,            /* churn_churn_category: "natural", ... */
+  CHURN_ENUM_CATEGORY = 4,            /* churn_category: "natural", ... */
   CHURN_ENUM_RETENTION_OUTCOME = 5,   /* churn_retention_outcome */
   CHURN_ENUM_PACKAGE_DIRECTION = 6,   /* churn_package_direction */
   CHURN_ENUM_SUSPEND_REASON = 7,      /* churn_suspend_reason */
@@ -503,7 +514,8 @@ typedef enum churn_cancel_reason { CHURN_CANCEL_REASON_LIST(CHURN_ENUM_VALUE_) }
   X(CHURN_CATEGORY_NATURAL, 1, "natural")        \
   X(CHURN_CATEGORY_COMPETITIVE, 2, "competitive") \
   X(CHURN_CATEGORY_SERVICE, 3, "service")
-typedef enum churn_churn_category { CHURN_CATEGORY_LIST(CHURN_ENUM_VALUE_) } churn_churn_category;
+typedef enum churn_churn_category { CHURN_CATEGORY_LIST(CHURN_ENUM_VALUE_) } churn_category;
+typedef churn_category churn_churn_category; /* the name before 1.2; deprecated */
 
 /* Codes of CHURN_EV_RETENTION (its outcome). */
 #define CHURN_RETENTION_OUTCOME_LIST(X)    \
@@ -555,7 +567,7 @@ CHURN_API const char *churn_event_kind_name(int kind);
 CHURN_API churn_status churn_event_kind_find(const char *name, churn_event_kind *kind);
 
 /* The churn category of a cancellation reason (CHURN_CATEGORY_UNKNOWN for unknown reasons). */
-CHURN_API churn_churn_category churn_cancel_reason_category(int reason);
+CHURN_API churn_category churn_cancel_reason_category(int reason);
 
 /* A column passed in by the caller: `length` elements of `dtype` at `data`, read where they lie
  * (no copy is kept; the dataset copies the values into its own columns).  `valid`, when not
@@ -737,6 +749,21 @@ CHURN_API churn_status churn_dataset_load(const char *path, churn_dataset **out)
 CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
                                                  churn_dataset **out);
 
+/* Writes a dataset as the two CSV files churn_dataset_read_subscribers_csv and
+ * churn_dataset_read_events_csv read back to the same dataset (atomically: each file is
+ * replaced whole or not at all).  subscribers_path: subscriber_id, activation, cancellation,
+ * contract_end, promotion_end (YYYY-MM-DDTHH:MM:SSZ, empty = none), region, age_band, tier,
+ * package, manager, price, services, vip, then the extra attributes.  events_path (in the
+ * dataset's order; finalized datasets are sorted): subscriber_id, time, kind (its name), code,
+ * code2 (CSV names where the kind has them, labels of the kind's dictionary, else numbers),
+ * value (text that reads back to the same double), aux1, aux2 (empty = CHURN_AUX_NONE),
+ * new_package (the package label of a PACKAGE_CHANGE, which the reader maps to aux1).  Either
+ * path may be NULL to skip that file.  Each file is built in memory before its atomic write
+ * (about 53 bytes per event).  CHURN_E_IO naming the path.  Reads ds only. */
+CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
+                                               const char *subscribers_path,
+                                               const char *events_path);
+
 /* ===================================================================================== *
  * 5. Features, labels and early-warning rules
  * ===================================================================================== */
@@ -868,7 +895,7 @@ CHURN_API const int64_t *churn_features_times(const churn_features *f);
 /* The name and churn category of column j (either output may be NULL); CHURN_E_ARG when j is
  * not in [0, ncols). */
 CHURN_API churn_status churn_features_column(const churn_features *f, int64_t j,
-                                             const char **name, churn_churn_category *category);
+                                             const char **name, churn_category *category);
 
 /* The number of catalog entries (numeric features and one-hot groups such as account.tier). */
 CHURN_API int64_t churn_feature_catalog_size(void);
@@ -876,12 +903,12 @@ CHURN_API int64_t churn_feature_catalog_size(void);
 /* Catalog entry i (0-based): its name, a one-line description with the formula, and its churn
  * category (outputs may be NULL; static strings).  CHURN_E_NOT_FOUND past the last. */
 CHURN_API churn_status churn_feature_info(int64_t i, const char **name, const char **description,
-                                          churn_churn_category *category);
+                                          churn_category *category);
 
 /* The churn category of a feature (output column) name, for mapping a model's reasons to a
  * cause: the catalog's category for catalog names and their one-hot columns, UNKNOWN for
  * "attr.*" names; CHURN_E_NOT_FOUND naming any other name.  Pure. */
-CHURN_API churn_status churn_feature_category(const char *name, churn_churn_category *category);
+CHURN_API churn_status churn_feature_category(const char *name, churn_category *category);
 
 /* Labels (CHURN_OPT_LABEL_DEFINITION). */
 #define CHURN_LABEL_DEFINITION_LIST(X)                                                    \
@@ -904,7 +931,7 @@ typedef enum churn_label_definition {
  *    already dormant at T counts only if a new N-month gap ends in the horizon; the events up
  *    to T + H must be in the dataset.
  * A subscriber cancelled at or before T gets 0.  category (may be NULL) receives -1 for
- * non-churners, else the churn_churn_category of the cancellation reason
+ * non-churners, else the churn_category of the cancellation reason
  * (churn_cancel_reason_category), or CHURN_CATEGORY_UNKNOWN for a churn by non-use alone or a
  * cancellation without a CANCEL event.  churn_time (may be NULL) receives the churn moment
  * (the earlier of the two under EITHER) or CHURN_TIME_NONE.  CHURN_E_ARG names a bad index or
@@ -1049,8 +1076,7 @@ typedef struct churn_model churn_model;
  * runs on an evenly spread subsample three times the size above (moments from it, as above),
  * and the first two full passes each combine I(b) with hat values from the previous point's
  * information (one pass per iteration; the iterations after them are exact): typically 4-6
- * full passes in all (1M x 32, one thread: 2.3 times an unpenalised fit with inference,
- * bench/bench_robust.py).
+ * full passes in all (measured costs: bench/RESULTS.md).
  * Only churn_model_fit fits FIRTH: the streamed, CSV and distributed fits (6d, 6f) fail with
  * CHURN_E_ARG ("Firth needs the in-memory fit (churn_model_fit)").
  *
@@ -1068,7 +1094,7 @@ typedef struct churn_model churn_model;
  *                      column besides the intercept); the message names the collinear column(s)
  *  CHURN_E_SEPARATION  unpenalised fit on separated data: the maximum likelihood estimate does
  *                      not exist (never a model with coefficients running to 1e300 or NaN).
- *                      Decided exactly by churn_check_separation (6g) on the rows of positive
+ *                      Decided exactly by churn_separation_check (6g) on the rows of positive
  *                      weight, run only when the Newton iterations suggest it: a coefficient
  *                      running off, no convergence, or a converged estimate that looks
  *                      separated (a standardised coefficient beyond 4 or a standard error grown
@@ -1261,6 +1287,7 @@ CHURN_API churn_status churn_model_explain(const churn_model *model, const void 
                                            churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
                                            int k, int32_t *feature_index, double *contribution);
 
+#ifdef CHURN_EXPERIMENTAL /* 6d: the shape of these calls may still change */
 /* --- 6d. Sufficient statistics and the Newton driver (out-of-core and distributed fits) ------- *
  * One Newton step needs, over all rows, H = Z'WZ, the gradient Z'(w.(y - p)), the log-likelihood
  * and counts, where Z holds the standardised columns (plus a leading 1 for the intercept).  A
@@ -1380,6 +1407,7 @@ CHURN_API churn_status churn_solver_step(churn_solver *solver, const churn_suffs
                                          int *done);
 /* Builds the model from a converged solver (CHURN_E_STATE before that). */
 CHURN_API churn_status churn_solver_finish(churn_solver *solver, churn_model **out);
+#endif /* CHURN_EXPERIMENTAL */
 
 /* --- 6e. Persistence --------------------------------------------------------------------------- *
  * A model is stored as msgpack in the "churn-model" format, version 1.0: an envelope with the
@@ -1415,6 +1443,7 @@ CHURN_API churn_status churn_model_load(const char *path, churn_model **out);
  * are only read and may be freed after the call. */
 CHURN_API churn_status churn_model_load_buffer(const void *buf, size_t len, churn_model **out);
 
+#ifdef CHURN_EXPERIMENTAL /* with section 6d */
 /* Sufficient statistics travel between processes in the "churn-suffstats" msgpack format
  * (version 1.1, the same envelope and checksum as models): shape, standardisation, class
  * weights, the sums of churn_suffstats_accumulate (Hessian only if accumulated; score outer
@@ -1430,6 +1459,7 @@ CHURN_API churn_status churn_suffstats_save_buffer(const churn_suffstats *stats,
                                                    size_t cap, size_t *needed);
 CHURN_API churn_status churn_suffstats_load_buffer(const void *buf, size_t len,
                                                    churn_suffstats **out);
+#endif /* CHURN_EXPERIMENTAL */
 
 /* --- 6f. Out-of-core fitting ------------------------------------------------------------------- *
  * Fits on more rows than fit in memory: each Newton pass streams the rows once, chunk by chunk,
@@ -1456,7 +1486,7 @@ typedef churn_status (*churn_row_source)(void *ctx, int64_t pass, int64_t capaci
  * by the Newton iterations alone (a coefficient running off, a standard error collapsing): the
  * rows are not in memory for the exact check, so the message names the column(s) that ran off
  * (kind and direction unknown) and a nearly separated fit may be reported as separated; run
- * churn_check_separation on the rows to be sure.  The source is called from the calling thread
+ * churn_separation_check on the rows to be sure.  The source is called from the calling thread
  * only. */
 CHURN_API churn_status churn_model_fit_stream(int64_t d, const char *const *feature_names,
                                               churn_row_source source, void *ctx,
@@ -1497,13 +1527,12 @@ CHURN_API churn_status churn_model_fit_csv(const char *path, const char *label_c
  * Cost: a copy of the n x k matrix plus one simplex solve per round (rounds stop when no
  * more rows separate; usually 1-3), each by constraint generation from 65,536 rows on: a
  * spread subset of 16,384 rows plus the rows its solution violates, O(m k) per pivot for m
- * active rows.  Measured on 1,000,000 x 32, one thread: 1.0-1.2 s (none, quasi-complete,
- * complete; bench/bench_separation.py --large).
+ * active rows (measured costs: bench/RESULTS.md).
  * Returns CHURN_OK, or CHURN_E_ARG (NULL X, y or kind, bad dtype, ld < d, n < 1, no
  * coefficients, fit_intercept not 0/1), CHURN_E_DATA (a non-finite X value: names row and
  * column; y not 0/1: names the row), CHURN_E_NOMEM.  Outputs are written only on success.
  * Thread-safety: only reads its inputs; concurrent calls are independent. */
-CHURN_API churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n,
+CHURN_API churn_status churn_separation_check(const void *X, churn_dtype dtype, int64_t n,
                                               int64_t d, int64_t ld, const double *y,
                                               int fit_intercept, int *kind,
                                               int8_t *direction);
@@ -1614,17 +1643,65 @@ CHURN_API churn_status churn_eval_calibration_table(const double *y, const doubl
                                                     churn_calibration_strategy strategy,
                                                     churn_table **out);
 
+/* --- 7b. Campaigns: the effect of a retention campaign and uplift ---------------------------- *
+ * EXPERIMENTAL (declared only with CHURN_EXPERIMENTAL defined): the shape of these calls may
+ * still change in a minor version. */
+#ifdef CHURN_EXPERIMENTAL
+
+/* The effect of a retention campaign whose contacts were drawn at random: treated[i] is 1.0
+ * for a subscriber contacted, 0.0 for one held out as control; churned[i] 1.0 or 0.0.  One row
+ * per segment label (segment[i], strings in byte order; NULL for no segments), then "(all)":
+ *   segment (str), treated, control, treated_churned, control_churned (i64),
+ *   churn_rate_treated, churn_rate_control (f64),
+ *   difference (f64: churn_rate_treated - churn_rate_control, negative when the campaign
+ *     helped), ci_low, ci_high (f64: its 1 - alpha interval by Newcombe's hybrid score method
+ *     (1998, method 10) from the two Wilson score intervals w/o continuity correction, as
+ *     statsmodels' confint_proportions_2indep(method="newcomb") computes it),
+ *   relative_reduction (f64: (control rate - treated rate) / control rate),
+ *   saved_per_1000 (f64: 1000 (control rate - treated rate): churners prevented per 1,000
+ *     subscribers contacted).
+ * A segment without treated or control subscribers gets NaN rates and effects.
+ * Failures: CHURN_E_ARG (NULL arrays, n < 1, alpha outside (0, 1)); CHURN_E_DATA naming the
+ * index for a treated or churned value that is not 0/1 (NaN included) or a NULL label, and
+ * when the whole campaign has no control group (or no treated subscriber). */
+CHURN_API churn_status churn_campaign_effect(const double *treated, const double *churned,
+                                             const char *const *segment, int64_t n,
+                                             double alpha, churn_table **out);
+
+/* The Qini curve of an uplift score (Radcliffe 2007) for churn: does ranking by `score`
+ * (highest first) put first the subscribers whom a contact saves?  Subjects are ranked by
+ * decreasing score; after the first k (tied scores enter together, so the curve has one point
+ * per distinct score, plus the origin), with N_T, N_C the treated and control subjects among
+ * them and Y_T, Y_C their churners,
+ *   Q(k) = Y_C N_T / N_C - Y_T    (0 while N_C = 0),
+ * the churners the contacts among the first k prevented (the treated's expected churners had
+ * they not been contacted, estimated from the control group, minus those observed).  It is
+ * scikit-uplift's qini_curve with the outcome "retained" = 1 - churned.  Columns:
+ *   n (i64: k), share (f64: k / total), treated, control, treated_churned, control_churned
+ *   (i64), qini (f64 Q(k)), random (f64: share x Q(total), the straight line of a random
+ *   order).  Inputs as churn_campaign_effect, score finite (CHURN_E_DATA naming the index). */
+CHURN_API churn_status churn_eval_qini_curve(const double *score, const double *treated,
+                                             const double *churned, int64_t n,
+                                             churn_table **out);
+
+/* The Qini coefficient: the area between the Qini curve (linear between its points) and the
+ * random line, over the share targeted from 0 to 1, per subject:
+ *   qini_auc = (1 / total) integral_0^1 [Q(x) - x Q(1)] dx   (trapezoidal, exact for the
+ *   piecewise-linear curve), > 0 when the score ranks savable subscribers first. */
+CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *treated,
+                                           const double *churned, int64_t n, double *auc);
+
+#endif /* CHURN_EXPERIMENTAL */
 
 /* ===================================================================================== *
- * 8. Retention KPIs and simulator
+ * 8. Retention KPIs, cohort forecasting and the simulator
  * ===================================================================================== */
 
-/* --- KPIs ----------------------------------------------------------------------------------- *
- * The figures operators report, each returned as a new churn_table (free it with
+/* The figures operators report, each returned as a new churn_table (free it with
  * churn_table_free) with the columns listed at each call.  Every call here is pure: it only
- * reads its inputs, so calls may run on one finalized dataset from many threads at once.
- *
- * 8a. Survival estimators on plain arrays.
+ * reads its inputs, so calls may run on one finalized dataset from many threads at once. */
+
+/* --- 8a. Survival estimators on plain arrays ------------------------------------------------- *
  * A subject (a subscriber, or one active spell of one) is followed from time 0 (activation) to
  * duration[i] (any time unit, finite and >= 0), where it either has the event (churns) or is
  * censored (still active when observation stopped).  With delayed entry (left truncation:
@@ -1648,13 +1725,13 @@ CHURN_API churn_status churn_eval_calibration_table(const double *y, const doubl
  * surv_times, n_risk, n_events, surv_prob and surv_prob_se (checked to 1e-10).  Once the whole
  * risk set has the event (n_j = d_j) S is 0 from then on and std_err, ci_low and ci_high are
  * NaN from then on (statsmodels does the same); an interval is NaN where S = 0. */
-CHURN_API churn_status churn_km(const double *duration, const double *event, const double *entry,
+CHURN_API churn_status churn_survival_km(const double *duration, const double *event, const double *entry,
                                 int64_t n, double alpha, churn_table **out);
 
 /* Competing risks: the Aalen-Johansen cumulative incidence F_k(t) = P(churn by t in category
  * k), F_k(t) = sum_{t_j <= t} S(t_j-) d_kj / n_j, with S the overall Kaplan-Meier survival
  * above (so sum_k F_k(t) + S(t) = 1 at every t).  category[i] is 0 for censored or the
- * subject's event category (any code > 0; churn_churn_category for churn categories).
+ * subject's event category (any code > 0; churn_category for churn categories).
  * A long table, one row per distinct event time (of any category) and category, ordered by
  * time then category (the categories present in the data, ascending):
  *   time (f64), category (i64), cif (f64),
@@ -1667,11 +1744,33 @@ CHURN_API churn_status churn_km(const double *duration, const double *event, con
  *     F^exp(+-z se / (F |log F|)); [0, 0] while F = 0.
  * Without entry it equals statsmodels' CumIncidenceRight(duration, category) at these times
  * (checked to 1e-10). */
-CHURN_API churn_status churn_cif(const double *duration, const int64_t *category,
+CHURN_API churn_status churn_survival_cif(const double *duration, const int64_t *category,
                                  const double *entry, int64_t n, double alpha,
                                  churn_table **out);
 
-/* 8b. KPIs of a dataset.
+/* Gray's test (Gray 1988, "A class of K-sample tests for comparing the cumulative incidence of
+ * a competing risk"; the statistic R's cmprsk::cuminc reports in $Tests, one stratum) that
+ * the cumulative incidence of each churn category is the same in two segments.  Subjects as
+ * churn_survival_cif without delayed entry: duration[i] >= 0, category[i] 0 censored or the event's
+ * category > 0; group[i] 0 or 1 (the segment).  For each category k present, with the other
+ * categories as competing events, at each distinct event time t_j and for each group g
+ * (R_g at risk, d_g events of category k, S_g and F_g the group's Kaplan-Meier survival and
+ * cumulative incidence of k just before t_j), the score of group 0 is
+ *   s = sum_j W_j [ d_0 - D R_0 (1 - F_0) / S_0 / sum_g (R_g (1 - F_g) / S_g) ],
+ *   D = d_0 + d_1, W_j = (1 - F(t_j-))^rho with F the pooled estimate
+ *   F(t_j) = F(t_j-) + D / sum_g (R_g / S_g),
+ * and its variance is Gray's consistent estimator (his section 3; the same terms as cmprsk's
+ * crstm with one stratum).  statistic = s^2 / var, chi-square with 1 degree of freedom.
+ * One row per category present, ascending: category (i64), statistic (f64), df (i64 1),
+ * p_value (f64), score (f64 s), variance (f64).  rho >= 0 (cmprsk's default is 0).  Equals
+ * cmprsk::cuminc(ftime, Status, D)$Tests on Scrucca et al.'s (2007) bmtcrr data to the 8
+ * digits R prints (the test suite checks it).
+ * Failures as churn_survival_cif, and CHURN_E_DATA for a group not 0/1 or a group without subjects. */
+CHURN_API churn_status churn_survival_gray_test(const double *duration, const int64_t *category,
+                                       const int64_t *group, int64_t n, double rho,
+                                       churn_table **out);
+
+/* --- 8b. KPIs of a dataset -------------------------------------------------------------------- *
  * Active spells.  Every KPI below reads a subscriber's active spells [start, end): the spell
  * opens at the activation date of the subscriber table, or at an ACTIVATION event when the
  * subscriber is not active (a re-activation: a cancelled subscriber who comes back under the
@@ -1822,8 +1921,8 @@ CHURN_API churn_status churn_kpi_topk_accuracy(const churn_dataset *ds, int64_t 
  * entry), so the churn that happened before the data began is not mistaken for survival.
  * window_start = CHURN_TIME_NONE observes every spell from its start.  Per segment (a leading
  * "segment" column) when segment is not NULL.  alpha in (0, 1) sets the intervals.
- * churn_kpi_km: the columns of churn_km.
- * churn_kpi_cif: the columns of churn_cif with category as a string: "natural",
+ * churn_kpi_km: the columns of churn_survival_km.
+ * churn_kpi_cif: the columns of churn_survival_cif with category as a string: "natural",
  * "competitive", "service", or "unknown" (a cancellation without a known reason). */
 CHURN_API churn_status churn_kpi_km(const churn_dataset *ds, int64_t window_start, int64_t as_of,
                                     const char *segment, double alpha, const churn_options *opts,
@@ -1834,11 +1933,12 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
 
 /* --- end of KPIs ---------------------------------------------------------------------------- */
 
-/* --- 8c. Forecasting and campaigns ------------------------------------------------------------ *
- * Cohort retention models that project a cohort's survival beyond the months seen so far, a
- * test of equal cumulative incidence between two segments, and the effect of a retention
- * campaign measured against a randomly held-out control group.  Every call here is pure and
- * thread-safe; a fitted churn_cohort_model is read-only and may be shared between threads. */
+#ifdef CHURN_EXPERIMENTAL /* 8c: the shape of these calls may still change */
+/* --- 8c. Cohort forecasting ------------------------------------------------------------------ *
+ * EXPERIMENTAL (declared only with CHURN_EXPERIMENTAL defined): cohort retention models that
+ * project a cohort's survival beyond the months seen so far, and the snapshot forecast built
+ * on them.  Every call here is pure and thread-safe; a fitted churn_cohort_model is read-only
+ * and may be shared between threads. */
 
 /* The cohort retention models.  Both describe a cohort whose members each renew every period
  * with their own probability, heterogeneous across members:
@@ -1968,73 +2068,9 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
                                                    double alpha, const churn_options *opts,
                                                    churn_table **out,
                                                    churn_cohort_model **model);
+#endif /* CHURN_EXPERIMENTAL */
 
-/* Gray's test (Gray 1988, "A class of K-sample tests for comparing the cumulative incidence of
- * a competing risk"; the statistic R's cmprsk::cuminc reports in $Tests, one stratum) that
- * the cumulative incidence of each churn category is the same in two segments.  Subjects as
- * churn_cif without delayed entry: duration[i] >= 0, category[i] 0 censored or the event's
- * category > 0; group[i] 0 or 1 (the segment).  For each category k present, with the other
- * categories as competing events, at each distinct event time t_j and for each group g
- * (R_g at risk, d_g events of category k, S_g and F_g the group's Kaplan-Meier survival and
- * cumulative incidence of k just before t_j), the score of group 0 is
- *   s = sum_j W_j [ d_0 - D R_0 (1 - F_0) / S_0 / sum_g (R_g (1 - F_g) / S_g) ],
- *   D = d_0 + d_1, W_j = (1 - F(t_j-))^rho with F the pooled estimate
- *   F(t_j) = F(t_j-) + D / sum_g (R_g / S_g),
- * and its variance is Gray's consistent estimator (his section 3; the same terms as cmprsk's
- * crstm with one stratum).  statistic = s^2 / var, chi-square with 1 degree of freedom.
- * One row per category present, ascending: category (i64), statistic (f64), df (i64 1),
- * p_value (f64), score (f64 s), variance (f64).  rho >= 0 (cmprsk's default is 0).  Equals
- * cmprsk::cuminc(ftime, Status, D)$Tests on Scrucca et al.'s (2007) bmtcrr data to the 8
- * digits R prints (the test suite checks it).
- * Failures as churn_cif, and CHURN_E_DATA for a group not 0/1 or a group without subjects. */
-CHURN_API churn_status churn_gray_test(const double *duration, const int64_t *category,
-                                       const int64_t *group, int64_t n, double rho,
-                                       churn_table **out);
-
-/* The effect of a retention campaign whose contacts were drawn at random: treated[i] is 1.0
- * for a subscriber contacted, 0.0 for one held out as control; churned[i] 1.0 or 0.0.  One row
- * per segment label (segment[i], strings in byte order; NULL for no segments), then "(all)":
- *   segment (str), treated, control, treated_churned, control_churned (i64),
- *   churn_rate_treated, churn_rate_control (f64),
- *   difference (f64: churn_rate_treated - churn_rate_control, negative when the campaign
- *     helped), ci_low, ci_high (f64: its 1 - alpha interval by Newcombe's hybrid score method
- *     (1998, method 10) from the two Wilson score intervals w/o continuity correction, as
- *     statsmodels' confint_proportions_2indep(method="newcomb") computes it),
- *   relative_reduction (f64: (control rate - treated rate) / control rate),
- *   saved_per_1000 (f64: 1000 (control rate - treated rate): churners prevented per 1,000
- *     subscribers contacted).
- * A segment without treated or control subscribers gets NaN rates and effects.
- * Failures: CHURN_E_ARG (NULL arrays, n < 1, alpha outside (0, 1)); CHURN_E_DATA naming the
- * index for a treated or churned value that is not 0/1 (NaN included) or a NULL label, and
- * when the whole campaign has no control group (or no treated subscriber). */
-CHURN_API churn_status churn_campaign_effect(const double *treated, const double *churned,
-                                             const char *const *segment, int64_t n,
-                                             double alpha, churn_table **out);
-
-/* The Qini curve of an uplift score (Radcliffe 2007) for churn: does ranking by `score`
- * (highest first) put first the subscribers whom a contact saves?  Subjects are ranked by
- * decreasing score; after the first k (tied scores enter together, so the curve has one point
- * per distinct score, plus the origin), with N_T, N_C the treated and control subjects among
- * them and Y_T, Y_C their churners,
- *   Q(k) = Y_C N_T / N_C - Y_T    (0 while N_C = 0),
- * the churners the contacts among the first k prevented (the treated's expected churners had
- * they not been contacted, estimated from the control group, minus those observed).  It is
- * scikit-uplift's qini_curve with the outcome "retained" = 1 - churned.  Columns:
- *   n (i64: k), share (f64: k / total), treated, control, treated_churned, control_churned
- *   (i64), qini (f64 Q(k)), random (f64: share x Q(total), the straight line of a random
- *   order).  Inputs as churn_campaign_effect, score finite (CHURN_E_DATA naming the index). */
-CHURN_API churn_status churn_eval_qini_curve(const double *score, const double *treated,
-                                             const double *churned, int64_t n,
-                                             churn_table **out);
-
-/* The Qini coefficient: the area between the Qini curve (linear between its points) and the
- * random line, over the share targeted from 0 to 1, per subject:
- *   qini_auc = (1 / total) integral_0^1 [Q(x) - x Q(1)] dx   (trapezoidal, exact for the
- *   piecewise-linear curve), > 0 when the score ranks savable subscribers first. */
-CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *treated,
-                                           const double *churned, int64_t n, double *auc);
-
-/* --- end of forecasting and campaigns ------------------------------------------------------- */
+/* --- end of cohort forecasting ------------------------------------------------------------- */
 
 /* --- 8d. Simulator --------------------------------------------------------------------------- *
  * churn_simulate builds a realistic, seeded operator: sim.subscribers subscribers active at
@@ -2108,7 +2144,7 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  *
  * The truth table (when truth is not NULL), one row per subscriber in dense-index order:
  *   subscriber_id (str), index (i64),
- *   category (i64 churn_churn_category: 0 = did not churn in the window), category_name (str:
+ *   category (i64 churn_category: 0 = did not churn in the window), category_name (str:
  *     "none", "natural", "competitive", "service"),
  *   driver (i64 churn_sim_driver), driver_name (str: "none", "arrears", ...),
  *   reason (i64 churn_cancel_reason of the CANCEL event, or the silent mover's true reason),
@@ -2170,20 +2206,32 @@ typedef enum churn_sim_driver {
 CHURN_API churn_status churn_simulate(const churn_options *opts, churn_dataset **out,
                                       churn_table **truth);
 
-/* Writes a dataset as the two CSV files churn_dataset_read_subscribers_csv and
- * churn_dataset_read_events_csv read back to the same dataset (atomically: each file is
- * replaced whole or not at all).  subscribers_path: subscriber_id, activation, cancellation,
- * contract_end, promotion_end (YYYY-MM-DDTHH:MM:SSZ, empty = none), region, age_band, tier,
- * package, manager, price, services, vip, then the extra attributes.  events_path (in the
- * dataset's order; finalized datasets are sorted): subscriber_id, time, kind (its name), code,
- * code2 (CSV names where the kind has them, labels of the kind's dictionary, else numbers),
- * value (text that reads back to the same double), aux1, aux2 (empty = CHURN_AUX_NONE),
- * new_package (the package label of a PACKAGE_CHANGE, which the reader maps to aux1).  Either
- * path may be NULL to skip that file.  Each file is built in memory before its atomic write
- * (about 53 bytes per event).  CHURN_E_IO naming the path.  Reads ds only. */
-CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
-                                               const char *subscribers_path,
-                                               const char *events_path);
+/* ===================================================================================== *
+ * 9. Deprecated names
+ *
+ * Calls renamed in 1.2 to the churn_<object>_<verb> form.  The old names stay exported and
+ * behave exactly as the new ones until the next major version (2.0), which removes them.
+ * ===================================================================================== */
+
+#if defined(__GNUC__) && !defined(CHURN_NO_DEPRECATION_WARNINGS)
+#  define CHURN_DEPRECATED_(newer) __attribute__((deprecated("use " newer)))
+#else
+#  define CHURN_DEPRECATED_(newer)
+#endif
+
+CHURN_API CHURN_DEPRECATED_("churn_survival_km")
+churn_status churn_km(const double *duration, const double *event, const double *entry, int64_t n,
+                      double alpha, churn_table **out);
+CHURN_API CHURN_DEPRECATED_("churn_survival_cif")
+churn_status churn_cif(const double *duration, const int64_t *category, const double *entry,
+                       int64_t n, double alpha, churn_table **out);
+CHURN_API CHURN_DEPRECATED_("churn_survival_gray_test")
+churn_status churn_gray_test(const double *duration, const int64_t *category, const int64_t *group,
+                             int64_t n, double rho, churn_table **out);
+CHURN_API CHURN_DEPRECATED_("churn_separation_check")
+churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n, int64_t d,
+                                    int64_t ld, const double *y, int fit_intercept, int *kind,
+                                    int8_t *direction);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /*
  * test_kpi_survival.c -- retention curves of a dataset (churn_kpi_km, churn_kpi_cif): the
  * subjects (tenures, delayed entries, categories) are derived by hand from kpi_base.h and fed
- * to churn_km / churn_cif (themselves checked against statsmodels in test_survival.c); the
+ * to churn_survival_km / churn_survival_cif (themselves checked against statsmodels in test_survival.c); the
  * dataset calls must give exactly the same tables.
  */
 #include <math.h>
@@ -82,12 +82,12 @@ static void check_km(churn_dataset *ds, int64_t window, int64_t as_of) {
   int64_t n = subjects(window, as_of, -1, dur, entry, event, cat);
   churn_table *got = NULL, *want = NULL;
   ASSERT_OK(churn_kpi_km(ds, window, as_of, NULL, 0.05, NULL, &got));
-  ASSERT_OK(churn_km(dur, event, window != NONE ? entry : NULL, n, 0.05, &want));
+  ASSERT_OK(churn_survival_km(dur, event, window != NONE ? entry : NULL, n, 0.05, &want));
   expect_same_tables(got, want, 0);
   churn_table_free(got);
   churn_table_free(want);
   ASSERT_OK(churn_kpi_cif(ds, window, as_of, NULL, 0.05, NULL, &got));
-  ASSERT_OK(churn_cif(dur, cat, window != NONE ? entry : NULL, n, 0.05, &want));
+  ASSERT_OK(churn_survival_cif(dur, cat, window != NONE ? entry : NULL, n, 0.05, &want));
   expect_same_tables(got, want, 0);
   static const char *const names[5] = {"", "natural", "competitive", "service", "unknown"};
   const char *const *gc = tcol_str(got, "category");
@@ -133,7 +133,7 @@ Test(kpi_survival, per_segment_and_months) {
   int64_t cat[8];
   /* north first, then south; (missing) has no event so no rows */
   int64_t nn = subjects(NONE, as_of, 0, dur, entry, event, cat);
-  ASSERT_OK(churn_km(dur, event, NULL, nn, 0.05, &w));
+  ASSERT_OK(churn_survival_km(dur, event, NULL, nn, 0.05, &w));
   int64_t rn = churn_table_nrows(w);
   const char *const *seg = tcol_str(t, "segment");
   const double *s = tcol_f64(t, "survival"), *sw = tcol_f64(w, "survival");
@@ -143,7 +143,7 @@ Test(kpi_survival, per_segment_and_months) {
   }
   churn_table_free(w);
   int64_t ns = subjects(NONE, as_of, 1, dur, entry, event, cat);
-  ASSERT_OK(churn_km(dur, event, NULL, ns, 0.05, &w));
+  ASSERT_OK(churn_survival_km(dur, event, NULL, ns, 0.05, &w));
   cr_assert_eq(churn_table_nrows(t), rn + churn_table_nrows(w));
   for (int64_t r = 0; r < churn_table_nrows(w); r++) {
     cr_expect_str_eq(seg[rn + r], "south");

@@ -306,7 +306,7 @@ static int m_explain(lua_State *L) {
     lua_setfield(L, -2, "value");
     lua_pushinteger(L, (lua_Integer)idx[r] + 1);
     lua_setfield(L, -2, "index");
-    churn_churn_category c;
+    churn_category c;
     if (churn_feature_category(churn_model_feature_name(model, idx[r]), &c) == CHURN_OK) {
       lua_pushstring(L, churn__lua_category_name(c));
       lua_setfield(L, -2, "category");

@@ -49,7 +49,7 @@ static const enum_table TABLES[] = {
     T_(STATUS, "churn_status"),
     T_(EVENT_KIND, "churn_event_kind"),
     T_(CANCEL_REASON, "churn_cancel_reason"),
-    T_(CATEGORY, "churn_churn_category"),
+    T_(CATEGORY, "churn_category"),
     T_(RETENTION_OUTCOME, "churn_retention_outcome"),
     T_(PACKAGE_DIRECTION, "churn_package_direction"),
     T_(SUSPEND_REASON, "churn_suspend_reason"),

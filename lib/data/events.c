@@ -30,7 +30,7 @@ CHURN_API churn_status churn_event_kind_find(const char *name, churn_event_kind 
   return CHURN_OK;
 }
 
-CHURN_API churn_churn_category churn_cancel_reason_category(int reason) {
+CHURN_API churn_category churn_cancel_reason_category(int reason) {
   switch (reason) {
     case CHURN_REASON_PRICE:
     case CHURN_REASON_COMPETITOR:

@@ -102,7 +102,7 @@ typedef struct warning_list {
   size_t n, cap;
 } warning_list;
 
-static const churn_churn_category RULE_CATEGORY[] = {
+static const churn_category RULE_CATEGORY[] = {
     CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_COMPETITIVE, CHURN_CATEGORY_COMPETITIVE,
     CHURN_CATEGORY_NATURAL, CHURN_CATEGORY_SERVICE, CHURN_CATEGORY_SERVICE};
 

@@ -183,8 +183,8 @@ PROTOTYPES = {
     "churn_model_load": (status, [c_char_p, P(handle)]),
     "churn_model_load_buffer": (status, [c_void_p, c_size_t, P(handle)]),
     # 8. KPIs and simulator
-    "churn_km": (status, [dptr, dptr, dptr, c_int64, c_double, P(handle)]),
-    "churn_cif": (status, [dptr, c_void_p, dptr, c_int64, c_double, P(handle)]),
+    "churn_survival_km": (status, [dptr, dptr, dptr, c_int64, c_double, P(handle)]),
+    "churn_survival_cif": (status, [dptr, c_void_p, dptr, c_int64, c_double, P(handle)]),
     "churn_kpi_movement": (status, [handle, c_int64, c_int64, c_char_p, handle, P(handle)]),
     "churn_kpi_arpu": (status, [handle, c_int64, c_int64, c_char_p, handle, P(handle)]),
     "churn_kpi_snapshot": (status, [handle, c_int64, c_int64, c_char_p, c_char_p, c_void_p,
@@ -211,7 +211,7 @@ PROTOTYPES = {
     "churn_kpi_snapshot_forecast": (status, [handle, c_int64, c_int64, c_int64, c_char_p,
                                              c_char_p, c_void_p, c_int64, dptr, enum, c_double,
                                              handle, P(handle), P(handle)]),
-    "churn_gray_test": (status, [dptr, c_void_p, c_void_p, c_int64, c_double, P(handle)]),
+    "churn_survival_gray_test": (status, [dptr, c_void_p, c_void_p, c_int64, c_double, P(handle)]),
     "churn_campaign_effect": (status, [dptr, dptr, c_void_p, c_int64, c_double, P(handle)]),
     "churn_eval_qini_curve": (status, [dptr, dptr, dptr, c_int64, P(handle)]),
     "churn_eval_qini_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
@@ -222,7 +222,7 @@ PROTOTYPES = {
                                         P(handle)]),
     "churn_model_fit_csv": (status, [c_char_p, c_char_p, c_char_p, handle, P(handle)]),
     # 6g. separation: (X, dtype, n, d, ld, y, fit_intercept, &kind, direction)
-    "churn_check_separation": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr, c_int,
+    "churn_separation_check": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr, c_int,
                                         P(c_int), dptr]),
     # 7. evaluation: (y, score, weight, n, ...)
     "churn_eval_roc_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),

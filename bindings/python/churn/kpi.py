@@ -64,7 +64,7 @@ def km(duration, event, entry=None, alpha=0.05):
     e = as_vector(event, d.shape[0], "event")
     en = _entry(entry, d.shape[0])
     h = ctypes.c_void_p()
-    check(LIB.churn_km(ptr(d), ptr(e), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
+    check(LIB.churn_survival_km(ptr(d), ptr(e), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -75,7 +75,7 @@ def cif(duration, category, entry=None, alpha=0.05):
     c = as_vector(category, d.shape[0], "category", dtype=np.int64)
     en = _entry(entry, d.shape[0])
     h = ctypes.c_void_p()
-    check(LIB.churn_cif(ptr(d), ptr(c), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
+    check(LIB.churn_survival_cif(ptr(d), ptr(c), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -267,7 +267,7 @@ def gray_test(duration, event, group, rho=0.0):
         raise ValueError(f"group must hold exactly two distinct labels; got {len(levels)}")
     gc = np.ascontiguousarray([levels.index(v) for v in g], dtype=np.int64)
     h = ctypes.c_void_p()
-    check(LIB.churn_gray_test(ptr(d), ptr(codes), ptr(gc), d.shape[0], float(rho),
+    check(LIB.churn_survival_gray_test(ptr(d), ptr(codes), ptr(gc), d.shape[0], float(rho),
                               ctypes.byref(h)))
     df = table_to_frame(h)
     df["category"] = pd.Series([labels[c - 1] for c in df["category"]], dtype=object)
