@@ -115,29 +115,19 @@ Test(kpi_warnings, bad_input) {
   churn_dataset_free(ds);
 }
 
+static churn_status warnings_call(const churn_dataset *ds, int which, churn_table **t) {
+  static const int64_t sub[6] = {B, A, E, B, C, B};
+  static const char *rule[6] = {"payment", "payment", "offline", "offline", "offline", "payment"};
+  static const double score[7] = {0.1, 0.9, 0.95, 0.5, 0.5, 0.99, 0.2};
+  static const int64_t k[2] = {1, 3};
+  int64_t a = ts(2026, 1, 1, 0), b = ts(2026, 3, 1, 0);
+  return which == 0 ? churn_kpi_warning_accuracy(ds, a, b, sub, rule, 6, t)
+                    : churn_kpi_topk_accuracy(ds, a, b, score, 7, k, 2, t);
+}
+
 Test(kpi_warnings, allocation_failures) {
   churn_dataset *ds = kpi_base();
-  const int64_t sub[6] = {B, A, E, B, C, B};
-  const char *rule[6] = {"payment", "payment", "offline", "offline", "offline", "payment"};
-  const double score[7] = {0.1, 0.9, 0.95, 0.5, 0.5, 0.99, 0.2};
-  const int64_t k[2] = {1, 3};
-  int64_t a = ts(2026, 1, 1, 0), b = ts(2026, 3, 1, 0);
-  for (int which = 0; which < 2; which++) {
-    for (uint64_t n = 1; n < 500; n++) {
-      churn_table *t = NULL;
-      churn_testing_fail_alloc(n);
-      churn_status st = which == 0 ? churn_kpi_warning_accuracy(ds, a, b, sub, rule, 6, &t)
-                                   : churn_kpi_topk_accuracy(ds, a, b, score, 7, k, 2, &t);
-      churn_testing_fail_alloc(0);
-      if (st == CHURN_OK) {
-        churn_table_free(t);
-        break;
-      }
-      cr_assert_eq(st, CHURN_E_NOMEM, "which %d n=%llu: %s", which, (unsigned long long)n,
-                   churn_last_error());
-      cr_assert_null(t);
-    }
-  }
+  kpi_allocation_failures(ds, 2, warnings_call);
   churn_dataset_free(ds);
   assert_no_leak();
 }
