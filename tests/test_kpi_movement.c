@@ -102,17 +102,29 @@ Test(kpi_movement, by_region_with_empty_months) {
   churn_dataset_free(ds);
 }
 
-/* Months before anybody joined: all zero, rate NaN. */
+/* Months before anybody joined (the first activation is A's, 2025-06-10): by tier (high, low;
+ * dictionary order) x Jan, Feb 2025, every count 0 (opening, activations, churned, closing),
+ * the rate 0/0 = NaN and so the margin, the default target 3.5% still reported; the months
+ * and the segment labels are those asked for. */
 Test(kpi_movement, empty_months) {
   churn_dataset *ds = kpi_base();
   churn_table *t = NULL;
   ASSERT_OK(churn_kpi_movement(ds, ts(2025, 1, 1, 0), ts(2025, 2, 28, 0), "tier", NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 4); /* high, low x Jan, Feb 2025 */
-  const int64_t *o = tcol_i64(t, "opening"), *a = tcol_i64(t, "activations");
-  const double *rate = tcol_f64(t, "churn_rate");
+  static const char *const seg_w[4] = {"high", "high", "low", "low"};
+  static const char *const month_w[4] = {"2025-01", "2025-02", "2025-01", "2025-02"};
+  const char *const *seg = tcol_str(t, "segment"), *const *month = tcol_str(t, "month");
+  const int64_t *ms = tcol_i64(t, "month_start");
+  static const char *const counts[4] = {"opening", "activations", "churned", "closing"};
+  const double *rate = tcol_f64(t, "churn_rate"), *tg = tcol_f64(t, "target");
+  const double *mg = tcol_f64(t, "margin");
   for (int r = 0; r < 4; r++) {
-    cr_expect_eq(o[r] + a[r], 0);
-    cr_expect(isnan(rate[r]));
+    cr_expect_str_eq(seg[r], seg_w[r]);
+    cr_expect_str_eq(month[r], month_w[r]);
+    cr_expect_eq(ms[r], ts(2025, 1 + r % 2, 1, 0));
+    for (int c = 0; c < 4; c++) cr_expect_eq(tcol_i64(t, counts[c])[r], 0, "row %d %s", r, counts[c]);
+    cr_expect(isnan(rate[r]) && isnan(mg[r]), "row %d: rate %g margin %g", r, rate[r], mg[r]);
+    cr_expect_eq(tg[r], 0.035);
   }
   churn_table_free(t);
   churn_dataset_free(ds);
