@@ -57,7 +57,8 @@ Test(kpi_warnings, per_rule) {
   churn_dataset_free(ds);
 }
 
-/* Scores: base ranked B 0.9, D 0.5, E 0.5 (tie: lower index first), A 0.1; C, F, G are not in
+/* Scores: base ranked B 0.9, D 0.5, E 0.5 (tie: lower index first; both churned, so the order
+ * changes no figure here: see the A / D tie below), A 0.1; C, F, G are not in
  * the base whatever their score.  Churners B, D, E. */
 Test(kpi_warnings, topk) {
   churn_dataset *ds = kpi_base();
@@ -76,11 +77,19 @@ Test(kpi_warnings, topk) {
     cr_expect(same(tcol_f64(t, "precision")[i], (double)hit[i] / (double)flagged[i]));
   }
   churn_table_free(t);
-  /* tie order: with k = 2 and E above D the hit count is the same; A above B loses one */
+  /* the order decides: A (not a churner) above B loses the only place of k = 1 */
   const double s2[7] = {0.9, 0.8, 0, 0, 0, 0, 0};
   const int64_t k1 = 1;
   ASSERT_OK(churn_kpi_topk_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), s2, 7, &k1, 1, &t));
   cr_expect_eq(tcol_i64(t, "flagged_churned")[0], 0);
+  churn_table_free(t);
+  /* A real tie between a non-churner and a churner (the D / E tie above changes no count, both
+   * churned): A and D both 0.6, k = 1 flags the lower index, A, so no hit; k = 2 both, one hit. */
+  const double s3[7] = {0.6, 0, 0, 0.6, 0, 0, 0};
+  const int64_t k12[2] = {1, 2};
+  ASSERT_OK(churn_kpi_topk_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), s3, 7, k12, 2, &t));
+  cr_expect_eq(tcol_i64(t, "flagged_churned")[0], 0, "the tie went to D, not to A");
+  cr_expect_eq(tcol_i64(t, "flagged_churned")[1], 1);
   churn_table_free(t);
   churn_dataset_free(ds);
 }
