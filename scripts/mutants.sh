@@ -22,7 +22,7 @@ MUTANTS=$(cat <<'EOF'
 score-f32-column    | model/score.c        | s/s3 += (double)x\[j + 3\] \* b\[j + 3\]/s3 += (double)x[j + 2] * b[j + 3]/ | test_score
 score-topk-tie      | model/score.c        | s/c\[j\] > c\[best\] /c[j] >= c[best] / | test_score
 topk-rank-tie       | kpi/kpi_warnings.c   | /^static int cmp_ranked/,/^}/s/return (x->sub > y->sub) - (x->sub < y->sub);/return (x->sub < y->sub) - (x->sub > y->sub);/ | test_kpi_warnings
-segments-attr       | kpi/kpi_common.c     | s/cc = &a->cat;/cc = \&ds->subs.cat[0];/ | test_kpi_segments
+segments-attr       | kpi/kpi_common.c     | s/cc = &a->cat;/cc = \&ds->subs.cat[0];/ | test_kpi_segments py:test_kpi_dataset.py
 snapshot-end        | kpi/kpi_movement.c   | s/if (started \&\& sp.end\[j\] >= b\[k\])/if (started \&\& sp.end[j] > b[k])/ | test_kpi_movement
 curves-window       | kpi/kpi_survival.c   | s/e <= window_start) return false;/e < window_start) return false;/ | test_kpi_survival
 auc-ties            | eval/metrics.c       | s/(pos_above + 0\.5 \* g\.pos)/(pos_above + 1.0 * g.pos)/ | test_metrics
