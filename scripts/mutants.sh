@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # mutants.sh [PATTERN] -- a small mutation test of the suite: each line of the list below is one
 # deliberate bug (a one-line sed on a named library file) with the tests that must catch it.
-# The tree is copied (the files git lists, without .git and build folders) into $MUTANTS_DIR (default
-# /tmp/churn-mutants-$UID), built there once, and each mutant is applied to that copy, rebuilt
-# incrementally, run against its tests, and reverted.  A mutant is killed when one of its tests
-# fails, survived when all pass; a sed that no longer changes its file (the code moved) is
+# The tree is copied (the files git lists, so no .git and no build folders) into $MUTANTS_DIR
+# (default /tmp/churn-mutants-$UID), built there once, and each mutant is applied to that copy,
+# rebuilt incrementally, run against its tests, and reverted.  A mutant is killed when one of its
+# tests fails, survived when all pass; a sed that no longer changes its file (the code moved) is
 # reported as STALE and makes the script fail, so the list is kept current.  Prints
 # `mutants: N killed, N survived` and exits non-zero if any survived or went stale.
 # Run by hand (it is not part of scripts/test.sh); PATTERN keeps only mutants whose id matches.
@@ -17,7 +17,10 @@ build=$work/build
 
 # id | file under lib/ | sed expression | tests: C test names, py:<file> (pytest in
 # bindings/python/tests).  Fields are separated by " | " (space, bar, space), so a sed
-# expression may hold "||" but not " | ".
+# expression may hold "||" but not " | ".  Up to warnings-recall: the audit of issue 24 as
+# far as it could be reconstructed (its surviving KPI and scoring mutants first, then mutants
+# the suite already caught); from snapshot-cohort on: one per gap closed after it.  The win-back
+# rules' mutants are left out while lib/kpi/kpi_segments.c's win-back is being redefined.
 MUTANTS=$(cat <<'EOF'
 score-f32-column    | model/score.c        | s/s3 += (double)x\[j + 3\] \* b\[j + 3\]/s3 += (double)x[j + 2] * b[j + 3]/ | test_score
 score-topk-tie      | model/score.c        | s/c\[j\] > c\[best\] /c[j] >= c[best] / | test_score
@@ -37,6 +40,7 @@ labels-horizon      | features/labels.c    | s/ev->off\[s + 1\] \&\& ev->time\[e
 movement-average    | kpi/kpi_movement.c   | s/? 0\.5 \* (double)(open + close)/? (double)(open + close)/ | test_kpi_movement
 warnings-recall     | kpi/kpi_warnings.c   | s/fc\[WA_RECALL\]\[r\] = ratio(ic\[WA_HIT\]\[r\], churners);/fc[WA_RECALL][r] = ratio(ic[WA_HIT][r], churners + 1);/ | test_kpi_warnings
 snapshot-cohort     | kpi/kpi_movement.c   | s/if (started \&\& base < sp->end\[k\])/if (started \&\& base <= sp->end[k])/ | test_kpi_movement
+alloc-no-injection  | common/alloc.c       | s/return CHURN_UNLIKELY(tls_fail_at != 0 \&\& tls_count == tls_fail_at);/return false;/ | test_kpi_movement test_kpi_segments test_kpi_survival test_kpi_warnings
 dataset-vip         | data/dataset_io.c    | s/if (s->vip\[i\] > 1 ||/if (s->vip[i] > 2 ||/ | test_dataset_io
 dataset-dict-long   | data/dataset_io.c    | s/if (pos != len) return/if (pos > len) return/ | test_dataset_io
 csv-bom             | data/csv.c           | s/if (r->f\[0\]\.len >= 3 \&\&/if (r->f[0].len >= 30 \&\&/ | test_csv
@@ -48,7 +52,6 @@ solver-non-finite   | model/solver.c       | s/if (!churn__is_finite(f)) {/if (0
 firth-overflow      | model/firth.c        | s/if (p->bad) {/if (p->bad \&\& p->bad_col >= 0) {/ | test_firth
 forecast-filter     | kpi/kpi_cohort_forecast.c | s/churn_kpi_snapshot(ds, base_date, nmonths, column, label,/churn_kpi_snapshot(ds, base_date, nmonths, NULL, NULL,/ | test_kpi_forecast
 movement-nan-margin | kpi/kpi_movement.c   | s/fc\[MV_MARGIN\]\[r\] = target - fc\[MV_RATE\]\[r\];/fc[MV_MARGIN][r] = isnan(fc[MV_RATE][r]) ? target : target - fc[MV_RATE][r];/ | test_kpi_movement
-alloc-no-injection  | common/alloc.c       | s/return CHURN_UNLIKELY(tls_fail_at != 0 \&\& tls_count == tls_fail_at);/return false;/ | test_kpi_movement test_kpi_segments test_kpi_survival test_kpi_warnings
 EOF
 )
 
@@ -136,5 +139,7 @@ while IFS=$'\t' read -r id file expr tests; do
 done <<<"$table"
 # shellcheck disable=SC2086
 ninja -C "$build" $(targets_for $all_tests) >/dev/null 2>&1
-if [ "$stale" -gt 0 ]; then echo "mutants: $killed killed, $survived survived, $stale stale"; else echo "mutants: $killed killed, $survived survived"; fi
+summary="mutants: $killed killed, $survived survived"
+[ "$stale" -eq 0 ] || summary="$summary, $stale stale"
+echo "$summary"
 [ "$survived" -eq 0 ] && [ "$stale" -eq 0 ]
