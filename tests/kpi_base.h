@@ -79,9 +79,9 @@ static inline void assert_no_leak(void) {
 /* One KPI call of a fault-injection test: call `which` of a test's list on ds into *t. */
 typedef churn_status (*kpi_call)(const churn_dataset *ds, int which, churn_table **t);
 
-/* Fails each allocation of each of the ncalls calls in turn.  The clean run counts the
- * allocation points first (at least 2, so a broken injection cannot pass unseen); every one of
- * them must give CHURN_E_NOMEM and no table, and failing none must give the table again. */
+/* Fails each allocation of each of the ncalls calls in turn.  A clean call first must succeed
+ * and tells how many allocations the call makes (at least 2, so a broken injection cannot pass
+ * unseen); failing any one of them must give CHURN_E_NOMEM and no table. */
 static inline void kpi_allocation_failures(const churn_dataset *ds, int ncalls, kpi_call call) {
   for (int which = 0; which < ncalls; which++) {
     churn_table *t = NULL;
