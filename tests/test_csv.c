@@ -247,6 +247,45 @@ Test(csv, malformed_values_are_rejected_with_line_column_reason) {
   churn_dataset_free(ds);
 }
 
+/* A UTF-8 byte order mark before the header is dropped (else the first column would be
+ * "\xEF\xBB\xBFsubscriber_id" and the file would lack its id column), and aux1 / aux2 take
+ * int32 values except INT32_MIN, which stands for "not given" (CHURN_AUX_NONE):
+ *   line 2: aux1 7, aux2 -2147483647 (INT32_MIN + 1): kept
+ *   line 3: aux1 2147483648 (INT32_MAX + 1): rejected, "not an int32"
+ *   line 4: aux2 -2147483648 (INT32_MIN): rejected
+ *   line 5: aux1 1.5: rejected
+ *   line 6: aux1 2147483647 (INT32_MAX), aux2 empty (CHURN_AUX_NONE): kept */
+Test(csv, byte_order_mark_and_int32_aux_columns) {
+  churn_dataset *ds = load_subs();
+  const char *text = "\xEF\xBB\xBFsubscriber_id,time,kind,aux1,aux2\n"
+                     "S1,2024-03-05,heartbeat,7,-2147483647\n"
+                     "S1,2024-03-05,heartbeat,2147483648,\n"
+                     "S1,2024-03-05,heartbeat,,-2147483648\n"
+                     "S1,2024-03-05,heartbeat,1.5,\n"
+                     "S1,2024-03-06,heartbeat,2147483647,\n";
+  ASSERT_OK(churn_dataset_read_events_csv(ds, write_tmp("bom.csv", text), NULL));
+  cr_assert_eq(churn_dataset_num_events(ds), 2);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 3);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_BAD_VALUE), 3);
+  const int32_t *aux1 = dataset_event_col(ds, "aux1"), *aux2 = dataset_event_col(ds, "aux2");
+  cr_assert(aux1[0] == 7 && aux2[0] == -2147483647, "%d %d", aux1[0], aux2[0]);
+  cr_assert(aux1[1] == INT32_MAX && aux2[1] == CHURN_AUX_NONE, "%d %d", aux1[1], aux2[1]);
+  struct { int64_t line; const char *col, *why; } want[] = {
+      {3, "aux1", "not an int32 '2147483648'"},
+      {4, "aux2", "not an int32 '-2147483648'"},
+      {5, "aux1", "not an int32 '1.5'"}};
+  for (int k = 0; k < 3; k++) {
+    int64_t row;
+    char col[64], why[512];
+    rejection(ds, k, &row, col, why);
+    cr_assert_eq(row, want[k].line, "rejection %d: line %lld", k, (long long)row);
+    cr_assert_str_eq(col, want[k].col, "rejection %d", k);
+    cr_assert(strstr(why, want[k].why) != NULL, "rejection %d: '%s' lacks '%s'", k, why,
+              want[k].why);
+  }
+  churn_dataset_free(ds);
+}
+
 Test(csv, broken_files_fail_with_status_and_line) {
   churn_dataset *ds = load_subs();
   ASSERT_FAILS(churn_dataset_read_events_csv(ds, write_tmp("nokind.csv",
