@@ -295,6 +295,15 @@ typedef enum churn_dtype {
 /* The size in bytes of one element of a dtype (sizeof(char *) for CHURN_STR), 0 if unknown. */
 CHURN_API size_t churn_dtype_size(churn_dtype dtype);
 
+/* Writes len bytes of data to path atomically, as the library saves its own files: a temporary
+ * file in the same folder (created with mode 0666 less the process umask, which is never
+ * changed), every write checked, fsync, then renamed over path.  A reader sees the old file or
+ * the new one, never a part; on any failure (a full disk, a missing folder) the old file is
+ * untouched, the temporary removed, and CHURN_E_IO names the path and the system's reason.
+ * For programs that write their own reports (the `churn` command's CSV outputs go through it).
+ * data may be NULL when len is 0.  Thread-safe. */
+CHURN_API churn_status churn_file_write(const char *path, const void *data, size_t len);
+
 /* ===================================================================================== *
  * Tables: the small results (KPIs, lift and calibration tables, warning lists)
  *
