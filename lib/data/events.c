@@ -79,6 +79,14 @@ static const char *const *code_names(int kind, bool code2) {
   }
 }
 
+int churn__event_code_count(int kind, bool code2) {
+  const char *const *names = code_names(kind, code2);
+  if (names == NULL) return -1;
+  int n = 0;
+  while (names[n]) n++;
+  return n;
+}
+
 int churn__event_code_by_name(int kind, bool code2, const char *name, size_t len, int *code) {
   const char *const *names = code_names(kind, code2);
   if (names == NULL) return code2 ? 0 : -1;
