@@ -392,6 +392,11 @@ churn_status churn__envelope_read(const uint8_t *buf, size_t len, const char *fo
   }
   if ((st = churn__get_i64(root, "major", &mj)) != CHURN_OK) goto done;
   if ((st = churn__get_i64(root, "minor", &mn)) != CHURN_OK) goto done;
+  if (mn < 0) {
+    st = churn__fail(CHURN_E_FORMAT, "%s: minor version %lld is negative: the file is corrupt",
+                     format, (long long)mn);
+    goto done;
+  }
   if (mj > max_major || mj < 1) {
     st = churn__fail(CHURN_E_VERSION, "%s format version %lld.%lld is not supported (this library "
                      "reads major versions up to %d)", format, (long long)mj, (long long)mn,
