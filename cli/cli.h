@@ -94,6 +94,9 @@ bool cli_parse_int(const char *s, long long lo, long long hi, long long *out);
  * edge space), as the library's CSV writer does. */
 void cli_csv_field(FILE *f, const char *s);
 
+/* A JSON string literal (quotes, backslashes and control bytes escaped). */
+void cli_json_string(FILE *f, const char *s);
+
 /* Writes a churn_table as CSV (to a FILE) or as aligned text. */
 void cli_table_csv(const churn_table *t, FILE *f);
 void cli_table_text(const churn_table *t, FILE *f, int max_rows);

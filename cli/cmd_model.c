@@ -181,7 +181,9 @@ int cmd_summary(int argc, char **argv) {
     if (churn_model_stat(m, STATS[i].s, &v[i]) != CHURN_OK) v[i] = NAN;
   }
   if (json) {
-    printf("{\"model\": \"%s\",\n", a.pos[0]);
+    fputs("{\"model\": ", stdout);
+    cli_json_string(stdout, a.pos[0]);  /* a path may hold a quote or a backslash */
+    fputs(",\n", stdout);
     for (size_t i = 0; i < sizeof STATS / sizeof STATS[0]; i++) {
       if (isfinite(v[i])) printf(" \"%s\": %.17g,\n", STATS[i].name, v[i]);
       else printf(" \"%s\": null,\n", STATS[i].name);

@@ -399,7 +399,7 @@ void cli_table_text(const churn_table *t, FILE *f, int max_rows) {
   if (churn_table_nrows(t) > nr) fprintf(f, "... %lld more rows\n", (long long)(churn_table_nrows(t) - nr));
 }
 
-static void json_string(FILE *f, const char *s) {
+void cli_json_string(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
@@ -420,7 +420,7 @@ void cli_table_json(const churn_table *t, FILE *f) {
       churn_dtype dt;
       churn_table_column_info(t, j, &name, &dt);
       if (j) fputs(", ", f);
-      json_string(f, name);
+      cli_json_string(f, name);
       fputs(": ", f);
       if (dt == CHURN_F64) {
         const double *v;
@@ -434,7 +434,7 @@ void cli_table_json(const churn_table *t, FILE *f) {
       } else {
         const char *const *v;
         churn_table_str(t, j, &v);
-        json_string(f, v[i]);
+        cli_json_string(f, v[i]);
       }
     }
     fputs("}", f);

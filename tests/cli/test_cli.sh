@@ -178,6 +178,14 @@ gone=$(cat "$work/nolabel/gone")
 expect 0 'rows rejected +0' -- "$churn" ingest --subscribers "$work/nolabel/subs.csv" --events "$work/sim/events.csv" --out "$work/nolabel.msgpack"
 expect 0 "note: the dataset has no subscriber with account.region=$gone" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/nolabel.msgpack" --as-of 2024-12-01 --top 5 --out "$work/d5.csv"
 expect 1 "CHURN_E_NOT_FOUND.*region=$gone" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/nolabel.msgpack" --as-of 2024-12-01 --top 5 --out "$work/d5.csv" --set features.unknown_label=0
+# #9: GB18030 bytes in a label are a rejected row naming line, column and byte; the report stays
+# valid text.  A model path holding a quote stays valid JSON in summary --json.
+printf 'subscriber_id,region\nG1,\261\261\276\251\nG2,north\n' > "$work/gb.csv"
+printf 'subscriber_id,time,kind\nG2,2024-03-01,heartbeat\n' > "$work/gb_events.csv"
+expect 0 'G.*region.*invalid UTF-8: byte 0xB1 at byte 1' -- "$churn" ingest --subscribers "$work/gb.csv" --events "$work/gb_events.csv" --out "$work/gb.msgpack"
+cp "$work/telco.msgpack" "$work/quo\"te.msgpack"
+if "$churn" summary "$work/quo\"te.msgpack" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["model"].endswith("quo\"te.msgpack")'; then
+  pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: summary --json with a quote in the path"; fi
 # #20: one strict number parser, no repeated flags, no stray words, --set by section, --only, --from/--to
 expect 2 "top takes a positive whole number, not '5x'" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --top 5x --out "$work/d6.csv"
 expect 2 "reasons takes a positive whole number, not '0'" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --reasons 0 --out "$work/d6.csv"
