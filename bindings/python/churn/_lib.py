@@ -44,6 +44,8 @@ PROTOTYPES = {
     "churn_last_error": (c_char_p, []),
     "churn_last_status": (status, []),
     "churn_clear_error": (None, []),
+    "churn_time_parse": (status, [c_char_p, P(c_int64)]),
+    "churn_file_write": (status, [c_char_p, c_void_p, c_size_t]),
     "churn_testing_fail_alloc": (c_uint64, [c_uint64]),
     # 3. options
     "churn_options_new": (status, [P(handle)]),

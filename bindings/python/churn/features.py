@@ -28,9 +28,15 @@ _TIME_NONE = np.iinfo(np.int64).min
 
 
 def to_unix(t):
-    """Unix seconds (int) of a time-like value; ints pass through."""
+    """Unix seconds (int) of a time-like value; ints pass through.  Text goes through the
+    library's own parser (churn_time_parse, as the CLI and the CSV readers), so "2024-02-30" is
+    refused and "20241001" is 2024-10-01 everywhere."""
     if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
         return int(t)
+    if isinstance(t, str):
+        out = ctypes.c_int64()
+        check(LIB.churn_time_parse(cstr(t), ctypes.byref(out)))
+        return out.value
     ts = pd.Timestamp(t)
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
