@@ -586,9 +586,9 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
  * new_package (PACKAGE_CHANGE, a package label), which fill aux1/aux2 as documented at
  * churn_event_kind.  A code given as a number has no leading zeros ("007" is a label) and, for
  * a kind with fixed names, must be one of their numbers (cancel code 99 is rejected like an
- * unknown name).  Other columns are ignored and each is listed in the ingest report
+ * unknown name).  Other columns are ignored and listed in the ingest report
  * (churn_dataset_rejections: row 1, the column, "not an events column: ignored", not counted
- * as a rejected row).  Same streaming, dates, text checks and errors as above (a missing id,
+ * as a rejected row; past five, one entry counts the rest).  Same streaming, dates, text checks and errors as above (a missing id,
  * time or kind column, a repeated name, or both value and amount is CHURN_E_SCHEMA). */
 CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
                                                      const churn_options *opts);

@@ -596,6 +596,17 @@ Test(csv, unknown_duplicate_and_aliased_event_columns) {
   cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 0, "ignored columns are not rejected rows");
   want_rejection(ds, 0, 1, "reason", "not an events column: ignored");
   want_rejection(ds, 1, 1, "Code", "did you mean 'code'?");
+  /* past five ignored columns one entry counts the rest (room is kept for rejected rows) */
+  churn_dataset_free(ds);
+  ds = load_subs();
+  ASSERT_OK(churn_dataset_read_events_csv(
+      ds, write_tmp("unk8.csv", "subscriber_id,time,kind,a,b,c,d,e,f,g,h\nS1,2024-03-05,heartbeat,,,,,,,,\n"), NULL));
+  want_rejection(ds, 4, 1, "e", "not an events column: ignored");
+  want_rejection(ds, 5, 1, "", "3 more columns that are not events columns: ignored");
+  churn_table *t;
+  ASSERT_OK(churn_dataset_rejections(ds, &t));
+  cr_assert_eq(churn_table_nrows(t), 6);
+  churn_table_free(t);
   ASSERT_FAILS(churn_dataset_read_events_csv(
                    ds, write_tmp("dup.csv", "subscriber_id,time,kind,code,code\nS1,2024-03-05,heartbeat,1,2\n"), NULL),
                CHURN_E_SCHEMA, "column 'code' appears twice");

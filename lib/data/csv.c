@@ -656,11 +656,13 @@ static churn_status map_event_header(ev_parser *ep, const csv_reader *r) {
   }
   if (ep->col[E_VALUE] < 0) ep->col[E_VALUE] = amount;
   /* a column the reader does not know ("reason", "Code") would be dropped without a word:
-   * each is reported in the ingest report (row 1, not counted as a rejected row) */
+   * each is reported in the ingest report (row 1, not counted as a rejected row); past the
+   * fifth, one entry counts the rest, so that the report keeps room for rejected rows */
+  size_t ignored = 0;
   for (size_t j = 0; j < ep->ncols; j++) {
     bool known = false;
     for (int k = 0; k < E_N && !known; k++) known = ep->col[k] == (int)j;
-    if (known) continue;
+    if (known || ++ignored > 5) continue;
     const char *hint = NULL;
     for (int k = 1; k < E_N && !hint; k++) {
       if (strcasecmp(ep->names[j], names[k]) == 0) hint = names[k];
@@ -669,6 +671,11 @@ static churn_status map_event_header(ev_parser *ep, const csv_reader *r) {
     CHURN_TRY(churn__report_note(ep->ds, ep->cfg, ep->path, 1, ep->names[j],
                                  "not an events column: ignored%s%s%s", hint ? " (did you mean '" : "",
                                  hint ? hint : "", hint ? "'?)" : ""));
+  }
+  if (ignored > 5) {
+    CHURN_TRY(churn__report_note(ep->ds, ep->cfg, ep->path, 1, "",
+                                 "%zu more columns that are not events columns: ignored",
+                                 ignored - 5));
   }
   const char *missing = ep->col[E_ID] < 0 ? ep->cfg->id_column
                         : ep->col[E_TIME] < 0 ? "time"
