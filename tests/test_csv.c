@@ -568,7 +568,8 @@ Test(csv, hostile_fields_are_rejected_and_padding_trimmed) {
       "S4,2024-03-05,view,\"12\"5,news\n"      /* line 2 */
       "S4\0x,2024-03-05,view,1,news\n"         /* line 3: NUL in the id */
       "S4,2024-03-05,view,1,\xB2\xA5\n"        /* line 4: GB18030 genre */
-      "S4 ,2024-03-05,view,1, news \n";        /* line 5: fine, id and label trimmed */
+      "S4 ,2024-03-05,view,1, news \n"         /* line 5: fine, id and label trimmed */
+      "S4,2024-03-05,view,\"1\"\0,news\n";       /* line 6: a NUL after a closing quote */
   snprintf(path, sizeof path, "%s/hostile_e.csv", p);
   f = fopen(path, "wb");
   fwrite(ev, 1, sizeof ev - 1, f);
@@ -583,6 +584,7 @@ Test(csv, hostile_fields_are_rejected_and_padding_trimmed) {
   want_rejection(ds, 3, 2, "value", "text after the closing quote");
   want_rejection(ds, 4, 3, "subscriber_id", "a NUL byte at byte 3");
   want_rejection(ds, 5, 4, "code", "invalid UTF-8: byte 0xB2 at byte 1");
+  want_rejection(ds, 6, 6, "value", "text after the closing quote");
   churn_dataset_free(ds);
 }
 

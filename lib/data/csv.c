@@ -160,7 +160,7 @@ static int split_record(csv_reader *r, int64_t *newlines) {
       }
       /* "12"5: text between the closing quote and the separator makes the row bad (blanks
        * are allowed); the record is still split to its end so that the next one is found */
-      while (p < end && !r->stop[(uint8_t)*p]) {
+      while (p < end && (!r->stop[(uint8_t)*p] || *p == '\0')) { /* a NUL is junk too */
         if (*p != ' ' && *p != '\t' && r->junk < 0) r->junk = (int)r->nf - 1;
         p++;
       }
