@@ -44,6 +44,14 @@ static bool wanted(const char *only, const char *name) {
   return false;
 }
 
+static bool known_table(const char *name) {
+  static const char *const tables[] = {"movement", "arpu", "snapshot", "segments", "winback", "km"};
+  for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+    if (strcmp(name, tables[i]) == 0) return true;
+  }
+  return false;
+}
+
 int cmd_report(int argc, char **argv) {
   cli_args a;
   if (!cli_parse(&a, argc, argv, "help")) return EXIT_USAGE;
@@ -63,8 +71,23 @@ int cmd_report(int argc, char **argv) {
   if (sfrom && !cli_parse_time(sfrom, &from)) return cli_usage_error("report", "--from: not a date: %s", sfrom);
   if (sto && !cli_parse_time(sto, &to)) return cli_usage_error("report", "--to: not a date: %s", sto);
   if (sbase && !cli_parse_time(sbase, &base)) return cli_usage_error("report", "--base-date: not a date: %s", sbase);
-  int months = smonths ? atoi(smonths) : 12;
-  if (months < 1) return cli_usage_error("report", "--months takes a positive number");
+  long long lmonths = 12;
+  if (smonths && !cli_parse_int(smonths, 1, 1200, &lmonths)) {
+    return cli_usage_error("report", "--months takes a whole number in 1..1200, not '%s'", smonths);
+  }
+  int months = (int)lmonths;
+  if (only) {
+    char buf[512];
+    const char *items[16];
+    size_t n = cli_split_list(only, buf, sizeof buf, items, 16);
+    if (n == 0) return cli_usage_error("report", "--only needs at least one table name");
+    for (size_t i = 0; i < n; i++) {
+      if (!known_table(items[i])) {
+        return cli_usage_error("report", "--only: unknown table '%s' (movement, arpu, snapshot, "
+                               "segments, winback or km)", items[i]);
+      }
+    }
+  }
   char col[128] = "", label[128] = "";
   if (cohort) {
     const char *eq = strchr(cohort, '=');
@@ -74,7 +97,9 @@ int cmd_report(int argc, char **argv) {
   }
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("report", churn_last_status());
-  int rc = cli_apply_sets(&a, opts, "report") ? EXIT_OK : EXIT_FAIL;
+  bool set_usage = false;
+  int rc = cli_apply_sets(&a, opts, "report", "kpi labels ingest", &set_usage) ? EXIT_OK : EXIT_FAIL;
+  if (set_usage) rc = EXIT_USAGE;
   if (rc == EXIT_OK && !cli_all_used(&a, "report")) rc = EXIT_USAGE;
   churn_dataset *ds = NULL;
   churn_status st = CHURN_OK;
@@ -94,6 +119,13 @@ int cmd_report(int argc, char **argv) {
     if (!sto) to = hi;
   }
   if (!sbase) base = from;
+  if (rc == EXIT_OK && st == CHURN_OK && from > to) {
+    char f1[40], t1[40];
+    cli_format_date(from, f1);
+    cli_format_date(to, t1);
+    rc = cli_usage_error("report", "--from %s%s is after --to %s%s", f1,
+                         sfrom ? "" : " (the first event)", t1, sto ? "" : " (the last event)");
+  }
   bool first = true;
   struct {
     const char *name;

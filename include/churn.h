@@ -261,6 +261,7 @@ typedef enum churn_option {
   CHURN_OPT_INGEST_ID_COLUMN = 606,  /* string, default "subscriber_id" */
   CHURN_OPT_INGEST_DELIMITER = 607,  /* string of 1 char, default "," */
   CHURN_OPT_INGEST_BLOCK_SIZE = 608, /* int bytes in [4 KiB, 1 GiB], default 4 MiB */
+  CHURN_OPT_INGEST_UNIX_TIMES = 620, /* int 0/1: bare integers in date columns are Unix seconds */
   /* --- simulator (section 8) --- */
   CHURN_OPT_SIM_FIRST_ = 700,
   CHURN_OPT_SIM_SUBSCRIBERS = 701,   /* int >= 1: subscribers at the start, default 10000 */
@@ -352,6 +353,15 @@ typedef enum churn_dtype {
 
 /* The size in bytes of one element of a dtype (sizeof(char *) for CHURN_STR), 0 if unknown. */
 CHURN_API size_t churn_dtype_size(churn_dtype dtype);
+
+/* Writes len bytes of data to path atomically, as the library saves its own files: a temporary
+ * file in the same folder (created with mode 0666 less the process umask, which is never
+ * changed), every write checked, fsync, then renamed over path.  A reader sees the old file or
+ * the new one, never a part; on any failure (a full disk, a missing folder) the old file is
+ * untouched, the temporary removed, and CHURN_E_IO names the path and the system's reason.
+ * For programs that write their own reports (the `churn` command's CSV outputs go through it).
+ * data may be NULL when len is 0.  Thread-safe. */
+CHURN_API churn_status churn_file_write(const char *path, const void *data, size_t len);
 
 /* ===================================================================================== *
  * Tables: the small results (KPIs, lift and calibration tables, warning lists)
@@ -592,8 +602,12 @@ typedef struct churn_column {
  *   CHURN_OPT_INGEST_MAX_REPORTED      int >= 0: rejections kept with details [20]
  *   CHURN_OPT_INGEST_ID_COLUMN         string: CSV column holding the subscriber id
  *                                      ["subscriber_id"]
- *   CHURN_OPT_INGEST_DELIMITER         string of one character: CSV field separator [","]
- *   CHURN_OPT_INGEST_BLOCK_SIZE        int: CSV read block in bytes [4 MiB] */
+ *   CHURN_OPT_INGEST_DELIMITER         string of one character: CSV field separator [","];
+ *                                      a quote or a line break fails the read with CHURN_E_ARG
+ *   CHURN_OPT_INGEST_BLOCK_SIZE        int: CSV read block in bytes [4 MiB]
+ *   CHURN_OPT_INGEST_UNIX_TIMES        int 0/1: a bare integer in a CSV date column is Unix
+ *                                      seconds [0: refused, the row rejected as a bad date;
+ *                                      20240701 is not an integer but a compact date] */
 
 /* Creates an empty dataset. */
 CHURN_API churn_status churn_dataset_new(churn_dataset **out);
@@ -630,10 +644,16 @@ CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const chur
 
 /* Reads a subscribers CSV file (RFC 4180: header line, quoted fields, CRLF or LF).  Columns are
  * found by header name, in any order, with the names of churn_dataset_append_subscribers (the
- * id column's name is CHURN_OPT_INGEST_ID_COLUMN); dates are YYYY-MM-DD,
- * YYYY-MM-DDTHH:MM:SS (optionally ending in Z or +HH:MM) or Unix seconds, empty = none; vip is
- * 0/1/true/false/yes/no; extra columns become attributes, numeric when every non-empty value is
- * a number, categorical otherwise.  Streams in blocks: memory grows with the result, not the
+ * id column's name is CHURN_OPT_INGEST_ID_COLUMN); dates are YYYY-MM-DD, YYYYMMDD (8 digits),
+ * YYYY-MM-DDTHH:MM:SS (optionally ending in Z or +HH:MM), empty = none; any other bare integer
+ * (Unix seconds, an Excel serial day) is a rejected row unless CHURN_OPT_INGEST_UNIX_TIMES = 1
+ * says it is Unix seconds; vip is 0/1/true/false/yes/no; extra columns become attributes,
+ * numeric when every non-empty value is a number, categorical otherwise.  Text fields (ids,
+ * labels, header names) must be UTF-8 without NUL bytes: otherwise the row is rejected naming
+ * the byte and its offset (a header fails with CHURN_E_FORMAT; a UTF-16 file is named as such).
+ * A UTF-8 byte order mark is skipped.  Unquoted fields lose their edge blanks (" region" is
+ * region, "S1 " is S1); quoted ones keep them.  Text after a closing quote ("12"5) rejects the
+ * row; a line holding only "" is a row (with one field), not a blank line.  Streams in blocks: memory grows with the result, not the
  * file.  Errors: CHURN_E_IO naming the path; CHURN_E_FORMAT naming the line for an unterminated
  * quoted field or an empty file; CHURN_E_SCHEMA for a missing id column or a repeated header
  * name.  A line with the wrong number of fields, or a value that does not parse, is a rejected
@@ -648,8 +668,12 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
  * and complaint categories any label, interned in a per-kind dictionary of at most 256), aux1,
  * aux2 (integers), and the date columns due_date (BILL), first_contact and fixed_at (FAULT),
  * new_package (PACKAGE_CHANGE, a package label), which fill aux1/aux2 as documented at
- * churn_event_kind.  Other columns are ignored.  Same streaming and errors as above (a missing
- * id, time or kind column is CHURN_E_SCHEMA). */
+ * churn_event_kind.  A code given as a number has no leading zeros ("007" is a label) and, for
+ * a kind with fixed names, must be one of their numbers (cancel code 99 is rejected like an
+ * unknown name).  Other columns are ignored and listed in the ingest report
+ * (churn_dataset_rejections: row 1, the column, "not an events column: ignored", not counted
+ * as a rejected row; past five, one entry counts the rest).  Same streaming, dates, text checks and errors as above (a missing id,
+ * time or kind column, a repeated name, or both value and amount is CHURN_E_SCHEMA). */
 CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
                                                      const churn_options *opts);
 

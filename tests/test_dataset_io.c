@@ -451,3 +451,29 @@ Test(dataset_io, inconsistent_payloads_are_rejected) {
   free(buf);
   churn_dataset_free(a);
 }
+
+/* Issue 21 #14: the header of a saved dataset (the minor version, the library version) is
+ * inside the file checksum: one flipped bit there used to load. */
+Test(dataset_io, header_bit_flips_are_refused) {
+  churn_dataset *ds = sample(), *out = NULL;
+  const char *p = tmp_path("hdr.msgpack");
+  ASSERT_OK(churn_dataset_save(ds, p));
+  size_t len;
+  uint8_t *bytes = read_all(p, &len);
+  const char *keys[] = {"\xa5minor", "\xa7library"};
+  for (int k = 0; k < 2; k++) {
+    size_t n = strlen(keys[k]), at = len;
+    for (size_t i = 0; i + n < len && at == len; i++) {
+      if (memcmp(bytes + i, keys[k], n) == 0) at = i + n + (k == 1); /* the value (past a str tag) */
+    }
+    cr_assert_lt(at, len, "key %s not found", keys[k] + 1);
+    bytes[at] ^= 0x01;
+    ASSERT_FAILS(churn_dataset_load_buffer(bytes, len, &out), CHURN_E_FORMAT, "checksum mismatch");
+    cr_assert_null(out);
+    bytes[at] ^= 0x01;
+  }
+  ASSERT_OK(churn_dataset_load_buffer(bytes, len, &out));
+  churn_dataset_free(out);
+  free(bytes);
+  churn_dataset_free(ds);
+}

@@ -575,10 +575,11 @@ Test(firth, non_finite_x_is_named_on_the_subsample_path_too) {
   free(y);
 }
 
-/* Finite X whose linear score still overflows: values near DBL_MAX of both signs make the
- * standardised row (or its product with the coefficients) infinite.  The fit names the row and
- * says why instead of returning NaN estimates; no column is blamed (every value is finite). */
-Test(firth, an_overflowing_linear_score_names_the_row) {
+/* Finite X whose linear score would overflow: values near DBL_MAX of both signs make the
+ * standardised row (or its product with the coefficients) infinite.  The fit refuses before any
+ * iteration, naming a value, its row and its column and why (its square exceeds the double
+ * range), instead of returning NaN estimates. */
+Test(firth, an_overflowing_linear_score_names_the_value) {
   enum { N = 40 };
   double X[N * 2], y[N];
   for (int i = 0; i < N; i++) {
@@ -589,7 +590,7 @@ Test(firth, an_overflowing_linear_score_names_the_row) {
   churn_options *o = firth_opts(1e-10);
   churn_model *m = NULL;
   ASSERT_FAILS(churn_model_fit(X, CHURN_F64, N, 2, 2, y, NULL, NULL, o, &m), CHURN_E_DATA,
-               "(Firth): row 0: the linear score overflows (values too large)");
+               "(Firth): X value 1.7e+308 at row 1, column 1 ('x1') overflows");
   cr_assert_null(m);
   churn_options_free(o);
 }

@@ -72,6 +72,11 @@ static const enum_table *table_of(churn_enum which) {
   return (int)which >= 1 && (int)which < NTABLES ? &TABLES[which] : NULL;
 }
 
+int churn__enum_count(churn_enum which) {
+  const enum_table *t = table_of(which);
+  return t == NULL ? 0 : t->n;
+}
+
 const char *churn__enum_name(churn_enum which, int value) {
   const enum_table *t = table_of(which);
   if (t == NULL) return NULL;

@@ -59,6 +59,11 @@ churn_enum churn__event_code_enum(int kind, bool code2) {
   }
 }
 
+int churn__event_code_count(int kind, bool code2) {
+  churn_enum e = churn__event_code_enum(kind, code2);
+  return e == 0 ? -1 : churn__enum_count(e); /* the codes run 0..count-1 */
+}
+
 int churn__event_code_by_name(int kind, bool code2, const char *name, size_t len, int *code) {
   churn_enum e = churn__event_code_enum(kind, code2);
   if (e == 0) return code2 ? 0 : -1;

@@ -273,18 +273,18 @@ churn_status churn__solver_add_moments(churn_solver *s, const void *X, churn_dty
     if (dtype == CHURN_F64) {
       const double *x = (const double *)X + i * ld;
       for (int64_t j = 0; j < d; j++) {
-        double t = x[j] - K[j];
-        bad += t * 0.0;
+        double t = x[j] - K[j], tt = t * t;
+        bad += tt * 0.0; /* NaN when x is not finite or its square overflows */
         m1[j] += wi * t;
-        m2[j] += wi * t * t;
+        m2[j] += wi * tt;
       }
     } else {
       const float *x = (const float *)X + i * ld;
       for (int64_t j = 0; j < d; j++) {
-        double t = (double)x[j] - K[j];
-        bad += t * 0.0;
+        double t = (double)x[j] - K[j], tt = t * t;
+        bad += tt * 0.0;
         m1[j] += wi * t;
-        m2[j] += wi * t * t;
+        m2[j] += wi * tt;
       }
     }
     if (bad != 0.0 || !churn__is_finite(bad)) {
@@ -293,6 +293,15 @@ churn_status churn__solver_add_moments(churn_solver *s, const void *X, churn_dty
         if (!churn__is_finite(v)) {
           return churn__fail(CHURN_E_DATA, "X has a non-finite value (%g) at row %lld, column "
                              "%lld ('%s')", v, (long long)(first_row + i), (long long)j,
+                             s->names[j]);
+        }
+      }
+      for (int64_t j = 0; j < d; j++) {
+        double v = churn__xget(X, dtype, ld, i, j), t = v - K[j];
+        if (!churn__is_finite(t * t)) {
+          return churn__fail(CHURN_E_DATA, "X value %g at row %lld, column %lld ('%s') overflows: "
+                             "its square exceeds the double range (keep |x| below 1e150; "
+                             "rescale the column)", v, (long long)(first_row + i), (long long)j,
                              s->names[j]);
         }
       }

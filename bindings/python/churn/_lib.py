@@ -44,6 +44,7 @@ PROTOTYPES = {
     "churn_last_error": (c_char_p, []),
     "churn_last_status": (status, []),
     "churn_clear_error": (None, []),
+    "churn_file_write": (status, [c_char_p, c_void_p, c_size_t]),
     "churn_testing_fail_alloc": (c_uint64, [c_uint64]),
     # 2b. enum names; dates as text
     "churn_enum_name": (c_char_p, [enum, c_int]),

@@ -160,9 +160,8 @@ _NP = {CHURN_F64: np.float64, CHURN_I64: np.int64, CHURN_I32: np.int32, CHURN_U8
 
 
 def _times(a):
-    out = a.astype("datetime64[s]")
-    out[a == TIME_NONE] = np.datetime64("NaT")
-    return out
+    from .features import _datetimes  # one conversion for every table (features imports us)
+    return _datetimes(a)
 
 
 class Dataset:
@@ -346,7 +345,9 @@ class Dataset:
     @property
     def subscribers(self):
         """The subscriber table as a DataFrame indexed by subscriber_id: dates as
-        datetime64[s] (NaT = none), categorical columns as pandas categoricals, the rest as
+        datetime64[s] (NaT = none; with pandas < 2 a column holding a date outside
+        1677..2262, such as 0001-01-01, is an object column of numpy.datetime64[s] values),
+        categorical columns as pandas categoricals, the rest as
         numbers.  A copy: it stays valid after later appends."""
         n = self.num_subscribers
         cols = {}

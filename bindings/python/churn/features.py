@@ -30,7 +30,9 @@ _TIME_NONE = np.iinfo(np.int64).min
 
 
 def to_unix(t):
-    """Unix seconds (int) of a time-like value; ints pass through."""
+    """Unix seconds (int) of a time-like value; ints pass through.  Text goes through the
+    library's own parser (churn_time_parse, as the CLI and the CSV readers), so "2024-02-30" is
+    refused and "20241001" is 2024-10-01 everywhere."""
     if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
         return int(t)
     if isinstance(t, str):
@@ -47,10 +49,24 @@ def _times_list(as_of):
     return [to_unix(as_of)], False
 
 
+# What pandas < 2 can hold in a datetime64[ns] column (about 1677-09-22 .. 2262-04-11).
+_NS_MIN, _NS_MAX = pd.Timestamp.min.value // 10**9 + 1, pd.Timestamp.max.value // 10**9
+_PANDAS_NON_NANO = int(pd.__version__.split(".")[0]) >= 2
+
+
 def _datetimes(a):
+    """Unix seconds (CHURN_TIME_NONE = NaT) as datetime64[s], for every time the library accepts
+    (years 1..9999).  pandas >= 2 keeps datetime64[s] columns as they are; older pandas turns a
+    column into datetime64[ns], which cannot hold 0001-01-01, so such a column is handed over as
+    an object array of numpy.datetime64[s] values instead of raising OutOfBoundsDatetime."""
     a = np.asarray(a, dtype=np.int64)
     out = a.astype("datetime64[s]")
-    out[a == _TIME_NONE] = np.datetime64("NaT")
+    none = a == _TIME_NONE
+    out[none] = np.datetime64("NaT")
+    if not _PANDAS_NON_NANO and ((a[~none] < _NS_MIN) | (a[~none] > _NS_MAX)).any():
+        obj = np.empty(len(out), dtype=object)
+        obj[:] = list(out)
+        return obj
     return out
 
 
