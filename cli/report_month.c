@@ -200,8 +200,8 @@ static int write_files(const report *r, const char *dir) {
   rbuf_free(&j);
   rbuf_free(&h);
   if (!ok) return cli_usage_error("report", "%s", err), EXIT_FAIL;
-  printf("%s/index.html: retention report for %s, %d sections; tables in %d CSV files and report.json\n",
-         dir, r->month, r->nsections, r->nsections);
+  printf("%s/index.html: retention report for %s, %d section%s; tables in %d CSV file%s and report.json\n",
+         dir, r->month, r->nsections, r->nsections == 1 ? "" : "s", r->nsections, r->nsections == 1 ? "" : "s");
   return EXIT_OK;
 }
 

@@ -121,10 +121,10 @@ static void csv_field(rbuf *b, const char *s) {
   rbuf_put(b, "\"", 1);
 }
 
-/* A number at full precision: integers exactly, others with 17 significant digits trimmed. */
+/* A number at full precision: integers exactly, others with 17 significant digits (round trip). */
 static void raw_number(const rcol *c, double v, char *buf, size_t cap) {
   if (c->fmt == RFMT_INT || c->fmt == RFMT_DELTA || c->fmt == RFMT_DATE) snprintf(buf, cap, "%.0f", v);
-  else snprintf(buf, cap, "%.10g", v);
+  else snprintf(buf, cap, "%.17g", v);
 }
 
 void rtable_csv(const rtable *t, rbuf *b) {
