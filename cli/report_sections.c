@@ -136,7 +136,7 @@ bool section_movement(report_ctx *c, const churn_table *t, rsection *s) {
   }
   snprintf(s->key, sizeof s->key, "movement");
   snprintf(s->name, sizeof s->name, "movement");
-  snprintf(s->title, sizeof s->title, "Monthly movement against target (trailing %lld months)", (long long)(n - first));
+  snprintf(s->title, sizeof s->title, "Monthly movement against target (trailing %lld month%s)", (long long)(n - first), n - first == 1 ? "" : "s");
   set_chart(s, RCHART_LINE, "Monthly churn rate against its target", 0);
   add_series(s, 5, false);
   add_series(s, 6, true);
@@ -145,7 +145,7 @@ bool section_movement(report_ctx *c, const churn_table *t, rsection *s) {
     snprintf(s->summary, sizeof s->summary, "No month to show.");
     return true;
   }
-  char a[32], b[32], d[32], e[32];
+  char a[32], b[32], d[32], e[32], f[32], g[32];
   const char *lv = r->col[8].str[last];
   double tg = r->col[6].num[last];
   bool met = strcmp(lv, "none") != 0;
@@ -153,7 +153,7 @@ bool section_movement(report_ctx *c, const churn_table *t, rsection *s) {
            month[i], fmt_count((double)churned[i], a), fmt_count((double)opening[i], b), fmt_pct(rate[i], d),
            met ? "within" : "above", fmt_pct(tg, e), met && strcmp(lv, "met") ? " (level " : "",
            met && strcmp(lv, "met") ? lv : "", met && strcmp(lv, "met") ? " met)" : "",
-           fmt_count((double)act[i], a), fmt_count((double)closing[i], b));
+           fmt_count((double)act[i], f), fmt_count((double)closing[i], g));
   size_t len = strlen(s->summary);
   if (isfinite(r->col[9].num[last])) {
     snprintf(s->summary + len, sizeof s->summary - len, ", %s (%+.1f%%) on a year earlier.",

@@ -72,7 +72,7 @@ def report():
     work = tempfile.mkdtemp(prefix="churn-report-")
     cli = churn_cli()
     sim = os.path.join(work, "sim")
-    subprocess.run([cli, "simulate", "--subscribers", "3000", "--months", "24", "--seed", "11",
+    subprocess.run([cli, "simulate", "--subscribers", "3000", "--months", "24", "--seed", "14",
                     "--out", sim], check=True, capture_output=True)
     subs = pd.read_csv(os.path.join(sim, "subscribers.csv"), dtype=str, keep_default_na=False)
     subs.loc[subs.region == "north", "region"] = LABEL
@@ -100,7 +100,7 @@ class Dom(HTMLParser):
     def __init__(self):
         super().__init__()
         self.sections, self.cur, self.table, self.row, self.cell = {}, None, None, None, None
-        self.tags_in_tables, self.external = [], []
+        self.tags_in_tables, self.external, self.in_summary = [], [], False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -110,7 +110,7 @@ class Dom(HTMLParser):
         if tag in ("script", "link", "iframe", "img", "object"):
             self.external.append(tag)
         if tag == "section":
-            self.cur = {"key": a.get("data-key"), "svgs": [], "tables": []}
+            self.cur = {"key": a.get("data-key"), "svgs": [], "tables": [], "summary": ""}
             self.sections[a["id"]] = self.cur
         elif self.cur is None:
             return
@@ -118,6 +118,8 @@ class Dom(HTMLParser):
             self.cur["svgs"].append({"label": a.get("aria-label", ""), "marks": 0})
         elif tag in ("path", "rect", "circle", "polygon") and self.cur["svgs"]:
             self.cur["svgs"][-1]["marks"] += 1
+        elif tag == "p" and a.get("class") == "summary":
+            self.in_summary = True
         elif tag == "table":
             self.table = {"csv": a.get("data-csv"), "cols": [], "rows": []}
             self.cur["tables"].append(self.table)
@@ -132,6 +134,8 @@ class Dom(HTMLParser):
                 self.tags_in_tables.append(tag)
 
     def handle_endtag(self, tag):
+        if tag == "p":
+            self.in_summary = False
         if tag == "td" and self.cell is not None:
             self.row.append(self.cell)
             self.cell = None
@@ -145,6 +149,8 @@ class Dom(HTMLParser):
             self.cur = None
 
     def handle_data(self, data):
+        if self.in_summary and self.cur is not None:
+            self.cur["summary"] += data
         if self.cell is not None:
             self.cell += data
 
@@ -237,6 +243,30 @@ def test_html_numbers_equal_the_csv(report):
     assert checked > 300
 
 
+def test_summaries_quote_their_tables(report):
+    d = parsed(report)
+    mv = read_csv(report, "movement.csv")[-1]
+    text = d.sections["movement"]["summary"]
+    n = {col: f"{int(mv[col]):,}" for col in ("churned", "opening", "activations", "closing")}
+    assert f"{n['churned']} subscribers left out of an opening base of {n['opening']}: a churn rate of " \
+           f"{100 * float(mv['churn_rate']):.2f}%" in text, text
+    assert f"{n['activations']} new subscribers joined and the base closed at {n['closing']}," in text, text
+    acc = {r["rule"]: r for r in read_csv(report, "warnings.csv")}["(any)"]
+    text = d.sections["warnings"]["summary"]
+    n = {col: f"{int(acc[col]):,}" for col in ("churners", "warned_churned", "warned")}
+    assert f"Of the {n['churners']} subscribers who churned" in text, text
+    assert f"had flagged {n['warned_churned']}: a warning accuracy of {100 * float(acc['recall']):.2f}%" in text
+    assert f"Of the {n['warned']} flagged, {n['warned_churned']} churned within the month (precision " \
+           f"{100 * float(acc['precision']):.2f}%)" in text, text
+    cat = {r["category"]: r for r in read_csv(report, "categories.csv")}
+    text = d.sections["categories"]["summary"]
+    assert f"Service churners, {int(cat['service']['churned']):,}," in text
+    disp = {r["route"]: r for r in read_csv(report, "dispatch.csv")}["(all)"]
+    text = d.sections["dispatch"]["summary"]
+    assert f"{int(disp['subscribers']):,} work orders ({int(disp['vip']):,} VIP)" in text
+    assert f"{int(disp['churned']):,} of those" in text
+
+
 def test_labels_from_the_data_are_text(report):
     d = parsed(report)
     assert d.tags_in_tables == []  # the label's <b> did not become an element
@@ -266,6 +296,7 @@ def test_movement_window_yoy_and_levels(report):
         met = [lv for lv, t in LEVELS.items() if float(r.churn_rate) <= t]
         want = min(met, key=LEVELS.get) if met else "none"
         assert r.level_met == want and float(r.target) == 0.035
+    assert len(set(mv.level_met)) >= 2  # the data exercise more than one level
     seg = pd.DataFrame(read_csv(report, "segments.csv")).set_index("segment")
     east = float(seg.churn_rate["east"])
     assert seg.level_met["east"] == ("R0" if east <= 0.02 else "none") and float(seg.target["east"]) == 0.02
