@@ -126,6 +126,15 @@ expect 0 '^month,opening,activations,churned,closing,churn_rate,target,margin,le
 if ls -A "$work/rep" | grep -q '^\.'; then fail=$((fail + 1)); echo "FAIL: report --out left a temporary file"; else pass=$((pass + 1)); fi
 printf 'kpi,segment,month,level,target\nchurn_rate,all,*,R0,0.035\nchurn_rate,all,2025-02,R1,high\n' > "$work/targets_bad.csv"
 expect 1 'targets_bad.csv line 3: target .high. is not a share' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_bad.csv" --out "$work/rep2"
+printf 'kpi,segment,level,target\n' > "$work/targets_hdr.csv"
+expect 1 'targets_hdr.csv line 1: 4 fields, expected 5' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_hdr.csv"
+printf 'kpi,segment,month,level,target\narpu,all,*,R0,0.1\n' > "$work/targets_kpi.csv"
+expect 1 "targets_kpi.csv line 2: kpi 'arpu' is not one of churn_rate, retention, warning_recall" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_kpi.csv"
+printf 'kpi,segment,month,level,target\nretention,tier=high,2025-2,R0,0.9\n' > "$work/targets_month.csv"
+expect 1 "targets_month.csv line 2: month '2025-2' is not YYYY-MM" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_month.csv"
+printf 'kpi,segment,month,level,target\nretention,all,*,R0,1.5\n' > "$work/targets_range.csv"
+expect 1 "targets_range.csv line 2: target '1.5' is not a share in \[0, 1\]" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_range.csv"
+expect 1 "cannot read $work/no_targets.csv" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/no_targets.csv"
 if [ ! -e "$work/rep2" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a refused report created its folder"; fi
 printf 'kpi,segment,month,level,target\nchurn_rate,all,*,R0,0.5\nchurn_rate,all,*,R1,0.0001\n' > "$work/targets.csv"
 expect 0 'rep3/index.html: retention report for 2025-02, 1 section;' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets.csv" --only movement --out "$work/rep3"
