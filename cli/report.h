@@ -188,6 +188,9 @@ typedef struct report_ctx {
   int snapshot_months;           /* months followed, to the year end */
   const char *cohort;            /* current cohort "column=label", or NULL for the whole base */
   char fallback_note[512];       /* why the snapshot has no forecast, when it has none */
+  int nlevel_probs;              /* the probability of reaching each level of the last month */
+  char level_name[8][16];
+  double level_target[8], level_prob[8];
   churn_table *warnings;         /* the warning list issued at month_start (cached) */
   char err[1024];                /* a builder's failure that is not the library's */
 } report_ctx;

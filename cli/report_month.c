@@ -136,6 +136,37 @@ static churn_status fetch_snapshot(month_data *d, churn_table **out) {
   churn_status st = churn_kpi_snapshot_forecast(c->ds, c->base_date, c->month_end, nm, c->cohort ? col : NULL,
                                                 c->cohort ? label : NULL, NULL, 0, tg, CHURN_COHORT_SBG, 0.05,
                                                 c->opts, out, NULL);
+  /* The probability of reaching each level of the last month's targets: one more projection
+   * per level, with that level's target in the last month. */
+  c->nlevel_probs = 0;
+  if (st == CHURN_OK && tg != NULL) {
+    char mk[16];
+    snprintf(mk, sizeof mk, "%04d-%02d", (base + nm - 1) / 12, (base + nm - 1) % 12 + 1);
+    const report_target *lv[8];
+    int n = report_targets_find(c->targets, "retention", c->cohort ? c->cohort : "all", mk, lv, 8);
+    double keep = target[nm - 1];
+    for (int k = 0; n > 1 && k < n && st == CHURN_OK; k++) {
+      churn_table *t = NULL;
+      target[nm - 1] = lv[k]->target;
+      st = churn_kpi_snapshot_forecast(c->ds, c->base_date, c->month_end, nm, c->cohort ? col : NULL,
+                                       c->cohort ? label : NULL, NULL, 0, target, CHURN_COHORT_SBG, 0.05,
+                                       c->opts, &t, NULL);
+      int64_t j;
+      const double *prob = NULL;
+      if (st == CHURN_OK && churn_table_find(t, "prob_meet", &j) == CHURN_OK &&
+          churn_table_f64(t, j, &prob) == CHURN_OK && churn_table_nrows(t) == nm) {
+        snprintf(c->level_name[c->nlevel_probs], sizeof c->level_name[0], "%s", lv[k]->level);
+        c->level_target[c->nlevel_probs] = lv[k]->target;
+        c->level_prob[c->nlevel_probs++] = prob[nm - 1];
+      }
+      churn_table_free(t);
+    }
+    target[nm - 1] = keep;
+    if (st != CHURN_OK) {
+      churn_table_free(*out);
+      *out = NULL;
+    }
+  }
   if (st == CHURN_E_DATA || st == CHURN_E_NOT_CONVERGED) {
     snprintf(c->fallback_note, sizeof c->fallback_note, "No year-end forecast: %s.", churn_last_error());
     st = churn_kpi_snapshot(c->ds, c->base_date, c->base_month_index, c->cohort ? col : NULL,

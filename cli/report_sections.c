@@ -380,6 +380,11 @@ bool section_snapshot(report_ctx *c, const churn_table *t, rsection *s) {
     snprintf(s->summary + len, sizeof s->summary - len, " Forecast for %s: %s (95%% interval %s to %s) against a target of %s; probability of meeting it: %.0f%%.",
              month[ye], fmt_pct(expected[ye], a), fmt_pct(lo[ye], b), fmt_pct(hi[ye], d), fmt_pct(target[ye], e), 100 * prob[ye]);
     snprintf(s->headline_sub, sizeof s->headline_sub, "%s forecast %s vs %s, P(meet) %.0f%%", month[ye], fmt_pct(expected[ye], a), fmt_pct(target[ye], f), 100 * prob[ye]);
+    for (int k = 0; k < c->nlevel_probs; k++) {
+      len = strlen(s->summary);
+      snprintf(s->summary + len, sizeof s->summary - len, "%s %s (%s): %.0f%%%s", k ? "," : " By level:", c->level_name[k],
+               fmt_pct(c->level_target[k], a), 100 * c->level_prob[k], k + 1 == c->nlevel_probs ? "." : "");
+    }
     s->headline_ok = prob[ye] >= 0.5;
   } else {
     snprintf(s->summary + len, sizeof s->summary - len, " %s", c->fallback_note[0] ? c->fallback_note : "");
