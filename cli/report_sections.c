@@ -116,9 +116,36 @@ bool section_movement(report_ctx *c, const churn_table *t, rsection *s) {
   ADD(r, "level_met", "Level met", RFMT_STR);
   ADD(r, "base_yoy", "Base vs a year earlier", RFMT_DELTA);
   ADD(r, "base_yoy_rate", "Base change", RFMT_PCT);
+  /* The stricter levels of the targets file as their own columns, drawn as dashed lines. */
+  const char *extra[2];
+  int jextra[2], nextra = 0;
+  for (int64_t i = first; i < n; i++) {
+    const report_target *lv[16];
+    int nl = report_targets_find(c->targets, "churn_rate", "all", month[i], lv, 16);
+    const char *loosest_name;
+    double loosest = nl > 0 ? report_levels_judge("churn_rate", lv, nl, INFINITY, &loosest_name) : NAN;
+    for (int q = 0; q < nl; q++) {
+      bool known = lv[q]->target == loosest;
+      for (int e = 0; e < nextra && !known; e++) known = strcmp(extra[e], lv[q]->level) == 0;
+      if (!known && nextra < 2) extra[nextra++] = lv[q]->level;
+    }
+  }
+  for (int e = 0; e < nextra; e++) {
+    char name[48], label[64];
+    snprintf(name, sizeof name, "target_%s", extra[e]);
+    snprintf(label, sizeof label, "%s target", extra[e]);
+    if ((jextra[e] = rtable_add(r, name, label, RFMT_PCT)) < 0) return false;
+  }
   const char *level = "none";
   for (int64_t i = first; i < n; i++) {
     int64_t k = i - first;
+    for (int e = 0; e < nextra; e++) {
+      const report_target *lv[16];
+      int nl = report_targets_find(c->targets, "churn_rate", "all", month[i], lv, 16);
+      for (int q = 0; q < nl; q++) {
+        if (strcmp(lv[q]->level, extra[e]) == 0) rtable_set(r, jextra[e], k, lv[q]->target);
+      }
+    }
     if (!rtable_set_str(r, 0, k, month[i])) return false;
     rtable_set(r, 1, k, (double)opening[i]);
     rtable_set(r, 2, k, (double)act[i]);
@@ -140,6 +167,7 @@ bool section_movement(report_ctx *c, const churn_table *t, rsection *s) {
   set_chart(s, RCHART_LINE, "Monthly churn rate against its target", 0);
   add_series(s, 5, false);
   add_series(s, 6, true);
+  for (int e = 0; e < nextra; e++) add_series(s, jextra[e], true);
   int64_t last = n - first - 1, i = n - 1;
   if (last < 0) {
     snprintf(s->summary, sizeof s->summary, "No month to show.");

@@ -121,10 +121,16 @@ static void csv_field(rbuf *b, const char *s) {
   rbuf_put(b, "\"", 1);
 }
 
-/* A number at full precision: integers exactly, others with 17 significant digits (round trip). */
+/* A number at full precision: integers exactly, others in the fewest of 15, 16, 17 significant
+ * digits that read back to the same double. */
 static void raw_number(const rcol *c, double v, char *buf, size_t cap) {
   if (c->fmt == RFMT_INT || c->fmt == RFMT_DELTA || c->fmt == RFMT_DATE) snprintf(buf, cap, "%.0f", v);
-  else snprintf(buf, cap, "%.17g", v);
+  else {
+    for (int digits = 15; digits <= 17; digits++) {
+      snprintf(buf, cap, "%.*g", digits, v);
+      if (strtod(buf, NULL) == v) break;
+    }
+  }
 }
 
 void rtable_csv(const rtable *t, rbuf *b) {

@@ -298,6 +298,9 @@ def test_movement_window_yoy_and_levels(report):
         want = min(met, key=LEVELS.get) if met else "none"
         assert r.level_met == want and float(r.target) == 0.035
     assert len(set(mv.level_met)) >= 2  # the data exercise more than one level
+    assert set(mv.target_R1.astype(float)) == {0.02} and set(mv.target_R2.astype(float)) == {0.015}
+    labels = [s["label"] for s in parsed(report).sections["movement"]["svgs"]]
+    assert labels == ["Monthly churn rate against its target"]
     seg = pd.DataFrame(read_csv(report, "segments.csv")).set_index("segment")
     east = float(seg.churn_rate["east"])
     assert seg.level_met["east"] == ("R0" if east <= 0.02 else "none") and float(seg.target["east"]) == 0.02
