@@ -312,9 +312,12 @@ bool section_segments(report_ctx *c, const churn_table *t, rsection *s) {
   if (worst >= 0 && all >= 0) {
     int above = 0;
     for (int64_t i = 0; i < all; i++) above += isfinite(lo[i]) && lo[i] > rate[all];
-    snprintf(s->summary, sizeof s->summary, "In %s the highest churn rate is in %s %s: %s (95%% interval %s to %s) against %s overall. %d of %lld segments are above the overall rate beyond their interval.",
+    char sig[96];
+    if (above == 0) snprintf(sig, sizeof sig, "No %s is clearly above the overall rate", c->segment);
+    else snprintf(sig, sizeof sig, "%d of %lld are clearly above the overall rate", above, (long long)all);
+    snprintf(s->summary, sizeof s->summary, "In %s the highest churn rate is in %s %s: %s (95%% interval %s to %s) against %s overall. %s (the whole interval above it).",
              c->month, c->segment, seg[worst], fmt_pct(rate[worst], a), fmt_pct(lo[worst], b), fmt_pct(hi[worst], d),
-             fmt_pct(rate[all], e), above, (long long)all);
+             fmt_pct(rate[all], e), sig);
   } else {
     snprintf(s->summary, sizeof s->summary, "No segment to compare in %s.", c->month);
   }
@@ -460,7 +463,10 @@ bool section_warnings(report_ctx *c, const churn_table *t, rsection *s) {
     rtable_set(r, 6, i, (double)outside[i]);
     if (judged) {
       const report_target *lv[16];
-      int nl = report_targets_find(c->targets, "warning_recall", strcmp(rule[i], "(any)") ? rule[i] : "all", c->month, lv, 16);
+      /* A rule is judged only against a line naming it: the "all" levels are for the union. */
+      bool union_row = strcmp(rule[i], "(any)") == 0;
+      int nl = report_targets_find(c->targets, "warning_recall", union_row ? "all" : rule[i], c->month, lv, 16);
+      if (nl > 0 && !union_row && strcmp(lv[0]->segment, rule[i]) != 0) nl = 0;
       const char *level = "";
       if (nl > 0) rtable_set(r, jt, i, report_levels_judge("warning_recall", lv, nl, recall[i], &level));
       if (!rtable_set_str(r, jl, i, level)) return false;
@@ -515,7 +521,7 @@ bool section_dispatch(report_ctx *c, const churn_table *t, rsection *s) {
   ADD(r, "service", "service", RFMT_INT);
   ADD(r, "natural", "natural", RFMT_INT);
   ADD(r, "unknown", "unknown", RFMT_INT);
-  ADD(r, "churned", "Churned in the month", RFMT_INT);
+  ADD(r, "churned", "Churned", RFMT_INT);
   ADD(r, "churned_share", "Share churned", RFMT_PCT);
   const char **seen = malloc(sizeof *seen * (size_t)(nw + 1));
   if (seen == NULL) return false;
