@@ -104,6 +104,46 @@ if "$churn" report --dataset "$work/ds.msgpack" --format json | /usr/bin/python3
   pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --format json"; fi
 expect 2 'format must be' -- "$churn" report --dataset "$work/ds.msgpack" --format xml
 expect 1 'CHURN_E_NOT_FOUND' -- "$churn" report --dataset "$work/ds.msgpack" --segment no_such_column
+expect 2 "unknown section 'bogus'.*movement, arpu, snapshot, segments, winback, km" -- "$churn" report --dataset "$work/ds.msgpack" --only bogus
+expect 2 "unknown section 'warnings'.*with --month: movement, categories" -- "$churn" report --dataset "$work/ds.msgpack" --only warnings
+
+# report --month: the monthly report as text, or as files with --out
+expect 0 '== Monthly movement.*' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02
+expect 0 'Warning accuracy of the list issued on 2025-02-01' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only warnings,dispatch
+expect 2 "unknown section 'bogus'; the sections are movement, categories, segments, snapshot, warnings, dispatch" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only movement,bogus
+expect 1 'outside the data, whose events run from 2024-01 to 2025-03' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-04
+expect 1 'outside the data, whose events run from 2024-01 to 2025-03' -- "$churn" report --dataset "$work/ds.msgpack" --month 2023-12
+expect 2 'month takes YYYY-MM' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-13
+expect 2 'cohort takes COLUMN=LABEL' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --cohort tier
+expect 2 'not --format json' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --format json
+expect 2 'go with --month' -- "$churn" report --dataset "$work/ds.msgpack" --out "$work/rep"
+expect 2 'repeatable only with --month' -- "$churn" report --dataset "$work/ds.msgpack" --cohort tier=high --cohort tier=low
+expect 0 'rep/index.html: retention report for 2025-02, 7 sections' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --cohort tier=high --cohort vip=1 --out "$work/rep"
+for f in index.html report.json movement.csv categories.csv segments.csv snapshot_tier_high.csv snapshot_vip_1.csv warnings.csv dispatch.csv; do
+  if [ -s "$work/rep/$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --out wrote no $f"; fi
+done
+expect 0 '^month,opening,activations,churned,closing,churn_rate,target,margin,level_met,base_yoy,base_yoy_rate$' -- head -1 "$work/rep/movement.csv"
+if ls -A "$work/rep" | grep -q '^\.'; then fail=$((fail + 1)); echo "FAIL: report --out left a temporary file"; else pass=$((pass + 1)); fi
+printf 'kpi,segment,month,level,target\nchurn_rate,all,*,R0,0.035\nchurn_rate,all,2025-02,R1,high\n' > "$work/targets_bad.csv"
+expect 1 'targets_bad.csv line 3: target .high. is not a share' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_bad.csv" --out "$work/rep2"
+printf 'kpi,segment,level,target\n' > "$work/targets_hdr.csv"
+expect 1 'targets_hdr.csv line 1: 4 fields, expected 5' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_hdr.csv"
+printf 'kpi,segment,month,level,target\narpu,all,*,R0,0.1\n' > "$work/targets_kpi.csv"
+expect 1 "targets_kpi.csv line 2: kpi 'arpu' is not one of churn_rate, retention, warning_recall" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_kpi.csv"
+printf 'kpi,segment,month,level,target\nretention,tier=high,2025-2,R0,0.9\n' > "$work/targets_month.csv"
+expect 1 "targets_month.csv line 2: month '2025-2' is not YYYY-MM" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_month.csv"
+printf 'kpi,segment,month,level,target\nretention,all,*,R0,1.5\n' > "$work/targets_range.csv"
+expect 1 "targets_range.csv line 2: target '1.5' is not a share in \[0, 1\]" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_range.csv"
+expect 1 "cannot read $work/no_targets.csv" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/no_targets.csv"
+if [ ! -e "$work/rep2" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a refused report created its folder"; fi
+printf 'kpi,segment,month,level,target\nchurn_rate,all,*,R0,0.5\nchurn_rate,all,*,R1,0.0001\n' > "$work/targets.csv"
+expect 0 'rep3/index.html: retention report for 2025-02, 1 section;' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets.csv" --only movement --out "$work/rep3"
+expect 0 '^2025-02,.*,R0,' -- tail -1 "$work/rep3/movement.csv"
+: > "$work/not_a_folder"
+expect 1 'not a folder' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --out "$work/not_a_folder"
+if [ -w /dev/full ]; then
+  expect 1 'cannot write to standard output' -- sh -c '"$0" report --dataset "$1" --month 2025-02 > /dev/full' "$churn" "$work/ds.msgpack"
+fi
 
 # --- issue 21: output files, standard output, usage laxness -------------------------------------
 # #2: a write that fails midway (file-size limit: EFBIG, as a full disk gives ENOSPC) exits 1 with
