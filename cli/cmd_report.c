@@ -114,14 +114,17 @@ static int month_report(cli_args *a, const char *data, const char *month) {
     m.base_date = base;
   }
   if (smonths) {
-    char *end;
-    long v = strtol(smonths, &end, 10);
-    if (end == smonths || *end != '\0' || v < 1 || v > 1200) return cli_usage_error("report", "--months takes a number from 1 to 1200, not '%s'", smonths);
+    long long v;
+    if (!cli_parse_int(smonths, 1, 1200, &v)) return cli_usage_error("report", "--months takes a number from 1 to 1200, not '%s'", smonths);
     m.months = (int)v;
   }
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("report", churn_last_status());
-  int rc = cli_apply_sets(a, opts, "report") ? EXIT_OK : EXIT_FAIL;
+  bool set_usage = false;
+  int rc = cli_apply_sets(a, opts, "report", "kpi labels warnings features ingest", &set_usage)
+               ? EXIT_OK
+               : EXIT_FAIL;
+  if (set_usage) rc = EXIT_USAGE;
   if (rc == EXIT_OK && !cli_all_used(a, "report")) rc = EXIT_USAGE;
   churn_dataset *ds = NULL;
   if (rc == EXIT_OK) {
