@@ -168,18 +168,25 @@ Test(warnings, empty_list) {
   churn_dataset_free(ds);
 }
 
+/* The weekends-only deadline (churn_calendar_deadline without a calendar, in UTC). */
+static int64_t deadline(int64_t t, int64_t days) {
+  int64_t out = 0;
+  ASSERT_OK(churn_calendar_deadline(NULL, t, days, 0, &out));
+  return out;
+}
+
 Test(warnings, contact_deadline) {
   int64_t fri = T0, sat = T0 + DAY, sun = T0 + 2 * DAY, mon = T0 + 3 * DAY, wed = T0 + 5 * DAY;
-  cr_assert_eq(churn_contact_deadline(fri, 0), fri);
-  cr_assert_eq(churn_contact_deadline(fri, 1), mon);
-  cr_assert_eq(churn_contact_deadline(sat, 1), mon);
-  cr_assert_eq(churn_contact_deadline(sun, 1), mon);
-  cr_assert_eq(churn_contact_deadline(sat, 0), sat);
-  cr_assert_eq(churn_contact_deadline(wed, 2), fri + 7 * DAY);
-  cr_assert_eq(churn_contact_deadline(mon, 5), mon + 7 * DAY);
-  cr_assert_eq(churn_contact_deadline(fri, 10), fri + 14 * DAY);
+  cr_assert_eq(deadline(fri, 0), fri);
+  cr_assert_eq(deadline(fri, 1), mon);
+  cr_assert_eq(deadline(sat, 1), mon);
+  cr_assert_eq(deadline(sun, 1), mon);
+  cr_assert_eq(deadline(sat, 0), sat);
+  cr_assert_eq(deadline(wed, 2), fri + 7 * DAY);
+  cr_assert_eq(deadline(mon, 5), mon + 7 * DAY);
+  cr_assert_eq(deadline(fri, 10), fri + 14 * DAY);
   /* a time before 1970 (a Wednesday, 1969-12-31 23:00) + 1 = Thursday 1970-01-01 23:00 */
-  cr_assert_eq(churn_contact_deadline(-3600, 1), -3600 + DAY);
+  cr_assert_eq(deadline(-3600, 1), -3600 + DAY);
 }
 
 /* Cancellation requests: "asked" 3 days before T (a VIP with a manager: still the retention

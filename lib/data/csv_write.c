@@ -176,7 +176,7 @@ static churn_status write_subscribers(const churn_dataset *ds, const char *path)
 /* --- events --------------------------------------------------------------------------------- */
 
 static void put_code(outbuf *b, const churn__events *ev, int kind, bool code2, int code) {
-  const char *name = churn__event_code_name(kind, code2, code);
+  const char *name = churn__enum_name(churn__event_code_enum(kind, code2), code);
   if (name != NULL) {
     puts_(b, name);
     return;

@@ -209,9 +209,10 @@ CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, chur
   if (st == CHURN_OK) {
     for (size_t r = 0; r < nrows; r++) {
       lab[r] = churn__dict_label(ev->code_dict[rows[r].kind], rows[r].label);
-      const char *name = churn__event_code_name(CHURN_EV_CANCEL, false, rows[r].code);
+      const char *name = churn__enum_name(CHURN_ENUM_CANCEL_REASON, rows[r].code);
       rea[r] = name ? name : "unknown";
-      cat[r] = churn__category_name(churn_cancel_reason_category(rows[r].code));
+      name = churn__enum_name(CHURN_ENUM_CATEGORY, (int)churn_cancel_reason_category(rows[r].code));
+      cat[r] = name ? name : "unknown";
       cnt[r] = rows[r].events;
     }
     churn__col cols[] = {{"label", 's', (void *)lab},

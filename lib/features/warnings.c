@@ -53,11 +53,6 @@ static churn_status warn_cfg_read(const churn_options *opts, warn_cfg *w) {
 }
 
 
-CHURN_API int64_t churn_contact_deadline(int64_t t, int64_t working_days) {
-  int64_t day = churn__day_of(t);
-  return t + (churn__add_working_days(NULL, day, working_days) - day) * CHURN__DAY;
-}
-
 /* --- the facts each rule needs, per subscriber, computed on the worker threads ----------- */
 
 enum { V_LATE, V_ARREARS, V_RECENT, V_PREV, V_OFFLINE, V_CONTACT, V_FIX, V_REQUEST, V_FLAGS, NV };
@@ -123,14 +118,11 @@ typedef struct warning_list {
   size_t n, cap;
 } warning_list;
 
-static const char *const RULE_NAMES[] = {"",           "payment_anomaly", "viewing_drop",
-                                         "device_offline", "contact_breach", "fix_breach",
-                                         "cancel_request"};
 /* The category a rule points to (churn.h, churn_warning_rule): arrears, fading viewing, a box
  * that stays off and a request to cancel say that a subscriber may leave, not why (the domain:
  * "where it does not (arrears, silence), the cause is unknown until someone asks"); only the
  * broken service commitments name the operator's own failing. */
-static const churn_churn_category RULE_CATEGORY[] = {
+static const churn_category RULE_CATEGORY[] = {
     CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_UNKNOWN,
     CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_SERVICE, CHURN_CATEGORY_SERVICE,
     CHURN_CATEGORY_UNKNOWN};
@@ -234,7 +226,7 @@ static churn_status build_table(const churn_dataset *ds, const warning_list *l, 
       f64[0][i] = r->observed;
       f64[1][i] = r->threshold;
       str[0][i] = churn__dict_label(&su->ids, (int32_t)r->sub);
-      str[1][i] = RULE_NAMES[r->rule];
+      str[1][i] = churn__enum_name(CHURN_ENUM_WARNING_RULE, r->rule);
       str[2][i] = churn__category_name(RULE_CATEGORY[r->rule]);
       str[3][i] = r->detail;
       str[4][i] = tier;

@@ -108,6 +108,18 @@ def test_catalog_and_reason_categories(ds):
     assert set(r.category_1) <= {"service", "unknown"}  # usage.* is "unknown" (silence)
 
 
+def test_dates_as_text_go_through_the_library_parser():
+    """Issue 21 #5: the binding reads text dates as the CLI and the CSV readers do."""
+    from churn.features import to_unix
+    assert to_unix("2024-10-01") == 1727740800          # calendar.timegm((2024, 10, 1, 0, 0, 0))
+    assert to_unix("20241001") == 1727740800
+    assert to_unix("0001-01-01") == -62135596800
+    for bad in ("2024-02-30", "1727740800", "yesterday"):
+        with pytest.raises(churn.ChurnError) as e:
+            to_unix(bad)
+        assert e.value.status_name == "CHURN_E_FORMAT" and bad in e.value.message
+
+
 CN_CALENDAR = pathlib.Path(__file__).resolve().parents[3] / "examples" / "calendar_cn_2024_2025.csv"
 
 
@@ -139,13 +151,13 @@ def test_deadline_with_the_chinese_calendar(asked):
     assert w.deadline.iloc[0] == pd.Timestamp("2024-10-09")
     # 17:00 UTC is 01:00 on 1 October in Beijing (a holiday): + 2 local working days is
     # 9 October 01:00 local = 8 October 17:00 UTC; counted in UTC it is 9 October 17:00
-    w = churn.warnings(asked, "2024-09-30 17:00", calendar=str(CN_CALENDAR), utc_offset="+08:00")
+    w = churn.warnings(asked, "2024-09-30T17:00:00", calendar=str(CN_CALENDAR), utc_offset="+08:00")
     assert w.deadline.iloc[0] == pd.Timestamp("2024-10-08 17:00")
-    w = churn.warnings(asked, "2024-09-30 17:00", calendar=CN_CALENDAR)
+    w = churn.warnings(asked, "2024-09-30T17:00:00", calendar=CN_CALENDAR)
     assert w.deadline.iloc[0] == pd.Timestamp("2024-10-09 17:00")
     assert churn.contact_deadline("2024-09-30", 2, calendar=CN_CALENDAR) == \
         pd.Timestamp("2024-10-09")
-    assert churn.contact_deadline("2024-09-30 17:00", 2, calendar=CN_CALENDAR,
+    assert churn.contact_deadline("2024-09-30T17:00:00", 2, calendar=CN_CALENDAR,
                                   utc_offset="+08:00") == pd.Timestamp("2024-10-08 17:00")
     assert churn.contact_deadline("2024-09-27", 1) == pd.Timestamp("2024-09-30")
 
