@@ -1489,7 +1489,7 @@ CHURN_API churn_status churn_design_fit_csv(churn_design *design, const char *pa
 
 /* Learns the encoding from n rows of in-memory columns (a binding's DataFrame): CHURN_STR
  * columns (NULL entries missing) are read as the CSV fields are (numbers in them make a numeric
- * column), CHURN_F64 / CHURN_I64 / CHURN_I32 / CHURN_U8 columns are numeric (NaN or valid[i] == 0
+ * column), CHURN_F64 / CHURN_F32 / CHURN_I64 / CHURN_I32 / CHURN_U8 columns are numeric (NaN or valid[i] == 0
  * missing).  Each column's length must be n.  The design must be new (CHURN_E_STATE).  Errors as
  * churn_design_fit_csv's first pass. */
 CHURN_API churn_status churn_design_learn_columns(churn_design *design,

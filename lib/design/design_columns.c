@@ -19,7 +19,8 @@ static churn_status check_cols(const churn_column *cols, int64_t ncols, int64_t 
     CHURN_CHECK_ARG(c->length == n, "%s: column '%s' has %lld rows, expected %lld", fn, c->name,
                     (long long)c->length, (long long)n);
     CHURN_CHECK_ARG(c->data != NULL || n == 0, "%s: column '%s' has no data", fn, c->name);
-    CHURN_CHECK_ARG(c->dtype == CHURN_STR || c->dtype == CHURN_F64 || c->dtype == CHURN_I64 ||
+    CHURN_CHECK_ARG(c->dtype == CHURN_STR || c->dtype == CHURN_F64 || c->dtype == CHURN_F32 ||
+                        c->dtype == CHURN_I64 ||
                         c->dtype == CHURN_I32 || c->dtype == CHURN_U8,
                     "%s: column '%s' has an unsupported dtype %d", fn, c->name, (int)c->dtype);
   }
@@ -42,6 +43,7 @@ static void column_field(const churn_column *c, int64_t i, bool as_text, char *t
       return;
     }
     case CHURN_F64: x = ((const double *)c->data)[i]; break;
+    case CHURN_F32: x = ((const float *)c->data)[i]; break;
     case CHURN_I64: x = (double)((const int64_t *)c->data)[i]; break;
     case CHURN_I32: x = ((const int32_t *)c->data)[i]; break;
     default: x = ((const uint8_t *)c->data)[i]; break;
