@@ -93,6 +93,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     where it lies, never copied; other inputs are converted once.  y holds any two labels
     (classes_, sorted; the second is "churn", probability column 1).
 
+    design: None (X is a numeric matrix) or a churn.Design: X is then a DataFrame with string,
+    categorical and numeric columns, encoded in C as `churn fit --data` does; rows with a
+    missing value are left out (n_rejected_), design_ is the learned encoding (report_), and
+    the saved model keeps it.  A loaded model that carries a design (fitted this way or by the
+    CLI) has design_ too, and predict_proba / decision_function take DataFrames through it.
+
     Fitted attributes: coef_ (1, d), intercept_ (1,), classes_, n_iter_ (1,), n_features_in_,
     feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_pvalue_,
     aic_, bic_, converged_, gradient_norm_, penalized_loglik_ (the log-likelihood with the
