@@ -71,7 +71,7 @@ int cli_fit_table(cli_args *a, const char *csv, churn_options *opts, const char 
   churn_model *model = NULL;
   churn_status st = churn_design_new(opts, &design);
   if (st == CHURN_OK) st = churn_design_fit_csv(design, csv, opts, &model);
-  if (design) print_report(design, "fit", "rejected dropped");
+  if (design) print_report(design, "fit", "rejected dropped month");
   if (st == CHURN_OK) st = churn_model_save(model, out);
   int rc = EXIT_OK;
   if (st != CHURN_OK) {

@@ -39,6 +39,7 @@ CHURN_API churn_status churn_design_new(const churn_options *opts, churn_design 
   D->reference = (int)ref;
   churn__dict_init(&D->id_seen);
   churn__dict_init(&D->label_seen);
+  churn__dict_init(&D->months);
   if (!D->label || !D->positive || !D->ids || !D->exclude || !D->weight || !D->cluster ||
       !D->time) {
     churn_design_free(D);
@@ -84,6 +85,8 @@ CHURN_API void churn_design_free(churn_design *D) {
   churn__dict_free(&D->id_seen);
   churn__free(D->id_line);
   churn__dict_free(&D->label_seen);
+  churn__dict_free(&D->months);
+  churn__free(D->month_count);
   churn__design_report_clear(D);
   churn__free(D->rep);
   churn__free(D);

@@ -86,6 +86,9 @@ struct churn_design {
   int64_t *id_line;
   size_t id_cap;
   churn__dict label_seen;
+  churn__dict months;      /* learning: time values of the kept rows, and their counts */
+  int64_t *month_count;
+  size_t month_cap;
   /* report of the last call */
   churn__drep *rep;
   size_t nrep, rep_cap;

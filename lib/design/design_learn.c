@@ -159,6 +159,19 @@ churn_status churn__design_learn_row(churn_design *D, const churn__dfield *f, in
       CHURN_TRY(learn_label(D, v, line, source, col->name));
       continue;
     }
+    if (col->role == DROLE_TIME) {
+      int32_t code;
+      bool added;
+      CHURN_TRY(churn__dict_intern(&D->months, v->p ? v->p : "", v->p ? v->len : 0, INT32_MAX,
+                                   &code, &added));
+      if (!churn__grow((void **)&D->month_count, &D->month_cap, (size_t)code + 1,
+                       sizeof *D->month_count)) {
+        return churn__nomem("design months");
+      }
+      if (added) D->month_count[code] = 0;
+      D->month_count[code]++;
+      continue;
+    }
     if (col->role != DROLE_FEATURE) continue;
     churn__dlearn *l = col->learn;
     if (v->kind == DF_MISSING) { /* kept: design.missing fills it */
@@ -400,6 +413,11 @@ static churn_status report_columns(churn_design *D) {
       CHURN_TRY(churn__design_report_add(D, "numeric", col->name, l->n_num, 0, "%s",
                                          col->missing_col ? "missing values filled" : ""));
     }
+  }
+  for (int32_t m = 0; m < D->months.n; m++) {
+    CHURN_TRY(churn__design_report_add(D, "month", D->time, D->month_count[m], 0,
+                                       "%s: %lld rows", churn__dict_label(&D->months, m),
+                                       (long long)D->month_count[m]));
   }
   return churn__design_report_add(D, "rows", "", D->nkept, 0, "rows kept");
 }

@@ -117,7 +117,7 @@ expect 1 'CHURN_E_NOT_FOUND.*carries no design' -- "$churn" score --model "$work
 # stacked months: ids repeat across months; scoring keeps each id's latest month
 printf 'id,month,plan,x,label\na,2024-01,p1,1,0\nb,2024-01,p2,2,1\nc,2024-01,p1,5,0\nd,2024-01,p2,3,1\na,2024-02,p2,4,1\nb,2024-02,p1,1,0\nc,2024-02,p1,2,1\nd,2024-02,p2,9,0\n' > "$work/months.csv"
 expect 1 "CHURN_E_DATA.*id 'a' in column 'id' repeats.*--time-column" -- "$churn" fit --data "$work/months.csv" --label label --id id --out "$work/bad.msgpack"
-expect 0 'converged' -- "$churn" fit --data "$work/months.csv" --label label --id id --time-column month --penalty l2 --out "$work/months.msgpack"
+expect 0 'month: 2024-02: 4 rows' -- "$churn" fit --data "$work/months.csv" --label label --id id --time-column month --penalty l2 --out "$work/months.msgpack"
 expect 0 '4 rows scored' -- "$churn" score --model "$work/months.msgpack" --data "$work/months.csv" --out "$work/months_scores.csv"
 expect 0 '^id,month,probability' -- head -1 "$work/months_scores.csv"
 if [ "$(grep -c ',2024-02,' "$work/months_scores.csv")" -eq 4 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: scoring stacked months did not keep the latest month per id"; fi

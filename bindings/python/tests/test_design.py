@@ -165,3 +165,39 @@ def test_cli_model_scores_identically_in_python(tmp_path):
     df = pd.read_csv(TELCO).set_index("customerID", drop=False)
     p = est.predict_proba(df.loc[s.customerID])[:, 1]
     np.testing.assert_allclose(p, s.probability.to_numpy(), atol=1e-12, rtol=0)
+
+
+def test_weights_and_clusters_from_columns(oracle, tmp_path):
+    """--weight COL: integer weights 1..3 (frequency weights) against statsmodels' GLM with
+    freq_weights on the oracle encoding (same estimate, 1e-6); --cluster COL: statsmodels'
+    Logit cov_type="cluster" standard errors (1e-6 relative)."""
+    sm = pytest.importorskip("statsmodels.api")
+    X, y, ids, res = oracle
+    df = pd.read_csv(TELCO)
+    rng = np.random.default_rng(3)
+    df["w"] = rng.integers(1, 4, size=len(df))
+    df["household"] = rng.integers(0, 1500, size=len(df)).astype(str)
+    path = tmp_path / "telco_w.csv"
+    df.to_csv(path, index=False)
+    kept = df.set_index("customerID").loc[ids]
+    model = fit_csv(str(path), label="Churn", id="customerID", weight="w",
+                    exclude="household")
+    glm = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(),
+                 freq_weights=kept["w"].to_numpy()).fit(tol=1e-12)
+    np.testing.assert_allclose(model.coef_[0], glm.params[list(X.columns)].to_numpy(),
+                               atol=1e-6)
+    assert model.loglik_ == pytest.approx(glm.llf, rel=1e-9)
+    opts = Options({"design.label": "Churn", "design.id": "customerID", "design.exclude": "w",
+                    "design.cluster": "household", "fit.cov_type": 3})
+    h = ctypes.c_void_p()
+    check(LIB.churn_design_new(opts.handle, ctypes.byref(h)))
+    d = Handle(h.value, LIB.churn_design_free)
+    m = ctypes.c_void_p()
+    check(LIB.churn_design_fit_csv(d.ptr, cstr(str(path)), opts.handle, ctypes.byref(m)))
+    cl = LogisticRegression._from_handle(Handle(m.value, LIB.churn_model_free), {})
+    ref = sm.Logit(y, sm.add_constant(X)).fit(method="newton", tol=1e-12, disp=0,
+                                              cov_type="cluster",
+                                              cov_kwds={"groups": kept["household"].astype(int)
+                                                        .to_numpy()})
+    se = cl.summary_frame()["std_err"].to_numpy()
+    np.testing.assert_allclose(se, ref.bse.to_numpy(), rtol=1e-6)
