@@ -1459,9 +1459,11 @@ CHURN_API churn_status churn_check_separation(const void *X, churn_dtype dtype, 
  * At scoring a level unseen in training gets the reference's all-zero columns and is counted
  * ("state: 1 row with an unseen level 'XX'"); a feature column missing from the table fails with
  * CHURN_E_SCHEMA naming it; extra columns are ignored.
- * A design is built, learned and attached by one thread; once learned (or loaded from a model)
- * it is only read, and churn_design_transform_columns / churn_design_score_csv may run on one
- * design from many threads at once. */
+ * Thread-safety: a design is built and learned by one thread; once learned (or loaded from a
+ * model) churn_design_transform_columns, churn_design_attach (on different models) and the
+ * accessors only read it and may run on one design from many threads at once;
+ * churn_design_score_csv and churn_design_report use the design's report, so serialise them
+ * on one design (or give each thread its own churn_design_from_model). */
 typedef struct churn_design churn_design;
 
 /* A new, unlearned design configured by the design.* options of opts (copied; NULL: defaults)
