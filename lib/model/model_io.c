@@ -13,7 +13,11 @@
  *            class_weight1, cov_type, population_rate, tol, max_iter, inference),
  *   training (map: n_obs, positives, sum_w, sum_w_positive, n_iter, n_passes, converged, loglik,
  *             null_loglik, gradient_norm, intercept_shift, penalized_loglik -- optional: files
- *             written before it load with NaN).
+ *             written before it load with NaN),
+ *   attachment (bin, optional, version 1.1): opaque bytes another layer keeps with the model (the
+ *             encoding of a flat table, lib/design/); absent when the model has none.  A model
+ *             without one is written as version 1.0, byte for byte as before; a 1.0 reader skips
+ *             the field.
  * Readers ignore fields they do not know, so a later minor version adds fields freely.
  */
 #include "common/fileio.h"
@@ -69,7 +73,7 @@ static void pack_training(churn__wbuf *wb, const churn__fit_info *f) {
 
 static void pack_payload(churn__wbuf *wb, const churn_model *m) {
   size_t d = (size_t)m->d, k = (size_t)m->k;
-  msgpack_pack_map(&wb->pk, 11);
+  msgpack_pack_map(&wb->pk, m->attachment ? 12 : 11);
   churn__pack_i64_field(wb, "d", m->d);
   churn__pack_key(wb, "fit_intercept");
   if (m->config.fit_intercept) msgpack_pack_true(&wb->pk);
@@ -90,6 +94,10 @@ static void pack_payload(churn__wbuf *wb, const churn_model *m) {
   churn__pack_i64_field(wb, "n_clusters", m->n_clusters);
   pack_options(wb, &m->config);
   pack_training(wb, &m->info);
+  if (m->attachment) {
+    churn__pack_key(wb, "attachment");
+    churn__pack_bytes_bin(wb, m->attachment, m->attachment_len);
+  }
 }
 
 /* The whole file image of a model in a new buffer. */
@@ -100,7 +108,8 @@ static churn_status encode(const churn_model *m, churn__wbuf *out) {
   churn_status st = churn__wbuf_status(&payload, "model payload");
   churn__wbuf_init(out);
   if (st == CHURN_OK) {
-    st = churn__envelope_write(out, MODEL_FORMAT, MODEL_MAJOR, MODEL_MINOR, payload.data,
+    st = churn__envelope_write(out, MODEL_FORMAT, MODEL_MAJOR, m->attachment ? 1 : MODEL_MINOR,
+                               payload.data,
                                payload.len);
   }
   churn__wbuf_free(&payload);
@@ -388,6 +397,12 @@ static churn_status read_payload(const msgpack_object *p, churn_model **out) {
   if (st == CHURN_OK) st = read_training(p, &m->info);
   if (st == CHURN_OK) st = check_names(m);
   if (st == CHURN_OK) st = check_results(m);
+  if (st == CHURN_OK && churn__map_get(p, "attachment") != NULL) {
+    const uint8_t *bytes;
+    size_t blen;
+    st = churn__get_bin(p, "attachment", &bytes, &blen);
+    if (st == CHURN_OK) st = churn__model_set_attachment(m, bytes, blen);
+  }
   if (st != CHURN_OK) {
     churn_model_free(m);
     return st;
