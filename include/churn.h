@@ -667,7 +667,10 @@ CHURN_API churn_status churn_dataset_append_subscribers(churn_dataset *ds,
  *     or subscriber_index (CHURN_I32/I64 dense index, fastest); exactly one is required,
  *   time (required, CHURN_I64), kind (required, integer churn_event_kind),
  *   code, code2 (integer 0..255), value (CHURN_F64/F32), aux1, aux2 (integer, int32 range).
- * Unknown column names fail with CHURN_E_SCHEMA.  The dataset is no longer finalized
+ * code may also be CHURN_STR, read as the events CSV reads it: a number, a CSV name of the
+ * kind's codes, a free-form label (VIEW, FAULT, COMPLAINT), or for CANCEL and CANCEL_REQUEST
+ * an operator's own reason label (kept in aux1, see churn_dataset_reason_labels); other text
+ * rejects the row as a bad value.  Unknown column names fail with CHURN_E_SCHEMA.  The dataset is no longer finalized
  * afterwards.  opts may be NULL. */
 CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const churn_column *cols,
                                                    size_t ncols, const churn_options *opts);
@@ -729,9 +732,9 @@ CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const ch
  * the path, CHURN_E_FORMAT naming the line of a line that is not two fields, has an empty
  * label, or names an unknown reason or category (nothing is changed then).
  *
- * churn_dataset_reason_labels lists the labels seen: a new table, one row per label of either
- * kind, most events first (ties: CANCEL labels before CANCEL_REQUEST ones, each in the order
- * first seen), with columns label (str), reason (str: the
+ * churn_dataset_reason_labels lists the labels seen: a new table, one row per label (of
+ * either kind), most events first (ties: in the order first seen, CANCEL labels first), with
+ * columns label (str), reason (str: the
  * churn_cancel_reason name its events carry now), category (str), events (i64: CANCEL and
  * CANCEL_REQUEST events with the label).  The rows with reason "unknown" are the unmapped
  * labels an ingest report lists ("unmapped reason labels: 搬迁 x 312").  Free with

@@ -186,6 +186,13 @@ static inline bool churn__kind_has_reason(int kind) {
 churn_status churn__reason_label(churn_dataset *ds, int kind, const char *s, size_t len,
                                  uint8_t *code, int32_t *label_index);
 void churn__reason_map_free(churn__reason_map *m);
+/* Maps one operator's reason label (llen bytes, not empty) to target (tlen bytes: a
+ * churn_cancel_reason name, or natural / competitive / service / unknown), replacing an earlier
+ * mapping of the label, and recodes the stored events with that label.  The one entry point
+ * for other readers of reason maps (an INI [reasons] section: wrap the error with
+ * churn__context to name the line).  CHURN_E_ARG naming label and target, CHURN_E_NOMEM. */
+churn_status churn__reason_map_add(churn_dataset *ds, const char *label, size_t llen,
+                                   const char *target, size_t tlen);
 
 /* CHURN_OK when ds is finalized, else CHURN_E_STATE naming fn. */
 churn_status churn__dataset_require_finalized(const churn_dataset *ds, const char *fn);

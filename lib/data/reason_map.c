@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LABELS (INT32_MAX - 1)
+#define MAX_LABELS (INT32_MAX - 1) /* in the map */
+#define MAX_EVENT_LABELS 256         /* on events: the dataset file's limit per kind */
 
 void churn__reason_map_free(churn__reason_map *m) {
   churn__dict_free(&m->labels);
@@ -22,7 +23,7 @@ churn_status churn__reason_label(churn_dataset *ds, int kind, const char *s, siz
                                  uint8_t *code, int32_t *label_index) {
   churn__dict *d;
   CHURN_TRY(churn__events_code_dict(&ds->ev, kind, &d));
-  CHURN_TRY(churn__dict_intern(d, s, len, MAX_LABELS, label_index, NULL));
+  CHURN_TRY(churn__dict_intern(d, s, len, MAX_EVENT_LABELS, label_index, NULL));
   int32_t m = churn__dict_find(&ds->reasons.labels, s, len);
   *code = m >= 0 ? ds->reasons.code[m] : CHURN_REASON_UNKNOWN;
   return CHURN_OK;
@@ -72,6 +73,24 @@ static void apply_map(churn_dataset *ds) {
   }
 }
 
+static churn_status bad_target(const char *fn, const char *label, size_t llen, const char *t,
+                               size_t tlen) {
+  return churn__fail(CHURN_E_ARG, "%s: label '%.*s' maps to '%.*s', which is neither a "
+                     "cancellation reason nor a category (natural, competitive, service, "
+                     "unknown)", fn, (int)(llen > 60 ? 60 : llen), label,
+                     (int)(tlen > 60 ? 60 : tlen), t);
+}
+
+churn_status churn__reason_map_add(churn_dataset *ds, const char *label, size_t llen,
+                                   const char *target, size_t tlen) {
+  if (llen == 0) return churn__fail(CHURN_E_ARG, "reason map: a label is empty");
+  int code = target_code(target, tlen);
+  if (code < 0) return bad_target("reason map", label, llen, target, tlen);
+  CHURN_TRY(map_one(&ds->reasons, label, llen, code));
+  apply_map(ds);
+  return CHURN_OK;
+}
+
 CHURN_API churn_status churn_dataset_set_reason_map(churn_dataset *ds,
                                                    const char *const *label,
                                                    const char *const *target, size_t n) {
@@ -83,9 +102,7 @@ CHURN_API churn_status churn_dataset_set_reason_map(churn_dataset *ds,
     CHURN_CHECK_ARG(label[i] != NULL && label[i][0] != '\0', "%s: label[%zu] is empty", fn, i);
     CHURN_CHECK_ARG(target[i] != NULL, "%s: target[%zu] is NULL", fn, i);
     if (target_code(target[i], strlen(target[i])) < 0) {
-      return churn__fail(CHURN_E_ARG, "%s: label '%s' maps to '%s', which is neither a "
-                         "cancellation reason nor a category (natural, competitive, service, "
-                         "unknown)", fn, label[i], target[i]);
+      return bad_target(fn, label[i], strlen(label[i]), target[i], strlen(target[i]));
     }
   }
   for (size_t i = 0; i < n; i++) {
@@ -155,8 +172,7 @@ CHURN_API churn_status churn_dataset_read_reason_map_csv(churn_dataset *ds, cons
 }
 
 typedef struct label_row {
-  int kind;
-  int32_t label;
+  int32_t label; /* in the merged dictionary */
   int64_t events;
   uint8_t code;
 } label_row;
@@ -164,41 +180,44 @@ typedef struct label_row {
 static int cmp_rows(const void *x, const void *y) {
   const label_row *a = x, *b = y;
   if (a->events != b->events) return a->events > b->events ? -1 : 1;
-  if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
   return (a->label > b->label) - (a->label < b->label);
 }
 
-CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, churn_table **out) {
-  CHURN_CHECK_ARG(ds != NULL && out != NULL, "churn_dataset_reason_labels: ds and out must not "
-                  "be NULL");
+/* The labels of both kinds in one dictionary (CANCEL's first, each in the order first seen);
+ * map[k][i] = the merged code of label i of kind k. */
+static churn_status merge_labels(const churn__events *ev, churn__dict *all, int32_t **map) {
+  const int kinds[2] = {CHURN_EV_CANCEL, CHURN_EV_CANCEL_REQUEST};
+  for (int k = 0; k < 2; k++) {
+    const churn__dict *d = ev->code_dict[kinds[k]];
+    int32_t n = d ? d->n : 0;
+    map[k] = churn__malloc_array((size_t)n + 1, sizeof *map[k]);
+    if (map[k] == NULL) return churn__nomem("reason labels");
+    for (int32_t i = 0; i < n; i++) {
+      CHURN_TRY(churn__dict_intern(all, churn__dict_label(d, i), churn__dict_label_len(d, i),
+                                   MAX_LABELS, &map[k][i], NULL));
+    }
+  }
+  return CHURN_OK;
+}
+
+static churn_status list_labels(const churn_dataset *ds, const churn__dict *all,
+                                int32_t *const *map, churn_table **out) {
   const churn__events *ev = &ds->ev;
-  int32_t n_cancel = ev->code_dict[CHURN_EV_CANCEL] ? ev->code_dict[CHURN_EV_CANCEL]->n : 0;
-  int32_t n_req = ev->code_dict[CHURN_EV_CANCEL_REQUEST]
-                      ? ev->code_dict[CHURN_EV_CANCEL_REQUEST]->n : 0;
-  size_t nrows = (size_t)n_cancel + (size_t)n_req;
+  size_t nrows = (size_t)all->n;
   label_row *rows = churn__calloc(nrows + 1, sizeof *rows);
   if (rows == NULL) return churn__nomem("reason labels");
-  for (int32_t i = 0; i < n_cancel; i++) rows[i] = (label_row){CHURN_EV_CANCEL, i, 0, 0};
-  for (int32_t i = 0; i < n_req; i++) {
-    rows[n_cancel + i] = (label_row){CHURN_EV_CANCEL_REQUEST, i, 0, 0};
+  for (size_t r = 0; r < nrows; r++) {
+    int32_t m = churn__dict_find(&ds->reasons.labels, churn__dict_label(all, (int32_t)r),
+                                 churn__dict_label_len(all, (int32_t)r));
+    rows[r] = (label_row){(int32_t)r, 0, m >= 0 ? ds->reasons.code[m] : CHURN_REASON_UNKNOWN};
   }
   for (int64_t e = 0; e < ev->n; e++) {
     int kind = ev->kind[e];
     int32_t a = ev->aux1[e];
-    if (!churn__kind_has_reason(kind) || a == CHURN_AUX_NONE || a < 0) continue;
-    size_t r = kind == CHURN_EV_CANCEL ? (size_t)a : (size_t)n_cancel + (size_t)a;
-    if ((kind == CHURN_EV_CANCEL && a >= n_cancel) || (kind != CHURN_EV_CANCEL && a >= n_req)) {
-      continue;
-    }
-    rows[r].events++;
-    rows[r].code = ev->code[e];
-  }
-  /* a label's code from the map when it has no event (or as its events carry it) */
-  for (size_t r = 0; r < nrows; r++) {
-    const churn__dict *d = ev->code_dict[rows[r].kind];
-    int32_t m = churn__dict_find(&ds->reasons.labels, churn__dict_label(d, rows[r].label),
-                                 churn__dict_label_len(d, rows[r].label));
-    if (rows[r].events == 0) rows[r].code = m >= 0 ? ds->reasons.code[m] : 0;
+    if (!churn__kind_has_reason(kind) || a < 0 || a >= ev->code_dict[kind]->n) continue;
+    label_row *row = &rows[map[kind == CHURN_EV_CANCEL ? 0 : 1][a]];
+    row->events++;
+    row->code = ev->code[e]; /* as the events carry it */
   }
   qsort(rows, nrows, sizeof *rows, cmp_rows);
   const char **lab = churn__malloc_array(nrows, sizeof *lab);
@@ -208,7 +227,7 @@ CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, chur
   churn_status st = lab && rea && cat && cnt ? CHURN_OK : churn__nomem("reason labels");
   if (st == CHURN_OK) {
     for (size_t r = 0; r < nrows; r++) {
-      lab[r] = churn__dict_label(ev->code_dict[rows[r].kind], rows[r].label);
+      lab[r] = churn__dict_label(all, rows[r].label);
       const char *name = churn__enum_name(CHURN_ENUM_CANCEL_REASON, rows[r].code);
       rea[r] = name ? name : "unknown";
       name = churn__enum_name(CHURN_ENUM_CATEGORY, (int)churn_cancel_reason_category(rows[r].code));
@@ -227,5 +246,18 @@ CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, chur
   churn__free((void *)rea);
   churn__free((void *)cat);
   churn__free(rows);
+  return st;
+}
+
+CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, churn_table **out) {
+  CHURN_CHECK_ARG(ds != NULL && out != NULL, "churn_dataset_reason_labels: ds and out must not "
+                  "be NULL");
+  churn__dict all = {0};
+  int32_t *map[2] = {NULL, NULL};
+  churn_status st = merge_labels(&ds->ev, &all, map);
+  if (st == CHURN_OK) st = list_labels(ds, &all, map, out);
+  churn__free(map[0]);
+  churn__free(map[1]);
+  churn__dict_free(&all);
   return st;
 }

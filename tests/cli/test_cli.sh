@@ -52,6 +52,21 @@ if [ ! -e "$work/strict.msgpack" ]; then pass=$((pass + 1)); else fail=$((fail +
 printf 'subscriber_id,time,kind\n"unterminated,2024-01-01,bill\n' > "$work/broken.csv"
 expect 1 'CHURN_E_FORMAT.*line' -- "$churn" ingest --subscribers "$work/sim/subscribers.csv" --events "$work/broken.csv" --out "$work/b.msgpack"
 expect 1 "CHURN_E_IO.*$work/missing.csv" -- "$churn" ingest --subscribers "$work/missing.csv" --events "$work/sim/events.csv" --out "$work/b.msgpack"
+# the operator's own reason labels: 312 cancels labelled 搬迁 (moving house) and 40 labelled
+# 资费高 (price) are kept with reason unknown and listed; --reason-map maps them; a map naming an
+# unknown reason fails naming it
+mkdir -p "$work/rm"
+{ echo "subscriber_id,activation"; for i in $(seq 1 352); do echo "R$i,2024-01-01"; done; } > "$work/rm/subs.csv"
+{ echo "subscriber_id,time,kind,code"; for i in $(seq 1 312); do echo "R$i,2024-03-01,cancel,搬迁"; done
+  for i in $(seq 313 352); do echo "R$i,2024-03-02,cancel,资费高"; done; } > "$work/rm/events.csv"
+expect 0 'unmapped reason labels: 搬迁 x 312, 资费高 x 40' -- "$churn" ingest --subscribers "$work/rm/subs.csv" --events "$work/rm/events.csv" --out "$work/rm/ds.msgpack"
+printf 'label,reason\n搬迁,moving\n' > "$work/rm/map.csv"
+expect 0 'unmapped reason labels: 资费高 x 40$' -- "$churn" ingest --subscribers "$work/rm/subs.csv" --events "$work/rm/events.csv" --out "$work/rm/ds.msgpack" --reason-map "$work/rm/map.csv"
+printf 'label,reason\n搬迁,moving\n资费高,competitive\n' > "$work/rm/map2.csv"
+out=$("$churn" ingest --subscribers "$work/rm/subs.csv" --events "$work/rm/events.csv" --out "$work/rm/ds.msgpack" --reason-map "$work/rm/map2.csv" 2>&1)
+if ! printf '%s' "$out" | grep -q unmapped; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a full reason map still lists unmapped labels"; fi
+printf 'label,reason\n搬迁,relocation\n' > "$work/rm/bad.csv"
+expect 1 "CHURN_E_FORMAT.*line 2: 'relocation' is neither" -- "$churn" ingest --subscribers "$work/rm/subs.csv" --events "$work/rm/events.csv" --out "$work/rm/ds.msgpack" --reason-map "$work/rm/bad.csv"
 
 # features
 expect 0 'rows x [0-9]+ features' -- "$churn" features --data "$work/ds.msgpack" --as-of 2024-10-01 --out "$work/f.csv"

@@ -205,23 +205,54 @@ class Dataset:
     # --- construction ------------------------------------------------------------------------
 
     @classmethod
-    def from_frames(cls, subscribers, events=None, **options):
+    def from_frames(cls, subscribers, events=None, reason_map=None, **options):
         """A finalized dataset from a subscribers DataFrame (column or index subscriber_id)
-        and an optional events DataFrame."""
+        and an optional events DataFrame (its code column may hold names and the operator's
+        own cancellation reason labels).  reason_map: see set_reason_map."""
         ds = cls()
+        if reason_map is not None:
+            ds.set_reason_map(reason_map)
         ds.append_subscribers(subscribers, **options)
         if events is not None:
             ds.append_events(events, **options)
         return ds.finalize(**options)
 
     @classmethod
-    def from_csv(cls, subscribers_path, events_path=None, **options):
-        """A finalized dataset from billing CSV exports."""
+    def from_csv(cls, subscribers_path, events_path=None, reason_map=None, **options):
+        """A finalized dataset from billing CSV exports.  reason_map: see set_reason_map."""
         ds = cls()
+        if reason_map is not None:
+            ds.set_reason_map(reason_map)
         ds.read_subscribers_csv(subscribers_path, **options)
         if events_path is not None:
             ds.read_events_csv(events_path, **options)
         return ds.finalize(**options)
+
+    def set_reason_map(self, reason_map):
+        """Maps the operator's own cancellation reason labels ("搬迁") to a reason ("moving")
+        or a category ("natural", "competitive", "service", "unknown"): a dict label ->
+        target, or the path of a CSV file of lines `label,reason`.  Events already stored get
+        the mapped reason; later reads use the map.  A cancel whose label is not mapped keeps
+        reason "unknown" and is listed in reason_labels.  A target that is neither a reason
+        nor a category raises ChurnValueError naming it.  Returns self."""
+        if isinstance(reason_map, (str, os.PathLike)):
+            check(LIB.churn_dataset_read_reason_map_csv(self.handle,
+                                                        cstr(os.fspath(reason_map))))
+            return self
+        items = list(dict(reason_map).items())
+        labels = (ctypes.c_char_p * max(1, len(items)))(*[cstr(str(k)) for k, _ in items])
+        targets = (ctypes.c_char_p * max(1, len(items)))(*[cstr(str(v)) for _, v in items])
+        check(LIB.churn_dataset_set_reason_map(self.handle, labels, targets, len(items)))
+        return self
+
+    @property
+    def reason_labels(self):
+        """The operator's cancellation reason labels seen (CANCEL and CANCEL_REQUEST events):
+        DataFrame with label, reason, category, events, most events first.  The rows with
+        reason "unknown" are the unmapped labels."""
+        h = ctypes.c_void_p()
+        check(LIB.churn_dataset_reason_labels(self.handle, ctypes.byref(h)))
+        return table_to_frame(h)
 
     @classmethod
     def load(cls, path_or_bytes):
@@ -375,8 +406,8 @@ class Dataset:
     def events(self):
         """The event log as a DataFrame (sorted by subscriber and time once finalized):
         subscriber_id, time (datetime64), kind (name), code, label (the code's label for
-        kinds with a label dictionary: VIEW genres, FAULT types, COMPLAINT categories; else
-        None), code2, value, aux1, aux2 (the last two nullable Int32, <NA> where not given)."""
+        kinds with a label dictionary: VIEW genres, FAULT types, COMPLAINT categories, the
+        operator's own reason label of CANCEL and CANCEL_REQUEST; else None), code2, value, aux1, aux2 (the last two nullable Int32, <NA> where not given)."""
         n = self.num_events
         raw = {}
         for col in ("subscriber", "time", "kind", "code", "code2", "value", "aux1", "aux2"):
@@ -394,7 +425,11 @@ class Dataset:
             sel = raw["kind"] == k
             if labels and sel.any():
                 table = np.array(labels + [None] * (256 - len(labels)), dtype=object)
-                label[sel] = table[raw["code"][sel]]
+                if kname in ("cancel", "cancel_request"):  # the reason label is in aux1
+                    sel &= raw["aux1"] != AUX_NONE
+                    label[sel] = table[raw["aux1"][sel]]
+                else:
+                    label[sel] = table[raw["code"][sel]]
         return pd.DataFrame({
             "subscriber_id": ids[raw["subscriber"]] if n else np.empty(0, dtype=object),
             "time": _times(raw["time"]),
