@@ -298,6 +298,19 @@ typedef enum churn_option {
   CHURN_OPT_SIM_CONTROL_SHARE = 725, /* real in [0,1]: selected held out as control, 0.2 */
   CHURN_OPT_SIM_CAMPAIGN_EFFECT = 726, /* real in [0,1]: the offer's success on price churn, 0.5 */
   CHURN_OPT_SIM_CAMPAIGN_HORIZON = 727, /* int in [1,24]: months the offer acts, default 3 */
+  CHURN_OPT_SIM_PROPENSITY_SPREAD = 728, /* real in [0,2.5]: sigma of the subscribers' lognormal
+                                      * churn propensity (mean 1), default 0.6; larger: a cohort's
+                                      * retention curve flattens faster */
+  CHURN_OPT_SIM_SILENT_OTHER_SHARE = 729, /* real in [0,1]: churners of the other drivers (not
+                                      * moving, not arrears) who stop using and paying and never
+                                      * cancel, default 0 */
+  CHURN_OPT_SIM_SEASONALITY = 730,   /* real in [0,1]: amplitude A of the seasonal profile: every
+                                      * episode start rate x (1 + A cos(2 pi (month - peak) / 12)),
+                                      * default 0 (none) */
+  CHURN_OPT_SIM_SEASON_PEAK = 731,   /* int in [1,12]: calendar month of the seasonal peak, 3 */
+  CHURN_OPT_SIM_CHURN_SCALE = 732,   /* real in [0,10]: multiplies every driver's episode start
+                                      * rate (the churn level; set it so the monthly churn is
+                                      * near the KPI target and some months miss it), default 1 */
   /* --- designs from flat tables (section 6h) --- */
   CHURN_OPT_DESIGN_FIRST_ = 900,
   CHURN_OPT_DESIGN_LABEL = 901,      /* string: the label column, default "" (none) */
@@ -2368,8 +2381,20 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
  * An episode either ends in churn weeks to months later or fades out; meanwhile it leaves its
  * traces (viewing and usage fall, payments stop, the box goes offline, faults and complaints,
  * downgrades), so the signals precede the cancellation.  Retention contacts (more often for
- * VIP and high tier) stop some episodes.  A sim.silent_share of churning movers never cancel:
- * the box goes offline and bills stay unpaid (churn by inactivity, cancellation = none).
+ * VIP and high tier) stop some episodes; when the retention desk takes the cancellation call
+ * the subscriber's CANCEL_REQUEST (code = the reason) comes ten minutes before its RETENTION
+ * outcome.  A sim.silent_share of churning movers, and a sim.silent_other_share of the churners
+ * of the other drivers but arrears, never cancel: the box goes offline, usage stops and bills
+ * stay unpaid (churn by inactivity, cancellation = none).  The latent frailty is lognormal with
+ * mean 1 and sigma sim.propensity_spread: the more spread, the more a cohort's frail members
+ * leave early and its retention curve flattens (the shifted-beta-geometric fit then has finite
+ * estimates).  Every episode start rate is multiplied by sim.churn_scale (the churn level) and
+ * by the seasonal profile 1 + A cos(2 pi (calendar month - sim.season_peak) / 12), A =
+ * sim.seasonality (the calendar month in which the simulated month starts; churn follows its
+ * episode start by weeks to months, so the churn's own peak comes later).  Every subscriber has a
+ * string column "person" (added through churn_dataset_append_subscribers): "P" and the index of
+ * the first subscription of the person, so a win-back re-activation (a new id) shares the
+ * person of the subscription it returns from.
  * With the defaults monthly churn comes out at about 1.5-1.8% (2-2.5% in the competitor's
  * regions once its campaign runs, a little more in the poor-signal region).
  *
@@ -2427,7 +2452,10 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
  *     for a subscriber the offer kept, the churn it prevented),
  *   campaign_true_effect (f64, <= 0: the subscriber's expected change in churn within the
  *     window if treated, given its history without the offer: -p_k as above, else 0; for
- *     every eligible subscriber, selected or not).
+ *     every eligible subscriber, selected or not),
+ *   churn_type (str: "cancel" when a CANCEL ends the history, "silent" for a silent churner,
+ *     "none"), return_type (str: "new_id" for a win-back re-activation under a new id, else
+ *     "none"), person (str: as the dataset's person column).
  * category = churn_cancel_reason_category(reason) for every churner.
  *
  * Deterministic: the same options give a bit-identical dataset and truth whatever
