@@ -311,6 +311,9 @@ typedef enum churn_option {
   CHURN_OPT_SIM_CHURN_SCALE = 732,   /* real in [0,10]: multiplies every driver's episode start
                                       * rate (the churn level; set it so the monthly churn is
                                       * near the KPI target and some months miss it), default 1 */
+  CHURN_OPT_SIM_RETURN_SAME_ID = 733, /* real in [0,1]: win-back returns that come back under
+                                      * their old id (a new ACTIVATION event after the CANCEL)
+                                      * rather than a new id with the same person, default 0 */
   /* --- designs from flat tables (section 6h) --- */
   CHURN_OPT_DESIGN_FIRST_ = 900,
   CHURN_OPT_DESIGN_LABEL = 901,      /* string: the label column, default "" (none) */
@@ -2394,7 +2397,10 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
  * episode start by weeks to months, so the churn's own peak comes later).  Every subscriber has a
  * string column "person" (added through churn_dataset_append_subscribers): "P" and the index of
  * the first subscription of the person, so a win-back re-activation (a new id) shares the
- * person of the subscription it returns from.
+ * person of the subscription it returns from.  A sim.return_same_id share of the win-back
+ * returns come back under their old id instead: the subscriber's events go on with an
+ * ACTIVATION event at the return (and its later history, maybe a second CANCEL), and its
+ * cancellation column holds the last cancellation after the return, CHURN_TIME_NONE when active.
  * With the defaults monthly churn comes out at about 1.5-1.8% (2-2.5% in the competitor's
  * regions once its campaign runs, a little more in the poor-signal region).
  *
@@ -2453,9 +2459,12 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
  *   campaign_true_effect (f64, <= 0: the subscriber's expected change in churn within the
  *     window if treated, given its history without the offer: -p_k as above, else 0; for
  *     every eligible subscriber, selected or not),
- *   churn_type (str: "cancel" when a CANCEL ends the history, "silent" for a silent churner,
- *     "none"), return_type (str: "new_id" for a win-back re-activation under a new id, else
- *     "none"), person (str: as the dataset's person column).
+ *   churn_type (str: "cancel" when a CANCEL ends the (first) subscription, "silent" for a
+ *     silent churner, "none"; churn_time and the columns above describe that first churn),
+ *   return_type (str: "new_id" for a win-back re-activation under a new id, "same_id" for a
+ *     subscriber who came back under its id after churning, else "none"), return_time (i64: the
+ *     return's ACTIVATION for "same_id", the activation for "new_id", else CHURN_TIME_NONE),
+ *   person (str: as the dataset's person column).
  * category = churn_cancel_reason_category(reason) for every churner.
  *
  * Deterministic: the same options give a bit-identical dataset and truth whatever

@@ -284,3 +284,45 @@ Test(sim_operator, deterministic_across_threads_with_the_new_options) {
   churn_dataset_free(ds[0]);
   churn_dataset_free(ds[1]);
 }
+
+/* Returns under the same id: no new row; the subscriber's events show its CANCEL, then an
+ * ACTIVATION at return_time, then its later history; its cancellation column is the later
+ * cancellation or none. */
+Test(sim_operator, returns_under_the_same_id) {
+  const opt o[] = {{CHURN_OPT_SIM_RETURN_SAME_ID, 1.0}};
+  churn_table *truth = NULL;
+  churn_dataset *ds = simulate(6000, 24, 17, o, 1, &truth);
+  int64_t S = churn_dataset_num_subscribers(ds), E = churn_dataset_num_events(ds);
+  const char *const *rt = str_col(truth, "return_type");
+  const int64_t *prev = table_i64(truth, "previous_index"), *ret = table_i64(truth, "return_time");
+  const int64_t *ct = table_i64(truth, "churn_time");
+  const int64_t *canc = dataset_subscriber_col(ds, "cancellation");
+  const int32_t *sub = dataset_event_col(ds, "subscriber");
+  const int64_t *t = dataset_event_col(ds, "time");
+  const uint8_t *kind = dataset_event_col(ds, "kind");
+  int64_t same = 0;
+  for (int64_t i = 0; i < S; i++) cr_assert_lt(prev[i], 0, "a new id at %lld", (long long)i);
+  for (int64_t e = 0, i = 0; i < S; i++) {
+    int64_t from = e;
+    while (e < E && sub[e] == i) e++;
+    if (strcmp(rt[i], "same_id") != 0) {
+      cr_assert_eq(ret[i], CHURN_TIME_NONE);
+      continue;
+    }
+    same++;
+    int64_t cancels_before = 0, acts_at_return = 0, after = 0;
+    for (int64_t f = from; f < e; f++) {
+      cancels_before += kind[f] == CHURN_EV_CANCEL && t[f] == ct[i];
+      acts_at_return += kind[f] == CHURN_EV_ACTIVATION && t[f] == ret[i];
+      after += t[f] > ret[i];
+    }
+    cr_assert_eq(cancels_before, 1, "subscriber %lld", (long long)i);
+    cr_assert_eq(acts_at_return, 1, "subscriber %lld", (long long)i);
+    cr_assert_gt(ret[i], ct[i]);
+    cr_assert_gt(after, 0);
+    cr_assert(canc[i] == CHURN_TIME_NONE || canc[i] > ret[i]);
+  }
+  cr_assert_gt(same, 0);
+  churn_table_free(truth);
+  churn_dataset_free(ds);
+}

@@ -117,6 +117,7 @@ static const option_spec SPECS[] = {
     {CHURN_OPT_SIM_SEASONALITY, "sim.seasonality", CHURN_OPTION_REAL, 0, 1, 0, NULL},
     {CHURN_OPT_SIM_SEASON_PEAK, "sim.season_peak", CHURN_OPTION_INT, 1, 12, 3, NULL},
     {CHURN_OPT_SIM_CHURN_SCALE, "sim.churn_scale", CHURN_OPTION_REAL, 0, 10, 1, NULL},
+    {CHURN_OPT_SIM_RETURN_SAME_ID, "sim.return_same_id", CHURN_OPTION_REAL, 0, 1, 0, NULL},
     {CHURN_OPT_DESIGN_LABEL, "design.label", CHURN_OPTION_STRING, 0, 1024, 0, ""},
     {CHURN_OPT_DESIGN_POSITIVE, "design.positive", CHURN_OPTION_STRING, 0, 1024, 0, ""},
     {CHURN_OPT_DESIGN_ID, "design.id", CHURN_OPTION_STRING, 0, 4096, 0, ""},

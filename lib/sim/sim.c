@@ -46,7 +46,8 @@ typedef struct sim_cfg {
       season_peak;
   double base_churn, new_rate, high_share, comp_share, comp_uplift, poor_share, contract_share,
       promo_share, late_pay, fault_rate, sla_breach, retention, view_events, silent_share,
-      camp_share, control_share, camp_effect, spread, silent_other, seasonality, churn_scale;
+      camp_share, control_share, camp_effect, spread, silent_other, seasonality, churn_scale,
+      same_id;
 } sim_cfg;
 
 static churn_status read_int(const churn_options *o, churn_option k, int64_t *v) {
@@ -97,6 +98,7 @@ static churn_status read_cfg(const churn_options *o, sim_cfg *c) {
   CHURN_TRY(read_real(o, CHURN_OPT_SIM_SEASONALITY, &c->seasonality));
   CHURN_TRY(read_int(o, CHURN_OPT_SIM_SEASON_PEAK, &c->season_peak));
   CHURN_TRY(read_real(o, CHURN_OPT_SIM_CHURN_SCALE, &c->churn_scale));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_RETURN_SAME_ID, &c->same_id));
   return CHURN_OK;
 }
 
@@ -240,6 +242,8 @@ typedef struct sim_truth {
   double camp_effect;  /* -(the offer's success) against the untreated path's churn, else 0 */
   int8_t category, driver, reason, cancelled;
   int8_t camp_selected, camp_treated, camp_driver;
+  int8_t same_id_return;  /* the subscriber came back under its id (at return_time) */
+  int64_t return_time;
 } sim_truth;
 
 typedef struct sim_ctx {
@@ -249,6 +253,8 @@ typedef struct sim_ctx {
   sim_truth *truth;
   int64_t end;                 /* subscribers [first of block 0, end) in this pass */
   int64_t react_base;          /* index of the first re-activation */
+  int64_t rows_end;            /* simulated subscriptions from here on are returns under an old
+                                * id: no row of their own, their events go to react_src */
   const int64_t *react_src, *react_time;
   int32_t genre_code[NGENRE], fault_code[NFAULT], compl_code[NCOMPL];
 } sim_ctx;
@@ -1013,6 +1019,7 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
   memset(s.truth, 0, sizeof *s.truth);
   s.truth->churn_time = s.truth->signal_start = s.truth->camp_time = CHURN_TIME_NONE;
   s.truth->previous = -1;
+  s.truth->return_time = CHURN_TIME_NONE;
   if (i >= ctx->react_base) {
     reactivated_profile(&s, ctx->react_src[i - ctx->react_base],
                         ctx->react_time[i - ctx->react_base]);
@@ -1023,7 +1030,8 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
   s.hi = w->end;
   s.ep.t_off = INT64_MAX;
   size_t first = b->n;
-  write_profile(ctx->subs, &s);
+  bool own_row = i < ctx->rows_end;
+  if (own_row) write_profile(ctx->subs, &s);
   emit_plain(&s, s.act, CHURN_EV_ACTIVATION, 0);  /* before the window for the initial base */
   if (i < w->c.n) burn_in(&s);
   for (int64_t m = 0; m < w->c.months && !s.gone; m++) simulate_month(&s, m);
@@ -1046,7 +1054,7 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
   }
   b->count[i - b->first] = (int64_t)(b->n - first);
   s.truth->risk = s.risk_months ? s.risk_sum / s.risk_months : 0.0;
-  ctx->subs->cancellation[i] = s.truth->cancelled ? s.truth->churn_time : CHURN_TIME_NONE;
+  if (own_row) ctx->subs->cancellation[i] = s.truth->cancelled ? s.truth->churn_time : CHURN_TIME_NONE;
 }
 
 static void simulate_block(void *vctx, int64_t task, int worker) {
@@ -1149,7 +1157,9 @@ typedef struct gather_ctx {
   churn__events *ev;
   sim_block *blocks;
   const int64_t *row; /* first row of each block */
-  int64_t nsubs;
+  int64_t nsubs;      /* simulated subscriptions */
+  int64_t rows_end;   /* from here on returns under an old id: */
+  const int64_t *src; /*   the subscriber of subscription rows_end + k is src[k] */
 } gather_ctx;
 
 static void gather_block(void *vctx, int64_t k, int worker) {
@@ -1160,7 +1170,8 @@ static void gather_block(void *vctx, int64_t k, int worker) {
   int64_t row = g->row[k];
   size_t e = 0;
   for (int64_t j = 0; j < BLOCK && b->first + j < g->nsubs; j++) {
-    int32_t sub = (int32_t)(b->first + j);
+    int64_t idx = b->first + j;
+    int32_t sub = (int32_t)(idx < g->rows_end ? idx : g->src[idx - g->rows_end]);
     for (int64_t c = 0; c < b->count[j]; c++, e++, row++) {
       const sim_event *x = &b->ev[e];
       ev->sub[row] = sub;
@@ -1181,7 +1192,8 @@ static void gather_block(void *vctx, int64_t k, int worker) {
  * parallel into their own row ranges (first touch of the new columns is most of the cost) and
  * freed as they go, so the peak stays near one copy of the events. */
 static churn_status gather_events(churn_dataset *ds, const sim_world *w, int64_t nsubs,
-                                  sim_block *blocks, int64_t nblocks) {
+                                  int64_t rows_end, const int64_t *src, sim_block *blocks,
+                                  int64_t nblocks) {
   int64_t *row = churn__malloc_array((size_t)nblocks + 1, sizeof *row);
   if (row == NULL) return churn__nomem("simulated events");
   row[0] = 0;
@@ -1189,7 +1201,7 @@ static churn_status gather_events(churn_dataset *ds, const sim_world *w, int64_t
   int64_t total = row[nblocks];
   churn_status st = churn__events_reserve(&ds->ev, total);
   if (st == CHURN_OK) {
-    gather_ctx g = {&ds->ev, blocks, row, nsubs};
+    gather_ctx g = {&ds->ev, blocks, row, nsubs, rows_end, src};
     churn__parallel_for(churn__resolve_threads(w->c.threads), nblocks, gather_block, &g);
     ds->ev.n = total;
     ds->ev.finalized = false;
@@ -1236,9 +1248,10 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
   const char **ctype = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *ctype);
   const char **rtype = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *rtype);
   const char **person = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *person);
+  int64_t *rtime = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *rtime);
   size_t width = (size_t)w->id_digits + 2;
   char *ptext = churn__malloc_array((size_t)n ? (size_t)n : 1, width);
-  bool ok = ids && cat && drv && risk && effect && ctype && rtype && person && ptext;
+  bool ok = ids && cat && drv && risk && effect && ctype && rtype && person && ptext && rtime;
   for (int j = 0; j < NI && ok; j++) ok = (cols[j] = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof(int64_t))) != NULL;
   churn_status st = ok ? CHURN_OK : churn__nomem("truth table");
   for (int64_t i = 0; i < n && st == CHURN_OK; i++) {
@@ -1265,7 +1278,8 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
     cols[14][i] = x->camp_driver;
     effect[i] = x->camp_effect;
     ctype[i] = x->churn_time == CHURN_TIME_NONE ? "none" : (x->cancelled ? "cancel" : "silent");
-    rtype[i] = x->previous >= 0 ? "new_id" : "none";
+    rtype[i] = x->previous >= 0 ? "new_id" : (x->same_id_return ? "same_id" : "none");
+    rtime[i] = x->previous >= 0 ? ds->subs.activation[i] : x->return_time;
     /* as add_subscribers wrote it (the dataset's column may be standard or extra) */
     person[i] = ptext + (size_t)i * width;
     snprintf(ptext + (size_t)i * width, width, "P%0*lld", w->id_digits,
@@ -1284,11 +1298,13 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
   if (st == CHURN_OK) st = churn__table_add_f64(t, "campaign_true_effect", effect);
   if (st == CHURN_OK) st = churn__table_add_str(t, "churn_type", ctype);
   if (st == CHURN_OK) st = churn__table_add_str(t, "return_type", rtype);
+  if (st == CHURN_OK) st = churn__table_add_i64(t, "return_time", rtime);
   if (st == CHURN_OK) st = churn__table_add_str(t, "person", person);
   churn__free(ctype);
   churn__free(rtype);
   churn__free(person);
   churn__free(ptext);
+  churn__free(rtime);
   churn__free(ids);
   churn__free(cat);
   churn__free(drv);
@@ -1359,9 +1375,10 @@ static churn_status simulate_range(sim_ctx *ctx, int64_t from, int64_t to, sim_b
  * later as new subscriptions.  Chosen in index order from streams of their own, so the choice
  * is deterministic.  *src and *when are new arrays of *n entries (NULL when none). */
 static churn_status pick_reactivations(const sim_world *w, const sim_truth *truth,
-                                       int64_t **src, int64_t **when, int64_t *n) {
+                                       int64_t **src, int64_t **when, int64_t *n,
+                                       int64_t *nsame) {
   *src = *when = NULL;
-  *n = 0;
+  *n = *nsame = 0;
   size_t cap = 0, cap2 = 0;
   for (int64_t i = 0; i < w->n_total; i++) {
     const sim_truth *x = &truth[i];
@@ -1375,6 +1392,8 @@ static churn_status pick_reactivations(const sim_world *w, const sim_truth *trut
     if (!churn__rng_bern(&r, 0.08)) continue;
     int64_t t = x->churn_time + (60 + churn__rng_int(&r, 240)) * DAY + churn__rng_int(&r, DAY);
     if (t >= w->end - 30 * DAY) continue;
+    /* under the old id (marked by -1 - i); drawn only when asked for (the default's streams) */
+    if (w->c.same_id > 0 && churn__rng_bern(&r, w->c.same_id)) i = -1 - i;
     if (!churn__grow((void **)src, &cap, (size_t)*n + 1, sizeof **src) ||
         !churn__grow((void **)when, &cap2, (size_t)*n + 1, sizeof **when)) {
       return churn__nomem("re-activations");
@@ -1382,39 +1401,69 @@ static churn_status pick_reactivations(const sim_world *w, const sim_truth *trut
     (*src)[*n] = i;
     (*when)[*n] = t;
     (*n)++;
+    if (i < 0) i = -1 - i;
   }
+  /* the returns under a new id first (they get rows), then those under the old id: a stable
+   * partition in place */
+  int64_t k = 0;
+  for (int64_t j = 0; j < *n; j++) {
+    if ((*src)[j] < 0) continue;
+    int64_t a = (*src)[j], b = (*when)[j];
+    for (int64_t m = j; m > k; m--) {
+      (*src)[m] = (*src)[m - 1];
+      (*when)[m] = (*when)[m - 1];
+    }
+    (*src)[k] = a;
+    (*when)[k++] = b;
+  }
+  *nsame = *n - k;
+  for (int64_t j = k; j < *n; j++) (*src)[j] = -1 - (*src)[j];
   return CHURN_OK;
 }
 
 static churn_status run_passes(const sim_world *w, churn_dataset *ds, sim_truth **truth,
                                sim_block **blocks, int64_t *nblocks, int64_t **src,
-                               int64_t **when) {
+                               int64_t **when, int64_t *nsim) {
   sim_ctx ctx;
   memset(&ctx, 0, sizeof ctx);
   ctx.w = w;
   ctx.subs = &ds->subs;
   ctx.truth = *truth;
-  ctx.react_base = w->n_total;
+  ctx.react_base = ctx.rows_end = *nsim = w->n_total;
   CHURN_TRY(setup_labels(ds, w, &ctx));
   CHURN_TRY(add_subscribers(ds, w, 0, w->n_total, NULL));
   CHURN_TRY(simulate_range(&ctx, 0, w->n_total, blocks, nblocks));
-  int64_t nre = 0;
-  CHURN_TRY(pick_reactivations(w, *truth, src, when, &nre));
+  int64_t nre = 0, nsame = 0;
+  CHURN_TRY(pick_reactivations(w, *truth, src, when, &nre, &nsame));
   if (nre == 0) return CHURN_OK;
   sim_truth *tr = churn__realloc(*truth, (size_t)(w->n_total + nre) * sizeof *tr);
   if (tr == NULL) return churn__nomem("simulator truth");
   *truth = ctx.truth = tr;
   ctx.react_src = *src;
   ctx.react_time = *when;
-  CHURN_TRY(add_subscribers(ds, w, w->n_total, w->n_total + nre, *src));
-  return simulate_range(&ctx, w->n_total, w->n_total + nre, blocks, nblocks);
+  ctx.rows_end = w->n_total + nre - nsame;
+  *nsim = w->n_total + nre;
+  CHURN_TRY(add_subscribers(ds, w, w->n_total, ctx.rows_end, *src));
+  CHURN_TRY(simulate_range(&ctx, w->n_total, w->n_total + nre, blocks, nblocks));
+  /* the returns under the old id: the subscriber's row tells the last status */
+  for (int64_t i = ctx.rows_end; i < w->n_total + nre; i++) {
+    int64_t old = (*src)[i - w->n_total];
+    tr[old].same_id_return = 1;
+    tr[old].return_time = (*when)[i - w->n_total];
+    ds->subs.cancellation[old] = tr[i].cancelled ? tr[i].churn_time : CHURN_TIME_NONE;
+  }
+  return CHURN_OK;
 }
 
 static churn_status run(const sim_world *w, churn_dataset *ds, sim_truth **truth) {
   sim_block *blocks = NULL;
-  int64_t nblocks = 0, *src = NULL, *when = NULL;
-  churn_status st = run_passes(w, ds, truth, &blocks, &nblocks, &src, &when);
-  if (st == CHURN_OK) st = gather_events(ds, w, ds->subs.n, blocks, nblocks);
+  int64_t nblocks = 0, *src = NULL, *when = NULL, nsim = 0;
+  churn_status st = run_passes(w, ds, truth, &blocks, &nblocks, &src, &when, &nsim);
+  int64_t rows = ds->subs.n;
+  if (st == CHURN_OK) {
+    st = gather_events(ds, w, nsim, rows, src ? src + (rows - w->n_total) : NULL, blocks,
+                       nblocks);
+  }
   for (int64_t k = 0; k < nblocks; k++) churn__free(blocks[k].ev);
   churn__free(blocks);
   churn__free(src);
