@@ -472,13 +472,19 @@ def simulate(**settings):
     contract_share, promo_share, late_payment, fault_rate, sla_breach, retention_success,
     view_events, heartbeat_days, silent_share, and a retention campaign with a randomly
     held-out control group: campaign_month (-1 = none), campaign_share, control_share,
-    campaign_effect, campaign_horizon (see churn.h, churn_simulate, for the effect's rule).
+    campaign_effect, campaign_horizon (see churn.h, churn_simulate, for the effect's rule),
+    and the operator's realism: propensity_spread (0.6: spread of the churn propensity; larger
+    flattens a cohort's retention curve), silent_other_share (0: churners of other drivers than
+    moving who never cancel), seasonality (0) and season_peak (3), churn_scale (1: the churn
+    level), return_same_id (0: win-back returns under the old id rather than a new id with the
+    same person).
     The truth table (one row per subscriber, indexed by subscriber_id) says who churned, when,
     why (category, driver, reason) and the latent risk, and for the campaign who was eligible
     (campaign_time set), selected and treated, the driver of the churn in the campaign's
     window without the offer (campaign_driver) and the subscriber's true effect
-    (campaign_true_effect); churn_time, signal_start and campaign_time come back as
-    datetimes."""
+    (campaign_true_effect), which churn was which (churn_type cancel / silent / none,
+    return_type new_id / same_id / none, return_time, person); churn_time, signal_start,
+    campaign_time and return_time come back as datetimes."""
     from .features import _datetimes, _options, to_unix
     if "start" in settings:
         settings = dict(settings, start=to_unix(settings["start"]))
@@ -488,7 +494,7 @@ def simulate(**settings):
     ds = Dataset.__new__(Dataset)
     ds._h = Handle(out.value, LIB.churn_dataset_free)
     t = table_to_frame(truth.value)
-    for col in ("churn_time", "signal_start", "campaign_time"):
+    for col in ("churn_time", "signal_start", "campaign_time", "return_time"):
         if col in t:
             t[col] = _datetimes(t[col].to_numpy())
     return ds, t.set_index("subscriber_id")
