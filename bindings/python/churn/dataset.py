@@ -426,7 +426,7 @@ class Dataset:
             if labels and sel.any():
                 table = np.array(labels + [None] * (256 - len(labels)), dtype=object)
                 if kname in ("cancel", "cancel_request"):  # the reason label is in aux1
-                    sel &= raw["aux1"] != AUX_NONE
+                    sel &= (raw["aux1"] >= 0) & (raw["aux1"] < len(labels))
                     label[sel] = table[raw["aux1"][sel]]
                 else:
                     label[sel] = table[raw["code"][sel]]
