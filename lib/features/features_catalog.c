@@ -286,6 +286,8 @@ static churn_status push_group(builder *b, const churn_dataset *ds, const churn_
   if (glen == 0 || strcmp(group, "attr.") == 0) {
     for (size_t j = 0; j < ds->subs.nattrs; j++) {
       *matched = true;
+      /* "person" links a person's ids (a return under a new id): a key, never a feature */
+      if (strcmp(ds->subs.attrs[j].name, "person") == 0) continue;
       CHURN_TRY(push_attr(b, ds, cfg, j, NULL));
     }
   }
