@@ -1404,20 +1404,22 @@ static churn_status pick_reactivations(const sim_world *w, const sim_truth *trut
     if (i < 0) i = -1 - i;
   }
   /* the returns under a new id first (they get rows), then those under the old id: a stable
-   * partition in place */
-  int64_t k = 0;
+   * partition through a copy */
+  int64_t nnew = 0;
+  for (int64_t j = 0; j < *n; j++) nnew += (*src)[j] >= 0;
+  *nsame = *n - nnew;
+  if (*nsame == 0) return CHURN_OK;
+  int64_t *tmp = churn__malloc_array(2 * (size_t)*n, sizeof *tmp);
+  if (tmp == NULL) return churn__nomem("re-activations");
+  int64_t a = 0, b = nnew;
   for (int64_t j = 0; j < *n; j++) {
-    if ((*src)[j] < 0) continue;
-    int64_t a = (*src)[j], b = (*when)[j];
-    for (int64_t m = j; m > k; m--) {
-      (*src)[m] = (*src)[m - 1];
-      (*when)[m] = (*when)[m - 1];
-    }
-    (*src)[k] = a;
-    (*when)[k++] = b;
+    int64_t at = (*src)[j] >= 0 ? a++ : b++;
+    tmp[at] = (*src)[j] >= 0 ? (*src)[j] : -1 - (*src)[j];
+    tmp[*n + at] = (*when)[j];
   }
-  *nsame = *n - k;
-  for (int64_t j = k; j < *n; j++) (*src)[j] = -1 - (*src)[j];
+  memcpy(*src, tmp, (size_t)*n * sizeof *tmp);
+  memcpy(*when, tmp + *n, (size_t)*n * sizeof *tmp);
+  churn__free(tmp);
   return CHURN_OK;
 }
 
