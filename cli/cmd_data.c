@@ -103,17 +103,17 @@ static const char INGEST_HELP[] =
 /* "unmapped reason labels: 搬迁 x 312, ..." (most events first; the first 20). */
 static void print_unmapped_reasons(const churn_dataset *ds) {
   churn_table *t = NULL;
-  int64_t jl, jr, je;
-  const char *const *label, *const *reason;
-  const int64_t *events;
+  int64_t jl, jm, je;
+  const char *const *label;
+  const int64_t *events, *mapped;
   if (churn_dataset_reason_labels(ds, &t) == CHURN_OK && churn_table_find(t, "label", &jl) == 0 &&
-      churn_table_find(t, "reason", &jr) == 0 && churn_table_find(t, "events", &je) == 0 &&
-      churn_table_str(t, jl, &label) == 0 && churn_table_str(t, jr, &reason) == 0 &&
+      churn_table_find(t, "mapped", &jm) == 0 && churn_table_find(t, "events", &je) == 0 &&
+      churn_table_str(t, jl, &label) == 0 && churn_table_i64(t, jm, &mapped) == 0 &&
       churn_table_i64(t, je, &events) == 0) {
     int shown = 0;
     int64_t more = 0;
     for (int64_t i = 0; i < churn_table_nrows(t); i++) {
-      if (strcmp(reason[i], "unknown") != 0 || events[i] == 0) continue;
+      if (mapped[i] || events[i] == 0) continue;
       if (shown == 20) {
         more++;
         continue;

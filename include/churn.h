@@ -752,9 +752,9 @@ CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const ch
  * either kind), most events first (ties: in the order first seen, CANCEL labels first), with
  * columns label (str), reason (str: the
  * churn_cancel_reason name its events carry now), category (str), events (i64: CANCEL and
- * CANCEL_REQUEST events with the label).  The rows with reason "unknown" are the unmapped
- * labels an ingest report lists ("unmapped reason labels: 搬迁 x 312").  Free with
- * churn_table_free. */
+ * CANCEL_REQUEST events with the label), mapped (i64 1 when the reason map names the label,
+ * even as "unknown").  The rows with mapped 0 are the unmapped labels an ingest report lists
+ * ("unmapped reason labels: 搬迁 x 312").  Free with churn_table_free. */
 CHURN_API churn_status churn_dataset_set_reason_map(churn_dataset *ds,
                                                    const char *const *label,
                                                    const char *const *target, size_t n);

@@ -120,12 +120,20 @@ Test(reason_map, a_map_recodes_stored_events) {
   expect_labels(ds, MAPPED_ROWS, 3);
   cr_expect_eq(churn_cancel_reason_category(CHURN_REASON_OTHER_COMPETITIVE),
                CHURN_CATEGORY_COMPETITIVE);
-  /* a later mapping of a label replaces the earlier one; "unknown" unmaps it */
+  /* a later mapping of a label replaces the earlier one; "unknown" is a mapping too (the
+   * label is no longer listed as unmapped) */
   const char *again[] = {"unknown"};
   ASSERT_OK(churn_dataset_set_reason_map(ds, label, again, 1));
   const uint8_t *code = dataset_event_col(ds, "code");
   cr_expect_eq(code[0], CHURN_REASON_UNKNOWN);
   cr_expect_eq(code[4], CHURN_REASON_UNKNOWN);
+  churn_table *t = NULL;
+  ASSERT_OK(churn_dataset_reason_labels(ds, &t));
+  const int64_t *mapped = table_i64(t, "mapped");
+  cr_expect_eq(mapped[0], 1); /* 搬迁 (unknown, by the map) */
+  cr_expect_eq(mapped[1], 1); /* 资费高 */
+  cr_expect_eq(mapped[2], 0); /* RELOCATED */
+  churn_table_free(t);
   churn_dataset_free(ds);
 }
 

@@ -175,6 +175,7 @@ typedef struct label_row {
   int32_t label; /* in the merged dictionary */
   int64_t events;
   uint8_t code;
+  bool mapped;
 } label_row;
 
 static int cmp_rows(const void *x, const void *y) {
@@ -209,7 +210,8 @@ static churn_status list_labels(const churn_dataset *ds, const churn__dict *all,
   for (size_t r = 0; r < nrows; r++) {
     int32_t m = churn__dict_find(&ds->reasons.labels, churn__dict_label(all, (int32_t)r),
                                  churn__dict_label_len(all, (int32_t)r));
-    rows[r] = (label_row){(int32_t)r, 0, m >= 0 ? ds->reasons.code[m] : CHURN_REASON_UNKNOWN};
+    rows[r] = (label_row){(int32_t)r, 0, m >= 0 ? ds->reasons.code[m] : CHURN_REASON_UNKNOWN,
+                          m >= 0};
   }
   for (int64_t e = 0; e < ev->n; e++) {
     int kind = ev->kind[e];
@@ -224,7 +226,8 @@ static churn_status list_labels(const churn_dataset *ds, const churn__dict *all,
   const char **rea = churn__malloc_array(nrows, sizeof *rea);
   const char **cat = churn__malloc_array(nrows, sizeof *cat);
   int64_t *cnt = churn__malloc_array(nrows, sizeof *cnt);
-  churn_status st = lab && rea && cat && cnt ? CHURN_OK : churn__nomem("reason labels");
+  int64_t *mapped = churn__malloc_array(nrows, sizeof *mapped);
+  churn_status st = lab && rea && cat && cnt && mapped ? CHURN_OK : churn__nomem("reason labels");
   if (st == CHURN_OK) {
     for (size_t r = 0; r < nrows; r++) {
       lab[r] = churn__dict_label(all, rows[r].label);
@@ -233,15 +236,18 @@ static churn_status list_labels(const churn_dataset *ds, const churn__dict *all,
       name = churn__enum_name(CHURN_ENUM_CATEGORY, (int)churn_cancel_reason_category(rows[r].code));
       cat[r] = name ? name : "unknown";
       cnt[r] = rows[r].events;
+      mapped[r] = rows[r].mapped;
     }
     churn__col cols[] = {{"label", 's', (void *)lab},
                          {"reason", 's', (void *)rea},
                          {"category", 's', (void *)cat},
-                         {"events", 'i', cnt}};
-    cnt = NULL; /* taken by the table, also on failure */
-    st = churn__table_from_cols((int64_t)nrows, cols, 4, out);
+                         {"events", 'i', cnt},
+                         {"mapped", 'i', mapped}};
+    cnt = mapped = NULL; /* taken by the table, also on failure */
+    st = churn__table_from_cols((int64_t)nrows, cols, 5, out);
   }
   churn__free(cnt);
+  churn__free(mapped);
   churn__free((void *)lab);
   churn__free((void *)rea);
   churn__free((void *)cat);

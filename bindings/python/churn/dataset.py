@@ -248,8 +248,8 @@ class Dataset:
     @property
     def reason_labels(self):
         """The operator's cancellation reason labels seen (CANCEL and CANCEL_REQUEST events):
-        DataFrame with label, reason, category, events, most events first.  The rows with
-        reason "unknown" are the unmapped labels."""
+        DataFrame with label, reason, category, events, mapped (1 when the reason map names
+        the label), most events first.  The rows with mapped 0 are the unmapped labels."""
         h = ctypes.c_void_p()
         check(LIB.churn_dataset_reason_labels(self.handle, ctypes.byref(h)))
         return table_to_frame(h)
