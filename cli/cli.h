@@ -70,6 +70,7 @@ void cli_table_json(const churn_table *t, FILE *f);
 /* Subcommands. */
 int cmd_simulate(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_ingest_map(int argc, char **argv);  /* churn ingest --map */
 int cmd_features(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_summary(int argc, char **argv);

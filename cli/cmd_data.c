@@ -125,6 +125,9 @@ static void print_report(const churn_dataset *ds) {
 }
 
 int cmd_ingest(int argc, char **argv) {
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--map") == 0) return cmd_ingest_map(argc, argv);
+  }
   cli_args a;
   if (!cli_parse(&a, argc, argv, "help strict dedup create-unknown")) return EXIT_USAGE;
   if (cli_flag(&a, "help")) return fputs(INGEST_HELP, stdout), EXIT_OK;

@@ -105,5 +105,17 @@ if "$churn" report --dataset "$work/ds.msgpack" --format json | /usr/bin/python3
 expect 2 'format must be' -- "$churn" report --dataset "$work/ds.msgpack" --format xml
 expect 1 'CHURN_E_NOT_FOUND' -- "$churn" report --dataset "$work/ds.msgpack" --segment no_such_column
 
+# ingest --map: an operator's GB18030 exports through a mapping file (hand-made, see test_mapping.c)
+mkdir -p "$work/map"
+printf '[input]\nencoding = gb18030\ndate_format = %%Y%%m%%d\nutc_offset = +08:00\n[subscribers]\nfile = users.csv\nsubscriber_id = 用户编号\nactivation = 开户日期\n[events:bill]\nfile = bills.csv\nsubscriber_id = 用户编号\ntime = 账期\nvalue = 应收金额\n' > "$work/map/mapping.ini"
+printf '用户编号,开户日期\nU1,20240101\nU2,1704067200\n' | iconv -f UTF-8 -t GB18030 > "$work/map/users.csv"
+printf '用户编号,账期,应收金额\nU1,20240201,88.5\nU1,20240301,"1,234.50"\n' | iconv -f UTF-8 -t GB18030 > "$work/map/bills.csv"
+expect 0 'map.msgpack: 1 subscribers, 1 events' -- "$churn" ingest --map "$work/map/mapping.ini" --out "$work/map.msgpack"
+expect 0 'subscribers .*users.csv +2 +1 +1 .* 3 +开户日期' -- "$churn" ingest --map "$work/map/mapping.ini" --out "$work/map.msgpack"
+expect 0 '"section": "events:bill".*"rows_rejected": 1.*"first_rejected_line": 3' -- "$churn" ingest --map "$work/map/mapping.ini" --out "$work/map.msgpack" --json
+sed -i 's/应收金额$/金额/' "$work/map/mapping.ini"
+expect 1 'CHURN_E_SCHEMA.*\[events:bill\] value = 金额: no such column in bills.csv' -- "$churn" ingest --map "$work/map/mapping.ini" --out "$work/map2.msgpack"
+if [ -e "$work/map2.msgpack" ]; then fail=$((fail + 1)); echo "FAIL: a bad mapping wrote a dataset"; else pass=$((pass + 1)); fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
