@@ -227,6 +227,39 @@ class Dataset:
         return ds.finalize(**options)
 
     @classmethod
+    def from_mapping(cls, mapping_path, **options):
+        """A finalized dataset from an operator's own exports read through a mapping file
+        (INI; churn.h: churn_dataset_read_mapping; README: "From your own exports").  The
+        per-file summary (rows read, stored, rejected, unmapped reason labels, first rejected
+        row) is kept as .mapping_summary, a DataFrame."""
+        ds = cls()
+        ds.read_mapping(mapping_path, **options)
+        return ds.finalize(**options)
+
+    def read_mapping(self, mapping_path, **options):
+        """Reads the exports a mapping file names; sets .mapping_summary.  Returns self."""
+        opts = _ingest_options(options)
+        h = ctypes.c_void_p()
+        check(LIB.churn_dataset_read_mapping(self.handle, cstr(os.fspath(mapping_path)),
+                                             opts.handle, ctypes.byref(h)))
+        self.mapping_summary = table_to_frame(h)
+        return self
+
+    @property
+    def utc_offset(self):
+        """The exports' local time in seconds east of UTC (28800 for +08:00) as the mapping
+        recorded it, or None."""
+        v = ctypes.c_int64()
+        if LIB.churn_dataset_utc_offset(self.handle, ctypes.byref(v)) != 0:
+            LIB.churn_clear_error()
+            return None
+        return v.value
+
+    @utc_offset.setter
+    def utc_offset(self, seconds):
+        check(LIB.churn_dataset_set_utc_offset(self.handle, int(seconds)))
+
+    @classmethod
     def load(cls, path_or_bytes):
         """Loads a dataset saved with save() (a path, or the file's bytes)."""
         ds = cls.__new__(cls)
