@@ -615,6 +615,19 @@ CHURN_API churn_status churn_dataset_read_mapping(churn_dataset *ds, const char 
                                                   const churn_options *opts,
                                                   churn_table **summary);
 
+/* Writes the dataset the way an operator's billing system exports it, into the existing folder
+ * dir: users.csv and one <kind>.csv per event kind present (bill.csv, view.csv, ...), GB18030
+ * with Chinese headers, times in local time utc_offset seconds east of UTC (whole minutes, at
+ * most 18 hours) as 20240701 where a column holds only local midnights, else as
+ * 2024/07/01 08:30:00, amounts as "1,234.5", cancellation reasons as Chinese labels, other
+ * codes as numbers or their dictionary labels; plus dir/mapping.ini, with which
+ * churn_dataset_read_mapping reads the files back to the same subscribers and events (labels
+ * of dictionaries may get other codes; extra subscriber attributes are not written).  Every
+ * file is written atomically.  Used by `churn simulate --export-style operator`. */
+CHURN_API churn_status churn_dataset_write_operator_export(const churn_dataset *ds,
+                                                           const char *dir,
+                                                           int64_t utc_offset);
+
 /* The local time of the dataset's exports, in seconds east of UTC (28800 for +08:00), as a
  * mapping's [input] utc_offset or churn_dataset_set_utc_offset recorded it; saved with the
  * dataset (files written before 1.3 record none).  CHURN_E_NOT_FOUND when none is recorded. */

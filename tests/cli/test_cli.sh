@@ -116,6 +116,10 @@ expect 0 '"section": "events:bill".*"rows_rejected": 1.*"first_rejected_line": 3
 sed -i 's/应收金额$/金额/' "$work/map/mapping.ini"
 expect 1 'CHURN_E_SCHEMA.*\[events:bill\] value = 金额: no such column in bills.csv' -- "$churn" ingest --map "$work/map/mapping.ini" --out "$work/map2.msgpack"
 if [ -e "$work/map2.msgpack" ]; then fail=$((fail + 1)); echo "FAIL: a bad mapping wrote a dataset"; else pass=$((pass + 1)); fi
+# simulate --export-style operator, read back through its own mapping: nothing rejected
+expect 0 'simulated [0-9]+ subscribers' -- "$churn" simulate --subscribers 300 --months 6 --seed 4 --out "$work/op" --export-style operator
+expect 0 '"section": "events:bill", .*"rows_rejected": 0' -- "$churn" ingest --map "$work/op/mapping.ini" --out "$work/op.msgpack" --json
+expect 2 'export-style must be plain or operator' -- "$churn" simulate --out "$work/op2" --export-style excel
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
