@@ -7,6 +7,7 @@
 #include "helpers.h"
 
 #include <iconv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -274,4 +275,40 @@ Test(mapping, strict_mode_rolls_back_and_arguments_are_checked) {
                "/nonexistent/m.ini");
   churn_options_free(o);
   churn_dataset_free(ds);
+}
+
+extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+Test(mapping, every_allocation_failure_fails_cleanly_and_rolls_back) {
+  const char *dir = mapdir("nomem");
+  write_exports(dir);
+  char path[600];
+  snprintf(path, sizeof path, "%s/mapping.ini", dir);
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  churn_table *sum = NULL;
+  churn_testing_fail_alloc(0);
+  ASSERT_OK(churn_dataset_read_mapping(ds, path, NULL, &sum));
+  uint64_t n = churn_testing_fail_alloc(0);
+  churn_table_free(sum);
+  churn_dataset_free(ds);
+  cr_assert(n > 20);
+  for (uint64_t k = 1; k <= n; k++) {
+    ASSERT_OK(churn_dataset_new(&ds));
+    churn_testing_fail_alloc(k);
+    churn_status st = churn_dataset_read_mapping(ds, path, NULL, &sum);
+    churn_testing_fail_alloc(0);
+    cr_assert(st == CHURN_E_NOMEM || st == CHURN_OK, "allocation %d: %s", (int)k,
+              churn_last_error());
+    if (st == CHURN_OK) {
+      churn_table_free(sum);
+    } else {
+      cr_assert_eq(churn_dataset_num_subscribers(ds), 0, "allocation %d", (int)k);
+      cr_assert_eq(churn_dataset_num_events(ds), 0, "allocation %d", (int)k);
+    }
+    churn_dataset_free(ds);
+  }
+  if (__lsan_do_recoverable_leak_check) {
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "leaked (see the LSan report)");
+  }
 }

@@ -54,14 +54,18 @@ bool churn__datefmt_parse(const char *fmt, const char *s, size_t len, int64_t ut
   v['m'] = v['d'] = 1;
   bool unix_secs = false;
   size_t i = 0;
+  bool after_conv = false; /* the previous format item was a conversion */
   for (const char *p = fmt; *p; p++) {
     if (*p != '%' || p[1] == '%') {
       if (*p == '%') p++;
       if (i >= len || s[i] != *p) return false;
       i++;
+      after_conv = false;
       continue;
     }
     char c = *++p;
+    bool prev_conv = after_conv;
+    after_conv = true;
     if (c == 's') {
       bool neg = i < len && s[i] == '-';
       if (neg) i++;
@@ -73,10 +77,9 @@ bool churn__datefmt_parse(const char *fmt, const char *s, size_t len, int64_t ut
       unix_secs = true;
       continue;
     }
-    /* full width when the next conversion follows directly (20240701), else 1..width digits
-     * (2024/7/1) */
+    /* full width next to another conversion (20240701), else 1..width digits (2024/7/1) */
     int width = conv_width(c);
-    bool fixed = p[1] == '%' && p[2] != '%';
+    bool fixed = prev_conv || (p[1] == '%' && p[2] != '%');
     size_t start = i;
     int64_t x = 0;
     while (i < len && is_digit(s[i]) && (int)(i - start) < width) x = x * 10 + (s[i++] - '0');
