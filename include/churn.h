@@ -546,7 +546,8 @@ CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const chur
 
 /* Reads a subscribers CSV file (RFC 4180: header line, quoted fields, CRLF or LF).  Columns are
  * found by header name, in any order, with the names of churn_dataset_append_subscribers (the
- * id column's name is CHURN_OPT_INGEST_ID_COLUMN); dates are YYYY-MM-DD,
+ * id column's name is CHURN_OPT_INGEST_ID_COLUMN); dates are YYYY-MM-DD, YYYYMMDD (eight
+ * digits are always a date, or a rejected row: never Unix seconds),
  * YYYY-MM-DDTHH:MM:SS (optionally ending in Z or +HH:MM) or Unix seconds, empty = none; vip is
  * 0/1/true/false/yes/no; extra columns become attributes, numeric when every non-empty value is
  * a number, categorical otherwise.  Streams in blocks: memory grows with the result, not the

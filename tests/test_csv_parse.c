@@ -100,3 +100,15 @@ Test(csv_parse, dates_and_times) {
     cr_assert(!t64(bad[k], &v), "'%s' parsed", bad[k]);
   }
 }
+
+/* issue 20: 20240701 in a date column was read as Unix seconds (1970-08-23); eight digits are
+ * now a compact date (2024-07-01 = 1704067200 + 182 days = 1719792000) or refused. */
+Test(csv_parse, eight_digits_are_a_date_never_unix_seconds) {
+  int64_t v = 0;
+  cr_assert(t64("20240701", &v));
+  cr_assert_eq(v, 1719792000);
+  cr_assert(!t64("20240230", &v)); /* 30 February: refused, not 20,240,230 seconds */
+  cr_assert(!t64("19700823", &v) || v == 236 * 86400); /* a date, whatever it looks like */
+  cr_assert(t64("1719792000", &v)); /* ten digits stay Unix seconds (documented) */
+  cr_assert_eq(v, 1719792000);
+}

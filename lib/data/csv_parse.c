@@ -141,7 +141,11 @@ bool churn__parse_f64(const char *s, size_t len, double *out) {
 bool churn__parse_time(const char *s, size_t len, int64_t *out) {
   trim(&s, &len);
   int64_t v;
-  bool ok = len >= 10 && s[4] == '-' ? churn__parse_date(s, len, false, &v) : churn__parse_i64(s, len, &v);
+  /* 8 digits are a compact date (20240701) or refused, never Unix seconds (1970-08-23) */
+  bool compact = len == 8;
+  for (size_t i = 0; compact && i < 8; i++) compact = is_digit(s[i]);
+  bool ok = compact || (len >= 10 && s[4] == '-') ? churn__parse_date(s, len, compact, &v)
+                                                  : churn__parse_i64(s, len, &v);
   if (!ok || !churn__time_ok(v)) return false;
   *out = v;
   return true;
