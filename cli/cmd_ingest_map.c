@@ -29,7 +29,8 @@ int cmd_ingest_map(int argc, char **argv) {
   if (cli_flag(&a, "strict")) churn_options_set_int(opts, CHURN_OPT_INGEST_STRICT, 1);
   if (cli_flag(&a, "dedup")) churn_options_set_int(opts, CHURN_OPT_INGEST_DEDUP, 1);
   if (cli_flag(&a, "create-unknown")) churn_options_set_int(opts, CHURN_OPT_INGEST_UNKNOWN, 2);
-  if (!cli_apply_sets(&a, opts, "ingest")) rc = EXIT_FAIL;
+  bool set_usage = false;
+  if (!cli_apply_sets(&a, opts, "ingest", "ingest", &set_usage)) rc = set_usage ? EXIT_USAGE : EXIT_FAIL;
   if (rc == EXIT_OK && !cli_all_used(&a, "ingest")) rc = EXIT_USAGE;
   churn_dataset *ds = NULL;
   churn_table *sum = NULL;

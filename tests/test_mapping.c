@@ -255,6 +255,48 @@ Test(mapping, bad_bytes_reject_their_row_naming_the_offset) {
   churn_dataset_free(ds);
 }
 
+/* The checks every CSV reader makes (issue 21, churn__csv_text_check): a NUL byte in a mapped
+ * field, text after a closing quote and invalid UTF-8 in a UTF-8 export each reject their row,
+ * naming the column; an unmapped field is not looked at. */
+Test(mapping, nul_bytes_junk_after_quotes_and_bad_utf8_reject_their_row) {
+  const char *dir = mapdir("textcheck");
+  put(dir, "mapping.ini",
+      "[input]\ndate_format = %Y%m%d\n"
+      "[subscribers]\nfile = u.csv\nsubscriber_id = id\nregion = r\n", false);
+  /* line 2 A: fine; line 3 B: NUL at byte 3 of region "no\0rth"; line 4 C: "x"y is text after
+   * the quote of field 2; line 5 D: region "\xC3(" is invalid UTF-8 at its byte 1 (C3 wants a
+   * continuation byte); line 6 E: fine with a NUL in the unmapped third column */
+  static const char text[] = "id,r,z\nA,x,1\nB,no\0rth,1\nC,\"x\"y,1\nD,\xC3(,1\nE,y,\0\n";
+  char path[600];
+  snprintf(path, sizeof path, "%s/u.csv", dir);
+  FILE *f = fopen(path, "wb");
+  fwrite(text, 1, sizeof text - 1, f);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/mapping.ini", dir);
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  ASSERT_OK(churn_dataset_read_mapping(ds, path, NULL, NULL));
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 2); /* A and E */
+  churn_table *rej;
+  ASSERT_OK(churn_dataset_rejections(ds, &rej));
+  cr_assert_eq(churn_table_nrows(rej), 3);
+  int64_t jr, jc;
+  const char *const *why, *const *col;
+  ASSERT_OK(churn_table_find(rej, "reason", &jr));
+  ASSERT_OK(churn_table_str(rej, jr, &why));
+  ASSERT_OK(churn_table_find(rej, "column", &jc));
+  ASSERT_OK(churn_table_str(rej, jc, &col));
+  const int64_t *row = table_i64(rej, "row");
+  cr_assert(row[0] == 3 && row[1] == 4 && row[2] == 5);
+  cr_assert(strstr(why[0], "NUL byte at byte 3") != NULL, "%s", why[0]);
+  cr_assert(strstr(why[1], "text after the closing quote of field 2") != NULL, "%s", why[1]);
+  /* recoding (iconv UTF-8 to UTF-8) finds it first: 7 + 6 + 11 + 9 bytes of lines, "D," */
+  cr_assert(strstr(why[2], "invalid UTF-8 byte at file offset 35") != NULL, "%s", why[2]);
+  for (int k = 0; k < 3; k++) cr_assert_str_eq(col[k], "r", "row %d: column %s, %s", k, col[k], why[k]);
+  churn_table_free(rej);
+  churn_dataset_free(ds);
+}
+
 Test(mapping, strict_mode_rolls_back_and_arguments_are_checked) {
   const char *dir = mapdir("strict");
   write_exports(dir);

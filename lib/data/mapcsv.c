@@ -30,6 +30,7 @@ churn_status churn__maprec_next(churn__maprec *r, const char *source, bool *got)
   if (r->pos >= r->end) return CHURN_OK;
   r->nf = 0;
   r->nbad = 0;
+  r->junk = -1;
   r->rec_line = r->line;
   char *p = r->pos;
   for (;;) {
@@ -54,7 +55,10 @@ churn_status churn__maprec_next(churn__maprec *r, const char *source, bool *got)
         if ((unsigned char)*p == 0xFF) r->nbad++;
         *w++ = *p++;
       }
-      /* text after the closing quote up to the delimiter is kept as is */
+      /* text after the closing quote ("12"5): kept, and the record is rejected (junk) */
+      if (p < r->end && *p != r->delim && *p != '\n' && *p != '\r' && r->junk < 0) {
+        r->junk = (int)r->nf;
+      }
       while (p < r->end && *p != r->delim && *p != '\n' && *p != '\r') {
         if ((unsigned char)*p == 0xFF) r->nbad++;
         *w++ = *p++;

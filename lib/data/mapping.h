@@ -77,6 +77,7 @@ typedef struct churn__maprec {
   int64_t line;         /* 1-based line of the next record */
   int64_t rec_line;     /* line of the record just split */
   size_t nbad;          /* 0xFF bytes (bad input bytes) seen in this record */
+  int junk;             /* the first field with text after its closing quote, -1 if none */
   churn__mapfield *f;
   size_t nf, fcap;
 } churn__maprec;

@@ -57,12 +57,34 @@ static churn_status check_record(mreader *mr, bool *ok) {
     char what[96];
     snprintf(what, sizeof what, "invalid %s byte at file offset %lld", mr->f->iconv_name,
              (long long)off);
-    return reject(mr, CHURN_COUNT_REJECTED_BAD_VALUE, NULL, "%s%s", what, "");
+    const churn__mapcol *c = NULL; /* the mapped column holding it, if one does */
+    for (size_t j = 0; j < mr->f->ncols && c == NULL && r->nf == mr->f->nheader; j++) {
+      const churn__mapfield *x = &r->f[mr->f->cols[j].idx];
+      if (memchr(x->p, 0xFF, x->len)) c = &mr->f->cols[j];
+    }
+    return reject(mr, CHURN_COUNT_REJECTED_BAD_VALUE, c, "%s%s", what, "");
   }
   if (r->nf != mr->f->nheader) {
     char what[96];
     snprintf(what, sizeof what, "expected %zu fields, found %zu", mr->f->nheader, r->nf);
     return reject(mr, CHURN_COUNT_REJECTED_BAD_VALUE, NULL, "%s%s", what, "");
+  }
+  /* the checks every CSV reader makes (csv_parse.c): no text after a closing quote, and
+   * mapped fields in valid UTF-8 without NUL bytes (after recoding, a NUL is still a NUL) */
+  if (r->junk >= 0) {
+    const churn__mapcol *c = NULL;
+    for (size_t j = 0; j < mr->f->ncols && c == NULL; j++) {
+      if (mr->f->cols[j].idx == r->junk) c = &mr->f->cols[j];
+    }
+    char what[64];
+    snprintf(what, sizeof what, "text after the closing quote of field %d", r->junk + 1);
+    return reject(mr, CHURN_COUNT_REJECTED_BAD_VALUE, c, "%s%s", what, "");
+  }
+  for (size_t j = 0; j < mr->f->ncols; j++) {
+    const churn__mapcol *c = &mr->f->cols[j];
+    char why[96];
+    const char *bad = churn__csv_text_check(r->f[c->idx].p, r->f[c->idx].len, why, sizeof why);
+    if (bad) return reject(mr, CHURN_COUNT_REJECTED_BAD_VALUE, c, "%s%s", bad, "");
   }
   *ok = true;
   return CHURN_OK;
