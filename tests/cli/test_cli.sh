@@ -24,7 +24,7 @@ expect() {
 expect 0 'simulate' -- "$churn" --help
 expect 2 "unknown command 'frobnicate'" -- "$churn" frobnicate
 expect 0 '^churn [0-9]+\.[0-9]+\.[0-9]+' -- "$churn" version
-for sub in simulate ingest features fit summary score report; do
+for sub in simulate ingest features fit summary score report warnings; do
   expect 0 "usage: churn $sub" -- "$churn" $sub --help
 done
 
@@ -307,6 +307,116 @@ if [ -e "$work/map2.msgpack" ]; then fail=$((fail + 1)); echo "FAIL: a bad mappi
 expect 0 'simulated [0-9]+ subscribers' -- "$churn" simulate --subscribers 300 --months 6 --seed 4 --out "$work/op" --export-style operator
 expect 0 '"section": "events:bill", .*"rows_rejected": 0' -- "$churn" ingest --map "$work/op/mapping.ini" --out "$work/op.msgpack" --json
 expect 2 'export-style must be plain or operator' -- "$churn" simulate --out "$work/op2" --export-style excel
+
+# warnings (issue 20 item 3): the warning list split per route and per customer manager.  The
+# oracle is the library's whole list through the Python binding (churn.warnings); manager M0101
+# is renamed 'M01,01 "a"/b' so that quoting (RFC 4180) and file-name escapes are exercised.
+/usr/bin/python3 - "$work/sim/subscribers.csv" "$work/wsubs.csv" <<'PY'
+import sys, pandas as pd
+s = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+s.loc[s.manager == 'M0101', 'manager'] = 'M01,01 "a"/b'
+s.to_csv(sys.argv[2], index=False)
+PY
+expect 0 'wds.msgpack' -- "$churn" ingest --subscribers "$work/wsubs.csv" --events "$work/sim/events.csv" --out "$work/wds.msgpack"
+expect 0 '^.*/warn: [0-9]+ warnings as of 2024-12-01' -- "$churn" warnings --dataset "$work/wds.msgpack" --as-of 2024-12-01 --out "$work/warn"
+# a file an earlier run listed in index.csv and this run does not write goes; others stay
+printf 'manager/ZZ9.csv,manager,ZZ9,1\n' >> "$work/warn/index.csv"
+printf 'old\n' > "$work/warn/manager/ZZ9.csv"
+printf 'mine\n' > "$work/warn/manager/notes.csv"
+expect 0 'manager/: [0-9]+ files' -- "$churn" warnings --dataset "$work/wds.msgpack" --as-of 2024-12-01 --out "$work/warn"
+if [ ! -e "$work/warn/manager/ZZ9.csv" ] && [ -e "$work/warn/manager/notes.csv" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: warnings reran without removing the stale listed file (or removed an unlisted one)"; fi
+rm -f "$work/warn/manager/notes.csv"
+if CHURN_LIBRARY="$(dirname "$churn")/../lib/libchurn.so" PYTHONPATH="$(dirname "$0")/../../bindings/python" \
+   /usr/bin/python3 - "$work/wds.msgpack" "$work/warn" <<'PY'
+import glob, os, sys
+import pandas as pd
+import churn
+ds = churn.Dataset.load(sys.argv[1])
+full = churn.warnings(ds, "2024-12-01")
+out = sys.argv[2]
+assert len(full) > 50 and full.route.nunique() >= 2, full.route.value_counts()
+cols = ['subscriber_id', 'rule', 'observed', 'threshold', 'detail', 'category', 'deadline',
+        'route', 'tier', 'vip', 'manager']
+def read(path):
+    d = pd.read_csv(path, dtype={'subscriber_id': str, 'tier': str, 'manager': str, 'detail': str},
+                    keep_default_na=False, float_precision='round_trip')
+    assert list(d.columns) == cols, (path, list(d.columns))
+    return d
+def same(part, want, what):
+    # the rows of one file against the library's rows for that group, in the library's order
+    want = want.reset_index(drop=True)
+    assert len(part) == len(want), (what, len(part), len(want))
+    for c in ['subscriber_id', 'rule', 'detail', 'category', 'route', 'tier', 'manager']:
+        assert (part[c].astype(str) == want[c].astype(str)).all(), (what, c)
+    for c in ['observed', 'threshold']:
+        assert (part[c].to_numpy() == want[c].to_numpy()).all(), (what, c)  # exact: 17 digits
+    assert (part.vip.to_numpy() == want.vip.to_numpy()).all(), what
+    assert (part.deadline == want.deadline.dt.strftime('%Y-%m-%d')).all(), what
+# one file per route, holding exactly that route's rows; counts as pandas counts them
+routes = {os.path.basename(p)[:-4]: read(p) for p in glob.glob(out + '/route/*.csv')}
+assert set(routes) == set(full.route), (set(routes), set(full.route))
+for r, d in routes.items():
+    same(d, full[full.route == r], r)
+assert sum(len(d) for d in routes.values()) == len(full)
+# one file per manager with warnings; 'M01,01 "a"/b' escaped in the name, quoted in the rows
+names = {'M01,01 "a"/b': 'M01%2C01%20%22a%22%2Fb'}
+managers = set(full.manager) - {''}
+assert 'M01,01 "a"/b' in managers
+files = {os.path.basename(p) for p in glob.glob(out + '/manager/*.csv')}
+assert files == {names.get(m, m) + '.csv' for m in managers}, files
+for m in managers:
+    same(read(out + '/manager/' + names.get(m, m) + '.csv'), full[full.manager == m], m)
+# the index: every file once with its row count
+idx = pd.read_csv(out + '/index.csv', dtype=str, keep_default_na=False)
+assert len(idx) == len(routes) + len(managers), idx
+for f, n in zip(idx.file, idx.rows):
+    assert len(read(out + '/' + f)) == int(n), f
+assert set(idx[idx.kind == 'manager'].name) == managers
+PY
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: warnings files differ from the library's warning list"; fi
+expect 2 'as-of is required' -- "$churn" warnings --dataset "$work/wds.msgpack" --out "$work/warn2"
+expect 2 'as-of: not a date: 2024-13-01' -- "$churn" warnings --dataset "$work/wds.msgpack" --as-of 2024-13-01 --out "$work/warn2"
+expect 2 'churn warnings reads no fit.\* options' -- "$churn" warnings --dataset "$work/wds.msgpack" --as-of 2024-12-01 --out "$work/warn2" --set fit.C=2
+expect 1 'cannot create folder .*dispatch.csv/w' -- "$churn" warnings --dataset "$work/wds.msgpack" --as-of 2024-12-01 --out "$work/dispatch.csv/w"
+
+# score --by manager: the same dispatch list, split; reasons in words next to contributions
+expect 0 'top 30 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --top 30 --out "$work/d30.csv"
+expect 0 'manager/: [0-9]+ files' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --top 30 --by manager --out "$work/bym"
+if cmp -s "$work/d30.csv" "$work/bym/dispatch.csv"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: score --by manager's dispatch.csv differs from the plain list"; fi
+expect 2 '--by takes manager' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --by region --out "$work/bym2"
+expect 0 'rows x' -- "$churn" features --data "$work/ds.msgpack" --as-of 2024-12-01 --select payment.arrears,payment.late_months_run,service.complaints --out "$work/fw.csv"
+if /usr/bin/python3 - "$work/d30.csv" "$work/bym" "$work/fw.csv" <<'PY'
+import glob, os, sys
+import pandas as pd
+d = pd.read_csv(sys.argv[1], dtype={'subscriber_id': str, 'manager': str}, keep_default_na=False)
+assert [c for c in d.columns if c.startswith('words')] == ['words1', 'words2', 'words3']
+assert list(d.columns[3:6]) == ['reason1', 'contribution1', 'words1']
+# manager files: each manager's rows of the whole list, rank kept
+parts = []
+for p in glob.glob(sys.argv[2] + '/manager/*.csv'):
+    m = os.path.basename(p)[:-4]
+    part = pd.read_csv(p, dtype={'subscriber_id': str, 'manager': str}, keep_default_na=False)
+    assert (part.manager == m).all() and part['rank'].is_monotonic_increasing, p
+    parts.append(part)
+allp = pd.concat(parts).sort_values('rank').reset_index(drop=True)
+assert allp.equals(d[d.manager != ''].reset_index(drop=True))
+# words against the features extracted on their own (the model's reasons name them)
+f = pd.read_csv(sys.argv[3], dtype={'subscriber_id': str}).set_index('subscriber_id')
+seen = 0
+for _, row in d.iterrows():
+    for j in (1, 2, 3):
+        r, w = row[f'reason{j}'], row[f'words{j}']
+        if r in ('payment.arrears', 'payment.late_months_run'):
+            x = f.loc[row.subscriber_id]
+            want = f"arrears {x['payment.arrears']:.2f} yuan, {x['payment.late_months_run']:.0f} months late"
+            assert w == want, (w, want)
+            seen += 1
+        elif r == 'service.complaints':
+            assert w == f"{f.loc[row.subscriber_id, 'service.complaints']:.0f} complaints", w
+            seen += 1
+assert seen > 0, 'no arrears or complaints reason in the top 30'
+PY
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: score --by manager or the reasons' words"; fi
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
