@@ -82,12 +82,16 @@ int cmd_warnings(int argc, char **argv) {
   if (cli_flag(&a, "help")) return fputs(HELP, stdout), EXIT_OK;
   const char *data = cli_get(&a, "dataset");
   if (data == NULL) data = cli_get(&a, "data");
-  if (data == NULL) return cli_usage_error("warnings", "--dataset is required (see churn warnings --help)");
+  if (data == NULL) {
+    return cli_usage_error("warnings", "--dataset is required (see churn warnings --help)");
+  }
   const char *asof = cli_need(&a, "as-of", "warnings");
   const char *out = asof ? cli_need(&a, "out", "warnings") : NULL;
   if (!out) return EXIT_USAGE;
   long long T;
-  if (!cli_parse_time(asof, &T)) return cli_usage_error("warnings", "--as-of: not a date: %s", asof);
+  if (!cli_parse_time(asof, &T)) {
+    return cli_usage_error("warnings", "--as-of: not a date: %s", asof);
+  }
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("warnings", churn_last_status());
   bool set_usage = false;

@@ -408,11 +408,13 @@ for _, row in d.iterrows():
         r, w = row[f'reason{j}'], row[f'words{j}']
         if r in ('payment.arrears', 'payment.late_months_run'):
             x = f.loc[row.subscriber_id]
-            want = f"arrears {x['payment.arrears']:.2f} yuan, {x['payment.late_months_run']:.0f} months late"
+            late = x['payment.late_months_run']
+            want = f"arrears {x['payment.arrears']:.2f} yuan, {late:.0f} month{'' if late == 1 else 's'} late"
             assert w == want, (w, want)
             seen += 1
         elif r == 'service.complaints':
-            assert w == f"{f.loc[row.subscriber_id, 'service.complaints']:.0f} complaints", w
+            c = f.loc[row.subscriber_id, 'service.complaints']
+            assert w == ('1 complaint' if c == 1 else f"{c:.0f} complaints"), (w, c)
             seen += 1
 assert seen > 0, 'no arrears or complaints reason in the top 30'
 PY
