@@ -1683,10 +1683,11 @@ CHURN_API churn_status churn_separation_check(const void *X, churn_dtype dtype, 
  * ("state: 1 row with an unseen level 'XX'"); a feature column missing from the table fails with
  * CHURN_E_SCHEMA naming it; extra columns are ignored.
  * Thread-safety: a design is built and learned by one thread; once learned (or loaded from a
- * model) churn_design_transform_columns, churn_design_attach (on different models) and the
- * accessors only read it and may run on one design from many threads at once;
- * churn_design_score_csv and churn_design_report use the design's report, so serialise them
- * on one design (or give each thread its own churn_design_from_model). */
+ * model) it may be shared: churn_design_transform_columns, churn_design_attach (on different
+ * models) and the accessors only read it; churn_design_score_csv and churn_design_report take
+ * the design's lock (the report of the last scoring is kept in the design), so threads sharing
+ * a design score one file at a time (give each thread its own churn_design_from_model to score
+ * in parallel). */
 typedef struct churn_design churn_design;
 
 /* A new, unlearned design configured by the design.* options of opts (copied; NULL: defaults)
