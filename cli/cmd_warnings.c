@@ -3,7 +3,8 @@
  * list of churn_warnings_compute split for the people who act on it: one CSV per route
  * (DIR/route/vip_manager.csv, customer_manager.csv, customer_service.csv) and one per customer
  * manager (DIR/manager/M0101.csv: the warnings of that manager's subscribers, whatever their
- * route), plus DIR/index.csv; every file written atomically (split.c).
+ * route), plus DIR/index.csv and the whole list in DIR/warnings.csv; every file written
+ * atomically (split.c, cli_out).
  */
 #include "cli.h"
 
@@ -16,7 +17,8 @@ static const char HELP[] =
     "DIR/route/ROUTE.csv for each route (vip_manager, customer_manager, customer_service) and\n"
     "DIR/manager/MANAGER.csv for each customer manager with warnings (all warnings of the\n"
     "manager's subscribers, whatever the route).  Each row: subscriber_id, rule, observed,\n"
-    "threshold, detail, category, deadline, route, tier, vip, manager.  DIR/index.csv lists the\n"
+    "threshold, detail, category, deadline, route, tier, vip, manager.  DIR/warnings.csv holds\n"
+    "the whole list (library order: subscriber, then rule).  DIR/index.csv lists the split\n"
     "files with their row counts; a file an earlier run listed there and this run has no rows\n"
     "for is removed.  A label that is not a plain file name is written with %XX escapes\n"
     "(a/b is a%2Fb.csv).  DATASET is a .msgpack dataset or SUBS.csv,EVENTS.csv.\n";
@@ -115,6 +117,17 @@ int cmd_warnings(int argc, char **argv) {
       cli_format_date(T, date);
       printf("%s: %lld warnings as of %s\n", out, (long long)n, date);
       rc = cli_split_write("warnings", out, splits, 2, n, ROW_HEADER, write_row, &c, stdout);
+      /* and the whole list in one file */
+      cli_out o;
+      char path[2100];
+      snprintf(path, sizeof path, "%s/warnings.csv", out);
+      if (rc == EXIT_OK && !cli_out_open(&o, "warnings")) rc = EXIT_FAIL;
+      if (rc == EXIT_OK) {
+        fputs(ROW_HEADER, o.f);
+        for (int64_t i = 0; i < n; i++) write_row(o.f, i, &c);
+        rc = cli_out_commit(&o, path, "warnings");
+        if (rc == EXIT_OK) printf("  warnings.csv: %lld rows\n", (long long)n);
+      }
     }
   }
   churn_table_free(w);
