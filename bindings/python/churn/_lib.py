@@ -237,6 +237,7 @@ PROTOTYPES = {
     "churn_eval_qini_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
     "churn_simulate": (status, [handle, P(handle), P(handle)]),
     "churn_dataset_write_csv": (status, [handle, c_char_p, c_char_p]),
+    "churn_dataset_write_operator_export": (status, [handle, c_char_p, c_int64]),
     # 6f. out-of-core fitting
     "churn_model_fit_stream": (status, [c_int64, c_void_p, c_void_p, c_void_p, c_int, handle,
                                         P(handle)]),

@@ -20,7 +20,7 @@ import pandas as pd
 from ._arrays import ptr
 from ._handle import Handle
 from ._lib import (CHURN_F32, CHURN_F64, CHURN_I64, CHURN_STR, CHURN_U8, ENUM_INGEST_COUNTER, LIB,
-                   check, cstr, enum_names, pystr)
+                   check, cstr, enum_names, parse_time, pystr)
 from ._options import Options
 from ._table import table_to_frame
 
@@ -278,6 +278,21 @@ class Dataset:
         check(LIB.churn_dataset_write_csv(
             self.handle, None if subscribers_path is None else cstr(os.fspath(subscribers_path)),
             None if events_path is None else cstr(os.fspath(events_path))))
+
+    def to_operator_export(self, folder, utc_offset="+08:00"):
+        """Writes the dataset the way an operator's billing system exports it, into the existing
+        folder: users.csv and one file per event kind, GB18030 with Chinese headers, local times
+        at utc_offset ("+08:00" or seconds east of UTC), plus the mapping.ini with which
+        Dataset.from_mapping reads them back (churn.h: churn_dataset_write_operator_export;
+        `churn simulate --export-style operator` from the command line).  Returns the
+        mapping file's path."""
+        seconds = utc_offset
+        if isinstance(utc_offset, str):
+            # the library's parser: 1970-01-01 00:00 at +08:00 is 28,800 seconds before the epoch
+            seconds = -parse_time("1970-01-01T00:00:00" + utc_offset)
+        check(LIB.churn_dataset_write_operator_export(self.handle, cstr(os.fspath(folder)),
+                                                      int(seconds)))
+        return os.path.join(os.fspath(folder), "mapping.ini")
 
     def save(self, path):
         """Writes the dataset as a versioned msgpack file, atomically (finalizes it first)."""
