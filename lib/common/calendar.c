@@ -198,15 +198,16 @@ int64_t churn__add_working_days(const churn_calendar *cal, int64_t day, int64_t 
 
 bool churn__parse_utc_offset(const char *s, int64_t *seconds) {
   size_t len = strlen(s);
-  unsigned h, m;
-  if (len == 0 || (len == 1 && s[0] == 'Z')) {
+  unsigned h, m = 0;
+  if (len == 0 || (len == 1 && (s[0] == 'Z' || s[0] == 'z'))) {
     *seconds = 0;
     return true;
   }
   if (s[0] != '+' && s[0] != '-') return false;
   bool ok = (len == 6 && digits(s + 1, 2, &h) && s[3] == ':' && digits(s + 4, 2, &m)) ||
-            (len == 5 && digits(s + 1, 2, &h) && digits(s + 3, 2, &m));
-  if (!ok || h > 23 || m > 59) return false;
+            (len == 5 && digits(s + 1, 2, &h) && digits(s + 3, 2, &m)) ||
+            (len == 3 && digits(s + 1, 2, &h));
+  if (!ok || h > 18 || m > 59 || (h == 18 && m > 0)) return false;
   *seconds = (s[0] == '-' ? -1 : 1) * (int64_t)(h * 3600 + m * 60);
   return true;
 }

@@ -59,8 +59,8 @@ bool churn__is_working_day(const churn_calendar *cal, int64_t day);
 /* The day n >= 0 working days after day (each step moves to the next working day). */
 int64_t churn__add_working_days(const churn_calendar *cal, int64_t day, int64_t n);
 
-/* Parses a UTC offset "+HH:MM", "-HH:MM", "+HHMM", "Z" or "" (UTC) into seconds east of UTC;
- * hours up to 23, minutes up to 59.  False for anything else. */
+/* Parses a UTC offset "+HH:MM", "-HH:MM", "+HHMM", "+HH", "Z", "z" or "" (UTC) into seconds
+ * east of UTC, |offset| <= 18 hours (as ISO 8601 allows).  False for anything else. */
 bool churn__parse_utc_offset(const char *s, int64_t *seconds);
 
 #endif

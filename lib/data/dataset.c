@@ -133,6 +133,27 @@ churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg
 
 /* --- report -------------------------------------------------------------------------------- */
 
+/* Appends one line to the ingest report (its reason already formatted). */
+static churn_status report_add(churn__report *r, const char *source, int64_t row,
+                               const char *column, const char *reason) {
+  if (!churn__grow((void **)&r->rej, &r->rej_cap, r->nrej + 1, sizeof *r->rej)) {
+    return churn__nomem("ingest report");
+  }
+  churn__rejection *x = &r->rej[r->nrej];
+  x->source = churn__strdup(source);
+  x->column = churn__strdup(column ? column : "");
+  x->reason = churn__strdup(reason);
+  x->row = row;
+  if (!x->source || !x->column || !x->reason) {
+    churn__free(x->source);
+    churn__free(x->column);
+    churn__free(x->reason);
+    return churn__nomem("ingest report");
+  }
+  r->nrej++;
+  return CHURN_OK;
+}
+
 churn_status churn__report_reject(churn_dataset *ds, const churn__ingest_cfg *cfg,
                                   churn_ingest_counter counter, const char *source, int64_t row,
                                   const char *column, const char *fmt, ...) {
@@ -145,24 +166,10 @@ churn_status churn__report_reject(churn_dataset *ds, const churn__ingest_cfg *cf
   va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
-  if (!churn__grow((void **)&r->rej, &r->rej_cap, r->nrej + 1, sizeof *r->rej)) {
-    return churn__nomem("rejection report");
-  }
-  churn__rejection *x = &r->rej[r->nrej];
-  x->source = churn__strdup(source);
-  x->column = churn__strdup(column ? column : "");
-  x->reason = churn__strdup(reason);
-  x->row = row;
-  if (!x->source || !x->column || !x->reason) {
-    churn__free(x->source);
-    churn__free(x->column);
-    churn__free(x->reason);
-    return churn__nomem("rejection report");
-  }
-  r->nrej++;
+  CHURN_TRY(report_add(r, source, row, column, reason));
   if (cfg->strict) {
     return churn__fail(CHURN_E_REJECTED, "%s: row %lld, column '%s': %s (strict mode)", source,
-                       (long long)row, x->column, reason);
+                       (long long)row, column ? column : "", reason);
   }
   return CHURN_OK;
 }
@@ -177,22 +184,7 @@ churn_status churn__report_note(churn_dataset *ds, const churn__ingest_cfg *cfg,
   va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
-  if (!churn__grow((void **)&r->rej, &r->rej_cap, r->nrej + 1, sizeof *r->rej)) {
-    return churn__nomem("ingest report");
-  }
-  churn__rejection *x = &r->rej[r->nrej];
-  x->source = churn__strdup(source);
-  x->column = churn__strdup(column ? column : "");
-  x->reason = churn__strdup(reason);
-  x->row = row;
-  if (!x->source || !x->column || !x->reason) {
-    churn__free(x->source);
-    churn__free(x->column);
-    churn__free(x->reason);
-    return churn__nomem("ingest report");
-  }
-  r->nrej++;
-  return CHURN_OK;
+  return report_add(r, source, row, column, reason);
 }
 
 CHURN_API churn_status churn_dataset_ingest_count(const churn_dataset *ds,
@@ -770,5 +762,27 @@ CHURN_API churn_status churn_dataset_category_label(const churn_dataset *ds, con
                        (long)code, (long)d->n);
   }
   *label = churn__dict_label(d, code);
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_dataset_utc_offset(const churn_dataset *ds, int64_t *seconds) {
+  CHURN_CHECK_ARG(ds != NULL && seconds != NULL,
+                  "churn_dataset_utc_offset: ds and seconds must not be NULL");
+  if (!ds->has_utc_offset) {
+    return churn__fail(CHURN_E_NOT_FOUND, "churn_dataset_utc_offset: the dataset records none");
+  }
+  *seconds = ds->utc_offset;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_dataset_set_utc_offset(churn_dataset *ds, int64_t seconds) {
+  CHURN_CHECK_ARG(ds != NULL, "churn_dataset_set_utc_offset: ds must not be NULL");
+  if (seconds < -CHURN__MAX_UTC_OFFSET || seconds > CHURN__MAX_UTC_OFFSET) {
+    return churn__fail(CHURN_E_RANGE,
+                       "churn_dataset_set_utc_offset: %lld seconds is more than 18 hours",
+                       (long long)seconds);
+  }
+  ds->has_utc_offset = true;
+  ds->utc_offset = seconds;
   return CHURN_OK;
 }

@@ -174,6 +174,9 @@ struct churn_dataset {
   churn__events ev;
   churn__report report;
   churn__reason_map reasons;
+  /* the exports' local time (churn_dataset_set_utc_offset, a mapping's utc_offset) */
+  bool has_utc_offset;
+  int64_t utc_offset;  /* seconds east of UTC */
 };
 
 /* Whether events of a kind carry a cancellation reason (CANCEL, CANCEL_REQUEST). */
@@ -193,6 +196,9 @@ void churn__reason_map_free(churn__reason_map *m);
  * churn__context to name the line).  CHURN_E_ARG naming label and target, CHURN_E_NOMEM. */
 churn_status churn__reason_map_add(churn_dataset *ds, const char *label, size_t llen,
                                    const char *target, size_t tlen);
+
+/* The largest UTC offset a dataset records (18 hours, as ISO 8601 allows). */
+#define CHURN__MAX_UTC_OFFSET (18 * 3600)
 
 /* CHURN_OK when ds is finalized, else CHURN_E_STATE naming fn. */
 churn_status churn__dataset_require_finalized(const churn_dataset *ds, const char *fn);
