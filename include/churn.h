@@ -172,8 +172,11 @@ typedef enum churn_option {
   /* --- labels (section 5) --- */
   CHURN_OPT_LABEL_FIRST_ = 300,
   CHURN_OPT_LABEL_HORIZON_DAYS = 301,  /* int in [1,3650]: horizon H, default 90 */
-  CHURN_OPT_LABEL_DEFINITION = 302,    /* int churn_label_definition, default CHURN_LABEL_EITHER */
-  CHURN_OPT_LABEL_INACTIVE_MONTHS = 303, /* int in [1,120]: N months without use, default 3 */
+  CHURN_OPT_LABEL_DEFINITION = 302,    /* alias of CHURN_OPT_CHURN_DEFINITION (same value) */
+  CHURN_OPT_LABEL_INACTIVE_MONTHS = 303, /* alias of CHURN_OPT_CHURN_INACTIVE_MONTHS */
+  CHURN_OPT_CHURN_DEFINITION = 304,    /* int churn_label_definition: the library's one churn
+                                          definition, default CHURN_LABEL_EITHER */
+  CHURN_OPT_CHURN_INACTIVE_MONTHS = 305, /* int in [1,120]: N months without use, default 3 */
   /* --- warnings (section 5) --- */
   CHURN_OPT_WARN_FIRST_ = 400,
   CHURN_OPT_WARN_LATE_MONTHS = 401,    /* int in [1,120]: K consecutive months late, default 2 */
@@ -1601,7 +1604,8 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
 typedef enum churn_kpi_rate_base {
   CHURN_KPI_RATE_OPENING = 0, /* churned / opening base */
   CHURN_KPI_RATE_AVERAGE = 1, /* churned / ((opening + closing) / 2) */
-  CHURN_KPI_RATE_EXPOSED = 2  /* churned / (opening + activations) */
+  CHURN_KPI_RATE_EXPOSED = 2, /* churned / (opening + activations) */
+  CHURN_KPI_RATE_CLOSING = 3  /* churned / closing base */
 } churn_kpi_rate_base;
 
 /* The monthly movement table (the operators' 离网率 report) for every UTC calendar month from

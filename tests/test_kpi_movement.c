@@ -25,7 +25,7 @@ Test(kpi_movement, overall) {
   churn_table *t = NULL;
   ASSERT_OK(churn_kpi_movement(ds, ts(2026, 1, 10, 0), ts(2026, 4, 3, 0), NULL, NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 4);
-  cr_assert_eq(churn_table_ncols(t), 9); /* no segment column */
+  cr_assert_eq(churn_table_ncols(t), 12); /* no segment column */
   const char *const *month = tcol_str(t, "month");
   const int64_t *ms = tcol_i64(t, "month_start"), *o = tcol_i64(t, "opening");
   const int64_t *a = tcol_i64(t, "activations"), *c = tcol_i64(t, "churned");
@@ -53,13 +53,15 @@ Test(kpi_movement, rate_bases_and_target_options) {
   churn_options *opts = NULL;
   ASSERT_OK(churn_options_new(&opts));
   ASSERT_OK(churn_options_set_real(opts, CHURN_OPT_KPI_TARGET, 0.5));
-  for (int base = 1; base <= 2; base++) {
+  for (int base = 1; base <= 3; base++) {
     ASSERT_OK(churn_options_set_int(opts, CHURN_OPT_KPI_RATE_BASE, base));
     churn_table *t = NULL;
     ASSERT_OK(churn_kpi_movement(ds, ts(2026, 1, 1, 0), ts(2026, 4, 30, 0), NULL, opts, &t));
     const double *rate = tcol_f64(t, "churn_rate"), *mg = tcol_f64(t, "margin");
     for (int i = 0; i < 4; i++) {
-      double d = base == 1 ? (OPEN[i] + CLOSE[i]) / 2.0 : (double)(OPEN[i] + ACT[i]);
+      double d = base == 1   ? (OPEN[i] + CLOSE[i]) / 2.0
+                 : base == 2 ? (double)(OPEN[i] + ACT[i])
+                             : (double)CLOSE[i];
       cr_expect(same(rate[i], OUT[i] / d), "base %d month %d: %g", base, i, rate[i]);
       cr_expect(same(mg[i], 0.5 - OUT[i] / d));
     }
@@ -75,7 +77,7 @@ Test(kpi_movement, by_region_with_empty_months) {
   churn_table *t = NULL;
   ASSERT_OK(churn_kpi_movement(ds, ts(2026, 1, 1, 0), ts(2026, 4, 1, 0), "region", NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 12);
-  cr_assert_eq(churn_table_ncols(t), 10);
+  cr_assert_eq(churn_table_ncols(t), 13);
   static const char *const seg_want[3] = {"north", "south", "(missing)"};
   /* opening, activations, churned, closing per month, by hand */
   static const int64_t want[3][4][4] = {

@@ -1,6 +1,6 @@
 /*
- * kpi.h -- what the retention-KPI files (kpi_*.c) share: subscriber active spells, segments,
- * month boundaries and the KPI options.
+ * kpi.h -- what the retention-KPI files (kpi_*.c) share: segments, month boundaries and the
+ * KPI options (the active spells come from data/spells.h).
  * Never installed.
  */
 #ifndef CHURN_KPI_H
@@ -10,24 +10,7 @@
 #include "common/internal.h"
 #include "common/special.h"
 #include "data/dataset.h"
-
-/* --- active spells (kpi_common.c) -------------------------------------------------------- */
-
-#define CHURN__OPEN_END INT64_MAX /* end of a spell that has not ended */
-
-/* The active spells [start, end) of every subscriber, from the subscriber table's activation
- * and cancellation dates and the ACTIVATION / CANCEL events (see churn.h, "Active spells").
- * start = CHURN_TIME_NONE: active since before the data (activation unknown). */
-typedef struct churn__spells {
-  int64_t nsubs, n;
-  int64_t *off;       /* nsubs + 1: spells of s are [off[s], off[s+1]) */
-  int64_t *start, *end;
-  uint8_t *reason;    /* cancel reason of the event that ended the spell (0 unknown / open) */
-} churn__spells;
-
-/* Builds the spells of a finalized dataset (CHURN_E_STATE naming fn otherwise). */
-churn_status churn__spells_build(const churn_dataset *ds, const char *fn, churn__spells *sp);
-void churn__spells_free(churn__spells *sp);
+#include "data/spells.h"
 
 /* --- segments -------------------------------------------------------------------------------- */
 
@@ -47,6 +30,20 @@ void churn__segments_free(churn__segments *seg);
 /* The code of `label` in a categorical column (CHURN_E_NOT_FOUND naming both otherwise). */
 churn_status churn__segments_find(const churn__segments *seg, const char *column,
                                   const char *label, const char *fn, int32_t *code);
+
+/* --- rates -------------------------------------------------------------------------------- */
+
+/* The denominator of a churn rate under CHURN_OPT_KPI_RATE_BASE (churn_kpi_rate_base). */
+double churn__kpi_rate_base(int64_t base_kind, int64_t opening, int64_t activations,
+                            int64_t closing);
+/* churned / base (NaN for base 0) and its 95% Wilson interval with base taken as the trials
+ * (NaN when churned exceeds the base, as it can with the opening base). */
+void churn__kpi_rate(double churned, double base, double *rate, double *lo, double *hi);
+
+/* Per spell k of sp: 1 when the spell is a return (rejoin): a later spell of the same
+ * subscriber. */
+churn_status churn__spells_rejoins(const churn_dataset *ds, const churn__spells *sp,
+                                   uint8_t **rejoin);
 
 /* --- month boundaries ------------------------------------------------------------------------ */
 

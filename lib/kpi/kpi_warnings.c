@@ -20,7 +20,7 @@ static churn_status outcomes(const churn_dataset *ds, int64_t as_of, int64_t hor
                   "%s: as_of (%lld) must be before horizon_end (%lld)", fn, (long long)as_of,
                   (long long)horizon_end);
   churn__spells sp;
-  CHURN_TRY(churn__spells_build(ds, fn, &sp));
+  CHURN_TRY(churn__spells_build(ds, NULL, fn, &sp));
   uint8_t *o = churn__calloc((size_t)sp.nsubs + 1, 1);
   if (o == NULL) {
     churn__spells_free(&sp);
