@@ -309,3 +309,58 @@ Test(kpi_movement, allocation_failures) {
   churn_dataset_free(ds);
   assert_no_leak();
 }
+
+/* Labels and KPIs count the same churn: on a simulated operator (silent churners who never
+ * cancel, usage events), for each definition and each month, the subscribers the labels mark
+ * as churned within the month (T = the second before the month, H = the month's days) are as
+ * many as the movement table's churned, and churned_cancel + churned_non_use = churned.  (The
+ * counts equal the sets unless a subscriber churns twice in one month, which needs a
+ * cancellation, a re-activation and another cancellation within it: a non-use churn, a
+ * return and another non-use churn take more than N x 30 days.) */
+Test(kpi_movement, labels_agree_with_movement) {
+  churn_options *so = NULL;
+  ASSERT_OK(churn_options_new(&so));
+  ASSERT_OK(churn_options_set_int(so, CHURN_OPT_SIM_SUBSCRIBERS, 1500));
+  ASSERT_OK(churn_options_set_int(so, CHURN_OPT_SIM_MONTHS, 12));
+  ASSERT_OK(churn_options_set_real(so, CHURN_OPT_SIM_SILENT_SHARE, 0.4));
+  churn_dataset *ds = NULL;
+  ASSERT_OK(churn_simulate(so, &ds, NULL));
+  churn_options_free(so);
+  int64_t S = churn_dataset_num_subscribers(ds);
+  int64_t *subs = malloc((size_t)S * sizeof *subs), *times = malloc((size_t)S * sizeof *times);
+  double *y = malloc((size_t)S * sizeof *y);
+  cr_assert(subs && times && y);
+  for (int64_t s = 0; s < S; s++) subs[s] = s;
+  int64_t non_use_total[3] = {0, 0, 0};
+  for (int def = 0; def <= 2; def++) {
+    churn_options *o = NULL;
+    ASSERT_OK(churn_options_new(&o));
+    ASSERT_OK(churn_options_set_int(o, CHURN_OPT_CHURN_DEFINITION, def));
+    ASSERT_OK(churn_options_set_int(o, CHURN_OPT_CHURN_INACTIVE_MONTHS, 2));
+    churn_table *t = NULL;
+    ASSERT_OK(churn_kpi_movement(ds, ts(2024, 2, 1, 0), ts(2024, 11, 1, 0), NULL, o, &t));
+    const int64_t *ms = tcol_i64(t, "month_start"), *out = tcol_i64(t, "churned");
+    const int64_t *oc = tcol_i64(t, "churned_cancel"), *on = tcol_i64(t, "churned_non_use");
+    for (int64_t i = 0; i < churn_table_nrows(t); i++) {
+      int64_t next = i + 1 < churn_table_nrows(t) ? ms[i + 1] : ts(2024, 12, 1, 0);
+      ASSERT_OK(churn_options_set_int(o, CHURN_OPT_LABEL_HORIZON_DAYS, (next - ms[i]) / 86400));
+      for (int64_t s = 0; s < S; s++) times[s] = ms[i] - 1;
+      ASSERT_OK(churn_labels_compute(ds, subs, times, S, o, y, NULL, NULL));
+      int64_t marked = 0;
+      for (int64_t s = 0; s < S; s++) marked += y[s] == 1.0;
+      cr_expect_eq(marked, out[i], "definition %d month %lld: labels %lld, movement %lld", def,
+                   (long long)i, (long long)marked, (long long)out[i]);
+      cr_expect_eq(oc[i] + on[i], out[i]);
+      non_use_total[def] += on[i];
+    }
+    churn_table_free(t);
+    churn_options_free(o);
+  }
+  cr_expect_eq(non_use_total[CHURN_LABEL_CANCEL], 0);
+  cr_expect_gt(non_use_total[CHURN_LABEL_NON_USE], 0);
+  cr_expect_gt(non_use_total[CHURN_LABEL_EITHER], 0);
+  free(subs);
+  free(times);
+  free(y);
+  churn_dataset_free(ds);
+}
