@@ -40,6 +40,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...);
 
 /* Applies every --set NAME=VALUE (repeatable, comma-separated also) to opts by option name. */
 bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd);
+/* Applies --definition cancel|non_use|either and --inactive-months N (the churn definition of
+ * the labels and the KPIs; fit, score and report take them). */
+bool cli_apply_definition(cli_args *a, churn_options *opts, const char *cmd);
 /* Sets one option by name from text. */
 churn_status cli_set_option(churn_options *opts, const char *name, const char *value);
 

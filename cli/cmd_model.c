@@ -23,6 +23,8 @@ static const char FIT_HELP[] =
     "  --l1-ratio r     elastic-net mixing (default 0.5)\n"
     "  --class-weight balanced\n"
     "  --threads T      worker threads (0 = one per core)\n"
+    "  --definition cancel|non_use|either   the churn the labels count (default either)\n"
+    "  --inactive-months N                  months without use that make non-use churn (3)\n"
     "  --set fit.KEY=V  any other option by name (churn.h lists them)\n";
 
 static bool set_fit_options(cli_args *a, churn_options *opts) {
@@ -52,7 +54,7 @@ static bool set_fit_options(cli_args *a, churn_options *opts) {
     }
     churn_options_set_int(opts, CHURN_OPT_FIT_CLASS_WEIGHT, 1);
   }
-  return cli_apply_sets(a, opts, "fit");
+  return cli_apply_definition(a, opts, "fit") && cli_apply_sets(a, opts, "fit");
 }
 
 /* Features at several snapshots, labels within the horizon, and the fit. */
@@ -217,6 +219,7 @@ int cmd_summary(int argc, char **argv) {
 static const char SCORE_HELP[] =
     "usage: churn score --model MODEL.msgpack --dataset DATASET --as-of DATE --top K --out dispatch.csv\n"
     "                   [--reasons R] [--set warnings.deadline_days=W ...]\n"
+    "                   [--definition cancel|non_use|either] [--inactive-months N]\n"
     "Scores every subscriber in the base at DATE and writes the K most at risk as a dispatch list:\n"
     "rank, subscriber_id, probability, the top R reasons (feature and contribution to the score),\n"
     "churn category of the first reason, value tier, customer manager, contact deadline.\n";
@@ -268,7 +271,9 @@ int cmd_score(int argc, char **argv) {
   if (k < 1 || r < 1) return cli_usage_error("score", "--top and --reasons take positive numbers");
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("score", churn_last_status());
-  int rc = cli_apply_sets(&a, opts, "score") ? EXIT_OK : EXIT_FAIL;
+  int rc = cli_apply_definition(&a, opts, "score") && cli_apply_sets(&a, opts, "score")
+               ? EXIT_OK
+               : EXIT_FAIL;
   if (rc == EXIT_OK && !cli_all_used(&a, "score")) rc = EXIT_USAGE;
   churn_model *m = NULL;
   churn_dataset *ds = NULL;

@@ -13,11 +13,15 @@ static const char REPORT_HELP[] =
     "                    [--only movement,arpu,snapshot,segments,winback,km]\n"
     "                    [--segment COLUMN] [--base-date DATE] [--months N]\n"
     "                    [--cohort COLUMN=LABEL] [--set kpi.KEY=V ...]\n"
+    "                    [--definition cancel|non_use|either] [--inactive-months N]\n"
     "Prints the KPI tables.  The period defaults to the span of the dataset's events.  The\n"
     "snapshot cohort is photographed at --base-date (default --from) and followed --months\n"
     "months (default 12), optionally narrowed to COLUMN=LABEL (e.g. tier=high).  --segment\n"
     "groups the movement table and the churn-by-segment table (default region for the latter).\n"
-    "Targets: --set kpi.target=0.035, kpi.target_start=1, kpi.target_step=-0.0125.\n";
+    "Targets: --set kpi.target=0.035, kpi.target_start=1, kpi.target_step=-0.0125.\n"
+    "Churn is counted under --definition (default either: cancellation or --inactive-months\n"
+    "months without use, 3 by default); the rate's denominator is --set kpi.rate_base=0..3\n"
+    "(opening, average, exposed, closing).\n";
 
 static void emit(const char *title, const churn_table *t, const char *format, bool *first) {
   if (strcmp(format, "csv") == 0) {
@@ -74,7 +78,9 @@ int cmd_report(int argc, char **argv) {
   }
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("report", churn_last_status());
-  int rc = cli_apply_sets(&a, opts, "report") ? EXIT_OK : EXIT_FAIL;
+  int rc = cli_apply_definition(&a, opts, "report") && cli_apply_sets(&a, opts, "report")
+               ? EXIT_OK
+               : EXIT_FAIL;
   if (rc == EXIT_OK && !cli_all_used(&a, "report")) rc = EXIT_USAGE;
   churn_dataset *ds = NULL;
   churn_status st = CHURN_OK;

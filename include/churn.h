@@ -811,29 +811,47 @@ CHURN_API churn_status churn_feature_info(int64_t i, const char **name, const ch
  * "attr.*" names; CHURN_E_NOT_FOUND naming any other name.  Pure. */
 CHURN_API churn_status churn_feature_category(const char *name, churn_churn_category *category);
 
-/* Labels (CHURN_OPT_LABEL_DEFINITION). */
+/* The churn definition (CHURN_OPT_CHURN_DEFINITION, alias CHURN_OPT_LABEL_DEFINITION), one
+ * for the whole library: the labels and every KPI of section 8 read it.
+ *  - CANCEL: a subscriber churns when it cancels (a CANCEL event, or the table's
+ *    cancellation date);
+ *  - NON_USE: when N x 30 days (N = CHURN_OPT_CHURN_INACTIVE_MONTHS) pass without a VIEW or
+ *    USAGE event.  The non-use clock starts at the later of activation and the first VIEW or
+ *    USAGE event of the whole dataset (the start of the usage data: silence before it is
+ *    unobserved); the events up to the end of the period asked about must be in the dataset
+ *    (silence after the data is counted as non-use).  A cancellation does not end a spell under NON_USE;
+ *    its reason becomes the category of the non-use churn that follows.  A dataset without
+ *    any VIEW or USAGE event cannot be judged: calls fail with CHURN_E_DATA saying so;
+ *  - EITHER (default, the domain's definition): the first moment either holds.  A dataset
+ *    without any VIEW or USAGE event is judged by cancellation alone under EITHER.
+ * After a non-use churn, the next use (or an activation) opens a new spell: a return.  A
+ * CANCEL event while churned by non-use (before a return) gives that churn its reason, so its
+ * category is known; otherwise a non-use churn's category is CHURN_CATEGORY_UNKNOWN.  At
+ * equal times a cancellation ends a spell before non-use does, and a use exactly N x 30 days
+ * after the last one keeps it open. */
 typedef enum churn_label_definition {
-  CHURN_LABEL_CANCEL = 0,  /* churned = a cancellation in the horizon */
-  CHURN_LABEL_NON_USE = 1, /* churned = N months without using any service ends in the horizon */
+  CHURN_LABEL_CANCEL = 0,  /* churned = cancelled */
+  CHURN_LABEL_NON_USE = 1, /* churned = N months without using any service */
   CHURN_LABEL_EITHER = 2   /* either of the two (the domain's definition) */
 } churn_label_definition;
 
+/* The definition named "cancel", "non_use" or "either" (CHURN_E_ARG naming any other name,
+ * or NULL arguments).  Pure. */
+CHURN_API churn_status churn_definition_parse(const char *name, churn_label_definition *out);
+
 /* Labels of n rows (subscribers[i] a dense index, as_of[i] its T; e.g. from
  * churn_features_subscribers/_times): y[i] = 1.0 when the subscriber churned within the horizon
- * (T, T + H], H = CHURN_OPT_LABEL_HORIZON_DAYS, else 0.0.
- *  - cancellation: the first CANCEL event in (T, T + H], or else the table's cancellation date
- *    when it lies there;
- *  - non-use: the first moment in (T, T + H] at which N x 30 days (N =
- *    CHURN_OPT_LABEL_INACTIVE_MONTHS) have passed since the last VIEW or USAGE event (before
- *    any, since activation, or since the first event when activation is unknown).  A subscriber
- *    already dormant at T counts only if a new N-month gap ends in the horizon; the events up
- *    to T + H must be in the dataset.
- * A subscriber cancelled at or before T gets 0.  category (may be NULL) receives -1 for
- * non-churners, else the churn_churn_category of the cancellation reason
- * (churn_cancel_reason_category), or CHURN_CATEGORY_UNKNOWN for a churn by non-use alone or a
- * cancellation without a CANCEL event.  churn_time (may be NULL) receives the churn moment
- * (the earlier of the two under EITHER) or CHURN_TIME_NONE.  CHURN_E_ARG names a bad index or
- * time, CHURN_E_STATE for a dataset that is not finalized.  Reads the dataset only. */
+ * (T, T + H], H = CHURN_OPT_LABEL_HORIZON_DAYS, else 0.0: when one of its active spells under
+ * the churn definition above (CHURN_OPT_CHURN_DEFINITION, CHURN_OPT_CHURN_INACTIVE_MONTHS; the
+ * spells every KPI of section 8 counts, "Active spells") ends in (T, T + H].  A subscriber
+ * already churned at T counts only if it returns and churns again in the horizon; the events
+ * up to T + H must be in the dataset.  category (may be NULL) receives -1 for non-churners,
+ * else the churn_churn_category of the churn's cancellation reason
+ * (churn_cancel_reason_category), CHURN_CATEGORY_UNKNOWN for a non-use churn whose reason is
+ * not known or a cancellation without a CANCEL event.  churn_time (may be NULL) receives the
+ * churn moment (the earlier of the two under EITHER) or CHURN_TIME_NONE.  CHURN_E_ARG names a
+ * bad index or time, CHURN_E_STATE for a dataset that is not finalized, CHURN_E_DATA when
+ * the definition is NON_USE and the dataset has no usage events.  Reads the dataset only. */
 CHURN_API churn_status churn_labels_compute(const churn_dataset *ds, const int64_t *subscribers,
                                             const int64_t *as_of, int64_t n,
                                             const churn_options *opts, double *y,
@@ -1571,12 +1589,17 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
                                  churn_table **out);
 
 /* 8b. KPIs of a dataset.
- * Active spells.  Every KPI below reads a subscriber's active spells [start, end): the spell
- * opens at the activation date of the subscriber table, or at an ACTIVATION event when the
- * subscriber is not active (a re-activation: a cancelled subscriber who comes back under the
- * same id), and closes at a CANCEL event or the table's cancellation date when the subscriber
- * is active (a second cancellation of an inactive subscriber is ignored).  At equal times
- * activations are taken before cancellations.  A subscriber without an activation date is
+ * Active spells.  Every KPI below reads a subscriber's active spells [start, end) under the
+ * library's one churn definition (churn_label_definition, section 5: CHURN_OPT_CHURN_DEFINITION
+ * and CHURN_OPT_CHURN_INACTIVE_MONTHS in opts; calls without opts use the default, EITHER with
+ * N = 3), the same spells churn_labels_compute reads, so labels and KPIs count the same churn.
+ * A spell opens at the activation date of the subscriber table, or at an ACTIVATION event when
+ * the subscriber is not active (a re-activation: a churned subscriber who comes back under the
+ * same id), or at the first use after a non-use churn (a return), and closes at the first
+ * moment the definition holds: a CANCEL event or the table's cancellation date (CANCEL,
+ * EITHER), or N x 30 days without use (NON_USE, EITHER; see churn_label_definition).  A second
+ * cancellation of an inactive subscriber is ignored.  At equal times activations are taken
+ * before cancellations.  A subscriber without an activation date is
  * active since before the data (its spell has no start) unless its first change is an
  * activation.  A spell's cancel reason is the code of the CANCEL event that closed it
  * (CHURN_REASON_UNKNOWN when the table's date closed it); churn_cancel_reason_category maps it
@@ -1591,8 +1614,9 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
  * CHURN_E_NOT_FOUND for an unknown segment column or label; CHURN_E_RANGE for a calendar
  * argument (from, to, base_date) outside the years 1..9999.
  * Options (family 500, defaults in brackets):
- *   CHURN_OPT_KPI_RATE_BASE    int churn_kpi_rate_base: denominator of the monthly churn rate
- *                              [CHURN_KPI_RATE_OPENING]
+ *   CHURN_OPT_KPI_RATE_BASE    int churn_kpi_rate_base: the denominator of every churn rate
+ *                              (movement, movement by segment, segments) [CHURN_KPI_RATE_OPENING]
+ *   CHURN_OPT_CHURN_DEFINITION, CHURN_OPT_CHURN_INACTIVE_MONTHS: the churn definition (above)
  *   CHURN_OPT_KPI_TARGET       real: the monthly churn-rate control target [0.035]
  *   CHURN_OPT_KPI_TARGET_START real: snapshot target at month 0 [1.0]
  *   CHURN_OPT_KPI_TARGET_STEP  real: snapshot target change per month [-0.0125], so the
@@ -1617,6 +1641,9 @@ typedef enum churn_kpi_rate_base {
  *   (i64: active at the end of the month; closing = opening + activations - churned),
  *   churn_rate (f64: churned / the CHURN_OPT_KPI_RATE_BASE denominator), target (f64:
  *   CHURN_OPT_KPI_TARGET), margin (f64: target - churn_rate, >= 0 means within target).
+ *   churned_cancel, churned_non_use (i64: the churned by how the spell ended; they sum to
+ *   churned), rejoins (i64: the activations that are returns of a churned subscriber under the
+ *   same id: re-activations and returns after a non-use churn; a subset of activations).
  * A subscriber activated and cancelled in the same month counts in activations and churned
  * and in neither base. */
 CHURN_API churn_status churn_kpi_movement(const churn_dataset *ds, int64_t from, int64_t to,
@@ -1657,9 +1684,12 @@ CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_
  * total row when segment is NULL.  Columns:
  *   segment (str), opening (i64: active just before from), activations (i64: spells starting
  *   in the period), exposed (i64: opening + activations), churned (i64: spells ending in the
- *   period), churn_rate (f64: churned / exposed), ci_low, ci_high (f64: its 95% Wilson score
- *   interval, exposed taken as the trials), natural, competitive, service, unknown (i64: the
- *   churned by the category of their cancel reason).  opts is not read yet (may be NULL). */
+ *   period), churn_rate (f64: churned / the CHURN_OPT_KPI_RATE_BASE denominator, as in the
+ *   movement table, so a one-month period gives the movement table's rate), ci_low, ci_high
+ *   (f64: its 95% Wilson score interval, the denominator taken as the trials; NaN when churned
+ *   exceeds it), natural, competitive, service, unknown (i64: the churned by the category of
+ *   their cancel reason; a non-use churn is unknown unless a cancellation told its reason),
+ *   closing (i64: active at to), churned_cancel, churned_non_use (i64: summing to churned). */
 CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from, int64_t to,
                                           const char *segment, const churn_options *opts,
                                           churn_table **out);

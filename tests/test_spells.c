@@ -1,17 +1,16 @@
 /*
  * test_spells.c -- the library's one churn definition (lib/data/spells.c): each subscriber's
  * active spells under cancel, non_use and either on hand-made histories, with every spell
- * worked out by hand below; the usage window, ties, returns, the reason of a silent churn,
+ * worked out by hand below; the usage data's start, ties, returns, the reason of a silent churn,
  * data without usage events, and the option aliases.
  */
 #include "data/spells.h"
 #include "feat_fixture.h"
 
-/* N = 1 month = 30 days.  Days relative to T0.  The usage data run from -300 (anchor's first
- * view) to +300 (its last).
+/* N = 1 month = 30 days.  Days relative to T0.  The usage data start at -300 (anchor's first
+ * view).
  *  0 anchor        act -400; views -300, +300: either -> [-400, -270) non-use (its view at
- *                  -300 starts the clock, nothing until +300), then a return [300, open)
- *                  (+330 lies after the usage data: unobserved, stays open)
+ *                  -300 starts the clock, nothing until +300), then a return [300, 330)
  *  1 silent        act -100; views -90, -60 -> [-100, -30) non-use, reason unknown
  *  2 cancel_first  act -100; views -100, -90, ..., 0; CANCEL +5 price -> [-100, 5) cancel;
  *                  under non_use the cancellation does not end it: last use 0 -> [-100, 30)
@@ -100,7 +99,7 @@ Test(spells, either) {
   churn__spells sp;
   ASSERT_OK(churn__spells_build(ds, o, "test", &sp));
   const want_spell w[] = {
-      {0, at(-400), at(-270), 0, NU},        {0, at(300), OPEN, 0, OP},
+      {0, at(-400), at(-270), 0, NU},        {0, at(300), at(330), 0, NU},
       {1, at(-100), at(-30), 0, NU},         {2, at(-100), at(5), CHURN_REASON_PRICE, CA},
       {3, at(-200), at(-170), 0, NU},        {3, at(-100), at(-65), 0, NU},
       {4, at(-100), at(-70), CHURN_REASON_MOVING, NU},
@@ -121,7 +120,7 @@ Test(spells, non_use) {
   /* as under either, except cancel_first (non-use at +30, price) and tie_cancel (its
    * cancellation does not end the spell: non-use at -70, price) */
   const want_spell w[] = {
-      {0, at(-400), at(-270), 0, NU},        {0, at(300), OPEN, 0, OP},
+      {0, at(-400), at(-270), 0, NU},        {0, at(300), at(330), 0, NU},
       {1, at(-100), at(-30), 0, NU},         {2, at(-100), at(30), CHURN_REASON_PRICE, NU},
       {3, at(-200), at(-170), 0, NU},        {3, at(-100), at(-65), 0, NU},
       {4, at(-100), at(-70), CHURN_REASON_MOVING, NU},

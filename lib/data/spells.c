@@ -29,15 +29,12 @@ churn_status churn__churn_def_read(const churn_dataset *ds, const churn_options 
   memset(def, 0, sizeof *def);
   def->definition = (int)d;
   def->idle = months * CHURN__SPELL_MONTH;
-  def->usage_start = def->usage_end = CHURN_TIME_NONE;
+  def->usage_start = CHURN_TIME_NONE;
   const churn__events *ev = &ds->ev;
   for (int64_t e = 0; e < ev->n; e++) {
     if (ev->kind[e] != CHURN_EV_VIEW && ev->kind[e] != CHURN_EV_USAGE) continue;
     if (def->usage_start == CHURN_TIME_NONE || ev->time[e] < def->usage_start) {
       def->usage_start = ev->time[e];
-    }
-    if (def->usage_end == CHURN_TIME_NONE || ev->time[e] > def->usage_end) {
-      def->usage_end = ev->time[e];
     }
   }
   bool usage = def->usage_start != CHURN_TIME_NONE;
@@ -49,6 +46,20 @@ churn_status churn__churn_def_read(const churn_dataset *ds, const churn_options 
   def->non_use = d != CHURN_LABEL_CANCEL && usage;
   def->cancel = d != CHURN_LABEL_NON_USE;
   return CHURN_OK;
+}
+
+CHURN_API churn_status churn_definition_parse(const char *name, churn_label_definition *out) {
+  static const char *const NAMES[3] = {"cancel", "non_use", "either"};
+  CHURN_CHECK_ARG(name != NULL && out != NULL,
+                  "churn_definition_parse: name and out must not be NULL");
+  for (int d = 0; d < 3; d++) {
+    if (strcmp(name, NAMES[d]) == 0) {
+      *out = (churn_label_definition)d;
+      return CHURN_OK;
+    }
+  }
+  return churn__fail(CHURN_E_ARG, "unknown churn definition '%s' (cancel, non_use or either)",
+                     name);
 }
 
 static void sort_changes(change *c, size_t n) {
@@ -127,8 +138,8 @@ static int64_t later(int64_t a, int64_t b) { return a > b ? a : b; }
 /* The state machine over one subscriber's sorted changes.  While a spell is open, `last` is
  * the later of its last use and the start of the non-use clock (the later of the spell's
  * start and the usage data's start); the spell closes by non-use at last + idle when nothing
- * keeps it open by then and that moment lies within the usage data (silence after the last
- * usage event of the dataset is unobserved). */
+ * keeps it open by then.  (The caller must hold the events up to the end of the period it
+ * asks about: silence after the data is taken as non-use, as the labels always did.) */
 churn_status churn__spells_of(const churn_dataset *ds, const churn__churn_def *def, int64_t s,
                               churn__spell_scratch *scratch, churn__spells *sp) {
   size_t m = 0;
@@ -142,8 +153,7 @@ churn_status churn__spells_of(const churn_dataset *ds, const churn__churn_def *d
   int64_t start = CHURN_TIME_NONE, last = def->usage_start, silent_spell = -1;
   uint8_t pending = 0;       /* a cancel reason seen while non-use decides (non_use) */
   for (size_t i = 0; i < m; i++) {
-    if (active && def->non_use && last + def->idle < c[i].time &&
-        last + def->idle <= def->usage_end) {
+    if (active && def->non_use && last + def->idle < c[i].time) {
       CHURN_TRY(push_spell(sp, start, last + def->idle, pending, CHURN__END_NON_USE));
       active = false;
       silent = true;
@@ -182,7 +192,7 @@ churn_status churn__spells_of(const churn_dataset *ds, const churn__churn_def *d
         break;
     }
   }
-  if (active && def->non_use && last + def->idle <= def->usage_end) {
+  if (active && def->non_use) {
     CHURN_TRY(push_spell(sp, start, last + def->idle, pending, CHURN__END_NON_USE));
     active = false;
   }

@@ -22,7 +22,6 @@ typedef struct churn__churn_def {
   bool cancel;          /* cancellations end a spell: definition != NON_USE */
   int64_t idle;         /* N x 30 days, seconds */
   int64_t usage_start;  /* first VIEW / USAGE event of the dataset (CHURN_TIME_NONE: none) */
-  int64_t usage_end;    /* last one */
 } churn__churn_def;
 
 /* Reads churn.definition and churn.inactive_months (defaults when opts is NULL) and scans the

@@ -104,6 +104,15 @@ if "$churn" report --dataset "$work/ds.msgpack" --format json | /usr/bin/python3
   pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --format json"; fi
 expect 2 'format must be' -- "$churn" report --dataset "$work/ds.msgpack" --format xml
 expect 1 'CHURN_E_NOT_FOUND' -- "$churn" report --dataset "$work/ds.msgpack" --segment no_such_column
+# the churn definition: the movement table's churned_non_use is 0 under cancel, and bad input
+# is named
+expect 0 'churned_non_use' -- "$churn" report --dataset "$work/ds.msgpack" --only movement --format csv --definition non_use --inactive-months 2
+if "$churn" report --dataset "$work/ds.msgpack" --only movement --format csv --definition cancel | /usr/bin/python3 -c 'import csv,sys; r=[x for x in csv.DictReader(l for l in sys.stdin if not l.startswith("#") and l.strip())]; assert r and all(x["churned_non_use"] == "0" for x in r)'; then
+  pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --definition cancel"; fi
+expect 1 "unknown churn definition 'silence'" -- "$churn" report --dataset "$work/ds.msgpack" --definition silence
+expect 1 'CHURN_E_RANGE.*churn.inactive_months' -- "$churn" report --dataset "$work/ds.msgpack" --inactive-months 0
+expect 2 "unknown churn definition 'x'" -- "$churn" fit --dataset "$work/ds.msgpack" --as-of 2024-06-01 --horizon-days 90 --definition x --out "$work/m2.msgpack"
+expect 0 'top 5 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --top 5 --definition cancel --out "$work/d3.csv"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -7,8 +7,13 @@ against a time-series target (snapshot), churn by segment (segments), win-back s
 (warning_accuracy, topk_accuracy), and retention curves by tenure (retention_curve,
 churn_incidence), and (section 8c) Gray's test, the snapshot forecast against target and the
 effect of a retention campaign.  Times are anything pandas reads as a timestamp (naive = UTC) or Unix seconds;
-time columns of the results come back as datetimes.  Settings are the kpi.* options by name
-without the prefix (target=0.03, rate_base="average", ...).
+time columns of the results come back as datetimes.  Settings are the kpi.* and churn.* options
+by name without the prefix (target=0.03, rate_base="average", definition="cancel",
+inactive_months=2, ...).  Every KPI of a dataset counts churn under one definition, the one
+churn.labels uses: definition "either" (default: cancellation or inactive_months x 30 days
+without a VIEW or USAGE event), "cancel" or "non_use".  rate_base ("opening" by default,
+"average", "exposed" = opening + activations, or "closing") is the denominator of every churn
+rate of every table.
 """
 import ctypes
 
@@ -25,7 +30,7 @@ __all__ = ["km", "cif", "movement", "arpu", "snapshot", "segments", "winback",
            "kaplan_meier", "cumulative_incidence", "gray_test", "snapshot_forecast",
            "campaign_effect"]
 
-_RATE_BASE = {"opening": 0, "average": 1, "exposed": 2}
+_RATE_BASE = {"opening": 0, "average": 1, "exposed": 2, "closing": 3}
 _TIME_UNIT = {"days": 0, "months": 1}
 _ARPU_SOURCE = {"bill": 0, "payment": 1}
 _TIME_NONE = np.iinfo(np.int64).min
@@ -39,7 +44,7 @@ def _kpi_options(settings):
             if s[key] not in table:
                 raise ValueError(f"{key} must be one of {sorted(table)}; got {s[key]!r}")
             s[key] = table[s[key]]
-    return _options({"kpi"}, s)
+    return _options({"kpi", "churn"}, s)
 
 
 def _frame(h, time_columns=("month_start", "as_of")):
@@ -84,7 +89,9 @@ def cif(duration, category, entry=None, alpha=0.05):
 def movement(ds, start, end, segment=None, **settings):
     """The monthly movement table (离网率 report) for every month from start's to end's:
     [segment], month, month_start, opening, activations, churned, closing, churn_rate, target,
-    margin.  Settings: rate_base ("opening", "average", "exposed"), target."""
+    margin, churned_cancel, churned_non_use (summing to churned), rejoins (activations that are
+    returns of a churned subscriber).  Settings: rate_base ("opening", "average", "exposed",
+    "closing"), target, definition, inactive_months."""
     h = ctypes.c_void_p()
     check(LIB.churn_kpi_movement(ds.handle, to_unix(start), to_unix(end), cstr(segment),
                                  _kpi_options(settings).handle, ctypes.byref(h)))
@@ -120,8 +127,9 @@ def snapshot(ds, base_date, months, column=None, label=None, members=None, targe
 
 def segments(ds, start, end, segment=None, **settings):
     """Churn by segment over [start, end): segment, opening, activations, exposed, churned,
-    churn_rate, ci_low, ci_high, natural, competitive, service, unknown; the last row is
-    "(all)"."""
+    churn_rate (churned / the rate_base denominator, as in movement), ci_low, ci_high, natural,
+    competitive, service, unknown, closing, churned_cancel, churned_non_use; the last row is
+    "(all)".  Settings: rate_base, definition, inactive_months."""
     h = ctypes.c_void_p()
     check(LIB.churn_kpi_segments(ds.handle, to_unix(start), to_unix(end), cstr(segment),
                                  _kpi_options(settings).handle, ctypes.byref(h)))

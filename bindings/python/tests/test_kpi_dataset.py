@@ -66,7 +66,10 @@ def test_segments(ds):
         [2, 1, 3, 2]
     assert seg.loc["(all)", ["opening", "activations", "exposed", "churned"]].tolist() == \
         [2, 3, 5, 2]
-    assert seg.loc["(all)", "churn_rate"] == pytest.approx(0.4)
+    # the default denominator is the opening base, as in the movement table: 2 / 2
+    assert seg.loc["(all)", "churn_rate"] == pytest.approx(1.0)
+    exposed = churn.kpi.segments(ds, "2024-01-01", "2024-04-01", rate_base="exposed")
+    assert exposed.churn_rate.iloc[-1] == pytest.approx(2 / 5)
     assert seg.loc["(all)", ["competitive", "service", "natural"]].tolist() == [1, 1, 0]
 
 

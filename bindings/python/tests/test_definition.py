@@ -1,0 +1,145 @@
+"""One churn definition for the labels and every KPI (churn.h, churn_label_definition): the
+monthly movement table of a simulated operator against spells rebuilt here in plain
+Python/pandas from the events and the rules as churn.h states them; labels against the
+movement table; the rate base shared by movement and segments; bad definition names."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import churn
+
+DAY = pd.Timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    ds, _ = churn.simulate(subscribers=800, months=10, silent_share=0.5, seed=7)
+    return ds
+
+
+def oracle_spells(ds, definition, months):
+    """(start, end, how) of every spell, rebuilt from the events: cancellations end a spell
+    (cancel, either), N x 30 days without a view or usage event end it (non_use, either) when
+    the clock starts at the later of the activation
+    and the first use of the whole dataset, the next use after a non-use churn is a return."""
+    subs, ev = ds.subscribers, ds.events
+    idle = pd.Timedelta(days=30 * months)
+    use = ev[ev.kind.isin(["view", "usage"])]
+    ustart = use.time.min()
+    non_use = definition != "cancel" and len(use) > 0
+    cancel = definition != "non_use"
+    order = {"table_act": 0, "activation": 1, "use": 2, "cancel": 3, "table_cancel": 4}
+    out = []
+    by_sub = {sid: g for sid, g in ev.groupby("subscriber_id", sort=False)}
+    for sid, row in subs.iterrows():
+        g = by_sub.get(sid, ev.iloc[:0])
+        ch = []
+        if not pd.isna(row.activation):
+            ch.append((row.activation, order["table_act"]))
+        for t, k in zip(g.time, g.kind):
+            if k == "activation":
+                ch.append((t, order["activation"]))
+            elif k == "cancel":
+                ch.append((t, order["cancel"]))
+            elif non_use and k in ("view", "usage"):
+                ch.append((t, order["use"]))
+        if not pd.isna(row.cancellation):
+            ch.append((row.cancellation, order["table_cancel"]))
+        ch.sort()
+        firsts = [o for _, o in ch if o != order["use"]]
+        active = pd.isna(row.activation) and not (firsts and firsts[0] <= 1)
+        start, last, silent = None, ustart, False
+        for t, o in ch:
+            if active and non_use and last + idle < t:
+                out.append((sid, start, last + idle, "non_use"))
+                active, silent = False, True
+            if o <= 1:
+                if not active:
+                    active, silent, start = True, False, t
+                    last = max(t, ustart) if non_use else t
+            elif o == order["use"]:
+                if active:
+                    last = max(last, t)
+                elif silent:
+                    active, silent, start, last = True, False, t, t
+            elif active and cancel:
+                out.append((sid, start, t, "cancel"))
+                active = False
+        if active and non_use:
+            out.append((sid, start, last + idle, "non_use"))
+            active = False
+        if active:
+            out.append((sid, start, None, "open"))
+    return pd.DataFrame(out, columns=["subscriber_id", "start", "end", "how"])
+
+
+@pytest.mark.parametrize("definition", ["cancel", "non_use", "either"])
+def test_movement_against_rebuilt_spells(sim, definition):
+    mv = churn.kpi.movement(sim, "2024-02-01", "2024-10-01", definition=definition,
+                            inactive_months=2)
+    sp = oracle_spells(sim, definition, 2)
+    ended = sp[sp.how != "open"].copy()
+    ended["month"] = pd.to_datetime(ended.end).dt.strftime("%Y-%m")
+    sp["first"] = ~sp.subscriber_id.duplicated()
+    started = sp[sp.start.notna()].copy()
+    started["month"] = pd.to_datetime(started.start).dt.strftime("%Y-%m")
+    for _, r in mv.iterrows():
+        e = ended[ended.month == r.month]
+        s = started[started.month == r.month]
+        assert r.churned == len(e), (definition, r.month)
+        assert r.churned_cancel == (e.how == "cancel").sum()
+        assert r.churned_non_use == (e.how == "non_use").sum()
+        assert r.activations == len(s)
+        assert r.rejoins == (~s["first"]).sum()
+    if definition == "cancel":
+        assert mv.churned_non_use.sum() == 0
+    else:
+        assert mv.churned_non_use.sum() > 0   # the silent churners reach the table
+        assert mv.rejoins.sum() >= 0
+
+
+@pytest.mark.parametrize("definition", ["cancel", "non_use", "either"])
+def test_labels_agree_with_movement(sim, definition):
+    # every subscriber (not the features' base, which follows cancellations only): under
+    # non_use a subscriber who cancelled is still in the base until its non-use churn
+    everyone = pd.Index(sim.subscriber_ids)
+    mv = churn.kpi.movement(sim, "2024-03-01", "2024-08-01", definition=definition)
+    for _, r in mv.iterrows():
+        start = r.month_start
+        days = (start + pd.offsets.MonthBegin(1) - start).days
+        lab = churn.labels(sim, start - pd.Timedelta(seconds=1), horizon_days=days,
+                           definition=definition, index=everyone)
+        assert lab.churned.sum() == r.churned, (definition, r.month)
+
+
+def test_rate_base_one_month(sim):
+    for base in ("opening", "average", "exposed", "closing"):
+        mv = churn.kpi.movement(sim, "2024-05-01", "2024-05-01", rate_base=base)
+        sg = churn.kpi.segments(sim, "2024-05-01", "2024-06-01", rate_base=base)
+        assert sg.churn_rate.iloc[-1] == pytest.approx(mv.churn_rate.iloc[0], rel=1e-12)
+        denom = {"opening": mv.opening, "closing": mv.closing,
+                 "average": (mv.opening + mv.closing) / 2,
+                 "exposed": mv.opening + mv.activations}[base]
+        assert mv.churn_rate.iloc[0] == pytest.approx(mv.churned.iloc[0] / denom.iloc[0])
+
+
+def test_bad_definition(sim):
+    with pytest.raises(ValueError, match="definition must be one of"):
+        churn.kpi.movement(sim, "2024-02-01", "2024-03-01", definition="silence")
+    with pytest.raises(churn.ChurnError, match="churn.inactive_months"):
+        churn.kpi.segments(sim, "2024-02-01", "2024-03-01", inactive_months=0)
+    with pytest.raises(ValueError, match="rate_base must be one of"):
+        churn.kpi.movement(sim, "2024-02-01", "2024-03-01", rate_base="middle")
+
+
+def test_non_use_without_usage_data():
+    subs = pd.DataFrame({"subscriber_id": ["a", "b"],
+                         "activation": pd.to_datetime(["2024-01-01", "2024-01-01"])})
+    ev = pd.DataFrame({"subscriber_id": ["a"], "time": pd.to_datetime(["2024-02-10"]),
+                       "kind": ["cancel"], "code": [1], "value": [0.0]})
+    ds = churn.Dataset.from_frames(subs, ev)
+    with pytest.raises(churn.ChurnError, match="non-use cannot be judged"):
+        churn.kpi.movement(ds, "2024-01-01", "2024-03-01", definition="non_use")
+    mv = churn.kpi.movement(ds, "2024-01-01", "2024-03-01")  # either: cancellations alone
+    assert mv.churned.tolist() == [0, 1, 0]
+    assert mv.churned_non_use.tolist() == [0, 0, 0]
