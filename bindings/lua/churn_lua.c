@@ -102,6 +102,13 @@ static const struct {
     {"labels.definition", "cancel", CHURN_LABEL_CANCEL},
     {"labels.definition", "non_use", CHURN_LABEL_NON_USE},
     {"labels.definition", "either", CHURN_LABEL_EITHER},
+    {"churn.definition", "cancel", CHURN_LABEL_CANCEL},
+    {"churn.definition", "non_use", CHURN_LABEL_NON_USE},
+    {"churn.definition", "either", CHURN_LABEL_EITHER},
+    {"kpi.rate_base", "opening", CHURN_KPI_RATE_OPENING},
+    {"kpi.rate_base", "average", CHURN_KPI_RATE_AVERAGE},
+    {"kpi.rate_base", "exposed", CHURN_KPI_RATE_EXPOSED},
+    {"kpi.rate_base", "closing", CHURN_KPI_RATE_CLOSING},
 };
 
 /* Short names that differ from the option's own (scikit-learn's spelling). */

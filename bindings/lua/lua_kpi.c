@@ -19,7 +19,7 @@ static int period(lua_State *L, period_kpi fn) {
   const char *segment = luaL_optstring(L, 4, NULL);
   lua_settop(L, 5);
   churn_options *opts;
-  churn_status st = churn__lua_options(L, 5, "kpi", NULL, &opts);
+  churn_status st = churn__lua_options(L, 5, "kpi,churn", NULL, &opts);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   churn_table *t;
   st = fn(ds, from, to, segment, opts, &t);
@@ -74,7 +74,7 @@ static int d_kpi_snapshot(lua_State *L) {
     return churn__lua_failf(L, CHURN_E_ARG, "target has %d values for %d months", (int)ntarget,
                             (int)nmonths);
   churn_options *opts;
-  st = churn__lua_options(L, 4, "kpi", skip, &opts);
+  st = churn__lua_options(L, 4, "kpi,churn", skip, &opts);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   churn_table *t;
   st = churn_kpi_snapshot(ds, base, nmonths, column, label, members, nmembers, target, opts, &t);
@@ -156,7 +156,7 @@ static int curve(lua_State *L, curve_kpi fn) {
   if (lua_istable(L, 5) && lua_getfield(L, 5, "alpha") != LUA_TNIL)
     alpha = luaL_checknumber(L, -1);
   churn_options *opts;
-  churn_status st = churn__lua_options(L, 5, "kpi", skip, &opts);
+  churn_status st = churn__lua_options(L, 5, "kpi,churn", skip, &opts);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   churn_table *t;
   st = fn(ds, start, as_of, segment, alpha, opts, &t);

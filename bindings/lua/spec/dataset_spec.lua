@@ -313,6 +313,28 @@ describe("retention KPIs (hand-counted on the CSV sample)", function()
     assert_fails("CHURN_E_NOT_FOUND", nil, ds:kpi_movement(JAN, END_APR, "no_such_column"))
   end)
 
+  it("counts churn under one definition and one rate base", function()
+    -- the sample has no VIEW or USAGE events: non_use cannot be judged, either counts the
+    -- cancellations alone.  April: opening 3, churned 1 (a cancellation), closing 2.
+    assert_fails("CHURN_E_DATA", "non-use cannot be judged",
+                 ds:kpi_movement(JAN, END_APR, nil, { definition = "non_use" }))
+    for _, def in ipairs({ "cancel", "either" }) do
+      local rows = assert(ds:kpi_movement(JAN, END_APR, nil, { definition = def }))
+      for _, r in ipairs(rows) do
+        assert.are.equal(r.churned, r.churned_cancel + r.churned_non_use)
+        if def == "cancel" then assert.are.equal(0, r.churned_non_use) end
+      end
+    end
+    local rows = assert(ds:kpi_movement(JAN, END_APR, nil, { rate_base = "closing",
+                                                              definition = "cancel" }))
+    assert.truthy(math.abs(rows[4].churn_rate - 1 / 2) < 1e-15)
+    local ok, err = pcall(ds.kpi_movement, ds, JAN, END_APR, nil, { definition = "silence" })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("churn.definition", 1, true))
+    assert_fails("CHURN_E_RANGE", "churn.inactive_months",
+                 ds:kpi_segments(JAN, END_APR, nil, { inactive_months = 0 }))
+  end)
+
   it("breaks churn down by segment and cause", function()
     local rows = assert(ds:kpi_segments(T, MAY, "tier"))
     local by = {}
