@@ -196,6 +196,9 @@ typedef enum churn_option {
   CHURN_OPT_KPI_TARGET_STEP = 504,   /* real in [-1,1]: snapshot target per month, default -0.0125 */
   CHURN_OPT_KPI_TIME_UNIT = 505,     /* int 0 days, 1 months (30.436875 days); default 0 */
   CHURN_OPT_KPI_ARPU_SOURCE = 506,   /* int 0 BILL amounts, 1 PAYMENT amounts; default 0 */
+  CHURN_OPT_KPI_UTC_OFFSET = 507,    /* string "+HH:MM" / "-HH:MM": the operator's local time, "+00:00" */
+  CHURN_OPT_KPI_WINBACK_DAYS = 508,  /* int in [1,3650]: a return within W days is won back, 90 */
+  CHURN_OPT_KPI_FOLLOWUP_DAYS = 509, /* int in [1,3650]: a return kept F days is kept, 90 */
   /* --- ingestion (section 4) --- */
   CHURN_OPT_INGEST_FIRST_ = 600,
   CHURN_OPT_INGEST_STRICT = 601,     /* int 0/1, default 0 (section 4) */
@@ -1694,16 +1697,43 @@ CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from,
                                           const char *segment, const churn_options *opts,
                                           churn_table **out);
 
-/* Win-back success rate (用户挽回成功率) = subscribers won back / subscribers a win-back was
- * attempted on, from the RETENTION events dated in [from, to): a subscriber with at least one
- * such contact was attempted, and won back when one of them has outcome
- * CHURN_OUTCOME_RETAINED.  `by` groups the subscribers: "reason_category" (the category of the
+/* Win-back as the domain defines it (用户挽回成功率 and 挽回效果跟踪): the churns (spells
+ * ended, under the churn definition) in [from, to), one row per group of `by`, then "(all)"
+ * (only "(all)" when by is NULL).  A churn ended at time c of subscriber s is
+ *   won back when a new spell starts within W days (c <= start <= c + W, W =
+ *     CHURN_OPT_KPI_WINBACK_DAYS) under the same id (a re-activation or a return after a
+ *     non-use churn) or under another id with the same person (the subscribers' "person"
+ *     column, a string such as a hashed ID-card number: a categorical column found by its
+ *     name); the earliest such spell is the return;
+ *   attempted when s has a RETENTION event (any outcome) in [c, c + W];
+ *   kept when the return is still active F days after it started (F =
+ *     CHURN_OPT_KPI_FOLLOWUP_DAYS; a return still open counts as kept).
+ * Columns: group (str), churned (i64: churns in the period; a subscriber churning twice counts
+ * twice), won_back (i64), win_back_rate (f64: won_back / churned), ci_low, ci_high (f64: its
+ * 95% Wilson interval), attempted (i64), success_rate (f64: won back among the attempted /
+ * attempted, the operators' 用户挽回成功率), kept (i64), kept_rate (f64: kept / won_back).
+ * `by`: "category" (the churn's category: rows natural, competitive, service, unknown; a
+ * non-use churn is unknown unless a cancellation told its reason), a categorical subscriber
+ * column (the churned subscriber's label), or NULL.  Ratios with a zero denominator are NaN. */
+CHURN_API churn_status churn_kpi_winback_rate(const churn_dataset *ds, int64_t from, int64_t to,
+                                              const char *by, const churn_options *opts,
+                                              churn_table **out);
+
+/* Outcomes of retention contacts: subscribers whose contact succeeded / subscribers contacted,
+ * from the RETENTION events dated in [from, to): a subscriber with at least one such contact
+ * was attempted, and won back when one of them has outcome CHURN_OUTCOME_RETAINED (this is not
+ * the domain's win-back of churned subscribers: see churn_kpi_winback_rate).  `by` groups the subscribers: "reason_category" (the category of the
  * subscriber's CANCEL event nearest in time to its first contact in the period, the earlier
  * on a tie; "unknown" without one; rows unknown, natural, competitive, service), a categorical
  * subscriber column such as "manager" (the assigned customer manager), or NULL (total only).
  * Rows: the groups, then "(all)".  Columns: group (str), attempted (i64), won_back (i64),
  * success_rate (f64), ci_low, ci_high (f64: 95% Wilson interval).  opts is not read yet (may
  * be NULL). */
+CHURN_API churn_status churn_kpi_retention_contacts(const churn_dataset *ds, int64_t from,
+                                                    int64_t to, const char *by,
+                                                    const churn_options *opts,
+                                                    churn_table **out);
+/* Deprecated: the old name of churn_kpi_retention_contacts (the same call). */
 CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
                                          const char *by, const churn_options *opts,
                                          churn_table **out);

@@ -1,7 +1,8 @@
 /*
  * kpi_segments.c -- where churn concentrates and what the retention desk wins back: churn by
- * segment over a period with Wilson intervals and churners by category, and the win-back
- * success rate of retention contacts by reason category or by a subscriber column (manager).
+ * segment over a period with Wilson intervals and churners by category, and the outcomes of
+ * retention contacts by reason category or by a subscriber column (manager).  The domain's
+ * win-back rate (returns of churned subscribers) is kpi_winback.c.
  */
 #include "data/dataset.h"
 #include "kpi.h"
@@ -137,10 +138,11 @@ static int nearest_cancel_category(const churn__events *ev, int64_t s, int64_t t
 enum { WB_TRIED, WB_WON, WB_NI };
 enum { WB_RATE, WB_LO, WB_HI, WB_NF };
 
-CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
-                                         const char *by, const churn_options *opts,
-                                         churn_table **out) {
-  const char *fn = "churn_kpi_winback";
+CHURN_API churn_status churn_kpi_retention_contacts(const churn_dataset *ds, int64_t from,
+                                                    int64_t to, const char *by,
+                                                    const churn_options *opts,
+                                                    churn_table **out) {
+  const char *fn = "churn_kpi_retention_contacts";
   (void)opts;
   CHURN_CHECK_ARG(ds != NULL && out != NULL, "%s: ds and out must not be NULL", fn);
   CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE && from < to,
@@ -206,4 +208,11 @@ CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, 
   churn__free(labels);
   churn__segments_free(&seg);
   return st;
+}
+
+/* The old name of churn_kpi_retention_contacts (kept for the ABI). */
+CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
+                                         const char *by, const churn_options *opts,
+                                         churn_table **out) {
+  return churn_kpi_retention_contacts(ds, from, to, by, opts, out);
 }
