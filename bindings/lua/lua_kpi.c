@@ -35,8 +35,14 @@ static int d_kpi_movement(lua_State *L) { return period(L, churn_kpi_movement); 
 static int d_kpi_arpu(lua_State *L) { return period(L, churn_kpi_arpu); }
 /* ds:kpi_segments(from, to [, segment [, opts]]) -> rows {segment=, churn_rate=, ci_low=, ...} */
 static int d_kpi_segments(lua_State *L) { return period(L, churn_kpi_segments); }
-/* ds:kpi_winback(from, to [, by [, opts]]) -> rows {group=, attempted=, won_back=, ...} */
-static int d_kpi_winback(lua_State *L) { return period(L, churn_kpi_winback); }
+/* ds:kpi_winback(from, to [, by [, opts]]) -> rows {group=, churned=, won_back=,
+ * win_back_rate=, attempted=, success_rate=, kept=, ...}: the domain's win-back */
+static int d_kpi_winback(lua_State *L) { return period(L, churn_kpi_winback_rate); }
+/* ds:kpi_retention_contacts(from, to [, by [, opts]]) -> rows {group=, attempted=,
+ * won_back=, ...}: the outcomes of retention contacts */
+static int d_kpi_retention_contacts(lua_State *L) {
+  return period(L, churn_kpi_retention_contacts);
+}
 
 /* The 1-based subscriber indices of the array at idx (named what) as 0-based ones, checked
  * against the dataset's subscribers; as churn__lua_integers. */
@@ -172,6 +178,7 @@ static const luaL_Reg KPI_METHODS[] = {
     {"kpi_arpu", d_kpi_arpu},
     {"kpi_segments", d_kpi_segments},
     {"kpi_winback", d_kpi_winback},
+    {"kpi_retention_contacts", d_kpi_retention_contacts},
     {"kpi_snapshot", d_kpi_snapshot},
     {"kpi_warning_accuracy", d_kpi_warning_accuracy},
     {"kpi_topk_accuracy", d_kpi_topk_accuracy},

@@ -26,6 +26,7 @@ from ._table import table_to_frame
 from .features import _datetimes, _options, to_unix
 
 __all__ = ["km", "cif", "movement", "arpu", "snapshot", "segments", "winback",
+           "retention_contacts",
            "warning_accuracy", "topk_accuracy", "retention_curve", "churn_incidence",
            "kaplan_meier", "cumulative_incidence", "gray_test", "snapshot_forecast",
            "campaign_effect"]
@@ -136,13 +137,30 @@ def segments(ds, start, end, segment=None, **settings):
     return _frame(h)
 
 
-def winback(ds, start, end, by=None, **settings):
-    """Win-back success rate (用户挽回成功率) of the retention contacts in [start, end), by
-    "reason_category", a categorical subscriber column (e.g. "manager") or None: group,
-    attempted, won_back, success_rate, ci_low, ci_high."""
+def winback(ds, start, end, by=None, winback_days=90, followup_days=90, **settings):
+    """Win-back as the domain defines it, over the subscribers who churned in [start, end)
+    (under definition / inactive_months, like every KPI): group, churned, won_back (a new
+    spell of the same id, or of an id with the same `person`, starting within winback_days
+    after the churn), win_back_rate, ci_low, ci_high (Wilson), attempted (a RETENTION contact
+    within winback_days after churning), success_rate (won back among attempted / attempted,
+    用户挽回成功率), kept (the return still active followup_days later), kept_rate.  by:
+    "category" (natural, competitive, service, unknown), a categorical subscriber column, or
+    None; the last row is "(all)"."""
+    s = dict(settings, winback_days=winback_days, followup_days=followup_days)
     h = ctypes.c_void_p()
-    check(LIB.churn_kpi_winback(ds.handle, to_unix(start), to_unix(end), cstr(by),
-                                _kpi_options(settings).handle, ctypes.byref(h)))
+    check(LIB.churn_kpi_winback_rate(ds.handle, to_unix(start), to_unix(end), cstr(by),
+                                     _kpi_options(s).handle, ctypes.byref(h)))
+    return _frame(h)
+
+
+def retention_contacts(ds, start, end, by=None, **settings):
+    """Outcomes of the retention contacts in [start, end) (not the domain's win-back, see
+    winback): by "reason_category", a categorical subscriber column (e.g. "manager") or None:
+    group, attempted (contacted), won_back (a contact with outcome retained), success_rate,
+    ci_low, ci_high."""
+    h = ctypes.c_void_p()
+    check(LIB.churn_kpi_retention_contacts(ds.handle, to_unix(start), to_unix(end), cstr(by),
+                                           _kpi_options(settings).handle, ctypes.byref(h)))
     return _frame(h)
 
 

@@ -143,3 +143,64 @@ def test_non_use_without_usage_data():
     mv = churn.kpi.movement(ds, "2024-01-01", "2024-03-01")  # either: cancellations alone
     assert mv.churned.tolist() == [0, 1, 0]
     assert mv.churned_non_use.tolist() == [0, 0, 0]
+
+
+def test_winback_against_pandas():
+    """Win-back on a random base whose returns, contacts and second cancellations are counted
+    here with pandas: a churn is a cancellation in January 2024; won back when an activation
+    of the same id (or a new id of the same person) follows within 90 days; attempted when a
+    retention contact falls in [churn, churn + 90 days]; kept when no cancellation ends the
+    return within 90 days of it."""
+    rng = np.random.default_rng(5)
+    n = 300
+    ids = [f"s{i}" for i in range(n)]
+    t0 = pd.Timestamp("2024-01-01")
+    cancel = t0 + pd.to_timedelta(rng.integers(0, 90, n), unit="D")
+    back = cancel + pd.to_timedelta(rng.integers(20, 200, n), unit="D")
+    has_back = rng.random(n) < 0.5
+    again = back + pd.to_timedelta(rng.integers(20, 180, n), unit="D")
+    has_again = has_back & (rng.random(n) < 0.5)
+    contact = cancel + pd.to_timedelta(rng.integers(-10, 120, n), unit="D")
+    has_contact = rng.random(n) < 0.6
+    # a new id for some returns: person links it
+    new_id = has_back & (rng.random(n) < 0.3)
+    subs = pd.DataFrame({"subscriber_id": ids, "activation": pd.Timestamp("2023-01-01"),
+                         "person": [f"p{i}" for i in range(n)]})
+    extra = pd.DataFrame({"subscriber_id": [f"n{i}" for i in np.flatnonzero(new_id)],
+                          "activation": back[new_id],
+                          "person": [f"p{i}" for i in np.flatnonzero(new_id)]})
+    rows = [("cancel", ids[i], cancel[i], 1) for i in range(n)]
+    rows += [("activation", ids[i], back[i], 0) for i in range(n) if has_back[i] and not new_id[i]]
+    rows += [("cancel", ids[i] if not new_id[i] else f"n{i}", again[i], 2)
+             for i in range(n) if has_again[i]]
+    rows += [("retention", ids[i], contact[i], 2) for i in range(n) if has_contact[i]]
+    ev = pd.DataFrame(rows, columns=["kind", "subscriber_id", "time", "code"])
+    ev["value"] = 0.0
+    ds = churn.Dataset.from_frames(pd.concat([subs, extra], ignore_index=True), ev)
+
+    # second cancellations come 40 days or more after the first: none falls in January
+    start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")
+    W = pd.Timedelta(days=90)
+    churned = (cancel >= start) & (cancel < end)
+    won = churned & has_back & (back - cancel <= W)
+    tried = churned & has_contact & (contact >= cancel) & (contact - cancel <= W)
+    kept = won & ~(has_again & (again - back <= W))
+    wb = churn.kpi.winback(ds, start, end)
+    r = wb.iloc[-1]
+    assert r.group == "(all)"
+    assert r.churned == churned.sum()
+    assert r.won_back == won.sum()
+    assert r.attempted == tried.sum()
+    assert r.success_rate == pytest.approx((tried & won).sum() / tried.sum())
+    assert r.kept == kept.sum()
+    assert r.kept_rate == pytest.approx(kept.sum() / won.sum())
+    from statsmodels.stats.proportion import proportion_confint
+    lo, hi = proportion_confint(won.sum(), churned.sum(), method="wilson")
+    assert (r.ci_low, r.ci_high) == pytest.approx((lo, hi), abs=1e-12)
+    # by category: every cancellation code 1 (price) is competitive
+    cat = churn.kpi.winback(ds, start, end, by="category").set_index("group")
+    assert list(cat.index) == ["natural", "competitive", "service", "unknown", "(all)"]
+    assert cat.loc["competitive", "won_back"] == won.sum()
+    # a shorter window counts fewer returns
+    short = churn.kpi.winback(ds, start, end, winback_days=30).iloc[-1]
+    assert short.won_back == (won & (back - cancel <= pd.Timedelta(days=30))).sum()

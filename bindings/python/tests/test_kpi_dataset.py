@@ -73,11 +73,12 @@ def test_segments(ds):
     assert seg.loc["(all)", ["competitive", "service", "natural"]].tolist() == [1, 1, 0]
 
 
-def test_winback(ds):
-    wb = churn.kpi.winback(ds, "2024-01-01", "2024-04-01").set_index("group")
+def test_retention_contacts(ds):
+    wb = churn.kpi.retention_contacts(ds, "2024-01-01", "2024-04-01").set_index("group")
     assert wb.loc["(all)", ["attempted", "won_back"]].tolist() == [2, 1]
     assert wb.loc["(all)", "success_rate"] == pytest.approx(0.5)
-    wb = churn.kpi.winback(ds, "2024-01-01", "2024-04-01", by="reason_category").set_index(
+    wb = churn.kpi.retention_contacts(ds, "2024-01-01", "2024-04-01",
+                                      by="reason_category").set_index(
         "group")
     assert wb.loc["competitive", ["attempted", "won_back"]].tolist() == [1, 0]  # B
     assert wb.loc["unknown", ["attempted", "won_back"]].tolist() == [1, 1]      # D
