@@ -95,25 +95,24 @@ bool churn__parse_date(const char *s, size_t len, bool compact, int64_t *out) {
       return false;
     }
     i = 19;
-    if (i < len && s[i] == 'Z') {
-      i++;
-    } else if (i < len && (s[i] == '+' || s[i] == '-')) {
-      unsigned oh, om;
-      int sign = s[i] == '-' ? -1 : 1;
-      if (len == i + 6 && digits(s + i + 1, 2, &oh) && s[i + 3] == ':' &&
-          digits(s + i + 4, 2, &om)) {
-        i += 6;
-      } else if (len == i + 5 && digits(s + i + 1, 2, &oh) && digits(s + i + 3, 2, &om)) {
-        i += 5;
-      } else {
-        return false;
-      }
-      if (oh > 23 || om > 59) return false;
-      offset = sign * (int64_t)(oh * 3600 + om * 60);
-    }
-    if (i != len) return false;
+    if (i < len && !churn__parse_utc_offset(s + i, len - i, &offset)) return false;
   }
   return civil_time(y, mo, d, h, mi, se, offset, out);
+}
+
+bool churn__parse_utc_offset(const char *s, size_t len, int64_t *seconds) {
+  unsigned oh, om;
+  if (len == 1 && s[0] == 'Z') {
+    *seconds = 0;
+    return true;
+  }
+  if (len < 5 || (s[0] != '+' && s[0] != '-')) return false;
+  int sign = s[0] == '-' ? -1 : 1;
+  bool colon = len == 6 && digits(s + 1, 2, &oh) && s[3] == ':' && digits(s + 4, 2, &om);
+  bool bare = len == 5 && digits(s + 1, 2, &oh) && digits(s + 3, 2, &om);
+  if (!(colon || bare) || oh > 23 || om > 59) return false;
+  *seconds = sign * (int64_t)(oh * 3600 + om * 60);
+  return true;
 }
 
 static void two(char *p, int64_t v) {

@@ -35,6 +35,10 @@ void churn__month_label(int64_t t, char *buf);
  * lie in CHURN_TIME_MIN..CHURN_TIME_MAX.  False for anything else. */
 bool churn__parse_date(const char *s, size_t len, bool compact, int64_t *out);
 
+/* A UTC offset of exactly len bytes: "Z", "+HH:MM", "-HH:MM", "+HHMM" or "-HHMM" (HH <= 23,
+ * MM <= 59) into seconds east of UTC.  False for anything else. */
+bool churn__parse_utc_offset(const char *s, size_t len, int64_t *seconds);
+
 /* YYYY-MM-DD (date_only, or t at midnight UTC when !full) or YYYY-MM-DDTHH:MM:SSZ into buf
  * (at least CHURN__TIME_TEXT bytes, NUL-terminated); the length written, 0 for a time outside
  * CHURN_TIME_MIN..CHURN_TIME_MAX. */

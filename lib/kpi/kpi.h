@@ -58,12 +58,24 @@ double churn__kpi_opt_real(const churn_options *opts, churn_option key);
 /* CHURN_E_RANGE naming the argument for a date outside the years 1..9999. */
 churn_status churn__kpi_check_date(int64_t t, const char *name, const char *fn);
 
-/* The UTC month boundaries from the month of `from` to the month after that of `to`: *nmonths
- * months, nmonths + 1 boundaries (CHURN_E_ARG naming fn for from > to, CHURN_E_RANGE beyond
- * 1200 months). */
-churn_status churn__kpi_months(int64_t from, int64_t to, const char *fn, int64_t **bounds,
-                               int64_t *nmonths);
-/* "YYYY-MM" labels of n months starting at the boundaries (one allocation; free the array). */
-churn_status churn__kpi_month_labels(const int64_t *bounds, int64_t n, char ***labels);
+/* The operator's UTC offset in seconds east of UTC (CHURN_OPT_KPI_UTC_OFFSET; 0 when opts is
+ * NULL): CHURN_E_ARG naming fn and the text when it is not "+HH:MM" / "-HH:MM" within
+ * -14:00..+14:00. */
+churn_status churn__kpi_utc_offset(const churn_options *opts, const char *fn, int64_t *offset);
+
+/* The first second (Unix time) of the local calendar month containing t, and of the month k
+ * months after the local month starting at month_start, for a UTC offset in seconds. */
+int64_t churn__kpi_month_floor(int64_t t, int64_t offset);
+int64_t churn__kpi_month_add(int64_t month_start, int64_t k, int64_t offset);
+
+/* The local month boundaries from the month of `from` to the month after that of `to`:
+ * *nmonths months, nmonths + 1 boundaries (CHURN_E_ARG naming fn for from > to, CHURN_E_RANGE
+ * beyond 1200 months). */
+churn_status churn__kpi_months(int64_t from, int64_t to, int64_t offset, const char *fn,
+                               int64_t **bounds, int64_t *nmonths);
+/* "YYYY-MM" labels of n local months starting at the boundaries (one allocation; free the
+ * array). */
+churn_status churn__kpi_month_labels(const int64_t *bounds, int64_t n, int64_t offset,
+                                     char ***labels);
 
 #endif

@@ -172,32 +172,58 @@ churn_status churn__kpi_check_date(int64_t t, const char *name, const char *fn) 
   return CHURN_OK;
 }
 
-churn_status churn__kpi_months(int64_t from, int64_t to, const char *fn, int64_t **bounds,
-                               int64_t *nmonths) {
+churn_status churn__kpi_utc_offset(const churn_options *opts, const char *fn, int64_t *offset) {
+  const char *text = NULL;
+  *offset = 0;
+  if (opts == NULL) return CHURN_OK;
+  CHURN_TRY(churn_options_get_string(opts, CHURN_OPT_KPI_UTC_OFFSET, &text));
+  int64_t off = 0;
+  if (text == NULL || !churn__parse_utc_offset(text, strlen(text), &off) ||
+      off < -14 * 3600 || off > 14 * 3600) {
+    return churn__fail(CHURN_E_ARG, "%s: kpi.utc_offset = '%s' is not a UTC offset such as "
+                       "\"+08:00\" or \"-05:00\" (within -14:00..+14:00)", fn,
+                       text ? text : "(null)");
+  }
+  *offset = off;
+  return CHURN_OK;
+}
+
+int64_t churn__kpi_month_floor(int64_t t, int64_t offset) {
+  return churn__month_floor(t + offset) - offset;
+}
+
+int64_t churn__kpi_month_add(int64_t month_start, int64_t k, int64_t offset) {
+  return churn__month_add(month_start + offset, k) - offset;
+}
+
+churn_status churn__kpi_months(int64_t from, int64_t to, int64_t offset, const char *fn,
+                               int64_t **bounds, int64_t *nmonths) {
   CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE,
                   "%s: from and to must be dates, not CHURN_TIME_NONE", fn);
   CHURN_CHECK_ARG(from <= to, "%s: from (%lld) is after to (%lld)", fn, (long long)from,
                   (long long)to);
   CHURN_TRY(churn__kpi_check_date(from, "from", fn));
   CHURN_TRY(churn__kpi_check_date(to, "to", fn));
-  int64_t first = churn__month_floor(from), last = churn__month_floor(to), m = 0;
-  while (churn__month_add(first, m) <= last && m <= 1200) m++;
+  int64_t first = churn__kpi_month_floor(from, offset);
+  int64_t last = churn__kpi_month_floor(to, offset), m = 0;
+  while (churn__kpi_month_add(first, m, offset) <= last && m <= 1200) m++;
   if (m > 1200) return churn__fail(CHURN_E_RANGE, "%s: more than 1200 months from from to to", fn);
   int64_t *b = churn__malloc_array((size_t)m + 1, sizeof *b);
   if (b == NULL) return churn__nomem("KPI months");
-  for (int64_t i = 0; i <= m; i++) b[i] = churn__month_add(first, i);
+  for (int64_t i = 0; i <= m; i++) b[i] = churn__kpi_month_add(first, i, offset);
   *bounds = b;
   *nmonths = m;
   return CHURN_OK;
 }
 
-churn_status churn__kpi_month_labels(const int64_t *bounds, int64_t n, char ***labels) {
+churn_status churn__kpi_month_labels(const int64_t *bounds, int64_t n, int64_t offset,
+                                     char ***labels) {
   char **l = churn__malloc((size_t)(n > 0 ? n : 1) * (sizeof(char *) + 16));
   if (l == NULL) return churn__nomem("KPI month labels");
   char *text = (char *)(l + (n > 0 ? n : 1));
   for (int64_t i = 0; i < n; i++) {
     l[i] = text + 16 * i;
-    churn__month_label(bounds[i], l[i]);
+    churn__month_label(bounds[i] + offset, l[i]);
   }
   *labels = l;
   return CHURN_OK;

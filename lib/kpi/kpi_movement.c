@@ -103,8 +103,10 @@ static churn_status monthly_prepare(const churn_dataset *ds, int64_t from, int64
                                     const char *fn, monthly_input *in) {
   memset(in, 0, sizeof *in);
   CHURN_CHECK_ARG(ds != NULL, "%s: dataset is NULL", fn);
-  churn_status st = churn__kpi_months(from, to, fn, &in->b, &in->M);
-  if (st == CHURN_OK) st = churn__kpi_month_labels(in->b, in->M, &in->labels);
+  int64_t offset = 0;
+  churn_status st = churn__kpi_utc_offset(opts, fn, &offset);
+  if (st == CHURN_OK) st = churn__kpi_months(from, to, offset, fn, &in->b, &in->M);
+  if (st == CHURN_OK) st = churn__kpi_month_labels(in->b, in->M, offset, &in->labels);
   if (st == CHURN_OK) st = churn__spells_build(ds, opts, fn, &in->sp);
   if (st == CHURN_OK) st = churn__segments_build(ds, segment, fn, &in->seg);
   if (st == CHURN_OK) st = monthly_count(ds, &in->sp, &in->seg, in->b, in->M, &in->m);
@@ -330,6 +332,8 @@ CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_
       return churn__fail(CHURN_E_DATA, "%s: target[%lld] is not finite", fn, (long long)k);
     }
   }
+  int64_t offset = 0;
+  CHURN_TRY(churn__kpi_utc_offset(opts, fn, &offset));
   churn__spells sp;
   CHURN_TRY(churn__spells_build(ds, opts, fn, &sp));
   int64_t S = ds->subs.n, M = nmonths;
@@ -339,8 +343,9 @@ CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_
   churn_status st = (cohort && b && retained) ? CHURN_OK : churn__nomem("snapshot");
   if (st == CHURN_OK) {
     /* b[k-1] = end of month k = first second of the following month */
-    for (int64_t k = 0; k <= M; k++) b[k] = churn__month_add(churn__month_floor(base_date), k);
-    st = churn__kpi_month_labels(b, M, &labels);
+    int64_t first = churn__kpi_month_floor(base_date, offset);
+    for (int64_t k = 0; k <= M; k++) b[k] = churn__kpi_month_add(first, k, offset);
+    st = churn__kpi_month_labels(b, M, offset, &labels);
   }
   if (st == CHURN_OK) {
     st = snapshot_cohort(ds, &sp, base_date, column, label, members, nmembers, fn, cohort);
