@@ -4,6 +4,7 @@
  * contact-outcome table: a return under another id of the same person, a return that did not
  * stay, a contact whose outcome was "lost" but the subscriber came back.
  */
+#define CHURN_NO_DEPRECATION_WARNINGS /* churn_kpi_winback, the old name, is tested too */
 #include "helpers.h"
 #include "kpi_base.h"
 

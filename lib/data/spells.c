@@ -49,17 +49,15 @@ churn_status churn__churn_def_read(const churn_dataset *ds, const churn_options 
 }
 
 CHURN_API churn_status churn_definition_parse(const char *name, churn_label_definition *out) {
-  static const char *const NAMES[3] = {"cancel", "non_use", "either"};
   CHURN_CHECK_ARG(name != NULL && out != NULL,
                   "churn_definition_parse: name and out must not be NULL");
-  for (int d = 0; d < 3; d++) {
-    if (strcmp(name, NAMES[d]) == 0) {
-      *out = (churn_label_definition)d;
-      return CHURN_OK;
-    }
+  int d = 0;
+  if (!churn__enum_find_n(CHURN_ENUM_LABEL_DEFINITION, name, strlen(name), &d)) {
+    return churn__fail(CHURN_E_ARG, "unknown churn definition '%s' (cancel, non_use or either)",
+                       name);
   }
-  return churn__fail(CHURN_E_ARG, "unknown churn definition '%s' (cancel, non_use or either)",
-                     name);
+  *out = (churn_label_definition)d;
+  return CHURN_OK;
 }
 
 static void sort_changes(change *c, size_t n) {

@@ -116,7 +116,6 @@ CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from,
 
 /* --- win-back ------------------------------------------------------------------------------ */
 
-static const char *const CATEGORY_LABELS[] = {"unknown", "natural", "competitive", "service"};
 
 /* The churn category of the CANCEL event of subscriber s nearest in time to t (ties: the
  * earlier one); unknown when s has no CANCEL event. */
@@ -158,7 +157,7 @@ CHURN_API churn_status churn_kpi_retention_contacts(const churn_dataset *ds, int
     seg.ngroups = 4;
     seg.labels = churn__malloc_array(4, sizeof *seg.labels);
     if (seg.labels == NULL) return churn__nomem("win-back groups");
-    for (int g = 0; g < 4; g++) seg.labels[g] = CATEGORY_LABELS[g];
+    for (int g = 0; g < 4; g++) seg.labels[g] = churn__enum_name(CHURN_ENUM_CATEGORY, g);
   } else {
     CHURN_TRY(churn__segments_build(ds, by, fn, &seg));
   }
@@ -208,11 +207,4 @@ CHURN_API churn_status churn_kpi_retention_contacts(const churn_dataset *ds, int
   churn__free(labels);
   churn__segments_free(&seg);
   return st;
-}
-
-/* The old name of churn_kpi_retention_contacts (kept for the ABI). */
-CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
-                                         const char *by, const churn_options *opts,
-                                         churn_table **out) {
-  return churn_kpi_retention_contacts(ds, from, to, by, opts, out);
 }

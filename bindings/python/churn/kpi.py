@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import StringArray, as_vector, ptr
-from ._lib import LIB, check, cstr
+from ._lib import ENUM_COHORT_KIND, ENUM_KPI_RATE_BASE, LIB, check, cstr, enum_names
 from ._table import table_to_frame
 from .features import _datetimes, _options, to_unix
 
@@ -31,7 +31,7 @@ __all__ = ["km", "cif", "movement", "arpu", "snapshot", "segments", "winback",
            "kaplan_meier", "cumulative_incidence", "gray_test", "snapshot_forecast",
            "campaign_effect"]
 
-_RATE_BASE = {"opening": 0, "average": 1, "exposed": 2, "closing": 3}
+_RATE_BASE = enum_names(ENUM_KPI_RATE_BASE)
 _TIME_UNIT = {"days": 0, "months": 1}
 _ARPU_SOURCE = {"bill": 0, "payment": 1}
 _TIME_NONE = np.iinfo(np.int64).min
@@ -70,7 +70,7 @@ def km(duration, event, entry=None, alpha=0.05):
     e = as_vector(event, d.shape[0], "event")
     en = _entry(entry, d.shape[0])
     h = ctypes.c_void_p()
-    check(LIB.churn_km(ptr(d), ptr(e), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
+    check(LIB.churn_survival_km(ptr(d), ptr(e), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -81,7 +81,7 @@ def cif(duration, category, entry=None, alpha=0.05):
     c = as_vector(category, d.shape[0], "category", dtype=np.int64)
     en = _entry(entry, d.shape[0])
     h = ctypes.c_void_p()
-    check(LIB.churn_cif(ptr(d), ptr(c), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
+    check(LIB.churn_survival_cif(ptr(d), ptr(c), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -94,8 +94,9 @@ def movement(ds, start, end, segment=None, **settings):
     returns of a churned subscriber).  Settings: rate_base ("opening", "average", "exposed",
     "closing"), target, definition, inactive_months."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_movement(ds.handle, to_unix(start), to_unix(end), cstr(segment),
-                                 _kpi_options(settings).handle, ctypes.byref(h)))
+                                 opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
@@ -103,8 +104,9 @@ def arpu(ds, start, end, segment=None, **settings):
     """ARPU per month: [segment], month, month_start, revenue, billed, average_base, arpu,
     change, change_rate.  Settings: arpu_source ("bill" or "payment")."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_arpu(ds.handle, to_unix(start), to_unix(end), cstr(segment),
-                             _kpi_options(settings).handle, ctypes.byref(h)))
+                             opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
@@ -120,9 +122,10 @@ def snapshot(ds, base_date, months, column=None, label=None, members=None, targe
         mem = np.ascontiguousarray([ds.find_subscriber(m) for m in members], dtype=np.int64)
     tgt = None if target is None else as_vector(target, int(months), "target")
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_snapshot(ds.handle, to_unix(base_date), int(months), cstr(column),
                                  cstr(label), ptr(mem), 0 if mem is None else len(mem),
-                                 ptr(tgt), _kpi_options(settings).handle, ctypes.byref(h)))
+                                 ptr(tgt), opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
@@ -132,8 +135,9 @@ def segments(ds, start, end, segment=None, **settings):
     competitive, service, unknown, closing, churned_cancel, churned_non_use; the last row is
     "(all)".  Settings: rate_base, definition, inactive_months."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_segments(ds.handle, to_unix(start), to_unix(end), cstr(segment),
-                                 _kpi_options(settings).handle, ctypes.byref(h)))
+                                 opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
@@ -148,8 +152,9 @@ def winback(ds, start, end, by=None, winback_days=90, followup_days=90, **settin
     None; the last row is "(all)"."""
     s = dict(settings, winback_days=winback_days, followup_days=followup_days)
     h = ctypes.c_void_p()
+    opts = _kpi_options(s)  # alive until the call returns
     check(LIB.churn_kpi_winback_rate(ds.handle, to_unix(start), to_unix(end), cstr(by),
-                                     _kpi_options(s).handle, ctypes.byref(h)))
+                                     opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
@@ -159,8 +164,9 @@ def retention_contacts(ds, start, end, by=None, **settings):
     group, attempted (contacted), won_back (a contact with outcome retained), success_rate,
     ci_low, ci_high."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_retention_contacts(ds.handle, to_unix(start), to_unix(end), cstr(by),
-                                           _kpi_options(settings).handle, ctypes.byref(h)))
+                                           opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
@@ -212,8 +218,9 @@ def retention_curve(ds, as_of, window_start=None, segment=None, alpha=0.05, **se
     [window_start, as_of] (spells begun earlier enter late): [segment], time, at_risk, events,
     survival, std_err, ci_low, ci_high.  Settings: time_unit ("days" or "months")."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_km(ds.handle, _window(window_start), to_unix(as_of), cstr(segment),
-                           float(alpha), _kpi_options(settings).handle, ctypes.byref(h)))
+                           float(alpha), opts.handle, ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -222,8 +229,9 @@ def churn_incidence(ds, as_of, window_start=None, segment=None, alpha=0.05, **se
     tenure, as retention_curve observes the spells: [segment], time, category, cif, std_err,
     ci_low, ci_high."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_cif(ds.handle, _window(window_start), to_unix(as_of), cstr(segment),
-                            float(alpha), _kpi_options(settings).handle, ctypes.byref(h)))
+                            float(alpha), opts.handle, ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -293,7 +301,7 @@ def gray_test(duration, event, group, rho=0.0):
         raise ValueError(f"group must hold exactly two distinct labels; got {len(levels)}")
     gc = np.ascontiguousarray([levels.index(v) for v in g], dtype=np.int64)
     h = ctypes.c_void_p()
-    check(LIB.churn_gray_test(ptr(d), ptr(codes), ptr(gc), d.shape[0], float(rho),
+    check(LIB.churn_survival_gray_test(ptr(d), ptr(codes), ptr(gc), d.shape[0], float(rho),
                               ctypes.byref(h)))
     df = table_to_frame(h)
     df["category"] = pd.Series([labels[c - 1] for c in df["category"]], dtype=object)
@@ -302,7 +310,7 @@ def gray_test(duration, event, group, rho=0.0):
 
 # --- section 8c: forecast against target, campaign effect --------------------------------------
 
-_COHORT_KIND = {"sbg": 0, "bdw": 1, "geometric": 2}
+_COHORT_KIND = enum_names(ENUM_COHORT_KIND)
 
 
 def snapshot_forecast(ds, base_date, as_of, months=None, column=None, label=None, members=None,
@@ -326,11 +334,12 @@ def snapshot_forecast(ds, base_date, as_of, months=None, column=None, label=None
     if model not in _COHORT_KIND:
         raise ValueError(f"model must be one of {sorted(_COHORT_KIND)}; got {model!r}")
     h, mh = ctypes.c_void_p(), ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_snapshot_forecast(ds.handle, to_unix(base_date), to_unix(as_of),
                                           int(months), cstr(column), cstr(label), ptr(mem),
                                           0 if mem is None else len(mem), ptr(tgt),
                                           _COHORT_KIND[model], float(alpha),
-                                          _kpi_options(settings).handle, ctypes.byref(h),
+                                          opts.handle, ctypes.byref(h),
                                           ctypes.byref(mh)))
     df = table_to_frame(h)
     fitted = CohortModel()
