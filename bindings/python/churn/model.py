@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -24,6 +24,7 @@ from ._lib import (CHURN_E_BUFFER, ENUM_COV_TYPE, ENUM_PENALTY, ENUM_STAT, LIB, 
                    enum_names, pystr)
 from ._options import Options, option_info, option_key
 from ._table import table_to_frame
+from .design import Design
 
 __all__ = ["LogisticRegression", "load_model"]
 
@@ -88,6 +89,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     where it lies, never copied; other inputs are converted once.  y holds any two labels
     (classes_, sorted; the second is "churn", probability column 1).
 
+    design: None (X is a numeric matrix) or a churn.Design: X is then a DataFrame with string,
+    categorical and numeric columns, encoded in C as `churn fit --data` does; rows with a
+    missing value are left out (n_rejected_), design_ is the learned encoding (report_), and
+    the saved model keeps it.  A loaded model that carries a design (fitted this way or by the
+    CLI) has design_ too, and predict_proba / decision_function take DataFrames through it.
+
     Fitted attributes: coef_ (1, d), intercept_ (1,), classes_, n_iter_ (1,), n_features_in_,
     feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_p_value_
     (also as llr_pvalue_, statsmodels' spelling),
@@ -102,7 +109,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def __init__(self, penalty="l2", C=1.0, l1_ratio=None, fit_intercept=True,
                  class_weight=None, tol=1e-8, max_iter=100, cov_type="nonrobust",
-                 population_rate=None, n_jobs=None):
+                 population_rate=None, n_jobs=None, design=None):
+        self.design = design
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
@@ -196,6 +204,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         subclasses (ValueError for bad data, ChurnFitError for separation / singular design /
         no convergence) whose message names the row, column or feature at fault."""
         opts = self._options()
+        if self.design is not None:
+            return self._fit_design(X, y, sample_weight, groups, opts)
         if self.cov_type == "cluster" and groups is None:
             raise ValueError("cov_type='cluster' needs the cluster labels: fit(X, y, "
                              "groups=...) with one label per row")
@@ -223,6 +233,44 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                                                 names_c.ptr if names_c else None, opts.handle,
                                                 ctypes.byref(out)))
         self._set_model(Handle(out.value, LIB.churn_model_free))
+        return self
+
+    def _fit_design(self, X, y, sample_weight, groups, opts):
+        """fit() through a churn.Design: X a DataFrame with string, categorical and numeric
+        columns, encoded in C; rows rejected for a missing value are left out (n_rejected_)."""
+        if self.cov_type == "cluster" and groups is None:
+            raise ValueError("cov_type='cluster' needs the cluster labels: fit(X, y, "
+                             "groups=...) with one label per row")
+        design = clone(self.design).fit(X)
+        Xe, kept, _ = design.transform_kept(X)
+        self._target_name = str(getattr(y, "name", None) or "y")
+        y = np.asarray(y)
+        if len(y) != len(Xe):
+            raise ValueError(f"X has {len(Xe)} rows and y {len(y)}")
+        y = y[kept]
+        Xe = np.ascontiguousarray(Xe[kept])
+        self.classes_, y01 = self._labels(y)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)[kept]
+        w = self._weights(y, y01, sample_weight, Xe)
+        codes = None if groups is None else _cluster_codes(np.asarray(groups)[kept], len(Xe))
+        names_c = string_array(list(design.feature_names_out_))
+        d = Xe.shape[1]
+        out = ctypes.c_void_p()
+        if codes is None:
+            check(LIB.churn_model_fit(ptr(Xe), _lib.CHURN_F64, len(Xe), d, d, ptr(y01), ptr(w),
+                                      names_c.ptr if names_c else None, opts.handle,
+                                      ctypes.byref(out)))
+        else:
+            check(LIB.churn_model_fit_clustered(ptr(Xe), _lib.CHURN_F64, len(Xe), d, d,
+                                                ptr(y01), ptr(w), ptr(codes),
+                                                names_c.ptr if names_c else None, opts.handle,
+                                                ctypes.byref(out)))
+        handle = Handle(out.value, LIB.churn_model_free)
+        design.attach(handle.ptr)
+        self._set_model(handle)
+        self.design_ = design  # the learned one, with its report_
+        self.n_rejected_ = int((~kept).sum())
         return self
 
     def fit_csv(self, path, label, weight=None):
@@ -329,11 +377,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_obs_ = int(_stat(h, "n_obs"))
         self.n_clusters_ = int(_stat(h, "n_clusters"))
         self._feature_names = [pystr(LIB.churn_model_feature_name(h, j)) for j in range(d)]
+        self.design_ = Design.from_model(h)
 
     # --- scoring -------------------------------------------------------------------------
 
     def _matrix(self, X):
         check_is_fitted(self)
+        if getattr(self, "design_", None) is not None and isinstance(X, pd.DataFrame):
+            return as_matrix(self.design_.transform(X))
         X = self._validate_data(X, reset=False, dtype=[np.float64, np.float32], order=None)
         return as_matrix(X, float32_ok=True)
 
