@@ -13,7 +13,10 @@ inactive_months=2, ...).  Every KPI of a dataset counts churn under one definiti
 churn.labels uses: definition "either" (default: cancellation or inactive_months x 30 days
 without a VIEW or USAGE event), "cancel" or "non_use".  rate_base ("opening" by default,
 "average", "exposed" = opening + activations, or "closing") is the denominator of every churn
-rate of every table.
+rate of every table.  utc_offset ("+08:00"; default "+00:00") puts the calendar months of every
+KPI in the operator's local time: a cancellation at 00:30 on 1 August, Beijing time, is
+August's.  Period arguments are instants (a naive date is UTC midnight); a month is the local
+month containing them.
 """
 import ctypes
 

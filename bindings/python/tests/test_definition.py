@@ -204,3 +204,41 @@ def test_winback_against_pandas():
     # a shorter window counts fewer returns
     short = churn.kpi.winback(ds, start, end, winback_days=30).iloc[-1]
     assert short.won_back == (won & (back - cancel <= pd.Timedelta(days=30))).sum()
+
+
+@pytest.mark.parametrize("offset,hours", [("+08:00", 8), ("-05:00", -5), ("+14:00", 14),
+                                          ("-12:00", -12)])
+def test_movement_months_in_local_time(sim, offset, hours):
+    # the spells rebuilt above, each end and start put into the month of its local time
+    # (UTC + offset); the library's months must agree, and differ from the UTC months
+    mv = churn.kpi.movement(sim, "2024-02-15", "2024-09-15", definition="either",
+                            inactive_months=2, utc_offset=offset)
+    utc = churn.kpi.movement(sim, "2024-02-15", "2024-09-15", definition="either",
+                             inactive_months=2)
+    sp = oracle_spells(sim, "either", 2)
+    shift = pd.Timedelta(hours=hours)
+    ended = sp[sp.how != "open"]
+    ended_month = (pd.to_datetime(ended.end) + shift).dt.strftime("%Y-%m")
+    started = sp[sp.start.notna()]
+    started_month = (pd.to_datetime(started.start) + shift).dt.strftime("%Y-%m")
+    assert list(mv.month) == [f"2024-{m:02d}" for m in range(2, 10)]
+    for _, r in mv.iterrows():
+        assert r.churned == (ended_month == r.month).sum(), (offset, r.month)
+        assert r.activations == (started_month == r.month).sum(), (offset, r.month)
+        local_start = pd.Timestamp(r.month + "-01") - shift
+        assert pd.Timestamp(r.month_start).tz_localize(None) == local_start
+    utc_months = pd.to_datetime(ended.end).dt.strftime("%Y-%m")
+    if (utc_months != ended_month).any():   # the offset moves a churn into another month
+        assert not mv.churned.equals(utc.churned)
+
+
+def test_some_offset_moves_a_churn(sim):
+    # the parametrized test above would pass vacuously if no churn ever crossed a month
+    moved = [not churn.kpi.movement(sim, "2024-02-15", "2024-09-15", utc_offset=o).churned.equals(
+        churn.kpi.movement(sim, "2024-02-15", "2024-09-15").churned) for o in ("+14:00", "-12:00")]
+    assert any(moved)
+
+
+def test_bad_utc_offset(sim):
+    with pytest.raises(churn.ChurnError, match=r"kpi.utc_offset = 'UTC\+8'"):
+        churn.kpi.movement(sim, "2024-02-01", "2024-03-01", utc_offset="UTC+8")
