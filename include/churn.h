@@ -2127,6 +2127,36 @@ CHURN_API churn_status churn_kpi_warning_list_accuracy(const churn_dataset *ds, 
                                                        const churn_table *warnings,
                                                        churn_table **out);
 
+/* Contact compliance of a warning list: of the warned subscribers, how many had a RETENTION
+ * contact event at or after the warning's as_of and by its deadline (the deadline included).
+ * The n warnings are subscriber[i] (dense index), as_of[i] and deadline[i] (e.g. the columns
+ * of churn_warnings_compute) and, when group is not NULL, group[i], the text to group by (the
+ * route, the manager, the rule, ...; "" is the group "(none)").  A subscriber warned by several
+ * rules of one list (the same as_of) counts once per group, with the earliest of its
+ * deadlines; lists of several dates may be stacked (each (subscriber, as_of) is a warning).
+ * Rows: the groups in order of first appearance, then "(all)" (only "(all)" without group).
+ * Columns: group (str), warned (i64), contacted (i64: contacted by the deadline), compliance
+ * (f64: contacted / warned, NaN for 0 warned), ci_low, ci_high (f64: its 95% Wilson interval),
+ * late (i64: warned whose first contact at or after as_of came after the deadline).
+ * CHURN_E_ARG naming the warning for an index outside [0, num_subscribers), a deadline before
+ * as_of or a NULL group; CHURN_E_STATE for a dataset that is not finalized.  opts is not read
+ * (may be NULL).  Reads the dataset only. */
+CHURN_API churn_status churn_kpi_contact_compliance(const churn_dataset *ds,
+                                                    const int64_t *subscriber,
+                                                    const int64_t *as_of, const int64_t *deadline,
+                                                    const char *const *group, int64_t n,
+                                                    const churn_options *opts,
+                                                    churn_table **out);
+
+/* The same for a warning list table (churn_warnings_compute's, or any table with i64 columns
+ * "subscriber", "as_of" and "deadline": CHURN_E_SCHEMA otherwise) grouped by its text column
+ * `by` ("route", "manager", "rule", ...; CHURN_E_NOT_FOUND for a missing one) or NULL. */
+CHURN_API churn_status churn_kpi_contact_compliance_list(const churn_dataset *ds,
+                                                         const churn_table *warnings,
+                                                         const char *by,
+                                                         const churn_options *opts,
+                                                         churn_table **out);
+
 /* The same for a model's risk list: score holds one value per subscriber (nscores must equal
  * num_subscribers; CHURN_E_ARG otherwise); the base is ranked by decreasing score (ties by
  * lower index) and for each of the nk list lengths k[j] >= 1 one row:
