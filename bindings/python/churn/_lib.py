@@ -213,6 +213,8 @@ PROTOTYPES = {
                                               P(handle)]),
     "churn_kpi_warning_accuracy": (status, [handle, c_int64, c_int64, c_void_p, c_void_p,
                                             c_int64, P(handle)]),
+    "churn_kpi_contact_compliance": (status, [handle, c_void_p, c_void_p, c_void_p, c_void_p,
+                                              c_int64, handle, P(handle)]),
     "churn_kpi_topk_accuracy": (status, [handle, c_int64, c_int64, dptr, c_int64, c_void_p,
                                          c_int64, P(handle)]),
     "churn_kpi_km": (status, [handle, c_int64, c_int64, c_char_p, c_double, handle,

@@ -30,7 +30,8 @@ from .features import _datetimes, _options, to_unix
 
 __all__ = ["km", "cif", "movement", "arpu", "snapshot", "segments", "winback",
            "retention_contacts",
-           "warning_accuracy", "topk_accuracy", "retention_curve", "churn_incidence",
+           "warning_accuracy", "contact_compliance", "topk_accuracy", "retention_curve",
+           "churn_incidence",
            "kaplan_meier", "cumulative_incidence", "gray_test", "snapshot_forecast",
            "campaign_effect"]
 
@@ -188,6 +189,32 @@ def warning_accuracy(ds, as_of, horizon_end, warnings):
     check(LIB.churn_kpi_warning_accuracy(ds.handle, to_unix(as_of), to_unix(horizon_end),
                                          ptr(subs), rule_c.ptr if rule_c else None, len(subs),
                                          ctypes.byref(h)))
+    return table_to_frame(h)
+
+
+def contact_compliance(ds, warnings, by="route"):
+    """Contact compliance of a warning list: of the warned subscribers, how many had a
+    RETENTION contact between the warning (as_of) and its deadline, the deadline included.
+    warnings is the DataFrame of churn.warnings (columns subscriber_id, as_of, deadline and
+    the column named by: "route", "manager", "rule", ...), several lists may be stacked; by=None
+    gives the total only.  Rows: the groups in order of first appearance, then "(all)";
+    columns group, warned, contacted, compliance, ci_low, ci_high (95% Wilson), late (first
+    contact after the deadline).  A subscriber flagged by several rules of one list counts
+    once per group, with its earliest deadline."""
+    n = len(warnings)
+    subs = np.ascontiguousarray([ds.find_subscriber(i) for i in warnings["subscriber_id"]],
+                                dtype=np.int64)
+    as_of = np.ascontiguousarray([to_unix(t) for t in warnings["as_of"]], dtype=np.int64)
+    deadline = np.ascontiguousarray([to_unix(t) for t in warnings["deadline"]], dtype=np.int64)
+    groups = None
+    if by is not None:
+        if by not in warnings:
+            raise KeyError(f"the warning list has no column {by!r} to group by")
+        groups = StringArray(["" if pd.isna(v) else str(v) for v in warnings[by]])
+    h = ctypes.c_void_p()
+    check(LIB.churn_kpi_contact_compliance(ds.handle, ptr(subs), ptr(as_of), ptr(deadline),
+                                           groups.ptr if groups else None, n, None,
+                                           ctypes.byref(h)))
     return table_to_frame(h)
 
 

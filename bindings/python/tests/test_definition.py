@@ -242,3 +242,50 @@ def test_some_offset_moves_a_churn(sim):
 def test_bad_utc_offset(sim):
     with pytest.raises(churn.ChurnError, match=r"kpi.utc_offset = 'UTC\+8'"):
         churn.kpi.movement(sim, "2024-02-01", "2024-03-01", utc_offset="UTC+8")
+
+
+@pytest.mark.parametrize("by", ["route", "rule", "manager", None])
+def test_contact_compliance_against_pandas(sim, by):
+    # two warning lists stacked; the oracle counts each (group, subscriber, as_of) once with its
+    # earliest deadline, contacted when a retention event lies in [as_of, deadline]
+    w = pd.concat([churn.warnings(sim, "2024-05-01"), churn.warnings(sim, "2024-07-01")],
+                  ignore_index=True)
+    assert len(w) > 20
+    cc = churn.kpi.contact_compliance(sim, w, by=by).set_index("group")
+    ev = sim.events
+    ret = ev[ev.kind == "retention"]
+    first_after = {}
+    for sid, g in ret.groupby("subscriber_id"):
+        first_after[sid] = np.sort(g.time.to_numpy())
+    key = w[by].replace("", "(none)") if by else pd.Series("(all)", index=w.index)
+    x = w.assign(g=key).groupby(["g", "subscriber_id", "as_of"], sort=False).deadline.min()
+    x = x.reset_index()
+
+    def first_contact(r):
+        t = first_after.get(r.subscriber_id)
+        if t is None:
+            return pd.NaT
+        t = t[t >= np.datetime64(r.as_of.tz_localize(None) if r.as_of.tzinfo else r.as_of)]
+        return t[0] if len(t) else pd.NaT
+
+    fc = pd.to_datetime(x.apply(first_contact, axis=1))
+    dl = x.deadline.dt.tz_localize(None) if x.deadline.dt.tz is not None else x.deadline
+    x["contacted"] = fc.notna() & (fc <= dl)
+    x["late"] = fc.notna() & (fc > dl)
+    want = x.groupby("g", sort=False).agg(warned=("contacted", "size"),
+                                          contacted=("contacted", "sum"), late=("late", "sum"))
+    if by:
+        assert list(cc.index[:-1]) == list(want.index)
+        allw = w.groupby(["subscriber_id", "as_of"]).deadline.min().reset_index()
+        assert cc.loc["(all)", "warned"] == len(allw)
+    for g, r in want.iterrows():
+        assert cc.loc[g, ["warned", "contacted", "late"]].tolist() == \
+            [r.warned, r.contacted, r.late], g
+        assert cc.loc[g, "compliance"] == pytest.approx(r.contacted / r.warned, rel=1e-12)
+    assert cc.contacted.sum() > 0
+
+
+def test_contact_compliance_bad_column(sim):
+    w = churn.warnings(sim, "2024-05-01")
+    with pytest.raises(KeyError, match="region"):
+        churn.kpi.contact_compliance(sim, w, by="region")
