@@ -1,7 +1,8 @@
 /*
  * lua_kpi.c -- the retention KPIs in Lua as dataset methods returning arrays of row tables:
  * monthly movement (churn rate against target), ARPU, churn by segment, win-back rate,
- * snapshot retention, warning accuracy (of a warning list or a model's top-k list) and
+ * snapshot retention, warning accuracy (of a warning list or a model's top-k list), contact
+ * compliance of a warning list and
  * Kaplan-Meier / cumulative-incidence curves by tenure.  Times are Unix seconds; subscriber
  * indices are 1-based as everywhere in Lua.
  */
@@ -125,6 +126,51 @@ static int d_kpi_warning_accuracy(lua_State *L) {
   return 1;
 }
 
+/* ds:kpi_contact_compliance(warnings [, by]) -> rows {group=, warned=, contacted=,
+ * compliance=, ci_low=, ci_high=, late=}; warnings: the rows of ds:warnings (their subscriber,
+ * as_of and deadline fields, and the text field named by: "route" by default, "manager",
+ * "rule", ...; by = false for the total only). */
+static int d_kpi_contact_compliance(lua_State *L) {
+  churn_dataset *ds = churn__lua_check_dataset(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  const char *by = lua_isnoneornil(L, 3) ? "route" : lua_toboolean(L, 3) ? luaL_checkstring(L, 3)
+                                                                           : NULL;
+  lua_settop(L, 3);
+  int64_t n = (int64_t)lua_rawlen(L, 2), S = churn_dataset_num_subscribers(ds);
+  int64_t *subs = churn__lua_scratch(L, (size_t)n * sizeof *subs);
+  int64_t *as_of = churn__lua_scratch(L, (size_t)n * sizeof *as_of);
+  int64_t *deadline = churn__lua_scratch(L, (size_t)n * sizeof *deadline);
+  const char **group = by ? churn__lua_scratch(L, (size_t)n * sizeof *group) : NULL;
+  for (int64_t i = 0; i < n; i++) {
+    if (lua_rawgeti(L, 2, (lua_Integer)i + 1) != LUA_TTABLE)
+      luaL_error(L, "warning %d is not a table", (int)(i + 1));
+    lua_getfield(L, -1, "subscriber");
+    lua_getfield(L, -2, "as_of");
+    lua_getfield(L, -3, "deadline");
+    lua_getfield(L, -4, by ? by : "subscriber");
+    if (!lua_isinteger(L, -4) || !lua_isinteger(L, -3) || !lua_isinteger(L, -2) ||
+        (by && lua_type(L, -1) != LUA_TSTRING))
+      return churn__lua_failf(L, CHURN_E_DATA, "warnings[%lld] needs integer subscriber, as_of "
+                              "and deadline%s%s", (long long)i + 1, by ? " and a string " : "",
+                              by ? by : "");
+    lua_Integer sub = lua_tointeger(L, -4);
+    if (sub < 1 || sub > S)
+      return churn__lua_failf(L, CHURN_E_ARG, "warnings[%lld].subscriber = %lld is not a "
+                              "subscriber index in 1..%lld", (long long)i + 1, (long long)sub,
+                              (long long)S);
+    subs[i] = (int64_t)sub - 1;
+    as_of[i] = (int64_t)lua_tointeger(L, -3);
+    deadline[i] = (int64_t)lua_tointeger(L, -2);
+    if (by) group[i] = lua_tostring(L, -1); /* a string field of the row: kept by the row */
+    lua_pop(L, 5);
+  }
+  churn_table *t;
+  churn_status st = churn_kpi_contact_compliance(ds, subs, as_of, deadline, group, n, NULL, &t);
+  if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
+  churn__lua_push_table(L, t);
+  return 1;
+}
+
 /* ds:kpi_topk_accuracy(as_of, horizon_end, scores, ks) -> rows {k=, flagged=,
  * flagged_churned=, churners=, recall=, precision=}; scores: one per subscriber. */
 static int d_kpi_topk_accuracy(lua_State *L) {
@@ -181,6 +227,7 @@ static const luaL_Reg KPI_METHODS[] = {
     {"kpi_retention_contacts", d_kpi_retention_contacts},
     {"kpi_snapshot", d_kpi_snapshot},
     {"kpi_warning_accuracy", d_kpi_warning_accuracy},
+    {"kpi_contact_compliance", d_kpi_contact_compliance},
     {"kpi_topk_accuracy", d_kpi_topk_accuracy},
     {"kpi_km", d_kpi_km},
     {"kpi_cif", d_kpi_cif},

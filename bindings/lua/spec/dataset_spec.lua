@@ -111,6 +111,35 @@ describe("datasets", function()
     assert_fails("CHURN_E_FORMAT", nil, churn.load_dataset_buffer(bytes:sub(1, 30)))
   end)
 
+  it("measures contact compliance of a warning list", function()
+    -- a: contacted Oct 9, deadline Oct 10 (in time); b: contacted Oct 11 (late); c: never.
+    -- By route: desk (a, b) 2 warned, 1 contacted, 1 late; vip (c) 1, 0, 0; (all) 3, 1, 1.
+    local D = 86400
+    local T0 = 1728345600  -- 2024-10-08T00:00:00Z
+    local ds = assert(churn.dataset())
+    assert.is_true(ds:append_subscribers({ subscriber_id = { "a", "b", "c" },
+                                           activation = { 1704067200, 1704067200, 1704067200 } }))
+    assert.is_true(ds:append_events({ subscriber_id = { "a", "b" }, time = { T0 + D, T0 + 3 * D },
+                                      kind = { "retention", "retention" } }))
+    assert(ds:finalize())
+    local list = {
+      { subscriber = 1, as_of = T0, deadline = T0 + 2 * D, route = "desk" },
+      { subscriber = 2, as_of = T0, deadline = T0 + 2 * D, route = "desk" },
+      { subscriber = 3, as_of = T0, deadline = T0 + 2 * D, route = "vip" },
+    }
+    local cc = assert(ds:kpi_contact_compliance(list))
+    assert.are.same({ "desk", "vip", "(all)" }, { cc[1].group, cc[2].group, cc[3].group })
+    assert.are.same({ 2, 1, 1 }, { cc[1].warned, cc[1].contacted, cc[1].late })
+    assert.are.same({ 1, 0, 0 }, { cc[2].warned, cc[2].contacted, cc[2].late })
+    assert.are.same({ 3, 1, 1 }, { cc[3].warned, cc[3].contacted, cc[3].late })
+    assert.are.equal(0.5, cc[1].compliance)
+    local total = assert(ds:kpi_contact_compliance(list, false))
+    assert.are.equal(1, #total)
+    assert_fails("CHURN_E_DATA", "string manager", ds:kpi_contact_compliance(list, "manager"))
+    list[2].subscriber = 4
+    assert_fails("CHURN_E_ARG", "warnings[2].subscriber = 4", ds:kpi_contact_compliance(list))
+  end)
+
   it("appends columns from Lua arrays, kinds by name, churn.missing for gaps", function()
     local ds = assert(churn.dataset())
     assert.is_true(ds:append_subscribers({
