@@ -1988,6 +1988,8 @@ CHURN_API churn_status churn_survival_gray_test(const double *duration, const in
  *   CHURN_OPT_KPI_RATE_BASE    int churn_kpi_rate_base: the denominator of every churn rate
  *                              (movement, movement by segment, segments) [CHURN_KPI_RATE_OPENING]
  *   CHURN_OPT_CHURN_DEFINITION, CHURN_OPT_CHURN_INACTIVE_MONTHS: the churn definition (above)
+ *   CHURN_OPT_KPI_UTC_OFFSET   string: the operator's UTC offset, "+HH:MM" / "-HH:MM": the
+ *                              calendar months of every table are local months ["+00:00"]
  *   CHURN_OPT_KPI_TARGET       real: the monthly churn-rate control target [0.035]
  *   CHURN_OPT_KPI_TARGET_START real: snapshot target at month 0 [1.0]
  *   CHURN_OPT_KPI_TARGET_STEP  real: snapshot target change per month [-0.0125], so the
