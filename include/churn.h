@@ -2122,12 +2122,29 @@ CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64
                                                   const char *const *rule, int64_t n,
                                                   churn_table **out);
 
+/* churn_kpi_warning_accuracy under the churn definition of opts (CHURN_OPT_CHURN_DEFINITION,
+ * CHURN_OPT_CHURN_INACTIVE_MONTHS; NULL: the default, as churn_kpi_warning_accuracy reads it),
+ * so that a rule's accuracy counts the churn the labels and the other KPIs count. */
+CHURN_API churn_status churn_kpi_warning_accuracy_opts(const churn_dataset *ds, int64_t as_of,
+                                                       int64_t horizon_end,
+                                                       const int64_t *subscriber,
+                                                       const char *const *rule, int64_t n,
+                                                       const churn_options *opts,
+                                                       churn_table **out);
+
 /* The same for the warning list of churn_warnings_compute (or any table with an i64 column
  * "subscriber" and a str column "rule"; CHURN_E_SCHEMA otherwise). */
 CHURN_API churn_status churn_kpi_warning_list_accuracy(const churn_dataset *ds, int64_t as_of,
                                                        int64_t horizon_end,
                                                        const churn_table *warnings,
                                                        churn_table **out);
+
+/* churn_kpi_topk_accuracy under the churn definition of opts (as churn_kpi_warning_accuracy_opts). */
+CHURN_API churn_status churn_kpi_topk_accuracy_opts(const churn_dataset *ds, int64_t as_of,
+                                                    int64_t horizon_end, const double *score,
+                                                    int64_t nscores, const int64_t *k,
+                                                    int64_t nk, const churn_options *opts,
+                                                    churn_table **out);
 
 /* Contact compliance of a warning list: of the warned subscribers, how many had a RETENTION
  * contact event at or after the warning's as_of and by its deadline (the deadline included).

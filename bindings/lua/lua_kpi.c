@@ -90,14 +90,17 @@ static int d_kpi_snapshot(lua_State *L) {
   return 1;
 }
 
-/* ds:kpi_warning_accuracy(as_of, horizon_end, warnings) -> rows {rule=, warned=,
+/* ds:kpi_warning_accuracy(as_of, horizon_end, warnings [, opts]) -> rows {rule=, warned=,
  * warned_churned=, churners=, recall=, precision=, outside_base=}; warnings: the rows of
- * ds:warnings (their subscriber and rule fields). */
+ * ds:warnings (their subscriber and rule fields); opts: churn.* (definition, inactive_months). */
 static int d_kpi_warning_accuracy(lua_State *L) {
   churn_dataset *ds = churn__lua_check_dataset(L, 1);
   int64_t as_of = (int64_t)luaL_checkinteger(L, 2), end = (int64_t)luaL_checkinteger(L, 3);
   luaL_checktype(L, 4, LUA_TTABLE);
-  lua_settop(L, 4);
+  lua_settop(L, 5);
+  churn_options *opts;
+  churn_status ost = churn__lua_options(L, 5, "kpi,churn", NULL, &opts);
+  if (ost != CHURN_OK) return churn__lua_fail(L, ost);
   int64_t n = (int64_t)lua_rawlen(L, 4), S = churn_dataset_num_subscribers(ds);
   int64_t *subs = churn__lua_scratch(L, (size_t)n * sizeof *subs);
   const char **rules = churn__lua_scratch(L, (size_t)n * sizeof *rules);
@@ -120,7 +123,7 @@ static int d_kpi_warning_accuracy(lua_State *L) {
     lua_pop(L, 3);
   }
   churn_table *t;
-  churn_status st = churn_kpi_warning_accuracy(ds, as_of, end, subs, rules, n, &t);
+  churn_status st = churn_kpi_warning_accuracy_opts(ds, as_of, end, subs, rules, n, opts, &t);
   if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   churn__lua_push_table(L, t);
   return 1;

@@ -415,6 +415,12 @@ describe("retention KPIs (hand-counted on the CSV sample)", function()
     assert.are.equal(1, any.churners)       -- S2
     assert.are.equal(1, any.recall)
     assert.are.equal(0.5, any.precision)    -- S2 and S3 warned
+    -- the churn definition reaches the accuracy: under cancel the churner is still S2 alone
+    local acc_c = assert(ds:kpi_warning_accuracy(T, T + 90 * DAY, warnings, { definition = "cancel" }))
+    assert.are.equal(1, acc_c[#acc_c].churners)
+    assert.has_error(function()
+      ds:kpi_warning_accuracy(T, T + 90 * DAY, warnings, { definition = "silence" })
+    end, "option 'churn.definition': unknown value 'silence'")
     local top = assert(ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, 0.9, 0.5 }, { 1, 2 }))
     assert.are.same({ 1, 1 }, { top[1].flagged_churned, top[1].precision })
     assert.are.same({ 2, 0.5 }, { top[2].flagged, top[2].precision })

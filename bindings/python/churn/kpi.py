@@ -174,11 +174,12 @@ def retention_contacts(ds, start, end, by=None, **settings):
     return _frame(h)
 
 
-def warning_accuracy(ds, as_of, horizon_end, warnings):
+def warning_accuracy(ds, as_of, horizon_end, warnings, **settings):
     """Warning accuracy (流失预警准确率) of a warning list raised as of as_of, judged by churn
     before horizon_end: per rule and "(any)": rule, warned, warned_churned, churners, recall,
     precision, outside_base.  warnings is the DataFrame of churn.warnings (columns
-    subscriber_id and rule) or a list of subscriber ids (one rule named "warning")."""
+    subscriber_id and rule) or a list of subscriber ids (one rule named "warning").  Settings:
+    definition, inactive_months (the churn a churner is counted under)."""
     if isinstance(warnings, pd.DataFrame):
         ids, rules = warnings["subscriber_id"].tolist(), warnings["rule"].tolist()
     else:
@@ -186,9 +187,10 @@ def warning_accuracy(ds, as_of, horizon_end, warnings):
     subs = np.ascontiguousarray([ds.find_subscriber(i) for i in ids], dtype=np.int64)
     rule_c = StringArray(rules) if rules is not None else None
     h = ctypes.c_void_p()
-    check(LIB.churn_kpi_warning_accuracy(ds.handle, to_unix(as_of), to_unix(horizon_end),
-                                         ptr(subs), rule_c.ptr if rule_c else None, len(subs),
-                                         ctypes.byref(h)))
+    opts = _kpi_options(settings)  # alive until the call returns
+    check(LIB.churn_kpi_warning_accuracy_opts(ds.handle, to_unix(as_of), to_unix(horizon_end),
+                                              ptr(subs), rule_c.ptr if rule_c else None,
+                                              len(subs), opts.handle, ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -218,7 +220,7 @@ def contact_compliance(ds, warnings, by="route"):
     return table_to_frame(h)
 
 
-def topk_accuracy(ds, as_of, horizon_end, score, k=(100, 500, 1000)):
+def topk_accuracy(ds, as_of, horizon_end, score, k=(100, 500, 1000), **settings):
     """Recall and precision of a model's risk list: the base at as_of ranked by score, for
     each list length in k: k, flagged, flagged_churned, churners, recall, precision.  score is
     a Series indexed by subscriber_id (e.g. predict_proba of a features frame; subscribers
@@ -234,8 +236,10 @@ def topk_accuracy(ds, as_of, horizon_end, score, k=(100, 500, 1000)):
         s = as_vector(score, n, "score")
     kk = np.ascontiguousarray(np.atleast_1d(k), dtype=np.int64)
     h = ctypes.c_void_p()
-    check(LIB.churn_kpi_topk_accuracy(ds.handle, to_unix(as_of), to_unix(horizon_end), ptr(s),
-                                      n, ptr(kk), len(kk), ctypes.byref(h)))
+    opts = _kpi_options(settings)  # alive until the call returns
+    check(LIB.churn_kpi_topk_accuracy_opts(ds.handle, to_unix(as_of), to_unix(horizon_end),
+                                           ptr(s), n, ptr(kk), len(kk), opts.handle,
+                                           ctypes.byref(h)))
     return table_to_frame(h)
 
 

@@ -289,3 +289,24 @@ def test_contact_compliance_bad_column(sim):
     w = churn.warnings(sim, "2024-05-01")
     with pytest.raises(KeyError, match="region"):
         churn.kpi.contact_compliance(sim, w, by="region")
+
+
+@pytest.mark.parametrize("definition", ["cancel", "non_use", "either"])
+def test_warning_accuracy_counts_the_definitions_churners(sim, definition):
+    # churners = subscribers whose spell active at as_of ends before horizon_end, from the
+    # spells rebuilt above; the old call (no settings) counts the default, either
+    as_of, end = pd.Timestamp("2024-06-01"), pd.Timestamp("2024-09-01")
+    sp = oracle_spells(sim, definition, 2)
+    start = pd.to_datetime(sp.start)
+    stop = pd.to_datetime(sp.end)
+    active = (start.isna() | (start <= as_of)) & (stop.isna() | (stop > as_of)) & \
+        ~((sp.how == "open") & stop.notna() & (stop <= as_of))
+    churned = active & (sp.how != "open") & (stop < end)
+    want = sp[churned].subscriber_id.nunique()
+    ids = list(sim.subscribers.index[:50])
+    acc = churn.kpi.warning_accuracy(sim, as_of, end, ids, definition=definition,
+                                     inactive_months=2)
+    assert acc.churners.iloc[-1] == want
+    top = churn.kpi.topk_accuracy(sim, as_of, end, np.arange(sim.num_subscribers, dtype=float),
+                                  k=[10], definition=definition, inactive_months=2)
+    assert top.churners.iloc[0] == want
