@@ -101,16 +101,16 @@ bool churn__parse_date(const char *s, size_t len, bool compact, int64_t *out) {
 }
 
 bool churn__parse_utc_offset(const char *s, size_t len, int64_t *seconds) {
-  unsigned oh, om;
-  if (len == 1 && s[0] == 'Z') {
+  unsigned oh = 0, om = 0;
+  if (len == 1 && (s[0] == 'Z' || s[0] == 'z')) {
     *seconds = 0;
     return true;
   }
-  if (len < 5 || (s[0] != '+' && s[0] != '-')) return false;
+  if (len < 3 || (s[0] != '+' && s[0] != '-') || !digits(s + 1, 2, &oh)) return false;
   int sign = s[0] == '-' ? -1 : 1;
-  bool colon = len == 6 && digits(s + 1, 2, &oh) && s[3] == ':' && digits(s + 4, 2, &om);
-  bool bare = len == 5 && digits(s + 1, 2, &oh) && digits(s + 3, 2, &om);
-  if (!(colon || bare) || oh > 23 || om > 59) return false;
+  bool ok = len == 3 || (len == 5 && digits(s + 3, 2, &om)) ||
+            (len == 6 && s[3] == ':' && digits(s + 4, 2, &om));
+  if (!ok || om > 59 || oh * 60 + om > 18 * 60) return false;
   *seconds = sign * (int64_t)(oh * 3600 + om * 60);
   return true;
 }

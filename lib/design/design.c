@@ -18,6 +18,10 @@ CHURN_API churn_status churn_design_new(const churn_options *opts, churn_design 
   CHURN_CHECK_ARG(out != NULL, "churn_design_new: out is NULL");
   churn_design *D = churn__calloc(1, sizeof *D);
   if (D == NULL) return churn__nomem("design");
+  if (pthread_mutex_init(&D->report_lock, NULL) != 0) {
+    churn__free(D);
+    return churn__fail(CHURN_E_INTERNAL, "churn_design_new: cannot create a lock");
+  }
   D->label = opt_string(opts, CHURN_OPT_DESIGN_LABEL);
   D->positive = opt_string(opts, CHURN_OPT_DESIGN_POSITIVE);
   D->ids = opt_string(opts, CHURN_OPT_DESIGN_ID);
@@ -89,6 +93,7 @@ CHURN_API void churn_design_free(churn_design *D) {
   churn__free(D->month_count);
   churn__design_report_clear(D);
   churn__free(D->rep);
+  pthread_mutex_destroy(&D->report_lock);
   churn__free(D);
 }
 
@@ -258,9 +263,19 @@ CHURN_API const char *churn_design_feature_name(const churn_design *design, int6
   return design->names[j];
 }
 
+static churn_status report_table(const churn_design *design, churn_table **out);
+
 CHURN_API churn_status churn_design_report(const churn_design *design, churn_table **out) {
   CHURN_CHECK_ARG(design != NULL && out != NULL, "churn_design_report: design and out must not "
                   "be NULL");
+  pthread_mutex_t *lock = (pthread_mutex_t *)&design->report_lock; /* the report only */
+  pthread_mutex_lock(lock);
+  churn_status st = report_table(design, out);
+  pthread_mutex_unlock(lock);
+  return st;
+}
+
+static churn_status report_table(const churn_design *design, churn_table **out) {
   size_t n = design->nrep;
   const char **kind = churn__malloc_array(n + 1, sizeof *kind);
   const char **column = churn__malloc_array(n + 1, sizeof *column);

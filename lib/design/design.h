@@ -12,6 +12,7 @@
 #ifndef CHURN_DESIGN_H
 #define CHURN_DESIGN_H
 
+#include <pthread.h>
 #include "common/internal.h"
 #include "data/dataset.h"
 
@@ -89,9 +90,11 @@ struct churn_design {
   churn__dict months;      /* learning: time values of the kept rows, and their counts */
   int64_t *month_count;
   size_t month_cap;
-  /* report of the last call */
+  /* report of the last call; report_lock serialises the calls that write it (scoring a CSV
+   * file) and read it, so threads may share one learned design */
   churn__drep *rep;
   size_t nrep, rep_cap;
+  pthread_mutex_t report_lock;
 };
 
 /* --- design.c ------------------------------------------------------------------------------ */

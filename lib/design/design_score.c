@@ -378,12 +378,22 @@ static churn_status report_scoring(scorer *s, const char *path) {
   return churn__design_report_add(D, "rows", "", (int64_t)s->nrows, 0, "rows scored");
 }
 
+static churn_status score_csv(churn_design *D, const churn_model *model, const char *path,
+                              const char *out_path, const churn_options *opts, int64_t *scored);
+
 CHURN_API churn_status churn_design_score_csv(churn_design *design, const churn_model *model,
                                               const char *path, const char *out_path,
                                               const churn_options *opts, int64_t *scored) {
   CHURN_CHECK_ARG(design != NULL && model != NULL && path != NULL && out_path != NULL,
                   "churn_design_score_csv: design, model, path and out_path must not be NULL");
-  churn_design *D = design;
+  pthread_mutex_lock(&design->report_lock); /* the call fills the design's report */
+  churn_status st = score_csv(design, model, path, out_path, opts, scored);
+  pthread_mutex_unlock(&design->report_lock);
+  return st;
+}
+
+static churn_status score_csv(churn_design *D, const churn_model *model, const char *path,
+                              const char *out_path, const churn_options *opts, int64_t *scored) {
   if (!D->learned) {
     return churn__fail(CHURN_E_STATE, "churn_design_score_csv: the design has not learned a "
                        "table");
