@@ -47,6 +47,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...);
  * that would silently do nothing. */
 bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd, const char *sections,
                     bool *usage);
+/* Applies --definition cancel|non_use|either and --inactive-months N (the churn definition of
+ * the labels and the KPIs; fit, score and report take them). */
+bool cli_apply_definition(cli_args *a, churn_options *opts, const char *cmd);
+/* Applies --utc-offset +HH:MM (kpi.utc_offset: the KPI months in the operator's local time;
+ * report takes it; the KPI calls reject a malformed offset naming it). */
+bool cli_apply_utc_offset(cli_args *a, churn_options *opts, const char *cmd);
 /* Sets one option by name from text. */
 churn_status cli_set_option(churn_options *opts, const char *name, const char *value);
 

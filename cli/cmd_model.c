@@ -31,6 +31,8 @@ static const char FIT_HELP[] =
     "  --l1-ratio r     elastic-net mixing (default 0.5)\n"
     "  --class-weight balanced\n"
     "  --threads T      worker threads (0 = one per core)\n"
+    "  --definition cancel|non_use|either   the churn the labels count (default either)\n"
+    "  --inactive-months N                  months without use that make non-use churn (3)\n"
     "  --set fit.KEY=V  any other option by name (churn.h lists them)\n";
 
 static bool set_fit_options(cli_args *a, churn_options *opts) {
@@ -59,7 +61,8 @@ static bool set_fit_options(cli_args *a, churn_options *opts) {
     churn_options_set_int(opts, CHURN_OPT_FIT_CLASS_WEIGHT, 1);
   }
   bool usage;
-  return cli_apply_sets(a, opts, "fit", "fit features labels ingest design", &usage);
+  return cli_apply_definition(a, opts, "fit") &&
+         cli_apply_sets(a, opts, "fit", "fit features labels churn ingest design", &usage);
 }
 
 /* Features at several snapshots, labels within the horizon, and the fit. */
@@ -228,6 +231,7 @@ static const char SCORE_HELP[] =
     "       churn score --model MODEL.msgpack --dataset DATASET --as-of DATE --top K --out dispatch.csv\n"
     "                   [--reasons R] [--by manager] [--calendar CAL.csv] [--utc-offset +08:00]\n"
     "                   [--set warnings.deadline_days=W ...]\n"
+    "                   [--definition cancel|non_use|either] [--inactive-months N]\n"
     "The first form scores a flat table with the encoding saved in a model fitted by `churn fit\n"
     "--data`: every row (or the top K), highest risk first, as id columns, probability and the\n"
     "reasons in the table's terms ('Contract = Month-to-month (+1.32)'); with a time column the\n"
@@ -402,7 +406,11 @@ int cmd_score(int argc, char **argv) {
    * features.unknown_label=0 turns it back into an error) */
   churn_options_set_int(opts, CHURN_OPT_FEAT_UNKNOWN_LABEL, 1);
   bool set_usage = false;
-  int rc = cli_apply_sets(&a, opts, "score", "features warnings ingest", &set_usage) ? EXIT_OK : EXIT_FAIL;
+  int rc = cli_apply_definition(&a, opts, "score") &&
+                   cli_apply_sets(&a, opts, "score", "features warnings labels churn ingest",
+                                  &set_usage)
+               ? EXIT_OK
+               : EXIT_FAIL;
   if (set_usage) rc = EXIT_USAGE;
   const char *calendar = cli_get(&a, "calendar"), *utc_offset = cli_get(&a, "utc-offset");
   if (rc == EXIT_OK && calendar != NULL &&

@@ -14,13 +14,17 @@ static const char REPORT_HELP[] =
     "usage: churn report --dataset DATASET --month YYYY-MM [--out DIR] [--targets targets.csv]\n"
     "                    [--cohort COLUMN=LABEL ...] [--segment COLUMN] [--base-date DATE]\n"
     "                    [--months N] [--only SECTIONS] [--set kpi.KEY=V ...]\n"
+    "                    [--definition cancel|non_use|either] [--inactive-months N]\n"
+    "                    [--utc-offset +HH:MM]\n"
     "The monthly retention report: the movement table of the trailing 12 months against target\n"
     "with the base's year-on-year change, churn by category and by segment (default region),\n"
     "snapshot retention of each --cohort (repeatable; default the whole base) photographed at\n"
     "--base-date (default 1 January of the month's year) with its forecast to the year end and\n"
     "the probability of meeting the target, the warning accuracy of the warning list issued on\n"
     "the month's first day, and that list's dispatch summary by route.  --only takes a\n"
-    "comma-separated subset of movement, categories, segments, snapshot, warnings, dispatch.\n"
+    "comma-separated subset of movement, categories, segments, snapshot, warnings, dispatch,\n"
+    "compliance (of that list: contacted by the deadline, by route) and winback (of the month's\n"
+    "churners, by category; churn under --definition, months at --utc-offset).\n"
     "Without --out the report is printed as text; with --out DIR it is written as DIR/index.html\n"
     "(one self-contained page), one CSV per table (movement.csv, ...) and DIR/report.json.\n"
     "Targets: --targets CSV with the header kpi,segment,month,level,target (kpi churn_rate,\n"
@@ -33,11 +37,17 @@ static const char REPORT_HELP[] =
     "                    [--only movement,arpu,snapshot,segments,winback,km]\n"
     "                    [--segment COLUMN] [--base-date DATE] [--months N]\n"
     "                    [--cohort COLUMN=LABEL] [--set kpi.KEY=V ...]\n"
+    "                    [--definition cancel|non_use|either] [--inactive-months N]\n"
+    "                    [--utc-offset +HH:MM]\n"
     "Prints the KPI tables.  The period defaults to the span of the dataset's events.  The\n"
     "snapshot cohort is photographed at --base-date (default --from) and followed --months\n"
     "months (default 12), optionally narrowed to COLUMN=LABEL (e.g. tier=high).  --segment\n"
     "groups the movement table and the churn-by-segment table (default region for the latter).\n"
-    "Targets: --set kpi.target=0.035, kpi.target_start=1, kpi.target_step=-0.0125.\n";
+    "Targets: --set kpi.target=0.035, kpi.target_start=1, kpi.target_step=-0.0125.\n"
+    "Churn is counted under --definition (default either: cancellation or --inactive-months\n"
+    "months without use, 3 by default); the rate's denominator is --set kpi.rate_base=0..3\n"
+    "(opening, average, exposed, closing).  Months are calendar months at --utc-offset (the\n"
+    "operator's local time, e.g. +08:00; default +00:00).\n";
 
 static const char TABLE_SECTIONS[] = "movement, arpu, snapshot, segments, winback, km";
 
@@ -121,7 +131,9 @@ static int month_report(cli_args *a, const char *data, const char *month) {
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("report", churn_last_status());
   bool set_usage = false;
-  int rc = cli_apply_sets(a, opts, "report", "kpi labels warnings features ingest", &set_usage)
+  int rc = cli_apply_definition(a, opts, "report") && cli_apply_utc_offset(a, opts, "report") &&
+                   cli_apply_sets(a, opts, "report", "kpi labels churn warnings features ingest",
+                                  &set_usage)
                ? EXIT_OK
                : EXIT_FAIL;
   if (set_usage) rc = EXIT_USAGE;
@@ -178,7 +190,10 @@ int cmd_report(int argc, char **argv) {
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("report", churn_last_status());
   bool set_usage = false;
-  int rc = cli_apply_sets(&a, opts, "report", "kpi labels ingest", &set_usage) ? EXIT_OK : EXIT_FAIL;
+  int rc = cli_apply_definition(&a, opts, "report") && cli_apply_utc_offset(&a, opts, "report") &&
+                   cli_apply_sets(&a, opts, "report", "kpi labels churn ingest", &set_usage)
+               ? EXIT_OK
+               : EXIT_FAIL;
   if (set_usage) rc = EXIT_USAGE;
   if (rc == EXIT_OK && !cli_all_used(&a, "report")) rc = EXIT_USAGE;
   churn_dataset *ds = NULL;
@@ -220,7 +235,7 @@ int cmd_report(int argc, char **argv) {
   if (rc == EXIT_OK && st == CHURN_OK && wanted(only, "segments")) {
     st = churn_kpi_segments(ds, from, to + 1, segment ? segment : "region", opts, &tables[3].t);
   }
-  if (rc == EXIT_OK && st == CHURN_OK && wanted(only, "winback")) st = churn_kpi_winback(ds, from, to + 1, "reason_category", opts, &tables[4].t);
+  if (rc == EXIT_OK && st == CHURN_OK && wanted(only, "winback")) st = churn_kpi_retention_contacts(ds, from, to + 1, "reason_category", opts, &tables[4].t);
   if (rc == EXIT_OK && st == CHURN_OK && wanted(only, "km")) st = churn_kpi_km(ds, from, to, NULL, 0.05, opts, &tables[5].t);
   if (rc == EXIT_OK && st != CHURN_OK) rc = cli_fail("report", st);
   for (int i = 0; i < 6; i++) {

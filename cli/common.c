@@ -127,6 +127,32 @@ churn_status cli_set_option(churn_options *opts, const char *name, const char *v
   return churn_options_set_real(opts, key, v);
 }
 
+bool cli_apply_definition(cli_args *a, churn_options *opts, const char *cmd) {
+  const char *def = cli_get(a, "definition"), *months = cli_get(a, "inactive-months");
+  churn_status st = CHURN_OK;
+  if (def) {
+    churn_label_definition d;
+    st = churn_definition_parse(def, &d);
+    if (st == CHURN_OK) st = churn_options_set_int(opts, CHURN_OPT_CHURN_DEFINITION, d);
+  }
+  if (st == CHURN_OK && months) st = cli_set_option(opts, "churn.inactive_months", months);
+  if (st != CHURN_OK) {
+    cli_fail(cmd, st);
+    return false;
+  }
+  return true;
+}
+
+bool cli_apply_utc_offset(cli_args *a, churn_options *opts, const char *cmd) {
+  const char *off = cli_get(a, "utc-offset");
+  churn_status st = off ? churn_options_set_string(opts, CHURN_OPT_KPI_UTC_OFFSET, off) : CHURN_OK;
+  if (st != CHURN_OK) {
+    cli_fail(cmd, st);
+    return false;
+  }
+  return true;
+}
+
 /* Whether option `name`'s section (the part before the dot) is one of `sections`. */
 static bool in_sections(const char *name, const char *sections) {
   const char *dot = strchr(name, '.');

@@ -204,6 +204,8 @@ bool section_segments(report_ctx *c, const churn_table *t, rsection *out);
 bool section_snapshot(report_ctx *c, const churn_table *t, rsection *out);
 bool section_warnings(report_ctx *c, const churn_table *t, rsection *out);
 bool section_dispatch(report_ctx *c, const churn_table *t, rsection *out);
+bool section_winback(report_ctx *c, const churn_table *t, rsection *out);
+bool section_compliance(report_ctx *c, const churn_table *t, rsection *out);
 
 /* Whether the comma-separated list only (NULL: everything) names key. */
 bool report_wanted(const char *only, const char *key);

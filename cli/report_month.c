@@ -13,11 +13,13 @@
 
 /* --- months ------------------------------------------------------------------------------- */
 
-static bool month_start(int y, int m, int64_t *t) {
+/* The first second of month m of year y in the operator's local time (off: kpi.utc_offset,
+ * "+08:00"; the library's date parser reads it). */
+static bool month_start_at(int y, int m, const char *off, int64_t *t) {
   while (m < 1) m += 12, y--;
   while (m > 12) m -= 12, y++;
-  char buf[16];
-  snprintf(buf, sizeof buf, "%04d-%02d-01", y, m);
+  char buf[48];
+  snprintf(buf, sizeof buf, "%04d-%02d-01T00:00:00%.16s", y, m, off);
   return y >= 1 && y <= 9999 && churn_time_parse(buf, t) == CHURN_OK;
 }
 
@@ -54,12 +56,13 @@ typedef struct month_data {
   report_ctx c;
   int y, m;
   int64_t first_month_start; /* of the data */
+  const char *offset;        /* kpi.utc_offset */
   const report_month_args *args;
 } month_data;
 
 static churn_status fetch_movement(month_data *d, churn_table **out) {
   int64_t from;
-  if (!month_start(d->y, d->m - 23, &from) || from < d->first_month_start) from = d->first_month_start;
+  if (!month_start_at(d->y, d->m - 23, d->offset, &from) || from < d->first_month_start) from = d->first_month_start;
   return churn_kpi_movement(d->c.ds, from, d->c.month_start, NULL, d->c.opts, out);
 }
 
@@ -100,6 +103,18 @@ static churn_status fetch_dispatch(month_data *d, churn_table **out) {
   static const char *const none_route[1] = {""};
   return churn_kpi_warning_accuracy(d->c.ds, d->c.month_start, d->c.month_end, n ? sub : none_sub,
                                     n ? route : none_route, n, out);
+}
+
+/* The domain's win-back of the month's churners, by churn category. */
+static churn_status fetch_winback(month_data *d, churn_table **out) {
+  return churn_kpi_winback_rate(d->c.ds, d->c.month_start, d->c.month_end, "category", d->c.opts, out);
+}
+
+/* Contact compliance of the month's warning list, by route. */
+static churn_status fetch_compliance(month_data *d, churn_table **out) {
+  churn_status st = warning_list(&d->c);
+  if (st != CHURN_OK) return st;
+  return churn_kpi_contact_compliance_list(d->c.ds, d->c.warnings, "route", d->c.opts, out);
 }
 
 static churn_status fetch_snapshot(month_data *d, churn_table **out) {
@@ -176,8 +191,7 @@ static churn_status fetch_snapshot(month_data *d, churn_table **out) {
   return st;
 }
 
-/* The report's sections in page order.  Contact compliance and win-back (issue 19) are added
- * here as {key, fetch, builder} once the library has them. */
+/* The report's sections in page order, each {key, fetch, builder}. */
 typedef struct section_def {
   const char *key;
   churn_status (*fetch)(month_data *d, churn_table **out);
@@ -191,9 +205,12 @@ static const section_def SECTIONS[] = {
     {"snapshot", fetch_snapshot, section_snapshot},
     {"warnings", fetch_warnings, section_warnings},
     {"dispatch", fetch_dispatch, section_dispatch},
+    {"compliance", fetch_compliance, section_compliance},
+    {"winback", fetch_winback, section_winback},
 };
 
-const char REPORT_MONTH_SECTIONS[] = "movement, categories, segments, snapshot, warnings, dispatch";
+const char REPORT_MONTH_SECTIONS[] =
+    "movement, categories, segments, snapshot, warnings, dispatch, compliance, winback";
 
 bool report_month_section_known(const char *key) {
   for (size_t k = 0; k < sizeof SECTIONS / sizeof SECTIONS[0]; k++) {
@@ -324,13 +341,21 @@ int report_month_run(churn_dataset *ds, const churn_options *opts, const report_
   c->targets = &targets;
   snprintf(c->month, sizeof c->month, "%s", a->month);
   c->segment = a->segment ? a->segment : "region";
-  if (!month_start(d.y, d.m, &c->month_start) || !month_start(d.y, d.m + 1, &c->month_end) ||
-      !month_start(mlo / 12, mlo % 12 + 1, &d.first_month_start)) {
+  d.offset = "+00:00";
+  churn_options_get_string(opts, CHURN_OPT_KPI_UTC_OFFSET, &d.offset);
+  int64_t probe;
+  if (rc == EXIT_OK && !month_start_at(2000, 1, d.offset, &probe)) {
+    fprintf(stderr, "churn report: kpi.utc_offset '%s' is not a UTC offset such as +08:00\n", d.offset);
+    rc = EXIT_FAIL;
+  }
+  if (rc == EXIT_OK && (!month_start_at(d.y, d.m, d.offset, &c->month_start) ||
+                        !month_start_at(d.y, d.m + 1, d.offset, &c->month_end) ||
+                        !month_start_at(mlo / 12, mlo % 12 + 1, d.offset, &d.first_month_start))) {
     if (rc == EXIT_OK) rc = cli_usage_error("report", "--month %s: no such month", a->month);
   }
   if (rc == EXIT_OK) {
     if (a->have_base_date) c->base_date = a->base_date;
-    else month_start(d.y, 1, &c->base_date);
+    else month_start_at(d.y, 1, d.offset, &c->base_date);
     char bm[8];
     int base = month_of(c->base_date, bm);
     c->base_month_index = mm - base + 1;

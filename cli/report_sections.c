@@ -581,3 +581,107 @@ bool section_dispatch(report_ctx *c, const churn_table *t, rsection *s) {
   snprintf(s->note, sizeof s->note, "One work order per flagged subscriber, routed as churn_warnings_compute routes it (VIP manager, customer manager, customer service); categories count warnings by the category their rule points to. Contact deadline: warnings.deadline_days working days after issue.");
   return true;
 }
+
+/* --- win-back (the domain's: churners of the month who came back) ---------------------------- */
+
+bool section_winback(report_ctx *c, const churn_table *t, rsection *s) {
+  const char *const *group = str_col(t, "group");
+  const int64_t *churned = i64_col(t, "churned"), *won = i64_col(t, "won_back");
+  const int64_t *tried = i64_col(t, "attempted"), *kept = i64_col(t, "kept");
+  const double *rate = f64_col(t, "win_back_rate"), *lo = f64_col(t, "ci_low");
+  const double *hi = f64_col(t, "ci_high"), *success = f64_col(t, "success_rate");
+  const double *kept_rate = f64_col(t, "kept_rate");
+  if (!group || !churned || !won || !tried || !kept || !rate || !lo || !hi || !success || !kept_rate) {
+    return missing(c, "win-back", "group/churned/won_back/win_back_rate/ci_low/ci_high/attempted/success_rate/kept/kept_rate");
+  }
+  int64_t n = churn_table_nrows(t);
+  rtable *r = s->table = rtable_new(n);
+  if (r == NULL) return false;
+  ADD(r, "category", "Category", RFMT_STR);
+  ADD(r, "churned", "Churned", RFMT_INT);
+  ADD(r, "won_back", "Came back", RFMT_INT);
+  ADD(r, "win_back_rate", "Win-back rate", RFMT_PCT);
+  ADD(r, "ci_low", "95% CI low", RFMT_PCT);
+  ADD(r, "ci_high", "95% CI high", RFMT_PCT);
+  ADD(r, "attempted", "Win-back attempted", RFMT_INT);
+  ADD(r, "success_rate", "Success of attempts", RFMT_PCT);
+  ADD(r, "kept", "Stayed", RFMT_INT);
+  ADD(r, "kept_rate", "Stayed share", RFMT_PCT);
+  const double *cols[] = {NULL, NULL, NULL, rate, lo, hi, NULL, success, NULL, kept_rate};
+  const int64_t *counts[] = {NULL, churned, won, NULL, NULL, NULL, tried, NULL, kept, NULL};
+  for (int64_t i = 0; i < n; i++) {
+    if (!rtable_set_str(r, 0, i, group[i])) return false;
+    for (int j = 1; j < 10; j++) rtable_set(r, j, i, cols[j] ? cols[j][i] : (double)counts[j][i]);
+  }
+  int64_t all = n - 1;
+  snprintf(s->key, sizeof s->key, "winback");
+  snprintf(s->name, sizeof s->name, "winback");
+  snprintf(s->title, sizeof s->title, "Win-back of the subscribers who churned in %s", c->month);
+  set_chart(s, RCHART_BARS, "Win-back rate by churn category", 0);
+  add_series(s, 3, false);
+  char a[32], b[32], d[32], e[32], f[32];
+  if (all >= 0 && churned[all] > 0) {
+    snprintf(s->summary, sizeof s->summary, "Of the %s subscribers who churned in %s, %s came back (win-back rate %s); a win-back was attempted on %s, with a success rate of %s.",
+             fmt_count((double)churned[all], a), c->month, fmt_count((double)won[all], b), fmt_pct(rate[all], d),
+             fmt_count((double)tried[all], e), fmt_pct(success[all], f));
+    snprintf(s->headline_label, sizeof s->headline_label, "Win-back %s", c->month);
+    fmt_pct(rate[all], s->headline_value);
+    snprintf(s->headline_sub, sizeof s->headline_sub, "%s of %s churners came back", fmt_count((double)won[all], a), fmt_count((double)churned[all], b));
+  } else {
+    snprintf(s->summary, sizeof s->summary, "No subscriber churned in %s.", c->month);
+  }
+  snprintf(s->note, sizeof s->note, "Churn as the library defines it (churn.definition). Came back = a new spell of the same id, or of another id of the same person, within kpi.winback_days (90) after the churn; attempted = a retention contact after the churn; stayed = still active kpi.followup_days (90) after the return. Returns after the data's end are not seen yet, so a recent month's rate is a lower bound.");
+  return true;
+}
+
+/* --- contact compliance of the month's warning list --------------------------------------- */
+
+bool section_compliance(report_ctx *c, const churn_table *t, rsection *s) {
+  const char *const *group = str_col(t, "group");
+  const int64_t *warned = i64_col(t, "warned"), *contacted = i64_col(t, "contacted");
+  const int64_t *late = i64_col(t, "late");
+  const double *rate = f64_col(t, "compliance"), *lo = f64_col(t, "ci_low"), *hi = f64_col(t, "ci_high");
+  if (!group || !warned || !contacted || !late || !rate || !lo || !hi) {
+    return missing(c, "contact compliance", "group/warned/contacted/compliance/ci_low/ci_high/late");
+  }
+  int64_t n = churn_table_nrows(t);
+  rtable *r = s->table = rtable_new(n);
+  if (r == NULL) return false;
+  ADD(r, "route", "Route", RFMT_STR);
+  ADD(r, "warned", "Work orders", RFMT_INT);
+  ADD(r, "contacted", "Contacted by the deadline", RFMT_INT);
+  ADD(r, "compliance", "Compliance", RFMT_PCT);
+  ADD(r, "ci_low", "95% CI low", RFMT_PCT);
+  ADD(r, "ci_high", "95% CI high", RFMT_PCT);
+  ADD(r, "late", "Contacted late", RFMT_INT);
+  for (int64_t i = 0; i < n; i++) {
+    if (!rtable_set_str(r, 0, i, group[i])) return false;
+    rtable_set(r, 1, i, (double)warned[i]);
+    rtable_set(r, 2, i, (double)contacted[i]);
+    rtable_set(r, 3, i, rate[i]);
+    rtable_set(r, 4, i, lo[i]);
+    rtable_set(r, 5, i, hi[i]);
+    rtable_set(r, 6, i, (double)late[i]);
+  }
+  char date[40];
+  churn_time_format(c->month_start, date, sizeof date);
+  int64_t all = n - 1;
+  snprintf(s->key, sizeof s->key, "compliance");
+  snprintf(s->name, sizeof s->name, "compliance");
+  snprintf(s->title, sizeof s->title, "Contact compliance of the list issued on %.10s", date);
+  set_chart(s, RCHART_BARS, "Share of work orders contacted by their deadline, by route", 0);
+  add_series(s, 3, false);
+  char a[32], b[32], d[32], e[32];
+  if (all >= 0 && warned[all] > 0) {
+    snprintf(s->summary, sizeof s->summary, "Of the %s subscribers warned on %.10s, %s had a retention contact by their deadline (compliance %s); %s were contacted late.",
+             fmt_count((double)warned[all], a), date, fmt_count((double)contacted[all], b), fmt_pct(rate[all], d),
+             fmt_count((double)late[all], e));
+    snprintf(s->headline_label, sizeof s->headline_label, "Contact compliance %.10s", date);
+    fmt_pct(rate[all], s->headline_value);
+    snprintf(s->headline_sub, sizeof s->headline_sub, "%s of %s work orders in time", fmt_count((double)contacted[all], a), fmt_count((double)warned[all], b));
+  } else {
+    snprintf(s->summary, sizeof s->summary, "No warning was issued on %.10s.", date);
+  }
+  snprintf(s->note, sizeof s->note, "A work order is met when a retention contact (RETENTION event) lies between the warning and its deadline (warnings.deadline_days working days), the deadline included; a subscriber flagged by several rules counts once, with the earliest deadline.");
+  return true;
+}

@@ -230,8 +230,11 @@ typedef enum churn_option {
   /* --- labels (section 5) --- */
   CHURN_OPT_LABEL_FIRST_ = 300,
   CHURN_OPT_LABEL_HORIZON_DAYS = 301,  /* int in [1,3650]: horizon H, default 90 */
-  CHURN_OPT_LABEL_DEFINITION = 302,    /* int churn_label_definition, default CHURN_LABEL_EITHER */
-  CHURN_OPT_LABEL_INACTIVE_MONTHS = 303, /* int in [1,120]: N months without use, default 3 */
+  CHURN_OPT_LABEL_DEFINITION = 302,    /* alias of CHURN_OPT_CHURN_DEFINITION (same value) */
+  CHURN_OPT_LABEL_INACTIVE_MONTHS = 303, /* alias of CHURN_OPT_CHURN_INACTIVE_MONTHS */
+  CHURN_OPT_CHURN_DEFINITION = 304,    /* int churn_label_definition: the library's one churn
+                                          definition, default CHURN_LABEL_EITHER */
+  CHURN_OPT_CHURN_INACTIVE_MONTHS = 305, /* int in [1,120]: N months without use, default 3 */
   /* --- warnings (section 5) --- */
   CHURN_OPT_WARN_FIRST_ = 400,
   CHURN_OPT_WARN_LATE_MONTHS = 401,    /* int in [1,120]: K consecutive months late, default 2 */
@@ -246,7 +249,9 @@ typedef enum churn_option {
   CHURN_OPT_WARN_CALENDAR = 410,      /* string: path of a working-day calendar CSV for the
                                           deadlines (churn_calendar_load), "" = Mon-Fri */
   CHURN_OPT_WARN_UTC_OFFSET = 411,    /* string: the operator's local time for deadlines,
-                                          "+08:00", "-0500", "Z" or "" (UTC); default "" */
+                                          "+08:00", "-0500", "Z" or "" (the dataset's
+                                          own, churn_dataset_utc_offset, else UTC);
+                                          default "" */
   CHURN_OPT_WARN_REQUEST_DAYS = 412,  /* int in [1,365]: a cancellation request at most this
                                           many days before T fires cancel_request, default 14 */
   /* --- KPIs (section 8) --- */
@@ -257,6 +262,10 @@ typedef enum churn_option {
   CHURN_OPT_KPI_TARGET_STEP = 504,   /* real in [-1,1]: snapshot target per month, default -0.0125 */
   CHURN_OPT_KPI_TIME_UNIT = 505,     /* int 0 days, 1 months (30.436875 days); default 0 */
   CHURN_OPT_KPI_ARPU_SOURCE = 506,   /* int 0 BILL amounts, 1 PAYMENT amounts; default 0 */
+  CHURN_OPT_KPI_UTC_OFFSET = 507,    /* string "+HH:MM" / "-HH:MM": the operator's local time;
+                                          "" (default): the dataset's own, else UTC */
+  CHURN_OPT_KPI_WINBACK_DAYS = 508,  /* int in [1,3650]: a return within W days is won back, 90 */
+  CHURN_OPT_KPI_FOLLOWUP_DAYS = 509, /* int in [1,3650]: a return kept F days is kept, 90 */
   /* --- ingestion (section 4) --- */
   CHURN_OPT_INGEST_FIRST_ = 600,
   CHURN_OPT_INGEST_STRICT = 601,     /* int 0/1, default 0 (section 4) */
@@ -480,8 +489,8 @@ typedef struct churn_dataset churn_dataset;
  * use, so that none of them can read a date differently.
  *
  * churn_time_parse reads an ISO-8601 date (2024-07-01), a compact date (20240701) or a date-time
- * 2024-07-01T08:30:00 (also with a space for the T) with an optional Z, +HH:MM or +HHMM offset
- * (no offset = UTC), in the years 1..9999, into Unix seconds.  Days past the month's end
+ * 2024-07-01T08:30:00 (also with a space for the T) with an optional Z, +HH:MM, +HHMM or +HH
+ * offset (at most 18:00 either way; no offset = UTC), in the years 1..9999, into Unix seconds.  Days past the month's end
  * (2024-02-30), hours past 23, leading or trailing spaces, and bare Unix seconds are refused
  * with CHURN_E_FORMAT naming the text; CHURN_E_ARG for NULL arguments.
  *
@@ -1094,32 +1103,49 @@ CHURN_API churn_status churn_feature_info(int64_t i, const char **name, const ch
  * "attr.*" names; CHURN_E_NOT_FOUND naming any other name.  Pure. */
 CHURN_API churn_status churn_feature_category(const char *name, churn_category *category);
 
-/* Labels (CHURN_OPT_LABEL_DEFINITION). */
+/* The churn definition (CHURN_OPT_CHURN_DEFINITION, alias CHURN_OPT_LABEL_DEFINITION), one
+ * for the whole library: the labels and every KPI of section 8 read it.
+ *  - CANCEL: a subscriber churns when it cancels (a CANCEL event, or the table's
+ *    cancellation date);
+ *  - NON_USE: when N x 30 days (N = CHURN_OPT_CHURN_INACTIVE_MONTHS) pass without a VIEW or
+ *    USAGE event.  The non-use clock starts at the later of activation and the first VIEW or
+ *    USAGE event of the whole dataset (the start of the usage data: silence before it is
+ *    unobserved); the events up to the end of the period asked about must be in the dataset
+ *    (silence after the data is counted as non-use).  A cancellation does not end a spell under NON_USE;
+ *    its reason becomes the category of the non-use churn that follows.  A dataset without
+ *    any VIEW or USAGE event cannot be judged: calls fail with CHURN_E_DATA saying so;
+ *  - EITHER (default, the domain's definition): the first moment either holds.  A dataset
+ *    without any VIEW or USAGE event is judged by cancellation alone under EITHER.
+ * After a non-use churn, the next use (or an activation) opens a new spell: a return.  A
+ * CANCEL event while churned by non-use (before a return) gives that churn its reason, so its
+ * category is known; otherwise a non-use churn's category is CHURN_CATEGORY_UNKNOWN.  At
+ * equal times a cancellation ends a spell before non-use does, and a use exactly N x 30 days
+ * after the last one keeps it open. */
 #define CHURN_LABEL_DEFINITION_LIST(X)                                                    \
-  X(CHURN_LABEL_CANCEL, 0, "cancel")   /* churned = a cancellation in the horizon */         \
-  X(CHURN_LABEL_NON_USE, 1, "non_use") /* churned = N months without using any service ends \
-                                          in the horizon */                                  \
+  X(CHURN_LABEL_CANCEL, 0, "cancel")   /* churned = cancelled */                             \
+  X(CHURN_LABEL_NON_USE, 1, "non_use") /* churned = N months without using any service */    \
   X(CHURN_LABEL_EITHER, 2, "either")   /* either of the two (the domain's definition) */
 typedef enum churn_label_definition {
   CHURN_LABEL_DEFINITION_LIST(CHURN_ENUM_VALUE_)
 } churn_label_definition;
 
+/* The definition named "cancel", "non_use" or "either" (CHURN_E_ARG naming any other name,
+ * or NULL arguments).  Pure. */
+CHURN_API churn_status churn_definition_parse(const char *name, churn_label_definition *out);
+
 /* Labels of n rows (subscribers[i] a dense index, as_of[i] its T; e.g. from
  * churn_features_subscribers/_times): y[i] = 1.0 when the subscriber churned within the horizon
- * (T, T + H], H = CHURN_OPT_LABEL_HORIZON_DAYS, else 0.0.
- *  - cancellation: the first CANCEL event in (T, T + H], or else the table's cancellation date
- *    when it lies there;
- *  - non-use: the first moment in (T, T + H] at which N x 30 days (N =
- *    CHURN_OPT_LABEL_INACTIVE_MONTHS) have passed since the last VIEW or USAGE event (before
- *    any, since activation, or since the first event when activation is unknown).  A subscriber
- *    already dormant at T counts only if a new N-month gap ends in the horizon; the events up
- *    to T + H must be in the dataset.
- * A subscriber cancelled at or before T gets 0.  category (may be NULL) receives -1 for
- * non-churners, else the churn_category of the cancellation reason
- * (churn_cancel_reason_category), or CHURN_CATEGORY_UNKNOWN for a churn by non-use alone or a
- * cancellation without a CANCEL event.  churn_time (may be NULL) receives the churn moment
- * (the earlier of the two under EITHER) or CHURN_TIME_NONE.  CHURN_E_ARG names a bad index or
- * time, CHURN_E_STATE for a dataset that is not finalized.  Reads the dataset only. */
+ * (T, T + H], H = CHURN_OPT_LABEL_HORIZON_DAYS, else 0.0: when one of its active spells under
+ * the churn definition above (CHURN_OPT_CHURN_DEFINITION, CHURN_OPT_CHURN_INACTIVE_MONTHS; the
+ * spells every KPI of section 8 counts, "Active spells") ends in (T, T + H].  A subscriber
+ * already churned at T counts only if it returns and churns again in the horizon; the events
+ * up to T + H must be in the dataset.  category (may be NULL) receives -1 for non-churners,
+ * else the churn_category of the churn's cancellation reason
+ * (churn_cancel_reason_category), CHURN_CATEGORY_UNKNOWN for a non-use churn whose reason is
+ * not known or a cancellation without a CANCEL event.  churn_time (may be NULL) receives the
+ * churn moment (the earlier of the two under EITHER) or CHURN_TIME_NONE.  CHURN_E_ARG names a
+ * bad index or time, CHURN_E_STATE for a dataset that is not finalized, CHURN_E_DATA when
+ * the definition is NON_USE and the dataset has no usage events.  Reads the dataset only. */
 CHURN_API churn_status churn_labels_compute(const churn_dataset *ds, const int64_t *subscribers,
                                             const int64_t *as_of, int64_t n,
                                             const churn_options *opts, double *y,
@@ -2117,12 +2143,17 @@ CHURN_API churn_status churn_survival_gray_test(const double *duration, const in
                                        churn_table **out);
 
 /* --- 8b. KPIs of a dataset -------------------------------------------------------------------- *
- * Active spells.  Every KPI below reads a subscriber's active spells [start, end): the spell
- * opens at the activation date of the subscriber table, or at an ACTIVATION event when the
- * subscriber is not active (a re-activation: a cancelled subscriber who comes back under the
- * same id), and closes at a CANCEL event or the table's cancellation date when the subscriber
- * is active (a second cancellation of an inactive subscriber is ignored).  At equal times
- * activations are taken before cancellations.  A subscriber without an activation date is
+ * Active spells.  Every KPI below reads a subscriber's active spells [start, end) under the
+ * library's one churn definition (churn_label_definition, section 5: CHURN_OPT_CHURN_DEFINITION
+ * and CHURN_OPT_CHURN_INACTIVE_MONTHS in opts; calls without opts use the default, EITHER with
+ * N = 3), the same spells churn_labels_compute reads, so labels and KPIs count the same churn.
+ * A spell opens at the activation date of the subscriber table, or at an ACTIVATION event when
+ * the subscriber is not active (a re-activation: a churned subscriber who comes back under the
+ * same id), or at the first use after a non-use churn (a return), and closes at the first
+ * moment the definition holds: a CANCEL event or the table's cancellation date (CANCEL,
+ * EITHER), or N x 30 days without use (NON_USE, EITHER; see churn_label_definition).  A second
+ * cancellation of an inactive subscriber is ignored.  At equal times activations are taken
+ * before cancellations.  A subscriber without an activation date is
  * active since before the data (its spell has no start) unless its first change is an
  * activation.  A spell's cancel reason is the code of the CANCEL event that closed it
  * (CHURN_REASON_UNKNOWN when the table's date closed it); churn_cancel_reason_category maps it
@@ -2130,15 +2161,23 @@ CHURN_API churn_status churn_survival_gray_test(const double *duration, const in
  * start <= t < end, and "active at the end of a month" when a spell has start < B <= end for
  * the first second B of the next month.  A re-activation therefore counts as a new activation
  * in its month and every closed spell as one churned subscriber in the month of its end.
- * Months are UTC calendar months.  Segments: `segment` names a categorical subscriber column
- * (region, age_band, tier, package, manager, vip (labels "0"/"1") or a categorical attribute);
+ * Months are calendar months in the operator's local time, CHURN_OPT_KPI_UTC_OFFSET ("+08:00":
+ * a cancellation at 00:30 on 1 August, Beijing time, belongs to August; CHURN_E_ARG naming the
+ * text of an offset that is not "+HH:MM" / "-HH:MM" within -14:00..+14:00).  Segments:
+ * `segment` names a categorical subscriber column (region, age_band, tier, package, manager,
+ * vip (labels "0"/"1") or a categorical attribute);
  * subscribers without a label form the group "(missing)"; NULL means no grouping.  Ratios
  * whose denominator is 0 are NaN.  The dataset must be finalized (CHURN_E_STATE otherwise);
  * CHURN_E_NOT_FOUND for an unknown segment column or label; CHURN_E_RANGE for a calendar
  * argument (from, to, base_date) outside the years 1..9999.
  * Options (family 500, defaults in brackets):
- *   CHURN_OPT_KPI_RATE_BASE    int churn_kpi_rate_base: denominator of the monthly churn rate
- *                              [CHURN_KPI_RATE_OPENING]
+ *   CHURN_OPT_KPI_RATE_BASE    int churn_kpi_rate_base: the denominator of every churn rate
+ *                              (movement, movement by segment, segments) [CHURN_KPI_RATE_OPENING]
+ *   CHURN_OPT_CHURN_DEFINITION, CHURN_OPT_CHURN_INACTIVE_MONTHS: the churn definition (above)
+ *   CHURN_OPT_KPI_UTC_OFFSET   string: the operator's UTC offset, "+HH:MM" / "-HH:MM": the
+ *                              calendar months of every table are local months [""]: the
+ *                              offset the dataset records (a mapping's utc_offset,
+ *                              churn_dataset_utc_offset), else UTC
  *   CHURN_OPT_KPI_TARGET       real: the monthly churn-rate control target [0.035]
  *   CHURN_OPT_KPI_TARGET_START real: snapshot target at month 0 [1.0]
  *   CHURN_OPT_KPI_TARGET_STEP  real: snapshot target change per month [-0.0125], so the
@@ -2148,14 +2187,15 @@ CHURN_API churn_status churn_survival_gray_test(const double *duration, const in
  *   CHURN_OPT_KPI_ARPU_SOURCE  int: revenue of churn_kpi_arpu: 0 BILL amounts, 1 PAYMENT
  *                              amounts [0] */
 /* opening: churned / opening base; average: churned / ((opening + closing) / 2); exposed:
- * churned / (opening + activations). */
+ * churned / (opening + activations); closing: churned / closing base. */
 #define CHURN_KPI_RATE_BASE_LIST(X)              \
   X(CHURN_KPI_RATE_OPENING, 0, "opening")        \
   X(CHURN_KPI_RATE_AVERAGE, 1, "average")        \
-  X(CHURN_KPI_RATE_EXPOSED, 2, "exposed")
+  X(CHURN_KPI_RATE_EXPOSED, 2, "exposed")        \
+  X(CHURN_KPI_RATE_CLOSING, 3, "closing")
 typedef enum churn_kpi_rate_base { CHURN_KPI_RATE_BASE_LIST(CHURN_ENUM_VALUE_) } churn_kpi_rate_base;
 
-/* The monthly movement table (the operators' 离网率 report) for every UTC calendar month from
+/* The monthly movement table (the operators' 离网率 report) for every local calendar month from
  * the month containing `from` to the month containing `to` (both Unix seconds, from <= to, at
  * most 1200 months), per segment when `segment` is not NULL.  One row per (segment, month):
  *   segment (str, only when grouped), month (str "YYYY-MM"), month_start (i64 Unix seconds),
@@ -2164,6 +2204,9 @@ typedef enum churn_kpi_rate_base { CHURN_KPI_RATE_BASE_LIST(CHURN_ENUM_VALUE_) }
  *   (i64: active at the end of the month; closing = opening + activations - churned),
  *   churn_rate (f64: churned / the CHURN_OPT_KPI_RATE_BASE denominator), target (f64:
  *   CHURN_OPT_KPI_TARGET), margin (f64: target - churn_rate, >= 0 means within target).
+ *   churned_cancel, churned_non_use (i64: the churned by how the spell ended; they sum to
+ *   churned), rejoins (i64: the activations that are returns of a churned subscriber under the
+ *   same id: re-activations and returns after a non-use churn; a subset of activations).
  * A subscriber activated and cancelled in the same month counts in activations and churned
  * and in neither base. */
 CHURN_API churn_status churn_kpi_movement(const churn_dataset *ds, int64_t from, int64_t to,
@@ -2204,26 +2247,52 @@ CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_
  * total row when segment is NULL.  Columns:
  *   segment (str), opening (i64: active just before from), activations (i64: spells starting
  *   in the period), exposed (i64: opening + activations), churned (i64: spells ending in the
- *   period), churn_rate (f64: churned / exposed), ci_low, ci_high (f64: its 95% Wilson score
- *   interval, exposed taken as the trials), natural, competitive, service, unknown (i64: the
- *   churned by the category of their cancel reason).  opts is not read yet (may be NULL). */
+ *   period), churn_rate (f64: churned / the CHURN_OPT_KPI_RATE_BASE denominator, as in the
+ *   movement table, so a one-month period gives the movement table's rate), ci_low, ci_high
+ *   (f64: its 95% Wilson score interval, the denominator taken as the trials; NaN when churned
+ *   exceeds it), natural, competitive, service, unknown (i64: the churned by the category of
+ *   their cancel reason; a non-use churn is unknown unless a cancellation told its reason),
+ *   closing (i64: active at to), churned_cancel, churned_non_use (i64: summing to churned). */
 CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from, int64_t to,
                                           const char *segment, const churn_options *opts,
                                           churn_table **out);
 
-/* Win-back success rate (用户挽回成功率) = subscribers won back / subscribers a win-back was
- * attempted on, from the RETENTION events dated in [from, to): a subscriber with at least one
- * such contact was attempted, and won back when one of them has outcome
- * CHURN_OUTCOME_RETAINED.  `by` groups the subscribers: "reason_category" (the category of the
+/* Win-back as the domain defines it (用户挽回成功率 and 挽回效果跟踪): the churns (spells
+ * ended, under the churn definition) in [from, to), one row per group of `by`, then "(all)"
+ * (only "(all)" when by is NULL).  A churn ended at time c of subscriber s is
+ *   won back when a new spell starts within W days (c <= start <= c + W, W =
+ *     CHURN_OPT_KPI_WINBACK_DAYS) under the same id (a re-activation or a return after a
+ *     non-use churn) or under another id with the same person (the subscribers' "person"
+ *     column, a string such as a hashed ID-card number: a categorical column found by its
+ *     name); the earliest such spell is the return;
+ *   attempted when s has a RETENTION event (any outcome) in [c, c + W];
+ *   kept when the return is still active F days after it started (F =
+ *     CHURN_OPT_KPI_FOLLOWUP_DAYS; a return still open counts as kept).
+ * Columns: group (str), churned (i64: churns in the period; a subscriber churning twice counts
+ * twice), won_back (i64), win_back_rate (f64: won_back / churned), ci_low, ci_high (f64: its
+ * 95% Wilson interval), attempted (i64), success_rate (f64: won back among the attempted /
+ * attempted, the operators' 用户挽回成功率), kept (i64), kept_rate (f64: kept / won_back).
+ * `by`: "category" (the churn's category: rows natural, competitive, service, unknown; a
+ * non-use churn is unknown unless a cancellation told its reason), a categorical subscriber
+ * column (the churned subscriber's label), or NULL.  Ratios with a zero denominator are NaN. */
+CHURN_API churn_status churn_kpi_winback_rate(const churn_dataset *ds, int64_t from, int64_t to,
+                                              const char *by, const churn_options *opts,
+                                              churn_table **out);
+
+/* Outcomes of retention contacts: subscribers whose contact succeeded / subscribers contacted,
+ * from the RETENTION events dated in [from, to): a subscriber with at least one such contact
+ * was attempted, and won back when one of them has outcome CHURN_OUTCOME_RETAINED (this is not
+ * the domain's win-back of churned subscribers: see churn_kpi_winback_rate).  `by` groups the subscribers: "reason_category" (the category of the
  * subscriber's CANCEL event nearest in time to its first contact in the period, the earlier
  * on a tie; "unknown" without one; rows unknown, natural, competitive, service), a categorical
  * subscriber column such as "manager" (the assigned customer manager), or NULL (total only).
  * Rows: the groups, then "(all)".  Columns: group (str), attempted (i64), won_back (i64),
  * success_rate (f64), ci_low, ci_high (f64: 95% Wilson interval).  opts is not read yet (may
  * be NULL). */
-CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
-                                         const char *by, const churn_options *opts,
-                                         churn_table **out);
+CHURN_API churn_status churn_kpi_retention_contacts(const churn_dataset *ds, int64_t from,
+                                                    int64_t to, const char *by,
+                                                    const churn_options *opts,
+                                                    churn_table **out);
 
 /* Warning accuracy (流失预警准确率) of the warnings raised as of `as_of`: the n warnings are
  * (subscriber[i], rule[i]) pairs (dense subscriber indices; rule names, or rule = NULL for one
@@ -2244,12 +2313,59 @@ CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64
                                                   const char *const *rule, int64_t n,
                                                   churn_table **out);
 
+/* churn_kpi_warning_accuracy under the churn definition of opts (CHURN_OPT_CHURN_DEFINITION,
+ * CHURN_OPT_CHURN_INACTIVE_MONTHS; NULL: the default, as churn_kpi_warning_accuracy reads it),
+ * so that a rule's accuracy counts the churn the labels and the other KPIs count. */
+CHURN_API churn_status churn_kpi_warning_accuracy_opts(const churn_dataset *ds, int64_t as_of,
+                                                       int64_t horizon_end,
+                                                       const int64_t *subscriber,
+                                                       const char *const *rule, int64_t n,
+                                                       const churn_options *opts,
+                                                       churn_table **out);
+
 /* The same for the warning list of churn_warnings_compute (or any table with an i64 column
  * "subscriber" and a str column "rule"; CHURN_E_SCHEMA otherwise). */
 CHURN_API churn_status churn_kpi_warning_list_accuracy(const churn_dataset *ds, int64_t as_of,
                                                        int64_t horizon_end,
                                                        const churn_table *warnings,
                                                        churn_table **out);
+
+/* churn_kpi_topk_accuracy under the churn definition of opts (as churn_kpi_warning_accuracy_opts). */
+CHURN_API churn_status churn_kpi_topk_accuracy_opts(const churn_dataset *ds, int64_t as_of,
+                                                    int64_t horizon_end, const double *score,
+                                                    int64_t nscores, const int64_t *k,
+                                                    int64_t nk, const churn_options *opts,
+                                                    churn_table **out);
+
+/* Contact compliance of a warning list: of the warned subscribers, how many had a RETENTION
+ * contact event at or after the warning's as_of and by its deadline (the deadline included).
+ * The n warnings are subscriber[i] (dense index), as_of[i] and deadline[i] (e.g. the columns
+ * of churn_warnings_compute) and, when group is not NULL, group[i], the text to group by (the
+ * route, the manager, the rule, ...; "" is the group "(none)").  A subscriber warned by several
+ * rules of one list (the same as_of) counts once per group, with the earliest of its
+ * deadlines; lists of several dates may be stacked (each (subscriber, as_of) is a warning).
+ * Rows: the groups in order of first appearance, then "(all)" (only "(all)" without group).
+ * Columns: group (str), warned (i64), contacted (i64: contacted by the deadline), compliance
+ * (f64: contacted / warned, NaN for 0 warned), ci_low, ci_high (f64: its 95% Wilson interval),
+ * late (i64: warned whose first contact at or after as_of came after the deadline).
+ * CHURN_E_ARG naming the warning for an index outside [0, num_subscribers), a deadline before
+ * as_of or a NULL group; CHURN_E_STATE for a dataset that is not finalized.  opts is not read
+ * (may be NULL).  Reads the dataset only. */
+CHURN_API churn_status churn_kpi_contact_compliance(const churn_dataset *ds,
+                                                    const int64_t *subscriber,
+                                                    const int64_t *as_of, const int64_t *deadline,
+                                                    const char *const *group, int64_t n,
+                                                    const churn_options *opts,
+                                                    churn_table **out);
+
+/* The same for a warning list table (churn_warnings_compute's, or any table with i64 columns
+ * "subscriber", "as_of" and "deadline": CHURN_E_SCHEMA otherwise) grouped by its text column
+ * `by` ("route", "manager", "rule", ...; CHURN_E_NOT_FOUND for a missing one) or NULL. */
+CHURN_API churn_status churn_kpi_contact_compliance_list(const churn_dataset *ds,
+                                                         const churn_table *warnings,
+                                                         const char *by,
+                                                         const churn_options *opts,
+                                                         churn_table **out);
 
 /* The same for a model's risk list: score holds one value per subscriber (nscores must equal
  * num_subscribers; CHURN_E_ARG otherwise); the base is ranked by decreasing score (ties by
@@ -2606,6 +2722,12 @@ churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n,
  * working_days, 0, &out) without its range checks (the result is t + whole days). */
 CHURN_API CHURN_DEPRECATED_("churn_calendar_deadline (cal NULL, utc_offset 0)")
 int64_t churn_contact_deadline(int64_t t, int64_t working_days);
+
+/* The retention-contact outcome table was called churn_kpi_winback before 1.2; win-back is now
+ * the domain's (churn_kpi_winback_rate). */
+CHURN_API CHURN_DEPRECATED_("churn_kpi_retention_contacts")
+churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to, const char *by,
+                               const churn_options *opts, churn_table **out);
 
 #ifdef __cplusplus
 }

@@ -59,13 +59,13 @@ Test(datefmt, format_checks) {
 
 Test(datefmt, utc_offsets) {
   int64_t o;
-  cr_assert(churn__parse_utc_offset("+08:00", &o) && o == 28800);
-  cr_assert(churn__parse_utc_offset("-0530", &o) && o == -19800);
-  cr_assert(churn__parse_utc_offset("+09", &o) && o == 32400);
-  cr_assert(churn__parse_utc_offset("Z", &o) && o == 0);
-  cr_assert(!churn__parse_utc_offset("8", &o));
-  cr_assert(!churn__parse_utc_offset("+19:00", &o));
-  cr_assert(!churn__parse_utc_offset("+08:60", &o));
+  cr_assert(churn__parse_utc_offset("+08:00", 6, &o) && o == 28800);
+  cr_assert(churn__parse_utc_offset("-0530", 5, &o) && o == -19800);
+  cr_assert(churn__parse_utc_offset("+09", 3, &o) && o == 32400);
+  cr_assert(churn__parse_utc_offset("Z", 1, &o) && o == 0);
+  cr_assert(!churn__parse_utc_offset("8", 1, &o));
+  cr_assert(!churn__parse_utc_offset("+19:00", 6, &o));
+  cr_assert(!churn__parse_utc_offset("+08:60", 6, &o));
 }
 
 Test(datefmt, number_formats) {

@@ -14,7 +14,7 @@ Test(kpi_common, spells_of_the_base) {
   churn_dataset *ds = kpi_base();
   cr_assert_not_null(ds, "%s", churn_last_error());
   churn__spells sp;
-  ASSERT_OK(churn__spells_build(ds, "test", &sp));
+  ASSERT_OK(churn__spells_build(ds, NULL, "test", &sp));
   cr_assert_eq(sp.nsubs, 7);
   /* A 1, B 1, C 1, D 1, E 2 (re-activated), F 1, G 1 */
   static const int64_t off[8] = {0, 1, 2, 3, 4, 6, 7, 8};
@@ -54,7 +54,7 @@ Test(kpi_common, spells_without_activation) {
   ASSERT_OK(churn_dataset_append_events(ds, ec, 3, NULL));
   ASSERT_OK(churn_dataset_finalize(ds, NULL));
   churn__spells sp;
-  ASSERT_OK(churn__spells_build(ds, "test", &sp));
+  ASSERT_OK(churn__spells_build(ds, NULL, "test", &sp));
   cr_assert_eq(sp.n, 3);
   cr_expect_eq(sp.start[0], CHURN_TIME_NONE); /* x: since before the data, ends Feb 1 */
   cr_expect_eq(sp.end[0], ts(2026, 2, 1, 0));
@@ -136,6 +136,6 @@ Test(kpi_common, not_finalized) {
   ASSERT_OK(kpi_base_subscribers(ds));
   ASSERT_OK(kpi_base_events(ds));
   churn__spells sp;
-  ASSERT_FAILS(churn__spells_build(ds, "fn", &sp), CHURN_E_STATE, "fn: the dataset is not finalized");
+  ASSERT_FAILS(churn__spells_build(ds, NULL, "fn", &sp), CHURN_E_STATE, "fn: the dataset is not finalized");
   churn_dataset_free(ds);
 }

@@ -25,7 +25,7 @@ Test(kpi_movement, overall) {
   churn_table *t = NULL;
   ASSERT_OK(churn_kpi_movement(ds, ts(2026, 1, 10, 0), ts(2026, 4, 3, 0), NULL, NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 4);
-  cr_assert_eq(churn_table_ncols(t), 9); /* no segment column */
+  cr_assert_eq(churn_table_ncols(t), 12); /* no segment column */
   const char *const *month = tcol_str(t, "month");
   const int64_t *ms = tcol_i64(t, "month_start"), *o = tcol_i64(t, "opening");
   const int64_t *a = tcol_i64(t, "activations"), *c = tcol_i64(t, "churned");
@@ -53,13 +53,15 @@ Test(kpi_movement, rate_bases_and_target_options) {
   churn_options *opts = NULL;
   ASSERT_OK(churn_options_new(&opts));
   ASSERT_OK(churn_options_set_real(opts, CHURN_OPT_KPI_TARGET, 0.5));
-  for (int base = 1; base <= 2; base++) {
+  for (int base = 1; base <= 3; base++) {
     ASSERT_OK(churn_options_set_int(opts, CHURN_OPT_KPI_RATE_BASE, base));
     churn_table *t = NULL;
     ASSERT_OK(churn_kpi_movement(ds, ts(2026, 1, 1, 0), ts(2026, 4, 30, 0), NULL, opts, &t));
     const double *rate = tcol_f64(t, "churn_rate"), *mg = tcol_f64(t, "margin");
     for (int i = 0; i < 4; i++) {
-      double d = base == 1 ? (OPEN[i] + CLOSE[i]) / 2.0 : (double)(OPEN[i] + ACT[i]);
+      double d = base == 1   ? (OPEN[i] + CLOSE[i]) / 2.0
+                 : base == 2 ? (double)(OPEN[i] + ACT[i])
+                             : (double)CLOSE[i];
       cr_expect(same(rate[i], OUT[i] / d), "base %d month %d: %g", base, i, rate[i]);
       cr_expect(same(mg[i], 0.5 - OUT[i] / d));
     }
@@ -75,7 +77,7 @@ Test(kpi_movement, by_region_with_empty_months) {
   churn_table *t = NULL;
   ASSERT_OK(churn_kpi_movement(ds, ts(2026, 1, 1, 0), ts(2026, 4, 1, 0), "region", NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 12);
-  cr_assert_eq(churn_table_ncols(t), 10);
+  cr_assert_eq(churn_table_ncols(t), 13);
   static const char *const seg_want[3] = {"north", "south", "(missing)"};
   /* opening, activations, churned, closing per month, by hand */
   static const int64_t want[3][4][4] = {
@@ -335,4 +337,59 @@ Test(kpi_movement, allocation_failures) {
   kpi_allocation_failures(ds, 3, movement_call);
   churn_dataset_free(ds);
   assert_no_leak();
+}
+
+/* Labels and KPIs count the same churn: on a simulated operator (silent churners who never
+ * cancel, usage events), for each definition and each month, the subscribers the labels mark
+ * as churned within the month (T = the second before the month, H = the month's days) are as
+ * many as the movement table's churned, and churned_cancel + churned_non_use = churned.  (The
+ * counts equal the sets unless a subscriber churns twice in one month, which needs a
+ * cancellation, a re-activation and another cancellation within it: a non-use churn, a
+ * return and another non-use churn take more than N x 30 days.) */
+Test(kpi_movement, labels_agree_with_movement) {
+  churn_options *so = NULL;
+  ASSERT_OK(churn_options_new(&so));
+  ASSERT_OK(churn_options_set_int(so, CHURN_OPT_SIM_SUBSCRIBERS, 1500));
+  ASSERT_OK(churn_options_set_int(so, CHURN_OPT_SIM_MONTHS, 12));
+  ASSERT_OK(churn_options_set_real(so, CHURN_OPT_SIM_SILENT_SHARE, 0.4));
+  churn_dataset *ds = NULL;
+  ASSERT_OK(churn_simulate(so, &ds, NULL));
+  churn_options_free(so);
+  int64_t S = churn_dataset_num_subscribers(ds);
+  int64_t *subs = malloc((size_t)S * sizeof *subs), *times = malloc((size_t)S * sizeof *times);
+  double *y = malloc((size_t)S * sizeof *y);
+  cr_assert(subs && times && y);
+  for (int64_t s = 0; s < S; s++) subs[s] = s;
+  int64_t non_use_total[3] = {0, 0, 0};
+  for (int def = 0; def <= 2; def++) {
+    churn_options *o = NULL;
+    ASSERT_OK(churn_options_new(&o));
+    ASSERT_OK(churn_options_set_int(o, CHURN_OPT_CHURN_DEFINITION, def));
+    ASSERT_OK(churn_options_set_int(o, CHURN_OPT_CHURN_INACTIVE_MONTHS, 2));
+    churn_table *t = NULL;
+    ASSERT_OK(churn_kpi_movement(ds, ts(2024, 2, 1, 0), ts(2024, 11, 1, 0), NULL, o, &t));
+    const int64_t *ms = tcol_i64(t, "month_start"), *out = tcol_i64(t, "churned");
+    const int64_t *oc = tcol_i64(t, "churned_cancel"), *on = tcol_i64(t, "churned_non_use");
+    for (int64_t i = 0; i < churn_table_nrows(t); i++) {
+      int64_t next = i + 1 < churn_table_nrows(t) ? ms[i + 1] : ts(2024, 12, 1, 0);
+      ASSERT_OK(churn_options_set_int(o, CHURN_OPT_LABEL_HORIZON_DAYS, (next - ms[i]) / 86400));
+      for (int64_t s = 0; s < S; s++) times[s] = ms[i] - 1;
+      ASSERT_OK(churn_labels_compute(ds, subs, times, S, o, y, NULL, NULL));
+      int64_t marked = 0;
+      for (int64_t s = 0; s < S; s++) marked += y[s] == 1.0;
+      cr_expect_eq(marked, out[i], "definition %d month %lld: labels %lld, movement %lld", def,
+                   (long long)i, (long long)marked, (long long)out[i]);
+      cr_expect_eq(oc[i] + on[i], out[i]);
+      non_use_total[def] += on[i];
+    }
+    churn_table_free(t);
+    churn_options_free(o);
+  }
+  cr_expect_eq(non_use_total[CHURN_LABEL_CANCEL], 0);
+  cr_expect_gt(non_use_total[CHURN_LABEL_NON_USE], 0);
+  cr_expect_gt(non_use_total[CHURN_LABEL_EITHER], 0);
+  free(subs);
+  free(times);
+  free(y);
+  churn_dataset_free(ds);
 }

@@ -38,7 +38,10 @@ Test(kpi_segments, by_region) {
   churn_dataset *ds = kpi_base();
   cr_assert_not_null(ds, "%s", churn_last_error());
   churn_table *t = NULL;
-  ASSERT_OK(churn_kpi_segments(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), "region", NULL, &t));
+  churn_options *o = NULL;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_KPI_RATE_BASE, CHURN_KPI_RATE_EXPOSED));
+  ASSERT_OK(churn_kpi_segments(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), "region", o, &t));
   cr_assert_eq(churn_table_nrows(t), 4);
   static const char *const seg_w[4] = {"north", "south", "(missing)", "(all)"};
   static const int64_t w[4][9] = {/* opening act exposed churned nat comp serv unk */
@@ -62,12 +65,68 @@ Test(kpi_segments, by_region) {
   }
   churn_table_free(t);
   /* no segment: the total row only */
-  ASSERT_OK(churn_kpi_segments(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), NULL, NULL, &t));
+  ASSERT_OK(churn_kpi_segments(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), NULL, o, &t));
   cr_assert_eq(churn_table_nrows(t), 1);
   cr_expect_str_eq(tcol_str(t, "segment")[0], "(all)");
   cr_expect_eq(tcol_i64(t, "churned")[0], 4);
   cr_expect_eq(tcol_i64(t, "exposed")[0], 6);
   churn_table_free(t);
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
+
+/* The default base is the opening base, as in the movement table.  Closing at Mar 1: north A
+ * (E's return is Mar 5) = 1, south G = 1, (missing) 0 (F joins Mar 31), (all) 2.
+ * Rates: north 2/3, south 2/1 = 2 (more churned than the opening base: no interval),
+ * (missing) 0/0 NaN, (all) 4/4 = 1. */
+Test(kpi_segments, default_opening_base_and_closing) {
+  churn_dataset *ds = kpi_base();
+  churn_table *t = NULL;
+  ASSERT_OK(churn_kpi_segments(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), "region", NULL, &t));
+  static const int64_t close_w[4] = {1, 1, 0, 2};
+  static const double rate_w[4] = {2.0 / 3.0, 2.0, NAN, 1.0};
+  const double *rate = tcol_f64(t, "churn_rate"), *lo = tcol_f64(t, "ci_low");
+  const double *hi = tcol_f64(t, "ci_high");
+  for (int r = 0; r < 4; r++) {
+    cr_expect_eq(tcol_i64(t, "closing")[r], close_w[r], "row %d closing", r);
+    cr_expect(same(rate[r], rate_w[r]), "row %d rate %g", r, rate[r]);
+  }
+  cr_expect(isnan(lo[1]) && isnan(hi[1]));
+  cr_expect(isnan(lo[2]) && isnan(hi[2]));
+  /* proportion_confint(4, 4, method="wilson") = (0.5101091635454025, 1.0) */
+  cr_expect(fabs(lo[3] - 0.5101091635454025) < 1e-12, "lo %.17g", lo[3]);
+  cr_expect(fabs(hi[3] - 1.0) < 1e-12, "hi %.17g", hi[3]);
+  /* no category lost: churned_cancel + churned_non_use = churned (no usage data: all cancel) */
+  for (int r = 0; r < 4; r++) {
+    cr_expect_eq(tcol_i64(t, "churned_cancel")[r] + tcol_i64(t, "churned_non_use")[r],
+                 tcol_i64(t, "churned")[r]);
+  }
+  churn_table_free(t);
+  churn_dataset_free(ds);
+}
+
+/* One denominator rule: for a one-month period the segments table's "(all)" rate equals the
+ * movement table's rate of that month, under every kpi.rate_base.  February 2026 of the base:
+ * opening 2 (A, D), activations 1 (G), churned 1 (D), closing 2 (A, G). */
+Test(kpi_segments, one_month_equals_movement) {
+  churn_dataset *ds = kpi_base();
+  churn_options *o = NULL;
+  ASSERT_OK(churn_options_new(&o));
+  static const double want[4] = {1.0 / 2.0, 1.0 / 2.0, 1.0 / 3.0, 1.0 / 2.0};
+  for (int base = 0; base <= 3; base++) {
+    ASSERT_OK(churn_options_set_int(o, CHURN_OPT_KPI_RATE_BASE, base));
+    churn_table *sg = NULL, *mv = NULL;
+    ASSERT_OK(churn_kpi_segments(ds, ts(2026, 2, 1, 0), ts(2026, 3, 1, 0), NULL, o, &sg));
+    ASSERT_OK(churn_kpi_movement(ds, ts(2026, 2, 1, 0), ts(2026, 2, 1, 0), NULL, o, &mv));
+    cr_assert_eq(churn_table_nrows(mv), 1);
+    double a = tcol_f64(sg, "churn_rate")[0], b = tcol_f64(mv, "churn_rate")[0];
+    cr_expect(same(a, want[base]) && same(b, want[base]), "base %d: %g vs %g", base, a, b);
+    cr_expect_eq(tcol_i64(sg, "opening")[0], tcol_i64(mv, "opening")[0]);
+    cr_expect_eq(tcol_i64(sg, "closing")[0], tcol_i64(mv, "closing")[0]);
+    churn_table_free(sg);
+    churn_table_free(mv);
+  }
+  churn_options_free(o);
   churn_dataset_free(ds);
 }
 
@@ -81,7 +140,11 @@ Test(kpi_segments, by_categorical_attribute) {
   churn_dataset *ds = kpi_base();
   cr_assert_not_null(ds, "%s", churn_last_error());
   churn_table *t = NULL;
-  ASSERT_OK(churn_kpi_segments(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), "channel", NULL, &t));
+  churn_options *o = NULL; /* rates on the exposed base, as worked out above */
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_KPI_RATE_BASE, CHURN_KPI_RATE_EXPOSED));
+  ASSERT_OK(churn_kpi_segments(ds, ts(2026, 1, 1, 0), ts(2026, 3, 1, 0), "channel", o, &t));
+  churn_options_free(o);
   cr_assert_eq(churn_table_nrows(t), 4);
   static const char *const seg_w[4] = {"shop", "online", "(missing)", "(all)"};
   static const int64_t w[4][8] = {/* opening act exposed churned nat comp serv unk */
@@ -115,7 +178,7 @@ Test(kpi_segments, winback) {
   churn_dataset *ds = kpi_base();
   churn_table *t = NULL;
   int64_t a = ts(2026, 1, 1, 0), b = ts(2026, 3, 1, 0);
-  ASSERT_OK(churn_kpi_winback(ds, a, b, "reason_category", NULL, &t));
+  ASSERT_OK(churn_kpi_retention_contacts(ds, a, b, "reason_category", NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 5);
   static const char *const g_w[5] = {"unknown", "natural", "competitive", "service", "(all)"};
   static const int64_t tried_w[5] = {1, 1, 1, 1, 4}, won_w[5] = {1, 0, 0, 1, 2};
@@ -131,7 +194,7 @@ Test(kpi_segments, winback) {
     expect_wilson((double)won_w[r], (double)tried_w[r], lo[r], hi[r]);
   }
   churn_table_free(t);
-  ASSERT_OK(churn_kpi_winback(ds, a, b, "manager", NULL, &t));
+  ASSERT_OK(churn_kpi_retention_contacts(ds, a, b, "manager", NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 4);
   static const char *const m_w[4] = {"m1", "m2", "(missing)", "(all)"};
   static const int64_t mt[4] = {3, 1, 0, 4}, mw[4] = {1, 1, 0, 2};
@@ -146,7 +209,7 @@ Test(kpi_segments, winback) {
   }
   churn_table_free(t);
   /* total only; a later period catches E's March success */
-  ASSERT_OK(churn_kpi_winback(ds, b, ts(2026, 4, 1, 0), NULL, NULL, &t));
+  ASSERT_OK(churn_kpi_retention_contacts(ds, b, ts(2026, 4, 1, 0), NULL, NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 1);
   cr_expect_eq(tcol_i64(t, "attempted")[0], 1);
   cr_expect_eq(tcol_i64(t, "won_back")[0], 1);
@@ -159,26 +222,26 @@ Test(kpi_segments, bad_input) {
   churn_table *t = NULL;
   int64_t a = ts(2026, 1, 1, 0);
   ASSERT_FAILS(churn_kpi_segments(ds, a, a, NULL, NULL, &t), CHURN_E_ARG, "is empty");
-  ASSERT_FAILS(churn_kpi_winback(ds, a, a - 1, NULL, NULL, &t), CHURN_E_ARG, "is empty");
+  ASSERT_FAILS(churn_kpi_retention_contacts(ds, a, a - 1, NULL, NULL, &t), CHURN_E_ARG, "is empty");
   ASSERT_FAILS(churn_kpi_segments(ds, a, a + 10, "nope", NULL, &t), CHURN_E_NOT_FOUND, "'nope'");
-  ASSERT_FAILS(churn_kpi_winback(ds, a, a + 10, "nope", NULL, &t), CHURN_E_NOT_FOUND, "'nope'");
+  ASSERT_FAILS(churn_kpi_retention_contacts(ds, a, a + 10, "nope", NULL, &t), CHURN_E_NOT_FOUND, "'nope'");
   ASSERT_FAILS(churn_kpi_segments(NULL, a, a + 10, NULL, NULL, &t), CHURN_E_ARG, "must not be NULL");
-  ASSERT_FAILS(churn_kpi_winback(ds, a, a + 10, NULL, NULL, NULL), CHURN_E_ARG, "must not be NULL");
+  ASSERT_FAILS(churn_kpi_retention_contacts(ds, a, a + 10, NULL, NULL, NULL), CHURN_E_ARG, "must not be NULL");
   cr_expect_null(t);
   churn_dataset_free(ds);
   ASSERT_OK(churn_dataset_new(&ds));
   ASSERT_OK(kpi_base_subscribers(ds));
   ASSERT_OK(kpi_base_events(ds));
   ASSERT_FAILS(churn_kpi_segments(ds, a, a + 10, NULL, NULL, &t), CHURN_E_STATE, "not finalized");
-  ASSERT_FAILS(churn_kpi_winback(ds, a, a + 10, NULL, NULL, &t), CHURN_E_STATE, "not finalized");
+  ASSERT_FAILS(churn_kpi_retention_contacts(ds, a, a + 10, NULL, NULL, &t), CHURN_E_STATE, "not finalized");
   churn_dataset_free(ds);
 }
 
 static churn_status segments_call(const churn_dataset *ds, int which, churn_table **t) {
   int64_t a = ts(2026, 1, 1, 0), b = ts(2026, 3, 1, 0);
   return which == 0   ? churn_kpi_segments(ds, a, b, "region", NULL, t)
-         : which == 1 ? churn_kpi_winback(ds, a, b, "reason_category", NULL, t)
-                      : churn_kpi_winback(ds, a, b, "manager", NULL, t);
+         : which == 1 ? churn_kpi_retention_contacts(ds, a, b, "reason_category", NULL, t)
+                      : churn_kpi_retention_contacts(ds, a, b, "manager", NULL, t);
 }
 
 Test(kpi_segments, allocation_failures) {

@@ -78,8 +78,12 @@ static void check(churn_dataset *ds, int n, const churn_options *o, const expect
 Test(labels, either) {
   int n;
   churn_dataset *ds = label_dataset(&n);
+  /* The usage data start at -200 (dormant's use), so the non-use clock of a subscriber
+   * activated before that starts at -200.  cancel_price never used anything: it churned
+   * silently at -200 + 90 = -110, before T, so its cancellation at +10 is no new churn (the
+   * definition held first at -110; the cancellation only tells that churn's reason). */
   expect want[] = {
-      {1, CHURN_CATEGORY_COMPETITIVE, at(10)}, NO, {1, UNK, at(30)}, {1, UNK, at(40)}, NO, NO,
+      NO, NO, {1, UNK, at(30)}, {1, UNK, at(40)}, NO, NO,
       {1, CHURN_CATEGORY_SERVICE, at(30)}, NO, {1, UNK, at(30)}, {1, UNK, at(80)},
       /* idle from +89 comes first; the category is still the cancellation's */
       {1, CHURN_CATEGORY_NATURAL, at(89)}, NO, NO};
@@ -114,10 +118,16 @@ Test(labels, non_use_only) {
   churn_options *o = NULL;
   ASSERT_OK(churn_options_new(&o));
   ASSERT_OK(churn_options_set_int(o, CHURN_OPT_LABEL_DEFINITION, CHURN_LABEL_NON_USE));
-  /* cancel_price: no use ever since activation at -400 -> idle at -310, before T: 0.
-   * table_only: last use -1 -> +89.  cancel_at_horizon_end: last use -1 -> +89. */
-  expect want[] = {NO, NO, {1, UNK, at(89)}, {1, UNK, at(40)}, NO, NO, {1, UNK, at(30)}, NO,
-                   {1, UNK, at(30)}, {1, UNK, at(80)}, {1, UNK, at(89)}, NO, NO};
+  /* cancel_price: no use since the usage data start (-200) -> idle at -110, before T: 0.
+   * table_only: last use -1 -> +89.  cancel_at_horizon_end: last use -1 -> +89.  A non-use
+   * churn takes the reason of a cancellation that follows it before any return: both's
+   * technical (+60, service) and cancel_at_horizon_end's moving (+90, natural). */
+  /* cancelled_before: a cancellation does not end a spell under non_use: its last use at -6
+   * makes it churn at +84, with the cancellation's reason (moving: natural). */
+  expect want[] = {NO, NO, {1, UNK, at(89)}, {1, UNK, at(40)}, NO, NO,
+                   {1, CHURN_CATEGORY_SERVICE, at(30)}, {1, CHURN_CATEGORY_NATURAL, at(84)},
+                   {1, UNK, at(30)}, {1, UNK, at(80)},
+                   {1, CHURN_CATEGORY_NATURAL, at(89)}, NO, NO};
   check(ds, n, o, want);
   /* N = 1 month: "active" (every 30 days) stays active; "idle" went idle at -20 (before T)
    * and "gap_then_back" at +20 */

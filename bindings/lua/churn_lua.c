@@ -83,6 +83,7 @@ static const struct {
     {"fit.penalty", CHURN_ENUM_PENALTY},
     {"fit.cov_type", CHURN_ENUM_COV_TYPE},
     {"labels.definition", CHURN_ENUM_LABEL_DEFINITION},
+    {"churn.definition", CHURN_ENUM_LABEL_DEFINITION},
     {"kpi.rate_base", CHURN_ENUM_KPI_RATE_BASE},
 };
 

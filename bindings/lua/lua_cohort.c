@@ -350,7 +350,7 @@ static int d_kpi_snapshot_forecast(lua_State *L) {
     return churn__lua_failf(L, CHURN_E_ARG, "give nmonths, or opts.target (its length sets "
                             "them)");
   churn_options *opts;
-  st = churn__lua_options(L, 5, "kpi", skip, &opts);
+  st = churn__lua_options(L, 5, "kpi,churn", skip, &opts);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   lua_cohort *c = new_cohort(L, 0, 0);
   int model = lua_gettop(L);

@@ -96,25 +96,24 @@ bool churn__parse_date(const char *s, size_t len, bool compact, int64_t *out) {
       return false;
     }
     i = 19;
-    if (i < len && s[i] == 'Z') {
-      i++;
-    } else if (i < len && (s[i] == '+' || s[i] == '-')) {
-      unsigned oh, om;
-      int sign = s[i] == '-' ? -1 : 1;
-      if (len == i + 6 && digits(s + i + 1, 2, &oh) && s[i + 3] == ':' &&
-          digits(s + i + 4, 2, &om)) {
-        i += 6;
-      } else if (len == i + 5 && digits(s + i + 1, 2, &oh) && digits(s + i + 3, 2, &om)) {
-        i += 5;
-      } else {
-        return false;
-      }
-      if (oh > 23 || om > 59) return false;
-      offset = sign * (int64_t)(oh * 3600 + om * 60);
-    }
-    if (i != len) return false;
+    if (i < len && !churn__parse_utc_offset(s + i, len - i, &offset)) return false;
   }
   return civil_time(y, mo, d, h, mi, se, offset, out);
+}
+
+bool churn__parse_utc_offset(const char *s, size_t len, int64_t *seconds) {
+  unsigned oh = 0, om = 0;
+  if (len == 1 && (s[0] == 'Z' || s[0] == 'z')) {
+    *seconds = 0;
+    return true;
+  }
+  if (len < 3 || (s[0] != '+' && s[0] != '-') || !digits(s + 1, 2, &oh)) return false;
+  int sign = s[0] == '-' ? -1 : 1;
+  bool ok = len == 3 || (len == 5 && digits(s + 3, 2, &om)) ||
+            (len == 6 && s[3] == ':' && digits(s + 4, 2, &om));
+  if (!ok || om > 59 || oh * 60 + om > 18 * 60) return false;
+  *seconds = sign * (int64_t)(oh * 3600 + om * 60);
+  return true;
 }
 
 static void two(char *p, int64_t v) {
@@ -196,18 +195,3 @@ int64_t churn__add_working_days(const churn_calendar *cal, int64_t day, int64_t 
   return day;
 }
 
-bool churn__parse_utc_offset(const char *s, int64_t *seconds) {
-  size_t len = strlen(s);
-  unsigned h, m = 0;
-  if (len == 0 || (len == 1 && (s[0] == 'Z' || s[0] == 'z'))) {
-    *seconds = 0;
-    return true;
-  }
-  if (s[0] != '+' && s[0] != '-') return false;
-  bool ok = (len == 6 && digits(s + 1, 2, &h) && s[3] == ':' && digits(s + 4, 2, &m)) ||
-            (len == 5 && digits(s + 1, 2, &h) && digits(s + 3, 2, &m)) ||
-            (len == 3 && digits(s + 1, 2, &h));
-  if (!ok || h > 18 || m > 59 || (h == 18 && m > 0)) return false;
-  *seconds = (s[0] == '-' ? -1 : 1) * (int64_t)(h * 3600 + m * 60);
-  return true;
-}

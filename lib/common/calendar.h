@@ -30,11 +30,16 @@ int64_t churn__month_add(int64_t month_start, int64_t k);
 /* "YYYY-MM" of the month containing t (buf of at least 16 bytes). */
 void churn__month_label(int64_t t, char *buf);
 
-/* Parses an ISO-8601 date or date-time (YYYY-MM-DD, YYYY-MM-DD[T ]HH:MM:SS with an optional Z,
- * +HH:MM or +HHMM offset) or, when compact is true, an 8-digit YYYYMMDD, of exactly len bytes.
+/* Parses an ISO-8601 date or date-time (YYYY-MM-DD, YYYY-MM-DD[T ]HH:MM:SS with an optional
+ * offset as churn__parse_utc_offset reads it) or, when compact is true, an 8-digit YYYYMMDD, of exactly len bytes.
  * Day-of-month, hours, minutes and seconds are checked (2024-02-30 is refused); the result must
  * lie in CHURN_TIME_MIN..CHURN_TIME_MAX.  False for anything else. */
 bool churn__parse_date(const char *s, size_t len, bool compact, int64_t *out);
+
+/* A UTC offset of exactly len bytes: "Z" (or "z"), "+HH", "+HHMM" or "+HH:MM" (or with "-";
+ * MM <= 59, at most 18:00 either way) into seconds east of UTC.  False for anything else.  The
+ * library's one offset parser: timestamps (churn__parse_date), kpi.utc_offset, mappings. */
+bool churn__parse_utc_offset(const char *s, size_t len, int64_t *seconds);
 
 /* YYYY-MM-DD (date_only, or t at midnight UTC when !full) or YYYY-MM-DDTHH:MM:SSZ into buf
  * (at least CHURN__TIME_TEXT bytes, NUL-terminated); the length written, 0 for a time outside
@@ -59,8 +64,5 @@ bool churn__is_working_day(const churn_calendar *cal, int64_t day);
 /* The day n >= 0 working days after day (each step moves to the next working day). */
 int64_t churn__add_working_days(const churn_calendar *cal, int64_t day, int64_t n);
 
-/* Parses a UTC offset "+HH:MM", "-HH:MM", "+HHMM", "+HH", "Z", "z" or "" (UTC) into seconds
- * east of UTC, |offset| <= 18 hours (as ISO 8601 allows).  False for anything else. */
-bool churn__parse_utc_offset(const char *s, int64_t *seconds);
 
 #endif

@@ -33,3 +33,9 @@ CHURN_API int64_t churn_contact_deadline(int64_t t, int64_t working_days) {
   int64_t day = churn__floor_div(t, 86400);
   return t + (churn__add_working_days(NULL, day, working_days) - day) * 86400;
 }
+
+CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
+                                         const char *by, const churn_options *opts,
+                                         churn_table **out) {
+  return churn_kpi_retention_contacts(ds, from, to, by, opts, out);
+}

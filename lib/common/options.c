@@ -49,6 +49,8 @@ static const option_spec SPECS[] = {
     {CHURN_OPT_LABEL_HORIZON_DAYS, "labels.horizon_days", CHURN_OPTION_INT, 1, 3650, 90, NULL},
     {CHURN_OPT_LABEL_DEFINITION, "labels.definition", CHURN_OPTION_INT, 0, 2, 2, NULL},
     {CHURN_OPT_LABEL_INACTIVE_MONTHS, "labels.inactive_months", CHURN_OPTION_INT, 1, 120, 3, NULL},
+    {CHURN_OPT_CHURN_DEFINITION, "churn.definition", CHURN_OPTION_INT, 0, 2, 2, NULL},
+    {CHURN_OPT_CHURN_INACTIVE_MONTHS, "churn.inactive_months", CHURN_OPTION_INT, 1, 120, 3, NULL},
     {CHURN_OPT_WARN_LATE_MONTHS, "warnings.late_months", CHURN_OPTION_INT, 1, 120, 2, NULL},
     {CHURN_OPT_WARN_ARREARS, "warnings.arrears", CHURN_OPTION_REAL, 0, 1e300, 0, NULL},
     {CHURN_OPT_WARN_VIEW_DROP_PCT, "warnings.view_drop_pct", CHURN_OPTION_REAL, 0, 100, 50, NULL},
@@ -62,12 +64,15 @@ static const option_spec SPECS[] = {
     {CHURN_OPT_WARN_CALENDAR, "warnings.calendar", CHURN_OPTION_STRING, 0, 4096, 0, ""},
     {CHURN_OPT_WARN_UTC_OFFSET, "warnings.utc_offset", CHURN_OPTION_STRING, 0, 6, 0, ""},
     {CHURN_OPT_WARN_REQUEST_DAYS, "warnings.request_days", CHURN_OPTION_INT, 1, 365, 14, NULL},
-    {CHURN_OPT_KPI_RATE_BASE, "kpi.rate_base", CHURN_OPTION_INT, 0, 2, 0, NULL},
+    {CHURN_OPT_KPI_RATE_BASE, "kpi.rate_base", CHURN_OPTION_INT, 0, 3, 0, NULL},
     {CHURN_OPT_KPI_TARGET, "kpi.target", CHURN_OPTION_REAL, 0, 1, 0.035, NULL},
     {CHURN_OPT_KPI_TARGET_START, "kpi.target_start", CHURN_OPTION_REAL, 0, 1, 1.0, NULL},
     {CHURN_OPT_KPI_TARGET_STEP, "kpi.target_step", CHURN_OPTION_REAL, -1, 1, -0.0125, NULL},
     {CHURN_OPT_KPI_TIME_UNIT, "kpi.time_unit", CHURN_OPTION_INT, 0, 1, 0, NULL},
     {CHURN_OPT_KPI_ARPU_SOURCE, "kpi.arpu_source", CHURN_OPTION_INT, 0, 1, 0, NULL},
+    {CHURN_OPT_KPI_UTC_OFFSET, "kpi.utc_offset", CHURN_OPTION_STRING, 0, 16, 0, ""},
+    {CHURN_OPT_KPI_WINBACK_DAYS, "kpi.winback_days", CHURN_OPTION_INT, 1, 3650, 90, NULL},
+    {CHURN_OPT_KPI_FOLLOWUP_DAYS, "kpi.followup_days", CHURN_OPTION_INT, 1, 3650, 90, NULL},
     {CHURN_OPT_INGEST_STRICT, "ingest.strict", CHURN_OPTION_INT, 0, 1, 0, NULL},
     {CHURN_OPT_INGEST_UNKNOWN, "ingest.unknown_subscriber", CHURN_OPTION_INT, 0, 2, 0, NULL},
     {CHURN_OPT_INGEST_BEFORE_ACTIVATION, "ingest.before_activation", CHURN_OPTION_INT, 0, 1, 0,
@@ -132,6 +137,15 @@ static const option_spec SPECS[] = {
 };
 
 #define NSPECS (sizeof SPECS / sizeof SPECS[0])
+
+/* Older keys that name the same value as a newer one (kept for the ABI): reading or setting
+ * either reads or sets the one value. */
+static const struct {
+  churn_option alias, canonical;
+} ALIASES[] = {
+    {CHURN_OPT_LABEL_DEFINITION, CHURN_OPT_CHURN_DEFINITION},
+    {CHURN_OPT_LABEL_INACTIVE_MONTHS, CHURN_OPT_CHURN_INACTIVE_MONTHS},
+};
 
 typedef union option_value {
   int64_t i;
@@ -224,30 +238,40 @@ CHURN_API churn_status churn_options_reset(churn_options *opts) {
   return set_defaults(opts);
 }
 
+/* The index of the value slot of key: its own, or its canonical key's for an alias. */
+static size_t slot_of(churn_option key, size_t index) {
+  for (size_t a = 0; a < sizeof ALIASES / sizeof ALIASES[0]; a++) {
+    if (ALIASES[a].alias == key) find_spec(ALIASES[a].canonical, &index);
+  }
+  return index;
+}
+
+/* Finds key's spec (*index, for its name and bounds) and its value slot (*slot). */
 static churn_status lookup(const churn_options *opts, churn_option key, churn_option_type type,
-                           const char *fn, size_t *index) {
+                           const char *fn, size_t *index, size_t *slot) {
   CHURN_CHECK_ARG(opts != NULL, "%s: opts is NULL", fn);
   const option_spec *spec = find_spec(key, index);
   if (spec == NULL) return churn__fail(CHURN_E_ARG, "%s: unknown option key %d", fn, (int)key);
   if (spec->type != type) {
     return churn__fail(CHURN_E_ARG, "%s: option '%s' is not of this type", fn, spec->name);
   }
+  *slot = slot_of(key, *index);
   return CHURN_OK;
 }
 
 CHURN_API churn_status churn_options_set_int(churn_options *opts, churn_option key, int64_t value) {
-  size_t i;
-  CHURN_TRY(lookup(opts, key, CHURN_OPTION_INT, "churn_options_set_int", &i));
+  size_t i, v;
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_INT, "churn_options_set_int", &i, &v));
   if ((double)value < SPECS[i].min || (double)value > SPECS[i].max) {
     return churn__fail(CHURN_E_RANGE, "option '%s' = %lld is outside [%.17g, %.17g]", SPECS[i].name,
                        (long long)value, SPECS[i].min, SPECS[i].max);
   }
-  opts->values[i].i = value;
+  opts->values[v].i = value;
   return CHURN_OK;
 }
 
 CHURN_API churn_status churn_options_set_real(churn_options *opts, churn_option key, double value) {
-  size_t i;
+  size_t i, v;
   CHURN_CHECK_ARG(opts != NULL, "churn_options_set_real: opts is NULL");
   const option_spec *spec = find_spec(key, &i);
   if (spec != NULL && spec->type == CHURN_OPTION_INT) {
@@ -257,19 +281,19 @@ CHURN_API churn_status churn_options_set_real(churn_options *opts, churn_option 
     }
     return churn_options_set_int(opts, key, (int64_t)value);
   }
-  CHURN_TRY(lookup(opts, key, CHURN_OPTION_REAL, "churn_options_set_real", &i));
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_REAL, "churn_options_set_real", &i, &v));
   if (!(value >= SPECS[i].min && value <= SPECS[i].max)) {  /* also rejects NaN */
     return churn__fail(CHURN_E_RANGE, "option '%s' = %.17g is outside [%.17g, %.17g]",
                        SPECS[i].name, value, SPECS[i].min, SPECS[i].max);
   }
-  opts->values[i].r = value;
+  opts->values[v].r = value;
   return CHURN_OK;
 }
 
 CHURN_API churn_status churn_options_set_string(churn_options *opts, churn_option key,
                                                 const char *value) {
-  size_t i;
-  CHURN_TRY(lookup(opts, key, CHURN_OPTION_STRING, "churn_options_set_string", &i));
+  size_t i, v;
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_STRING, "churn_options_set_string", &i, &v));
   size_t n = value ? strlen(value) : 0;
   if ((double)n < SPECS[i].min || (double)n > SPECS[i].max) {
     return churn__fail(CHURN_E_RANGE, "option '%s': length %zu is outside [%.0f, %.0f]",
@@ -280,35 +304,35 @@ CHURN_API churn_status churn_options_set_string(churn_options *opts, churn_optio
     copy = churn__strdup(value);
     if (copy == NULL) return churn__nomem("option string");
   }
-  churn__free(opts->values[i].s);
-  opts->values[i].s = copy;
+  churn__free(opts->values[v].s);
+  opts->values[v].s = copy;
   return CHURN_OK;
 }
 
 CHURN_API churn_status churn_options_get_int(const churn_options *opts, churn_option key,
                                              int64_t *value) {
-  size_t i;
+  size_t i, v;
   CHURN_CHECK_ARG(value != NULL, "churn_options_get_int: value is NULL");
-  CHURN_TRY(lookup(opts, key, CHURN_OPTION_INT, "churn_options_get_int", &i));
-  *value = opts->values[i].i;
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_INT, "churn_options_get_int", &i, &v));
+  *value = opts->values[v].i;
   return CHURN_OK;
 }
 
 CHURN_API churn_status churn_options_get_real(const churn_options *opts, churn_option key,
                                               double *value) {
-  size_t i;
+  size_t i, v;
   CHURN_CHECK_ARG(value != NULL, "churn_options_get_real: value is NULL");
-  CHURN_TRY(lookup(opts, key, CHURN_OPTION_REAL, "churn_options_get_real", &i));
-  *value = opts->values[i].r;
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_REAL, "churn_options_get_real", &i, &v));
+  *value = opts->values[v].r;
   return CHURN_OK;
 }
 
 CHURN_API churn_status churn_options_get_string(const churn_options *opts, churn_option key,
                                                 const char **value) {
-  size_t i;
+  size_t i, v;
   CHURN_CHECK_ARG(value != NULL, "churn_options_get_string: value is NULL");
-  CHURN_TRY(lookup(opts, key, CHURN_OPTION_STRING, "churn_options_get_string", &i));
-  *value = opts->values[i].s;
+  CHURN_TRY(lookup(opts, key, CHURN_OPTION_STRING, "churn_options_get_string", &i, &v));
+  *value = opts->values[v].s;
   return CHURN_OK;
 }
 

@@ -214,7 +214,7 @@ static churn_status settle(churn__mapping *m, churn__mapfile *f) {
   }
   const char *off = f->offset_raw ? f->offset_raw : m->in_offset;
   f->utc_offset = 0;
-  if (off && !churn__parse_utc_offset(off, &f->utc_offset)) {
+  if (off && !churn__parse_utc_offset(off, strlen(off), &f->utc_offset)) {
     return churn__fail(CHURN_E_FORMAT, "[%s] utc_offset = %s: not an offset such as +08:00",
                        from(f, f->offset_raw), off);
   }
@@ -307,7 +307,7 @@ churn_status churn__mapping_load(const char *path, churn__mapping *m) {
   }
   if (st == CHURN_OK && m->in_offset) {
     m->has_offset = true;
-    if (!churn__parse_utc_offset(m->in_offset, &m->utc_offset)) {
+    if (!churn__parse_utc_offset(m->in_offset, strlen(m->in_offset), &m->utc_offset)) {
       st = churn__fail(CHURN_E_FORMAT, "%s: [input] utc_offset = %s: not an offset such as +08:00",
                        path, m->in_offset);
     }

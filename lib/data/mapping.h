@@ -20,7 +20,8 @@ bool churn__datefmt_check(const char *fmt, const char **why);
  * the text does not match or the date does not exist (2024-02-30, 25:00). */
 bool churn__datefmt_parse(const char *fmt, const char *s, size_t len, int64_t utc_offset,
                           int64_t *out);
-/* churn__parse_utc_offset ("+08:00", "-0530", "Z" into seconds east of UTC): common/calendar.h */
+/* UTC offsets ("+08:00", "-0530", "Z") are read by churn__parse_utc_offset (common/calendar.h,
+ * the library's one offset parser). */
 
 /* --- number formats (datefmt.c) ----------------------------------------------------------- */
 

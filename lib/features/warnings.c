@@ -25,8 +25,10 @@ typedef struct warn_cfg {
   churn_calendar *calendar; /* owned; NULL = Monday to Friday */
 } warn_cfg;
 
-static churn_status warn_cfg_read(const churn_options *opts, warn_cfg *w) {
+static churn_status warn_cfg_read(const churn_options *opts, const churn_dataset *ds,
+                                  warn_cfg *w) {
   *w = (warn_cfg){2, 0.0, 50.0, 0.0, 7, 1, 1, 2, "high", 14, 0, NULL};
+  if (ds->has_utc_offset) w->utc_offset = ds->utc_offset; /* the exports' own, else UTC */
   if (opts == NULL) return CHURN_OK;
   const char *offset = NULL, *calendar = NULL;
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_WARN_LATE_MONTHS, &w->late_months));
@@ -41,7 +43,8 @@ static churn_status warn_cfg_read(const churn_options *opts, warn_cfg *w) {
   if (w->vip_tiers == NULL) w->vip_tiers = "";
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_WARN_REQUEST_DAYS, &w->request_days));
   CHURN_TRY(churn_options_get_string(opts, CHURN_OPT_WARN_UTC_OFFSET, &offset));
-  if (offset != NULL && !churn__parse_utc_offset(offset, &w->utc_offset)) {
+  if (offset != NULL && offset[0] != '\0' &&
+      !churn__parse_utc_offset(offset, strlen(offset), &w->utc_offset)) {
     return churn__fail(CHURN_E_ARG, "warnings.utc_offset = '%s' is not a UTC offset such as "
                        "\"+08:00\", \"-0500\" or \"Z\"", offset);
   }
@@ -272,7 +275,7 @@ CHURN_API churn_status churn_warnings_compute(const churn_dataset *ds, int64_t a
   churn__feat_cfg cfg;
   warn_cfg w;
   CHURN_TRY(churn__feat_cfg_read(opts, &cfg));
-  churn_status st = warn_cfg_read(opts, &w);
+  churn_status st = warn_cfg_read(opts, ds, &w);
   if (st != CHURN_OK) {
     churn_calendar_free(w.calendar);
     return st;

@@ -97,8 +97,10 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
                                opts, &snap));
   snap_cols s;
   churn_status st = snap_read(snap, &s);
-  int64_t first = churn__month_floor(base_date), m = 0;
-  while (m < nmonths && churn__month_add(first, m + 1) <= as_of) m++;
+  int64_t offset = 0, m = 0;
+  if (st == CHURN_OK) st = churn__kpi_utc_offset(opts, ds, fn, &offset);
+  int64_t first = churn__kpi_month_floor(base_date, offset);
+  while (m < nmonths && churn__kpi_month_add(first, m + 1, offset) <= as_of) m++;
   int64_t need = kind == CHURN_COHORT_BDW ? 3 : 2;
   if (st == CHURN_OK && m < need) {
     st = churn__fail(CHURN_E_DATA, "%s: only %lld month(s) of the cohort have ended by as_of; "

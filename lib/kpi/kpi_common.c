@@ -1,7 +1,6 @@
 /*
- * kpi_common.c -- what every retention KPI stands on: the active spells of each subscriber
- * (activation to cancellation, with re-activations), groupings by a categorical subscriber
- * column, UTC calendar months, the Wilson interval and the table builder.
+ * kpi_common.c -- what every retention KPI stands on besides the spells (data/spells.c):
+ * groupings by a categorical subscriber column, calendar months, the KPI options.
  */
 #include "data/dataset.h"
 #include "kpi.h"
@@ -9,129 +8,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-/* --- spells -------------------------------------------------------------------------------- */
-
-/* One activation or cancellation of a subscriber, from the table or the event log. */
-typedef struct change {
-  int64_t time;
-  int order;      /* at equal times: 0 table activation, 1 event activation, 2 event cancel,
-                   * 3 table cancellation */
-  uint8_t reason;
-} change;
-
-static void sort_changes(change *c, size_t n) {
-  for (size_t i = 1; i < n; i++) { /* few per subscriber: insertion sort */
-    change x = c[i];
-    size_t j = i;
-    while (j > 0 && (c[j - 1].time > x.time ||
-                     (c[j - 1].time == x.time && c[j - 1].order > x.order))) {
-      c[j] = c[j - 1];
-      j--;
-    }
-    c[j] = x;
-  }
-}
-
-/* Collects subscriber s's changes into *buf (grown as needed). */
-static churn_status collect_changes(const churn_dataset *ds, int64_t s, change **buf,
-                                    size_t *cap, size_t *n) {
-  const churn__events *ev = &ds->ev;
-  int64_t lo = ev->n > 0 ? ev->off[s] : 0, hi = ev->n > 0 ? ev->off[s + 1] : 0;
-  size_t need = 2;
-  for (int64_t e = lo; e < hi; e++) {
-    need += ev->kind[e] == CHURN_EV_ACTIVATION || ev->kind[e] == CHURN_EV_CANCEL;
-  }
-  if (!churn__grow((void **)buf, cap, need, sizeof **buf)) return churn__nomem("KPI spells");
-  change *c = *buf;
-  size_t m = 0;
-  if (ds->subs.activation[s] != CHURN_TIME_NONE) c[m++] = (change){ds->subs.activation[s], 0, 0};
-  for (int64_t e = lo; e < hi; e++) {
-    if (ev->kind[e] == CHURN_EV_ACTIVATION) c[m++] = (change){ev->time[e], 1, 0};
-    if (ev->kind[e] == CHURN_EV_CANCEL) c[m++] = (change){ev->time[e], 2, ev->code[e]};
-  }
-  if (ds->subs.cancellation[s] != CHURN_TIME_NONE) {
-    c[m++] = (change){ds->subs.cancellation[s], 3, 0};
-  }
-  sort_changes(c, m);
-  *n = m;
-  return CHURN_OK;
-}
-
-static churn_status push_spell(churn__spells *sp, size_t *cap, int64_t start, int64_t end,
-                               uint8_t reason) {
-  if ((size_t)sp->n + 1 > *cap) {
-    size_t want = *cap ? *cap * 2 : 1024;
-    int64_t *a = churn__realloc(sp->start, want * sizeof *a);
-    if (a) sp->start = a;
-    int64_t *b = a ? churn__realloc(sp->end, want * sizeof *b) : NULL;
-    if (b) sp->end = b;
-    uint8_t *r = b ? churn__realloc(sp->reason, want * sizeof *r) : NULL;
-    if (r == NULL) return churn__nomem("KPI spells");
-    sp->reason = r;
-    *cap = want;
-  }
-  sp->start[sp->n] = start;
-  sp->end[sp->n] = end;
-  sp->reason[sp->n] = reason;
-  sp->n++;
-  return CHURN_OK;
-}
-
-/* Runs the activation/cancellation state machine over one subscriber's sorted changes. */
-static churn_status subscriber_spells(const change *c, size_t m, bool known_activation,
-                                      churn__spells *sp, size_t *cap) {
-  /* Without an activation date the subscriber is active since before the data, unless the
-   * first change is an activation. */
-  bool active = !known_activation && !(m > 0 && c[0].order <= 1);
-  int64_t start = CHURN_TIME_NONE;
-  for (size_t i = 0; i < m; i++) {
-    bool activation = c[i].order <= 1;
-    if (activation && !active) {
-      active = true;
-      start = c[i].time;
-    } else if (!activation && active) {
-      active = false;
-      CHURN_TRY(push_spell(sp, cap, start, c[i].time, c[i].reason));
-    }
-  }
-  if (active) CHURN_TRY(push_spell(sp, cap, start, CHURN__OPEN_END, 0));
-  return CHURN_OK;
-}
-
-void churn__spells_free(churn__spells *sp) {
-  churn__free(sp->off);
-  churn__free(sp->start);
-  churn__free(sp->end);
-  churn__free(sp->reason);
-  memset(sp, 0, sizeof *sp);
-}
-
-churn_status churn__spells_build(const churn_dataset *ds, const char *fn, churn__spells *sp) {
-  memset(sp, 0, sizeof *sp);
-  CHURN_CHECK_ARG(ds != NULL, "%s: dataset is NULL", fn);
-  if (!ds->ev.finalized && ds->ev.n > 0) {
-    return churn__fail(CHURN_E_STATE, "%s: the dataset is not finalized "
-                       "(call churn_dataset_finalize after appending)", fn);
-  }
-  sp->nsubs = ds->subs.n;
-  sp->off = churn__malloc_array((size_t)sp->nsubs + 1, sizeof *sp->off);
-  if (sp->off == NULL) return churn__nomem("KPI spells");
-  change *buf = NULL;
-  size_t bufcap = 0, cap = 0, m = 0;
-  churn_status st = CHURN_OK;
-  for (int64_t s = 0; s < sp->nsubs && st == CHURN_OK; s++) {
-    sp->off[s] = sp->n;
-    st = collect_changes(ds, s, &buf, &bufcap, &m);
-    if (st == CHURN_OK) {
-      st = subscriber_spells(buf, m, ds->subs.activation[s] != CHURN_TIME_NONE, sp, &cap);
-    }
-  }
-  sp->off[sp->nsubs] = sp->n;
-  churn__free(buf);
-  if (st != CHURN_OK) churn__spells_free(sp);
-  return st;
-}
 
 /* --- segments ------------------------------------------------------------------------------ */
 
@@ -220,6 +96,39 @@ churn_status churn__segments_find(const churn__segments *seg, const char *column
   return churn__fail(CHURN_E_NOT_FOUND, "%s: column '%s' has no label '%s'", fn, column, label);
 }
 
+/* --- rates ------------------------------------------------------------------------------- */
+
+double churn__kpi_rate_base(int64_t base_kind, int64_t opening, int64_t activations,
+                            int64_t closing) {
+  switch (base_kind) {
+    case CHURN_KPI_RATE_AVERAGE: return 0.5 * (double)(opening + closing);
+    case CHURN_KPI_RATE_EXPOSED: return (double)(opening + activations);
+    case CHURN_KPI_RATE_CLOSING: return (double)closing;
+    default: return (double)opening;
+  }
+}
+
+void churn__kpi_rate(double churned, double base, double *rate, double *lo, double *hi) {
+  *rate = base > 0.0 ? churned / base : NAN;
+  if (base > 0.0 && churned <= base) {
+    churn__wilson(churned, base, CHURN__Z975, lo, hi);
+  } else {
+    *lo = *hi = NAN;
+  }
+}
+
+churn_status churn__spells_rejoins(const churn_dataset *ds, const churn__spells *sp,
+                                   uint8_t **rejoin) {
+  (void)ds;
+  uint8_t *r = churn__calloc((size_t)sp->n + 1, 1);
+  if (r == NULL) return churn__nomem("KPI rejoins");
+  for (int64_t s = 0; s < sp->nsubs; s++) {
+    for (int64_t k = sp->off[s] + 1; k < sp->off[s + 1]; k++) r[k] = 1;
+  }
+  *rejoin = r;
+  return CHURN_OK;
+}
+
 /* --- month boundaries ---------------------------------------------------------------------- */
 
 int64_t churn__boundary_index(const int64_t *b, int64_t nb, int64_t t) {
@@ -263,32 +172,59 @@ churn_status churn__kpi_check_date(int64_t t, const char *name, const char *fn) 
   return CHURN_OK;
 }
 
-churn_status churn__kpi_months(int64_t from, int64_t to, const char *fn, int64_t **bounds,
-                               int64_t *nmonths) {
+churn_status churn__kpi_utc_offset(const churn_options *opts, const churn_dataset *ds,
+                                   const char *fn, int64_t *offset) {
+  const char *text = NULL;
+  *offset = ds != NULL && ds->has_utc_offset ? ds->utc_offset : 0;
+  if (opts != NULL) CHURN_TRY(churn_options_get_string(opts, CHURN_OPT_KPI_UTC_OFFSET, &text));
+  if (text == NULL || text[0] == '\0') return CHURN_OK; /* the exports' own, else UTC */
+  int64_t off = 0;
+  if (!churn__parse_utc_offset(text, strlen(text), &off) ||
+      off < -14 * 3600 || off > 14 * 3600) {
+    return churn__fail(CHURN_E_ARG, "%s: kpi.utc_offset = '%s' is not a UTC offset such as "
+                       "\"+08:00\" or \"-05:00\" (within -14:00..+14:00)", fn,
+                       text ? text : "(null)");
+  }
+  *offset = off;
+  return CHURN_OK;
+}
+
+int64_t churn__kpi_month_floor(int64_t t, int64_t offset) {
+  return churn__month_floor(t + offset) - offset;
+}
+
+int64_t churn__kpi_month_add(int64_t month_start, int64_t k, int64_t offset) {
+  return churn__month_add(month_start + offset, k) - offset;
+}
+
+churn_status churn__kpi_months(int64_t from, int64_t to, int64_t offset, const char *fn,
+                               int64_t **bounds, int64_t *nmonths) {
   CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE,
                   "%s: from and to must be dates, not CHURN_TIME_NONE", fn);
   CHURN_CHECK_ARG(from <= to, "%s: from (%lld) is after to (%lld)", fn, (long long)from,
                   (long long)to);
   CHURN_TRY(churn__kpi_check_date(from, "from", fn));
   CHURN_TRY(churn__kpi_check_date(to, "to", fn));
-  int64_t first = churn__month_floor(from), last = churn__month_floor(to), m = 0;
-  while (churn__month_add(first, m) <= last && m <= 1200) m++;
+  int64_t first = churn__kpi_month_floor(from, offset);
+  int64_t last = churn__kpi_month_floor(to, offset), m = 0;
+  while (churn__kpi_month_add(first, m, offset) <= last && m <= 1200) m++;
   if (m > 1200) return churn__fail(CHURN_E_RANGE, "%s: more than 1200 months from from to to", fn);
   int64_t *b = churn__malloc_array((size_t)m + 1, sizeof *b);
   if (b == NULL) return churn__nomem("KPI months");
-  for (int64_t i = 0; i <= m; i++) b[i] = churn__month_add(first, i);
+  for (int64_t i = 0; i <= m; i++) b[i] = churn__kpi_month_add(first, i, offset);
   *bounds = b;
   *nmonths = m;
   return CHURN_OK;
 }
 
-churn_status churn__kpi_month_labels(const int64_t *bounds, int64_t n, char ***labels) {
+churn_status churn__kpi_month_labels(const int64_t *bounds, int64_t n, int64_t offset,
+                                     char ***labels) {
   char **l = churn__malloc((size_t)(n > 0 ? n : 1) * (sizeof(char *) + 16));
   if (l == NULL) return churn__nomem("KPI month labels");
   char *text = (char *)(l + (n > 0 ? n : 1));
   for (int64_t i = 0; i < n; i++) {
     l[i] = text + 16 * i;
-    churn__month_label(bounds[i], l[i]);
+    churn__month_label(bounds[i] + offset, l[i]);
   }
   *labels = l;
   return CHURN_OK;

@@ -15,24 +15,35 @@ typedef struct monthly {
   int64_t G, M;
   int64_t *base;      /* G * (M + 1) */
   int64_t *act, *out; /* G * M */
+  int64_t *out_cancel, *out_non_use, *rejoin; /* G * M: churned by how, returning activations */
 } monthly;
 
 static void monthly_free(monthly *m) {
   churn__free(m->base);
   churn__free(m->act);
   churn__free(m->out);
+  churn__free(m->out_cancel);
+  churn__free(m->out_non_use);
+  churn__free(m->rejoin);
   memset(m, 0, sizeof *m);
 }
 
-static churn_status monthly_count(const churn__spells *sp, const churn__segments *seg,
-                                  const int64_t *b, int64_t M, monthly *m) {
+static churn_status monthly_count(const churn_dataset *ds, const churn__spells *sp,
+                                  const churn__segments *seg, const int64_t *b, int64_t M,
+                                  monthly *m) {
   memset(m, 0, sizeof *m);
   m->G = seg->ngroups;
   m->M = M;
+  size_t gm = (size_t)(m->G * M + 1);
   m->base = churn__calloc((size_t)(m->G * (M + 2)), sizeof *m->base);
-  m->act = churn__calloc((size_t)(m->G * M + 1), sizeof *m->act);
-  m->out = churn__calloc((size_t)(m->G * M + 1), sizeof *m->out);
-  if (!m->base || !m->act || !m->out) {
+  m->act = churn__calloc(gm, sizeof *m->act);
+  m->out = churn__calloc(gm, sizeof *m->out);
+  m->out_cancel = churn__calloc(gm, sizeof *m->out_cancel);
+  m->out_non_use = churn__calloc(gm, sizeof *m->out_non_use);
+  m->rejoin = churn__calloc(gm, sizeof *m->rejoin);
+  uint8_t *rejoin = NULL;
+  if (!m->base || !m->act || !m->out || !m->out_cancel || !m->out_non_use || !m->rejoin ||
+      churn__spells_rejoins(ds, sp, &rejoin) != CHURN_OK) {
     monthly_free(m);
     return churn__nomem("KPI monthly counts");
   }
@@ -48,10 +59,18 @@ static churn_status monthly_count(const churn__spells *sp, const churn__segments
         diff[lo]++;
         diff[hi + 1]--;
       }
-      if (sp->start[k] != CHURN_TIME_NONE && ia >= 0 && ia < M) m->act[g * M + ia]++;
-      if (sp->end[k] != CHURN__OPEN_END && ie >= 0 && ie < M) m->out[g * M + ie]++;
+      if (sp->start[k] != CHURN_TIME_NONE && ia >= 0 && ia < M) {
+        m->act[g * M + ia]++;
+        m->rejoin[g * M + ia] += rejoin[k];
+      }
+      if (sp->end[k] != CHURN__OPEN_END && ie >= 0 && ie < M) {
+        m->out[g * M + ie]++;
+        m->out_cancel[g * M + ie] += sp->how[k] == CHURN__END_CANCEL;
+        m->out_non_use[g * M + ie] += sp->how[k] == CHURN__END_NON_USE;
+      }
     }
   }
+  churn__free(rejoin);
   for (int64_t g = 0; g < m->G; g++) { /* prefix sums, packed to M + 1 per group */
     int64_t run = 0, *diff = m->base + g * (M + 2);
     for (int64_t i = 0; i <= M; i++) {
@@ -80,14 +99,17 @@ static void monthly_input_free(monthly_input *in) {
 }
 
 static churn_status monthly_prepare(const churn_dataset *ds, int64_t from, int64_t to,
-                                    const char *segment, const char *fn, monthly_input *in) {
+                                    const char *segment, const churn_options *opts,
+                                    const char *fn, monthly_input *in) {
   memset(in, 0, sizeof *in);
   CHURN_CHECK_ARG(ds != NULL, "%s: dataset is NULL", fn);
-  churn_status st = churn__kpi_months(from, to, fn, &in->b, &in->M);
-  if (st == CHURN_OK) st = churn__kpi_month_labels(in->b, in->M, &in->labels);
-  if (st == CHURN_OK) st = churn__spells_build(ds, fn, &in->sp);
+  int64_t offset = 0;
+  churn_status st = churn__kpi_utc_offset(opts, ds, fn, &offset);
+  if (st == CHURN_OK) st = churn__kpi_months(from, to, offset, fn, &in->b, &in->M);
+  if (st == CHURN_OK) st = churn__kpi_month_labels(in->b, in->M, offset, &in->labels);
+  if (st == CHURN_OK) st = churn__spells_build(ds, opts, fn, &in->sp);
   if (st == CHURN_OK) st = churn__segments_build(ds, segment, fn, &in->seg);
-  if (st == CHURN_OK) st = monthly_count(&in->sp, &in->seg, in->b, in->M, &in->m);
+  if (st == CHURN_OK) st = monthly_count(ds, &in->sp, &in->seg, in->b, in->M, &in->m);
   if (st != CHURN_OK) monthly_input_free(in);
   return st;
 }
@@ -116,7 +138,7 @@ static int64_t *new_i64(int64_t n) { return churn__malloc_array((size_t)(n ? n :
 
 /* --- movement table ------------------------------------------------------------------------ */
 
-enum { MV_OPEN, MV_ACT, MV_OUT, MV_CLOSE, MV_NI };
+enum { MV_OPEN, MV_ACT, MV_OUT, MV_CLOSE, MV_OUT_CANCEL, MV_OUT_NON_USE, MV_REJOIN, MV_NI };
 enum { MV_RATE, MV_TARGET, MV_MARGIN, MV_NF };
 
 CHURN_API churn_status churn_kpi_movement(const churn_dataset *ds, int64_t from, int64_t to,
@@ -125,7 +147,7 @@ CHURN_API churn_status churn_kpi_movement(const churn_dataset *ds, int64_t from,
   const char *fn = "churn_kpi_movement";
   CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
   monthly_input in;
-  CHURN_TRY(monthly_prepare(ds, from, to, segment, fn, &in));
+  CHURN_TRY(monthly_prepare(ds, from, to, segment, opts, fn, &in));
   int64_t base_kind = churn__kpi_opt_int(opts, CHURN_OPT_KPI_RATE_BASE);
   double target = churn__kpi_opt_real(opts, CHURN_OPT_KPI_TARGET);
   int64_t rows = in.seg.ngroups * in.M, M = in.M;
@@ -144,9 +166,10 @@ CHURN_API churn_status churn_kpi_movement(const churn_dataset *ds, int64_t from,
         ic[MV_ACT][r] = in.m.act[g * M + i];
         ic[MV_OUT][r] = in.m.out[g * M + i];
         ic[MV_CLOSE][r] = close;
-        double denom = base_kind == CHURN_KPI_RATE_OPENING ? (double)open
-                       : base_kind == CHURN_KPI_RATE_AVERAGE ? 0.5 * (double)(open + close)
-                                                             : (double)(open + ic[MV_ACT][r]);
+        ic[MV_OUT_CANCEL][r] = in.m.out_cancel[g * M + i];
+        ic[MV_OUT_NON_USE][r] = in.m.out_non_use[g * M + i];
+        ic[MV_REJOIN][r] = in.m.rejoin[g * M + i];
+        double denom = churn__kpi_rate_base(base_kind, open, ic[MV_ACT][r], close);
         fc[MV_RATE][r] = denom > 0.0 ? (double)ic[MV_OUT][r] / denom : NAN;
         fc[MV_TARGET][r] = target;
         fc[MV_MARGIN][r] = target - fc[MV_RATE][r];
@@ -156,9 +179,12 @@ CHURN_API churn_status churn_kpi_movement(const churn_dataset *ds, int64_t from,
                          {"month_start", 'i', start},    {"opening", 'i', ic[MV_OPEN]},
                          {"activations", 'i', ic[MV_ACT]}, {"churned", 'i', ic[MV_OUT]},
                          {"closing", 'i', ic[MV_CLOSE]}, {"churn_rate", 'f', fc[MV_RATE]},
-                         {"target", 'f', fc[MV_TARGET]}, {"margin", 'f', fc[MV_MARGIN]}};
+                         {"target", 'f', fc[MV_TARGET]}, {"margin", 'f', fc[MV_MARGIN]},
+                         {"churned_cancel", 'i', ic[MV_OUT_CANCEL]},
+                         {"churned_non_use", 'i', ic[MV_OUT_NON_USE]},
+                         {"rejoins", 'i', ic[MV_REJOIN]}};
     int skip = segment == NULL;
-    st = churn__table_from_cols(rows, cols + skip, 10 - skip, out);
+    st = churn__table_from_cols(rows, cols + skip, 13 - skip, out);
   } else {
     if (st == CHURN_OK) st = churn__nomem("KPI table");
     churn__free(start);
@@ -200,7 +226,7 @@ CHURN_API churn_status churn_kpi_arpu(const churn_dataset *ds, int64_t from, int
   const char *fn = "churn_kpi_arpu";
   CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
   monthly_input in;
-  CHURN_TRY(monthly_prepare(ds, from, to, segment, fn, &in));
+  CHURN_TRY(monthly_prepare(ds, from, to, segment, opts, fn, &in));
   int kind = churn__kpi_opt_int(opts, CHURN_OPT_KPI_ARPU_SOURCE) == 1 ? CHURN_EV_PAYMENT
                                                                       : CHURN_EV_BILL;
   int64_t rows = in.seg.ngroups * in.M, M = in.M;
@@ -306,8 +332,10 @@ CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_
       return churn__fail(CHURN_E_DATA, "%s: target[%lld] is not finite", fn, (long long)k);
     }
   }
+  int64_t offset = 0;
+  CHURN_TRY(churn__kpi_utc_offset(opts, ds, fn, &offset));
   churn__spells sp;
-  CHURN_TRY(churn__spells_build(ds, fn, &sp));
+  CHURN_TRY(churn__spells_build(ds, opts, fn, &sp));
   int64_t S = ds->subs.n, M = nmonths;
   uint8_t *cohort = churn__calloc((size_t)S + 1, 1);
   int64_t *b = churn__malloc_array((size_t)M + 1, sizeof *b), *retained = churn__calloc((size_t)M + 1, sizeof *retained);
@@ -315,8 +343,9 @@ CHURN_API churn_status churn_kpi_snapshot(const churn_dataset *ds, int64_t base_
   churn_status st = (cohort && b && retained) ? CHURN_OK : churn__nomem("snapshot");
   if (st == CHURN_OK) {
     /* b[k-1] = end of month k = first second of the following month */
-    for (int64_t k = 0; k <= M; k++) b[k] = churn__month_add(churn__month_floor(base_date), k);
-    st = churn__kpi_month_labels(b, M, &labels);
+    int64_t first = churn__kpi_month_floor(base_date, offset);
+    for (int64_t k = 0; k <= M; k++) b[k] = churn__kpi_month_add(first, k, offset);
+    st = churn__kpi_month_labels(b, M, offset, &labels);
   }
   if (st == CHURN_OK) {
     st = snapshot_cohort(ds, &sp, base_date, column, label, members, nmembers, fn, cohort);

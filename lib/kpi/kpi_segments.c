@@ -1,7 +1,8 @@
 /*
  * kpi_segments.c -- where churn concentrates and what the retention desk wins back: churn by
- * segment over a period with Wilson intervals and churners by category, and the win-back
- * success rate of retention contacts by reason category or by a subscriber column (manager).
+ * segment over a period with Wilson intervals and churners by category, and the outcomes of
+ * retention contacts by reason category or by a subscriber column (manager).  The domain's
+ * win-back rate (returns of churned subscribers) is kpi_winback.c.
  */
 #include "data/dataset.h"
 #include "kpi.h"
@@ -23,7 +24,8 @@ static const char **row_labels(const churn__segments *seg, const char *total) {
 
 /* --- churn by segment ---------------------------------------------------------------------- */
 
-enum { SG_OPEN, SG_ACT, SG_EXPOSED, SG_OUT, SG_NAT, SG_COMP, SG_SERV, SG_UNK, SG_NI };
+enum { SG_OPEN, SG_ACT, SG_EXPOSED, SG_OUT, SG_NAT, SG_COMP, SG_SERV, SG_UNK, SG_CLOSE,
+       SG_OUT_CANCEL, SG_OUT_NON_USE, SG_NI };
 enum { SG_RATE, SG_LO, SG_HI, SG_NF };
 
 static void segment_counts(const churn__spells *sp, const churn__segments *seg, int64_t from,
@@ -37,6 +39,9 @@ static void segment_counts(const churn__spells *sp, const churn__segments *seg, 
       add[SG_OPEN] = before && e >= from;
       add[SG_ACT] = a != CHURN_TIME_NONE && a >= from && a < to;
       add[SG_OUT] = e != CHURN__OPEN_END && e >= from && e < to;
+      add[SG_CLOSE] = (a == CHURN_TIME_NONE || a < to) && e >= to;
+      add[SG_OUT_CANCEL] = add[SG_OUT] && sp->how[k] == CHURN__END_CANCEL;
+      add[SG_OUT_NON_USE] = add[SG_OUT] && sp->how[k] == CHURN__END_NON_USE;
       if (add[SG_OUT]) {
         switch (churn_cancel_reason_category(sp->reason[k])) {
           case CHURN_CATEGORY_NATURAL: add[SG_NAT] = 1; break;
@@ -58,14 +63,13 @@ CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from,
                                           const char *segment, const churn_options *opts,
                                           churn_table **out) {
   const char *fn = "churn_kpi_segments";
-  (void)opts;
   CHURN_CHECK_ARG(ds != NULL && out != NULL, "%s: ds and out must not be NULL", fn);
   CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE && from < to,
                   "%s: the period [from, to) = [%lld, %lld) is empty", fn, (long long)from,
                   (long long)to);
   churn__spells sp;
   churn__segments seg;
-  CHURN_TRY(churn__spells_build(ds, fn, &sp));
+  CHURN_TRY(churn__spells_build(ds, opts, fn, &sp));
   churn_status st = churn__segments_build(ds, segment, fn, &seg);
   if (st != CHURN_OK) {
     churn__spells_free(&sp);
@@ -84,18 +88,21 @@ CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from,
       for (int c = 0; c < SG_NI; c++) ic[c][0] = ic[c][G];
       labels[0] = "(all)";
     }
+    int64_t base_kind = churn__kpi_opt_int(opts, CHURN_OPT_KPI_RATE_BASE);
     for (int64_t r = 0; r < rows; r++) {
-      double k = (double)ic[SG_OUT][r], m = (double)ic[SG_EXPOSED][r];
-      fc[SG_RATE][r] = m > 0.0 ? k / m : NAN;
-      churn__wilson(k, m, CHURN__Z975, &fc[SG_LO][r], &fc[SG_HI][r]);
+      double m = churn__kpi_rate_base(base_kind, ic[SG_OPEN][r], ic[SG_ACT][r], ic[SG_CLOSE][r]);
+      churn__kpi_rate((double)ic[SG_OUT][r], m, &fc[SG_RATE][r], &fc[SG_LO][r], &fc[SG_HI][r]);
     }
     churn__col cols[] = {{"segment", 's', labels},         {"opening", 'i', ic[SG_OPEN]},
                          {"activations", 'i', ic[SG_ACT]}, {"exposed", 'i', ic[SG_EXPOSED]},
                          {"churned", 'i', ic[SG_OUT]},     {"churn_rate", 'f', fc[SG_RATE]},
                          {"ci_low", 'f', fc[SG_LO]},       {"ci_high", 'f', fc[SG_HI]},
                          {"natural", 'i', ic[SG_NAT]},     {"competitive", 'i', ic[SG_COMP]},
-                         {"service", 'i', ic[SG_SERV]},    {"unknown", 'i', ic[SG_UNK]}};
-    st = churn__table_from_cols(rows, cols, 12, out);
+                         {"service", 'i', ic[SG_SERV]},    {"unknown", 'i', ic[SG_UNK]},
+                         {"closing", 'i', ic[SG_CLOSE]},
+                         {"churned_cancel", 'i', ic[SG_OUT_CANCEL]},
+                         {"churned_non_use", 'i', ic[SG_OUT_NON_USE]}};
+    st = churn__table_from_cols(rows, cols, 15, out);
   } else {
     st = churn__nomem("segments table");
     for (int c = 0; c < SG_NI; c++) churn__free(ic[c]);
@@ -130,10 +137,11 @@ static int nearest_cancel_category(const churn__events *ev, int64_t s, int64_t t
 enum { WB_TRIED, WB_WON, WB_NI };
 enum { WB_RATE, WB_LO, WB_HI, WB_NF };
 
-CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, int64_t to,
-                                         const char *by, const churn_options *opts,
-                                         churn_table **out) {
-  const char *fn = "churn_kpi_winback";
+CHURN_API churn_status churn_kpi_retention_contacts(const churn_dataset *ds, int64_t from,
+                                                    int64_t to, const char *by,
+                                                    const churn_options *opts,
+                                                    churn_table **out) {
+  const char *fn = "churn_kpi_retention_contacts";
   (void)opts;
   CHURN_CHECK_ARG(ds != NULL && out != NULL, "%s: ds and out must not be NULL", fn);
   CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE && from < to,

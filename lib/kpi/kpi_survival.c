@@ -62,7 +62,7 @@ static churn_status subjects_build(const churn_dataset *ds, int64_t window_start
   double unit = churn__kpi_opt_int(opts, CHURN_OPT_KPI_TIME_UNIT) == 1 ? 86400.0 * 30.436875
                                                                         : 86400.0;
   churn__spells sp;
-  CHURN_TRY(churn__spells_build(ds, fn, &sp));
+  CHURN_TRY(churn__spells_build(ds, opts, fn, &sp));
   churn_status st = churn__segments_build(ds, segment, fn, seg);
   int64_t G = seg->ngroups;
   if (st == CHURN_OK) {

@@ -14,13 +14,14 @@
 /* Outcome per subscriber: 0 not active at as_of, 1 active and stayed, 2 active and churned
  * before horizon_end.  *churners counts the 2s. */
 static churn_status outcomes(const churn_dataset *ds, int64_t as_of, int64_t horizon_end,
-                             const char *fn, uint8_t **out, int64_t *churners) {
+                             const churn_options *opts, const char *fn, uint8_t **out,
+                             int64_t *churners) {
   CHURN_CHECK_ARG(ds != NULL, "%s: dataset is NULL", fn);
   CHURN_CHECK_ARG(as_of != CHURN_TIME_NONE && horizon_end != CHURN_TIME_NONE && as_of < horizon_end,
                   "%s: as_of (%lld) must be before horizon_end (%lld)", fn, (long long)as_of,
                   (long long)horizon_end);
   churn__spells sp;
-  CHURN_TRY(churn__spells_build(ds, fn, &sp));
+  CHURN_TRY(churn__spells_build(ds, opts, fn, &sp));
   uint8_t *o = churn__calloc((size_t)sp.nsubs + 1, 1);
   if (o == NULL) {
     churn__spells_free(&sp);
@@ -101,11 +102,11 @@ static void count_rule(const flag *f, int64_t lo, int64_t hi, const uint8_t *o, 
   }
 }
 
-CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64_t as_of,
-                                                  int64_t horizon_end, const int64_t *subscriber,
-                                                  const char *const *rule, int64_t n,
-                                                  churn_table **out) {
-  const char *fn = "churn_kpi_warning_accuracy";
+static churn_status warning_accuracy(const churn_dataset *ds, int64_t as_of,
+                                     int64_t horizon_end, const int64_t *subscriber,
+                                     const char *const *rule, int64_t n,
+                                     const churn_options *opts, const char *fn,
+                                     churn_table **out) {
   CHURN_CHECK_ARG(out != NULL, "%s: out is NULL", fn);
   CHURN_CHECK_ARG(n >= 0 && (n == 0 || subscriber != NULL),
                   "%s: subscriber is NULL or n = %lld is negative", fn, (long long)n);
@@ -121,7 +122,7 @@ CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64
   }
   uint8_t *o = NULL;
   int64_t churners = 0, R = 0;
-  CHURN_TRY(outcomes(ds, as_of, horizon_end, fn, &o, &churners));
+  CHURN_TRY(outcomes(ds, as_of, horizon_end, opts, fn, &o, &churners));
   flag *f = churn__malloc_array((size_t)n + 1, sizeof *f);
   const char **names = NULL;
   churn_status st = f ? number_rules(rule, n, f, &names, &R) : churn__nomem("warning flags");
@@ -184,11 +185,10 @@ static int cmp_ranked(const void *a, const void *b) {
 
 enum { TK_K, TK_FLAGGED, TK_HIT, TK_CHURNERS, TK_NI };
 
-CHURN_API churn_status churn_kpi_topk_accuracy(const churn_dataset *ds, int64_t as_of,
-                                               int64_t horizon_end, const double *score,
-                                               int64_t nscores, const int64_t *k, int64_t nk,
-                                               churn_table **out) {
-  const char *fn = "churn_kpi_topk_accuracy";
+static churn_status topk_accuracy(const churn_dataset *ds, int64_t as_of, int64_t horizon_end,
+                                  const double *score, int64_t nscores, const int64_t *k,
+                                  int64_t nk, const churn_options *opts, const char *fn,
+                                  churn_table **out) {
   CHURN_CHECK_ARG(out != NULL && score != NULL && k != NULL,
                   "%s: score, k and out must not be NULL", fn);
   int64_t S = churn_dataset_num_subscribers(ds);
@@ -200,7 +200,7 @@ CHURN_API churn_status churn_kpi_topk_accuracy(const churn_dataset *ds, int64_t 
   }
   uint8_t *o = NULL;
   int64_t churners = 0, P = 0;
-  CHURN_TRY(outcomes(ds, as_of, horizon_end, fn, &o, &churners));
+  CHURN_TRY(outcomes(ds, as_of, horizon_end, opts, fn, &o, &churners));
   ranked *rk = churn__malloc_array((size_t)S + 1, sizeof *rk);
   int64_t *hits = churn__calloc((size_t)S + 2, sizeof *hits);
   churn_status st = rk && hits ? CHURN_OK : churn__nomem("top-k ranking");
@@ -244,6 +244,41 @@ CHURN_API churn_status churn_kpi_topk_accuracy(const churn_dataset *ds, int64_t 
 }
 
 /* --- the warning table of churn_warnings_compute ----------------------------------------------- */
+
+CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64_t as_of,
+                                                  int64_t horizon_end, const int64_t *subscriber,
+                                                  const char *const *rule, int64_t n,
+                                                  churn_table **out) {
+  return warning_accuracy(ds, as_of, horizon_end, subscriber, rule, n, NULL,
+                          "churn_kpi_warning_accuracy", out);
+}
+
+CHURN_API churn_status churn_kpi_warning_accuracy_opts(const churn_dataset *ds, int64_t as_of,
+                                                       int64_t horizon_end,
+                                                       const int64_t *subscriber,
+                                                       const char *const *rule, int64_t n,
+                                                       const churn_options *opts,
+                                                       churn_table **out) {
+  return warning_accuracy(ds, as_of, horizon_end, subscriber, rule, n, opts,
+                          "churn_kpi_warning_accuracy_opts", out);
+}
+
+CHURN_API churn_status churn_kpi_topk_accuracy(const churn_dataset *ds, int64_t as_of,
+                                               int64_t horizon_end, const double *score,
+                                               int64_t nscores, const int64_t *k, int64_t nk,
+                                               churn_table **out) {
+  return topk_accuracy(ds, as_of, horizon_end, score, nscores, k, nk, NULL,
+                       "churn_kpi_topk_accuracy", out);
+}
+
+CHURN_API churn_status churn_kpi_topk_accuracy_opts(const churn_dataset *ds, int64_t as_of,
+                                                    int64_t horizon_end, const double *score,
+                                                    int64_t nscores, const int64_t *k,
+                                                    int64_t nk, const churn_options *opts,
+                                                    churn_table **out) {
+  return topk_accuracy(ds, as_of, horizon_end, score, nscores, k, nk, opts,
+                       "churn_kpi_topk_accuracy_opts", out);
+}
 
 CHURN_API churn_status churn_kpi_warning_list_accuracy(const churn_dataset *ds, int64_t as_of,
                                                        int64_t horizon_end,

@@ -187,13 +187,22 @@ if "$churn" report --dataset "$work/ds.msgpack" --format json | /usr/bin/python3
   pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --format json"; fi
 expect 2 'format must be' -- "$churn" report --dataset "$work/ds.msgpack" --format xml
 expect 1 'CHURN_E_NOT_FOUND' -- "$churn" report --dataset "$work/ds.msgpack" --segment no_such_column
+# the churn definition: the movement table's churned_non_use is 0 under cancel, and bad input
+# is named
+expect 0 'churned_non_use' -- "$churn" report --dataset "$work/ds.msgpack" --only movement --format csv --definition non_use --inactive-months 2
+if "$churn" report --dataset "$work/ds.msgpack" --only movement --format csv --definition cancel | /usr/bin/python3 -c 'import csv,sys; r=[x for x in csv.DictReader(l for l in sys.stdin if not l.startswith("#") and l.strip())]; assert r and all(x["churned_non_use"] == "0" for x in r)'; then
+  pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --definition cancel"; fi
+expect 1 "unknown churn definition 'silence'" -- "$churn" report --dataset "$work/ds.msgpack" --definition silence
+expect 1 'CHURN_E_RANGE.*churn.inactive_months' -- "$churn" report --dataset "$work/ds.msgpack" --inactive-months 0
+expect 2 "unknown churn definition 'x'" -- "$churn" fit --dataset "$work/ds.msgpack" --as-of 2024-06-01 --horizon-days 90 --definition x --out "$work/m2.msgpack"
+expect 0 'top 5 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --top 5 --definition cancel --out "$work/d3.csv"
 expect 2 "unknown section 'bogus'.*movement, arpu, snapshot, segments, winback, km" -- "$churn" report --dataset "$work/ds.msgpack" --only bogus
 expect 2 "unknown section 'warnings'.*with --month: movement, categories" -- "$churn" report --dataset "$work/ds.msgpack" --only warnings
 
 # report --month: the monthly report as text, or as files with --out
 expect 0 '== Monthly movement.*' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02
 expect 0 'Warning accuracy of the list issued on 2025-02-01' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only warnings,dispatch
-expect 2 "unknown section 'bogus'; the sections are movement, categories, segments, snapshot, warnings, dispatch" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only movement,bogus
+expect 2 "unknown section 'bogus'; the sections are movement, categories, segments, snapshot, warnings, dispatch, compliance, winback" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only movement,bogus
 expect 1 'outside the data, whose events run from 2024-01 to 2025-03' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-04
 expect 1 'outside the data, whose events run from 2024-01 to 2025-03' -- "$churn" report --dataset "$work/ds.msgpack" --month 2023-12
 expect 2 'month takes YYYY-MM' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-13
@@ -201,12 +210,35 @@ expect 2 'cohort takes COLUMN=LABEL' -- "$churn" report --dataset "$work/ds.msgp
 expect 2 'not --format json' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --format json
 expect 2 'go with --month' -- "$churn" report --dataset "$work/ds.msgpack" --out "$work/rep"
 expect 2 'repeatable only with --month' -- "$churn" report --dataset "$work/ds.msgpack" --cohort tier=high --cohort tier=low
-expect 0 'rep/index.html: retention report for 2025-02, 7 sections' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --cohort tier=high --cohort vip=1 --out "$work/rep"
-for f in index.html report.json movement.csv categories.csv segments.csv snapshot_tier_high.csv snapshot_vip_1.csv warnings.csv dispatch.csv; do
+expect 0 'rep/index.html: retention report for 2025-02, 9 sections' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --cohort tier=high --cohort vip=1 --out "$work/rep"
+for f in index.html report.json movement.csv categories.csv segments.csv snapshot_tier_high.csv snapshot_vip_1.csv warnings.csv dispatch.csv compliance.csv winback.csv; do
   if [ -s "$work/rep/$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --out wrote no $f"; fi
 done
 expect 0 '^month,opening,activations,churned,closing,churn_rate,target,margin,level_met,base_yoy,base_yoy_rate$' -- head -1 "$work/rep/movement.csv"
 if ls -A "$work/rep" | grep -q '^\.'; then fail=$((fail + 1)); echo "FAIL: report --out left a temporary file"; else pass=$((pass + 1)); fi
+# issue 19: the win-back and contact-compliance sections, their CSVs checked against the warning
+# list and the movement table they come from; local months (--utc-offset) and a bad offset
+expect 0 '^category,churned,won_back,win_back_rate,ci_low,ci_high,attempted,success_rate,kept,kept_rate$' -- head -1 "$work/rep/winback.csv"
+expect 0 '^route,warned,contacted,compliance,ci_low,ci_high,late$' -- head -1 "$work/rep/compliance.csv"
+"$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only movement --out "$work/rep_m" > /dev/null
+if /usr/bin/python3 - "$work/rep" "$work/rep_m" <<'PY'
+import sys, pandas as pd
+wb = pd.read_csv(sys.argv[1] + "/winback.csv").set_index("category")
+mv = pd.read_csv(sys.argv[2] + "/movement.csv").set_index("month")
+assert list(wb.index) == ["natural", "competitive", "service", "unknown", "(all)"], wb.index
+assert wb.loc["(all)", "churned"] == mv.loc["2025-02", "churned"]            # the same churn
+assert wb.drop("(all)").churned.sum() == wb.loc["(all)", "churned"]
+cc = pd.read_csv(sys.argv[1] + "/compliance.csv").set_index("route")
+d = pd.read_csv(sys.argv[1] + "/dispatch.csv").set_index("route")
+# distinct warned subscribers: at least those still in the base, at most one per warning row
+assert d.loc["(all)", "subscribers"] <= cc.loc["(all)", "warned"] <= d.loc["(all)", "warnings"]
+assert list(cc.index[:-1]) == list(d.index[:-1])                               # the same routes
+assert (cc.contacted + cc.late <= cc.warned).all()
+PY
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report winback/compliance CSVs"; fi
+expect 0 'Win-back of the subscribers who churned in 2025-02' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only winback,compliance --utc-offset +08:00 --definition cancel
+expect 1 "kpi.utc_offset 'UTC\+8' is not a UTC offset" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only winback --utc-offset UTC+8
+expect 1 "kpi.utc_offset = 'UTC\+8' is not a UTC offset" -- "$churn" report --dataset "$work/ds.msgpack" --only movement --utc-offset UTC+8
 printf 'kpi,segment,month,level,target\nchurn_rate,all,*,R0,0.035\nchurn_rate,all,2025-02,R1,high\n' > "$work/targets_bad.csv"
 expect 1 'targets_bad.csv line 3: target .high. is not a share' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_bad.csv" --out "$work/rep2"
 printf 'kpi,segment,level,target\n' > "$work/targets_hdr.csv"

@@ -111,6 +111,35 @@ describe("datasets", function()
     assert_fails("CHURN_E_FORMAT", nil, churn.load_dataset_buffer(bytes:sub(1, 30)))
   end)
 
+  it("measures contact compliance of a warning list", function()
+    -- a: contacted Oct 9, deadline Oct 10 (in time); b: contacted Oct 11 (late); c: never.
+    -- By route: desk (a, b) 2 warned, 1 contacted, 1 late; vip (c) 1, 0, 0; (all) 3, 1, 1.
+    local D = 86400
+    local T0 = 1728345600  -- 2024-10-08T00:00:00Z
+    local ds = assert(churn.dataset())
+    assert.is_true(ds:append_subscribers({ subscriber_id = { "a", "b", "c" },
+                                           activation = { 1704067200, 1704067200, 1704067200 } }))
+    assert.is_true(ds:append_events({ subscriber_id = { "a", "b" }, time = { T0 + D, T0 + 3 * D },
+                                      kind = { "retention", "retention" } }))
+    assert(ds:finalize())
+    local list = {
+      { subscriber = 1, as_of = T0, deadline = T0 + 2 * D, route = "desk" },
+      { subscriber = 2, as_of = T0, deadline = T0 + 2 * D, route = "desk" },
+      { subscriber = 3, as_of = T0, deadline = T0 + 2 * D, route = "vip" },
+    }
+    local cc = assert(ds:kpi_contact_compliance(list))
+    assert.are.same({ "desk", "vip", "(all)" }, { cc[1].group, cc[2].group, cc[3].group })
+    assert.are.same({ 2, 1, 1 }, { cc[1].warned, cc[1].contacted, cc[1].late })
+    assert.are.same({ 1, 0, 0 }, { cc[2].warned, cc[2].contacted, cc[2].late })
+    assert.are.same({ 3, 1, 1 }, { cc[3].warned, cc[3].contacted, cc[3].late })
+    assert.are.equal(0.5, cc[1].compliance)
+    local total = assert(ds:kpi_contact_compliance(list, false))
+    assert.are.equal(1, #total)
+    assert_fails("CHURN_E_DATA", "string manager", ds:kpi_contact_compliance(list, "manager"))
+    list[2].subscriber = 4
+    assert_fails("CHURN_E_ARG", "warnings[2].subscriber = 4", ds:kpi_contact_compliance(list))
+  end)
+
   it("appends columns from Lua arrays, kinds by name, churn.missing for gaps", function()
     local ds = assert(churn.dataset())
     assert.is_true(ds:append_subscribers({
@@ -313,6 +342,28 @@ describe("retention KPIs (hand-counted on the CSV sample)", function()
     assert_fails("CHURN_E_NOT_FOUND", nil, ds:kpi_movement(JAN, END_APR, "no_such_column"))
   end)
 
+  it("counts churn under one definition and one rate base", function()
+    -- the sample has no VIEW or USAGE events: non_use cannot be judged, either counts the
+    -- cancellations alone.  April: opening 3, churned 1 (a cancellation), closing 2.
+    assert_fails("CHURN_E_DATA", "non-use cannot be judged",
+                 ds:kpi_movement(JAN, END_APR, nil, { definition = "non_use" }))
+    for _, def in ipairs({ "cancel", "either" }) do
+      local rows = assert(ds:kpi_movement(JAN, END_APR, nil, { definition = def }))
+      for _, r in ipairs(rows) do
+        assert.are.equal(r.churned, r.churned_cancel + r.churned_non_use)
+        if def == "cancel" then assert.are.equal(0, r.churned_non_use) end
+      end
+    end
+    local rows = assert(ds:kpi_movement(JAN, END_APR, nil, { rate_base = "closing",
+                                                              definition = "cancel" }))
+    assert.truthy(math.abs(rows[4].churn_rate - 1 / 2) < 1e-15)
+    local ok, err = pcall(ds.kpi_movement, ds, JAN, END_APR, nil, { definition = "silence" })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("churn.definition", 1, true))
+    assert_fails("CHURN_E_RANGE", "churn.inactive_months",
+                 ds:kpi_segments(JAN, END_APR, nil, { inactive_months = 0 }))
+  end)
+
   it("breaks churn down by segment and cause", function()
     local rows = assert(ds:kpi_segments(T, MAY, "tier"))
     local by = {}
@@ -364,6 +415,12 @@ describe("retention KPIs (hand-counted on the CSV sample)", function()
     assert.are.equal(1, any.churners)       -- S2
     assert.are.equal(1, any.recall)
     assert.are.equal(0.5, any.precision)    -- S2 and S3 warned
+    -- the churn definition reaches the accuracy: under cancel the churner is still S2 alone
+    local acc_c = assert(ds:kpi_warning_accuracy(T, T + 90 * DAY, warnings, { definition = "cancel" }))
+    assert.are.equal(1, acc_c[#acc_c].churners)
+    assert.has_error(function()
+      ds:kpi_warning_accuracy(T, T + 90 * DAY, warnings, { definition = "silence" })
+    end, "option 'churn.definition': unknown value 'silence'")
     local top = assert(ds:kpi_topk_accuracy(T, T + 90 * DAY, { 0.1, 0.9, 0.5 }, { 1, 2 }))
     assert.are.same({ 1, 1 }, { top[1].flagged_churned, top[1].precision })
     assert.are.same({ 2, 0.5 }, { top[2].flagged, top[2].precision })
@@ -422,8 +479,11 @@ describe("retention KPIs (hand-counted on the CSV sample)", function()
     end
     assert.truthy(rows[1].change ~= rows[1].change)  -- NaN in the first month
     assert.are.same({ -22, 0, -10 }, { rows[2].change, rows[3].change, rows[4].change })
-    -- no retention contacts in this sample; the win-back rules change with the churn-definition
-    -- work and are pinned there
-    assert.is_table(assert(ds:kpi_winback(JAN, END_APR)))
+    assert.is_table(assert(ds:kpi_retention_contacts(JAN, END_APR)))
+    -- the domain's win-back: the sample's one churn (April) has no return
+    local wb = assert(ds:kpi_winback(JAN, END_APR + DAY, nil, { winback_days = 30 }))
+    assert.are.equal("(all)", wb[1].group)
+    assert.are.equal(wb[1].churned, 1)
+    assert.are.equal(wb[1].won_back, 0)
   end)
 end)

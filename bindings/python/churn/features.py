@@ -182,11 +182,12 @@ def labels(ds, as_of, horizon_days=None, index=None, **settings):
     features DataFrame's index), whether they churned in (as_of, as_of + horizon_days].
     Returns a DataFrame with churned (0/1 int), category (the churn category of the
     cancellation reason; None for non-churners) and churn_time (NaT for non-churners), indexed
-    like features(ds, as_of).  Settings: the labels.* options (definition "cancel", "non_use"
-    or "either"; inactive_months)."""
+    like features(ds, as_of).  Settings: the labels.* and churn.* options (definition
+    "cancel", "non_use" or "either", the library's one churn definition that every churn.kpi
+    figure counts too; inactive_months)."""
     if horizon_days is not None:
         settings = dict(settings, horizon_days=horizon_days)
-    opts = _options({"labels"}, settings)
+    opts = _options({"labels", "churn"}, settings)
     if index is None:
         times, stacked = _times_list(as_of)
         f = _Features(ds, times, ["account.tenure_months"], Options())

@@ -7,8 +7,16 @@ against a time-series target (snapshot), churn by segment (segments), win-back s
 (warning_accuracy, topk_accuracy), and retention curves by tenure (retention_curve,
 churn_incidence), and (section 8c) Gray's test, the snapshot forecast against target and the
 effect of a retention campaign.  Times are anything pandas reads as a timestamp (naive = UTC) or Unix seconds;
-time columns of the results come back as datetimes.  Settings are the kpi.* options by name
-without the prefix (target=0.03, rate_base="average", ...).
+time columns of the results come back as datetimes.  Settings are the kpi.* and churn.* options
+by name without the prefix (target=0.03, rate_base="average", definition="cancel",
+inactive_months=2, ...).  Every KPI of a dataset counts churn under one definition, the one
+churn.labels uses: definition "either" (default: cancellation or inactive_months x 30 days
+without a VIEW or USAGE event), "cancel" or "non_use".  rate_base ("opening" by default,
+"average", "exposed" = opening + activations, or "closing") is the denominator of every churn
+rate of every table.  utc_offset ("+08:00"; default "+00:00") puts the calendar months of every
+KPI in the operator's local time: a cancellation at 00:30 on 1 August, Beijing time, is
+August's.  Period arguments are instants (a naive date is UTC midnight); a month is the local
+month containing them.
 """
 import ctypes
 
@@ -21,7 +29,9 @@ from ._table import table_to_frame
 from .features import _datetimes, _options, to_unix
 
 __all__ = ["km", "cif", "movement", "arpu", "snapshot", "segments", "winback",
-           "warning_accuracy", "topk_accuracy", "retention_curve", "churn_incidence",
+           "retention_contacts",
+           "warning_accuracy", "contact_compliance", "topk_accuracy", "retention_curve",
+           "churn_incidence",
            "kaplan_meier", "cumulative_incidence", "gray_test", "snapshot_forecast",
            "campaign_effect"]
 
@@ -39,7 +49,7 @@ def _kpi_options(settings):
             if s[key] not in table:
                 raise ValueError(f"{key} must be one of {sorted(table)}; got {s[key]!r}")
             s[key] = table[s[key]]
-    return _options({"kpi"}, s)
+    return _options({"kpi", "churn"}, s)
 
 
 def _frame(h, time_columns=("month_start", "as_of")):
@@ -84,10 +94,13 @@ def cif(duration, category, entry=None, alpha=0.05):
 def movement(ds, start, end, segment=None, **settings):
     """The monthly movement table (离网率 report) for every month from start's to end's:
     [segment], month, month_start, opening, activations, churned, closing, churn_rate, target,
-    margin.  Settings: rate_base ("opening", "average", "exposed"), target."""
+    margin, churned_cancel, churned_non_use (summing to churned), rejoins (activations that are
+    returns of a churned subscriber).  Settings: rate_base ("opening", "average", "exposed",
+    "closing"), target, definition, inactive_months."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_movement(ds.handle, to_unix(start), to_unix(end), cstr(segment),
-                                 _kpi_options(settings).handle, ctypes.byref(h)))
+                                 opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
@@ -95,8 +108,9 @@ def arpu(ds, start, end, segment=None, **settings):
     """ARPU per month: [segment], month, month_start, revenue, billed, average_base, arpu,
     change, change_rate.  Settings: arpu_source ("bill" or "payment")."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_arpu(ds.handle, to_unix(start), to_unix(end), cstr(segment),
-                             _kpi_options(settings).handle, ctypes.byref(h)))
+                             opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
@@ -112,37 +126,60 @@ def snapshot(ds, base_date, months, column=None, label=None, members=None, targe
         mem = np.ascontiguousarray([ds.find_subscriber(m) for m in members], dtype=np.int64)
     tgt = None if target is None else as_vector(target, int(months), "target")
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_snapshot(ds.handle, to_unix(base_date), int(months), cstr(column),
                                  cstr(label), ptr(mem), 0 if mem is None else len(mem),
-                                 ptr(tgt), _kpi_options(settings).handle, ctypes.byref(h)))
+                                 ptr(tgt), opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
 def segments(ds, start, end, segment=None, **settings):
     """Churn by segment over [start, end): segment, opening, activations, exposed, churned,
-    churn_rate, ci_low, ci_high, natural, competitive, service, unknown; the last row is
-    "(all)"."""
+    churn_rate (churned / the rate_base denominator, as in movement), ci_low, ci_high, natural,
+    competitive, service, unknown, closing, churned_cancel, churned_non_use; the last row is
+    "(all)".  Settings: rate_base, definition, inactive_months."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_segments(ds.handle, to_unix(start), to_unix(end), cstr(segment),
-                                 _kpi_options(settings).handle, ctypes.byref(h)))
+                                 opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
-def winback(ds, start, end, by=None, **settings):
-    """Win-back success rate (用户挽回成功率) of the retention contacts in [start, end), by
-    "reason_category", a categorical subscriber column (e.g. "manager") or None: group,
-    attempted, won_back, success_rate, ci_low, ci_high."""
+def winback(ds, start, end, by=None, winback_days=90, followup_days=90, **settings):
+    """Win-back as the domain defines it, over the subscribers who churned in [start, end)
+    (under definition / inactive_months, like every KPI): group, churned, won_back (a new
+    spell of the same id, or of an id with the same `person`, starting within winback_days
+    after the churn), win_back_rate, ci_low, ci_high (Wilson), attempted (a RETENTION contact
+    within winback_days after churning), success_rate (won back among attempted / attempted,
+    用户挽回成功率), kept (the return still active followup_days later), kept_rate.  by:
+    "category" (natural, competitive, service, unknown), a categorical subscriber column, or
+    None; the last row is "(all)"."""
+    s = dict(settings, winback_days=winback_days, followup_days=followup_days)
     h = ctypes.c_void_p()
-    check(LIB.churn_kpi_winback(ds.handle, to_unix(start), to_unix(end), cstr(by),
-                                _kpi_options(settings).handle, ctypes.byref(h)))
+    opts = _kpi_options(s)  # alive until the call returns
+    check(LIB.churn_kpi_winback_rate(ds.handle, to_unix(start), to_unix(end), cstr(by),
+                                     opts.handle, ctypes.byref(h)))
     return _frame(h)
 
 
-def warning_accuracy(ds, as_of, horizon_end, warnings):
+def retention_contacts(ds, start, end, by=None, **settings):
+    """Outcomes of the retention contacts in [start, end) (not the domain's win-back, see
+    winback): by "reason_category", a categorical subscriber column (e.g. "manager") or None:
+    group, attempted (contacted), won_back (a contact with outcome retained), success_rate,
+    ci_low, ci_high."""
+    h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
+    check(LIB.churn_kpi_retention_contacts(ds.handle, to_unix(start), to_unix(end), cstr(by),
+                                           opts.handle, ctypes.byref(h)))
+    return _frame(h)
+
+
+def warning_accuracy(ds, as_of, horizon_end, warnings, **settings):
     """Warning accuracy (流失预警准确率) of a warning list raised as of as_of, judged by churn
     before horizon_end: per rule and "(any)": rule, warned, warned_churned, churners, recall,
     precision, outside_base.  warnings is the DataFrame of churn.warnings (columns
-    subscriber_id and rule) or a list of subscriber ids (one rule named "warning")."""
+    subscriber_id and rule) or a list of subscriber ids (one rule named "warning").  Settings:
+    definition, inactive_months (the churn a churner is counted under)."""
     if isinstance(warnings, pd.DataFrame):
         ids, rules = warnings["subscriber_id"].tolist(), warnings["rule"].tolist()
     else:
@@ -150,13 +187,40 @@ def warning_accuracy(ds, as_of, horizon_end, warnings):
     subs = np.ascontiguousarray([ds.find_subscriber(i) for i in ids], dtype=np.int64)
     rule_c = StringArray(rules) if rules is not None else None
     h = ctypes.c_void_p()
-    check(LIB.churn_kpi_warning_accuracy(ds.handle, to_unix(as_of), to_unix(horizon_end),
-                                         ptr(subs), rule_c.ptr if rule_c else None, len(subs),
-                                         ctypes.byref(h)))
+    opts = _kpi_options(settings)  # alive until the call returns
+    check(LIB.churn_kpi_warning_accuracy_opts(ds.handle, to_unix(as_of), to_unix(horizon_end),
+                                              ptr(subs), rule_c.ptr if rule_c else None,
+                                              len(subs), opts.handle, ctypes.byref(h)))
     return table_to_frame(h)
 
 
-def topk_accuracy(ds, as_of, horizon_end, score, k=(100, 500, 1000)):
+def contact_compliance(ds, warnings, by="route"):
+    """Contact compliance of a warning list: of the warned subscribers, how many had a
+    RETENTION contact between the warning (as_of) and its deadline, the deadline included.
+    warnings is the DataFrame of churn.warnings (columns subscriber_id, as_of, deadline and
+    the column named by: "route", "manager", "rule", ...), several lists may be stacked; by=None
+    gives the total only.  Rows: the groups in order of first appearance, then "(all)";
+    columns group, warned, contacted, compliance, ci_low, ci_high (95% Wilson), late (first
+    contact after the deadline).  A subscriber flagged by several rules of one list counts
+    once per group, with its earliest deadline."""
+    n = len(warnings)
+    subs = np.ascontiguousarray([ds.find_subscriber(i) for i in warnings["subscriber_id"]],
+                                dtype=np.int64)
+    as_of = np.ascontiguousarray([to_unix(t) for t in warnings["as_of"]], dtype=np.int64)
+    deadline = np.ascontiguousarray([to_unix(t) for t in warnings["deadline"]], dtype=np.int64)
+    groups = None
+    if by is not None:
+        if by not in warnings:
+            raise KeyError(f"the warning list has no column {by!r} to group by")
+        groups = StringArray(["" if pd.isna(v) else str(v) for v in warnings[by]])
+    h = ctypes.c_void_p()
+    check(LIB.churn_kpi_contact_compliance(ds.handle, ptr(subs), ptr(as_of), ptr(deadline),
+                                           groups.ptr if groups else None, n, None,
+                                           ctypes.byref(h)))
+    return table_to_frame(h)
+
+
+def topk_accuracy(ds, as_of, horizon_end, score, k=(100, 500, 1000), **settings):
     """Recall and precision of a model's risk list: the base at as_of ranked by score, for
     each list length in k: k, flagged, flagged_churned, churners, recall, precision.  score is
     a Series indexed by subscriber_id (e.g. predict_proba of a features frame; subscribers
@@ -172,8 +236,10 @@ def topk_accuracy(ds, as_of, horizon_end, score, k=(100, 500, 1000)):
         s = as_vector(score, n, "score")
     kk = np.ascontiguousarray(np.atleast_1d(k), dtype=np.int64)
     h = ctypes.c_void_p()
-    check(LIB.churn_kpi_topk_accuracy(ds.handle, to_unix(as_of), to_unix(horizon_end), ptr(s),
-                                      n, ptr(kk), len(kk), ctypes.byref(h)))
+    opts = _kpi_options(settings)  # alive until the call returns
+    check(LIB.churn_kpi_topk_accuracy_opts(ds.handle, to_unix(as_of), to_unix(horizon_end),
+                                           ptr(s), n, ptr(kk), len(kk), opts.handle,
+                                           ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -186,8 +252,9 @@ def retention_curve(ds, as_of, window_start=None, segment=None, alpha=0.05, **se
     [window_start, as_of] (spells begun earlier enter late): [segment], time, at_risk, events,
     survival, std_err, ci_low, ci_high.  Settings: time_unit ("days" or "months")."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_km(ds.handle, _window(window_start), to_unix(as_of), cstr(segment),
-                           float(alpha), _kpi_options(settings).handle, ctypes.byref(h)))
+                           float(alpha), opts.handle, ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -196,8 +263,9 @@ def churn_incidence(ds, as_of, window_start=None, segment=None, alpha=0.05, **se
     tenure, as retention_curve observes the spells: [segment], time, category, cif, std_err,
     ci_low, ci_high."""
     h = ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_cif(ds.handle, _window(window_start), to_unix(as_of), cstr(segment),
-                            float(alpha), _kpi_options(settings).handle, ctypes.byref(h)))
+                            float(alpha), opts.handle, ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -300,11 +368,12 @@ def snapshot_forecast(ds, base_date, as_of, months=None, column=None, label=None
     if model not in _COHORT_KIND:
         raise ValueError(f"model must be one of {sorted(_COHORT_KIND)}; got {model!r}")
     h, mh = ctypes.c_void_p(), ctypes.c_void_p()
+    opts = _kpi_options(settings)  # alive until the call returns
     check(LIB.churn_kpi_snapshot_forecast(ds.handle, to_unix(base_date), to_unix(as_of),
                                           int(months), cstr(column), cstr(label), ptr(mem),
                                           0 if mem is None else len(mem), ptr(tgt),
                                           _COHORT_KIND[model], float(alpha),
-                                          _kpi_options(settings).handle, ctypes.byref(h),
+                                          opts.handle, ctypes.byref(h),
                                           ctypes.byref(mh)))
     df = table_to_frame(h)
     fitted = CohortModel()

@@ -67,7 +67,10 @@ def test_segments(ds):
         [2, 1, 3, 2]
     assert seg.loc["(all)", ["opening", "activations", "exposed", "churned"]].tolist() == \
         [2, 3, 5, 2]
-    assert seg.loc["(all)", "churn_rate"] == pytest.approx(0.4)
+    # the default denominator is the opening base, as in the movement table: 2 / 2
+    assert seg.loc["(all)", "churn_rate"] == pytest.approx(1.0)
+    exposed = churn.kpi.segments(ds, "2024-01-01", "2024-04-01", rate_base="exposed")
+    assert exposed.churn_rate.iloc[-1] == pytest.approx(2 / 5)
     assert seg.loc["(all)", ["competitive", "service", "natural"]].tolist() == [1, 1, 0]
 
 
@@ -75,8 +78,8 @@ def test_segments_by_a_categorical_attribute(ds):
     # channel groups unlike tier: shop = A (joins Jan 15), C (joins Feb 5, cancels Feb 20:
     # technical -> service), E (joins Mar 1); online = B (cancels Feb 10: price -> competitive),
     # D, both there before the period.
-    seg = churn.kpi.segments(ds, "2024-01-01", "2024-04-01", segment="channel").set_index(
-        "segment")
+    seg = churn.kpi.segments(ds, "2024-01-01", "2024-04-01", segment="channel",
+                             rate_base="exposed").set_index("segment")
     assert list(seg.index) == ["shop", "online", "(all)"]
     cols = ["opening", "activations", "exposed", "churned", "competitive", "service"]
     assert seg.loc["shop", cols].tolist() == [0, 3, 3, 1, 0, 1]
@@ -85,11 +88,12 @@ def test_segments_by_a_categorical_attribute(ds):
     assert seg.loc[["shop", "online"], "churn_rate"].tolist() == pytest.approx([1 / 3, 1 / 2])
 
 
-def test_winback(ds):
-    wb = churn.kpi.winback(ds, "2024-01-01", "2024-04-01").set_index("group")
+def test_retention_contacts(ds):
+    wb = churn.kpi.retention_contacts(ds, "2024-01-01", "2024-04-01").set_index("group")
     assert wb.loc["(all)", ["attempted", "won_back"]].tolist() == [2, 1]
     assert wb.loc["(all)", "success_rate"] == pytest.approx(0.5)
-    wb = churn.kpi.winback(ds, "2024-01-01", "2024-04-01", by="reason_category").set_index(
+    wb = churn.kpi.retention_contacts(ds, "2024-01-01", "2024-04-01",
+                                      by="reason_category").set_index(
         "group")
     assert wb.loc["competitive", ["attempted", "won_back"]].tolist() == [1, 0]  # B
     assert wb.loc["unknown", ["attempted", "won_back"]].tolist() == [1, 1]      # D
