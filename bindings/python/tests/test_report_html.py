@@ -362,7 +362,11 @@ def test_dispatch_counts_against_pandas(report):
         assert r.deadline == g.deadline.max().strftime("%Y-%m-%d")
     assert int(disp.subscribers["(all)"]) == w.subscriber_id.nunique() - outside
     assert int(disp.churned["(all)"]) == int(acc.warned_churned["(any)"])
-    assert sum(int(disp.churned[r]) for r in disp.index if r != "(all)") == int(disp.churned["(all)"])
+    # a subscriber warned by rules of two routes (say a cancellation request and arrears) is a
+    # work order on each: the routes' churned add up to the total plus at most those repeats
+    by_route = sum(int(disp.churned[r]) for r in disp.index if r != "(all)")
+    repeats = int((w.groupby("subscriber_id").route.nunique() - 1).sum())
+    assert int(disp.churned["(all)"]) <= by_route <= int(disp.churned["(all)"]) + repeats
     assert int(acc.warned["(any)"]) == w.subscriber_id.nunique() - outside
     recall = float(acc.recall["(any)"])
     assert acc.level_met["(any)"] == ("R1" if recall >= 0.5 else "R0" if recall >= 0.3 else "none")
