@@ -13,7 +13,14 @@ Fits compared (time, final gradient norm of each solver's own objective, mean lo
 Scoring: churn_model_predict_proba over all rows, as rows/s and GB/s of X read, against the memory
 bandwidth measured here (numpy sum over X, one thread).
 
-Run:  /usr/bin/python3 bench/bench_fit.py [path/to/libchurn.so]   (default build-model/lib)
+Python scoring (--part scoring): churn.LogisticRegression.predict_proba / decision_function /
+predict / explain through the Python API on the same X, as GB/s of X read, against the fastest
+numpy read of X (the min of X.sum() and X @ w, one thread), and the C call alone.  The package is
+imported from PYTHONPATH (default bindings/python), so an older binding can be timed with the
+same script.
+
+Run:  /usr/bin/python3 bench/bench_fit.py [path/to/libchurn.so] [--part all|fits|scoring]
+      (default library build-model/lib; default part all)
 """
 import os
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
@@ -26,7 +33,13 @@ import warnings
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LIB = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build-model", "lib", "libchurn.so")
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+PART = "all"
+for _i, _a in enumerate(sys.argv):
+    if _a == "--part":
+        PART = sys.argv[_i + 1]
+        ARGS = [a for a in ARGS if a != PART]
+LIB = ARGS[0] if ARGS else os.path.join(HERE, "..", "build-model", "lib", "libchurn.so")
 N, D, REPS = 1_000_000, 32, 3
 
 # --- libchurn through ctypes -------------------------------------------------------------------
@@ -150,6 +163,53 @@ def best_of(fn, reps=REPS):
     return min(out, key=lambda r: r[0])
 
 
+def python_scoring(X, y, read_s):
+    """Scoring through the Python API (the estimator a user holds), best of 7 each."""
+    os.environ["CHURN_LIBRARY"] = os.path.abspath(LIB)
+    if not any(p.endswith(os.path.join("bindings", "python")) or "churn" in p
+               for p in sys.path[1:] if p):
+        sys.path.insert(0, os.path.join(HERE, "..", "bindings", "python"))
+    import churn
+    print(f"python scoring: churn package from {os.path.dirname(churn.__file__)}")
+    est = churn.LogisticRegression(penalty=None, tol=1e-6).fit(X[:200_000], y[:200_000])
+    out = np.empty(X.shape[0])
+
+    def timed(fn, reps=7):
+        best = float("inf")
+        for _ in range(reps):
+            t = time.perf_counter(); fn(); best = min(best, time.perf_counter() - t)
+        return best
+
+    gb = X.nbytes / 1e9
+    h = est._model.ptr
+    t_c = timed(lambda: lib.churn_model_predict_proba(h, X.ctypes.data, F64, X.shape[0],
+                                                      X.shape[1], X.shape[1], out.ctypes.data))
+    print(f"  {'C churn_model_predict_proba alone':44s} {t_c * 1e3:7.1f} ms {gb / t_c:5.1f} GB/s "
+          f"= {100 * read_s / t_c:3.0f}% of the fastest numpy read")
+    for name, fn in [("predict_proba(X)", lambda: est.predict_proba(X)),
+                     ("decision_function(X)", lambda: est.decision_function(X)),
+                     ("predict(X)", lambda: est.predict(X))]:
+        t = timed(fn)
+        print(f"  {name:44s} {t * 1e3:7.1f} ms {gb / t:5.1f} GB/s = {100 * read_s / t:3.0f}% of "
+              f"the fastest numpy read")
+    Xe = X[:100_000]
+    t = timed(lambda: est.explain(Xe), 3)
+    print(f"  {'explain(X[:100000]) (top 3 reasons)':44s} {t * 1e3:7.1f} ms")
+
+
+def numpy_read(X):
+    """The fastest numpy read of X, one thread: min over 5 runs of X.sum() and X @ w."""
+    w = np.ones(X.shape[1])
+    best = {}
+    for name, fn in [("X.sum()", X.sum), ("X @ w", lambda: X @ w)]:
+        b = float("inf")
+        for _ in range(5):
+            t0 = time.perf_counter(); fn(); b = min(b, time.perf_counter() - t0)
+        best[name] = b
+        print(f"  numpy {name:8s} {b * 1e3:6.1f} ms = {X.nbytes / b / 1e9:5.1f} GB/s")
+    return min(best.values())
+
+
 def main():
     rng = np.random.default_rng(20261125)
     X = rng.standard_normal((N, D)) + 0.1 * np.arange(D)
@@ -157,6 +217,10 @@ def main():
     eta = (X - 0.1 * np.arange(D)) @ beta - 1.0
     y = (rng.random(N) < 1 / (1 + np.exp(-eta))).astype(np.float64)
     print(f"data: n={N} d={D} float64 ({X.nbytes / 1e9:.3f} GB), positives {y.mean():.3f}")
+    if PART == "scoring":
+        print("numpy reads of X (one thread):")
+        python_scoring(X, y, numpy_read(X))
+        return
 
     # memory bandwidth, one thread: numpy reading X
     t0 = time.perf_counter(); X.sum(); tsum = time.perf_counter() - t0
@@ -228,6 +292,9 @@ def main():
           f"{gbs / 1e9:.1f} GB/s of X = {100 * gbs / bw:.0f}% of the measured bandwidth (target >= 70%)")
     for mm in models:
         lib.churn_model_free(mm)
+    if PART == "all":
+        print("numpy reads of X (one thread):")
+        python_scoring(X, y, numpy_read(X))
 
 
 if __name__ == "__main__":

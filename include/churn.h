@@ -1137,6 +1137,24 @@ CHURN_API churn_status churn_model_predict_proba(const churn_model *model, const
                                                  churn_dtype dtype, int64_t n, int64_t d,
                                                  int64_t ld, double *out);
 
+/* What churn_model_score writes (values fixed forever). */
+typedef enum churn_score_output {
+  CHURN_SCORE_LINEAR = 1,     /* out[n]: the linear score b0 + x.b */
+  CHURN_SCORE_PROBA = 2,      /* out[n]: the churn probability */
+  CHURN_SCORE_PROBA_PAIR = 3  /* out[2n], row by row: 1 - p, p (scikit-learn's predict_proba) */
+} churn_score_output;
+
+/* Scores as churn_model_decision_function / churn_model_predict_proba, in one pass over X, but
+ * refuses non-finite inputs: a NaN or infinite x gives CHURN_E_DATA naming its row and column
+ * (the first such row; out is then partly written).  A row of finite values whose score
+ * overflows is scored (probability 0 or 1).  The check costs nothing on finite data: only
+ * rows whose linear score comes out non-finite are looked at again.  The results are
+ * bit-identical to the unchecked calls (and 1 - p to the caller's own 1.0 - p).
+ * Thread-safety: only reads the model; concurrent calls are safe. */
+CHURN_API churn_status churn_model_score(const churn_model *model, const void *X,
+                                         churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
+                                         churn_score_output what, double *out);
+
 /* Checks that the caller's d column names equal the model's, in order; CHURN_E_SCHEMA names the
  * first mismatching position and both names (or the count mismatch). */
 CHURN_API churn_status churn_model_check_features(const churn_model *model,
@@ -1158,6 +1176,13 @@ CHURN_API churn_status churn_model_predict_proba_named(const churn_model *model,
 CHURN_API churn_status churn_model_explain(const churn_model *model, const void *X,
                                            churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
                                            int k, int32_t *feature_index, double *contribution);
+
+/* churn_model_explain, refusing non-finite inputs as churn_model_score does (CHURN_E_DATA
+ * naming the first non-finite value's row and column; the outputs are then partly written). */
+CHURN_API churn_status churn_model_explain_finite(const churn_model *model, const void *X,
+                                                  churn_dtype dtype, int64_t n, int64_t d,
+                                                  int64_t ld, int k, int32_t *feature_index,
+                                                  double *contribution);
 
 /* --- 6d. Sufficient statistics and the Newton driver (out-of-core and distributed fits) ------- *
  * One Newton step needs, over all rows, H = Z'WZ, the gradient Z'(w.(y - p)), the log-likelihood

@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, check_is_fitted
 
 from ._arrays import as_matrix, ptr, string_array
 from ._handle import Handle
@@ -38,6 +38,8 @@ _STATS = {"loglik": 1, "null_loglik": 2, "pseudo_r2": 3, "llr": 4, "llr_pvalue":
           "sum_weights": 12, "positives": 13, "df_model": 14, "df_resid": 15, "n_passes": 16}
 _STATS["n_clusters"] = 18  # CHURN_STAT_N_CLUSTERS
 _STATS["penalized_loglik"] = 17  # CHURN_STAT_PENALIZED_LOGLIK
+_CHURN_E_DATA = 6
+_SCORE_LINEAR, _SCORE_PROBA_PAIR = 1, 3  # churn_score_output
 
 
 def _stat(model_ptr, key):
@@ -335,25 +337,36 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     # --- scoring -------------------------------------------------------------------------
 
     def _matrix(self, X):
+        """X checked for shape and feature names, without scikit-learn's finiteness pass and
+        without a copy: the library refuses non-finite values itself (_score)."""
         check_is_fitted(self)
-        X = self._validate_data(X, reset=False, dtype=[np.float64, np.float32], order=None)
+        X = self._validate_data(X, reset=False, dtype=[np.float64, np.float32], order=None,
+                                force_all_finite=False)
         return as_matrix(X, float32_ok=True)
+
+    def _call_checked(self, m, fn, *args):
+        """Calls a churn_model_score / churn_model_explain_finite function on m; a non-finite
+        value (CHURN_E_DATA) raises scikit-learn's own ValueError ("Input X contains NaN." ...),
+        found on this error path only."""
+        st = fn(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride, *args)
+        if st == _CHURN_E_DATA:
+            _assert_all_finite(m.array, input_name="X", estimator_name=type(self).__name__)
+        check(st)
 
     def decision_function(self, X):
         """The linear score b0 + x.b of each row (n,)."""
         m = self._matrix(X)
         out = np.empty(m.rows)
-        check(LIB.churn_model_decision_function(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols,
-                                                m.stride, ptr(out)))
+        self._call_checked(m, LIB.churn_model_score, _SCORE_LINEAR, ptr(out))
         return out
 
     def predict_proba(self, X):
-        """(n, 2): the probabilities of classes_[0] and classes_[1] (churn)."""
+        """(n, 2): the probabilities of classes_[0] and classes_[1] (churn), written by the
+        library in one pass over X."""
         m = self._matrix(X)
-        p = np.empty(m.rows)
-        check(LIB.churn_model_predict_proba(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols,
-                                            m.stride, ptr(p)))
-        return np.column_stack([1.0 - p, p])
+        out = np.empty((m.rows, 2))
+        self._call_checked(m, LIB.churn_model_score, _SCORE_PROBA_PAIR, ptr(out))
+        return out
 
     def predict_log_proba(self, X):
         return np.log(self.predict_proba(X))
@@ -445,8 +458,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         k = min(int(top_k), m.cols) if m.cols else int(top_k)
         idx = np.empty((m.rows, max(k, 1)), dtype=np.int32)
         contrib = np.empty((m.rows, max(k, 1)))
-        check(LIB.churn_model_explain(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride,
-                                      k, idx.ctypes.data, ptr(contrib)))
+        self._call_checked(m, LIB.churn_model_explain_finite, k, idx.ctypes.data, ptr(contrib))
         names = np.array(self._feature_names, dtype=object)
         cats = np.array([_category(n) for n in self._feature_names], dtype=object)
         cols = {}
