@@ -665,6 +665,9 @@ static churn_status wrong_count(churn_dataset *ds, const churn__ingest_cfg *cfg,
 /* --- subscribers ---------------------------------------------------------------------------------- */
 
 #define SUB_BATCH 4096
+/* At most this many cells per batch: a wide file (100,000 columns) gets fewer rows per batch,
+ * so the batch buffers stay near 20 MB instead of growing with columns x SUB_BATCH. */
+#define SUB_BATCH_CELLS ((size_t)1 << 20)
 
 enum { SK_ID, SK_DATE, SK_PRICE, SK_INT, SK_VIP, SK_LABEL, SK_NUM_ATTR };
 
@@ -684,12 +687,14 @@ typedef struct sub_parser {
   sub_col *cols;
   int64_t lines[SUB_BATCH];
   int64_t n;         /* rows in the batch */
+  int64_t batch;     /* rows per batch: SUB_BATCH, fewer for wide files */
   char *arena;       /* the batch's strings */
   size_t arena_len, arena_cap;
   size_t *str_off;   /* per (row, col) string offset for STR columns, resolved at flush */
 } sub_parser;
 
-static int sub_kind(const char *name, const churn_dataset *ds, const char *id_column) {
+static int sub_kind(const char *name, const churn_dataset *ds, const char *id_column,
+                    const churn__dict *known) {
   static const char *const dates[] = {"activation", "cancellation", "contract_end",
                                       "promotion_end"};
   static const char *const labels[] = {"region", "age_band", "tier", "package", "manager"};
@@ -703,6 +708,10 @@ static int sub_kind(const char *name, const churn_dataset *ds, const char *id_co
   for (int k = 0; k < 5; k++) {
     if (strcmp(name, labels[k]) == 0) return SK_LABEL;
   }
+  if (known != NULL) {
+    const int32_t j = churn__dict_find(known, name, strlen(name));
+    return j >= 0 && !ds->subs.attrs[j].categorical ? SK_NUM_ATTR : SK_LABEL;
+  }
   for (size_t j = 0; j < ds->subs.nattrs; j++) {
     if (!ds->subs.attrs[j].categorical && strcmp(ds->subs.attrs[j].name, name) == 0) {
       return SK_NUM_ATTR;
@@ -714,36 +723,52 @@ static int sub_kind(const char *name, const churn_dataset *ds, const char *id_co
 static churn_status sub_parser_init(sub_parser *sp, const csv_reader *r) {
   sp->ncols = r->nf;
   CHURN_TRY(copy_header(r, &sp->names));
-  for (size_t j = 0; j < sp->ncols; j++) {
+  /* wide headers: names are looked up in hash dictionaries, so the cost stays linear */
+  const bool wide = sp->ncols > CHURN__NAME_SCAN_MAX;
+  size_t dup = SIZE_MAX;
+  if (wide) CHURN_TRY(churn__first_repeat(sp->names, sizeof *sp->names, sp->ncols, &dup));
+  for (size_t j = 0; !wide && dup == SIZE_MAX && j < sp->ncols; j++) {
     for (size_t k = 0; k < j; k++) {
-      if (strcmp(sp->names[j], sp->names[k]) == 0) {
-        return churn__fail(CHURN_E_SCHEMA, "%s: line 1: column '%s' appears twice", sp->path,
-                           sp->names[j]);
-      }
+      if (strcmp(sp->names[j], sp->names[k]) == 0) dup = j;
     }
+  }
+  if (dup != SIZE_MAX) {
+    return churn__fail(CHURN_E_SCHEMA, "%s: line 1: column '%s' appears twice", sp->path,
+                       sp->names[dup]);
   }
   if (header_find(r->f, r->nf, sp->cfg->id_column) < 0) {
     return churn__fail(CHURN_E_SCHEMA, "%s: line 1: no column '%s' in the header", sp->path,
                        sp->cfg->id_column);
   }
+  sp->batch = SUB_BATCH;
+  if (sp->ncols * SUB_BATCH > SUB_BATCH_CELLS) {
+    sp->batch = (int64_t)(SUB_BATCH_CELLS / sp->ncols > 0 ? SUB_BATCH_CELLS / sp->ncols : 1);
+  }
   sp->cols = churn__calloc(sp->ncols, sizeof *sp->cols);
-  sp->str_off = churn__malloc_array(SUB_BATCH * sp->ncols, sizeof *sp->str_off);
+  sp->str_off = churn__malloc_array((size_t)sp->batch * sp->ncols, sizeof *sp->str_off);
   if (sp->cols == NULL || sp->str_off == NULL) return churn__nomem("CSV batch");
-  for (size_t j = 0; j < sp->ncols; j++) {
+  churn__dict known;
+  if (wide) CHURN_TRY(churn__attr_names(&sp->ds->subs, &known));
+  churn_status st = CHURN_OK;
+  for (size_t j = 0; st == CHURN_OK && j < sp->ncols; j++) {
     sub_col *c = &sp->cols[j];
-    c->kind = sub_kind(sp->names[j], sp->ds, sp->cfg->id_column);
+    c->kind = sub_kind(sp->names[j], sp->ds, sp->cfg->id_column, wide ? &known : NULL);
     static const size_t size[] = {sizeof(char *), 8, 8, 8, 8, sizeof(char *), 8};
     static const churn_dtype dt[] = {CHURN_STR, CHURN_I64, CHURN_F64, CHURN_I64,
                                      CHURN_I64, CHURN_STR, CHURN_F64};
-    c->data = churn__malloc_array(SUB_BATCH, size[c->kind]);
-    c->valid = churn__malloc(SUB_BATCH);
-    if (c->data == NULL || c->valid == NULL) return churn__nomem("CSV batch");
+    c->data = churn__malloc_array((size_t)sp->batch, size[c->kind]);
+    c->valid = churn__malloc((size_t)sp->batch);
+    if (c->data == NULL || c->valid == NULL) {
+      st = churn__nomem("CSV batch");
+      continue;
+    }
     c->c.name = sp->names[j];
     c->c.dtype = dt[c->kind];
     c->c.data = c->data;
     c->c.valid = c->valid;
   }
-  return CHURN_OK;
+  if (wide) churn__dict_free(&known);
+  return st;
 }
 
 static void sub_parser_free(sub_parser *sp) {
@@ -909,7 +934,7 @@ static churn_status read_subscribers(churn_dataset *ds, const char *path,
       ds->report.count[CHURN_COUNT_ROWS_READ]++;
       continue;
     }
-    if (++sp.n == SUB_BATCH) st = flush_subs(&sp);
+    if (++sp.n == sp.batch) st = flush_subs(&sp);
   }
   if (st == CHURN_OK) st = flush_subs(&sp);
   if (st == CHURN_OK) st = convert_numeric_attrs(&ds->subs, first_attr);
