@@ -13,6 +13,14 @@ Fits compared (time, final gradient norm of each solver's own objective, mean lo
 Scoring: churn_model_predict_proba over all rows, as rows/s and GB/s of X read, against the memory
 bandwidth measured here (numpy sum over X, one thread).
 
+Churn-like fit (--part churnlike): 1M x 32, ~10% churners (intercept -2, true coefficients
+N(0, 0.3), standard-normal columns), L2 with C = 1 on raw columns (scikit-learn's objective:
+sum_i logloss_i + |b|^2 / 2, intercept unpenalised), both solvers at tol = 1e-6 in their own
+terms: scikit-learn lbfgs stops when max_j |dF/db_j| <= tol (scipy's gtol on the raw objective);
+libchurn when max_j |dF/db~_j| / sum of weights <= tol, b~ the coefficients of its internally
+scaled columns (fit.tol in churn.h).  Both are then judged by the same yardstick: the Euclidean
+norm and the max-norm of the raw gradient of F at their answers.
+
 Python scoring (--part scoring): churn.LogisticRegression.predict_proba / decision_function /
 predict / explain through the Python API on the same X, as GB/s of X read, against the fastest
 numpy read of X (the min of X.sum() and X @ w, one thread), and the C call alone.  The package is
@@ -20,7 +28,7 @@ imported from PYTHONPATH (default bindings/python), so an older binding can be t
 same script.
 
 Run:  /usr/bin/python3 bench/bench_fit.py [path/to/libchurn.so] [--part all|fits|scoring]
-      (default library build-model/lib; default part all)
+      (default library build-model/lib; default part all; parts: all, scoring, churnlike)
 """
 import os
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
@@ -210,7 +218,71 @@ def numpy_read(X):
     return min(best.values())
 
 
+def churnlike():
+    """The churn-like L2 problem at tol 1e-6 for both solvers (see the module docstring)."""
+    rng = np.random.default_rng(20261207)
+    X = rng.standard_normal((N, D))
+    beta = rng.normal(0, 0.3, D)
+    y = (rng.random(N) < 1 / (1 + np.exp(-(X @ beta - 2.0)))).astype(np.float64)
+    print(f"churn-like data: n={N} d={D}, churners {y.mean():.3f}; L2 C=1 raw columns, tol 1e-6")
+
+    def gmax(b0, b):
+        eta = X @ b + b0
+        r = 1.0 / (1.0 + np.exp(-eta)) - y
+        g = np.concatenate([[r.sum()], X.T @ r + b])
+        return float(np.sqrt(g @ g)), float(np.abs(g).max())
+
+    o_tol = 104  # CHURN_OPT_FIT_TOL
+
+    def churn_l2():
+        o = P()
+        lib.churn_options_new(C.byref(o))
+        for key, v in [(OPT_THREADS, 1), (OPT_INFERENCE, 0), (OPT_PENALTY, 1),
+                       (OPT_STANDARDIZE, 0)]:
+            lib.churn_options_set_int(o, key, v)
+        lib.churn_options_set_real(o, OPT_C, 1.0)
+        lib.churn_options_set_real(o, o_tol, 1e-6)
+        m = P()
+        t = time.perf_counter()
+        st = lib.churn_model_fit(X.ctypes.data, F64, N, D, D, y.ctypes.data, None, None, o,
+                                 C.byref(m))
+        el = time.perf_counter() - t
+        lib.churn_options_free(o)
+        if st != 0:
+            raise RuntimeError(lib.churn_last_error().decode())
+        coef, b0 = np.empty(D), DBL()
+        lib.churn_model_coef(m, coef.ctypes.data, C.byref(b0))
+        it = DBL()
+        lib.churn_model_stat(m, STAT_N_ITER, C.byref(it))
+        lib.churn_model_free(m)
+        return el, b0.value, coef, int(it.value)
+
+    from sklearn.linear_model import LogisticRegression
+
+    def sk():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = time.perf_counter()
+            r = LogisticRegression(penalty="l2", C=1.0, tol=1e-6, solver="lbfgs",
+                                   max_iter=1000).fit(X, y)
+            return time.perf_counter() - t, r.intercept_[0], r.coef_.ravel(), int(r.n_iter_[0])
+
+    res = {}
+    for name, fn in [("libchurn L2 C=1, tol 1e-6, 1 thread", churn_l2),
+                     ("scikit-learn lbfgs L2 C=1, tol 1e-6", sk)]:
+        el, b0, b, it = best_of(fn)
+        g2, gm = gmax(b0, b)
+        res[name] = el
+        print(f"  {name:40s} {el * 1e3:8.1f} ms  |grad|_2 {g2:9.3g}  |grad|_max {gm:9.3g}  "
+              f"logloss {log_loss(X, y, b0, b):.10f}  ({it} iterations)")
+    a, b = res.values()
+    print(f"  ratio sklearn lbfgs / libchurn: {b / a:5.2f}x")
+
+
 def main():
+    if PART == "churnlike":
+        churnlike()
+        return
     rng = np.random.default_rng(20261125)
     X = rng.standard_normal((N, D)) + 0.1 * np.arange(D)
     beta = rng.normal(0, 0.3, D)

@@ -148,7 +148,8 @@ typedef enum churn_option {
   CHURN_OPT_FIT_C = 101,             /* real > 0: inverse penalty strength, default 1.0 */
   CHURN_OPT_FIT_L1_RATIO = 102,      /* real in [0,1] for elastic net, default 0.5 */
   CHURN_OPT_FIT_INTERCEPT = 103,     /* int 0/1, default 1 */
-  CHURN_OPT_FIT_TOL = 104,           /* real > 0: gradient-norm tolerance, default 1e-8 */
+  CHURN_OPT_FIT_TOL = 104,           /* real > 0: max |gradient| / sum of weights on the
+                                        internal columns (TOL at churn_model_fit), default 1e-8 */
   CHURN_OPT_FIT_MAX_ITER = 105,      /* int >= 1: Newton iterations, default 100 */
   CHURN_OPT_FIT_CLASS_WEIGHT = 106,  /* int 0 none, 1 balanced; default 0 */
   CHURN_OPT_FIT_STANDARDIZE = 107,   /* int 0/1: standardize internally, default 1 */
@@ -554,7 +555,9 @@ CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const chur
  * quoted field or an empty file; CHURN_E_SCHEMA for a missing id column or a repeated header
  * name.  A line with the wrong number of fields, or a value that does not parse, is a rejected
  * row (reported with its 1-based line number and column).  On failure the dataset is left as
- * it was before the call. */
+ * it was before the call.  Wide files are fine: the cost is linear in the columns (100,000
+ * columns x 1 row: about 1 s, 200 MB peak; bench/bench_wide.py); there is no column limit
+ * beyond memory. */
 CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, const char *path,
                                                           const churn_options *opts);
 
@@ -920,6 +923,15 @@ typedef struct churn_model churn_model;
  *  - TOL (default 1e-8): converged when max_j |gradient_j| / sum_i w_i <= TOL, the gradient of
  *    the objective divided by C (of sum_i w_i logloss_i without a penalty; the minimum-norm
  *    subgradient for L1), taken with respect to the coefficients of the standardised columns.
+ *    In scikit-learn's terms: its lbfgs stops when max_j |g_j| <= tol, g the gradient of
+ *    F = sum_i w_i logloss_i + penalty / C with respect to the raw coefficients (b_0, b_1..b_d),
+ *    not divided by the sum of weights (and earlier when F stops falling: scipy's ftol).  Here,
+ *    with z_j = (x_j - c_j) / s_j the internal columns (c_j the centre, 0 without an intercept;
+ *    s_j the scale), the gradient is g~_0 = g_0, g~_j = (g_j - c_j g_0) / s_j, and TOL bounds
+ *    max_j |g~_j| / sum_i w_i.  On centred unit-scale columns fit.tol = t thus equals
+ *    scikit-learn's tol = t * sum_i w_i: on 1M rows fit.tol = 1e-6 allows max |g| <= 1 where
+ *    scikit-learn's tol = 1e-6 asks for 1e-6 (and stops on ftol first in practice).  Compare the
+ *    two by the gradient norms they reach (bench/bench_fit.py --part churnlike prints both).
  *    On convergence one more Newton step is taken with the exact Hessian of the last pass (a
  *    k x k solve, no pass over X; not with an L1 part), so the estimate is accurate far beyond
  *    TOL; the reported log-likelihood, gradient norm and covariance are those of the last pass.
@@ -1555,7 +1567,11 @@ CHURN_API churn_status churn_eval_calibration_table(const double *y, const doubl
  * is observed from 0.  Failures: CHURN_E_ARG for NULL pointers, n < 0, alpha outside (0, 1);
  * CHURN_E_DATA naming the first bad index for a NaN/infinite/negative time, an entry that is not
  * before its duration, a bad event code.  (Lengths cannot be checked in C: every array holds n
- * values.)  n = 0 gives a table without rows. */
+ * values.)  n = 0 gives a table without rows.
+ * Cost: O(n log n) sorts in general; when every duration and entry is integer-valued (tenures
+ * in whole days or months) and their span (max - min + 1) times (categories + 2) is at most
+ * 4 n + 65536, one counting pass replaces the sorts, O(n + span), with the same table bit for
+ * bit. */
 
 /* Kaplan-Meier product-limit estimate S(t) = prod_{t_j <= t} (1 - d_j / n_j) over the distinct
  * event times t_j (n_j at risk just before t_j, d_j events at t_j); event[i] is 1.0 (churned)

@@ -67,6 +67,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
       class_weight: None, "balanced" or a dict {label: weight}; multiplies the sample weights
         as scikit-learn does (balanced: n / (2 * n_c), counted without sample weights).
       tol: Newton stops when max |gradient| / sum of weights <= tol (standardised scale).
+        Not scikit-learn's tol, which bounds max |gradient| on the raw coefficients without
+        dividing by the sum of weights: on centred unit-scale columns tol = t here is
+        scikit-learn's t * n (fit.tol in churn.h).
       max_iter: the most Newton iterations; reaching it raises churn.ChurnFitError
         (status CHURN_E_NOT_CONVERGED) instead of returning an unconverged model.
       cov_type: the covariance behind the standard errors of an unpenalised fit, as statsmodels'
