@@ -175,6 +175,11 @@ static churn_status fill_exits_entries(const churn__surv_input *in, sorted_input
   return sort_times(s->entry, s->nentry);
 }
 
+/* x (finite, >= 0) is an integer below 2^53; the conversion is one instruction, floor() a call. */
+static inline bool small_integer(double x) {
+  return x < 9007199254740992.0 && (double)(int64_t)x == x;
+}
+
 /* Whether the counting pass applies: every exit and finite entry time integer-valued, with a
  * span whose count arrays ((K + 2) x span) stay within a few times the inputs' size.  Sets the
  * span's first time lo. */
@@ -183,17 +188,17 @@ static bool countable(const churn__surv_input *in, int64_t K, int64_t *lo, int64
   bool integral = true;
   for (int64_t i = 0; i < in->n; i++) {
     const double x = in->exit[i];
-    integral &= x == floor(x);
+    integral &= small_integer(x);
     mn = x < mn ? x : mn;
     mx = x > mx ? x : mx;
   }
   for (int64_t i = 0; integral && in->entry != NULL && i < in->n; i++) {
     const double e = in->entry[i];
     if (isinf(e)) continue;
-    integral &= e == floor(e);
+    integral &= small_integer(e);
     mn = e < mn ? e : mn;
   }
-  if (!integral || in->n == 0 || !(mx <= 9007199254740992.0)) return false; /* 2^53 */
+  if (!integral || in->n == 0) return false;
   const double width = mx - mn + 1.0;
   if (!(width * (double)(K + 2) <= 4.0 * (double)in->n + 65536.0)) return false;
   *lo = (int64_t)mn;
@@ -590,15 +595,16 @@ CHURN_API churn_status churn_km(const double *duration, const double *event, con
   CHURN_CHECK_ARG(out != NULL, "churn_km: out is NULL");
   CHURN_TRY(check_times("churn_km", duration, entry, n, alpha));
   CHURN_CHECK_ARG(n == 0 || event != NULL, "churn_km: event is NULL");
-  for (int64_t i = 0; i < n; i++) {
+  int64_t *cat = churn__malloc_array(n > 0 ? (size_t)n : 1, sizeof *cat);
+  if (cat == NULL) return churn__nomem("churn_km: event codes");
+  for (int64_t i = 0; i < n; i++) { /* checked and copied in one pass */
     if (event[i] != 0.0 && event[i] != 1.0) {
+      churn__free(cat);
       return churn__fail(CHURN_E_DATA, "churn_km: event[%lld] = %g is not 0 or 1", (long long)i,
                          event[i]);
     }
+    cat[i] = event[i] == 1.0;
   }
-  int64_t *cat = churn__malloc_array(n > 0 ? (size_t)n : 1, sizeof *cat);
-  if (cat == NULL) return churn__nomem("churn_km: event codes");
-  for (int64_t i = 0; i < n; i++) cat[i] = event[i] == 1.0;
   churn__surv_input in = {n, duration, cat, entry};
   churn__surv_rows rows;
   churn_status st = churn__surv_rows_init(&rows, true);
