@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """bench_km.py -- Kaplan-Meier (with delayed entry) and Aalen-Johansen cumulative incidence on
-N subscribers: libchurn (churn_km / churn_cif through ctypes) next to statsmodels
+N subscribers: libchurn (churn_survival_km / churn_survival_cif through ctypes) next to statsmodels
 (SurvfuncRight with entry / CumIncidenceRight) on the same arrays, in one process.
 
 Data: tenure in whole days (exponential, mean 900 days, capped at 20 years: heavy ties, as in
@@ -25,10 +25,10 @@ lib = ctypes.CDLL(os.path.join(ROOT, BUILD, "lib", "libchurn.so"))
 
 P = ctypes.POINTER
 dptr, i64ptr = P(ctypes.c_double), P(ctypes.c_int64)
-lib.churn_km.argtypes = [dptr, dptr, dptr, ctypes.c_int64, ctypes.c_double, P(ctypes.c_void_p)]
-lib.churn_km.restype = ctypes.c_int
-lib.churn_cif.argtypes = [dptr, i64ptr, dptr, ctypes.c_int64, ctypes.c_double, P(ctypes.c_void_p)]
-lib.churn_cif.restype = ctypes.c_int
+lib.churn_survival_km.argtypes = [dptr, dptr, dptr, ctypes.c_int64, ctypes.c_double, P(ctypes.c_void_p)]
+lib.churn_survival_km.restype = ctypes.c_int
+lib.churn_survival_cif.argtypes = [dptr, i64ptr, dptr, ctypes.c_int64, ctypes.c_double, P(ctypes.c_void_p)]
+lib.churn_survival_cif.restype = ctypes.c_int
 lib.churn_table_nrows.argtypes = [ctypes.c_void_p]
 lib.churn_table_nrows.restype = ctypes.c_int64
 lib.churn_table_find.argtypes = [ctypes.c_void_p, ctypes.c_char_p, i64ptr]
@@ -93,7 +93,7 @@ def main():
     print(f"N = {N:,} subscribers, {len(np.unique(dur))} distinct tenures; best of {rep}")
 
     # --- Kaplan-Meier with delayed entry
-    t_c, tab = timed(lambda: churn_call(lib.churn_km, dur, event, entry, dptr), rep)
+    t_c, tab = timed(lambda: churn_call(lib.churn_survival_km, dur, event, entry, dptr), rep)
     s_c, se_c = column(tab, "survival"), column(tab, "std_err")
     lib.churn_table_free(tab)
     t_s, sf = timed(lambda: SurvfuncRight(dur, event, entry=entry), rep)
@@ -101,13 +101,13 @@ def main():
           f"max|dSE| {np.nanmax(np.abs(se_c - sf.surv_prob_se)):.1e}")
 
     # --- Kaplan-Meier without entry
-    t_c, tab = timed(lambda: churn_call(lib.churn_km, dur, event, None, dptr), rep)
+    t_c, tab = timed(lambda: churn_call(lib.churn_survival_km, dur, event, None, dptr), rep)
     lib.churn_table_free(tab)
     t_s, sf = timed(lambda: SurvfuncRight(dur, event), rep)
     print(f"KM            : {fmt(t_c, t_s)}")
 
     # --- cumulative incidence, 3 categories, no entry (statsmodels has none)
-    t_c, tab = timed(lambda: churn_call(lib.churn_cif, dur, cat, None, i64ptr), rep)
+    t_c, tab = timed(lambda: churn_call(lib.churn_survival_cif, dur, cat, None, i64ptr), rep)
     f_c, se_c, k_c = column(tab, "cif"), column(tab, "std_err"), column(tab, "category", "i")
     tm_c = column(tab, "time")
     lib.churn_table_free(tab)
@@ -119,7 +119,7 @@ def main():
           f"max|dSE| {np.nanmax(np.abs(se_c - ref_se)):.1e}")
 
     # --- cumulative incidence with entry: libchurn only
-    t_c, tab = timed(lambda: churn_call(lib.churn_cif, dur, cat, entry, i64ptr), rep)
+    t_c, tab = timed(lambda: churn_call(lib.churn_survival_cif, dur, cat, entry, i64ptr), rep)
     lib.churn_table_free(tab)
     print(f"CIF with entry: libchurn {t_c[0]:7.3f} s wall {t_c[1]:7.3f} s cpu   "
           "(statsmodels: not supported)")

@@ -1,4 +1,4 @@
-"""bench_separation.py -- cost of churn_check_separation (Konis's LPs by libchurn's own small
+"""bench_separation.py -- cost of churn_separation_check (Konis's LPs by libchurn's own small
 simplex on the dual, k x k basis) against scipy.optimize.linprog (HiGHS) solving Konis's "is
 there separation" LP (max sum(A b) s.t. A b >= 0, |b| <= 1) once on the same sign-adjusted,
 column-scaled rows, and against one unpenalised churn_model_fit (on separated data: the time

@@ -20,17 +20,20 @@ typedef struct cli_args {
   bool used[64];
   int npos;
   const char *pos[16];
+  int max_pos;             /* positional words the command takes (0 unless it sets it) */
 } cli_args;
 
 /* Parses argv (after the subcommand).  `flags` lists the options that take no value,
- * space-separated.  Returns false (message printed) on a malformed line. */
+ * space-separated.  Returns false (message printed) on a malformed line, or an option given
+ * twice (--set excepted: it may repeat). */
 bool cli_parse(cli_args *a, int argc, char **argv, const char *flags);
 /* The value of --name, or NULL.  Marks it used. */
 const char *cli_get(cli_args *a, const char *name);
 bool cli_flag(cli_args *a, const char *name);
 /* The value of a required option, printing a usage error when missing. */
 const char *cli_need(cli_args *a, const char *name, const char *cmd);
-/* Fails (printing the first one) when an option was given that no code asked for. */
+/* Fails (printing the first one) when an option was given that no code asked for, or when
+ * there are more positional words than a->max_pos. */
 bool cli_all_used(const cli_args *a, const char *cmd);
 
 /* Prints "churn CMD: <status name>: <library message>" and returns EXIT_FAIL. */
@@ -38,8 +41,12 @@ int cli_fail(const char *cmd, churn_status st);
 /* Prints "churn CMD: message" and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 
-/* Applies every --set NAME=VALUE (repeatable, comma-separated also) to opts by option name. */
-bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd);
+/* Applies every --set NAME=VALUE (repeatable, comma-separated also) to opts by option name.
+ * Only options of the sections the command reads are taken (`sections`, space-separated, e.g.
+ * "ingest"); another one (fit.C on ingest) is a usage error, *usage set, instead of a setting
+ * that would silently do nothing. */
+bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd, const char *sections,
+                    bool *usage);
 /* Sets one option by name from text. */
 churn_status cli_set_option(churn_options *opts, const char *name, const char *value);
 
@@ -61,6 +68,34 @@ churn_status cli_load_dataset(const char *spec, const churn_options *opts, churn
 /* A progress line on stderr, shown only when stderr is a terminal. */
 void cli_progress(const char *cmd, int step, int steps, const char *what);
 void cli_progress_done(void);
+
+/* An output file built in memory and written with churn_file_write (atomically: the old file
+ * stays whole until the new one is complete; a full disk leaves it untouched). */
+typedef struct cli_out {
+  FILE *f;      /* write here */
+  char *buf;
+  size_t len;
+} cli_out;
+/* Opens o->f; false (message printed) when out of memory. */
+bool cli_out_open(cli_out *o, const char *cmd);
+/* Checks every write, closes o->f and writes the file; EXIT_OK, or EXIT_FAIL with
+ * "churn CMD: cannot write PATH: reason" printed. */
+int cli_out_commit(cli_out *o, const char *path, const char *cmd);
+/* Closes o->f without writing anything (after an earlier failure). */
+void cli_out_discard(cli_out *o);
+/* Flushes standard output; rc, or EXIT_FAIL with a message when any write to it failed (a
+ * full disk, a closed pipe, /dev/full). */
+int cli_finish_stdout(const char *cmd, int rc);
+
+/* The one number parser for flags: the whole text must be a decimal integer in [lo, hi]. */
+bool cli_parse_int(const char *s, long long lo, long long hi, long long *out);
+
+/* One CSV field with RFC 4180 quoting (when it holds the delimiter, a quote, a line break or an
+ * edge space), as the library's CSV writer does. */
+void cli_csv_field(FILE *f, const char *s);
+
+/* A JSON string literal (quotes, backslashes and control bytes escaped). */
+void cli_json_string(FILE *f, const char *s);
 
 /* Writes a churn_table as CSV (to a FILE) or as aligned text. */
 void cli_table_csv(const churn_table *t, FILE *f);

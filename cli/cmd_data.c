@@ -39,7 +39,8 @@ int cmd_simulate(int argc, char **argv) {
     else if (churn_options_set_int(opts, CHURN_OPT_SIM_START, t0) != CHURN_OK) rc = cli_fail("simulate", churn_last_status());
   }
   bool csv = !cli_flag(&a, "no-csv");
-  if (rc == EXIT_OK && !cli_apply_sets(&a, opts, "simulate")) rc = EXIT_FAIL;
+  bool set_usage = false;
+  if (rc == EXIT_OK && !cli_apply_sets(&a, opts, "simulate", "sim", &set_usage)) rc = set_usage ? EXIT_USAGE : EXIT_FAIL;
   if (rc == EXIT_OK && !cli_all_used(&a, "simulate")) rc = EXIT_USAGE;
   if (rc != EXIT_OK) {
     churn_options_free(opts);
@@ -64,14 +65,12 @@ int cmd_simulate(int argc, char **argv) {
   }
   if (st == CHURN_OK) {
     snprintf(p1, sizeof p1, "%s/truth.csv", out);
-    FILE *f = fopen(p1, "w");
-    if (f == NULL) {
-      cli_progress_done();
-      fprintf(stderr, "churn simulate: cannot write %s\n", p1);
+    cli_out o;
+    if (!cli_out_open(&o, "simulate")) {
       rc = EXIT_FAIL;
     } else {
-      cli_table_csv(truth, f);
-      fclose(f);
+      cli_table_csv(truth, o.f);
+      rc = cli_out_commit(&o, p1, "simulate");
     }
   } else {
     rc = cli_fail("simulate", st);
@@ -138,7 +137,8 @@ int cmd_ingest(int argc, char **argv) {
   if (cli_flag(&a, "strict")) churn_options_set_int(opts, CHURN_OPT_INGEST_STRICT, 1);
   if (cli_flag(&a, "dedup")) churn_options_set_int(opts, CHURN_OPT_INGEST_DEDUP, 1);
   if (cli_flag(&a, "create-unknown")) churn_options_set_int(opts, CHURN_OPT_INGEST_UNKNOWN, 2);
-  if (!cli_apply_sets(&a, opts, "ingest")) rc = EXIT_FAIL;
+  bool set_usage = false;
+  if (!cli_apply_sets(&a, opts, "ingest", "ingest", &set_usage)) rc = set_usage ? EXIT_USAGE : EXIT_FAIL;
   if (rc == EXIT_OK && !cli_all_used(&a, "ingest")) rc = EXIT_USAGE;
   churn_dataset *ds = NULL;
   churn_status st = CHURN_OK;
@@ -193,7 +193,8 @@ int cmd_features(int argc, char **argv) {
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("features", churn_last_status());
   int rc = EXIT_OK;
   if (horizon && cli_set_option(opts, "labels.horizon_days", horizon) != CHURN_OK) rc = cli_fail("features", churn_last_status());
-  if (rc == EXIT_OK && !cli_apply_sets(&a, opts, "features")) rc = EXIT_FAIL;
+  bool set_usage = false;
+  if (rc == EXIT_OK && !cli_apply_sets(&a, opts, "features", "features labels ingest", &set_usage)) rc = set_usage ? EXIT_USAGE : EXIT_FAIL;
   if (rc == EXIT_OK && !cli_all_used(&a, "features")) rc = EXIT_USAGE;
   char selbuf[4096];
   const char *names[256];
@@ -216,33 +217,36 @@ int cmd_features(int argc, char **argv) {
     if (st != CHURN_OK) rc = cli_fail("features", st);
   }
   if (rc == EXIT_OK) {
-    FILE *fo = fopen(out, "w");
-    if (fo == NULL) {
+    cli_out o;
+    if (!cli_out_open(&o, "features")) {
       rc = EXIT_FAIL;
-      cli_progress_done();
-      fprintf(stderr, "churn features: cannot write %s\n", out);
     } else {
+      FILE *fo = o.f;
       int64_t n = churn_features_nrows(f), d = churn_features_ncols(f);
       const double *X = churn_features_matrix(f);
       const char *const *fn = churn_features_names(f);
       const int64_t *sub = churn_features_subscribers(f), *tt = churn_features_times(f);
-      fprintf(fo, "subscriber_id,as_of");
-      for (int64_t j = 0; j < d; j++) fprintf(fo, ",%s", fn[j]);
-      if (y) fprintf(fo, ",churned");
+      fputs("subscriber_id,as_of", fo);
+      for (int64_t j = 0; j < d; j++) {
+        fputc(',', fo);
+        cli_csv_field(fo, fn[j]);
+      }
+      if (y) fputs(",churned", fo);
       fputc('\n', fo);
       for (int64_t i = 0; i < n; i++) {
         const char *id = "";
         char date[40];
         churn_dataset_subscriber_id(ds, sub[i], &id);
         cli_format_date(tt[i], date);
-        fprintf(fo, "%s,%s", id, date);
+        cli_csv_field(fo, id);
+        fprintf(fo, ",%s", date);
         for (int64_t j = 0; j < d; j++) fprintf(fo, ",%.17g", X[i * d + j]);
         if (y) fprintf(fo, ",%g", y[i]);
         fputc('\n', fo);
       }
-      fclose(fo);
+      rc = cli_out_commit(&o, out, "features");
       cli_progress_done();
-      printf("%s: %lld rows x %lld features\n", out, (long long)n, (long long)d);
+      if (rc == EXIT_OK) printf("%s: %lld rows x %lld features\n", out, (long long)n, (long long)d);
     }
   }
   free(y);

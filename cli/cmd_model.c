@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,8 @@ static const char FIT_HELP[] =
 static bool set_fit_options(cli_args *a, churn_options *opts) {
   const char *pen = cli_get(a, "penalty");
   if (pen) {
-    static const char *const names[] = {"none", "l2", "l1", "elasticnet", "firth"};
     int p = -1;
-    for (int i = 0; i < 5; i++) if (strcmp(pen, names[i]) == 0) p = i;
-    if (p < 0) {
+    if (churn_enum_find(CHURN_ENUM_PENALTY, pen, &p) != CHURN_OK) {
       cli_usage_error("fit", "--penalty must be none, l2, l1, elasticnet or firth, not '%s'", pen);
       return false;
     }
@@ -52,7 +51,8 @@ static bool set_fit_options(cli_args *a, churn_options *opts) {
     }
     churn_options_set_int(opts, CHURN_OPT_FIT_CLASS_WEIGHT, 1);
   }
-  return cli_apply_sets(a, opts, "fit");
+  bool usage;
+  return cli_apply_sets(a, opts, "fit", "fit features labels ingest", &usage);
 }
 
 /* Features at several snapshots, labels within the horizon, and the fit. */
@@ -149,14 +149,13 @@ static const char SUMMARY_HELP[] =
     "Prints the coefficient table (coef, std err, z, p-value, 95% interval, odds ratio) and the\n"
     "fit statistics as statsmodels' Logit summary does; --json prints the same fields as JSON.\n";
 
-static const struct { churn_stat s; const char *name; } STATS[] = {
-    {CHURN_STAT_N_OBS, "n_obs"},         {CHURN_STAT_POSITIVES, "positives"},
-    {CHURN_STAT_DF_MODEL, "df_model"},   {CHURN_STAT_DF_RESID, "df_resid"},
-    {CHURN_STAT_LOGLIK, "loglik"},       {CHURN_STAT_NULL_LOGLIK, "null_loglik"},
-    {CHURN_STAT_PSEUDO_R2, "pseudo_r2"}, {CHURN_STAT_LLR, "llr"},
-    {CHURN_STAT_LLR_P_VALUE, "llr_p_value"}, {CHURN_STAT_AIC, "aic"},
-    {CHURN_STAT_BIC, "bic"},             {CHURN_STAT_N_ITER, "iterations"},
-    {CHURN_STAT_CONVERGED, "converged"}, {CHURN_STAT_GRADIENT_NORM, "gradient_norm"}};
+/* The statistics the summary shows, in this order, under their churn_enum_name names ("n_iter"
+ * was "iterations" before 1.2). */
+static const churn_stat STATS[] = {
+    CHURN_STAT_N_OBS,     CHURN_STAT_POSITIVES, CHURN_STAT_DF_MODEL,   CHURN_STAT_DF_RESID,
+    CHURN_STAT_LOGLIK,    CHURN_STAT_NULL_LOGLIK, CHURN_STAT_PSEUDO_R2, CHURN_STAT_LLR,
+    CHURN_STAT_LLR_P_VALUE, CHURN_STAT_AIC,     CHURN_STAT_BIC,        CHURN_STAT_N_ITER,
+    CHURN_STAT_CONVERGED, CHURN_STAT_GRADIENT_NORM};
 
 int cmd_summary(int argc, char **argv) {
   cli_args a;
@@ -164,6 +163,7 @@ int cmd_summary(int argc, char **argv) {
   if (cli_flag(&a, "help")) return fputs(SUMMARY_HELP, stdout), EXIT_OK;
   bool json = cli_flag(&a, "json");
   if (a.npos != 1) return cli_usage_error("summary", "give one model file (see churn summary --help)");
+  a.max_pos = 1;
   if (!cli_all_used(&a, "summary")) return EXIT_USAGE;
   churn_model *m = NULL;
   churn_table *t = NULL;
@@ -175,13 +175,16 @@ int cmd_summary(int argc, char **argv) {
   }
   double v[sizeof STATS / sizeof STATS[0]];
   for (size_t i = 0; i < sizeof STATS / sizeof STATS[0]; i++) {
-    if (churn_model_stat(m, STATS[i].s, &v[i]) != CHURN_OK) v[i] = NAN;
+    if (churn_model_stat(m, STATS[i], &v[i]) != CHURN_OK) v[i] = NAN;
   }
   if (json) {
-    printf("{\"model\": \"%s\",\n", a.pos[0]);
+    fputs("{\"model\": ", stdout);
+    cli_json_string(stdout, a.pos[0]);  /* a path may hold a quote or a backslash */
+    fputs(",\n", stdout);
     for (size_t i = 0; i < sizeof STATS / sizeof STATS[0]; i++) {
-      if (isfinite(v[i])) printf(" \"%s\": %.17g,\n", STATS[i].name, v[i]);
-      else printf(" \"%s\": null,\n", STATS[i].name);
+      const char *name = churn_enum_name(CHURN_ENUM_STAT, STATS[i]);
+      if (isfinite(v[i])) printf(" \"%s\": %.17g,\n", name, v[i]);
+      else printf(" \"%s\": null,\n", name);
     }
     printf(" \"coefficients\": ");
     cli_table_json(t, stdout);
@@ -232,13 +235,9 @@ static int by_risk(const void *x, const void *y) {
   return a->row < b->row ? -1 : (a->row > b->row);
 }
 
-static const char *category_name(churn_churn_category c) {
-  switch (c) {
-    case CHURN_CATEGORY_NATURAL: return "natural";
-    case CHURN_CATEGORY_COMPETITIVE: return "competitive";
-    case CHURN_CATEGORY_SERVICE: return "service";
-    default: return "unknown";
-  }
+static const char *category_name(churn_category c) {
+  const char *name = churn_enum_name(CHURN_ENUM_CATEGORY, (int)c);
+  return name != NULL ? name : "unknown";
 }
 
 /* A categorical subscriber column's label for subscriber s ("" when missing). */
@@ -250,6 +249,33 @@ static const char *label_of(const churn_dataset *ds, const char *column, int64_t
   const char *label = "";
   if (code < 0 || churn_dataset_category_label(ds, column, code, &label, NULL) != CHURN_OK) return "";
   return label;
+}
+
+/* Prints a note for each one-hot feature "GROUP.COLUMN=LABEL" of the model whose label the dataset
+ * does not have (scored as an all-zero column, CHURN_OPT_FEAT_UNKNOWN_LABEL). */
+static void note_missing_labels(const churn_model *m, const churn_dataset *ds) {
+  int64_t d = churn_model_n_features(m);
+  for (int64_t j = 0; j < d; j++) {
+    const char *name = churn_model_feature_name(m, j), *eq = strchr(name, '=');
+    if (eq == NULL) continue;
+    /* "account.region=north": the dataset's column is what follows the group's dot */
+    const char *dot = memchr(name, '.', (size_t)(eq - name));
+    const char *start = dot ? dot + 1 : name;
+    char col[256];
+    snprintf(col, sizeof col, "%.*s", (int)(eq - start), start);
+    int32_t count = 0;
+    if (churn_dataset_category_label(ds, col, -1, NULL, &count) != CHURN_OK) continue;
+    bool found = false;
+    for (int32_t c = 0; c < count && !found; c++) {
+      const char *label = NULL;
+      found = churn_dataset_category_label(ds, col, c, &label, NULL) == CHURN_OK &&
+              strcmp(label, eq + 1) == 0;
+    }
+    if (!found) {
+      printf("note: the dataset has no subscriber with %s (seen in training): scored as an "
+             "all-zero column\n", name);
+    }
+  }
 }
 
 int cmd_score(int argc, char **argv) {
@@ -264,11 +290,23 @@ int cmd_score(int argc, char **argv) {
   const char *topk = cli_get(&a, "top"), *nreasons = cli_get(&a, "reasons");
   long long T;
   if (!cli_parse_time(asof, &T)) return cli_usage_error("score", "--as-of: not a date: %s", asof);
-  int k = topk ? atoi(topk) : 100, r = nreasons ? atoi(nreasons) : 3;
-  if (k < 1 || r < 1) return cli_usage_error("score", "--top and --reasons take positive numbers");
+  long long kk = 100, rr = 3;
+  if (topk && !cli_parse_int(topk, 1, INT_MAX, &kk)) {
+    return cli_usage_error("score", "--top takes a positive whole number, not '%s'", topk);
+  }
+  if (nreasons && !cli_parse_int(nreasons, 1, INT_MAX, &rr)) {
+    return cli_usage_error("score", "--reasons takes a positive whole number, not '%s'", nreasons);
+  }
+  int k = (int)kk, r = (int)rr;
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("score", churn_last_status());
-  int rc = cli_apply_sets(&a, opts, "score") ? EXIT_OK : EXIT_FAIL;
+  /* a label seen in training that today's export lacks (no subscriber in that region any more)
+   * gets an all-zero column instead of failing the run; the run says so (--set
+   * features.unknown_label=0 turns it back into an error) */
+  churn_options_set_int(opts, CHURN_OPT_FEAT_UNKNOWN_LABEL, 1);
+  bool set_usage = false;
+  int rc = cli_apply_sets(&a, opts, "score", "features warnings ingest", &set_usage) ? EXIT_OK : EXIT_FAIL;
+  if (set_usage) rc = EXIT_USAGE;
   if (rc == EXIT_OK && !cli_all_used(&a, "score")) rc = EXIT_USAGE;
   churn_model *m = NULL;
   churn_dataset *ds = NULL;
@@ -306,15 +344,14 @@ int cmd_score(int argc, char **argv) {
       if (k > n) k = (int)n;
       int64_t days = 2;
       churn_options_get_int(opts, CHURN_OPT_WARN_DEADLINE_DAYS, &days);
-      FILE *fo = fopen(out, "w");
-      if (fo == NULL) {
-        cli_progress_done();
-        fprintf(stderr, "churn score: cannot write %s\n", out);
+      cli_out o;
+      if (!cli_out_open(&o, "score")) {
         rc = EXIT_FAIL;
       } else {
-        fprintf(fo, "rank,subscriber_id,probability");
+        FILE *fo = o.f;
+        fputs("rank,subscriber_id,probability", fo);
         for (int j = 1; j <= r; j++) fprintf(fo, ",reason%d,contribution%d", j, j);
-        fprintf(fo, ",category,tier,manager,vip,contact_deadline\n");
+        fputs(",category,tier,manager,vip,contact_deadline\n", fo);
         const int64_t *sub = churn_features_subscribers(f);
         churn_dtype vdt;
         const void *vip = NULL;
@@ -325,18 +362,28 @@ int cmd_score(int argc, char **argv) {
           int64_t row = order[i].row, s = sub[row];
           const char *id = "";
           churn_dataset_subscriber_id(ds, s, &id);
-          fprintf(fo, "%d,%s,%.6f", i + 1, id, order[i].p);
+          fprintf(fo, "%d,", i + 1);
+          cli_csv_field(fo, id);
+          fprintf(fo, ",%.6f", order[i].p);
           for (int j = 0; j < r; j++) {
-            fprintf(fo, ",%s,%.4f", churn_model_feature_name(m, idx[row * r + j]), contrib[row * r + j]);
+            fputc(',', fo);
+            cli_csv_field(fo, churn_model_feature_name(m, idx[row * r + j]));
+            fprintf(fo, ",%.4f", contrib[row * r + j]);
           }
-          churn_churn_category cat = CHURN_CATEGORY_UNKNOWN;
+          churn_category cat = CHURN_CATEGORY_UNKNOWN;
           churn_feature_category(churn_model_feature_name(m, idx[row * r]), &cat);
-          fprintf(fo, ",%s,%s,%s,%d,%s\n", category_name(cat), label_of(ds, "tier", s),
-                  label_of(ds, "manager", s), vip ? ((const uint8_t *)vip)[s] : 0, deadline);
+          fprintf(fo, ",%s,", category_name(cat));
+          cli_csv_field(fo, label_of(ds, "tier", s));
+          fputc(',', fo);
+          cli_csv_field(fo, label_of(ds, "manager", s));
+          fprintf(fo, ",%d,%s\n", vip ? ((const uint8_t *)vip)[s] : 0, deadline);
         }
-        fclose(fo);
+        rc = cli_out_commit(&o, out, "score");
         cli_progress_done();
-        printf("%s: top %d of %lld subscribers scored as of %s\n", out, k, (long long)n, asof);
+        if (rc == EXIT_OK) {
+          printf("%s: top %d of %lld subscribers scored as of %s\n", out, k, (long long)n, asof);
+          note_missing_labels(m, ds);
+        }
       }
     }
     if (st != CHURN_OK) rc = cli_fail("score", st);

@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -32,6 +34,12 @@ bool cli_parse(cli_args *a, int argc, char **argv, const char *flags) {
       char padded[512];
       snprintf(padded, sizeof padded, " %s ", flags ? flags : "");
       bool is_flag = strstr(padded, pattern) != NULL;
+      for (int k = 0; k < a->n; k++) {
+        if (strcmp(a->name[k], key) == 0 && strcmp(key, "set") != 0) {
+          cli_usage_error("", "option --%s given twice", key);
+          return false;
+        }
+      }
       if (eq) {
         a->value[a->n] = eq + 1;
       } else if (!is_flag) {
@@ -73,6 +81,10 @@ const char *cli_need(cli_args *a, const char *name, const char *cmd) {
 }
 
 bool cli_all_used(const cli_args *a, const char *cmd) {
+  if (a->npos > a->max_pos) {
+    cli_usage_error(cmd, "unexpected argument '%s' (see churn %s --help)", a->pos[a->max_pos], cmd);
+    return false;
+  }
   for (int i = 0; i < a->n; i++) {
     if (!a->used[i]) {
       cli_usage_error(cmd, "unknown option --%s (see churn %s --help)", a->name[i], cmd);
@@ -115,7 +127,23 @@ churn_status cli_set_option(churn_options *opts, const char *name, const char *v
   return churn_options_set_real(opts, key, v);
 }
 
-bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd) {
+/* Whether option `name`'s section (the part before the dot) is one of `sections`. */
+static bool in_sections(const char *name, const char *sections) {
+  const char *dot = strchr(name, '.');
+  if (dot == NULL) return false;
+  size_t n = (size_t)(dot - name);
+  for (const char *p = sections; *p;) {
+    while (*p == ' ') p++;
+    size_t m = strcspn(p, " ");
+    if (m == n && strncmp(p, name, n) == 0) return true;
+    p += m;
+  }
+  return false;
+}
+
+bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd, const char *sections,
+                    bool *usage) {
+  *usage = false;
   for (int i = 0; i < a->n; i++) {
     if (strcmp(a->name[i], "set") != 0) continue;
     a->used[i] = true;
@@ -126,9 +154,17 @@ bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd) {
       char *eq = strchr(item, '=');
       if (eq == NULL) {
         cli_usage_error(cmd, "--set takes NAME=VALUE, got '%s'", item);
+        *usage = true;
         return false;
       }
       *eq = '\0';
+      churn_option key;
+      if (churn_option_find(item, &key) == CHURN_OK && !in_sections(item, sections)) {
+        cli_usage_error(cmd, "--set %s: churn %s reads no %.*s.* options (it takes %s.*)", item,
+                        cmd, (int)strcspn(item, "."), item, sections);
+        *usage = true;
+        return false;
+      }
       churn_status st = cli_set_option(opts, item, eq + 1);
       if (st != CHURN_OK) {
         cli_fail(cmd, st);
@@ -195,6 +231,65 @@ churn_status cli_load_dataset(const char *spec, const churn_options *opts, churn
   return CHURN_OK;
 }
 
+bool cli_out_open(cli_out *o, const char *cmd) {
+  o->buf = NULL;
+  o->len = 0;
+  o->f = open_memstream(&o->buf, &o->len);
+  if (o->f == NULL) {
+    cli_progress_done();
+    fprintf(stderr, "churn %s: out of memory for the output file\n", cmd);
+    return false;
+  }
+  return true;
+}
+
+void cli_out_discard(cli_out *o) {
+  if (o->f) fclose(o->f);
+  free(o->buf);
+  o->f = NULL;
+  o->buf = NULL;
+}
+
+int cli_out_commit(cli_out *o, const char *path, const char *cmd) {
+  bool bad = ferror(o->f) != 0;
+  bad |= fclose(o->f) != 0;
+  o->f = NULL;
+  int rc = EXIT_OK;
+  if (bad) {
+    cli_progress_done();
+    fprintf(stderr, "churn %s: cannot write %s: out of memory building it\n", cmd, path);
+    rc = EXIT_FAIL;
+  } else if (churn_file_write(path, o->buf, o->len) != CHURN_OK) {
+    cli_progress_done();
+    fprintf(stderr, "churn %s: cannot write %s: %s\n", cmd, path, churn_last_error());
+    rc = EXIT_FAIL;
+  }
+  free(o->buf);
+  o->buf = NULL;
+  return rc;
+}
+
+int cli_finish_stdout(const char *cmd, int rc) {
+  errno = 0;
+  bool bad = fflush(stdout) != 0;
+  int err = errno;
+  bad |= ferror(stdout) != 0;
+  if (!bad) return rc;
+  fprintf(stderr, "churn%s%s: cannot write standard output%s%s\n", cmd[0] ? " " : "", cmd,
+          err ? ": " : "", err ? strerror(err) : "");
+  return rc == EXIT_OK ? EXIT_FAIL : rc;
+}
+
+bool cli_parse_int(const char *s, long long lo, long long hi, long long *out) {
+  if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t') return false;
+  errno = 0;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
 static bool progress_shown;
 
 void cli_progress(const char *cmd, int step, int steps, const char *what) {
@@ -237,8 +332,10 @@ static void cell(const churn_table *t, int64_t j, int64_t i, char *buf, size_t c
   }
 }
 
-static void csv_field(FILE *f, const char *s) {
-  if (strpbrk(s, ",\"\n\r") == NULL) {
+void cli_csv_field(FILE *f, const char *s) {
+  size_t n = strlen(s);
+  bool edge = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+  if (!edge && strpbrk(s, ",\"\n\r") == NULL) {
     fputs(s, f);
     return;
   }
@@ -256,7 +353,7 @@ void cli_table_csv(const churn_table *t, FILE *f) {
     const char *name;
     churn_table_column_info(t, j, &name, NULL);
     if (j) fputc(',', f);
-    csv_field(f, name);
+    cli_csv_field(f, name);
   }
   fputc('\n', f);
   char buf[512];
@@ -264,7 +361,7 @@ void cli_table_csv(const churn_table *t, FILE *f) {
     for (int64_t j = 0; j < nc; j++) {
       if (j) fputc(',', f);
       cell(t, j, i, buf, sizeof buf);
-      csv_field(f, buf);
+      cli_csv_field(f, buf);
     }
     fputc('\n', f);
   }
@@ -302,7 +399,7 @@ void cli_table_text(const churn_table *t, FILE *f, int max_rows) {
   if (churn_table_nrows(t) > nr) fprintf(f, "... %lld more rows\n", (long long)(churn_table_nrows(t) - nr));
 }
 
-static void json_string(FILE *f, const char *s) {
+void cli_json_string(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
@@ -323,7 +420,7 @@ void cli_table_json(const churn_table *t, FILE *f) {
       churn_dtype dt;
       churn_table_column_info(t, j, &name, &dt);
       if (j) fputs(", ", f);
-      json_string(f, name);
+      cli_json_string(f, name);
       fputs(": ", f);
       if (dt == CHURN_F64) {
         const double *v;
@@ -337,7 +434,7 @@ void cli_table_json(const churn_table *t, FILE *f) {
       } else {
         const char *const *v;
         churn_table_str(t, j, &v);
-        json_string(f, v[i]);
+        cli_json_string(f, v[i]);
       }
     }
     fputs("}", f);

@@ -26,14 +26,17 @@ int main(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       strcmp(argv[1], "help") == 0) {
     fputs(HELP, argc < 2 ? stderr : stdout);
-    return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    return cli_finish_stdout("", argc < 2 ? EXIT_USAGE : EXIT_OK);
   }
   if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
     printf("churn %s\n", churn_version_string());
-    return EXIT_OK;
+    return cli_finish_stdout("version", EXIT_OK);
   }
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-    if (strcmp(argv[1], cmds[i].name) == 0) return cmds[i].fn(argc - 2, argv + 2);
+    if (strcmp(argv[1], cmds[i].name) == 0) {
+      /* a report cut short by a full disk or a closed pipe must not exit 0 */
+      return cli_finish_stdout(cmds[i].name, cmds[i].fn(argc - 2, argv + 2));
+    }
   }
   fprintf(stderr, "churn: unknown command '%s'\n%s", argv[1], HELP);
   return EXIT_USAGE;

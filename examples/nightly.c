@@ -8,11 +8,26 @@
 #include <churn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int fail(const char *what) {
   fprintf(stderr, "nightly: %s: %s: %s\n", what, churn_status_name(churn_last_status()),
           churn_last_error());
   return 1;
+}
+
+/* One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break. */
+static void csv_field(FILE *f, const char *s) {
+  if (strpbrk(s, ",\"\r\n") == NULL) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
 }
 
 typedef struct { double p; int64_t row; } ranked;
@@ -69,18 +84,28 @@ int main(int argc, char **argv) {
   /* 3. The dispatch list: the most at-risk first, each with its main reason. */
   for (int64_t i = 0; i < n; i++) order[i] = (ranked){p[i], i};
   qsort(order, (size_t)n, sizeof *order, by_risk);
-  FILE *out = fopen(argv[5], "w");
-  if (out == NULL) return perror(argv[5]), 1;
+  /* Built in memory and written with churn_file_write: atomic (yesterday's list stays whole
+   * if the disk fills up) and every write checked. */
+  char *text = NULL;
+  size_t text_len = 0;
+  FILE *out = open_memstream(&text, &text_len);
+  if (out == NULL) return fail("output buffer");
   fprintf(out, "rank,subscriber_id,probability,main_reason,contact_by_unix\n");
   const int64_t *sub = churn_features_subscribers(f);
   for (int i = 0; i < top && i < n; i++) {
     const char *id = "";
     churn_dataset_subscriber_id(ds, sub[order[i].row], &id);
-    fprintf(out, "%d,%s,%.6f,%s,%lld\n", i + 1, id, order[i].p,
+    fprintf(out, "%d,", i + 1);
+    csv_field(out, id);
+    fprintf(out, ",%.6f,%s,%lld\n", order[i].p,
             churn_model_feature_name(model, reason[order[i].row]),
             (long long)churn_contact_deadline(as_of, 2));
   }
-  fclose(out);
+  int bad = ferror(out);
+  if (fclose(out) != 0 || bad) return fail("building the dispatch list");
+  churn_status wst = churn_file_write(argv[5], text, text_len);
+  free(text);
+  if (wst != CHURN_OK) return fail("writing the dispatch list");
   printf("nightly: scored %lld subscribers, wrote the top %d to %s\n", (long long)n,
          top < n ? top : (int)n, argv[5]);
   free(p);

@@ -6,10 +6,19 @@
  * fits and explains a logistic-regression risk model, and computes the retention figures
  * operators report.  This header reads top to bottom like a manual:
  *
- *   1. version               5. features, labels, warnings
- *   2. status and errors     6. risk model (fit, inference, scoring, reasons, persistence)
- *   3. options               7. evaluation
- *   4. dataset               8. retention KPIs, simulator
+ *   1. version                     5. features, labels, warnings
+ *   2. status and errors           6. risk model (fit, inference, scoring, reasons,
+ *   2b. names of enum values          persistence, out-of-core, separation)
+ *   3. options                     7. evaluation (7b: campaigns and uplift)
+ *   4. dataset (and dates as text) 8. retention KPIs (8a survival on arrays, 8b KPIs of a
+ *                                     dataset, 8c cohort forecasting, 8d simulator)
+ *                                  9. deprecated names
+ *
+ * Stable and experimental: every call is part of the stable ABI (kept, with its signature, for
+ * the whole major version) except those declared inside #ifdef CHURN_EXPERIMENTAL (the
+ * sufficient statistics and Newton driver of 6d, cohort forecasting 8c, campaigns 7b, and the
+ * fault-injection hook of section 2), whose shape may still change in a minor version.  Define
+ * CHURN_EXPERIMENTAL before including this header to use them.
  *
  * Conventions (they hold for every call below):
  *  - Every fallible call returns a churn_status; CHURN_OK is 0.  On failure, churn_last_error()
@@ -95,9 +104,11 @@ CHURN_API const char *churn_version_string(void);
   X(CHURN_E_RANGE, 15, "value out of range")                                                  \
   X(CHURN_E_INTERNAL, 16, "internal error")
 
-#define CHURN_STATUS_ENUM_(name, value, text) name = value,
-typedef enum churn_status { CHURN_STATUS_LIST(CHURN_STATUS_ENUM_) CHURN_STATUS_END_ } churn_status;
-#undef CHURN_STATUS_ENUM_
+/* Every public enum is one list macro X(NAME, value, "name"): the enum below is generated from
+ * it, and so are churn_enum_name / churn_enum_find (section 1b), which the `churn` command and
+ * both bindings use instead of tables of their own. */
+#define CHURN_ENUM_VALUE_(name, value, text) name = value,
+typedef enum churn_status { CHURN_STATUS_LIST(CHURN_ENUM_VALUE_) CHURN_STATUS_END_ } churn_status;
 
 /* The symbolic name of a status ("CHURN_E_ARG"); "CHURN_E_UNKNOWN" for values not in the list.
  * A static string, never freed. */
@@ -116,11 +127,58 @@ CHURN_API churn_status churn_last_status(void);
 /* Forgets this thread's last error. */
 CHURN_API void churn_clear_error(void);
 
+#ifdef CHURN_EXPERIMENTAL
 /* Fault injection for test suites: make the k-th allocation made by the library on this thread
  * from now on fail (k >= 1); k = 0 switches it off.  Only the calling thread is affected.
  * Returns how many allocations were made on this thread since the previous call, so a test can
- * learn how many points a code path has and then fail each in turn. */
+ * learn how many points a code path has and then fail each in turn.  EXPERIMENTAL. */
 CHURN_API uint64_t churn_testing_fail_alloc(uint64_t k);
+#endif
+
+/* ===================================================================================== *
+ * 2b. Names of enum values
+ *
+ * Every public enum's values have a stable lower-case name (for statuses, the symbol), defined
+ * once in the enum's list macro.  Files, the `churn` command and both bindings read and write
+ * these names through the two calls below instead of keeping tables of their own.
+ * ===================================================================================== */
+
+typedef enum churn_enum {
+  CHURN_ENUM_STATUS = 1,              /* churn_status: "CHURN_E_ARG" ... */
+  CHURN_ENUM_EVENT_KIND = 2,          /* churn_event_kind: "bill", "payment", ... */
+  CHURN_ENUM_CANCEL_REASON = 3,       /* churn_cancel_reason: "price", "moving", ... */
+  CHURN_ENUM_CATEGORY = 4,            /* churn_category: "natural", ... */
+  CHURN_ENUM_RETENTION_OUTCOME = 5,   /* churn_retention_outcome */
+  CHURN_ENUM_PACKAGE_DIRECTION = 6,   /* churn_package_direction */
+  CHURN_ENUM_SUSPEND_REASON = 7,      /* churn_suspend_reason */
+  CHURN_ENUM_USAGE_TYPE = 8,          /* churn_usage_type */
+  CHURN_ENUM_TIME_SLOT = 9,           /* churn_time_slot */
+  CHURN_ENUM_INGEST_COUNTER = 10,     /* churn_ingest_counter: "rows_read", ... */
+  CHURN_ENUM_LABEL_DEFINITION = 11,   /* churn_label_definition: "cancel", "non_use", "either" */
+  CHURN_ENUM_WARNING_RULE = 12,       /* churn_warning_rule: "payment_anomaly", ... */
+  CHURN_ENUM_PENALTY = 13,            /* churn_penalty: "none", "l2", "l1", ... */
+  CHURN_ENUM_COV_TYPE = 14,           /* churn_cov_type: "nonrobust", "HC0", "HC1", "cluster" */
+  CHURN_ENUM_STAT = 15,               /* churn_stat: "loglik", "llr_p_value", ... */
+  CHURN_ENUM_CALIBRATION_STRATEGY = 16, /* churn_calibration_strategy */
+  CHURN_ENUM_KPI_RATE_BASE = 17,      /* churn_kpi_rate_base: "opening", ... */
+  CHURN_ENUM_COHORT_KIND = 18,        /* churn_cohort_kind: "sbg", "bdw", "geometric" */
+  CHURN_ENUM_SIM_DRIVER = 19          /* churn_sim_driver: "none", "arrears", ... */
+} churn_enum;
+
+/* The name of `value` in enum `which` (a static string), or NULL for a value the enum does not
+ * have (or an unknown `which`). */
+CHURN_API const char *churn_enum_name(churn_enum which, int value);
+
+/* The value named `name` in enum `which` (exact, case-sensitive match) into *value.
+ * CHURN_E_NOT_FOUND for a name the enum does not have (the message lists the valid names),
+ * CHURN_E_ARG for NULL arguments or an unknown `which`. */
+CHURN_API churn_status churn_enum_find(churn_enum which, const char *name, int *value);
+
+/* The index-th entry (0-based, in the list's order) of enum `which`: its value and name.
+ * CHURN_E_RANGE past the last entry, so a binding can list every name; CHURN_E_ARG for NULL
+ * outputs or an unknown `which`. */
+CHURN_API churn_status churn_enum_entry(churn_enum which, int index, int *value,
+                                        const char **name);
 
 /* ===================================================================================== *
  * 3. Options
@@ -204,6 +262,7 @@ typedef enum churn_option {
   CHURN_OPT_INGEST_ID_COLUMN = 606,  /* string, default "subscriber_id" */
   CHURN_OPT_INGEST_DELIMITER = 607,  /* string of 1 char, default "," */
   CHURN_OPT_INGEST_BLOCK_SIZE = 608, /* int bytes in [4 KiB, 1 GiB], default 4 MiB */
+  CHURN_OPT_INGEST_UNIX_TIMES = 620, /* int 0/1: bare integers in date columns are Unix seconds */
   /* --- simulator (section 8) --- */
   CHURN_OPT_SIM_FIRST_ = 700,
   CHURN_OPT_SIM_SUBSCRIBERS = 701,   /* int >= 1: subscribers at the start, default 10000 */
@@ -295,6 +354,15 @@ typedef enum churn_dtype {
 
 /* The size in bytes of one element of a dtype (sizeof(char *) for CHURN_STR), 0 if unknown. */
 CHURN_API size_t churn_dtype_size(churn_dtype dtype);
+
+/* Writes len bytes of data to path atomically, as the library saves its own files: a temporary
+ * file in the same folder (created with mode 0666 less the process umask, which is never
+ * changed), every write checked, fsync, then renamed over path.  A reader sees the old file or
+ * the new one, never a part; on any failure (a full disk, a missing folder) the old file is
+ * untouched, the temporary removed, and CHURN_E_IO names the path and the system's reason.
+ * For programs that write their own reports (the `churn` command's CSV outputs go through it).
+ * data may be NULL when len is 0.  Thread-safe. */
+CHURN_API churn_status churn_file_write(const char *path, const void *data, size_t len);
 
 /* ===================================================================================== *
  * Tables: the small results (KPIs, lift and calibration tables, warning lists)
@@ -411,71 +479,97 @@ CHURN_API churn_status churn_time_format(int64_t t, char *buf, size_t cap);
  *   CALLBACK        satisfaction call-back after a repair; code = score 1..5 (0 unknown)
  *   ACTIVATION      (new installation as an event; the subscriber table also has the date)
  * BILL, PAYMENT, VIEW, PACKAGE_CHANGE and USAGE need a value; other kinds default it to 0. */
+#define CHURN_EVENT_KIND_LIST(X)                    \
+  X(CHURN_EV_BILL, 1, "bill")                       \
+  X(CHURN_EV_PAYMENT, 2, "payment")                 \
+  X(CHURN_EV_VIEW, 3, "view")                       \
+  X(CHURN_EV_HEARTBEAT, 4, "heartbeat")             \
+  X(CHURN_EV_CONNECT, 5, "connect")                 \
+  X(CHURN_EV_DISCONNECT, 6, "disconnect")           \
+  X(CHURN_EV_FAULT, 7, "fault")                     \
+  X(CHURN_EV_COMPLAINT, 8, "complaint")             \
+  X(CHURN_EV_PACKAGE_CHANGE, 9, "package_change")   \
+  X(CHURN_EV_SUSPEND, 10, "suspend")                \
+  X(CHURN_EV_RESUME, 11, "resume")                  \
+  X(CHURN_EV_CANCEL, 12, "cancel")                  \
+  X(CHURN_EV_RETENTION, 13, "retention")            \
+  X(CHURN_EV_USAGE, 14, "usage")                    \
+  X(CHURN_EV_CALLBACK, 15, "callback")              \
+  X(CHURN_EV_ACTIVATION, 16, "activation")
 typedef enum churn_event_kind {
-  CHURN_EV_BILL = 1,
-  CHURN_EV_PAYMENT = 2,
-  CHURN_EV_VIEW = 3,
-  CHURN_EV_HEARTBEAT = 4,
-  CHURN_EV_CONNECT = 5,
-  CHURN_EV_DISCONNECT = 6,
-  CHURN_EV_FAULT = 7,
-  CHURN_EV_COMPLAINT = 8,
-  CHURN_EV_PACKAGE_CHANGE = 9,
-  CHURN_EV_SUSPEND = 10,
-  CHURN_EV_RESUME = 11,
-  CHURN_EV_CANCEL = 12,
-  CHURN_EV_RETENTION = 13,
-  CHURN_EV_USAGE = 14,
-  CHURN_EV_CALLBACK = 15,
-  CHURN_EV_ACTIVATION = 16,
+  CHURN_EVENT_KIND_LIST(CHURN_ENUM_VALUE_)
   CHURN_EV_KIND_END_ /* one past the last known kind; grows with new kinds */
 } churn_event_kind;
 
-/* Cancellation reasons (code of CHURN_EV_CANCEL; CSV names in brackets). */
-typedef enum churn_cancel_reason {
-  CHURN_REASON_UNKNOWN = 0,          /* "unknown" */
-  CHURN_REASON_PRICE = 1,            /* "price": price too high -> competitive */
-  CHURN_REASON_COMPETITOR = 2,       /* "competitor": better competitor offer -> competitive */
-  CHURN_REASON_PROMO_END = 3,        /* "promo_end": promotion about to expire -> competitive */
-  CHURN_REASON_NOT_WANTED = 4,       /* "not_wanted": no longer wants the service -> natural */
-  CHURN_REASON_TECHNICAL = 5,        /* "technical": signal, faults, slow repair -> service */
-  CHURN_REASON_CUSTOMER_SERVICE = 6, /* "customer_service": poor service -> service */
-  CHURN_REASON_MOVING = 7,           /* "moving": moved out of the coverage area -> natural */
-  CHURN_REASON_NO_DEVICE = 8,        /* "no_device": no longer owns the TV/device -> natural */
-  CHURN_REASON_AGE_HEALTH = 9,       /* "age_health" -> natural */
-  CHURN_REASON_PACKAGE_FIT = 10      /* "package_fit": package does not fit -> service */
-} churn_cancel_reason;
+/* Cancellation reasons (code of CHURN_EV_CANCEL), with their CSV names and the category each
+ * maps to (churn_cancel_reason_category): price, competitor and promo_end -> competitive;
+ * not_wanted, moving, no_device, age_health -> natural; technical, customer_service,
+ * package_fit -> service; unknown -> unknown. */
+#define CHURN_CANCEL_REASON_LIST(X)                               \
+  X(CHURN_REASON_UNKNOWN, 0, "unknown")                           \
+  X(CHURN_REASON_PRICE, 1, "price")             /* too high */    \
+  X(CHURN_REASON_COMPETITOR, 2, "competitor")   /* better offer */ \
+  X(CHURN_REASON_PROMO_END, 3, "promo_end")     /* promotion about to expire */ \
+  X(CHURN_REASON_NOT_WANTED, 4, "not_wanted")   /* no longer wants the service */ \
+  X(CHURN_REASON_TECHNICAL, 5, "technical")     /* signal, faults, slow repair */ \
+  X(CHURN_REASON_CUSTOMER_SERVICE, 6, "customer_service")         \
+  X(CHURN_REASON_MOVING, 7, "moving")           /* out of the coverage area */ \
+  X(CHURN_REASON_NO_DEVICE, 8, "no_device")     /* no longer owns the TV/device */ \
+  X(CHURN_REASON_AGE_HEALTH, 9, "age_health")                     \
+  X(CHURN_REASON_PACKAGE_FIT, 10, "package_fit") /* package does not fit */
+typedef enum churn_cancel_reason { CHURN_CANCEL_REASON_LIST(CHURN_ENUM_VALUE_) } churn_cancel_reason;
 
 /* Churn categories (流失分类). */
-typedef enum churn_churn_category {
-  CHURN_CATEGORY_UNKNOWN = 0,
-  CHURN_CATEGORY_NATURAL = 1,
-  CHURN_CATEGORY_COMPETITIVE = 2,
-  CHURN_CATEGORY_SERVICE = 3
-} churn_churn_category;
+#define CHURN_CATEGORY_LIST(X)                   \
+  X(CHURN_CATEGORY_UNKNOWN, 0, "unknown")        \
+  X(CHURN_CATEGORY_NATURAL, 1, "natural")        \
+  X(CHURN_CATEGORY_COMPETITIVE, 2, "competitive") \
+  X(CHURN_CATEGORY_SERVICE, 3, "service")
+typedef enum churn_churn_category { CHURN_CATEGORY_LIST(CHURN_ENUM_VALUE_) } churn_category;
+typedef churn_category churn_churn_category; /* the name before 1.2; deprecated */
 
-typedef enum churn_retention_outcome {  /* code of CHURN_EV_RETENTION */
-  CHURN_OUTCOME_UNKNOWN = 0, CHURN_OUTCOME_RETAINED = 1, CHURN_OUTCOME_LOST = 2,
-  CHURN_OUTCOME_NO_ANSWER = 3
-} churn_retention_outcome;                /* CSV: "retained", "lost", "no_answer" */
+/* Codes of CHURN_EV_RETENTION (its outcome). */
+#define CHURN_RETENTION_OUTCOME_LIST(X)    \
+  X(CHURN_OUTCOME_UNKNOWN, 0, "unknown")   \
+  X(CHURN_OUTCOME_RETAINED, 1, "retained") \
+  X(CHURN_OUTCOME_LOST, 2, "lost")         \
+  X(CHURN_OUTCOME_NO_ANSWER, 3, "no_answer")
+typedef enum churn_retention_outcome {
+  CHURN_RETENTION_OUTCOME_LIST(CHURN_ENUM_VALUE_)
+} churn_retention_outcome;
 
-typedef enum churn_package_direction {  /* code of CHURN_EV_PACKAGE_CHANGE */
-  CHURN_PACKAGE_SIDE = 0, CHURN_PACKAGE_UP = 1, CHURN_PACKAGE_DOWN = 2
-} churn_package_direction;                /* CSV: "side", "up", "down" */
+/* Codes of CHURN_EV_PACKAGE_CHANGE. */
+#define CHURN_PACKAGE_DIRECTION_LIST(X) \
+  X(CHURN_PACKAGE_SIDE, 0, "side")      \
+  X(CHURN_PACKAGE_UP, 1, "up")          \
+  X(CHURN_PACKAGE_DOWN, 2, "down")
+typedef enum churn_package_direction {
+  CHURN_PACKAGE_DIRECTION_LIST(CHURN_ENUM_VALUE_)
+} churn_package_direction;
 
-typedef enum churn_suspend_reason {     /* code of CHURN_EV_SUSPEND / RESUME */
-  CHURN_SUSPEND_UNKNOWN = 0, CHURN_SUSPEND_NON_PAYMENT = 1, CHURN_SUSPEND_VOLUNTARY = 2
-} churn_suspend_reason;                   /* CSV: "unknown", "non_payment", "voluntary" */
+/* Codes of CHURN_EV_SUSPEND / RESUME. */
+#define CHURN_SUSPEND_REASON_LIST(X)             \
+  X(CHURN_SUSPEND_UNKNOWN, 0, "unknown")         \
+  X(CHURN_SUSPEND_NON_PAYMENT, 1, "non_payment") \
+  X(CHURN_SUSPEND_VOLUNTARY, 2, "voluntary")
+typedef enum churn_suspend_reason { CHURN_SUSPEND_REASON_LIST(CHURN_ENUM_VALUE_) } churn_suspend_reason;
 
-typedef enum churn_usage_type {         /* code of CHURN_EV_USAGE */
-  CHURN_USAGE_OTHER = 0, CHURN_USAGE_BROADBAND = 1, CHURN_USAGE_MOBILE_DATA = 2,
-  CHURN_USAGE_MOBILE_VOICE = 3
-} churn_usage_type;                       /* CSV: "other", "broadband", "mobile_data", "mobile_voice" */
+/* Codes of CHURN_EV_USAGE. */
+#define CHURN_USAGE_TYPE_LIST(X)                 \
+  X(CHURN_USAGE_OTHER, 0, "other")               \
+  X(CHURN_USAGE_BROADBAND, 1, "broadband")       \
+  X(CHURN_USAGE_MOBILE_DATA, 2, "mobile_data")   \
+  X(CHURN_USAGE_MOBILE_VOICE, 3, "mobile_voice")
+typedef enum churn_usage_type { CHURN_USAGE_TYPE_LIST(CHURN_ENUM_VALUE_) } churn_usage_type;
 
-typedef enum churn_time_slot {          /* code2 of CHURN_EV_VIEW */
-  CHURN_SLOT_UNKNOWN = 0, CHURN_SLOT_MORNING = 1, CHURN_SLOT_DAYTIME = 2,
-  CHURN_SLOT_PRIME = 3, CHURN_SLOT_LATE = 4
-} churn_time_slot;                        /* CSV: "unknown", "morning", "daytime", "prime", "late" */
+/* code2 of CHURN_EV_VIEW. */
+#define CHURN_TIME_SLOT_LIST(X)          \
+  X(CHURN_SLOT_UNKNOWN, 0, "unknown")    \
+  X(CHURN_SLOT_MORNING, 1, "morning")    \
+  X(CHURN_SLOT_DAYTIME, 2, "daytime")    \
+  X(CHURN_SLOT_PRIME, 3, "prime")        \
+  X(CHURN_SLOT_LATE, 4, "late")
+typedef enum churn_time_slot { CHURN_TIME_SLOT_LIST(CHURN_ENUM_VALUE_) } churn_time_slot;
 
 /* The stable lower-case name of an event kind ("bill"), NULL for an unknown kind. */
 CHURN_API const char *churn_event_kind_name(int kind);
@@ -484,7 +578,7 @@ CHURN_API const char *churn_event_kind_name(int kind);
 CHURN_API churn_status churn_event_kind_find(const char *name, churn_event_kind *kind);
 
 /* The churn category of a cancellation reason (CHURN_CATEGORY_UNKNOWN for unknown reasons). */
-CHURN_API churn_churn_category churn_cancel_reason_category(int reason);
+CHURN_API churn_category churn_cancel_reason_category(int reason);
 
 /* A column passed in by the caller: `length` elements of `dtype` at `data`, read where they lie
  * (no copy is kept; the dataset copies the values into its own columns).  `valid`, when not
@@ -509,8 +603,12 @@ typedef struct churn_column {
  *   CHURN_OPT_INGEST_MAX_REPORTED      int >= 0: rejections kept with details [20]
  *   CHURN_OPT_INGEST_ID_COLUMN         string: CSV column holding the subscriber id
  *                                      ["subscriber_id"]
- *   CHURN_OPT_INGEST_DELIMITER         string of one character: CSV field separator [","]
- *   CHURN_OPT_INGEST_BLOCK_SIZE        int: CSV read block in bytes [4 MiB] */
+ *   CHURN_OPT_INGEST_DELIMITER         string of one character: CSV field separator [","];
+ *                                      a quote or a line break fails the read with CHURN_E_ARG
+ *   CHURN_OPT_INGEST_BLOCK_SIZE        int: CSV read block in bytes [4 MiB]
+ *   CHURN_OPT_INGEST_UNIX_TIMES        int 0/1: a bare integer in a CSV date column is Unix
+ *                                      seconds [0: refused, the row rejected as a bad date;
+ *                                      20240701 is not an integer but a compact date] */
 
 /* Creates an empty dataset. */
 CHURN_API churn_status churn_dataset_new(churn_dataset **out);
@@ -547,10 +645,16 @@ CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const chur
 
 /* Reads a subscribers CSV file (RFC 4180: header line, quoted fields, CRLF or LF).  Columns are
  * found by header name, in any order, with the names of churn_dataset_append_subscribers (the
- * id column's name is CHURN_OPT_INGEST_ID_COLUMN); dates are YYYY-MM-DD,
- * YYYY-MM-DDTHH:MM:SS (optionally ending in Z or +HH:MM) or Unix seconds, empty = none; vip is
- * 0/1/true/false/yes/no; extra columns become attributes, numeric when every non-empty value is
- * a number, categorical otherwise.  Streams in blocks: memory grows with the result, not the
+ * id column's name is CHURN_OPT_INGEST_ID_COLUMN); dates are YYYY-MM-DD, YYYYMMDD (8 digits),
+ * YYYY-MM-DDTHH:MM:SS (optionally ending in Z or +HH:MM), empty = none; any other bare integer
+ * (Unix seconds, an Excel serial day) is a rejected row unless CHURN_OPT_INGEST_UNIX_TIMES = 1
+ * says it is Unix seconds; vip is 0/1/true/false/yes/no; extra columns become attributes,
+ * numeric when every non-empty value is a number, categorical otherwise.  Text fields (ids,
+ * labels, header names) must be UTF-8 without NUL bytes: otherwise the row is rejected naming
+ * the byte and its offset (a header fails with CHURN_E_FORMAT; a UTF-16 file is named as such).
+ * A UTF-8 byte order mark is skipped.  Unquoted fields lose their edge blanks (" region" is
+ * region, "S1 " is S1); quoted ones keep them.  Text after a closing quote ("12"5) rejects the
+ * row; a line holding only "" is a row (with one field), not a blank line.  Streams in blocks: memory grows with the result, not the
  * file.  Errors: CHURN_E_IO naming the path; CHURN_E_FORMAT naming the line for an unterminated
  * quoted field or an empty file; CHURN_E_SCHEMA for a missing id column or a repeated header
  * name.  A line with the wrong number of fields, or a value that does not parse, is a rejected
@@ -567,8 +671,12 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
  * and complaint categories any label, interned in a per-kind dictionary of at most 256), aux1,
  * aux2 (integers), and the date columns due_date (BILL), first_contact and fixed_at (FAULT),
  * new_package (PACKAGE_CHANGE, a package label), which fill aux1/aux2 as documented at
- * churn_event_kind.  Other columns are ignored.  Same streaming and errors as above (a missing
- * id, time or kind column is CHURN_E_SCHEMA). */
+ * churn_event_kind.  A code given as a number has no leading zeros ("007" is a label) and, for
+ * a kind with fixed names, must be one of their numbers (cancel code 99 is rejected like an
+ * unknown name).  Other columns are ignored and listed in the ingest report
+ * (churn_dataset_rejections: row 1, the column, "not an events column: ignored", not counted
+ * as a rejected row; past five, one entry counts the rest).  Same streaming, dates, text checks and errors as above (a missing id,
+ * time or kind column, a repeated name, or both value and amount is CHURN_E_SCHEMA). */
 CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
                                                      const churn_options *opts);
 
@@ -622,20 +730,23 @@ CHURN_API churn_status churn_dataset_event_column(const churn_dataset *ds, const
 CHURN_API churn_status churn_dataset_event_offsets(const churn_dataset *ds, const int64_t **off);
 
 /* Ingestion counters (cumulative over the dataset's life). */
+#define CHURN_INGEST_COUNTER_LIST(X)                                                     \
+  X(CHURN_COUNT_ROWS_READ, 0, "rows_read") /* data rows seen (CSV lines or column rows) */ \
+  X(CHURN_COUNT_ROWS_ACCEPTED, 1, "rows_accepted")                                    \
+  X(CHURN_COUNT_REJECTED, 2, "rejected") /* all rejected rows */                      \
+  X(CHURN_COUNT_REJECTED_UNKNOWN_SUBSCRIBER, 3, "rejected_unknown_subscriber")        \
+  X(CHURN_COUNT_REJECTED_BAD_VALUE, 4, "rejected_bad_value") /* unparsable, out of range, \
+                                                        unknown kind or code */        \
+  X(CHURN_COUNT_REJECTED_NON_FINITE, 5, "rejected_non_finite")                        \
+  X(CHURN_COUNT_REJECTED_BEFORE_ACTIVATION, 6, "rejected_before_activation")          \
+  X(CHURN_COUNT_REJECTED_DUPLICATE_ID, 7, "rejected_duplicate_id")                    \
+  X(CHURN_COUNT_KEPT_BEFORE_ACTIVATION, 8, "kept_before_activation")                  \
+  X(CHURN_COUNT_SUBSCRIBERS_CREATED, 9, "subscribers_created")                        \
+  X(CHURN_COUNT_DUPLICATE_EVENTS, 10, "duplicate_events") /* found by the last finalize */ \
+  X(CHURN_COUNT_DUPLICATES_REMOVED, 11, "duplicates_removed") /* cumulative */        \
+  X(CHURN_COUNT_REJECTED_MISSING_VALUE, 12, "rejected_missing_value")
 typedef enum churn_ingest_counter {
-  CHURN_COUNT_ROWS_READ = 0,            /* data rows seen (CSV lines or column rows) */
-  CHURN_COUNT_ROWS_ACCEPTED = 1,
-  CHURN_COUNT_REJECTED = 2,             /* all rejected rows */
-  CHURN_COUNT_REJECTED_UNKNOWN_SUBSCRIBER = 3,
-  CHURN_COUNT_REJECTED_BAD_VALUE = 4,   /* unparsable, out of range, unknown kind or code */
-  CHURN_COUNT_REJECTED_NON_FINITE = 5,
-  CHURN_COUNT_REJECTED_BEFORE_ACTIVATION = 6,
-  CHURN_COUNT_REJECTED_DUPLICATE_ID = 7,
-  CHURN_COUNT_KEPT_BEFORE_ACTIVATION = 8,
-  CHURN_COUNT_SUBSCRIBERS_CREATED = 9,
-  CHURN_COUNT_DUPLICATE_EVENTS = 10,    /* found by the last finalize */
-  CHURN_COUNT_DUPLICATES_REMOVED = 11,  /* cumulative */
-  CHURN_COUNT_REJECTED_MISSING_VALUE = 12,
+  CHURN_INGEST_COUNTER_LIST(CHURN_ENUM_VALUE_)
   CHURN_COUNT_END_
 } churn_ingest_counter;
 
@@ -664,6 +775,21 @@ CHURN_API churn_status churn_dataset_load(const char *path, churn_dataset **out)
 /* The same from bytes in memory (they are not kept). */
 CHURN_API churn_status churn_dataset_load_buffer(const void *data, size_t len,
                                                  churn_dataset **out);
+
+/* Writes a dataset as the two CSV files churn_dataset_read_subscribers_csv and
+ * churn_dataset_read_events_csv read back to the same dataset (atomically: each file is
+ * replaced whole or not at all).  subscribers_path: subscriber_id, activation, cancellation,
+ * contract_end, promotion_end (YYYY-MM-DDTHH:MM:SSZ, empty = none), region, age_band, tier,
+ * package, manager, price, services, vip, then the extra attributes.  events_path (in the
+ * dataset's order; finalized datasets are sorted): subscriber_id, time, kind (its name), code,
+ * code2 (CSV names where the kind has them, labels of the kind's dictionary, else numbers),
+ * value (text that reads back to the same double), aux1, aux2 (empty = CHURN_AUX_NONE),
+ * new_package (the package label of a PACKAGE_CHANGE, which the reader maps to aux1).  Either
+ * path may be NULL to skip that file.  Each file is built in memory before its atomic write
+ * (about 53 bytes per event).  CHURN_E_IO naming the path.  Reads ds only. */
+CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
+                                               const char *subscribers_path,
+                                               const char *events_path);
 
 /* ===================================================================================== *
  * 5. Features, labels and early-warning rules
@@ -796,7 +922,7 @@ CHURN_API const int64_t *churn_features_times(const churn_features *f);
 /* The name and churn category of column j (either output may be NULL); CHURN_E_ARG when j is
  * not in [0, ncols). */
 CHURN_API churn_status churn_features_column(const churn_features *f, int64_t j,
-                                             const char **name, churn_churn_category *category);
+                                             const char **name, churn_category *category);
 
 /* The number of catalog entries (numeric features and one-hot groups such as account.tier). */
 CHURN_API int64_t churn_feature_catalog_size(void);
@@ -804,18 +930,21 @@ CHURN_API int64_t churn_feature_catalog_size(void);
 /* Catalog entry i (0-based): its name, a one-line description with the formula, and its churn
  * category (outputs may be NULL; static strings).  CHURN_E_NOT_FOUND past the last. */
 CHURN_API churn_status churn_feature_info(int64_t i, const char **name, const char **description,
-                                          churn_churn_category *category);
+                                          churn_category *category);
 
 /* The churn category of a feature (output column) name, for mapping a model's reasons to a
  * cause: the catalog's category for catalog names and their one-hot columns, UNKNOWN for
  * "attr.*" names; CHURN_E_NOT_FOUND naming any other name.  Pure. */
-CHURN_API churn_status churn_feature_category(const char *name, churn_churn_category *category);
+CHURN_API churn_status churn_feature_category(const char *name, churn_category *category);
 
 /* Labels (CHURN_OPT_LABEL_DEFINITION). */
+#define CHURN_LABEL_DEFINITION_LIST(X)                                                    \
+  X(CHURN_LABEL_CANCEL, 0, "cancel")   /* churned = a cancellation in the horizon */         \
+  X(CHURN_LABEL_NON_USE, 1, "non_use") /* churned = N months without using any service ends \
+                                          in the horizon */                                  \
+  X(CHURN_LABEL_EITHER, 2, "either")   /* either of the two (the domain's definition) */
 typedef enum churn_label_definition {
-  CHURN_LABEL_CANCEL = 0,  /* churned = a cancellation in the horizon */
-  CHURN_LABEL_NON_USE = 1, /* churned = N months without using any service ends in the horizon */
-  CHURN_LABEL_EITHER = 2   /* either of the two (the domain's definition) */
+  CHURN_LABEL_DEFINITION_LIST(CHURN_ENUM_VALUE_)
 } churn_label_definition;
 
 /* Labels of n rows (subscribers[i] a dense index, as_of[i] its T; e.g. from
@@ -829,7 +958,7 @@ typedef enum churn_label_definition {
  *    already dormant at T counts only if a new N-month gap ends in the horizon; the events up
  *    to T + H must be in the dataset.
  * A subscriber cancelled at or before T gets 0.  category (may be NULL) receives -1 for
- * non-churners, else the churn_churn_category of the cancellation reason
+ * non-churners, else the churn_category of the cancellation reason
  * (churn_cancel_reason_category), or CHURN_CATEGORY_UNKNOWN for a churn by non-use alone or a
  * cancellation without a CANCEL event.  churn_time (may be NULL) receives the churn moment
  * (the earlier of the two under EITHER) or CHURN_TIME_NONE.  CHURN_E_ARG names a bad index or
@@ -840,17 +969,22 @@ CHURN_API churn_status churn_labels_compute(const churn_dataset *ds, const int64
                                             int32_t *category, int64_t *churn_time);
 
 /* Early-warning rules (流失预警), each evaluated as of T on the features above. */
-typedef enum churn_warning_rule {
-  CHURN_WARN_PAYMENT_ANOMALY = 1, /* late_months_run >= K (CHURN_OPT_WARN_LATE_MONTHS) and
-                                     arrears > CHURN_OPT_WARN_ARREARS; observed = months run */
-  CHURN_WARN_VIEWING_DROP = 2,    /* 100 x view_drop > P (CHURN_OPT_WARN_VIEW_DROP_PCT), when the
-                                     previous minutes are > 0 and >= CHURN_OPT_WARN_VIEW_MIN_PREV;
-                                     observed = drop in percent */
-  CHURN_WARN_DEVICE_OFFLINE = 3,  /* days_since_connect >= D (CHURN_OPT_WARN_OFFLINE_DAYS), for
-                                     subscribers with a device event by T; observed = days */
-  CHURN_WARN_CONTACT_BREACH = 4,  /* service.contact_breaches >= CHURN_OPT_WARN_CONTACT_BREACHES */
-  CHURN_WARN_FIX_BREACH = 5       /* service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES */
-} churn_warning_rule;
+/* The rules:
+ *   payment_anomaly: late_months_run >= K (CHURN_OPT_WARN_LATE_MONTHS) and arrears >
+ *     CHURN_OPT_WARN_ARREARS; observed = months run;
+ *   viewing_drop: 100 x view_drop > P (CHURN_OPT_WARN_VIEW_DROP_PCT), when the previous minutes
+ *     are > 0 and >= CHURN_OPT_WARN_VIEW_MIN_PREV; observed = drop in percent;
+ *   device_offline: days_since_connect >= D (CHURN_OPT_WARN_OFFLINE_DAYS), for subscribers with a
+ *     device event by T; observed = days;
+ *   contact_breach: service.contact_breaches >= CHURN_OPT_WARN_CONTACT_BREACHES;
+ *   fix_breach: service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES. */
+#define CHURN_WARNING_RULE_LIST(X)                          \
+  X(CHURN_WARN_PAYMENT_ANOMALY, 1, "payment_anomaly")       \
+  X(CHURN_WARN_VIEWING_DROP, 2, "viewing_drop")             \
+  X(CHURN_WARN_DEVICE_OFFLINE, 3, "device_offline")         \
+  X(CHURN_WARN_CONTACT_BREACH, 4, "contact_breach")         \
+  X(CHURN_WARN_FIX_BREACH, 5, "fix_breach")
+typedef enum churn_warning_rule { CHURN_WARNING_RULE_LIST(CHURN_ENUM_VALUE_) } churn_warning_rule;
 
 /* The warning list as of T for the subscribers in the base at T (as for features): a new table
  * with one row per (subscriber, rule fired), by subscriber index then rule, and the columns
@@ -876,21 +1010,21 @@ CHURN_API int64_t churn_contact_deadline(int64_t t, int64_t working_days);
  * ===================================================================================== */
 
 /* Penalties for churn_model_fit (CHURN_OPT_FIT_PENALTY). */
-typedef enum churn_penalty {
-  CHURN_PENALTY_NONE = 0,
-  CHURN_PENALTY_L2 = 1,
-  CHURN_PENALTY_L1 = 2,
-  CHURN_PENALTY_ELASTICNET = 3,
-  CHURN_PENALTY_FIRTH = 4
-} churn_penalty;
+#define CHURN_PENALTY_LIST(X)                   \
+  X(CHURN_PENALTY_NONE, 0, "none")              \
+  X(CHURN_PENALTY_L2, 1, "l2")                  \
+  X(CHURN_PENALTY_L1, 2, "l1")                  \
+  X(CHURN_PENALTY_ELASTICNET, 3, "elasticnet")  \
+  X(CHURN_PENALTY_FIRTH, 4, "firth")
+typedef enum churn_penalty { CHURN_PENALTY_LIST(CHURN_ENUM_VALUE_) } churn_penalty;
 
 /* Covariance estimators for inference (CHURN_OPT_FIT_COV_TYPE). */
-typedef enum churn_cov_type {
-  CHURN_COV_NONROBUST = 0,
-  CHURN_COV_HC0 = 1,
-  CHURN_COV_HC1 = 2,
-  CHURN_COV_CLUSTER = 3
-} churn_cov_type;
+#define CHURN_COV_TYPE_LIST(X)               \
+  X(CHURN_COV_NONROBUST, 0, "nonrobust")     \
+  X(CHURN_COV_HC0, 1, "HC0")                 \
+  X(CHURN_COV_HC1, 2, "HC1")                 \
+  X(CHURN_COV_CLUSTER, 3, "cluster")
+typedef enum churn_cov_type { CHURN_COV_TYPE_LIST(CHURN_ENUM_VALUE_) } churn_cov_type;
 
 /* A fitted logistic-regression risk model: P(churn | x) = 1 / (1 + exp(-(b0 + x.b))).
  * Built by churn_model_fit (or churn_solver_finish, or loaded from a file), read-only afterwards:
@@ -978,8 +1112,7 @@ typedef struct churn_model churn_model;
  * runs on an evenly spread subsample three times the size above (moments from it, as above),
  * and the first two full passes each combine I(b) with hat values from the previous point's
  * information (one pass per iteration; the iterations after them are exact): typically 4-6
- * full passes in all (1M x 32, one thread: 2.3 times an unpenalised fit with inference,
- * bench/bench_robust.py).
+ * full passes in all (measured costs: bench/RESULTS.md).
  * Only churn_model_fit fits FIRTH: the streamed, CSV and distributed fits (6d, 6f) fail with
  * CHURN_E_ARG ("Firth needs the in-memory fit (churn_model_fit)").
  *
@@ -997,7 +1130,7 @@ typedef struct churn_model churn_model;
  *                      column besides the intercept); the message names the collinear column(s)
  *  CHURN_E_SEPARATION  unpenalised fit on separated data: the maximum likelihood estimate does
  *                      not exist (never a model with coefficients running to 1e300 or NaN).
- *                      Decided exactly by churn_check_separation (6g) on the rows of positive
+ *                      Decided exactly by churn_separation_check (6g) on the rows of positive
  *                      weight, run only when the Newton iterations suggest it: a coefficient
  *                      running off, no convergence, or a converged estimate that looks
  *                      separated (a standardised coefficient beyond 4 or a standard error grown
@@ -1086,33 +1219,52 @@ CHURN_API churn_status churn_model_covariance(const churn_model *model, double *
 CHURN_API churn_status churn_model_summary(const churn_model *model, churn_table **out);
 
 /* Scalar statistics of a fit, for churn_model_stat.  Values are fixed forever. */
-typedef enum churn_stat {
-  CHURN_STAT_LOGLIK = 1,        /* log-likelihood at the estimate (weighted, no penalty term) */
-  CHURN_STAT_NULL_LOGLIK = 2,   /* intercept-only log-likelihood (same weights) */
-  CHURN_STAT_PSEUDO_R2 = 3,     /* McFadden: 1 - loglik / null_loglik */
-  CHURN_STAT_LLR = 4,           /* likelihood-ratio statistic 2 * (loglik - null_loglik) */
-  CHURN_STAT_LLR_P_VALUE = 5,   /* chi-square(df_model) survival of LLR */
-  CHURN_STAT_AIC = 6,           /* -2 loglik + 2 k */
-  CHURN_STAT_BIC = 7,           /* -2 loglik + k log(n) */
-  CHURN_STAT_N_ITER = 8,        /* Newton iterations (passes that moved the estimate) */
-  CHURN_STAT_CONVERGED = 9,     /* 1 or 0 */
-  CHURN_STAT_GRADIENT_NORM = 10,/* Euclidean norm of the objective's gradient at the estimate,
-                                   original scale, intercept included */
-  CHURN_STAT_N_OBS = 11,        /* rows used */
-  CHURN_STAT_SUM_WEIGHTS = 12,  /* sum of the weights (sample x class weights) */
-  CHURN_STAT_POSITIVES = 13,    /* rows with y = 1 */
-  CHURN_STAT_DF_MODEL = 14,     /* number of non-intercept coefficients */
-  CHURN_STAT_DF_RESID = 15,     /* n_obs - k */
-  CHURN_STAT_N_PASSES = 16,     /* full passes over X by the Newton iterations (not counting
-                                   the moments pass and the subsample warm start) */
-  CHURN_STAT_PENALIZED_LOGLIK = 17, /* the log-likelihood with the fit's penalty: Firth fits
-                                   l(b) + 0.5 log det I(b), I the Fisher information of the
-                                   original columns (logistf's loglik); L2 / L1 / ELASTICNET
-                                   l(b) - penalty(b) / C, minus the documented objective over
-                                   C; unpenalised fits l(b), equal to LOGLIK; NaN for a model
-                                   loaded from a file written before this statistic existed */
-  CHURN_STAT_N_CLUSTERS = 18    /* clusters G of the cluster covariance; 0 without one */
-} churn_stat;
+/* The fit statistics (churn_model_stat):
+ *   loglik: log-likelihood at the estimate (weighted, no penalty term)
+ *   null_loglik: intercept-only log-likelihood (same weights)
+ *   pseudo_r2: McFadden: 1 - loglik / null_loglik
+ *   llr: likelihood-ratio statistic 2 * (loglik - null_loglik)
+ *   llr_p_value: chi-square(df_model) survival of LLR
+ *   aic: -2 loglik + 2 k
+ *   bic: -2 loglik + k log(n)
+ *   n_iter: Newton iterations (passes that moved the estimate)
+ *   converged: 1 or 0
+ *   gradient_norm: Euclidean norm of the objective's gradient at the estimate, original scale,
+ *     intercept included
+ *   n_obs: rows used
+ *   sum_weights: sum of the weights (sample x class weights)
+ *   positives: rows with y = 1
+ *   df_model: number of non-intercept coefficients
+ *   df_resid: n_obs - k
+ *   n_passes: full passes over X by the Newton iterations (not counting the moments pass and the
+ *     subsample warm start)
+ *   penalized_loglik: the log-likelihood with the fit's penalty: Firth fits l(b) + 0.5 log det
+ *     I(b), I the Fisher information of the original columns (logistf's loglik); L2 / L1 /
+ *     ELASTICNET l(b) - penalty(b) / C, minus the documented objective over C; unpenalised fits
+ *     l(b), equal to LOGLIK; NaN for a model loaded from a file written before this statistic
+ *     existed
+ *   n_clusters: clusters G of the cluster covariance; 0 without one */
+
+#define CHURN_STAT_LIST(X)                                      \
+  X(CHURN_STAT_LOGLIK, 1, "loglik")                            \
+  X(CHURN_STAT_NULL_LOGLIK, 2, "null_loglik")                  \
+  X(CHURN_STAT_PSEUDO_R2, 3, "pseudo_r2")                      \
+  X(CHURN_STAT_LLR, 4, "llr")                                  \
+  X(CHURN_STAT_LLR_P_VALUE, 5, "llr_p_value")                  \
+  X(CHURN_STAT_AIC, 6, "aic")                                  \
+  X(CHURN_STAT_BIC, 7, "bic")                                  \
+  X(CHURN_STAT_N_ITER, 8, "n_iter")                            \
+  X(CHURN_STAT_CONVERGED, 9, "converged")                      \
+  X(CHURN_STAT_GRADIENT_NORM, 10, "gradient_norm")             \
+  X(CHURN_STAT_N_OBS, 11, "n_obs")                             \
+  X(CHURN_STAT_SUM_WEIGHTS, 12, "sum_weights")                 \
+  X(CHURN_STAT_POSITIVES, 13, "positives")                     \
+  X(CHURN_STAT_DF_MODEL, 14, "df_model")                       \
+  X(CHURN_STAT_DF_RESID, 15, "df_resid")                       \
+  X(CHURN_STAT_N_PASSES, 16, "n_passes")                       \
+  X(CHURN_STAT_PENALIZED_LOGLIK, 17, "penalized_loglik")       \
+  X(CHURN_STAT_N_CLUSTERS, 18, "n_clusters")
+typedef enum churn_stat { CHURN_STAT_LIST(CHURN_ENUM_VALUE_) } churn_stat;
 
 /* One statistic of the fit in *out.  CHURN_E_ARG for an unknown key. */
 CHURN_API churn_status churn_model_stat(const churn_model *model, churn_stat which,
@@ -1196,6 +1348,7 @@ CHURN_API churn_status churn_model_explain_finite(const churn_model *model, cons
                                                   int64_t ld, int k, int32_t *feature_index,
                                                   double *contribution);
 
+#ifdef CHURN_EXPERIMENTAL /* 6d: the shape of these calls may still change */
 /* --- 6d. Sufficient statistics and the Newton driver (out-of-core and distributed fits) ------- *
  * One Newton step needs, over all rows, H = Z'WZ, the gradient Z'(w.(y - p)), the log-likelihood
  * and counts, where Z holds the standardised columns (plus a leading 1 for the intercept).  A
@@ -1315,6 +1468,7 @@ CHURN_API churn_status churn_solver_step(churn_solver *solver, const churn_suffs
                                          int *done);
 /* Builds the model from a converged solver (CHURN_E_STATE before that). */
 CHURN_API churn_status churn_solver_finish(churn_solver *solver, churn_model **out);
+#endif /* CHURN_EXPERIMENTAL */
 
 /* --- 6e. Persistence --------------------------------------------------------------------------- *
  * A model is stored as msgpack in the "churn-model" format, version 1.0: an envelope with the
@@ -1350,6 +1504,7 @@ CHURN_API churn_status churn_model_load(const char *path, churn_model **out);
  * are only read and may be freed after the call. */
 CHURN_API churn_status churn_model_load_buffer(const void *buf, size_t len, churn_model **out);
 
+#ifdef CHURN_EXPERIMENTAL /* with section 6d */
 /* Sufficient statistics travel between processes in the "churn-suffstats" msgpack format
  * (version 1.1, the same envelope and checksum as models): shape, standardisation, class
  * weights, the sums of churn_suffstats_accumulate (Hessian only if accumulated; score outer
@@ -1365,6 +1520,7 @@ CHURN_API churn_status churn_suffstats_save_buffer(const churn_suffstats *stats,
                                                    size_t cap, size_t *needed);
 CHURN_API churn_status churn_suffstats_load_buffer(const void *buf, size_t len,
                                                    churn_suffstats **out);
+#endif /* CHURN_EXPERIMENTAL */
 
 /* --- 6f. Out-of-core fitting ------------------------------------------------------------------- *
  * Fits on more rows than fit in memory: each Newton pass streams the rows once, chunk by chunk,
@@ -1391,7 +1547,7 @@ typedef churn_status (*churn_row_source)(void *ctx, int64_t pass, int64_t capaci
  * by the Newton iterations alone (a coefficient running off, a standard error collapsing): the
  * rows are not in memory for the exact check, so the message names the column(s) that ran off
  * (kind and direction unknown) and a nearly separated fit may be reported as separated; run
- * churn_check_separation on the rows to be sure.  The source is called from the calling thread
+ * churn_separation_check on the rows to be sure.  The source is called from the calling thread
  * only. */
 CHURN_API churn_status churn_model_fit_stream(int64_t d, const char *const *feature_names,
                                               churn_row_source source, void *ctx,
@@ -1432,13 +1588,12 @@ CHURN_API churn_status churn_model_fit_csv(const char *path, const char *label_c
  * Cost: a copy of the n x k matrix plus one simplex solve per round (rounds stop when no
  * more rows separate; usually 1-3), each by constraint generation from 65,536 rows on: a
  * spread subset of 16,384 rows plus the rows its solution violates, O(m k) per pivot for m
- * active rows.  Measured on 1,000,000 x 32, one thread: 1.0-1.2 s (none, quasi-complete,
- * complete; bench/bench_separation.py --large).
+ * active rows (measured costs: bench/RESULTS.md).
  * Returns CHURN_OK, or CHURN_E_ARG (NULL X, y or kind, bad dtype, ld < d, n < 1, no
  * coefficients, fit_intercept not 0/1), CHURN_E_DATA (a non-finite X value: names row and
  * column; y not 0/1: names the row), CHURN_E_NOMEM.  Outputs are written only on success.
  * Thread-safety: only reads its inputs; concurrent calls are independent. */
-CHURN_API churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n,
+CHURN_API churn_status churn_separation_check(const void *X, churn_dtype dtype, int64_t n,
                                               int64_t d, int64_t ld, const double *y,
                                               int fit_intercept, int *kind,
                                               int8_t *direction);
@@ -1525,12 +1680,14 @@ CHURN_API churn_status churn_eval_lift_table(const double *y, const double *scor
                                              churn_table **out);
 
 /* How the calibration table places its bin edges. */
+/* uniform: nbins equal-width bins on [0, 1], edges k * (1 / nbins) as numpy.linspace computes
+ * them; quantile: edges at the k / nbins quantiles of the (unweighted) probabilities, with
+ * numpy's default linear interpolation (tied probabilities may leave bins empty). */
+#define CHURN_CALIBRATION_STRATEGY_LIST(X)         \
+  X(CHURN_CALIBRATION_UNIFORM, 0, "uniform")       \
+  X(CHURN_CALIBRATION_QUANTILE, 1, "quantile")
 typedef enum churn_calibration_strategy {
-  /* nbins equal-width bins on [0, 1]: edges k * (1 / nbins), as numpy.linspace computes them */
-  CHURN_CALIBRATION_UNIFORM = 0,
-  /* edges at the k / nbins quantiles of the (unweighted) probabilities, with numpy's default
-   * linear interpolation; tied probabilities may leave bins empty */
-  CHURN_CALIBRATION_QUANTILE = 1
+  CHURN_CALIBRATION_STRATEGY_LIST(CHURN_ENUM_VALUE_)
 } churn_calibration_strategy;
 
 /* The calibration (reliability) table of probabilities prob in [0, 1] over nbins bins
@@ -1547,17 +1704,65 @@ CHURN_API churn_status churn_eval_calibration_table(const double *y, const doubl
                                                     churn_calibration_strategy strategy,
                                                     churn_table **out);
 
+/* --- 7b. Campaigns: the effect of a retention campaign and uplift ---------------------------- *
+ * EXPERIMENTAL (declared only with CHURN_EXPERIMENTAL defined): the shape of these calls may
+ * still change in a minor version. */
+#ifdef CHURN_EXPERIMENTAL
+
+/* The effect of a retention campaign whose contacts were drawn at random: treated[i] is 1.0
+ * for a subscriber contacted, 0.0 for one held out as control; churned[i] 1.0 or 0.0.  One row
+ * per segment label (segment[i], strings in byte order; NULL for no segments), then "(all)":
+ *   segment (str), treated, control, treated_churned, control_churned (i64),
+ *   churn_rate_treated, churn_rate_control (f64),
+ *   difference (f64: churn_rate_treated - churn_rate_control, negative when the campaign
+ *     helped), ci_low, ci_high (f64: its 1 - alpha interval by Newcombe's hybrid score method
+ *     (1998, method 10) from the two Wilson score intervals w/o continuity correction, as
+ *     statsmodels' confint_proportions_2indep(method="newcomb") computes it),
+ *   relative_reduction (f64: (control rate - treated rate) / control rate),
+ *   saved_per_1000 (f64: 1000 (control rate - treated rate): churners prevented per 1,000
+ *     subscribers contacted).
+ * A segment without treated or control subscribers gets NaN rates and effects.
+ * Failures: CHURN_E_ARG (NULL arrays, n < 1, alpha outside (0, 1)); CHURN_E_DATA naming the
+ * index for a treated or churned value that is not 0/1 (NaN included) or a NULL label, and
+ * when the whole campaign has no control group (or no treated subscriber). */
+CHURN_API churn_status churn_campaign_effect(const double *treated, const double *churned,
+                                             const char *const *segment, int64_t n,
+                                             double alpha, churn_table **out);
+
+/* The Qini curve of an uplift score (Radcliffe 2007) for churn: does ranking by `score`
+ * (highest first) put first the subscribers whom a contact saves?  Subjects are ranked by
+ * decreasing score; after the first k (tied scores enter together, so the curve has one point
+ * per distinct score, plus the origin), with N_T, N_C the treated and control subjects among
+ * them and Y_T, Y_C their churners,
+ *   Q(k) = Y_C N_T / N_C - Y_T    (0 while N_C = 0),
+ * the churners the contacts among the first k prevented (the treated's expected churners had
+ * they not been contacted, estimated from the control group, minus those observed).  It is
+ * scikit-uplift's qini_curve with the outcome "retained" = 1 - churned.  Columns:
+ *   n (i64: k), share (f64: k / total), treated, control, treated_churned, control_churned
+ *   (i64), qini (f64 Q(k)), random (f64: share x Q(total), the straight line of a random
+ *   order).  Inputs as churn_campaign_effect, score finite (CHURN_E_DATA naming the index). */
+CHURN_API churn_status churn_eval_qini_curve(const double *score, const double *treated,
+                                             const double *churned, int64_t n,
+                                             churn_table **out);
+
+/* The Qini coefficient: the area between the Qini curve (linear between its points) and the
+ * random line, over the share targeted from 0 to 1, per subject:
+ *   qini_auc = (1 / total) integral_0^1 [Q(x) - x Q(1)] dx   (trapezoidal, exact for the
+ *   piecewise-linear curve), > 0 when the score ranks savable subscribers first. */
+CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *treated,
+                                           const double *churned, int64_t n, double *auc);
+
+#endif /* CHURN_EXPERIMENTAL */
 
 /* ===================================================================================== *
- * 8. Retention KPIs and simulator
+ * 8. Retention KPIs, cohort forecasting and the simulator
  * ===================================================================================== */
 
-/* --- KPIs ----------------------------------------------------------------------------------- *
- * The figures operators report, each returned as a new churn_table (free it with
+/* The figures operators report, each returned as a new churn_table (free it with
  * churn_table_free) with the columns listed at each call.  Every call here is pure: it only
- * reads its inputs, so calls may run on one finalized dataset from many threads at once.
- *
- * 8a. Survival estimators on plain arrays.
+ * reads its inputs, so calls may run on one finalized dataset from many threads at once. */
+
+/* --- 8a. Survival estimators on plain arrays ------------------------------------------------- *
  * A subject (a subscriber, or one active spell of one) is followed from time 0 (activation) to
  * duration[i] (any time unit, finite and >= 0), where it either has the event (churns) or is
  * censored (still active when observation stopped).  With delayed entry (left truncation:
@@ -1585,13 +1790,13 @@ CHURN_API churn_status churn_eval_calibration_table(const double *y, const doubl
  * surv_times, n_risk, n_events, surv_prob and surv_prob_se (checked to 1e-10).  Once the whole
  * risk set has the event (n_j = d_j) S is 0 from then on and std_err, ci_low and ci_high are
  * NaN from then on (statsmodels does the same); an interval is NaN where S = 0. */
-CHURN_API churn_status churn_km(const double *duration, const double *event, const double *entry,
+CHURN_API churn_status churn_survival_km(const double *duration, const double *event, const double *entry,
                                 int64_t n, double alpha, churn_table **out);
 
 /* Competing risks: the Aalen-Johansen cumulative incidence F_k(t) = P(churn by t in category
  * k), F_k(t) = sum_{t_j <= t} S(t_j-) d_kj / n_j, with S the overall Kaplan-Meier survival
  * above (so sum_k F_k(t) + S(t) = 1 at every t).  category[i] is 0 for censored or the
- * subject's event category (any code > 0; churn_churn_category for churn categories).
+ * subject's event category (any code > 0; churn_category for churn categories).
  * A long table, one row per distinct event time (of any category) and category, ordered by
  * time then category (the categories present in the data, ascending):
  *   time (f64), category (i64), cif (f64),
@@ -1604,11 +1809,33 @@ CHURN_API churn_status churn_km(const double *duration, const double *event, con
  *     F^exp(+-z se / (F |log F|)); [0, 0] while F = 0.
  * Without entry it equals statsmodels' CumIncidenceRight(duration, category) at these times
  * (checked to 1e-10). */
-CHURN_API churn_status churn_cif(const double *duration, const int64_t *category,
+CHURN_API churn_status churn_survival_cif(const double *duration, const int64_t *category,
                                  const double *entry, int64_t n, double alpha,
                                  churn_table **out);
 
-/* 8b. KPIs of a dataset.
+/* Gray's test (Gray 1988, "A class of K-sample tests for comparing the cumulative incidence of
+ * a competing risk"; the statistic R's cmprsk::cuminc reports in $Tests, one stratum) that
+ * the cumulative incidence of each churn category is the same in two segments.  Subjects as
+ * churn_survival_cif without delayed entry: duration[i] >= 0, category[i] 0 censored or the event's
+ * category > 0; group[i] 0 or 1 (the segment).  For each category k present, with the other
+ * categories as competing events, at each distinct event time t_j and for each group g
+ * (R_g at risk, d_g events of category k, S_g and F_g the group's Kaplan-Meier survival and
+ * cumulative incidence of k just before t_j), the score of group 0 is
+ *   s = sum_j W_j [ d_0 - D R_0 (1 - F_0) / S_0 / sum_g (R_g (1 - F_g) / S_g) ],
+ *   D = d_0 + d_1, W_j = (1 - F(t_j-))^rho with F the pooled estimate
+ *   F(t_j) = F(t_j-) + D / sum_g (R_g / S_g),
+ * and its variance is Gray's consistent estimator (his section 3; the same terms as cmprsk's
+ * crstm with one stratum).  statistic = s^2 / var, chi-square with 1 degree of freedom.
+ * One row per category present, ascending: category (i64), statistic (f64), df (i64 1),
+ * p_value (f64), score (f64 s), variance (f64).  rho >= 0 (cmprsk's default is 0).  Equals
+ * cmprsk::cuminc(ftime, Status, D)$Tests on Scrucca et al.'s (2007) bmtcrr data to the 8
+ * digits R prints (the test suite checks it).
+ * Failures as churn_survival_cif, and CHURN_E_DATA for a group not 0/1 or a group without subjects. */
+CHURN_API churn_status churn_survival_gray_test(const double *duration, const int64_t *category,
+                                       const int64_t *group, int64_t n, double rho,
+                                       churn_table **out);
+
+/* --- 8b. KPIs of a dataset -------------------------------------------------------------------- *
  * Active spells.  Every KPI below reads a subscriber's active spells [start, end): the spell
  * opens at the activation date of the subscriber table, or at an ACTIVATION event when the
  * subscriber is not active (a re-activation: a cancelled subscriber who comes back under the
@@ -1639,11 +1866,13 @@ CHURN_API churn_status churn_cif(const double *duration, const int64_t *category
  *                              1 months of 30.436875 days [0]
  *   CHURN_OPT_KPI_ARPU_SOURCE  int: revenue of churn_kpi_arpu: 0 BILL amounts, 1 PAYMENT
  *                              amounts [0] */
-typedef enum churn_kpi_rate_base {
-  CHURN_KPI_RATE_OPENING = 0, /* churned / opening base */
-  CHURN_KPI_RATE_AVERAGE = 1, /* churned / ((opening + closing) / 2) */
-  CHURN_KPI_RATE_EXPOSED = 2  /* churned / (opening + activations) */
-} churn_kpi_rate_base;
+/* opening: churned / opening base; average: churned / ((opening + closing) / 2); exposed:
+ * churned / (opening + activations). */
+#define CHURN_KPI_RATE_BASE_LIST(X)              \
+  X(CHURN_KPI_RATE_OPENING, 0, "opening")        \
+  X(CHURN_KPI_RATE_AVERAGE, 1, "average")        \
+  X(CHURN_KPI_RATE_EXPOSED, 2, "exposed")
+typedef enum churn_kpi_rate_base { CHURN_KPI_RATE_BASE_LIST(CHURN_ENUM_VALUE_) } churn_kpi_rate_base;
 
 /* The monthly movement table (the operators' 离网率 report) for every UTC calendar month from
  * the month containing `from` to the month containing `to` (both Unix seconds, from <= to, at
@@ -1757,8 +1986,8 @@ CHURN_API churn_status churn_kpi_topk_accuracy(const churn_dataset *ds, int64_t 
  * entry), so the churn that happened before the data began is not mistaken for survival.
  * window_start = CHURN_TIME_NONE observes every spell from its start.  Per segment (a leading
  * "segment" column) when segment is not NULL.  alpha in (0, 1) sets the intervals.
- * churn_kpi_km: the columns of churn_km.
- * churn_kpi_cif: the columns of churn_cif with category as a string: "natural",
+ * churn_kpi_km: the columns of churn_survival_km.
+ * churn_kpi_cif: the columns of churn_survival_cif with category as a string: "natural",
  * "competitive", "service", or "unknown" (a cancellation without a known reason). */
 CHURN_API churn_status churn_kpi_km(const churn_dataset *ds, int64_t window_start, int64_t as_of,
                                     const char *segment, double alpha, const churn_options *opts,
@@ -1769,11 +1998,12 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
 
 /* --- end of KPIs ---------------------------------------------------------------------------- */
 
-/* --- 8c. Forecasting and campaigns ------------------------------------------------------------ *
- * Cohort retention models that project a cohort's survival beyond the months seen so far, a
- * test of equal cumulative incidence between two segments, and the effect of a retention
- * campaign measured against a randomly held-out control group.  Every call here is pure and
- * thread-safe; a fitted churn_cohort_model is read-only and may be shared between threads. */
+#ifdef CHURN_EXPERIMENTAL /* 8c: the shape of these calls may still change */
+/* --- 8c. Cohort forecasting ------------------------------------------------------------------ *
+ * EXPERIMENTAL (declared only with CHURN_EXPERIMENTAL defined): cohort retention models that
+ * project a cohort's survival beyond the months seen so far, and the snapshot forecast built
+ * on them.  Every call here is pure and thread-safe; a fitted churn_cohort_model is read-only
+ * and may be shared between threads. */
 
 /* The cohort retention models.  Both describe a cohort whose members each renew every period
  * with their own probability, heterogeneous across members:
@@ -1788,11 +2018,11 @@ CHURN_API churn_status churn_kpi_cif(const churn_dataset *ds, int64_t window_sta
  *  - CHURN_COHORT_GEOMETRIC: everyone churns with the same probability p each period,
  *    S(t) = (1 - p)^t, the limit of the sBG as alpha and beta grow with alpha/(alpha+beta) = p
  *    fixed; p = churned / member-periods at risk in closed form.  Parameter (p). */
-typedef enum churn_cohort_kind {
-  CHURN_COHORT_SBG = 0,
-  CHURN_COHORT_BDW = 1,
-  CHURN_COHORT_GEOMETRIC = 2
-} churn_cohort_kind;
+#define CHURN_COHORT_KIND_LIST(X)             \
+  X(CHURN_COHORT_SBG, 0, "sbg")               \
+  X(CHURN_COHORT_BDW, 1, "bdw")               \
+  X(CHURN_COHORT_GEOMETRIC, 2, "geometric")
+typedef enum churn_cohort_kind { CHURN_COHORT_KIND_LIST(CHURN_ENUM_VALUE_) } churn_cohort_kind;
 
 typedef struct churn_cohort_model churn_cohort_model;
 
@@ -1903,73 +2133,9 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
                                                    double alpha, const churn_options *opts,
                                                    churn_table **out,
                                                    churn_cohort_model **model);
+#endif /* CHURN_EXPERIMENTAL */
 
-/* Gray's test (Gray 1988, "A class of K-sample tests for comparing the cumulative incidence of
- * a competing risk"; the statistic R's cmprsk::cuminc reports in $Tests, one stratum) that
- * the cumulative incidence of each churn category is the same in two segments.  Subjects as
- * churn_cif without delayed entry: duration[i] >= 0, category[i] 0 censored or the event's
- * category > 0; group[i] 0 or 1 (the segment).  For each category k present, with the other
- * categories as competing events, at each distinct event time t_j and for each group g
- * (R_g at risk, d_g events of category k, S_g and F_g the group's Kaplan-Meier survival and
- * cumulative incidence of k just before t_j), the score of group 0 is
- *   s = sum_j W_j [ d_0 - D R_0 (1 - F_0) / S_0 / sum_g (R_g (1 - F_g) / S_g) ],
- *   D = d_0 + d_1, W_j = (1 - F(t_j-))^rho with F the pooled estimate
- *   F(t_j) = F(t_j-) + D / sum_g (R_g / S_g),
- * and its variance is Gray's consistent estimator (his section 3; the same terms as cmprsk's
- * crstm with one stratum).  statistic = s^2 / var, chi-square with 1 degree of freedom.
- * One row per category present, ascending: category (i64), statistic (f64), df (i64 1),
- * p_value (f64), score (f64 s), variance (f64).  rho >= 0 (cmprsk's default is 0).  Equals
- * cmprsk::cuminc(ftime, Status, D)$Tests on Scrucca et al.'s (2007) bmtcrr data to the 8
- * digits R prints (the test suite checks it).
- * Failures as churn_cif, and CHURN_E_DATA for a group not 0/1 or a group without subjects. */
-CHURN_API churn_status churn_gray_test(const double *duration, const int64_t *category,
-                                       const int64_t *group, int64_t n, double rho,
-                                       churn_table **out);
-
-/* The effect of a retention campaign whose contacts were drawn at random: treated[i] is 1.0
- * for a subscriber contacted, 0.0 for one held out as control; churned[i] 1.0 or 0.0.  One row
- * per segment label (segment[i], strings in byte order; NULL for no segments), then "(all)":
- *   segment (str), treated, control, treated_churned, control_churned (i64),
- *   churn_rate_treated, churn_rate_control (f64),
- *   difference (f64: churn_rate_treated - churn_rate_control, negative when the campaign
- *     helped), ci_low, ci_high (f64: its 1 - alpha interval by Newcombe's hybrid score method
- *     (1998, method 10) from the two Wilson score intervals w/o continuity correction, as
- *     statsmodels' confint_proportions_2indep(method="newcomb") computes it),
- *   relative_reduction (f64: (control rate - treated rate) / control rate),
- *   saved_per_1000 (f64: 1000 (control rate - treated rate): churners prevented per 1,000
- *     subscribers contacted).
- * A segment without treated or control subscribers gets NaN rates and effects.
- * Failures: CHURN_E_ARG (NULL arrays, n < 1, alpha outside (0, 1)); CHURN_E_DATA naming the
- * index for a treated or churned value that is not 0/1 (NaN included) or a NULL label, and
- * when the whole campaign has no control group (or no treated subscriber). */
-CHURN_API churn_status churn_campaign_effect(const double *treated, const double *churned,
-                                             const char *const *segment, int64_t n,
-                                             double alpha, churn_table **out);
-
-/* The Qini curve of an uplift score (Radcliffe 2007) for churn: does ranking by `score`
- * (highest first) put first the subscribers whom a contact saves?  Subjects are ranked by
- * decreasing score; after the first k (tied scores enter together, so the curve has one point
- * per distinct score, plus the origin), with N_T, N_C the treated and control subjects among
- * them and Y_T, Y_C their churners,
- *   Q(k) = Y_C N_T / N_C - Y_T    (0 while N_C = 0),
- * the churners the contacts among the first k prevented (the treated's expected churners had
- * they not been contacted, estimated from the control group, minus those observed).  It is
- * scikit-uplift's qini_curve with the outcome "retained" = 1 - churned.  Columns:
- *   n (i64: k), share (f64: k / total), treated, control, treated_churned, control_churned
- *   (i64), qini (f64 Q(k)), random (f64: share x Q(total), the straight line of a random
- *   order).  Inputs as churn_campaign_effect, score finite (CHURN_E_DATA naming the index). */
-CHURN_API churn_status churn_eval_qini_curve(const double *score, const double *treated,
-                                             const double *churned, int64_t n,
-                                             churn_table **out);
-
-/* The Qini coefficient: the area between the Qini curve (linear between its points) and the
- * random line, over the share targeted from 0 to 1, per subject:
- *   qini_auc = (1 / total) integral_0^1 [Q(x) - x Q(1)] dx   (trapezoidal, exact for the
- *   piecewise-linear curve), > 0 when the score ranks savable subscribers first. */
-CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *treated,
-                                           const double *churned, int64_t n, double *auc);
-
-/* --- end of forecasting and campaigns ------------------------------------------------------- */
+/* --- end of cohort forecasting ------------------------------------------------------------- */
 
 /* --- 8d. Simulator --------------------------------------------------------------------------- *
  * churn_simulate builds a realistic, seeded operator: sim.subscribers subscribers active at
@@ -2043,7 +2209,7 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  *
  * The truth table (when truth is not NULL), one row per subscriber in dense-index order:
  *   subscriber_id (str), index (i64),
- *   category (i64 churn_churn_category: 0 = did not churn in the window), category_name (str:
+ *   category (i64 churn_category: 0 = did not churn in the window), category_name (str:
  *     "none", "natural", "competitive", "service"),
  *   driver (i64 churn_sim_driver), driver_name (str: "none", "arrears", ...),
  *   reason (i64 churn_cancel_reason of the CANCEL event, or the silent mover's true reason),
@@ -2076,16 +2242,27 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  * sim.months ("sim.campaign_month 30 is not one of the 24 simulated months"), CHURN_E_NOMEM.  *out is freed with
  * churn_dataset_free and *truth with churn_table_free.  Thread-safe (no shared state).  Speed:
  * about 3 CPU-seconds for 100,000 subscribers x 24 months (27 M events, 0.8 GB). */
+/* The simulator's churn drivers:
+ *   arrears: payments stop -> suspension -> cancel; reason price
+ *   disengagement: viewing fades; reason not_wanted
+ *   moving: box offline weeks before; moving / no_device
+ *   service: faults, SLA breaches, complaints; technical, ...
+ *   contract_end: around the contract end; competitor / price
+ *   promotion_end: bill rises at the promotion end; promo_end / price
+ *   competitor: competitor's regional campaign; competitor / price
+ *   age_health: older subscribers; age_health / no_device */
+#define CHURN_SIM_DRIVER_LIST(X)                                \
+  X(CHURN_DRIVER_NONE, 0, "none")                              \
+  X(CHURN_DRIVER_ARREARS, 1, "arrears")                        \
+  X(CHURN_DRIVER_DISENGAGEMENT, 2, "disengagement")            \
+  X(CHURN_DRIVER_MOVING, 3, "moving")                          \
+  X(CHURN_DRIVER_SERVICE, 4, "service")                        \
+  X(CHURN_DRIVER_CONTRACT_END, 5, "contract_end")              \
+  X(CHURN_DRIVER_PROMOTION_END, 6, "promotion_end")            \
+  X(CHURN_DRIVER_COMPETITOR, 7, "competitor")                  \
+  X(CHURN_DRIVER_AGE_HEALTH, 8, "age_health")
 typedef enum churn_sim_driver {
-  CHURN_DRIVER_NONE = 0,
-  CHURN_DRIVER_ARREARS = 1,        /* payments stop -> suspension -> cancel; reason price */
-  CHURN_DRIVER_DISENGAGEMENT = 2,  /* viewing fades; reason not_wanted */
-  CHURN_DRIVER_MOVING = 3,         /* box offline weeks before; moving / no_device */
-  CHURN_DRIVER_SERVICE = 4,        /* faults, SLA breaches, complaints; technical, ... */
-  CHURN_DRIVER_CONTRACT_END = 5,   /* around the contract end; competitor / price */
-  CHURN_DRIVER_PROMOTION_END = 6,  /* bill rises at the promotion end; promo_end / price */
-  CHURN_DRIVER_COMPETITOR = 7,     /* competitor's regional campaign; competitor / price */
-  CHURN_DRIVER_AGE_HEALTH = 8,     /* older subscribers; age_health / no_device */
+  CHURN_SIM_DRIVER_LIST(CHURN_ENUM_VALUE_)
   CHURN_DRIVER_END_
 } churn_sim_driver;
 
@@ -2094,20 +2271,32 @@ typedef enum churn_sim_driver {
 CHURN_API churn_status churn_simulate(const churn_options *opts, churn_dataset **out,
                                       churn_table **truth);
 
-/* Writes a dataset as the two CSV files churn_dataset_read_subscribers_csv and
- * churn_dataset_read_events_csv read back to the same dataset (atomically: each file is
- * replaced whole or not at all).  subscribers_path: subscriber_id, activation, cancellation,
- * contract_end, promotion_end (YYYY-MM-DDTHH:MM:SSZ, empty = none), region, age_band, tier,
- * package, manager, price, services, vip, then the extra attributes.  events_path (in the
- * dataset's order; finalized datasets are sorted): subscriber_id, time, kind (its name), code,
- * code2 (CSV names where the kind has them, labels of the kind's dictionary, else numbers),
- * value (text that reads back to the same double), aux1, aux2 (empty = CHURN_AUX_NONE),
- * new_package (the package label of a PACKAGE_CHANGE, which the reader maps to aux1).  Either
- * path may be NULL to skip that file.  Each file is built in memory before its atomic write
- * (about 53 bytes per event).  CHURN_E_IO naming the path.  Reads ds only. */
-CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
-                                               const char *subscribers_path,
-                                               const char *events_path);
+/* ===================================================================================== *
+ * 9. Deprecated names
+ *
+ * Calls renamed in 1.2 to the churn_<object>_<verb> form.  The old names stay exported and
+ * behave exactly as the new ones until the next major version (2.0), which removes them.
+ * ===================================================================================== */
+
+#if defined(__GNUC__) && !defined(CHURN_NO_DEPRECATION_WARNINGS)
+#  define CHURN_DEPRECATED_(newer) __attribute__((deprecated("use " newer)))
+#else
+#  define CHURN_DEPRECATED_(newer)
+#endif
+
+CHURN_API CHURN_DEPRECATED_("churn_survival_km")
+churn_status churn_km(const double *duration, const double *event, const double *entry, int64_t n,
+                      double alpha, churn_table **out);
+CHURN_API CHURN_DEPRECATED_("churn_survival_cif")
+churn_status churn_cif(const double *duration, const int64_t *category, const double *entry,
+                       int64_t n, double alpha, churn_table **out);
+CHURN_API CHURN_DEPRECATED_("churn_survival_gray_test")
+churn_status churn_gray_test(const double *duration, const int64_t *category, const int64_t *group,
+                             int64_t n, double rho, churn_table **out);
+CHURN_API CHURN_DEPRECATED_("churn_separation_check")
+churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n, int64_t d,
+                                    int64_t ld, const double *y, int fit_intercept, int *kind,
+                                    int8_t *direction);
 
 #ifdef __cplusplus
 }

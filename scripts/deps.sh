@@ -7,7 +7,8 @@ build=(gcc g++ meson ninja-build pkg-config binutils libopenblas-dev liblapacke-
        python3 python3-numpy python3-pandas python3-matplotlib python3-sklearn)
 test_only=(libcriterion-dev python3-pytest python3-sklearn python3-statsmodels python3-dask
            python3-distributed python3-nbclient python3-ipykernel liblua5.4-dev lua5.4 lua-busted
-           liblinear-tools abigail-tools clang libclang-rt-14-dev valgrind)
+           liblinear-tools abigail-tools clang libclang-rt-14-dev valgrind
+           chromium)  # chromium: bindings/python/tests/test_report_html.py renders the HTML report
 pkgs=("${build[@]}")
 [ "$what" = test ] && pkgs+=("${test_only[@]}")
 missing=()

@@ -1,6 +1,7 @@
 #!/bin/sh
 # check_symbols.sh LIB HEADER -- every dynamic symbol the shared library defines starts with
-# churn_ and is declared in the public header; the soname carries the major version.
+# churn_ and is declared in the public header; the soname carries the major version; the library
+# never calls umask().
 set -eu
 lib=$1 header=$2
 syms=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sed 's/@.*//' | sort -u)
@@ -14,6 +15,10 @@ for s in $syms; do
   esac
   grep -Eq "[^A-Za-z0-9_]$s *\\(" "$header" || { echo "exported but not declared in churn.h: $s"; bad=1; }
 done
+# Issue 21 #1: the umask is process-global; reading it with umask() races with other threads.
+if nm -D --undefined-only "$lib" | awk '{print $2}' | sed 's/@.*//' | grep -qx umask; then
+  echo "the library calls umask(): it must never change process-global state"; bad=1
+fi
 soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 case $soname in
   libchurn.so.[0-9]*) ;;

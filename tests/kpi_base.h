@@ -25,6 +25,8 @@
  *  5   F   2026-03-31 23:00  -                   (none)  low   0   -
  *  6   G   2026-02-01 00:00  2026-04-01 00:00    south   low   0   -    BILL Feb15 20, Mar15 20
  * (dates 2026 unless written out; times 00:00 UTC unless given.)
+ * Extra subscriber columns (attributes): spend (numeric) 1..7 for A..G; channel (categorical,
+ * grouped unlike region or tier): A shop, B online, C online, D shop, E shop, F online, G missing.
  */
 #ifndef KPI_BASE_H
 #define KPI_BASE_H
@@ -74,6 +76,37 @@ static inline void assert_no_leak(void) {
   if (__lsan_do_recoverable_leak_check) cr_assert_eq(__lsan_do_recoverable_leak_check(), 0);
 }
 
+/* One KPI call of a fault-injection test: call `which` of a test's list on ds into *t. */
+typedef churn_status (*kpi_call)(const churn_dataset *ds, int which, churn_table **t);
+
+/* Fails each allocation of each of the ncalls calls in turn.  A clean call first must succeed
+ * and tells how many allocations the call makes (at least 2, so a broken injection cannot pass
+ * unseen); failing any one of them must give CHURN_E_NOMEM and no table. */
+static inline void kpi_allocation_failures(const churn_dataset *ds, int ncalls, kpi_call call) {
+  for (int which = 0; which < ncalls; which++) {
+    churn_table *t = NULL;
+    churn_testing_fail_alloc(0);
+    churn_status st = call(ds, which, &t);
+    uint64_t points = churn_testing_fail_alloc(0);
+    cr_assert_eq(st, CHURN_OK, "call %d: %s", which, churn_last_error());
+    churn_table_free(t);
+    cr_assert_geq(points, 2, "call %d made %llu allocations", which, (unsigned long long)points);
+    uint64_t injected = 0;
+    for (uint64_t k = 1; k <= points; k++) {
+      t = NULL;
+      churn_testing_fail_alloc(k);
+      st = call(ds, which, &t);
+      churn_testing_fail_alloc(0);
+      cr_assert_eq(st, CHURN_E_NOMEM, "call %d, allocation %llu of %llu: %s (%s)", which,
+                   (unsigned long long)k, (unsigned long long)points, churn_status_name(st),
+                   churn_last_error());
+      cr_assert_null(t);
+      injected++;
+    }
+    cr_assert_eq(injected, points);
+  }
+}
+
 static inline int64_t ts(int y, int m, int d, int hh) {
   struct tm tm = {0};
   tm.tm_year = y - 1900;
@@ -98,12 +131,15 @@ static inline churn_status kpi_base_subscribers(churn_dataset *ds) {
   static const char *mgr[] = {"m1", "m1", "m2", "m2", "m1", "", ""};
   static const uint8_t mgr_ok[] = {1, 1, 1, 1, 1, 0, 0};
   static const double spend[] = {1, 2, 3, 4, 5, 6, 7};
+  static const char *channel[] = {"shop", "online", "online", "shop", "shop", "online", ""};
+  static const uint8_t channel_ok[] = {1, 1, 1, 1, 1, 1, 0};
   churn_column cols[] = {
       {"subscriber_id", CHURN_STR, ids, 7, NULL, 0}, {"activation", CHURN_I64, act, 7, NULL, 0},
       {"cancellation", CHURN_I64, can, 7, NULL, 0},  {"region", CHURN_STR, region, 7, region_ok, 0},
       {"tier", CHURN_STR, tier, 7, NULL, 0},         {"vip", CHURN_I64, vip, 7, NULL, 0},
-      {"manager", CHURN_STR, mgr, 7, mgr_ok, 0},     {"spend", CHURN_F64, spend, 7, NULL, 0}};
-  return churn_dataset_append_subscribers(ds, cols, 8, NULL);
+      {"manager", CHURN_STR, mgr, 7, mgr_ok, 0},     {"spend", CHURN_F64, spend, 7, NULL, 0},
+      {"channel", CHURN_STR, channel, 7, channel_ok, 0}};
+  return churn_dataset_append_subscribers(ds, cols, 9, NULL);
 }
 
 #define KPI_NEV 22

@@ -57,7 +57,7 @@ static void rejection(const churn_dataset *ds, int64_t k, int64_t *row, char *co
 static const char *SUBS =
     "region,subscriber_id,activation,cancellation,price,vip,services,contract_end,plan,score\r\n"
     "north,S1,2024-03-01,,29.85,yes,2,2025-03-01T00:00:00Z,gold,1.5\r\n"
-    "\"south, coast\",S2,946728000,2024-02-29T23:59:59,56.95,0,1,,\"silver \"\"plus\"\"\",\r\n"
+    "\"south, coast\",S2,2000-01-01T12:00:00Z,2024-02-29T23:59:59,56.95,0,1,,\"silver \"\"plus\"\"\",\r\n"
     "north,S3,2000-01-01T12:00:00+01:00,,,n,,,gold,-2e3\r\n";
 
 static churn_dataset *load_subs(void) {
@@ -148,7 +148,7 @@ static const char *EVENTS =
     "2024-03-05T10:00:00Z,S1,bill,49.90,,,2024-03-19,,,,x\n"
     "2024-03-06T20:00:00Z,S1,view,95,sports,prime,,,,,\n"
     "2024-03-07,S2,fault,,3,,,2024-03-07T00:15:00Z,2024-03-08T06:00:00Z,,\n"
-    "1709856000,S2,cancel,,competitor,,,,,,\n"
+    "20240308,S2,cancel,,competitor,,,,,,\n"
     "2024-03-04,S1,package_change,79,up,,,,,premium,\n"
     "2024-03-06T21:00:00Z,S3,view,30,news,late,,,,,\n"
     "2024-03-06T22:00:00Z,S3,3,12.5,sports,0,,,,,\n"
@@ -236,6 +236,45 @@ Test(csv, malformed_values_are_rejected_with_line_column_reason) {
       {11, "time", "before"},                {12, "code", "bad code '300'"},
       {13, "time", "bad time"}};
   for (int k = 0; k < 11; k++) {
+    int64_t row;
+    char col[64], why[512];
+    rejection(ds, k, &row, col, why);
+    cr_assert_eq(row, want[k].line, "rejection %d: line %lld", k, (long long)row);
+    cr_assert_str_eq(col, want[k].col, "rejection %d", k);
+    cr_assert(strstr(why, want[k].why) != NULL, "rejection %d: '%s' lacks '%s'", k, why,
+              want[k].why);
+  }
+  churn_dataset_free(ds);
+}
+
+/* A UTF-8 byte order mark before the header is dropped (else the first column would be
+ * "\xEF\xBB\xBFsubscriber_id" and the file would lack its id column), and aux1 / aux2 take
+ * int32 values except INT32_MIN, which stands for "not given" (CHURN_AUX_NONE):
+ *   line 2: aux1 7, aux2 -2147483647 (INT32_MIN + 1): kept
+ *   line 3: aux1 2147483648 (INT32_MAX + 1): rejected, "not an int32"
+ *   line 4: aux2 -2147483648 (INT32_MIN): rejected
+ *   line 5: aux1 1.5: rejected
+ *   line 6: aux1 2147483647 (INT32_MAX), aux2 empty (CHURN_AUX_NONE): kept */
+Test(csv, byte_order_mark_and_int32_aux_columns) {
+  churn_dataset *ds = load_subs();
+  const char *text = "\xEF\xBB\xBFsubscriber_id,time,kind,aux1,aux2\n"
+                     "S1,2024-03-05,heartbeat,7,-2147483647\n"
+                     "S1,2024-03-05,heartbeat,2147483648,\n"
+                     "S1,2024-03-05,heartbeat,,-2147483648\n"
+                     "S1,2024-03-05,heartbeat,1.5,\n"
+                     "S1,2024-03-06,heartbeat,2147483647,\n";
+  ASSERT_OK(churn_dataset_read_events_csv(ds, write_tmp("bom.csv", text), NULL));
+  cr_assert_eq(churn_dataset_num_events(ds), 2);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 3);
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED_BAD_VALUE), 3);
+  const int32_t *aux1 = dataset_event_col(ds, "aux1"), *aux2 = dataset_event_col(ds, "aux2");
+  cr_assert(aux1[0] == 7 && aux2[0] == -2147483647, "%d %d", aux1[0], aux2[0]);
+  cr_assert(aux1[1] == INT32_MAX && aux2[1] == CHURN_AUX_NONE, "%d %d", aux1[1], aux2[1]);
+  struct { int64_t line; const char *col, *why; } want[] = {
+      {3, "aux1", "not an int32 '2147483648'"},
+      {4, "aux2", "not an int32 '-2147483648'"},
+      {5, "aux1", "not an int32 '1.5'"}};
+  for (int k = 0; k < 3; k++) {
     int64_t row;
     char col[64], why[512];
     rejection(ds, k, &row, col, why);
@@ -344,13 +383,18 @@ Test(csv, block_boundaries_do_not_change_the_result) {
   churn_options *small;
   ASSERT_OK(churn_options_new(&small));
   ASSERT_OK(churn_options_set_int(small, CHURN_OPT_INGEST_BLOCK_SIZE, 4096));
+  ASSERT_OK(churn_options_set_int(small, CHURN_OPT_INGEST_UNIX_TIMES, 1)); /* times 1700000000+i */
+  churn_options *unix_times;
+  ASSERT_OK(churn_options_new(&unix_times));
+  ASSERT_OK(churn_options_set_int(unix_times, CHURN_OPT_INGEST_UNIX_TIMES, 1));
   churn_dataset *a, *b;
   ASSERT_OK(churn_dataset_new(&a));
   ASSERT_OK(churn_dataset_new(&b));
   ASSERT_OK(churn_dataset_read_subscribers_csv(a, sp, small));
   ASSERT_OK(churn_dataset_read_events_csv(a, ep, small));
   ASSERT_OK(churn_dataset_read_subscribers_csv(b, sp, NULL));
-  ASSERT_OK(churn_dataset_read_events_csv(b, ep, NULL));
+  ASSERT_OK(churn_dataset_read_events_csv(b, ep, unix_times));
+  churn_options_free(unix_times);
   cr_assert_eq(churn_dataset_num_subscribers(a), S);
   cr_assert_eq(churn_dataset_num_events(a), N);
   cr_assert_eq(count(a, CHURN_COUNT_REJECTED), 0);
@@ -463,4 +507,214 @@ Test(csv, damaged_subscriber_files_never_crash) {
   }
   churn_options_free(o);
   free(buf);
+}
+
+/* --- issue 21: nothing misread, nothing lost ------------------------------------------------ */
+
+/* Checks the k-th kept report entry's line, column and that its reason holds `why`. */
+static void want_rejection(const churn_dataset *ds, int64_t k, int64_t line, const char *col,
+                           const char *why) {
+  int64_t row;
+  char c[256], w[512];
+  rejection(ds, k, &row, c, w);
+  cr_assert_eq(row, line, "entry %lld: line %lld, wanted %lld (%s)", (long long)k, (long long)row,
+               (long long)line, w);
+  cr_assert_str_eq(c, col, "entry %lld (%s)", (long long)k, w);
+  cr_assert(strstr(w, why) != NULL, "entry %lld: '%s' lacks '%s'", (long long)k, w, why);
+}
+
+/* #4: 20240701 is a date; the Excel serial 45474 and Unix seconds are rejected rows unless
+ * CHURN_OPT_INGEST_UNIX_TIMES says they are seconds.  Times by calendar.timegm. */
+Test(csv, bare_integers_in_date_columns) {
+  const char *subs = "subscriber_id,activation\nS1,20240301\nS2,45474\nS3,1709251200\n";
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(ds, write_tmp("bare_s.csv", subs), NULL));
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 1);
+  cr_assert_eq(((const int64_t *)subs_col(ds, "activation", CHURN_I64))[0], 1709251200);
+  want_rejection(ds, 0, 3, "activation", "bad date '45474'");
+  want_rejection(ds, 1, 4, "activation", "bad date '1709251200'");
+  const char *ev = "subscriber_id,time,kind,value,due_date\n"
+                   "S1,20240701,bill,10,20240715\n"   /* due 14 days later */
+                   "S1,45474,bill,10,\n"              /* Excel serial: rejected */
+                   "S1,2024-07-02,bill,10,1720000000\n"; /* Unix due date: rejected */
+  ASSERT_OK(churn_dataset_read_events_csv(ds, write_tmp("bare_e.csv", ev), NULL));
+  cr_assert_eq(churn_dataset_num_events(ds), 1);
+  cr_assert_eq(((const int64_t *)dataset_event_col(ds, "time"))[0], 1719792000);
+  cr_assert_eq(((const int32_t *)dataset_event_col(ds, "aux1"))[0], 14 * 86400);
+  want_rejection(ds, 2, 3, "time", "bad time '45474'");
+  want_rejection(ds, 3, 4, "due_date", "bad date '1720000000'");
+  churn_dataset_free(ds);
+  /* with the option, bare integers other than 8 digits are Unix seconds */
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  churn_option key;
+  ASSERT_OK(churn_option_find("ingest.unix_times", &key));
+  cr_assert_eq(key, CHURN_OPT_INGEST_UNIX_TIMES);
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_INGEST_UNIX_TIMES, 1));
+  ASSERT_OK(churn_dataset_new(&ds));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(ds, write_tmp("bare_s2.csv", subs), o));
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 3);
+  const int64_t *act = subs_col(ds, "activation", CHURN_I64);
+  cr_assert_eq(act[0], 1709251200);
+  cr_assert_eq(act[1], 45474);
+  cr_assert_eq(act[2], 1709251200);
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
+
+/* #6, #7, #9, #11: text after a closing quote, a NUL byte, invalid UTF-8 (GB18030 bytes) are
+ * rejected rows naming line, column and byte; unquoted edge blanks of header names, ids and
+ * labels are padding, quoted ones are kept. */
+Test(csv, hostile_fields_are_rejected_and_padding_trimmed) {
+  static const char subs[] =
+      "subscriber_id, region ,price\n"
+      "S1 ,north,\"12\"5\n"              /* line 2: "12"5 -> rejected (was 12.0) */
+      "S2,nor\0th,3\n"                   /* line 3: NUL in a label */
+      "S3,\xB1\xB1\xBE\xA9,4\n"          /* line 4: GB18030 for 北京 */
+      "S4,\xE5\x8C\x97\xE4\xBA\xAC,5\n"  /* line 5: UTF-8 北京: fine */
+      "\" S5 \",south ,6\n"              /* line 6: quoted blanks kept, unquoted trimmed */
+      " S1,west,7\n";                    /* line 7: " S1" is S1: rows 2 rejected, so fine */
+  const char *p = test_tmpdir();
+  char path[600];
+  snprintf(path, sizeof path, "%s/hostile_s.csv", p);
+  FILE *f = fopen(path, "wb");
+  fwrite(subs, 1, sizeof subs - 1, f);
+  fclose(f);
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(ds, path, NULL));
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 3);
+  const char *id;
+  ASSERT_OK(churn_dataset_subscriber_id(ds, 0, &id));
+  cr_assert_str_eq(id, "S4");
+  ASSERT_OK(churn_dataset_subscriber_id(ds, 1, &id));
+  cr_assert_str_eq(id, " S5 ");
+  ASSERT_OK(churn_dataset_subscriber_id(ds, 2, &id));
+  cr_assert_str_eq(id, "S1");
+  const int32_t *region = subs_col(ds, "region", CHURN_I32);  /* " region " is region */
+  const char *label;
+  ASSERT_OK(churn_dataset_category_label(ds, "region", region[0], &label, NULL));
+  cr_assert_str_eq(label, "\xE5\x8C\x97\xE4\xBA\xAC");
+  ASSERT_OK(churn_dataset_category_label(ds, "region", region[1], &label, NULL));
+  cr_assert_str_eq(label, "south");
+  want_rejection(ds, 0, 2, "price", "text after the closing quote");
+  want_rejection(ds, 1, 3, "region", "a NUL byte at byte 4");
+  want_rejection(ds, 2, 4, "region", "invalid UTF-8: byte 0xB1 at byte 1");
+  /* events: the same checks on ids, code labels and the time field */
+  static const char ev[] =
+      "subscriber_id,time,kind,value,code\n"
+      "S4,2024-03-05,view,\"12\"5,news\n"      /* line 2 */
+      "S4\0x,2024-03-05,view,1,news\n"         /* line 3: NUL in the id */
+      "S4,2024-03-05,view,1,\xB2\xA5\n"        /* line 4: GB18030 genre */
+      "S4 ,2024-03-05,view,1, news \n"         /* line 5: fine, id and label trimmed */
+      "S4,2024-03-05,view,\"1\"\0,news\n";       /* line 6: a NUL after a closing quote */
+  snprintf(path, sizeof path, "%s/hostile_e.csv", p);
+  f = fopen(path, "wb");
+  fwrite(ev, 1, sizeof ev - 1, f);
+  fclose(f);
+  ASSERT_OK(churn_dataset_read_events_csv(ds, path, NULL));
+  cr_assert_eq(churn_dataset_num_events(ds), 1);
+  cr_assert_eq(((const int32_t *)dataset_event_col(ds, "subscriber"))[0], 0);
+  int32_t n = 0;
+  ASSERT_OK(churn_dataset_category_label(ds, "view", 0, &label, &n));
+  cr_assert_str_eq(label, "news");
+  cr_assert_eq(n, 1, "no raw-byte genre was interned");
+  want_rejection(ds, 3, 2, "value", "text after the closing quote");
+  want_rejection(ds, 4, 3, "subscriber_id", "a NUL byte at byte 3");
+  want_rejection(ds, 5, 4, "code", "invalid UTF-8: byte 0xB2 at byte 1");
+  want_rejection(ds, 6, 6, "value", "text after the closing quote");
+  churn_dataset_free(ds);
+}
+
+/* #8: an events column the reader does not know is reported (not silently dropped); duplicate
+ * names and value next to its alias amount fail. */
+Test(csv, unknown_duplicate_and_aliased_event_columns) {
+  churn_dataset *ds = load_subs();
+  const char *text = "subscriber_id,time,kind,value,reason,Code\n"
+                     "S1,2024-03-05,cancel,,price,competitor\n";
+  ASSERT_OK(churn_dataset_read_events_csv(ds, write_tmp("unk.csv", text), NULL));
+  cr_assert_eq(count(ds, CHURN_COUNT_REJECTED), 0, "ignored columns are not rejected rows");
+  want_rejection(ds, 0, 1, "reason", "not an events column: ignored");
+  want_rejection(ds, 1, 1, "Code", "did you mean 'code'?");
+  /* past five ignored columns one entry counts the rest (room is kept for rejected rows) */
+  churn_dataset_free(ds);
+  ds = load_subs();
+  ASSERT_OK(churn_dataset_read_events_csv(
+      ds, write_tmp("unk8.csv", "subscriber_id,time,kind,a,b,c,d,e,f,g,h\nS1,2024-03-05,heartbeat,,,,,,,,\n"), NULL));
+  want_rejection(ds, 4, 1, "e", "not an events column: ignored");
+  want_rejection(ds, 5, 1, "", "3 more columns that are not events columns: ignored");
+  churn_table *t;
+  ASSERT_OK(churn_dataset_rejections(ds, &t));
+  cr_assert_eq(churn_table_nrows(t), 6);
+  churn_table_free(t);
+  ASSERT_FAILS(churn_dataset_read_events_csv(
+                   ds, write_tmp("dup.csv", "subscriber_id,time,kind,code,code\nS1,2024-03-05,heartbeat,1,2\n"), NULL),
+               CHURN_E_SCHEMA, "column 'code' appears twice");
+  ASSERT_FAILS(churn_dataset_read_events_csv(
+                   ds, write_tmp("alias.csv", "subscriber_id,time,kind,value,amount\nS1,2024-03-05,bill,1,2\n"), NULL),
+               CHURN_E_SCHEMA, "'value' and 'amount'");
+  churn_dataset_free(ds);
+}
+
+/* #12: cancel code 99 is as unknown as a bad reason name; "007" is a genre label, not code 7;
+ * the delimiter may not be a quote or a line break; a quoted empty line is a counted row. */
+Test(csv, codes_delimiters_and_quoted_empty_lines) {
+  churn_dataset *ds = load_subs();
+  const char *text = "subscriber_id,time,kind,value,code\n"
+                     "S1,2024-03-05,cancel,,99\n"       /* line 2: no reason 99 */
+                     "S1,2024-03-05,cancel,,10\n"       /* line 3: package_fit, the last */
+                     "S1,2024-03-05,view,5,007\n"       /* line 4: a label */
+                     "\"\"\n"                           /* line 5: a quoted empty field */
+                     "\n"                               /* line 6: blank, skipped */
+                     "S1,2024-03-06,view,5,7\n";        /* line 7: genre code 7 */
+  ASSERT_OK(churn_dataset_read_events_csv(ds, write_tmp("codes.csv", text), NULL));
+  cr_assert_eq(churn_dataset_num_events(ds), 3);
+  cr_assert_eq(count(ds, CHURN_COUNT_ROWS_READ), 3 + 5);
+  want_rejection(ds, 0, 2, "code", "bad code '99'");
+  want_rejection(ds, 1, 5, "", "expected 5 fields, found 1");
+  ASSERT_OK(churn_dataset_finalize(ds, NULL));
+  const uint8_t *code = dataset_event_col(ds, "code"), *kind = dataset_event_col(ds, "kind");
+  const char *label;
+  int found007 = 0, found7 = 0;
+  for (int i = 0; i < 3; i++) {
+    if (kind[i] == CHURN_EV_CANCEL) cr_assert_eq(code[i], CHURN_REASON_PACKAGE_FIT);
+    if (kind[i] != CHURN_EV_VIEW) continue;
+    if (code[i] == 7) found7++;
+    else if (churn_dataset_category_label(ds, "view", code[i], &label, NULL) == CHURN_OK &&
+             strcmp(label, "007") == 0) found007++;
+  }
+  cr_assert(found007 == 1 && found7 == 1, "007 -> label, 7 -> code 7 (%d, %d)", found007, found7);
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  const char *bad[] = {"\"", "\n", "\r"};
+  for (int k = 0; k < 3; k++) {
+    ASSERT_OK(churn_options_set_string(o, CHURN_OPT_INGEST_DELIMITER, bad[k]));
+    ASSERT_FAILS(churn_dataset_read_events_csv(ds, write_tmp("codes.csv", text), o), CHURN_E_ARG,
+                 "ingest.delimiter");
+  }
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
+
+/* #16: a byte order mark before a quoted header; UTF-16 named as such. */
+Test(csv, bom_before_quoted_header_and_utf16) {
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(
+      ds, write_tmp("bom.csv", "\xEF\xBB\xBF\"subscriber_id\",\"region\"\nS1,north\n"), NULL));
+  cr_assert_eq(churn_dataset_num_subscribers(ds), 1);
+  static const char u16[] = "\xFF\xFEs\0u\0b\0,\0";
+  char path[600];
+  snprintf(path, sizeof path, "%s/u16.csv", test_tmpdir());
+  FILE *f = fopen(path, "wb");
+  fwrite(u16, 1, sizeof u16 - 1, f);
+  fclose(f);
+  ASSERT_FAILS(churn_dataset_read_subscribers_csv(ds, path, NULL), CHURN_E_FORMAT, "UTF-16");
+  /* UTF-16 without a byte order mark: NUL bytes in the header */
+  f = fopen(path, "wb");
+  fwrite(u16 + 2, 1, sizeof u16 - 3, f);
+  fclose(f);
+  ASSERT_FAILS(churn_dataset_read_subscribers_csv(ds, path, NULL), CHURN_E_FORMAT, "is the file UTF-16?");
+  churn_dataset_free(ds);
 }

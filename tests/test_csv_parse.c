@@ -13,7 +13,9 @@
 #include <string.h>
 
 static bool f64(const char *s, double *v) { return churn__parse_f64(s, strlen(s), v); }
-static bool t64(const char *s, int64_t *v) { return churn__parse_time(s, strlen(s), v); }
+static bool t64(const char *s, int64_t *v) { return churn__parse_time(s, strlen(s), true, v); }
+/* without CHURN_OPT_INGEST_UNIX_TIMES: the default */
+static bool d64(const char *s, int64_t *v) { return churn__parse_time(s, strlen(s), false, v); }
 
 Test(csv_parse, numbers_match_strtod_exactly) {
   const char *cases[] = {"0",     "-0",          "1",      "29.85",  "56.95",   "0.1",
@@ -99,4 +101,66 @@ Test(csv_parse, dates_and_times) {
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     cr_assert(!t64(bad[k], &v), "'%s' parsed", bad[k]);
   }
+}
+
+/* Issue 21 #4: a bare integer in a date column.  Eight digits are a compact date (20240701 is
+ * 2024-07-01 = 1719792000 by calendar.timegm, not 1970-08-23); any other bare integer (Unix
+ * seconds, the Excel serial 45474) is refused unless the caller asked for Unix seconds. */
+Test(csv_parse, bare_integers_in_date_columns) {
+  int64_t v;
+  cr_assert(d64("20240701", &v) && v == 1719792000);
+  cr_assert(t64("20240701", &v) && v == 1719792000, "8 digits are a date even with unix_times");
+  cr_assert(d64(" 20240229 ", &v) && v == 1709164800);
+  const char *refused[] = {"45474", "1719792000", "0", "-5", "20240230", "20241301", "2024070",
+                           "202407011", "+20240701", "-20240701"};
+  for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
+    cr_assert(!d64(refused[k], &v), "'%s' parsed as %lld", refused[k], (long long)v);
+  }
+  cr_assert(t64("45474", &v) && v == 45474, "with unix_times a bare integer is Unix seconds");
+  cr_assert(t64("1719792000", &v) && v == 1719792000);
+  cr_assert(d64("2024-07-01", &v) && v == 1719792000);
+}
+
+/* Issue 21 #12: a code given as a number has no leading zeros ("007" is a genre label). */
+Test(csv_parse, code_numbers) {
+  int64_t v;
+  cr_assert(churn__parse_code_number("0", 1, &v) && v == 0);
+  cr_assert(churn__parse_code_number("7", 1, &v) && v == 7);
+  cr_assert(churn__parse_code_number("255", 3, &v) && v == 255);
+  cr_assert(!churn__parse_code_number("007", 3, &v));
+  cr_assert(!churn__parse_code_number("00", 2, &v));
+  cr_assert(!churn__parse_code_number("", 0, &v));
+}
+
+/* Issue 21 #7 and #9: the one text check (ids, labels, header names): valid UTF-8, no NUL,
+ * naming the byte and its 1-based offset. */
+Test(csv_parse, text_check) {
+  char why[96];
+  const char *ok[] = {"north", "", "\xE5\x8C\x97\xE4\xBA\xAC" /* 北京 */, "caf\xC3\xA9",
+                      "\xF0\x9F\x93\xBA" /* U+1F4FA */, "a b,c\"d"};
+  for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
+    cr_assert_null(churn__csv_text_check(ok[k], strlen(ok[k]), why, sizeof why), "%s", ok[k]);
+  }
+  cr_assert_str_eq(churn__csv_text_check("nor\0th", 6, why, sizeof why), "a NUL byte at byte 4");
+  /* GB18030 for 北京 is B1 B1 BE A9: B1 cannot start a UTF-8 sequence */
+  const char *msg = churn__csv_text_check("x\xB1\xB1\xBE\xA9", 5, why, sizeof why);
+  cr_assert_not_null(msg);
+  cr_assert(strstr(msg, "invalid UTF-8: byte 0xB1 at byte 2"), "%s", msg);
+  struct { const char *s; size_t len; size_t at; } bad[] = {
+      {"\xC0\xAF", 2, 1},        /* overlong '/' */
+      {"\xE0\x80\xAF", 3, 1},    /* overlong, 3 bytes */
+      {"\xED\xA0\x80", 3, 1},    /* a UTF-16 surrogate */
+      {"\xF4\x90\x80\x80", 4, 1}, /* above U+10FFFF */
+      {"ab\xE5\x8C", 4, 3},      /* truncated sequence at the end */
+      {"\xFF", 1, 1}};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    msg = churn__csv_text_check(bad[k].s, bad[k].len, why, sizeof why);
+    cr_assert_not_null(msg, "case %zu accepted", k);
+    char want[32];
+    snprintf(want, sizeof want, "at byte %zu", bad[k].at);
+    cr_assert(strstr(msg, want), "case %zu: %s", k, msg);
+  }
+  char shown[80];
+  churn__csv_show("x\xB1y\nz", 5, shown, sizeof shown);
+  cr_assert_str_eq(shown, "x?y?z");
 }

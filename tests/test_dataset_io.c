@@ -1,9 +1,13 @@
 /*
  * test_dataset_io.c -- the dataset file (lib/dataset_io.c): exact round trips CSV -> dataset ->
  * msgpack -> dataset (every column, dictionary, attribute, counter and rejection compared
- * bit for bit), and hostile input: every truncation, byte flips, wrong format, missing file.
+ * bit for bit), and hostile input: every truncation, byte flips, wrong format, missing file,
+ * and payloads whose checksum is right but whose content is inconsistent (each consistency
+ * check of the loader, by a payload rebuilt with one field replaced).  Links the static library
+ * for the msgpack envelope (common/pack.h).
  */
 #include "helpers.h"
+#include "common/pack.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -276,4 +280,200 @@ Test(dataset_io, allocation_failures_on_load_are_clean) {
   }
   free(buf);
   churn_dataset_free(a);
+}
+
+/* --- consistent envelope, inconsistent payload ----------------------------------------------- */
+
+typedef void (*field_writer)(churn__wbuf *wb);
+
+static int64_t g_nsubs, g_nevents; /* of the sample, for the writers below */
+
+static bool key_is(const msgpack_object *k, const char *name) {
+  return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(name) &&
+         memcmp(k->via.str.ptr, name, k->via.str.size) == 0;
+}
+
+/* Packs o with the value at path[0].path[1]... (nested map keys) replaced by w's output. */
+static void pack_replaced(churn__wbuf *wb, const msgpack_object *o, const char *const *path,
+                          int depth, int npath, field_writer w) {
+  if (depth == npath) {
+    w(wb);
+    return;
+  }
+  cr_assert_eq(o->type, MSGPACK_OBJECT_MAP, "path component %d", depth);
+  bool found = false;
+  msgpack_pack_map(&wb->pk, o->via.map.size);
+  for (uint32_t i = 0; i < o->via.map.size; i++) {
+    const msgpack_object_kv *kv = &o->via.map.ptr[i];
+    msgpack_pack_object(&wb->pk, kv->key);
+    if (key_is(&kv->key, path[depth])) {
+      found = true;
+      pack_replaced(wb, &kv->val, path, depth + 1, npath, w);
+    } else {
+      msgpack_pack_object(&wb->pk, kv->val);
+    }
+  }
+  cr_assert(found, "no field '%s'", path[depth]);
+}
+
+/* Loads the saved sample with one field (a dotted path of map keys) replaced, in a valid
+ * envelope (the checksum is recomputed), and expects CHURN_E_FORMAT naming the problem. */
+static void expect_inconsistent(const uint8_t *buf, size_t len, const char *dotted,
+                                field_writer w, const char *fragment) {
+  const uint8_t *payload;
+  size_t plen;
+  ASSERT_OK(churn__envelope_read(buf, len, "churn-dataset", 1, &payload, &plen, NULL, NULL));
+  churn__unpacked u;
+  ASSERT_OK(churn__unpack(payload, plen, "test", &u));
+  char copy[128];
+  snprintf(copy, sizeof copy, "%s", dotted);
+  const char *path[4];
+  int np = 0;
+  for (char *t = strtok(copy, "."); t != NULL && np < 4; t = strtok(NULL, ".")) path[np++] = t;
+  churn__wbuf p, env;
+  churn__wbuf_init(&p);
+  pack_replaced(&p, &u.u.data, path, 0, np, w);
+  churn__wbuf_init(&env);
+  ASSERT_OK(churn__envelope_write(&env, "churn-dataset", 1, 0, p.data, p.len));
+  churn_dataset *out = NULL;
+  ASSERT_FAILS(churn_dataset_load_buffer(env.data, env.len, &out), CHURN_E_FORMAT, fragment);
+  cr_assert_null(out);
+  churn__wbuf_free(&p);
+  churn__wbuf_free(&env);
+  churn__unpacked_free(&u);
+}
+
+static void w_minus_one(churn__wbuf *wb) { msgpack_pack_int(&wb->pk, -1); }
+static void w_text_short(churn__wbuf *wb) { churn__pack_bytes_bin(wb, "north", 6); }
+static void w_text_repeat(churn__wbuf *wb) { churn__pack_bytes_bin(wb, "north\0north", 12); }
+static void w_text_long(churn__wbuf *wb) { churn__pack_bytes_bin(wb, "north\0south, coast\0x", 21); }
+static void w_codes_outside(churn__wbuf *wb) {
+  int32_t c[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  c[g_nsubs - 1] = 7; /* the region dictionary has 2 labels */
+  churn__pack_i32_bin(wb, c, (size_t)g_nsubs);
+}
+static void w_activation_short(churn__wbuf *wb) {
+  int64_t t[8] = {0};
+  churn__pack_i64_bin(wb, t, (size_t)g_nsubs - 1);
+}
+static void w_no_ids(churn__wbuf *wb) {
+  msgpack_pack_map(&wb->pk, 2);
+  churn__pack_i64_field(wb, "n", 0);
+  churn__pack_key(wb, "text");
+  churn__pack_bytes_bin(wb, "", 0);
+}
+static void w_far_cancellation(churn__wbuf *wb) {
+  int64_t t[8];
+  for (int i = 0; i < 8; i++) t[i] = CHURN_TIME_NONE;
+  t[1] = INT64_C(1) << 60;
+  churn__pack_i64_bin(wb, t, (size_t)g_nsubs);
+}
+static void w_vip_two(churn__wbuf *wb) {
+  uint8_t v[8] = {0, 2, 0, 0, 0, 0, 0, 0};
+  churn__pack_bytes_bin(wb, v, (size_t)g_nsubs);
+}
+static void w_attrs_repeat(churn__wbuf *wb) {
+  double x[8] = {0};
+  msgpack_pack_array(&wb->pk, 2);
+  for (int j = 0; j < 2; j++) {
+    msgpack_pack_map(&wb->pk, 3);
+    churn__pack_key(wb, "name");
+    churn__pack_str(wb, "score");
+    churn__pack_key(wb, "categorical");
+    msgpack_pack_false(&wb->pk);
+    churn__pack_key(wb, "num");
+    churn__pack_f64_bin(wb, x, (size_t)g_nsubs);
+  }
+}
+static void w_kind_zero_labels(churn__wbuf *wb) {
+  msgpack_pack_array(&wb->pk, 1);
+  msgpack_pack_map(&wb->pk, 2);
+  churn__pack_i64_field(wb, "kind", 0);
+  churn__pack_key(wb, "labels");
+  w_no_ids(wb);
+}
+static void w_time_short(churn__wbuf *wb) {
+  int64_t t[16] = {0};
+  churn__pack_i64_bin(wb, t, (size_t)g_nevents + 1);
+}
+static void w_kind_none(churn__wbuf *wb) {
+  uint8_t k[16] = {0};
+  churn__pack_bytes_bin(wb, k, (size_t)g_nevents);
+}
+static void w_sub_outside(churn__wbuf *wb) {
+  int32_t x[16] = {0};
+  x[g_nevents - 1] = (int32_t)g_nsubs;
+  churn__pack_i32_bin(wb, x, (size_t)g_nevents);
+}
+
+Test(dataset_io, inconsistent_payloads_are_rejected) {
+  churn_dataset *a = sample();
+  g_nsubs = churn_dataset_num_subscribers(a);
+  g_nevents = churn_dataset_num_events(a);
+  cr_assert(g_nsubs >= 2 && g_nsubs <= 8 && g_nevents >= 1 && g_nevents < 16);
+  const char *path = tmp_path("c.churnds");
+  ASSERT_OK(churn_dataset_save(a, path));
+  size_t len;
+  uint8_t *buf = read_all(path, &len);
+  /* dictionaries (the region labels are "north", "south, coast") */
+  expect_inconsistent(buf, len, "subscribers.region.labels.n", w_minus_one,
+                      "dictionary 'labels' is corrupt");
+  expect_inconsistent(buf, len, "subscribers.region.labels.text", w_text_short,
+                      "dictionary 'labels' is short");
+  expect_inconsistent(buf, len, "subscribers.region.labels.text", w_text_repeat,
+                      "dictionary 'labels' repeats a label");
+  expect_inconsistent(buf, len, "subscribers.region.labels.text", w_text_long,
+                      "dictionary 'labels' is long");
+  expect_inconsistent(buf, len, "subscribers.region.codes", w_codes_outside,
+                      "region code 7 at row");
+  /* subscribers */
+  expect_inconsistent(buf, len, "subscribers.n", w_minus_one, "subscriber count out of range");
+  expect_inconsistent(buf, len, "subscribers.activation", w_activation_short,
+                      "'activation' has the wrong size");
+  expect_inconsistent(buf, len, "subscribers.ids", w_no_ids,
+                      "subscriber ids do not match the count");
+  expect_inconsistent(buf, len, "subscribers.cancellation", w_far_cancellation,
+                      "subscriber 1 has a date outside the years 1..9999");
+  expect_inconsistent(buf, len, "subscribers.vip", w_vip_two, "subscriber 1 has invalid values");
+  expect_inconsistent(buf, len, "subscribers.attrs", w_attrs_repeat, "attribute names repeat");
+  /* events */
+  expect_inconsistent(buf, len, "events.n", w_minus_one, "event count out of range");
+  expect_inconsistent(buf, len, "events.time", w_time_short, "'time' has the wrong size");
+  expect_inconsistent(buf, len, "events.kind", w_kind_none, "event 0 has invalid values");
+  expect_inconsistent(buf, len, "events.sub", w_sub_outside, "has invalid values");
+  expect_inconsistent(buf, len, "events.code_labels", w_kind_zero_labels,
+                      "code labels of an invalid or repeated kind");
+  /* the unchanged payload still loads */
+  churn_dataset *b = NULL;
+  ASSERT_OK(churn_dataset_load_buffer(buf, len, &b));
+  assert_same(a, b);
+  churn_dataset_free(b);
+  free(buf);
+  churn_dataset_free(a);
+}
+
+/* Issue 21 #14: the header of a saved dataset (the minor version, the library version) is
+ * inside the file checksum: one flipped bit there used to load. */
+Test(dataset_io, header_bit_flips_are_refused) {
+  churn_dataset *ds = sample(), *out = NULL;
+  const char *p = tmp_path("hdr.msgpack");
+  ASSERT_OK(churn_dataset_save(ds, p));
+  size_t len;
+  uint8_t *bytes = read_all(p, &len);
+  const char *keys[] = {"\xa5minor", "\xa7library"};
+  for (int k = 0; k < 2; k++) {
+    size_t n = strlen(keys[k]), at = len;
+    for (size_t i = 0; i + n < len && at == len; i++) {
+      if (memcmp(bytes + i, keys[k], n) == 0) at = i + n + (k == 1); /* the value (past a str tag) */
+    }
+    cr_assert_lt(at, len, "key %s not found", keys[k] + 1);
+    bytes[at] ^= 0x01;
+    ASSERT_FAILS(churn_dataset_load_buffer(bytes, len, &out), CHURN_E_FORMAT, "checksum mismatch");
+    cr_assert_null(out);
+    bytes[at] ^= 0x01;
+  }
+  ASSERT_OK(churn_dataset_load_buffer(bytes, len, &out));
+  churn_dataset_free(out);
+  free(bytes);
+  churn_dataset_free(ds);
 }

@@ -372,11 +372,11 @@ Test(features, everything_by_default) {
   churn_features *f = extract_all(ds, T0, NULL);
   /* 37 numeric catalog features + tier (2 one-hot) + age + channel (1) */
   cr_assert_eq(churn_features_ncols(f), 37 + 2 + 1 + 1);
-  churn_churn_category cat;
+  churn_category cat;
   for (int64_t j = 0; j < churn_features_ncols(f); j++) {
     const char *name = NULL;
     ASSERT_OK(churn_features_column(f, j, &name, &cat));
-    churn_churn_category c2;
+    churn_category c2;
     ASSERT_OK(churn_feature_category(name, &c2));
     cr_assert_eq(cat, c2, "%s", name);
   }
@@ -389,14 +389,14 @@ Test(features, catalog) {
   cr_assert_eq(n, 41); /* 37 numeric + tier, region, age_band, package */
   for (int64_t i = 0; i < n; i++) {
     const char *name = NULL, *desc = NULL;
-    churn_churn_category c;
+    churn_category c;
     ASSERT_OK(churn_feature_info(i, &name, &desc, &c));
     cr_assert(name && desc && strlen(desc) > 10);
-    churn_churn_category c2;
+    churn_category c2;
     ASSERT_OK(churn_feature_category(name, &c2));
     cr_assert_eq(c, c2);
   }
-  churn_churn_category c;
+  churn_category c;
   ASSERT_OK(churn_feature_category("service.fix_breaches", &c));
   cr_assert_eq(c, CHURN_CATEGORY_SERVICE);
   ASSERT_OK(churn_feature_category("payment.arrears", &c));

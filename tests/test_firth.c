@@ -574,3 +574,23 @@ Test(firth, non_finite_x_is_named_on_the_subsample_path_too) {
   free(X);
   free(y);
 }
+
+/* Finite X whose linear score would overflow: values near DBL_MAX of both signs make the
+ * standardised row (or its product with the coefficients) infinite.  The fit refuses before any
+ * iteration, naming a value, its row and its column and why (its square exceeds the double
+ * range), instead of returning NaN estimates. */
+Test(firth, an_overflowing_linear_score_names_the_value) {
+  enum { N = 40 };
+  double X[N * 2], y[N];
+  for (int i = 0; i < N; i++) {
+    X[2 * i] = (i % 5) - 2.0;
+    X[2 * i + 1] = i % 2 ? 1.7e308 : -1.7e308;
+    y[i] = i % 3 == 0;
+  }
+  churn_options *o = firth_opts(1e-10);
+  churn_model *m = NULL;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, N, 2, 2, y, NULL, NULL, o, &m), CHURN_E_DATA,
+               "(Firth): X value 1.7e+308 at row 1, column 1 ('x1') overflows");
+  cr_assert_null(m);
+  churn_options_free(o);
+}

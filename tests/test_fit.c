@@ -440,6 +440,22 @@ Test(fit, non_finite_value_names_row_and_column) {
                "row 7, column 1");
 }
 
+/* Issue 21 #17: 1e308 is finite but its square is not: the message names the value, row and
+ * column (it used to say the column was "a linear combination of the others"). */
+Test(fit, overflowing_value_names_row_and_column) {
+  double X[2 * 10], y[10];
+  for (int i = 0; i < 10; i++) X[2 * i] = i, X[2 * i + 1] = i % 3, y[i] = i % 2;
+  X[2 * 6 + 1] = 1e308;
+  churn_model *m = NULL;
+  const char *names[] = {"a", "arrears"};
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, 10, 2, 2, y, NULL, names, NULL, &m), CHURN_E_DATA,
+               "X value 1e+308 at row 6, column 1 ('arrears') overflows");
+  X[2 * 6 + 1] = -1e200;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, 10, 2, 2, y, NULL, names, NULL, &m), CHURN_E_DATA,
+               "row 6, column 1 ('arrears') overflows");
+  cr_assert_null(m);
+}
+
 Test(fit, label_and_weight_errors) {
   double x[10], y[10], w[10];
   for (int i = 0; i < 10; i++) x[i] = i, y[i] = i % 2, w[i] = 1;

@@ -19,7 +19,7 @@ Test(gray, equals_cmprsk_cuminc_on_bmtcrr) {
    * significant digits): cause 1 stat 2.8623325 pv 0.09067592, cause 2 stat 0.4481279
    * pv 0.50322531, df 1 */
   churn_table *t = NULL;
-  ASSERT_OK(churn_gray_test(BMTCRR_FTIME, BMTCRR_STATUS, BMTCRR_D, BMTCRR_N, 0.0, &t));
+  ASSERT_OK(churn_survival_gray_test(BMTCRR_FTIME, BMTCRR_STATUS, BMTCRR_D, BMTCRR_N, 0.0, &t));
   cr_assert_eq(churn_table_nrows(t), 2);
   const double *stat = tcol_f64(t, "statistic"), *pv = tcol_f64(t, "p_value");
   cr_assert(rel_close(stat[0], 2.8623325, 2e-8, 0), "%.10g", stat[0]);
@@ -40,7 +40,7 @@ Test(gray, hand_case) {
   double d[] = {1, 2};
   int64_t c[] = {1, 0}, g[] = {0, 1};
   churn_table *t = NULL;
-  ASSERT_OK(churn_gray_test(d, c, g, 2, 0.0, &t));
+  ASSERT_OK(churn_survival_gray_test(d, c, g, 2, 0.0, &t));
   cr_assert_eq(churn_table_nrows(t), 1);
   cr_assert_eq(tcol_i64(t, "category")[0], 1);
   cr_assert(rel_close(tcol_f64(t, "score")[0], 0.5, 1e-15, 0));
@@ -70,7 +70,7 @@ Test(gray, identical_groups_give_zero_and_swapping_changes_nothing) {
   memcpy(c + N, c, N * sizeof *c);
   for (int i = 0; i < 2 * N; i++) g[i] = i >= N;
   churn_table *t = NULL;
-  ASSERT_OK(churn_gray_test(d, c, g, 2 * N, 0.0, &t));
+  ASSERT_OK(churn_survival_gray_test(d, c, g, 2 * N, 0.0, &t));
   cr_assert_eq(churn_table_nrows(t), 3);
   for (int k = 0; k < 3; k++) {
     cr_assert(fabs(tcol_f64(t, "score")[k]) < 1e-12);
@@ -82,8 +82,8 @@ Test(gray, identical_groups_give_zero_and_swapping_changes_nothing) {
   sample(2 * N, d, c, 11);
   for (int i = 0; i < 2 * N; i++) g[i] = (i % 3) == 0, g2[i] = 1 - g[i];
   churn_table *a = NULL, *b = NULL;
-  ASSERT_OK(churn_gray_test(d, c, g, 2 * N, 0.0, &a));
-  ASSERT_OK(churn_gray_test(d, c, g2, 2 * N, 0.0, &b));
+  ASSERT_OK(churn_survival_gray_test(d, c, g, 2 * N, 0.0, &a));
+  ASSERT_OK(churn_survival_gray_test(d, c, g2, 2 * N, 0.0, &b));
   for (int k = 0; k < 3; k++) {
     cr_assert(rel_close(tcol_f64(a, "statistic")[k], tcol_f64(b, "statistic")[k], 1e-10, 1e-14));
     cr_assert(rel_close(tcol_f64(a, "score")[k], -tcol_f64(b, "score")[k], 1e-10, 1e-14));
@@ -92,7 +92,7 @@ Test(gray, identical_groups_give_zero_and_swapping_changes_nothing) {
   churn_table_free(a);
   churn_table_free(b);
   /* rho > 0 weights early differences: a different but valid statistic */
-  ASSERT_OK(churn_gray_test(d, c, g, 2 * N, 1.0, &a));
+  ASSERT_OK(churn_survival_gray_test(d, c, g, 2 * N, 1.0, &a));
   cr_assert(tcol_f64(a, "variance")[0] > 0);
   churn_table_free(a);
 }
@@ -109,7 +109,7 @@ Test(gray, one_cause_score_is_the_logrank_o_minus_e) {
     c[i] = (rand() % 5) != 0;                         /* 20% censored, one cause */
   }
   churn_table *t = NULL;
-  ASSERT_OK(churn_gray_test(d, c, g, N, 0.0, &t));
+  ASSERT_OK(churn_survival_gray_test(d, c, g, N, 0.0, &t));
   /* log-rank by hand: over distinct times, O - E for group 0 and the hypergeometric variance */
   double oe = 0.0, var = 0.0;
   for (double time = 0; time <= 400; time += 1.0) {
@@ -133,13 +133,13 @@ Test(gray, errors) {
   double d[] = {1, 2, 3}, bad[] = {1, NAN, 3};
   int64_t c[] = {1, 0, 2}, g[] = {0, 1, 0}, g1[] = {1, 1, 1}, g3[] = {0, 2, 1}, cn[] = {1, -1, 0};
   churn_table *t = NULL;
-  ASSERT_FAILS(churn_gray_test(bad, c, g, 3, 0, &t), CHURN_E_DATA, "duration[1]");
-  ASSERT_FAILS(churn_gray_test(d, c, g1, 3, 0, &t), CHURN_E_DATA, "group 0 has no subjects");
-  ASSERT_FAILS(churn_gray_test(d, c, g3, 3, 0, &t), CHURN_E_DATA, "group[1] = 2");
-  ASSERT_FAILS(churn_gray_test(d, cn, g, 3, 0, &t), CHURN_E_DATA, "category[1] = -1");
-  ASSERT_FAILS(churn_gray_test(d, c, g, 3, -1, &t), CHURN_E_ARG, "rho");
-  ASSERT_FAILS(churn_gray_test(d, c, g, 0, 0, &t), CHURN_E_ARG, "n must be");
-  ASSERT_FAILS(churn_gray_test(NULL, c, g, 3, 0, &t), CHURN_E_ARG, "NULL");
+  ASSERT_FAILS(churn_survival_gray_test(bad, c, g, 3, 0, &t), CHURN_E_DATA, "duration[1]");
+  ASSERT_FAILS(churn_survival_gray_test(d, c, g1, 3, 0, &t), CHURN_E_DATA, "group 0 has no subjects");
+  ASSERT_FAILS(churn_survival_gray_test(d, c, g3, 3, 0, &t), CHURN_E_DATA, "group[1] = 2");
+  ASSERT_FAILS(churn_survival_gray_test(d, cn, g, 3, 0, &t), CHURN_E_DATA, "category[1] = -1");
+  ASSERT_FAILS(churn_survival_gray_test(d, c, g, 3, -1, &t), CHURN_E_ARG, "rho");
+  ASSERT_FAILS(churn_survival_gray_test(d, c, g, 0, 0, &t), CHURN_E_ARG, "n must be");
+  ASSERT_FAILS(churn_survival_gray_test(NULL, c, g, 3, 0, &t), CHURN_E_ARG, "NULL");
   cr_assert_null(t);
 }
 
@@ -147,7 +147,7 @@ Test(gray, allocation_failures_are_clean) {
   for (uint64_t k = 1; k < 20; k++) {
     churn_table *t = NULL;
     churn_testing_fail_alloc(k);
-    churn_status st = churn_gray_test(BMTCRR_FTIME, BMTCRR_STATUS, BMTCRR_D, BMTCRR_N, 0.0, &t);
+    churn_status st = churn_survival_gray_test(BMTCRR_FTIME, BMTCRR_STATUS, BMTCRR_D, BMTCRR_N, 0.0, &t);
     churn_testing_fail_alloc(0);
     cr_assert(st == CHURN_OK || st == CHURN_E_NOMEM);
     if (st == CHURN_E_NOMEM) cr_assert_null(t);

@@ -102,17 +102,29 @@ Test(kpi_movement, by_region_with_empty_months) {
   churn_dataset_free(ds);
 }
 
-/* Months before anybody joined: all zero, rate NaN. */
+/* Months before anybody joined (the first activation is A's, 2025-06-10): by tier (high, low;
+ * dictionary order) x Jan, Feb 2025, every count 0 (opening, activations, churned, closing),
+ * the rate 0/0 = NaN and so the margin, the default target 3.5% still reported; the months
+ * and the segment labels are those asked for. */
 Test(kpi_movement, empty_months) {
   churn_dataset *ds = kpi_base();
   churn_table *t = NULL;
   ASSERT_OK(churn_kpi_movement(ds, ts(2025, 1, 1, 0), ts(2025, 2, 28, 0), "tier", NULL, &t));
   cr_assert_eq(churn_table_nrows(t), 4); /* high, low x Jan, Feb 2025 */
-  const int64_t *o = tcol_i64(t, "opening"), *a = tcol_i64(t, "activations");
-  const double *rate = tcol_f64(t, "churn_rate");
+  static const char *const seg_w[4] = {"high", "high", "low", "low"};
+  static const char *const month_w[4] = {"2025-01", "2025-02", "2025-01", "2025-02"};
+  const char *const *seg = tcol_str(t, "segment"), *const *month = tcol_str(t, "month");
+  const int64_t *ms = tcol_i64(t, "month_start");
+  static const char *const counts[4] = {"opening", "activations", "churned", "closing"};
+  const double *rate = tcol_f64(t, "churn_rate"), *tg = tcol_f64(t, "target");
+  const double *mg = tcol_f64(t, "margin");
   for (int r = 0; r < 4; r++) {
-    cr_expect_eq(o[r] + a[r], 0);
-    cr_expect(isnan(rate[r]));
+    cr_expect_str_eq(seg[r], seg_w[r]);
+    cr_expect_str_eq(month[r], month_w[r]);
+    cr_expect_eq(ms[r], ts(2025, 1 + r % 2, 1, 0));
+    for (int c = 0; c < 4; c++) cr_expect_eq(tcol_i64(t, counts[c])[r], 0, "row %d %s", r, counts[c]);
+    cr_expect(isnan(rate[r]) && isnan(mg[r]), "row %d: rate %g margin %g", r, rate[r], mg[r]);
+    cr_expect_eq(tg[r], 0.035);
   }
   churn_table_free(t);
   churn_dataset_free(ds);
@@ -239,6 +251,34 @@ Test(kpi_movement, snapshot_filters_and_targets) {
   churn_dataset_free(ds);
 }
 
+/* Boundaries, both written [start, end): G is active from 2026-02-01 00:00 until its
+ * cancellation at 2026-04-01 00:00, the first second after March.
+ *   - "active at the end of month k" means start < b <= end with b the first second after the
+ *     month, so G is still active at the end of March: with base 2026-02-15, members {G}, the
+ *     active counts of Feb, Mar, Apr are 1, 1, 0;
+ *   - the cohort is those active at the base date (start <= base < end): G is in it at its
+ *     activation second and out of it at its cancellation second. */
+Test(kpi_movement, snapshot_boundaries) {
+  churn_dataset *ds = kpi_base();
+  churn_table *t = NULL;
+  const int64_t g[1] = {6};
+  ASSERT_OK(churn_kpi_snapshot(ds, ts(2026, 2, 15, 0), 3, NULL, NULL, g, 1, NULL, NULL, &t));
+  const int64_t *act = tcol_i64(t, "active"), *coh = tcol_i64(t, "cohort");
+  const int64_t w[3] = {1, 1, 0};
+  for (int k = 0; k < 3; k++) {
+    cr_expect(coh[k] == 1 && act[k] == w[k], "month %d: %lld of %lld", k + 1, (long long)act[k],
+              (long long)coh[k]);
+  }
+  churn_table_free(t);
+  ASSERT_OK(churn_kpi_snapshot(ds, ts(2026, 2, 1, 0), 1, NULL, NULL, g, 1, NULL, NULL, &t));
+  cr_expect_eq(tcol_i64(t, "cohort")[0], 1, "G not in the cohort at its activation second");
+  churn_table_free(t);
+  ASSERT_OK(churn_kpi_snapshot(ds, ts(2026, 4, 1, 0), 1, NULL, NULL, g, 1, NULL, NULL, &t));
+  cr_expect_eq(tcol_i64(t, "cohort")[0], 0, "G in the cohort at its cancellation second");
+  churn_table_free(t);
+  churn_dataset_free(ds);
+}
+
 Test(kpi_movement, bad_input) {
   churn_dataset *ds = kpi_base();
   churn_table *t = NULL;
@@ -283,27 +323,16 @@ Test(kpi_movement, bad_input) {
   churn_dataset_free(ds);
 }
 
+static churn_status movement_call(const churn_dataset *ds, int which, churn_table **t) {
+  int64_t a = ts(2026, 1, 1, 0), b = ts(2026, 4, 1, 0);
+  return which == 0   ? churn_kpi_movement(ds, a, b, "region", NULL, t)
+         : which == 1 ? churn_kpi_arpu(ds, a, b, "region", NULL, t)
+                      : churn_kpi_snapshot(ds, a, 3, "tier", "high", NULL, 0, NULL, NULL, t);
+}
+
 Test(kpi_movement, allocation_failures) {
   churn_dataset *ds = kpi_base();
-  int64_t a = ts(2026, 1, 1, 0), b = ts(2026, 4, 1, 0);
-  for (int which = 0; which < 3; which++) {
-    for (uint64_t k = 1; k < 500; k++) {
-      churn_table *t = NULL;
-      churn_testing_fail_alloc(k);
-      churn_status st = which == 0   ? churn_kpi_movement(ds, a, b, "region", NULL, &t)
-                        : which == 1 ? churn_kpi_arpu(ds, a, b, "region", NULL, &t)
-                                     : churn_kpi_snapshot(ds, a, 3, "tier", "high", NULL, 0,
-                                                          NULL, NULL, &t);
-      churn_testing_fail_alloc(0);
-      if (st == CHURN_OK) {
-        churn_table_free(t);
-        break;
-      }
-      cr_assert_eq(st, CHURN_E_NOMEM, "which %d k=%llu: %s", which, (unsigned long long)k,
-                   churn_last_error());
-      cr_assert_null(t);
-    }
-  }
+  kpi_allocation_failures(ds, 3, movement_call);
   churn_dataset_free(ds);
   assert_no_leak();
 }

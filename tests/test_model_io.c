@@ -31,7 +31,10 @@ static churn_model *make_model(int64_t d, int fit_intercept, bool with_cov) {
   m->intercept = fit_intercept ? -1.2345678901234567 : 0.0;
   if (with_cov) {
     ASSERT_OK(churn__model_alloc_cov(m));
-    for (int64_t i = 0; i < m->k * m->k; i++) m->cov[i] = 1e-3 / (1.0 + (double)i);
+    /* symmetric with a positive diagonal, as a loader now requires */
+    for (int64_t i = 0; i < m->k; i++) {
+      for (int64_t j = 0; j < m->k; j++) m->cov[i * m->k + j] = 1e-3 / (1.0 + (double)(i + j)) + (i == j ? 0.01 : 0);
+    }
   }
   m->config.penalty = CHURN_PENALTY_L2;
   m->config.C = 0.5;
@@ -474,4 +477,55 @@ Test(model_io, allocation_failures_are_clean) {
   free(buf);
   churn_model_free(m);
   if (__lsan_do_recoverable_leak_check) cr_assert_eq(__lsan_do_recoverable_leak_check(), 0);
+}
+
+/* Issue 21 #15: a file with a valid checksum but hostile content (each made by saving a model
+ * whose field was set so) is refused with CHURN_E_FORMAT naming the field, as non-finite
+ * coefficients are. */
+typedef void (*spoil_fn)(churn_model *m);
+static void cov_nan(churn_model *m) { for (int64_t i = 0; i < m->k * m->k; i++) m->cov[i] = NAN; }
+static void cov_inf(churn_model *m) { m->cov[1] = INFINITY; }
+static void cov_negative(churn_model *m) { m->cov[0] = -1.0; }
+static void cov_asymmetric(churn_model *m) { m->cov[1] = 5.0; }
+static void loglik_nan(churn_model *m) { m->info.loglik = NAN; }
+static void loglik_positive(churn_model *m) { m->info.null_loglik = 12.5; }
+static void clusters_huge(churn_model *m) { m->n_clusters = (int64_t)1 << 62; }
+static void names_duplicate(churn_model *m) { ASSERT_OK(churn__model_set_name(m, 2, m->names[0])); }
+static void names_empty(churn_model *m) { ASSERT_OK(churn__model_set_name(m, 1, "")); }
+static void weights_bad(churn_model *m) { m->info.sum_w_positive = m->info.sum_w * 2; }
+
+Test(model_io, hostile_content_with_a_valid_checksum_is_refused) {
+  struct { spoil_fn f; const char *msg; } cases[] = {
+      {cov_nan, "'covariance' is not finite"},      {cov_inf, "'covariance' is not finite"},
+      {cov_negative, "negative variance"},          {cov_asymmetric, "not symmetric"},
+      {loglik_nan, "'loglik' = nan"},               {loglik_positive, "'null_loglik' = 12.5"},
+      {clusters_huge, "'n_clusters' = 4611686018427387904 exceeds"},
+      {names_duplicate, "'tenure_months' appears twice"}, {names_empty, "feature name 1 is empty"},
+      {weights_bad, "are not weights"}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    churn_model *m = make_model(3, 1, true), *out = NULL;
+    cases[c].f(m);
+    size_t len = 0;
+    churn_model_save_buffer(m, NULL, 0, &len);
+    uint8_t *buf = malloc(len);
+    ASSERT_OK(churn_model_save_buffer(m, buf, len, &len));
+    ASSERT_FAILS(churn_model_load_buffer(buf, len, &out), CHURN_E_FORMAT, cases[c].msg);
+    cr_assert_null(out);
+    free(buf);
+    churn_model_free(m);
+  }
+}
+
+/* A negative minor version in the (checksummed) envelope is corrupt, not "any minor". */
+Test(model_io, negative_minor_version_is_refused) {
+  churn__wbuf payload, file;
+  churn__wbuf_init(&payload);
+  msgpack_pack_map(&payload.pk, 0);
+  churn__wbuf_init(&file);
+  ASSERT_OK(churn__envelope_write(&file, "churn-model", 1, -1, payload.data, payload.len));
+  churn_model *out = NULL;
+  ASSERT_FAILS(churn_model_load_buffer(file.data, file.len, &out), CHURN_E_FORMAT,
+               "minor version -1 is negative");
+  churn__wbuf_free(&payload);
+  churn__wbuf_free(&file);
 }

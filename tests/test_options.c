@@ -85,3 +85,57 @@ Test(options, clone_and_reset) {
   churn_options_free(o);
   churn_options_free(c);
 }
+
+/* String keys: the documented defaults ("high" for warnings.vip_tiers, "," for
+ * ingest.delimiter), the length bounds of churn_option_bounds enforced by set_string (the
+ * delimiter is exactly 1 byte; vip_tiers 0..1024 bytes, NULL is length 0), a copy kept (the
+ * caller's buffer may change), clone and reset copying strings, and the type check both ways. */
+Test(options, string_values_and_their_length_bounds) {
+  churn_options *o, *c;
+  ASSERT_OK(churn_options_new(&o));
+  const char *s = NULL;
+  ASSERT_OK(churn_options_get_string(o, CHURN_OPT_WARN_VIP_TIERS, &s));
+  cr_assert_str_eq(s, "high");
+  ASSERT_OK(churn_options_get_string(o, CHURN_OPT_INGEST_DELIMITER, &s));
+  cr_assert_str_eq(s, ",");
+  churn_option_type type;
+  double lo, hi;
+  ASSERT_OK(churn_option_bounds(CHURN_OPT_INGEST_DELIMITER, &type, &lo, &hi, NULL));
+  cr_assert(type == CHURN_OPTION_STRING && lo == 1 && hi == 1);
+  ASSERT_FAILS(churn_options_set_string(o, CHURN_OPT_INGEST_DELIMITER, ";;"), CHURN_E_RANGE,
+               "option 'ingest.delimiter': length 2 is outside [1, 1]");
+  ASSERT_FAILS(churn_options_set_string(o, CHURN_OPT_INGEST_DELIMITER, ""), CHURN_E_RANGE,
+               "length 0 is outside [1, 1]");
+  ASSERT_FAILS(churn_options_set_string(o, CHURN_OPT_INGEST_DELIMITER, NULL), CHURN_E_RANGE,
+               "length 0");
+  ASSERT_OK(churn_options_get_string(o, CHURN_OPT_INGEST_DELIMITER, &s));
+  cr_assert_str_eq(s, ",", "a refused value changed the option");
+  char buf[1026];
+  memset(buf, 'a', 1025);
+  buf[1025] = 0;
+  ASSERT_FAILS(churn_options_set_string(o, CHURN_OPT_WARN_VIP_TIERS, buf), CHURN_E_RANGE,
+               "length 1025 is outside [0, 1024]");
+  buf[1024] = 0;
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_WARN_VIP_TIERS, buf));
+  buf[0] = 'b'; /* the option holds its own copy */
+  ASSERT_OK(churn_options_get_string(o, CHURN_OPT_WARN_VIP_TIERS, &s));
+  cr_assert(strlen(s) == 1024 && s[0] == 'a');
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_INGEST_DELIMITER, ";"));
+  ASSERT_OK(churn_options_clone(o, &c));
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_INGEST_DELIMITER, "\t"));
+  ASSERT_OK(churn_options_get_string(c, CHURN_OPT_INGEST_DELIMITER, &s));
+  cr_assert_str_eq(s, ";", "the clone shares the string");
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_WARN_VIP_TIERS, NULL));
+  ASSERT_OK(churn_options_get_string(o, CHURN_OPT_WARN_VIP_TIERS, &s));
+  cr_assert_null(s);
+  ASSERT_OK(churn_options_reset(o));
+  ASSERT_OK(churn_options_get_string(o, CHURN_OPT_WARN_VIP_TIERS, &s));
+  cr_assert_str_eq(s, "high");
+  ASSERT_FAILS(churn_options_get_string(o, CHURN_OPT_FIT_C, &s), CHURN_E_ARG, "not of this type");
+  ASSERT_FAILS(churn_options_set_string(o, CHURN_OPT_FIT_C, "1"), CHURN_E_ARG, "not of this type");
+  ASSERT_FAILS(churn_options_get_string(o, CHURN_OPT_INGEST_DELIMITER, NULL), CHURN_E_ARG,
+               "churn_options_get_string: value is NULL");
+  ASSERT_FAILS(churn_options_get_string(NULL, CHURN_OPT_INGEST_DELIMITER, &s), CHURN_E_ARG, "NULL");
+  churn_options_free(o);
+  churn_options_free(c);
+}

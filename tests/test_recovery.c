@@ -124,7 +124,7 @@ Test(recovery, model_recovers_drivers_and_beats_rules, .timeout = 300) {
   for (int64_t i = 0; i < nh; i++) {
     int64_t tc = tcat[hsub[i]];
     if (yh[i] != 1 || tc < 1 || tc > 3) continue;
-    churn_churn_category rc;
+    churn_category rc;
     ASSERT_OK(churn_features_column(fh, idx[i], NULL, &rc));
     count[tc]++;
     hits[tc] += rc == CHURN_CATEGORY_SERVICE;

@@ -1,7 +1,8 @@
 /*
  * test_score.c -- lib/score.c: linear scores and probabilities against b0 + x.b and the logistic
- * function computed here, float32 input, the feature-name check, reasons (contributions
- * coef * (x - mean), ordered), and bit-identical results when two threads share one model.
+ * function computed here, float32 input (3 features: the tail; 4, 7, 8: the 4-wide loop), the
+ * feature-name check, reasons (contributions coef * (x - mean), ordered, ties to the lower
+ * index), and bit-identical results when two threads share one model.
  */
 #include "helpers.h"
 
@@ -51,6 +52,59 @@ Test(score, probabilities_are_logistic_of_linear_scores) {
   churn_model_free(m);
 }
 
+/* float32 input with 4 or more features runs the 4-wide loop of the float32 kernel (the test
+ * above, with 3 features, only runs its tail).  Oracle: b0 + sum_j (double)x_j * b_j summed here in
+ * index order; the kernel sums in another order, so the two agree to rounding (1e-13 relative on
+ * scores of size ~10, far below any kernel slip such as one product taken with the wrong column).
+ * d = 7 runs one 4-wide step and a tail of 3; d = 4 and 8 run the loop only. */
+static churn_model *fit_wide(int d) {
+  enum { N = 300 };
+  double *X = malloc(sizeof(double) * N * (size_t)d), y[N];
+  for (int i = 0; i < N; i++) {
+    double eta = 0;
+    for (int j = 0; j < d; j++) {
+      X[i * d + j] = sin(i * (0.31 + 0.17 * j) + j) * (1 + j);
+      eta += (j % 2 ? -0.4 : 0.3) * X[i * d + j] / (1 + j);
+    }
+    y[i] = sin(i * 12.9898) * 0.5 + 0.5 < 1 / (1 + exp(-eta));
+  }
+  churn_model *m = NULL;
+  ASSERT_OK(churn_model_fit(X, CHURN_F64, N, d, d, y, NULL, NULL, NULL, &m));
+  free(X);
+  return m;
+}
+
+Test(score, float32_with_four_or_more_features) {
+  static const int dims[] = {4, 7, 8};
+  for (size_t t = 0; t < sizeof dims / sizeof dims[0]; t++) {
+    int d = dims[t];
+    churn_model *m = fit_wide(d);
+    double b[8], b0;
+    ASSERT_OK(churn_model_coef(m, b, &b0));
+    /* every coefficient differs from the others, so a product with a wrong column shows */
+    for (int j = 0; j < d; j++) {
+      for (int k = 0; k < j; k++) cr_assert(fabs(b[j] - b[k]) > 1e-3, "d %d: b%d ~ b%d", d, j, k);
+    }
+    enum { R = 5 };
+    float Xf[R * 9];
+    for (int i = 0; i < R; i++) {
+      for (int j = 0; j < d; j++) Xf[i * (d + 1) + j] = (float)(1.5 * (j + 1) - 2.25 * i + 0.125 * j * i);
+      Xf[i * (d + 1) + d] = NAN; /* padding column of a stride d + 1 */
+    }
+    double lin[R], p[R];
+    ASSERT_OK(churn_model_decision_function(m, Xf, CHURN_F32, R, d, d + 1, lin));
+    ASSERT_OK(churn_model_predict_proba(m, Xf, CHURN_F32, R, d, d + 1, p));
+    for (int i = 0; i < R; i++) {
+      double want = b0;
+      for (int j = 0; j < d; j++) want += (double)Xf[i * (d + 1) + j] * b[j];
+      cr_assert(rel_close(lin[i], want, 1e-13, 1e-13), "d %d row %d: %.17g vs %.17g", d, i,
+                lin[i], want);
+      cr_assert(rel_close(p[i], 1 / (1 + exp(-want)), 1e-12, 1e-300), "d %d row %d", d, i);
+    }
+    churn_model_free(m);
+  }
+}
+
 Test(score, feature_names_must_match) {
   churn_model *m = fit_small();
   double X[3] = {1, 2, 3}, p;
@@ -98,6 +152,22 @@ Test(score, reasons_are_ordered_contributions) {
   for (int i = 0; i < 2; i++) {
     for (int j = 0; j < 3; j++) cr_assert(con[i] >= b[j] * (X[i * 3 + j] - mean[j]));
   }
+  /* Ties go to the lower index.  A row equal to the training means makes every contribution
+   * coef * 0 = +-0, all equal: the order must be 0, 1, 2.  A row that moves only feature 2 away
+   * from its mean by +1 / b2 gives contributions (0, 0, 1): 2 first, then the tie 0 before 1. */
+  double tie[2 * 3];
+  memcpy(tie, mean, sizeof mean);
+  memcpy(tie + 3, mean, sizeof mean);
+  tie[3 + 2] += 1 / b[2];
+  ASSERT_OK(churn_model_explain(m, tie, CHURN_F64, 2, 3, 3, 3, idx, con));
+  static const int32_t tie_w[2][3] = {{0, 1, 2}, {2, 0, 1}};
+  for (int i = 0; i < 2; i++) {
+    for (int r = 0; r < 3; r++) {
+      cr_assert_eq(idx[i * 3 + r], tie_w[i][r], "tie row %d rank %d: feature %d", i, r,
+                   idx[i * 3 + r]);
+    }
+  }
+  cr_assert(rel_close(con[3], 1.0, 1e-12, 0) && con[4] == 0 && con[5] == 0);
   ASSERT_FAILS(churn_model_explain(m, X, CHURN_F64, 2, 3, 3, 4, idx, con), CHURN_E_ARG,
                "k = 4 outside [1, d = 3]");
   ASSERT_FAILS(churn_model_explain(m, X, CHURN_F64, 2, 3, 3, 2, idx, NULL), CHURN_E_ARG,

@@ -1,5 +1,5 @@
 /*
- * test_separation.c -- churn_check_separation on hand-made data whose separation and
+ * test_separation.c -- churn_separation_check on hand-made data whose separation and
  * directions are worked out by hand in the comments, on the Telco design (not separated: its
  * unpenalised fit matches statsmodels), its bad-input errors, and the unpenalised fit's
  * separation error on the same hand-made data.
@@ -15,7 +15,7 @@
 
 static int check(const double *X, int64_t n, int64_t d, const double *y, int fi, int8_t *dir) {
   int kind = -1;
-  ASSERT_OK(churn_check_separation(X, CHURN_F64, n, d, d, y, fi, &kind, dir));
+  ASSERT_OK(churn_separation_check(X, CHURN_F64, n, d, d, y, fi, &kind, dir));
   return kind;
 }
 
@@ -101,7 +101,7 @@ Test(separation, f32_matches_f64) {
   const double y[] = {0, 0, 0, 1, 1, 1};
   int kind = -1;
   int8_t dir[2];
-  ASSERT_OK(churn_check_separation(x, CHURN_F32, 6, 1, 1, y, 1, &kind, dir));
+  ASSERT_OK(churn_separation_check(x, CHURN_F32, 6, 1, 1, y, 1, &kind, dir));
   cr_assert_eq(kind, 1);
   cr_assert_eq(dir[1], 1);
 }
@@ -114,7 +114,7 @@ Test(separation, telco_none, .timeout = 120) {
   cr_assert_eq(telco_load(&t), 0, "cannot read the Telco data under %s", shared_data_path(""));
   int8_t *dir = calloc((size_t)t.d + 1, 1);
   int kind = -1;
-  ASSERT_OK(churn_check_separation(t.X, CHURN_F64, t.n, t.d, t.d, t.y, 1, &kind, dir));
+  ASSERT_OK(churn_separation_check(t.X, CHURN_F64, t.n, t.d, t.d, t.y, 1, &kind, dir));
   cr_assert_eq(kind, 0);
   for (int64_t j = 0; j <= t.d; j++) cr_assert_eq(dir[j], 0);
   /* The first 200 rows plus a column equal to y: b = (-1, 0, ..., 0, 2) gives s_i z_i.b = 1 on
@@ -126,7 +126,7 @@ Test(separation, telco_none, .timeout = 120) {
     X[i * d + t.d] = t.y[i];
   }
   int8_t *dir2 = calloc((size_t)d + 1, 1);
-  ASSERT_OK(churn_check_separation(X, CHURN_F64, n, d, d, t.y, 1, &kind, dir2));
+  ASSERT_OK(churn_separation_check(X, CHURN_F64, n, d, d, t.y, 1, &kind, dir2));
   cr_assert_eq(kind, 2);  /* b = (-1, 0..., 2) separates every row strictly */
   cr_assert_eq(dir2[d], 1);
   free(dir2);
@@ -139,27 +139,27 @@ Test(separation, bad_input) {
   const double x[] = {1, 2, 3, 4}, y[] = {0, 1, 0, 1};
   int kind;
   int8_t dir[2];
-  ASSERT_FAILS(churn_check_separation(NULL, CHURN_F64, 4, 1, 1, y, 1, &kind, dir), CHURN_E_ARG,
+  ASSERT_FAILS(churn_separation_check(NULL, CHURN_F64, 4, 1, 1, y, 1, &kind, dir), CHURN_E_ARG,
                "X is NULL");
-  ASSERT_FAILS(churn_check_separation(x, CHURN_F64, 4, 1, 1, NULL, 1, &kind, dir), CHURN_E_ARG,
+  ASSERT_FAILS(churn_separation_check(x, CHURN_F64, 4, 1, 1, NULL, 1, &kind, dir), CHURN_E_ARG,
                "y is NULL");
-  ASSERT_FAILS(churn_check_separation(x, CHURN_F64, 4, 1, 1, y, 1, NULL, dir), CHURN_E_ARG,
+  ASSERT_FAILS(churn_separation_check(x, CHURN_F64, 4, 1, 1, y, 1, NULL, dir), CHURN_E_ARG,
                "kind is NULL");
-  ASSERT_FAILS(churn_check_separation(x, CHURN_F64, 0, 1, 1, y, 1, &kind, dir), CHURN_E_ARG,
+  ASSERT_FAILS(churn_separation_check(x, CHURN_F64, 0, 1, 1, y, 1, &kind, dir), CHURN_E_ARG,
                "no rows");
-  ASSERT_FAILS(churn_check_separation(x, CHURN_I32, 4, 1, 1, y, 1, &kind, dir), CHURN_E_ARG,
+  ASSERT_FAILS(churn_separation_check(x, CHURN_I32, 4, 1, 1, y, 1, &kind, dir), CHURN_E_ARG,
                "CHURN_F64 or CHURN_F32");
-  ASSERT_FAILS(churn_check_separation(x, CHURN_F64, 2, 2, 1, y, 1, &kind, dir), CHURN_E_ARG,
+  ASSERT_FAILS(churn_separation_check(x, CHURN_F64, 2, 2, 1, y, 1, &kind, dir), CHURN_E_ARG,
                "row stride");
-  ASSERT_FAILS(churn_check_separation(x, CHURN_F64, 4, 0, 1, y, 0, &kind, dir), CHURN_E_ARG,
+  ASSERT_FAILS(churn_separation_check(x, CHURN_F64, 4, 0, 1, y, 0, &kind, dir), CHURN_E_ARG,
                "no coefficients");
-  ASSERT_FAILS(churn_check_separation(x, CHURN_F64, 4, 1, 1, y, 2, &kind, dir), CHURN_E_ARG,
+  ASSERT_FAILS(churn_separation_check(x, CHURN_F64, 4, 1, 1, y, 2, &kind, dir), CHURN_E_ARG,
                "fit_intercept");
   const double xnan[] = {1, 2, 3, 4, 5, NAN};
-  ASSERT_FAILS(churn_check_separation(xnan, CHURN_F64, 3, 2, 2, y, 1, &kind, dir),
+  ASSERT_FAILS(churn_separation_check(xnan, CHURN_F64, 3, 2, 2, y, 1, &kind, dir),
                CHURN_E_DATA, "row 2, column 1");
   const double ybad[] = {0, 1, 0.5, 1};
-  ASSERT_FAILS(churn_check_separation(x, CHURN_F64, 4, 1, 1, ybad, 1, &kind, dir),
+  ASSERT_FAILS(churn_separation_check(x, CHURN_F64, 4, 1, 1, ybad, 1, &kind, dir),
                CHURN_E_DATA, "y at row 2");
 }
 
@@ -192,14 +192,14 @@ Test(separation, allocation_failures) {
   int kind = -1;
   int8_t dir[2] = {9, 9};
   churn_testing_fail_alloc(0);
-  ASSERT_OK(churn_check_separation(x, CHURN_F64, 6, 1, 1, y, 1, &kind, dir));
+  ASSERT_OK(churn_separation_check(x, CHURN_F64, 6, 1, 1, y, 1, &kind, dir));
   uint64_t points = churn_testing_fail_alloc(0);
   cr_assert_geq(points, 4);
   for (uint64_t k = 1; k <= points; k++) {
     kind = -1;
     dir[0] = dir[1] = 9;
     churn_testing_fail_alloc(k);
-    churn_status st = churn_check_separation(x, CHURN_F64, 6, 1, 1, y, 1, &kind, dir);
+    churn_status st = churn_separation_check(x, CHURN_F64, 6, 1, 1, y, 1, &kind, dir);
     churn_testing_fail_alloc(0);
     cr_assert_eq(st, CHURN_E_NOMEM, "allocation %llu: %s", (unsigned long long)k,
                  churn_last_error());

@@ -2,7 +2,8 @@
  * test_solver.c -- lib/solver.c through its public driver: a fit streamed in chunks, with
  * statistics from two "workers" merged, equals churn_model_fit on the whole matrix; pass 0 in
  * parts (worker solvers' moments merged) equals pass 0 in one solver; the call order is enforced
- * with clear messages.
+ * with clear messages; passes that cannot make progress (a failing line search, a non-finite
+ * objective) end in an error, not a loop.
  */
 #include "helpers.h"
 
@@ -247,4 +248,60 @@ Test(solver, call_order_is_enforced) {
   churn_suffstats_free(st);
   churn_solver_free(s);
   churn_solver_free(NULL);
+}
+
+/* A driver whose passes are not the same data (labels flipped from the second pass on: every
+ * trial point is worse than the first point, even as the step shrinks to 0, since the labels'
+ * mean is not 1/2) cannot make progress: after 40 halvings the step fails, CHURN_E_NOT_CONVERGED,
+ * instead of looping.  Passes whose weighted log-likelihood overflows to -infinity (every
+ * weight 1e308 from the second pass on: finite weights, an infinite sum) fail as a non-finite
+ * objective. */
+typedef enum { FLIP_LABELS, HUGE_WEIGHTS } bad_pass;
+
+static churn_status stream_with_bad_passes(bad_pass how, int *passes) {
+  static double X[N * D], y[N], flipped[N], huge[N];
+  data(X, y);
+  double ybar = 0;
+  for (int i = 0; i < N; i++) {
+    flipped[i] = 1 - y[i];
+    ybar += y[i] / N;
+  }
+  cr_assert(fabs(ybar - 0.5) > 0.05, "mean label %g", ybar);
+  for (int i = 0; i < N; i++) huge[i] = 1e308;
+  churn_solver *s = NULL;
+  ASSERT_OK(churn_solver_new(D, NULL, NULL, &s));
+  ASSERT_OK(churn_solver_add_moments(s, X, CHURN_F64, N, D, D, y, NULL, 0));
+  ASSERT_OK(churn_solver_begin(s));
+  churn_suffstats *w = NULL;
+  ASSERT_OK(churn_solver_stats_new(s, &w));
+  double beta[D + 1];
+  int done = 0;
+  churn_status st = CHURN_OK;
+  for (*passes = 0; st == CHURN_OK && !done && *passes < 200; ++*passes) {
+    churn_suffstats_reset(w);
+    ASSERT_OK(churn_solver_beta(s, beta));
+    bool bad = *passes > 0;
+    const double *wp = bad && how == HUGE_WEIGHTS ? huge : NULL;
+    const double *yp = bad && how == FLIP_LABELS ? flipped : y;
+    st = churn_suffstats_accumulate(w, X, CHURN_F64, N, D, D, yp, wp, beta,
+                                    churn_solver_wants_hessian(s), 0);
+    if (st == CHURN_OK) st = churn_solver_step(s, w, &done);
+  }
+  churn_suffstats_free(w);
+  churn_solver_free(s);
+  return st;
+}
+
+Test(solver, a_line_search_that_cannot_succeed_fails) {
+  int passes = 0;
+  ASSERT_FAILS(stream_with_bad_passes(FLIP_LABELS, &passes), CHURN_E_NOT_CONVERGED,
+               "the line search failed after 40 step halvings at iteration 1");
+  cr_assert_eq(passes, 1 + 41, "%d passes", passes); /* the first step, then 41 trials */
+}
+
+Test(solver, a_non_finite_objective_fails) {
+  int passes = 0;
+  ASSERT_FAILS(stream_with_bad_passes(HUGE_WEIGHTS, &passes), CHURN_E_INTERNAL,
+               "objective is not finite at iteration 1");
+  cr_assert_eq(passes, 2);
 }

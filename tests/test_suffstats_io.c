@@ -517,3 +517,26 @@ Test(suffstats_io, allocation_failures_are_clean) {
   churn_suffstats_free(s);
   if (__lsan_do_recoverable_leak_check) cr_assert_eq(__lsan_do_recoverable_leak_check(), 0);
 }
+
+/* Issue 21 #14: the header of saved statistics (minor, library) is inside the file checksum. */
+Test(suffstats_io, header_bit_flips_are_refused) {
+  make_data();
+  churn_suffstats *s = make_stats(1, 0, N), *out = NULL;
+  size_t len;
+  uint8_t *bytes = save(s, &len);
+  const char *keys[] = {"\xa5minor", "\xa7library"};
+  for (int k = 0; k < 2; k++) {
+    size_t n = strlen(keys[k]), at = len;
+    for (size_t i = 0; i + n < len && at == len; i++) {
+      if (memcmp(bytes + i, keys[k], n) == 0) at = i + n + (k == 1);
+    }
+    cr_assert_lt(at, len, "key %s not found", keys[k] + 1);
+    bytes[at] ^= 0x01;
+    ASSERT_FAILS(churn_suffstats_load_buffer(bytes, len, &out), CHURN_E_FORMAT, "checksum mismatch");
+    bytes[at] ^= 0x01;
+  }
+  ASSERT_OK(churn_suffstats_load_buffer(bytes, len, &out));
+  churn_suffstats_free(out);
+  free(bytes);
+  churn_suffstats_free(s);
+}

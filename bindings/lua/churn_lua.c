@@ -75,22 +75,24 @@ void churn__lua_box_release(lua_State *L, int idx) {
 static void release_options(void *p) { churn_options_free(p); }
 static void release_table(void *p) { churn_table_free(p); }
 
-/* Names accepted for integer options that hold an enum. */
+/* Integer options that hold a public enum: their names come from the library. */
+static const struct {
+  const char *option;
+  churn_enum which;
+} ENUM_OPTIONS[] = {
+    {"fit.penalty", CHURN_ENUM_PENALTY},
+    {"fit.cov_type", CHURN_ENUM_COV_TYPE},
+    {"labels.definition", CHURN_ENUM_LABEL_DEFINITION},
+    {"kpi.rate_base", CHURN_ENUM_KPI_RATE_BASE},
+};
+
+/* Names accepted for the other integer options that hold a choice. */
 static const struct {
   const char *option, *label;
   int value;
 } ENUM_LABELS[] = {
-    {"fit.penalty", "none", CHURN_PENALTY_NONE},
-    {"fit.penalty", "l2", CHURN_PENALTY_L2},
-    {"fit.penalty", "l1", CHURN_PENALTY_L1},
-    {"fit.penalty", "elasticnet", CHURN_PENALTY_ELASTICNET},
-    {"fit.penalty", "firth", CHURN_PENALTY_FIRTH},
     {"fit.class_weight", "none", 0},
     {"fit.class_weight", "balanced", 1},
-    {"fit.cov_type", "nonrobust", CHURN_COV_NONROBUST},
-    {"fit.cov_type", "hc0", CHURN_COV_HC0},
-    {"fit.cov_type", "hc1", CHURN_COV_HC1},
-    {"fit.cov_type", "cluster", CHURN_COV_CLUSTER},
     {"ingest.unknown_subscriber", "fail", 0},
     {"ingest.unknown_subscriber", "reject", 1},
     {"ingest.unknown_subscriber", "create", 2},
@@ -99,9 +101,6 @@ static const struct {
     {"features.onehot_reference", "most_frequent", 0},
     {"features.onehot_reference", "first", 1},
     {"features.onehot_reference", "none", 2},
-    {"labels.definition", "cancel", CHURN_LABEL_CANCEL},
-    {"labels.definition", "non_use", CHURN_LABEL_NON_USE},
-    {"labels.definition", "either", CHURN_LABEL_EITHER},
 };
 
 /* Short names that differ from the option's own (scikit-learn's spelling). */
@@ -112,6 +111,15 @@ static const struct {
 };
 
 static int enum_label(const char *option, const char *label, int *value) {
+  for (size_t i = 0; i < sizeof ENUM_OPTIONS / sizeof ENUM_OPTIONS[0]; i++) {
+    if (strcmp(ENUM_OPTIONS[i].option, option) != 0) continue;
+    const char *name;
+    for (int k = 0; churn_enum_entry(ENUM_OPTIONS[i].which, k, value, &name) == CHURN_OK; k++) {
+      if (strcasecmp(name, label) == 0) return 1; /* "hc0" names HC0 too */
+    }
+    churn_clear_error();
+    return 0;
+  }
   for (size_t i = 0; i < sizeof ENUM_LABELS / sizeof ENUM_LABELS[0]; i++) {
     if (strcmp(ENUM_LABELS[i].option, option) == 0 &&
         strcasecmp(ENUM_LABELS[i].label, label) == 0) {

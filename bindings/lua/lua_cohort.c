@@ -21,7 +21,6 @@ typedef struct lua_cohort {
   int64_t ncohorts;
 } lua_cohort;
 
-static const char *const KIND_NAMES[] = {"sbg", "bdw", "geometric", NULL};
 static const char *const PARAM_NAMES[3][3] = {
     {"alpha", "beta", NULL}, {"alpha", "beta", "c"}, {"p", NULL, NULL}};
 
@@ -56,7 +55,7 @@ static int cohort_finalize(lua_State *L) {
 static int cohort_tostring(lua_State *L) {
   lua_cohort *c = luaL_checkudata(L, 1, CHURN_LUA_COHORT_MT);
   if (c->model)
-    lua_pushfstring(L, "churn.cohort (%s): %p", KIND_NAMES[churn_cohort_model_kind(c->model)],
+    lua_pushfstring(L, "churn.cohort (%s): %p", churn_enum_name(CHURN_ENUM_COHORT_KIND, churn_cohort_model_kind(c->model)),
                     (void *)c);
   else
     lua_pushfstring(L, "churn.cohort (closed): %p", (void *)c);
@@ -70,9 +69,11 @@ static churn_cohort_kind opt_kind(lua_State *L, int idx, const char *key) {
   const char *name = t == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
   lua_pop(L, 1);
   if (t == LUA_TNIL) return CHURN_COHORT_SBG;
-  for (int k = 0; name && KIND_NAMES[k]; k++) {
-    if (strcmp(KIND_NAMES[k], name) == 0) return (churn_cohort_kind)k;
+  int kind;
+  if (name && churn_enum_find(CHURN_ENUM_COHORT_KIND, name, &kind) == CHURN_OK) {
+    return (churn_cohort_kind)kind;
   }
+  churn_clear_error();
   return (churn_cohort_kind)luaL_error(L, "option '%s' must be \"sbg\", \"bdw\" or "
                                        "\"geometric\"", key);
 }
@@ -146,7 +147,7 @@ static int l_cohort_fit(lua_State *L) {
 /* m:kind() -> "sbg", "bdw" or "geometric" (the model fitted, which a snapshot forecast may have
  * changed to "geometric") */
 static int c_kind(lua_State *L) {
-  lua_pushstring(L, KIND_NAMES[churn_cohort_model_kind(check_cohort(L, 1))]);
+  lua_pushstring(L, churn_enum_name(CHURN_ENUM_COHORT_KIND, churn_cohort_model_kind(check_cohort(L, 1))));
   return 1;
 }
 
@@ -161,7 +162,7 @@ static int c_params(lua_State *L) {
   churn_cohort_kind kind = churn_cohort_model_kind(m);
   const char *const *names = PARAM_NAMES[kind];
   lua_createtable(L, 0, 8);
-  lua_pushstring(L, KIND_NAMES[kind]);
+  lua_pushstring(L, churn_enum_name(CHURN_ENUM_COHORT_KIND, kind));
   lua_setfield(L, -2, "kind");
   lua_createtable(L, (int)k, 0);
   lua_createtable(L, 0, (int)k);

@@ -8,10 +8,9 @@
 
 #include <stdint.h>
 
-static const char *const CATEGORY_NAMES[] = {"unknown", "natural", "competitive", "service"};
-
 const char *churn__lua_category_name(int category) {
-  return category >= 0 && category <= 3 ? CATEGORY_NAMES[category] : "unknown";
+  const char *name = churn_enum_name(CHURN_ENUM_CATEGORY, category);
+  return name != NULL ? name : "unknown";
 }
 
 static void release_features(void *p) { churn_features_free(p); }
@@ -51,7 +50,7 @@ static void push_features(lua_State *L, const churn_dataset *ds, const churn_fea
   lua_createtable(L, (int)d, 0);
   lua_createtable(L, (int)d, 0);
   for (int64_t j = 0; j < d; j++) {
-    churn_churn_category c = CHURN_CATEGORY_UNKNOWN;
+    churn_category c = CHURN_CATEGORY_UNKNOWN;
     churn_features_column(f, j, NULL, &c);
     lua_pushstring(L, names[j]);
     lua_rawseti(L, -3, (lua_Integer)j + 1);
@@ -219,7 +218,7 @@ static int l_feature_catalog(lua_State *L) {
   lua_createtable(L, (int)n, 0);
   for (int64_t i = 0; i < n; i++) {
     const char *name, *description;
-    churn_churn_category c;
+    churn_category c;
     if (churn_feature_info(i, &name, &description, &c) != CHURN_OK) break;
     lua_createtable(L, 0, 3);
     lua_pushstring(L, name);
@@ -235,7 +234,7 @@ static int l_feature_catalog(lua_State *L) {
 
 /* churn.feature_category(name) -> "service" | "competitive" | "natural" | "unknown" */
 static int l_feature_category(lua_State *L) {
-  churn_churn_category c;
+  churn_category c;
   churn_status st = churn_feature_category(luaL_checkstring(L, 1), &c);
   if (st != CHURN_OK) return churn__lua_fail(L, st);
   lua_pushstring(L, churn__lua_category_name(c));

@@ -306,7 +306,7 @@ static int m_explain(lua_State *L) {
     lua_setfield(L, -2, "value");
     lua_pushinteger(L, (lua_Integer)idx[r] + 1);
     lua_setfield(L, -2, "index");
-    churn_churn_category c;
+    churn_category c;
     if (churn_feature_category(churn_model_feature_name(model, idx[r]), &c) == CHURN_OK) {
       lua_pushstring(L, churn__lua_category_name(c));
       lua_setfield(L, -2, "category");
@@ -364,30 +364,18 @@ static int m_summary(lua_State *L) {
   return 1;
 }
 
-static const struct {
-  const char *name;
-  churn_stat stat;
-} STATS[] = {
-    {"loglik", CHURN_STAT_LOGLIK},         {"null_loglik", CHURN_STAT_NULL_LOGLIK},
-    {"pseudo_r2", CHURN_STAT_PSEUDO_R2},   {"llr", CHURN_STAT_LLR},
-    {"llr_p_value", CHURN_STAT_LLR_P_VALUE}, {"aic", CHURN_STAT_AIC},
-    {"bic", CHURN_STAT_BIC},               {"n_iter", CHURN_STAT_N_ITER},
-    {"converged", CHURN_STAT_CONVERGED},   {"gradient_norm", CHURN_STAT_GRADIENT_NORM},
-    {"n_obs", CHURN_STAT_N_OBS},           {"sum_weights", CHURN_STAT_SUM_WEIGHTS},
-    {"positives", CHURN_STAT_POSITIVES},   {"df_model", CHURN_STAT_DF_MODEL},
-    {"df_resid", CHURN_STAT_DF_RESID},     {"n_passes", CHURN_STAT_N_PASSES},
-    {"n_clusters", CHURN_STAT_N_CLUSTERS}, {"penalized_loglik", CHURN_STAT_PENALIZED_LOGLIK},
-};
 
 /* model:stats() -> {loglik=, aic=, n_obs=, converged=, ...} (the statistics the model has) */
 static int m_stats(lua_State *L) {
   churn_model *model = check_model(L, 1);
-  lua_createtable(L, 0, (int)(sizeof STATS / sizeof STATS[0]));
-  for (size_t i = 0; i < sizeof STATS / sizeof STATS[0]; i++) {
+  lua_newtable(L);
+  int stat;
+  const char *name;
+  for (int k = 0; churn_enum_entry(CHURN_ENUM_STAT, k, &stat, &name) == CHURN_OK; k++) {
     double v;
-    if (churn_model_stat(model, STATS[i].stat, &v) != CHURN_OK) continue;
+    if (churn_model_stat(model, (churn_stat)stat, &v) != CHURN_OK) continue;
     lua_pushnumber(L, v);
-    lua_setfield(L, -2, STATS[i].name);
+    lua_setfield(L, -2, name);
   }
   churn_clear_error();
   return 1;

@@ -40,7 +40,7 @@ static int k_kaplan_meier(lua_State *L) {
   if (st == CHURN_OK) st = read_entry(L, 3, n, &entry, msg);
   if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
   churn_table *t = NULL;
-  st = churn_km(d, e, entry, n, alpha, &t);
+  st = churn_survival_km(d, e, entry, n, alpha, &t);
   return push_rows(L, st, t);
 }
 
@@ -64,7 +64,7 @@ static int k_cumulative_incidence(lua_State *L) {
   st = read_entry(L, 3, n, &entry, msg);
   if (st != CHURN_OK) return churn__lua_failf(L, st, "%s", msg);
   churn_table *t = NULL;
-  st = churn_cif(d, codes, entry, n, alpha, &t);
+  st = churn_survival_cif(d, codes, entry, n, alpha, &t);
   if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   churn__lua_push_table(L, t);
   churn__lua_relabel(L, -1, "category", labels, 0);
@@ -97,7 +97,7 @@ static int k_gray_test(lua_State *L) {
                             "group must hold exactly two distinct labels; got %lld",
                             (long long)ngroups);
   churn_table *t = NULL;
-  st = churn_gray_test(d, codes, groups, n, rho, &t);
+  st = churn_survival_gray_test(d, codes, groups, n, rho, &t);
   if (st != CHURN_OK) return churn__lua_fail_1based(L, st);
   churn__lua_push_table(L, t);
   churn__lua_relabel(L, -1, "category", labels, 0);

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static churn_status io_fail(const char *what, const char *path, int err) {
@@ -29,14 +31,53 @@ static void dir_of(const char *path, char *buf, size_t cap) {
   }
 }
 
+static const char *kind_of(mode_t m) {
+  return S_ISDIR(m)    ? "a folder"
+         : S_ISFIFO(m) ? "a FIFO"
+         : S_ISCHR(m)  ? "a character device"
+         : S_ISBLK(m)  ? "a block device"
+         : S_ISSOCK(m) ? "a socket"
+                       : "a special file";
+}
+
+/* Creates a new temporary file next to path, named path.tmp.XXXXXXXXXXXX with random hex, with
+ * mode 0666: the kernel applies the process umask, as for a plain create.  (mkstemp makes 0600,
+ * and the only portable way to read the umask is to change it, which is process-global: with
+ * threads saving at once the umask could be left at 000.  So neither is used.) */
+static int create_temp(const char *path, char *tmp, size_t n) {
+  memcpy(tmp, path, n);
+  for (int attempt = 0; attempt < 100; attempt++) {
+    unsigned char rnd[6];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+      /* no entropy source: the time, the address and the attempt still differ per call */
+      struct timespec ts;
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+      uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)tmp ^
+                   ((uint64_t)attempt << 56) ^ (uint64_t)getpid();
+      for (size_t i = 0; i < sizeof rnd; i++) rnd[i] = (unsigned char)(x >> (8 * i));
+    }
+    snprintf(tmp + n, 18, ".tmp.%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
+             rnd[4], rnd[5]);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
 churn_status churn__write_file_atomic(const char *path, const void *data, size_t len) {
   CHURN_CHECK_ARG(path != NULL && path[0] != '\0', "file path is NULL or empty");
+  /* Renaming over a device, FIFO or folder would replace the node itself (as root, /dev/null
+   * would become a plain file): refuse anything that exists and is not a regular file. */
+  struct stat sb;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    return churn__fail(CHURN_E_IO, "cannot write '%s': it is not a regular file (%s)", path,
+                       kind_of(sb.st_mode));
+  }
   size_t n = strlen(path);
-  char *tmp = churn__malloc(n + 16);
+  char *tmp = churn__malloc(n + 18);
   if (tmp == NULL) return churn__nomem("temporary file name");
-  memcpy(tmp, path, n);
-  memcpy(tmp + n, ".tmp.XXXXXX", 12);
-  int fd = mkstemp(tmp);
+  int fd = create_temp(path, tmp, n);
   if (fd < 0) {
     churn_status st = io_fail("cannot create a temporary file next to", path, errno);
     churn__free(tmp);
@@ -56,12 +97,6 @@ churn_status churn__write_file_atomic(const char *path, const void *data, size_t
     left -= (size_t)w;
   }
   if (st == CHURN_OK && fsync(fd) != 0) st = io_fail("cannot fsync", tmp, errno);
-  /* mkstemp creates 0600; give the file the usual permissions a plain create would. */
-  if (st == CHURN_OK) {
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-  }
   if (close(fd) != 0 && st == CHURN_OK) st = io_fail("cannot close", tmp, errno);
   if (st == CHURN_OK && rename(tmp, path) != 0) st = io_fail("cannot rename onto", path, errno);
   if (st != CHURN_OK) {
@@ -80,9 +115,11 @@ churn_status churn__write_file_atomic(const char *path, const void *data, size_t
   return CHURN_OK;
 }
 
-churn_status churn__read_file(const char *path, uint8_t **data, size_t *len) {
+churn_status churn__open_regular(const char *path, int *fd_out, int64_t *size) {
   CHURN_CHECK_ARG(path != NULL, "file path is NULL");
-  int fd = open(path, O_RDONLY);
+  /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever, before
+   * the regular-file check below could refuse it.  It has no effect on regular files. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return io_fail("cannot open", path, errno);
   struct stat sb;
   if (fstat(fd, &sb) != 0) {
@@ -92,9 +129,21 @@ churn_status churn__read_file(const char *path, uint8_t **data, size_t *len) {
   }
   if (!S_ISREG(sb.st_mode)) {
     close(fd);
-    return churn__fail(CHURN_E_IO, "'%s' is not a regular file", path);
+    return churn__fail(CHURN_E_IO, "'%s' is not a regular file (%s)", path, kind_of(sb.st_mode));
   }
-  size_t size = (size_t)sb.st_size;
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  *fd_out = fd;
+  if (size) *size = (int64_t)sb.st_size;
+  return CHURN_OK;
+}
+
+churn_status churn__read_file(const char *path, uint8_t **data, size_t *len) {
+  CHURN_CHECK_ARG(path != NULL, "file path is NULL");
+  int fd;
+  int64_t fsize;
+  CHURN_TRY(churn__open_regular(path, &fd, &fsize));
+  size_t size = (size_t)fsize;
   uint8_t *buf = churn__malloc(size);
   if (buf == NULL) {
     close(fd);
@@ -117,4 +166,9 @@ churn_status churn__read_file(const char *path, uint8_t **data, size_t *len) {
   *data = buf;
   *len = got;
   return CHURN_OK;
+}
+
+CHURN_API churn_status churn_file_write(const char *path, const void *data, size_t len) {
+  CHURN_CHECK_ARG(data != NULL || len == 0, "churn_file_write: data is NULL but len is %zu", len);
+  return churn__write_file_atomic(path, data, len);
 }

@@ -12,6 +12,11 @@
  * old file, if any, is then untouched and the temporary removed. */
 churn_status churn__write_file_atomic(const char *path, const void *data, size_t len);
 
+/* Opens path for reading, refusing anything but a regular file (a folder, FIFO, device or
+ * socket: CHURN_E_IO naming what it is) without blocking on a FIFO.  *size (may be NULL) gets
+ * the file's size.  The caller closes *fd. */
+churn_status churn__open_regular(const char *path, int *fd, int64_t *size);
+
 /* Reads a whole file into a new buffer (free with churn__free).  CHURN_E_IO naming the path. */
 churn_status churn__read_file(const char *path, uint8_t **data, size_t *len);
 

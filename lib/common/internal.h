@@ -59,6 +59,14 @@ void churn__aligned_free(void *ptr);
 /* A copy of s (NULL on failure or when s is NULL). */
 char *churn__strdup(const char *s);
 
+/* --- enum names (enums.c) ------------------------------------------------------------ */
+
+/* churn_enum_name without the public wrapper, and a lookup of a name of len bytes (not
+ * NUL-terminated, as CSV fields are). */
+int churn__enum_count(churn_enum which); /* number of values */
+const char *churn__enum_name(churn_enum which, int value);
+bool churn__enum_find_n(churn_enum which, const char *name, size_t len, int *value);
+
 /* --- tables (table.c) ----------------------------------------------------------------- */
 
 /* Builds a table: create with the row count, then add columns in order.  Each add copies the

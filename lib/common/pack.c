@@ -83,9 +83,17 @@ churn_status churn__wbuf_status(const churn__wbuf *wb, const char *what) {
   return wb->failed ? churn__nomem(what) : CHURN_OK;
 }
 
+/* The last entry of an envelope written since 1.2: "file_checksum" = uint64 (0xcf + 8 bytes,
+ * big-endian), the checksum of every byte of the envelope before those 8. */
+static const char FILE_SUM_KEY[] = "\xad" "file_checksum";
+#define FILE_SUM_TAIL (sizeof FILE_SUM_KEY - 1 + 9)
+
 churn_status churn__envelope_write(churn__wbuf *out, const char *format, int major, int minor,
                                    const uint8_t *payload, size_t len) {
-  msgpack_pack_map(&out->pk, 6);
+  size_t start = out->len;
+  /* 7 entries: the payload checksum stays (older readers check it), and the file checksum at
+   * the end covers the header fields too (format, versions, library, the payload checksum). */
+  msgpack_pack_map(&out->pk, 7);
   churn__pack_key(out, "format");
   churn__pack_str(out, format);
   churn__pack_key(out, "major");
@@ -98,6 +106,12 @@ churn_status churn__envelope_write(churn__wbuf *out, const char *format, int maj
   msgpack_pack_uint64(&out->pk, churn__checksum64(payload, len));
   churn__pack_key(out, "payload");
   churn__pack_bytes_bin(out, payload, len);
+  churn__pack_key(out, "file_checksum");
+  uint8_t tail[9] = {0xcf};
+  if (out->pk.callback(out->pk.data, (const char *)tail, 9) == 0 && !out->failed) {
+    uint64_t sum = churn__checksum64(out->data + start, out->len - start - 8);
+    for (int i = 0; i < 8; i++) out->data[out->len - 8 + i] = (uint8_t)(sum >> (56 - 8 * i));
+  }
   return churn__wbuf_status(out, "file envelope");
 }
 
@@ -378,11 +392,32 @@ churn_status churn__envelope_read(const uint8_t *buf, size_t len, const char *fo
   }
   if ((st = churn__get_i64(root, "major", &mj)) != CHURN_OK) goto done;
   if ((st = churn__get_i64(root, "minor", &mn)) != CHURN_OK) goto done;
+  if (mn < 0) {
+    st = churn__fail(CHURN_E_FORMAT, "%s: minor version %lld is negative: the file is corrupt",
+                     format, (long long)mn);
+    goto done;
+  }
   if (mj > max_major || mj < 1) {
     st = churn__fail(CHURN_E_VERSION, "%s format version %lld.%lld is not supported (this library "
                      "reads major versions up to %d)", format, (long long)mj, (long long)mn,
                      max_major);
     goto done;
+  }
+  /* An envelope of 6 entries is from before 1.2 (its checksum covers the payload only); any
+   * other ends with "file_checksum" over every byte before its value. */
+  if (root->via.map.size != 6) {
+    const msgpack_object *fs = churn__map_get(root, "file_checksum");
+    if (fs == NULL || fs->type != MSGPACK_OBJECT_POSITIVE_INTEGER || len < FILE_SUM_TAIL ||
+        memcmp(buf + len - FILE_SUM_TAIL, FILE_SUM_KEY, sizeof FILE_SUM_KEY - 1) != 0 ||
+        buf[len - 9] != 0xcf || be_read(buf + len - 8, 8) != fs->via.u64) {
+      st = churn__fail(CHURN_E_FORMAT, "%s: field 'file_checksum' is missing or not the last "
+                       "entry: the file is corrupt", format);
+      goto done;
+    }
+    if (churn__checksum64(buf, len - 8) != fs->via.u64) {
+      st = churn__fail(CHURN_E_FORMAT, "%s: checksum mismatch: the file is corrupt", format);
+      goto done;
+    }
   }
   cs = churn__map_get(root, "checksum");
   if (cs == NULL || cs->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {

@@ -5,7 +5,10 @@
  *
  * Conventions for every file format:
  *  - A file is an envelope map {"format": name, "major": M, "minor": m, "library": "x.y.z",
- *    "checksum": u64, "payload": bin}; the checksum covers the payload bytes.
+ *    "checksum": u64, "payload": bin, "file_checksum": u64}; "checksum" covers the payload
+ *    bytes, "file_checksum" (the last entry, always 9 bytes: 0xcf and 8 big-endian bytes)
+ *    covers every byte of the file before its own 8, header fields included.  Files from
+ *    before 1.2 have no "file_checksum" (6 entries) and still load.
  *  - The payload is a map with named fields; readers look fields up by name and ignore the ones
  *    they do not know (so a newer minor version still loads).
  *  - Large numeric arrays are stored as bin of little-endian values (exact, compact, and read
@@ -65,7 +68,9 @@ churn_status churn__unpack(const uint8_t *buf, size_t len, const char *what, chu
 void churn__unpacked_free(churn__unpacked *u);
 
 /* Opens an envelope: checks the format name, that the major version is <= max_major
- * (CHURN_E_VERSION otherwise), and the checksum (CHURN_E_FORMAT).  *payload points into buf. */
+ * (CHURN_E_VERSION otherwise; checked first, since a newer major may checksum differently),
+ * then the file checksum (when present) and the payload checksum (CHURN_E_FORMAT).  buf must
+ * start at the envelope.  *payload points into buf. */
 churn_status churn__envelope_read(const uint8_t *buf, size_t len, const char *format,
                                   int max_major, const uint8_t **payload, size_t *payload_len,
                                   int *major, int *minor);

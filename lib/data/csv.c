@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* --- the record reader ------------------------------------------------------------------------- */
@@ -18,6 +19,7 @@ typedef struct csv_field {
   const char *p;
   size_t len;
   bool esc; /* quoted with "" escapes, collapsed once the record is complete */
+  bool quoted;
 } csv_field;
 
 typedef struct csv_reader {
@@ -32,6 +34,7 @@ typedef struct csv_reader {
   int64_t rec_line;     /* line of the record just returned */
   csv_field *f;
   size_t nf, fcap;
+  int junk;             /* the first field with text after its closing quote, -1 if none */
 } csv_reader;
 
 static churn_status reader_open(csv_reader *r, const char *path, const churn__ingest_cfg *cfg) {
@@ -39,7 +42,7 @@ static churn_status reader_open(csv_reader *r, const char *path, const churn__in
   r->path = path;
   r->delim = cfg->delimiter;
   r->line = 1;
-  r->fd = open(path, O_RDONLY);
+  r->fd = open(path, O_RDONLY | O_CLOEXEC);
   if (r->fd < 0) return churn__fail(CHURN_E_IO, "cannot open '%s': %s", path, strerror(errno));
   r->cap = (size_t)cfg->block_size;
   r->buf = churn__malloc(r->cap + 1);
@@ -97,13 +100,18 @@ static churn_status refill(csv_reader *r) {
   return CHURN_OK;
 }
 
-static bool push_field(csv_reader *r, const char *p, size_t len) {
+static bool push_field(csv_reader *r, const char *p, size_t len, bool quoted) {
   if (r->nf == r->fcap && !churn__grow((void **)&r->f, &r->fcap, r->nf + 1, sizeof *r->f)) {
     return false;
+  }
+  if (!quoted) { /* unquoted edge blanks are padding: " region" is region, "S1 " is S1 */
+    while (len > 0 && (*p == ' ' || *p == '\t')) p++, len--;
+    while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
   }
   r->f[r->nf].p = p;
   r->f[r->nf].len = len;
   r->f[r->nf].esc = false;
+  r->f[r->nf].quoted = quoted;
   r->nf++;
   return true;
 }
@@ -125,6 +133,7 @@ static int split_record(csv_reader *r, int64_t *newlines) {
   char *p = r->buf + r->pos, *end = r->buf + r->len;
   const char delim = r->delim;
   r->nf = 0;
+  r->junk = -1;
   *newlines = 0;
   bool escapes = false; /* the buffer is changed only once the record is complete */
   for (;;) {
@@ -141,7 +150,7 @@ static int split_record(csv_reader *r, int64_t *newlines) {
           continue;
         }
         for (char *c = start; (c = memchr(c, '\n', (size_t)(q - c))) != NULL; c++) (*newlines)++;
-        if (!push_field(r, start, (size_t)(q - start))) return REC_NOMEM;
+        if (!push_field(r, start, (size_t)(q - start), true)) return REC_NOMEM;
         if (esc) {
           r->f[r->nf - 1].esc = true;
           escapes = true;
@@ -149,8 +158,12 @@ static int split_record(csv_reader *r, int64_t *newlines) {
         p = q + 1;
         break;
       }
-      /* anything between the closing quote and the separator is kept out (lenient) */
-      while (p < end && !r->stop[(uint8_t)*p]) p++;
+      /* "12"5: text between the closing quote and the separator makes the row bad (blanks
+       * are allowed); the record is still split to its end so that the next one is found */
+      while (p < end && (!r->stop[(uint8_t)*p] || *p == '\0')) { /* a NUL is junk too */
+        if (*p != ' ' && *p != '\t' && r->junk < 0) r->junk = (int)r->nf - 1;
+        p++;
+      }
     } else {
       char *start = p;
       for (;;) {
@@ -161,7 +174,7 @@ static int split_record(csv_reader *r, int64_t *newlines) {
         }
         break;
       }
-      if (!push_field(r, start, (size_t)(p - start))) return REC_NOMEM;
+      if (!push_field(r, start, (size_t)(p - start), false)) return REC_NOMEM;
     }
     if (p == end) {
       if (!r->eof) return REC_MORE;
@@ -209,7 +222,7 @@ static churn_status next_record(csv_reader *r, bool *got) {
     }
     r->rec_line = r->line;
     r->line += 1 + nl;
-    if (r->nf == 1 && r->f[0].len == 0) continue; /* blank line */
+    if (r->nf == 1 && r->f[0].len == 0 && !r->f[0].quoted) continue; /* blank line */
     *got = true;
     return CHURN_OK;
   }
@@ -217,13 +230,45 @@ static churn_status next_record(csv_reader *r, bool *got) {
 
 /* Reads the header; *n receives the number of columns. */
 static churn_status read_header(csv_reader *r) {
+  CHURN_TRY(refill(r));
+  const unsigned char *b = (const unsigned char *)r->buf;
+  if (r->len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {
+    return churn__fail(CHURN_E_FORMAT, "%s: the file is UTF-16 (byte order mark %02X %02X): "
+                       "convert it to UTF-8", r->path, b[0], b[1]);
+  }
+  /* a UTF-8 byte order mark goes before the record is split, so a quoted first name works */
+  if (r->len >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
   bool got;
   CHURN_TRY(next_record(r, &got));
   if (!got) return churn__fail(CHURN_E_FORMAT, "%s: empty file (no header line)", r->path);
-  /* strip a UTF-8 byte order mark */
-  if (r->f[0].len >= 3 && memcmp(r->f[0].p, "\xEF\xBB\xBF", 3) == 0) {
-    r->f[0].p += 3;
-    r->f[0].len -= 3;
+  for (size_t j = 0; j < r->nf; j++) {
+    char why[96];
+    if (churn__csv_text_check(r->f[j].p, r->f[j].len, why, sizeof why)) {
+      bool nul = memchr(r->f[j].p, 0, r->f[j].len) != NULL;
+      return churn__fail(CHURN_E_FORMAT, "%s: line 1: header column %zu: %s%s", r->path, j + 1,
+                         why, nul ? " (is the file UTF-16?)" : "");
+    }
+  }
+  if (r->junk >= 0) {
+    return churn__fail(CHURN_E_FORMAT, "%s: line 1: text after the closing quote of header "
+                       "column %d", r->path, r->junk + 1);
+  }
+  return CHURN_OK;
+}
+
+/* The header names must differ (a repeated name would leave one column silently unread). */
+static churn_status check_unique(const char *path, char **names, size_t n) {
+  /* wide headers: names are looked up in a hash dictionary, so the cost stays linear */
+  const bool wide = n > CHURN__NAME_SCAN_MAX;
+  size_t dup = SIZE_MAX;
+  if (wide) CHURN_TRY(churn__first_repeat(names, sizeof *names, n, &dup));
+  for (size_t j = 0; !wide && dup == SIZE_MAX && j < n; j++) {
+    for (size_t k = 0; k < j; k++) {
+      if (strcmp(names[j], names[k]) == 0) dup = j;
+    }
+  }
+  if (dup != SIZE_MAX) {
+    return churn__fail(CHURN_E_SCHEMA, "%s: line 1: column '%s' appears twice", path, names[dup]);
   }
   return CHURN_OK;
 }
@@ -267,7 +312,6 @@ static bool blank(const csv_field *f) {
   return true;
 }
 
-static int show_len(size_t len) { return (int)(len > 60 ? 60 : len); }
 
 /* --- events --------------------------------------------------------------------------------------- */
 
@@ -339,8 +383,9 @@ static void ev_parser_free(ev_parser *ep) {
 static churn_status defer(ev_parser *ep, churn__evbatch *b, int64_t r, int counter,
                           const char *column, const char *what, const csv_field *f) {
   b->flags[r] = CHURN__ROW_DEAD;
-  char reason[256];
-  int n = f ? snprintf(reason, sizeof reason, "%s '%.*s'", what, show_len(f->len), f->p)
+  char reason[256], shown[80];
+  if (f) churn__csv_show(f->p, f->len, shown, sizeof shown);
+  int n = f ? snprintf(reason, sizeof reason, "%s '%s'", what, shown)
             : snprintf(reason, sizeof reason, "%s", what);
   size_t len = n < 0 ? 0 : (size_t)n >= sizeof reason ? sizeof reason - 1 : (size_t)n;
   if (!churn__grow((void **)&ep->def, &ep->def_cap, ep->ndef + 1, sizeof *ep->def) ||
@@ -387,9 +432,17 @@ static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_fi
     return CHURN_OK;
   }
   int64_t v;
-  if ((unsigned)(f->p[0] - '0') < 10u && churn__parse_i64(f->p, f->len, &v)) {
-    *ok = v >= 0 && v <= 255;
+  if ((unsigned)(f->p[0] - '0') < 10u && churn__parse_code_number(f->p, f->len, &v)) {
+    /* a kind with fixed names takes only their numbers: cancel code 99 is as bad as an
+     * unknown reason name */
+    int count = churn__event_code_count(kind, code2);
+    *ok = v >= 0 && v <= 255 && (count < 0 || v < count);
     *out = (uint8_t)v;
+    return CHURN_OK;
+  }
+  char why[96];
+  if (churn__csv_text_check(f->p, f->len, why, sizeof why)) {
+    *ok = false;
     return CHURN_OK;
   }
   int code = 0;
@@ -426,10 +479,10 @@ static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_fi
 }
 
 /* A date column relative to the event time into an int32 aux; false when bad. */
-static bool rel_time(const csv_field *f, int64_t t, int32_t *out) {
+static bool rel_time(const csv_field *f, int64_t t, bool unix_times, int32_t *out) {
   if (blank(f)) return true;
   int64_t v;
-  if (!churn__parse_time(f->p, f->len, &v)) return false;
+  if (!churn__parse_time(f->p, f->len, unix_times, &v)) return false;
   int64_t d = v - t;
   if (d <= INT32_MIN || d > INT32_MAX) return false;
   *out = (int32_t)d;
@@ -445,6 +498,10 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
     return defer(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[ep->col[E_ID]],
                  "missing subscriber id", NULL);
   }
+  char why[96];
+  if (churn__csv_text_check(id->p, id->len, why, sizeof why)) {
+    return defer(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[ep->col[E_ID]], why, NULL);
+  }
   if (id->len > UINT32_MAX ||
       !churn__grow((void **)&ep->ids, &ep->ids_cap, ep->ids_len + id->len, 1)) {
     return churn__nomem("CSV ids");
@@ -454,7 +511,7 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
   ep->id_len[r] = (uint32_t)id->len;
   ep->ids_len += id->len;
   const csv_field *ft = &f[ep->col[E_TIME]];
-  if (!churn__parse_time(ft->p, ft->len, &b->time[r])) {
+  if (!churn__parse_time(ft->p, ft->len, ep->cfg->unix_times, &b->time[r])) {
     return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_TIME, "bad time", ft);
   }
   const csv_field *fk = &f[ep->col[E_KIND]];
@@ -480,7 +537,12 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
     CHURN_TRY(parse_code(ep, kind, k == E_CODE2, &f[ep->col[k]],
                          k == E_CODE ? &b->code[r] : &b->code2[r], &ok));
     if (!ok) {
-      return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "bad code", &f[ep->col[k]]);
+      const csv_field *fc = &f[ep->col[k]];
+      char why[96];
+      if (churn__csv_text_check(fc->p, fc->len, why, sizeof why)) {
+        return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, why, NULL);
+      }
+      return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "bad code", fc);
     }
   }
   for (int k = E_AUX1; k <= E_AUX2; k++) {
@@ -493,14 +555,15 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
     (k == E_AUX1 ? b->aux1 : b->aux2)[r] = (int32_t)v;
   }
   if (kind == CHURN_EV_BILL && ep->col[E_DUE] >= 0 &&
-      !rel_time(&f[ep->col[E_DUE]], b->time[r], &b->aux1[r])) {
+      !rel_time(&f[ep->col[E_DUE]], b->time[r], ep->cfg->unix_times, &b->aux1[r])) {
     return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, E_DUE, "bad date",
                      &f[ep->col[E_DUE]]);
   }
   if (kind == CHURN_EV_FAULT) {
     for (int k = E_CONTACT; k <= E_FIXED; k++) {
       if (ep->col[k] >= 0 &&
-          !rel_time(&f[ep->col[k]], b->time[r], k == E_CONTACT ? &b->aux1[r] : &b->aux2[r])) {
+          !rel_time(&f[ep->col[k]], b->time[r], ep->cfg->unix_times,
+                    k == E_CONTACT ? &b->aux1[r] : &b->aux2[r])) {
         return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "bad date",
                          &f[ep->col[k]]);
       }
@@ -509,6 +572,10 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
   if (kind == CHURN_EV_PACKAGE_CHANGE && ep->col[E_NEWPKG] >= 0 &&
       !blank(&f[ep->col[E_NEWPKG]])) {
     const csv_field *fp = &f[ep->col[E_NEWPKG]];
+    if (churn__csv_text_check(fp->p, fp->len, why, sizeof why)) {
+      return defer(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[ep->col[E_NEWPKG]], why,
+                   NULL);
+    }
     int32_t c;
     CHURN_TRY(churn__dict_intern(&ep->ds->subs.cat[CHURN__CAT_PACKAGE].dict, fp->p, fp->len,
                                  INT32_MAX - 1, &c, NULL));
@@ -582,10 +649,38 @@ static churn_status map_event_header(ev_parser *ep, const csv_reader *r) {
                                          "due_date", "first_contact", "fixed_at", "new_package"};
   ep->ncols = r->nf;
   CHURN_TRY(copy_header(r, &ep->names));
+  CHURN_TRY(check_unique(ep->path, ep->names, ep->ncols));
   for (int k = 0; k < E_N; k++) {
     ep->col[k] = header_find(r->f, r->nf, k == E_ID ? ep->cfg->id_column : names[k]);
   }
-  if (ep->col[E_VALUE] < 0) ep->col[E_VALUE] = header_find(r->f, r->nf, "amount");
+  int amount = header_find(r->f, r->nf, "amount");
+  if (ep->col[E_VALUE] >= 0 && amount >= 0) {
+    return churn__fail(CHURN_E_SCHEMA, "%s: line 1: columns 'value' and 'amount' are the same "
+                       "column ('amount' is another name of 'value'): give one", ep->path);
+  }
+  if (ep->col[E_VALUE] < 0) ep->col[E_VALUE] = amount;
+  /* a column the reader does not know ("reason", "Code") would be dropped without a word:
+   * each is reported in the ingest report (row 1, not counted as a rejected row); past the
+   * fifth, one entry counts the rest, so that the report keeps room for rejected rows */
+  size_t ignored = 0;
+  for (size_t j = 0; j < ep->ncols; j++) {
+    bool known = false;
+    for (int k = 0; k < E_N && !known; k++) known = ep->col[k] == (int)j;
+    if (known || ++ignored > 5) continue;
+    const char *hint = NULL;
+    for (int k = 1; k < E_N && !hint; k++) {
+      if (strcasecmp(ep->names[j], names[k]) == 0) hint = names[k];
+    }
+    if (!hint && strcasecmp(ep->names[j], ep->cfg->id_column) == 0) hint = ep->cfg->id_column;
+    CHURN_TRY(churn__report_note(ep->ds, ep->cfg, ep->path, 1, ep->names[j],
+                                 "not an events column: ignored%s%s%s", hint ? " (did you mean '" : "",
+                                 hint ? hint : "", hint ? "'?)" : ""));
+  }
+  if (ignored > 5) {
+    CHURN_TRY(churn__report_note(ep->ds, ep->cfg, ep->path, 1, "",
+                                 "%zu more columns that are not events columns: ignored",
+                                 ignored - 5));
+  }
   const char *missing = ep->col[E_ID] < 0 ? ep->cfg->id_column
                         : ep->col[E_TIME] < 0 ? "time"
                         : ep->col[E_KIND] < 0 ? "kind" : NULL;
@@ -622,6 +717,9 @@ static churn_status read_events(churn_dataset *ds, const char *path,
       char why[64];
       snprintf(why, sizeof why, "expected %zu fields, found %zu", ep.ncols, r.nf);
       st = defer(&ep, &b, row, CHURN_COUNT_REJECTED_BAD_VALUE, "", why, NULL);
+    } else if (r.junk >= 0) {
+      st = defer(&ep, &b, row, CHURN_COUNT_REJECTED_BAD_VALUE, ep.names[r.junk],
+                 "text after the closing quote", NULL);
     } else {
       st = parse_event(&ep, r.f, &b, row);
     }
@@ -723,19 +821,8 @@ static int sub_kind(const char *name, const churn_dataset *ds, const char *id_co
 static churn_status sub_parser_init(sub_parser *sp, const csv_reader *r) {
   sp->ncols = r->nf;
   CHURN_TRY(copy_header(r, &sp->names));
-  /* wide headers: names are looked up in hash dictionaries, so the cost stays linear */
-  const bool wide = sp->ncols > CHURN__NAME_SCAN_MAX;
-  size_t dup = SIZE_MAX;
-  if (wide) CHURN_TRY(churn__first_repeat(sp->names, sizeof *sp->names, sp->ncols, &dup));
-  for (size_t j = 0; !wide && dup == SIZE_MAX && j < sp->ncols; j++) {
-    for (size_t k = 0; k < j; k++) {
-      if (strcmp(sp->names[j], sp->names[k]) == 0) dup = j;
-    }
-  }
-  if (dup != SIZE_MAX) {
-    return churn__fail(CHURN_E_SCHEMA, "%s: line 1: column '%s' appears twice", sp->path,
-                       sp->names[dup]);
-  }
+  CHURN_TRY(check_unique(sp->path, sp->names, sp->ncols));
+  const bool wide = sp->ncols > CHURN__NAME_SCAN_MAX; /* attribute names via a hash dictionary */
   if (header_find(r->f, r->nf, sp->cfg->id_column) < 0) {
     return churn__fail(CHURN_E_SCHEMA, "%s: line 1: no column '%s' in the header", sp->path,
                        sp->cfg->id_column);
@@ -833,7 +920,7 @@ static churn_status parse_sub_row(sub_parser *sp, const csv_reader *r, bool *kee
     const char *what = "bad value";
     switch (c->kind) {
       case SK_DATE:
-        ok = churn__parse_time(f->p, f->len, &((int64_t *)c->data)[n]);
+        ok = churn__parse_time(f->p, f->len, sp->cfg->unix_times, &((int64_t *)c->data)[n]);
         what = "bad date";
         break;
       case SK_PRICE:
@@ -850,6 +937,12 @@ static churn_status parse_sub_row(sub_parser *sp, const csv_reader *r, bool *kee
         what = "not a yes/no value";
         break;
       default: {
+        char why[96];
+        if (churn__csv_text_check(f->p, f->len, why, sizeof why)) {
+          CHURN_TRY(flush_subs(sp));
+          return churn__report_reject(sp->ds, sp->cfg, CHURN_COUNT_REJECTED_BAD_VALUE, sp->path,
+                                      r->rec_line, sp->names[j], "%s", why);
+        }
         if (!churn__grow((void **)&sp->arena, &sp->arena_cap, sp->arena_len + f->len + 1, 1)) {
           return churn__nomem("CSV strings");
         }
@@ -862,9 +955,10 @@ static churn_status parse_sub_row(sub_parser *sp, const csv_reader *r, bool *kee
     if (!ok) {
       /* the rows before this one go in first, so that rejections come in line order */
       CHURN_TRY(flush_subs(sp));
+      char shown[80];
+      churn__csv_show(f->p, f->len, shown, sizeof shown);
       return churn__report_reject(sp->ds, sp->cfg, CHURN_COUNT_REJECTED_BAD_VALUE, sp->path,
-                                  r->rec_line, sp->names[j], "%s '%.*s'", what,
-                                  show_len(f->len), f->p);
+                                  r->rec_line, sp->names[j], "%s '%s'", what, shown);
     }
   }
   sp->lines[n] = r->rec_line;
@@ -926,6 +1020,15 @@ static churn_status read_subscribers(churn_dataset *ds, const char *path,
       ds->report.count[CHURN_COUNT_ROWS_READ]++;
       st = flush_subs(&sp);
       if (st == CHURN_OK) st = wrong_count(ds, cfg, &r, sp.ncols);
+      continue;
+    }
+    if (r.junk >= 0) {
+      ds->report.count[CHURN_COUNT_ROWS_READ]++;
+      st = flush_subs(&sp);
+      if (st == CHURN_OK) {
+        st = churn__report_reject(ds, cfg, CHURN_COUNT_REJECTED_BAD_VALUE, path, r.rec_line,
+                                  sp.names[r.junk], "text after the closing quote");
+      }
       continue;
     }
     bool keep;

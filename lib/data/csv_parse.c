@@ -1,10 +1,12 @@
 /*
  * csv_parse.c -- hand-written parsers for CSV fields: integers, decimal numbers (exact
- * Clinger fast path, strtod only for long or extreme inputs), ISO-8601 dates and date-times, and
- * Unix seconds.  No allocation, no locale, no sscanf.
+ * Clinger fast path, strtod only for long or extreme inputs), ISO-8601 dates and date-times,
+ * compact YYYYMMDD dates, Unix seconds when asked for, and the check every text field (id,
+ * label, header name) passes: UTF-8 without NUL bytes.  No allocation, no locale, no sscanf.
  */
 #include "dataset.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,11 +140,100 @@ bool churn__parse_f64(const char *s, size_t len, double *out) {
   return slow_f64(s, len, out);
 }
 
-bool churn__parse_time(const char *s, size_t len, int64_t *out) {
+bool churn__parse_time(const char *s, size_t len, bool unix_times, int64_t *out) {
   trim(&s, &len);
   int64_t v;
-  bool ok = len >= 10 && s[4] == '-' ? churn__parse_date(s, len, false, &v) : churn__parse_i64(s, len, &v);
+  bool ok;
+  if (len >= 10 && s[4] == '-') {
+    ok = churn__parse_date(s, len, false, &v);
+  } else if (len == 8 && s[0] != '-' && s[0] != '+') {
+    /* 20240701 is a date (billing exports write them so), never 1970-08-23 */
+    ok = churn__parse_date(s, len, true, &v);
+  } else {
+    /* a bare number (Unix seconds, an Excel serial day like 45474) only when the caller says
+     * what it is (CHURN_OPT_INGEST_UNIX_TIMES) */
+    ok = unix_times && churn__parse_i64(s, len, &v);
+  }
   if (!ok || !churn__time_ok(v)) return false;
   *out = v;
   return true;
+}
+
+bool churn__parse_code_number(const char *s, size_t len, int64_t *out) {
+  if (len == 0) return false;
+  size_t d = s[0] == '-' ? 1 : 0;
+  if (len > d + 1 && s[d] == '0') return false;
+  return churn__parse_i64(s, len, out);
+}
+
+/* --- text fields -------------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (at most left bytes), 0 if invalid: no overlong
+ * forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
+static size_t utf8_seq(const unsigned char *s, size_t left) {
+  unsigned c = s[0];
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (left < n || s[1] < lo || s[1] > hi) return 0;
+  for (size_t k = 2; k < n; k++) {
+    if (s[k] < 0x80 || s[k] > 0xBF) return 0;
+  }
+  return n;
+}
+
+const char *churn__csv_text_check(const char *s, size_t len, char *why, size_t cap) {
+  const unsigned char *u = (const unsigned char *)s;
+  for (size_t i = 0; i < len;) {
+    if (u[i] >= 0x20 && u[i] < 0x80) {  /* the common case: printable ASCII */
+      i++;
+      continue;
+    }
+    if (u[i] == 0) {
+      snprintf(why, cap, "a NUL byte at byte %zu", i + 1);
+      return why;
+    }
+    size_t n = utf8_seq(u + i, len - i);
+    if (n == 0) {
+      snprintf(why, cap, "invalid UTF-8: byte 0x%02X at byte %zu (give text in UTF-8)", u[i],
+               i + 1);
+      return why;
+    }
+    i += n;
+  }
+  return NULL;
+}
+
+void churn__csv_show(const char *s, size_t len, char *buf, size_t cap) {
+  size_t n = 0;
+  const unsigned char *u = (const unsigned char *)s;
+  for (size_t i = 0; i < len && n + 5 < cap;) {
+    size_t k = u[i] >= 0x20 ? utf8_seq(u + i, len - i) : 0;
+    if (k == 0) {
+      buf[n++] = '?';
+      i++;
+    } else {
+      memcpy(buf + n, s + i, k);
+      n += k;
+      i += k;
+    }
+    if (n >= 60 && i < len) {
+      memcpy(buf + n, "...", 3);
+      n += 3;
+      break;
+    }
+  }
+  buf[n] = '\0';
 }

@@ -11,18 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The CSV names of fixed codes (churn.h lists them at each enum; fixed forever). */
-static const char *const REASONS[] = {"unknown",    "price",      "competitor",
-                                      "promo_end",  "not_wanted", "technical",
-                                      "customer_service", "moving", "no_device",
-                                      "age_health", "package_fit"};
-static const char *const OUTCOMES[] = {"unknown", "retained", "lost", "no_answer"};
-static const char *const DIRECTIONS[] = {"side", "up", "down"};
-static const char *const SUSPENDS[] = {"unknown", "non_payment", "voluntary"};
-static const char *const USAGES[] = {"other", "broadband", "mobile_data", "mobile_voice"};
-static const char *const SLOTS[] = {"unknown", "morning", "daytime", "prime", "late"};
-
-
 /* --- a growable text buffer ------------------------------------------------------------------ */
 
 typedef struct outbuf {
@@ -188,29 +176,9 @@ static churn_status write_subscribers(const churn_dataset *ds, const char *path)
 /* --- events --------------------------------------------------------------------------------- */
 
 static void put_code(outbuf *b, const churn__events *ev, int kind, bool code2, int code) {
-  const char *const *names = NULL;
-  int n = 0;
-  if (code2) {
-    if (kind == CHURN_EV_VIEW) {
-      names = SLOTS;
-      n = (int)(sizeof SLOTS / sizeof SLOTS[0]);
-    }
-  } else {
-    switch (kind) {
-      case CHURN_EV_CANCEL: names = REASONS; n = (int)(sizeof REASONS / sizeof *REASONS); break;
-      case CHURN_EV_RETENTION: names = OUTCOMES; n = (int)(sizeof OUTCOMES / sizeof *OUTCOMES); break;
-      case CHURN_EV_PACKAGE_CHANGE:
-        names = DIRECTIONS;
-        n = (int)(sizeof DIRECTIONS / sizeof *DIRECTIONS);
-        break;
-      case CHURN_EV_SUSPEND:
-      case CHURN_EV_RESUME: names = SUSPENDS; n = (int)(sizeof SUSPENDS / sizeof *SUSPENDS); break;
-      case CHURN_EV_USAGE: names = USAGES; n = (int)(sizeof USAGES / sizeof *USAGES); break;
-      default: break;
-    }
-  }
-  if (names != NULL && code < n) {
-    puts_(b, names[code]);
+  const char *name = churn__enum_name(churn__event_code_enum(kind, code2), code);
+  if (name != NULL) {
+    puts_(b, name);
     return;
   }
   const churn__dict *d = code2 ? NULL : ev->code_dict[kind];

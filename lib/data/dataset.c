@@ -103,6 +103,7 @@ churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg
   cfg->id_column = "subscriber_id";
   cfg->delimiter = ',';
   cfg->block_size = 4 << 20;
+  cfg->unix_times = false;
   if (opts == NULL) return CHURN_OK;
   int64_t v;
   const char *s;
@@ -119,6 +120,12 @@ churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg
   if (s) cfg->id_column = s;
   CHURN_TRY(churn_options_get_string(opts, CHURN_OPT_INGEST_DELIMITER, &s));
   if (s && s[0]) cfg->delimiter = s[0];
+  if (cfg->delimiter == '"' || cfg->delimiter == '\n' || cfg->delimiter == '\r') {
+    return churn__fail(CHURN_E_ARG, "option 'ingest.delimiter': %s cannot separate fields",
+                       cfg->delimiter == '"' ? "the quote '\"'" : "a line break");
+  }
+  CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_INGEST_UNIX_TIMES, &v));
+  cfg->unix_times = v != 0;
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_INGEST_BLOCK_SIZE, &cfg->block_size));
   return CHURN_OK;
 }
@@ -156,6 +163,34 @@ churn_status churn__report_reject(churn_dataset *ds, const churn__ingest_cfg *cf
     return churn__fail(CHURN_E_REJECTED, "%s: row %lld, column '%s': %s (strict mode)", source,
                        (long long)row, x->column, reason);
   }
+  return CHURN_OK;
+}
+
+churn_status churn__report_note(churn_dataset *ds, const churn__ingest_cfg *cfg,
+                                const char *source, int64_t row, const char *column,
+                                const char *fmt, ...) {
+  churn__report *r = &ds->report;
+  if ((int64_t)r->nrej >= cfg->max_reported) return CHURN_OK;
+  char reason[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(reason, sizeof reason, fmt, ap);
+  va_end(ap);
+  if (!churn__grow((void **)&r->rej, &r->rej_cap, r->nrej + 1, sizeof *r->rej)) {
+    return churn__nomem("ingest report");
+  }
+  churn__rejection *x = &r->rej[r->nrej];
+  x->source = churn__strdup(source);
+  x->column = churn__strdup(column ? column : "");
+  x->reason = churn__strdup(reason);
+  x->row = row;
+  if (!x->source || !x->column || !x->reason) {
+    churn__free(x->source);
+    churn__free(x->column);
+    churn__free(x->reason);
+    return churn__nomem("ingest report");
+  }
+  r->nrej++;
   return CHURN_OK;
 }
 

@@ -183,6 +183,7 @@ typedef struct churn__ingest_cfg {
   const char *id_column;
   char delimiter;
   int64_t block_size;
+  bool unix_times;      /* bare integers in date columns are Unix seconds */
 } churn__ingest_cfg;
 
 churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg *cfg);
@@ -207,6 +208,13 @@ void churn__checkpoint_free(churn__checkpoint *cp);
 churn_status churn__report_reject(churn_dataset *ds, const churn__ingest_cfg *cfg,
                                   churn_ingest_counter counter, const char *source, int64_t row,
                                   const char *column, const char *fmt, ...) CHURN_PRINTF(7, 8);
+
+/* Adds a note to the ingest report (an ignored column: row 1, the header line) without
+ * counting a rejected row, while fewer than max_reported entries are kept; strict mode is not
+ * triggered.  CHURN_OK or CHURN_E_NOMEM. */
+churn_status churn__report_note(churn_dataset *ds, const churn__ingest_cfg *cfg,
+                                const char *source, int64_t row, const char *column,
+                                const char *fmt, ...) CHURN_PRINTF(6, 7);
 
 /* Capacity: makes every subscriber array (and attributes) hold at least need rows. */
 churn_status churn__subs_reserve(churn__subs *s, int64_t need);
@@ -234,10 +242,15 @@ churn_status churn__events_reserve(churn__events *ev, int64_t need);
 /* The per-kind code dictionary, created on first use. */
 churn_status churn__events_code_dict(churn__events *ev, int kind, churn__dict **out);
 
+/* The number of fixed CSV names of the column ("code" or "code2") of kind, or -1 when its codes
+ * are free (a number, or a dictionary label). */
+int churn__event_code_count(int kind, bool code2);
 /* Fixed CSV names of codes: the code of `name` for the column ("code" or "code2") of `kind`;
  * returns 1 found, 0 the kind has fixed names but not this one, -1 the kind has no fixed names
  * (a free-form label interned in the kind's dictionary). */
 int churn__event_code_by_name(int kind, bool code2, const char *name, size_t len, int *code);
+/* The enum naming the codes (code2: the second codes) of events of `kind`; 0 for none. */
+churn_enum churn__event_code_enum(int kind, bool code2);
 /* Whether events of a kind need a value. */
 bool churn__event_kind_needs_value(int kind);
 /* The kind of a name of len bytes, or 0. */
@@ -316,7 +329,18 @@ churn_status churn__resolve_subscriber(churn_dataset *ds, const churn__ingest_cf
 static inline bool churn__time_ok(int64_t t) { return t >= CHURN_TIME_MIN && t <= CHURN_TIME_MAX; }
 
 /* Parsers shared by CSV and tests (csv_parse.c).  Each returns true on success. */
-bool churn__parse_time(const char *s, size_t len, int64_t *out);   /* ISO-8601 or Unix secs */
+/* A time: ISO-8601 date or date-time, or 8 digits YYYYMMDD; a bare integer as Unix seconds
+ * only when unix_times (CHURN_OPT_INGEST_UNIX_TIMES), else false. */
+bool churn__parse_time(const char *s, size_t len, bool unix_times, int64_t *out);
+/* A code given as a number: decimal without leading zeros ("007" is a label, not 7). */
+bool churn__parse_code_number(const char *s, size_t len, int64_t *out);
+/* The check every CSV text field passes (ids, labels, header names; the mapping and wide-table
+ * readers too): valid UTF-8, no NUL byte.  NULL when good, else why (written into why[cap],
+ * naming the offending byte and its 1-based offset in the field). */
+const char *churn__csv_text_check(const char *s, size_t len, char *why, size_t cap);
+/* A field as shown in a rejection reason: at most ~60 bytes, control bytes and invalid UTF-8
+ * replaced by '?', so that reports and their JSON stay valid.  cap >= 8. */
+void churn__csv_show(const char *s, size_t len, char *buf, size_t cap);
 bool churn__parse_f64(const char *s, size_t len, double *out);     /* accepts nan/inf */
 bool churn__parse_i64(const char *s, size_t len, int64_t *out);
 

@@ -12,23 +12,13 @@
 
 /* --- kinds and code names -------------------------------------------------------------------- */
 
-static const char *const KIND_NAMES[CHURN_EV_KIND_END_] = {
-    NULL,        "bill",      "payment", "view",           "heartbeat", "connect",
-    "disconnect", "fault",    "complaint", "package_change", "suspend",   "resume",
-    "cancel",    "retention", "usage",   "callback",       "activation"};
-
 CHURN_API const char *churn_event_kind_name(int kind) {
-  return kind > 0 && kind < CHURN_EV_KIND_END_ ? KIND_NAMES[kind] : NULL;
+  return churn__enum_name(CHURN_ENUM_EVENT_KIND, kind);
 }
 
 int churn__event_kind_by_name(const char *name, size_t len) {
-  for (int k = 1; k < CHURN_EV_KIND_END_; k++) {
-    if (KIND_NAMES[k][0] == name[0] && strlen(KIND_NAMES[k]) == len &&
-        memcmp(KIND_NAMES[k], name, len) == 0) {
-      return k;
-    }
-  }
-  return 0;
+  int k = 0;
+  return churn__enum_find_n(CHURN_ENUM_EVENT_KIND, name, len, &k) ? k : 0;
 }
 
 CHURN_API churn_status churn_event_kind_find(const char *name, churn_event_kind *kind) {
@@ -40,7 +30,7 @@ CHURN_API churn_status churn_event_kind_find(const char *name, churn_event_kind 
   return CHURN_OK;
 }
 
-CHURN_API churn_churn_category churn_cancel_reason_category(int reason) {
+CHURN_API churn_category churn_cancel_reason_category(int reason) {
   switch (reason) {
     case CHURN_REASON_PRICE:
     case CHURN_REASON_COMPETITOR:
@@ -56,39 +46,28 @@ CHURN_API churn_churn_category churn_cancel_reason_category(int reason) {
   }
 }
 
-static const char *const REASONS[] = {"unknown",    "price",      "competitor",
-                                      "promo_end",  "not_wanted", "technical",
-                                      "customer_service", "moving", "no_device",
-                                      "age_health", "package_fit", NULL};
-static const char *const OUTCOMES[] = {"unknown", "retained", "lost", "no_answer", NULL};
-static const char *const DIRECTIONS[] = {"side", "up", "down", NULL};
-static const char *const SUSPENDS[] = {"unknown", "non_payment", "voluntary", NULL};
-static const char *const USAGES[] = {"other", "broadband", "mobile_data", "mobile_voice", NULL};
-static const char *const SLOTS[] = {"unknown", "morning", "daytime", "prime", "late", NULL};
-
-static const char *const *code_names(int kind, bool code2) {
-  if (code2) return kind == CHURN_EV_VIEW ? SLOTS : NULL;
+churn_enum churn__event_code_enum(int kind, bool code2) {
+  if (code2) return kind == CHURN_EV_VIEW ? CHURN_ENUM_TIME_SLOT : (churn_enum)0;
   switch (kind) {
-    case CHURN_EV_CANCEL: return REASONS;
-    case CHURN_EV_RETENTION: return OUTCOMES;
-    case CHURN_EV_PACKAGE_CHANGE: return DIRECTIONS;
+    case CHURN_EV_CANCEL: return CHURN_ENUM_CANCEL_REASON;
+    case CHURN_EV_RETENTION: return CHURN_ENUM_RETENTION_OUTCOME;
+    case CHURN_EV_PACKAGE_CHANGE: return CHURN_ENUM_PACKAGE_DIRECTION;
     case CHURN_EV_SUSPEND:
-    case CHURN_EV_RESUME: return SUSPENDS;
-    case CHURN_EV_USAGE: return USAGES;
-    default: return NULL;
+    case CHURN_EV_RESUME: return CHURN_ENUM_SUSPEND_REASON;
+    case CHURN_EV_USAGE: return CHURN_ENUM_USAGE_TYPE;
+    default: return (churn_enum)0;
   }
 }
 
+int churn__event_code_count(int kind, bool code2) {
+  churn_enum e = churn__event_code_enum(kind, code2);
+  return e == 0 ? -1 : churn__enum_count(e); /* the codes run 0..count-1 */
+}
+
 int churn__event_code_by_name(int kind, bool code2, const char *name, size_t len, int *code) {
-  const char *const *names = code_names(kind, code2);
-  if (names == NULL) return code2 ? 0 : -1;
-  for (int i = 0; names[i]; i++) {
-    if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) {
-      *code = i;
-      return 1;
-    }
-  }
-  return 0;
+  churn_enum e = churn__event_code_enum(kind, code2);
+  if (e == 0) return code2 ? 0 : -1;
+  return churn__enum_find_n(e, name, len, code) ? 1 : 0;
 }
 
 bool churn__event_kind_needs_value(int kind) {

@@ -101,7 +101,7 @@ static inline int64_t churn__day_of(int64_t t) {
 typedef struct churn__catalog_entry {
   const char *name;
   const char *description;
-  churn_churn_category category;
+  churn_category category;
   int kind;   /* 0 numeric base feature (index = position), 1 standard categorical column */
   int index;  /* base feature index, or CHURN__CAT_* */
 } churn__catalog_entry;
@@ -120,7 +120,7 @@ typedef struct churn__column_sel {
   churn__col_src src;
   int32_t index;
   int32_t code;
-  churn_churn_category category;
+  churn_category category;
 } churn__column_sel;
 
 typedef struct churn__selection {
@@ -142,6 +142,6 @@ void churn__selection_write(const churn_dataset *ds, const churn__selection *sel
                             double *row);
 
 /* The short lower-case name of a churn category ("service"). */
-const char *churn__category_name(churn_churn_category c);
+const char *churn__category_name(churn_category c);
 
 #endif

@@ -12,7 +12,7 @@ struct churn_features {
   int64_t nrows, ncols;
   double *X;                 /* nrows x ncols, row-major */
   char **names;              /* ncols owned names */
-  churn_churn_category *cat; /* ncols */
+  churn_category *cat; /* ncols */
   int64_t *sub, *time;       /* nrows */
 };
 
@@ -197,7 +197,7 @@ CHURN_API const int64_t *churn_features_times(const churn_features *f) {
 }
 
 CHURN_API churn_status churn_features_column(const churn_features *f, int64_t j,
-                                             const char **name, churn_churn_category *category) {
+                                             const char **name, churn_category *category) {
   CHURN_CHECK_ARG(f != NULL, "churn_features_column: f is NULL");
   if (j < 0 || j >= f->ncols) {
     return churn__fail(CHURN_E_ARG, "churn_features_column: column %lld is not in [0, %lld)",

@@ -114,13 +114,9 @@ const churn__catalog_entry *churn__catalog(size_t *n) {
   return CATALOG;
 }
 
-const char *churn__category_name(churn_churn_category c) {
-  switch (c) {
-    case CHURN_CATEGORY_NATURAL: return "natural";
-    case CHURN_CATEGORY_COMPETITIVE: return "competitive";
-    case CHURN_CATEGORY_SERVICE: return "service";
-    default: return "unknown";
-  }
+const char *churn__category_name(churn_category c) {
+  const char *name = churn__enum_name(CHURN_ENUM_CATEGORY, (int)c);
+  return name != NULL ? name : "unknown";
 }
 
 churn_status churn__feat_cfg_read(const churn_options *opts, churn__feat_cfg *cfg) {
@@ -227,7 +223,7 @@ static churn_status name_of(char *buf, size_t cap, const char *prefix, const cha
 static churn_status push_onehot(builder *b, const churn_dataset *ds, const churn__catcol *cc,
                                 const churn__feat_cfg *cfg, const char *prefix,
                                 churn__col_src src, int32_t index,
-                                churn_churn_category category, const char *only_label) {
+                                churn_category category, const char *only_label) {
   char name[NAME_CAP];
   if (only_label) {
     int32_t code = churn__dict_find(&cc->dict, only_label, strlen(only_label));
@@ -380,7 +376,7 @@ void churn__selection_write(const churn_dataset *ds, const churn__selection *sel
 CHURN_API int64_t churn_feature_catalog_size(void) { return (int64_t)NCATALOG; }
 
 CHURN_API churn_status churn_feature_info(int64_t i, const char **name, const char **description,
-                                          churn_churn_category *category) {
+                                          churn_category *category) {
   if (i < 0 || (size_t)i >= NCATALOG) {
     return churn__fail(CHURN_E_NOT_FOUND, "churn_feature_info: index %lld is not in [0, %zu)",
                        (long long)i, NCATALOG);
@@ -391,7 +387,7 @@ CHURN_API churn_status churn_feature_info(int64_t i, const char **name, const ch
   return CHURN_OK;
 }
 
-CHURN_API churn_status churn_feature_category(const char *name, churn_churn_category *category) {
+CHURN_API churn_status churn_feature_category(const char *name, churn_category *category) {
   CHURN_CHECK_ARG(name != NULL, "churn_feature_category: name is NULL");
   CHURN_CHECK_ARG(category != NULL, "churn_feature_category: category is NULL");
   size_t len = strcspn(name, "=");

@@ -102,9 +102,7 @@ typedef struct warning_list {
   size_t n, cap;
 } warning_list;
 
-static const char *const RULE_NAMES[] = {"", "payment_anomaly", "viewing_drop", "device_offline",
-                                         "contact_breach", "fix_breach"};
-static const churn_churn_category RULE_CATEGORY[] = {
+static const churn_category RULE_CATEGORY[] = {
     CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_COMPETITIVE, CHURN_CATEGORY_COMPETITIVE,
     CHURN_CATEGORY_NATURAL, CHURN_CATEGORY_SERVICE, CHURN_CATEGORY_SERVICE};
 
@@ -201,7 +199,7 @@ static churn_status build_table(const churn_dataset *ds, const warning_list *l, 
       f64[0][i] = r->observed;
       f64[1][i] = r->threshold;
       str[0][i] = churn__dict_label(&su->ids, (int32_t)r->sub);
-      str[1][i] = RULE_NAMES[r->rule];
+      str[1][i] = churn__enum_name(CHURN_ENUM_WARNING_RULE, r->rule);
       str[2][i] = churn__category_name(RULE_CATEGORY[r->rule]);
       str[3][i] = r->detail;
       str[4][i] = tier;

@@ -109,7 +109,6 @@ CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from,
 
 /* --- win-back ------------------------------------------------------------------------------ */
 
-static const char *const CATEGORY_LABELS[] = {"unknown", "natural", "competitive", "service"};
 
 /* The churn category of the CANCEL event of subscriber s nearest in time to t (ties: the
  * earlier one); unknown when s has no CANCEL event. */
@@ -150,7 +149,7 @@ CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, 
     seg.ngroups = 4;
     seg.labels = churn__malloc_array(4, sizeof *seg.labels);
     if (seg.labels == NULL) return churn__nomem("win-back groups");
-    for (int g = 0; g < 4; g++) seg.labels[g] = CATEGORY_LABELS[g];
+    for (int g = 0; g < 4; g++) seg.labels[g] = churn__enum_name(CHURN_ENUM_CATEGORY, g);
   } else {
     CHURN_TRY(churn__segments_build(ds, by, fn, &seg));
   }

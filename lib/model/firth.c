@@ -614,82 +614,44 @@ static bool warm_start(churn__subsample *ss, const rowset *full, double sum_w_fu
 
 static churn_status build_model(const churn__solver_view *v, const newton *nt, churn_model **out) {
   const int64_t d = v->d, k = v->k, fi = v->fi;
-  churn_model *m = NULL;
-  CHURN_TRY(churn__model_new(d, fi, &m));
-  churn_status st = CHURN_OK;
-  for (int64_t j = 0; j < d && st == CHURN_OK; j++) st = churn__model_set_name(m, j, v->names[j]);
-  double *Cz = NULL;
-  if (st == CHURN_OK) {
-    memcpy(m->mean, v->center, (size_t)d * sizeof(double));
-    memcpy(m->scale, v->scale, (size_t)d * sizeof(double));
-    double b0 = fi ? nt->b[0] : 0.0, log_scales = 0;
-    for (int64_t j = 0; j < d; j++) {
-      m->coef[j] = nt->b[fi + j] / v->scale[j];
-      b0 -= m->coef[j] * v->center[j];
-      log_scales += log(v->scale[j]);
-    }
-    m->config = *v->cfg;
-    churn__fit_info *in = &m->info;
-    in->n_obs = v->n;
-    in->positives = v->positives;
-    in->sum_w = nt->sw;
-    in->sum_w_positive = nt->swp;
-    in->n_iter = nt->iter;
-    in->n_passes = nt->passes;
-    in->converged = 1;
-    in->loglik = nt->ll;
-    double yb = nt->swp / nt->sw;
-    in->null_loglik = nt->swp * log(yb) + (nt->sw - nt->swp) * log1p(-yb);
-    /* z = A x~ with det A = prod 1/scale_j: log det I(original) = log det I(z) + 2 sum log s_j. */
-    in->penalized_loglik = nt->f + log_scales;
-    double g2 = 0;
-    for (int64_t j = 0; j < k; j++) {
-      double g = nt->U[j];
-      if (j >= fi) g = v->scale[j - fi] * g + (fi ? v->center[j - fi] * nt->U[0] : 0.0);
-      g2 += g * g;
-    }
-    in->gradient_norm = sqrt(g2);
-    if (fi && v->cfg->population_rate > 0) {
-      double tau = v->cfg->population_rate, ybar = v->sum_w_positive / v->sum_w;
-      in->intercept_shift = -log((1 - tau) / tau * ybar / (1 - ybar));
-      b0 += in->intercept_shift;
-    }
-    m->intercept = fi ? b0 : 0.0;
+  churn__model_parts p = {.d = d, .fit_intercept = (int)fi, .names = v->names,
+                          .center = v->center, .scale = v->scale, .beta = nt->b,
+                          .config = v->cfg, .sample_rate = v->sum_w_positive / v->sum_w};
+  churn__fit_info *in = &p.info;
+  in->n_obs = v->n;
+  in->positives = v->positives;
+  in->sum_w = nt->sw;
+  in->sum_w_positive = nt->swp;
+  in->n_iter = nt->iter;
+  in->n_passes = nt->passes;
+  in->converged = 1;
+  in->loglik = nt->ll;
+  double yb = nt->swp / nt->sw, log_scales = 0;
+  in->null_loglik = nt->swp * log(yb) + (nt->sw - nt->swp) * log1p(-yb);
+  for (int64_t j = 0; j < d; j++) log_scales += log(v->scale[j]);
+  /* z = A x~ with det A = prod 1/scale_j: log det I(original) = log det I(z) + 2 sum log s_j. */
+  in->penalized_loglik = nt->f + log_scales;
+  double g2 = 0;
+  for (int64_t j = 0; j < k; j++) {
+    double g = nt->U[j];
+    if (j >= fi) g = v->scale[j - fi] * g + (fi ? v->center[j - fi] * nt->U[0] : 0.0);
+    g2 += g * g;
   }
-  if (st == CHURN_OK && v->cfg->inference) {
-    Cz = churn__malloc_array((size_t)(k * k), sizeof(double));
-    st = Cz ? churn__model_alloc_cov(m) : churn__nomem("covariance");
-    if (st == CHURN_OK && churn__cholesky_inverse(k, nt->R, Cz) != 0) {
-      st = churn__fail(CHURN_E_SINGULAR, "the Fisher information at the estimate is singular: "
-                       "no covariance");
-    }
-    if (st == CHURN_OK) {
-      /* Original-scale coefficients are T b_z with T = [1, -c'/s; 0, diag(1/s)]: T C T'. */
-      for (int64_t a = 0; a < k; a++) {
-        for (int64_t c = a; c < k; c++) {
-          double acc = 0;
-          for (int64_t p = 0; p < k; p++) {
-            double tap = (fi && a == 0) ? (p == 0 ? 1.0 : -v->center[p - 1] / v->scale[p - 1])
-                                        : (p == a ? 1.0 / v->scale[a - fi] : 0.0);
-            if (tap == 0) continue;
-            for (int64_t q = 0; q < k; q++) {
-              double tcq = (fi && c == 0) ? (q == 0 ? 1.0 : -v->center[q - 1] / v->scale[q - 1])
-                                          : (q == c ? 1.0 / v->scale[c - fi] : 0.0);
-              if (tcq != 0) acc += tap * Cz[p * k + q] * tcq;
-            }
-          }
-          m->cov[a * k + c] = m->cov[c * k + a] = acc;
-        }
-      }
+  in->gradient_norm = sqrt(g2);
+  double *cz = NULL;
+  if (v->cfg->inference) {
+    cz = churn__malloc_array((size_t)(k * k), sizeof(double));
+    if (cz == NULL) return churn__nomem("covariance");
+    if (churn__cholesky_inverse(k, nt->R, cz) != 0) {
+      churn__free(cz);
+      return churn__fail(CHURN_E_SINGULAR, "the Fisher information at the estimate is singular: "
+                         "no covariance");
     }
   }
-  churn__free(Cz);
-  if (st != CHURN_OK) {
-    churn_model_free(m);
-    return st;
-  }
-  *out = m;
-  return CHURN_OK;
+  p.cov_z = cz;
+  churn_status st = churn__model_finish(&p, out);
+  churn__free(cz);
+  return st;
 }
 
 /* --- the fit ----------------------------------------------------------------------------------- */

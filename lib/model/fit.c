@@ -81,7 +81,7 @@ static churn_status warm_start(churn_solver *s, churn__subsample *ss, int nthrea
  * (a standardised coefficient of 1-3, below the streak's limit).  So when the solver reports
  * separation, does not converge, or converges to an estimate that looks separated
  * (churn__solver_suspect_separation), the in-memory fit runs the exact linear programs of
- * churn_check_separation (6g) on the rows with positive weight and lets them decide:
+ * churn_separation_check (6g) on the rows with positive weight and lets them decide:
  *   - separated: CHURN_E_SEPARATION naming the kind and the infinite coefficients;
  *   - not separated after a solver's separation report: the estimate exists, so the solver
  *     resumes with its heuristics off; Newton with step halving reaches it (the cases above
@@ -96,7 +96,7 @@ static churn_status warm_start(churn_solver *s, churn__subsample *ss, int nthrea
 /* Rows from which a subsample is tried first (see exact_check). */
 #define SEP_SUBSAMPLE_MIN 131072
 
-/* churn_check_separation on take of the m rows with positive weight, evenly spread (all m when
+/* churn_separation_check on take of the m rows with positive weight, evenly spread (all m when
  * take == m), copied as float64. */
 static churn_status check_rows(const void *X, churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
                                const double *y, const double *w, int64_t m, int64_t take, int fi,
@@ -117,14 +117,14 @@ static churn_status check_rows(const void *X, churn_dtype dtype, int64_t n, int6
   if (st == CHURN_OK && take < m && (pos == 0 || pos == r)) {
     *kind = 1;  /* one class only in the subsample: it proves nothing */
   } else if (st == CHURN_OK) {
-    st = churn_check_separation(Xp, CHURN_F64, r, d, d, yp, fi, kind, dir);
+    st = churn_separation_check(Xp, CHURN_F64, r, d, d, yp, fi, kind, dir);
   }
   churn__free(Xp);
   churn__free(yp);
   return st;
 }
 
-/* churn_check_separation on the rows of positive weight (zero-weight rows are no observations:
+/* churn_separation_check on the rows of positive weight (zero-weight rows are no observations:
  * they cannot separate anything, and the check itself ignores weights).  Its cost grows with the
  * rows: measured on 1M x 32 (one thread) 1.0-1.2 s with or without separation
  * (bench/bench_separation.py --large).
@@ -142,7 +142,7 @@ static churn_status exact_check(const void *X, churn_dtype dtype, int64_t n, int
     CHURN_TRY(check_rows(X, dtype, n, d, ld, y, w, m, take, fi, kind, dir));
     if (*kind == 0) return CHURN_OK;
   }
-  if (m == n) return churn_check_separation(X, dtype, n, d, ld, y, fi, kind, dir);
+  if (m == n) return churn_separation_check(X, dtype, n, d, ld, y, fi, kind, dir);
   return check_rows(X, dtype, n, d, ld, y, w, m, m, fi, kind, dir);
 }
 

@@ -70,4 +70,28 @@ churn_status churn__model_set_name(churn_model *m, int64_t j, const char *name);
 /* Allocates m->cov (k*k, zeroed) if absent. */
 churn_status churn__model_alloc_cov(churn_model *m);
 
+/* --- finishing a fit (finish.c) ----------------------------------------------------------- */
+
+/* What a fit hands over to become a model: the estimate on the standardised scale z = (x - c)/s
+ * (intercept first when fit_intercept), the standardisation, the options, the fit's record (its
+ * intercept_shift is filled here) and, for inference, the covariance of the standardised
+ * estimate (k*k row-major, NULL for none). */
+typedef struct churn__model_parts {
+  int64_t d;
+  int fit_intercept;
+  const char *const *names;
+  const double *center, *scale;
+  const double *beta;
+  const double *cov_z;
+  const churn__fit_config *config;
+  churn__fit_info info;
+  double sample_rate;  /* the weighted share of positives the population-rate shift corrects */
+} churn__model_parts;
+
+/* The one place a fitted model is built, for the Newton (solver.c) and Firth (firth.c) fits:
+ * coefficients back on the original scale, King and Zeng's population-rate shift of the intercept
+ * (config->population_rate > 0), and the covariance back-transformed, Cov_raw = T Cov_z T' with
+ * T = [1, -c'/s; 0, diag(1/s)]. */
+churn_status churn__model_finish(churn__model_parts *p, churn_model **out);
+
 #endif

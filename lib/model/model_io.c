@@ -22,6 +22,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MODEL_FORMAT "churn-model"
@@ -239,6 +240,86 @@ static churn_status read_names(const msgpack_object *p, churn_model *m) {
   return CHURN_OK;
 }
 
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Feature names must be non-empty and distinct: scoring matches columns by name. */
+static churn_status check_names(const churn_model *m) {
+  size_t d = (size_t)m->d;
+  for (size_t j = 0; j < d; j++) {
+    if (m->names[j][0] == '\0') {
+      return churn__fail(CHURN_E_FORMAT, "feature name %zu is empty", j);
+    }
+  }
+  if (d < 2) return CHURN_OK;
+  const char **sorted = churn__malloc_array(d, sizeof *sorted);
+  if (sorted == NULL) return churn__nomem("feature name check");
+  for (size_t j = 0; j < d; j++) sorted[j] = m->names[j];
+  qsort(sorted, d, sizeof *sorted, by_name);
+  churn_status st = CHURN_OK;
+  for (size_t j = 1; j < d && st == CHURN_OK; j++) {
+    if (strcmp(sorted[j - 1], sorted[j]) == 0) {
+      st = churn__fail(CHURN_E_FORMAT, "feature name '%.80s' appears twice", sorted[j]);
+    }
+  }
+  churn__free(sorted);
+  return st;
+}
+
+/* The fit results a file claims, checked the way the coefficients are: a covariance must be
+ * finite and symmetric with a non-negative diagonal, log-likelihoods finite and <= 0, weights
+ * finite and consistent, clusters no more than observations. */
+static churn_status check_results(const churn_model *m) {
+  const double *c = m->cov;
+  int64_t k = m->k;
+  for (int64_t i = 0; c && i < k; i++) {
+    for (int64_t j = 0; j < k; j++) {
+      double v = c[i * k + j];
+      if (!churn__is_finite(v)) {
+        return churn__fail(CHURN_E_FORMAT, "field 'covariance' is not finite at (%lld, %lld)",
+                           (long long)i, (long long)j);
+      }
+    }
+    if (c[i * k + i] < 0) {
+      return churn__fail(CHURN_E_FORMAT, "field 'covariance' has a negative variance at %lld",
+                         (long long)i);
+    }
+  }
+  for (int64_t i = 0; c && i < k; i++) {
+    for (int64_t j = 0; j < i; j++) {
+      double a = c[i * k + j], b = c[j * k + i];
+      double tol = 1e-6 * sqrt(c[i * k + i] * c[j * k + j]) + 1e-300;
+      if (fabs(a - b) > tol) {
+        return churn__fail(CHURN_E_FORMAT, "field 'covariance' is not symmetric at (%lld, %lld)",
+                           (long long)i, (long long)j);
+      }
+    }
+  }
+  const churn__fit_info *f = &m->info;
+  const struct { const char *name; double v; } ll[] = {{"loglik", f->loglik},
+                                                        {"null_loglik", f->null_loglik}};
+  for (int i = 0; i < 2; i++) {
+    if (!churn__is_finite(ll[i].v) || ll[i].v > 1e-9) {
+      return churn__fail(CHURN_E_FORMAT, "field '%s' = %g is not a log-likelihood (finite, <= 0)",
+                         ll[i].name, ll[i].v);
+    }
+  }
+  if (!isnan(f->penalized_loglik) && !churn__is_finite(f->penalized_loglik)) {
+    return churn__fail(CHURN_E_FORMAT, "field 'penalized_loglik' is infinite");
+  }
+  if (!churn__is_finite(f->sum_w) || f->sum_w < 0 || !churn__is_finite(f->sum_w_positive) ||
+      f->sum_w_positive < 0 || f->sum_w_positive > f->sum_w * (1 + 1e-9) + 1e-9) {
+    return churn__fail(CHURN_E_FORMAT, "fields 'sum_w' = %g and 'sum_w_positive' = %g are not "
+                       "weights", f->sum_w, f->sum_w_positive);
+  }
+  if (m->n_clusters > f->n_obs) {
+    return churn__fail(CHURN_E_FORMAT, "field 'n_clusters' = %lld exceeds the %lld observations",
+                       (long long)m->n_clusters, (long long)f->n_obs);
+  }
+  return CHURN_OK;
+}
+
 /* A vector of n values that must all be finite (and > 0 when positive). */
 static churn_status read_vector(const msgpack_object *p, const char *key, size_t n, bool positive,
                                 double *out) {
@@ -305,6 +386,8 @@ static churn_status read_payload(const msgpack_object *p, churn_model **out) {
   if (st == CHURN_OK) st = read_options(p, &m->config);
   if (st == CHURN_OK) m->config.fit_intercept = fit_intercept;
   if (st == CHURN_OK) st = read_training(p, &m->info);
+  if (st == CHURN_OK) st = check_names(m);
+  if (st == CHURN_OK) st = check_results(m);
   if (st != CHURN_OK) {
     churn_model_free(m);
     return st;

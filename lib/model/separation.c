@@ -199,7 +199,7 @@ static churn_status lp_verify(const lp *P) {
   const int64_t k = P->k;
   for (int64_t t = 0; t < k; t++) {
     if (!(fabs(P->pi[t]) <= 1.0 + FEAS_TOL)) {
-      return churn__fail(CHURN_E_INTERNAL, "churn_check_separation: simplex lost accuracy "
+      return churn__fail(CHURN_E_INTERNAL, "churn_separation_check: simplex lost accuracy "
                          "(bound of coefficient %lld)", (long long)t);
     }
   }
@@ -207,7 +207,7 @@ static churn_status lp_verify(const lp *P) {
     double v = 0.0;
     for (int64_t t = 0; t < k; t++) v += P->A[i * k + t] * P->pi[t];
     if (!(v >= -FEAS_TOL)) {
-      return churn__fail(CHURN_E_INTERNAL, "churn_check_separation: simplex lost accuracy "
+      return churn__fail(CHURN_E_INTERNAL, "churn_separation_check: simplex lost accuracy "
                          "(row %lld)", (long long)i);
     }
   }
@@ -250,12 +250,12 @@ static churn_status lp_solve_from_start(lp *P, bool always_bland) {
     }
     const int64_t leave = lp_ratio(P, bland);
     if (leave < 0) {  /* the dual objective is >= 0, so this means rounding went wrong */
-      return churn__fail(CHURN_E_INTERNAL, "churn_check_separation: simplex found an "
+      return churn__fail(CHURN_E_INTERNAL, "churn_separation_check: simplex found an "
                          "unbounded direction in a bounded problem");
     }
     lp_pivot(P, enter, leave);
   }
-  return churn__fail(CHURN_E_NOT_CONVERGED, "churn_check_separation: simplex did not finish "
+  return churn__fail(CHURN_E_NOT_CONVERGED, "churn_separation_check: simplex did not finish "
                      "in %lld pivots", (long long)max_iter);
 }
 
@@ -336,7 +336,7 @@ static churn_status build_rows(const void *X, churn_dtype dtype, int64_t n, int6
   const int64_t k = d + fi;
   for (int64_t i = 0; i < n; i++) {
     if (!(y[i] == 0.0 || y[i] == 1.0)) {
-      return churn__fail(CHURN_E_DATA, "churn_check_separation: y at row %lld is %.17g; labels "
+      return churn__fail(CHURN_E_DATA, "churn_separation_check: y at row %lld is %.17g; labels "
                          "must be 0 or 1", (long long)i, y[i]);
     }
     const double s = 2.0 * y[i] - 1.0;
@@ -344,7 +344,7 @@ static churn_status build_rows(const void *X, churn_dtype dtype, int64_t n, int6
     for (int64_t j = 0; j < d; j++) {
       const double v = churn__xget(X, dtype, ld, i, j);
       if (!churn__is_finite(v)) {
-        return churn__fail(CHURN_E_DATA, "churn_check_separation: X at row %lld, column %lld "
+        return churn__fail(CHURN_E_DATA, "churn_separation_check: X at row %lld, column %lld "
                            "is %g; values must be finite", (long long)i, (long long)j, v);
       }
       A[i * k + fi + j] = s * v;
@@ -443,7 +443,7 @@ static churn_status fill_directions(lp *P, const unsigned char *open, double *bb
   /* Row-major upper = column-major lower: eigenvectors come back as the columns of the
    * column-major matrix, i.e. the rows of G as we index it. */
   if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)k, G, (lapack_int)k, ev) != 0) {
-    st = churn__fail(CHURN_E_INTERNAL, "churn_check_separation: eigen-decomposition failed");
+    st = churn__fail(CHURN_E_INTERNAL, "churn_separation_check: eigen-decomposition failed");
     goto done;
   }
   double top = ev[k - 1] > 1.0 ? ev[k - 1] : 1.0;
@@ -484,11 +484,11 @@ done:
   return st;
 }
 
-CHURN_API churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n,
+CHURN_API churn_status churn_separation_check(const void *X, churn_dtype dtype, int64_t n,
                                               int64_t d, int64_t ld, const double *y,
                                               int fit_intercept, int *kind,
                                               int8_t *direction) {
-  static const char fn[] = "churn_check_separation";
+  static const char fn[] = "churn_separation_check";
   CHURN_TRY(churn__check_matrix(fn, X, dtype, n, d, ld));
   CHURN_CHECK_ARG(n >= 1, "%s: n = %lld: no rows", fn, (long long)n);
   CHURN_CHECK_ARG(y != NULL, "%s: y is NULL", fn);
@@ -503,7 +503,7 @@ CHURN_API churn_status churn_check_separation(const void *X, churn_dtype dtype, 
   int64_t *basis = churn__malloc_array((size_t)k, sizeof(int64_t));
   unsigned char *flags = churn__malloc((size_t)(P.ncols + n));
   churn_status st = CHURN_OK;
-  if (!A || !dbl || !basis || !flags) st = churn__nomem("churn_check_separation work space");
+  if (!A || !dbl || !basis || !flags) st = churn__nomem("churn_separation_check work space");
   if (st == CHURN_OK) st = build_rows(X, dtype, n, d, ld, y, fit_intercept, A);
   int64_t nsep = 0;
   double *bbar = NULL;

@@ -273,18 +273,18 @@ churn_status churn__solver_add_moments(churn_solver *s, const void *X, churn_dty
     if (dtype == CHURN_F64) {
       const double *x = (const double *)X + i * ld;
       for (int64_t j = 0; j < d; j++) {
-        double t = x[j] - K[j];
-        bad += t * 0.0;
+        double t = x[j] - K[j], tt = t * t;
+        bad += tt * 0.0; /* NaN when x is not finite or its square overflows */
         m1[j] += wi * t;
-        m2[j] += wi * t * t;
+        m2[j] += wi * tt;
       }
     } else {
       const float *x = (const float *)X + i * ld;
       for (int64_t j = 0; j < d; j++) {
-        double t = (double)x[j] - K[j];
-        bad += t * 0.0;
+        double t = (double)x[j] - K[j], tt = t * t;
+        bad += tt * 0.0;
         m1[j] += wi * t;
-        m2[j] += wi * t * t;
+        m2[j] += wi * tt;
       }
     }
     if (bad != 0.0 || !churn__is_finite(bad)) {
@@ -293,6 +293,15 @@ churn_status churn__solver_add_moments(churn_solver *s, const void *X, churn_dty
         if (!churn__is_finite(v)) {
           return churn__fail(CHURN_E_DATA, "X has a non-finite value (%g) at row %lld, column "
                              "%lld ('%s')", v, (long long)(first_row + i), (long long)j,
+                             s->names[j]);
+        }
+      }
+      for (int64_t j = 0; j < d; j++) {
+        double v = churn__xget(X, dtype, ld, i, j), t = v - K[j];
+        if (!churn__is_finite(t * t)) {
+          return churn__fail(CHURN_E_DATA, "X value %g at row %lld, column %lld ('%s') overflows: "
+                             "its square exceeds the double range (keep |x| below 1e150; "
+                             "rescale the column)", v, (long long)(first_row + i), (long long)j,
                              s->names[j]);
         }
       }
@@ -1043,25 +1052,64 @@ CHURN_API churn_status churn_solver_step(churn_solver *solver, const churn_suffs
 
 /* --- the model ------------------------------------------------------------------------------ */
 
-churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
-  const int64_t d = s->d, k = s->k, fi = s->fi;
-  churn_model *m = NULL;
-  CHURN_TRY(churn__model_new(d, fi, &m));
-  churn_status st = CHURN_OK;
-  for (int64_t j = 0; j < d && st == CHURN_OK; j++) st = churn__model_set_name(m, j, s->names[j]);
+/* The covariance of the standardised estimate into *cz (k*k, from churn__malloc): the inverse
+ * Hessian, or for HC0/HC1 the sandwich Hinv M Hinv (times n / (n - k) for HC1). */
+static churn_status standardised_covariance(const churn_solver *s, double **cz) {
+  const int64_t k = s->k;
+  double *L = churn__malloc_array((size_t)(k * k), sizeof(double));
+  double *Cz = churn__malloc_array((size_t)(k * k), sizeof(double));
+  churn_status st = (L && Cz) ? CHURN_OK : churn__nomem("covariance");
+  if (st == CHURN_OK) {
+    memcpy(L, s->Hx, (size_t)(k * k) * sizeof(double));
+    if (churn__cholesky(k, L) != 0 || churn__cholesky_inverse(k, L, Cz) != 0) {
+      st = churn__fail(CHURN_E_SINGULAR, "the Hessian at the estimate is singular: no "
+                       "covariance");
+    }
+  }
+  if (st == CHURN_OK && robust(s)) {
+    if (!s->mx_here && !s->hx_near) {
+      st = churn__fail(CHURN_E_INTERNAL, "no score outer products for the sandwich covariance");
+    } else {
+      double f = s->cfg.cov_type == CHURN_COV_HC1 ? (double)s->n / (double)(s->n - k) : 1.0;
+      double *tmp = L; /* Cz M, then (Cz M) Cz back into Cz's place through L */
+      for (int64_t a = 0; a < k; a++) {
+        for (int64_t b = 0; b < k; b++) {
+          double acc = 0;
+          for (int64_t q = 0; q < k; q++) acc += Cz[a * k + q] * s->Mx[q * k + b];
+          tmp[a * k + b] = acc;
+        }
+      }
+      double *out = churn__malloc_array((size_t)(k * k), sizeof(double));
+      if (out == NULL) {
+        st = churn__nomem("covariance");
+      } else {
+        for (int64_t a = 0; a < k; a++) {
+          for (int64_t b = a; b < k; b++) {
+            double acc = 0;
+            for (int64_t q = 0; q < k; q++) acc += tmp[a * k + q] * Cz[q * k + b];
+            out[a * k + b] = out[b * k + a] = acc * f;
+          }
+        }
+        churn__free(Cz);
+        Cz = out;
+      }
+    }
+  }
+  churn__free(L);
   if (st != CHURN_OK) {
-    churn_model_free(m);
+    churn__free(Cz);
     return st;
   }
-  memcpy(m->mean, s->center, (size_t)d * sizeof(double));
-  memcpy(m->scale, s->scale, (size_t)d * sizeof(double));
-  double b0 = fi ? s->beta[0] : 0.0;
-  for (int64_t j = 0; j < d; j++) {
-    m->coef[j] = s->beta[fi + j] / s->scale[j];
-    b0 -= m->coef[j] * s->center[j];
-  }
-  m->config = s->cfg;
-  churn__fit_info *in = &m->info;
+  *cz = Cz;
+  return CHURN_OK;
+}
+
+churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
+  const int64_t k = s->k, fi = s->fi;
+  churn__model_parts p = {.d = s->d, .fit_intercept = (int)fi, .names = (const char *const *)s->names,
+                          .center = s->center, .scale = s->scale, .beta = s->beta,
+                          .config = &s->cfg, .sample_rate = s->swp / s->sw};
+  churn__fit_info *in = &p.info;
   in->n_obs = s->n;
   in->positives = s->npos;
   in->sum_w = s->sum_w;
@@ -1084,81 +1132,14 @@ churn_status churn__solver_finish(churn_solver *s, churn_model **out) {
     g2 += graw * graw * scale_obj * scale_obj;
   }
   in->gradient_norm = sqrt(g2);
-  if (fi && s->cfg.population_rate > 0) {
-    double tau = s->cfg.population_rate, ybar = s->swp / s->sw;
-    in->intercept_shift = -log((1 - tau) / tau * ybar / (1 - ybar));
-    b0 += in->intercept_shift;
-  }
-  m->intercept = fi ? b0 : 0.0;
+  double *cz = NULL;
   if (s->cfg.inference && !penalized(s) && (s->hx_here || s->hx_near)) {
-    double *L = churn__malloc_array((size_t)(k * k), sizeof(double));
-    double *Cz = churn__malloc_array((size_t)(k * k), sizeof(double));
-    st = (L && Cz) ? churn__model_alloc_cov(m) : churn__nomem("covariance");
-    if (st == CHURN_OK) {
-      memcpy(L, s->Hx, (size_t)(k * k) * sizeof(double));
-      if (churn__cholesky(k, L) != 0 || churn__cholesky_inverse(k, L, Cz) != 0) {
-        st = churn__fail(CHURN_E_SINGULAR, "the Hessian at the estimate is singular: no "
-                         "covariance");
-      }
-    }
-    if (st == CHURN_OK && robust(s)) {
-      if (!s->mx_here && !s->hx_near) {
-        st = churn__fail(CHURN_E_INTERNAL, "no score outer products for the sandwich covariance");
-      } else {
-        /* Cz <- Hinv M Hinv (statsmodels' HC0), times n / (n - k) for HC1. */
-        double *tmp = churn__malloc_array((size_t)(k * k), sizeof(double));
-        if (tmp == NULL) {
-          st = churn__nomem("covariance");
-        } else {
-          double f = s->cfg.cov_type == CHURN_COV_HC1 ? (double)s->n / (double)(s->n - k) : 1.0;
-          for (int64_t a = 0; a < k; a++) {
-            for (int64_t b = 0; b < k; b++) {
-              double acc = 0;
-              for (int64_t q = 0; q < k; q++) acc += Cz[a * k + q] * s->Mx[q * k + b];
-              tmp[a * k + b] = acc;
-            }
-          }
-          for (int64_t a = 0; a < k; a++) {
-            for (int64_t b = a; b < k; b++) {
-              double acc = 0;
-              for (int64_t q = 0; q < k; q++) acc += tmp[a * k + q] * Cz[q * k + b];
-              L[a * k + b] = L[b * k + a] = acc * f;
-            }
-          }
-          memcpy(Cz, L, (size_t)(k * k) * sizeof(double));
-          churn__free(tmp);
-        }
-      }
-    }
-    if (st == CHURN_OK) {
-      /* raw = T z with T = [1, -c'/s; 0, diag(1/s)]: Cov_raw = T Cov_z T'. */
-      double *T = L;  /* reuse as T (k x k) */
-      memset(T, 0, (size_t)(k * k) * sizeof(double));
-      if (fi) T[0] = 1.0;
-      for (int64_t j = 0; j < d; j++) {
-        T[(fi + j) * k + fi + j] = 1.0 / s->scale[j];
-        if (fi) T[fi + j] = -s->center[j] / s->scale[j];
-      }
-      for (int64_t a = 0; a < k; a++) {
-        for (int64_t b = a; b < k; b++) {
-          double acc = 0;
-          for (int64_t p = 0; p < k; p++) {
-            if (T[a * k + p] == 0) continue;
-            for (int64_t q = 0; q < k; q++) acc += T[a * k + p] * Cz[p * k + q] * T[b * k + q];
-          }
-          m->cov[a * k + b] = m->cov[b * k + a] = acc;
-        }
-      }
-    }
-    churn__free(L);
-    churn__free(Cz);
+    CHURN_TRY(standardised_covariance(s, &cz));
   }
-  if (st != CHURN_OK) {
-    churn_model_free(m);
-    return st;
-  }
-  *out = m;
-  return CHURN_OK;
+  p.cov_z = cz;
+  churn_status st = churn__model_finish(&p, out);
+  churn__free(cz);
+  return st;
 }
 
 CHURN_API churn_status churn_solver_finish(churn_solver *solver, churn_model **out) {

@@ -105,10 +105,10 @@ static int cmp_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-CHURN_API churn_status churn_gray_test(const double *duration, const int64_t *category,
+CHURN_API churn_status churn_survival_gray_test(const double *duration, const int64_t *category,
                                        const int64_t *group, int64_t n, double rho,
                                        churn_table **out) {
-  const char *fn = "churn_gray_test";
+  const char *fn = "churn_survival_gray_test";
   CHURN_CHECK_ARG(duration != NULL && category != NULL && group != NULL && out != NULL,
                   "%s: NULL argument", fn);
   CHURN_CHECK_ARG(n >= 1, "%s: n must be >= 1 (got %lld)", fn, (long long)n);

@@ -431,7 +431,7 @@ churn_status churn__km_rows(const churn__surv_input *in, double z, int64_t group
 
 /* --- Aalen-Johansen cumulative incidence -------------------------------------------------- */
 
-/* Per-category running sums of the delta-method variance (see churn_cif in churn.h):
+/* Per-category running sums of the delta-method variance (see churn_survival_cif in churn.h):
  * v_k(t) = F^2 A - 2 F B + C + D - 2 F E + 2 G with F = F_k(t) and, over event times t_j <= t,
  * A = sum a_j, B = sum F_k(t_j) a_j, C = sum F_k(t_j)^2 a_j, a_j = d_j / (n_j (n_j - d_j)),
  * D = sum S(t_j-)^2 d_kj (n_j - d_kj) / n_j^3, E = sum S(t_j-) d_kj / n_j^2,
@@ -590,17 +590,17 @@ churn_status churn__surv_rows_init(churn__surv_rows *r, bool km) {
   return rows_reserve(r, 1, km);
 }
 
-CHURN_API churn_status churn_km(const double *duration, const double *event, const double *entry,
+CHURN_API churn_status churn_survival_km(const double *duration, const double *event, const double *entry,
                                 int64_t n, double alpha, churn_table **out) {
-  CHURN_CHECK_ARG(out != NULL, "churn_km: out is NULL");
-  CHURN_TRY(check_times("churn_km", duration, entry, n, alpha));
-  CHURN_CHECK_ARG(n == 0 || event != NULL, "churn_km: event is NULL");
+  CHURN_CHECK_ARG(out != NULL, "churn_survival_km: out is NULL");
+  CHURN_TRY(check_times("churn_survival_km", duration, entry, n, alpha));
+  CHURN_CHECK_ARG(n == 0 || event != NULL, "churn_survival_km: event is NULL");
   int64_t *cat = churn__malloc_array(n > 0 ? (size_t)n : 1, sizeof *cat);
-  if (cat == NULL) return churn__nomem("churn_km: event codes");
+  if (cat == NULL) return churn__nomem("churn_survival_km: event codes");
   for (int64_t i = 0; i < n; i++) { /* checked and copied in one pass */
     if (event[i] != 0.0 && event[i] != 1.0) {
       churn__free(cat);
-      return churn__fail(CHURN_E_DATA, "churn_km: event[%lld] = %g is not 0 or 1", (long long)i,
+      return churn__fail(CHURN_E_DATA, "churn_survival_km: event[%lld] = %g is not 0 or 1", (long long)i,
                          event[i]);
     }
     cat[i] = event[i] == 1.0;
@@ -617,16 +617,16 @@ CHURN_API churn_status churn_km(const double *duration, const double *event, con
   return churn__surv_table(&rows, true, NULL, NULL, out);
 }
 
-CHURN_API churn_status churn_cif(const double *duration, const int64_t *category,
+CHURN_API churn_status churn_survival_cif(const double *duration, const int64_t *category,
                                  const double *entry, int64_t n, double alpha,
                                  churn_table **out) {
-  CHURN_CHECK_ARG(out != NULL, "churn_cif: out is NULL");
-  CHURN_TRY(check_times("churn_cif", duration, entry, n, alpha));
-  CHURN_CHECK_ARG(n == 0 || category != NULL, "churn_cif: category is NULL");
+  CHURN_CHECK_ARG(out != NULL, "churn_survival_cif: out is NULL");
+  CHURN_TRY(check_times("churn_survival_cif", duration, entry, n, alpha));
+  CHURN_CHECK_ARG(n == 0 || category != NULL, "churn_survival_cif: category is NULL");
   for (int64_t i = 0; i < n; i++) {
     if (category[i] < 0) {
       return churn__fail(CHURN_E_DATA,
-                         "churn_cif: category[%lld] = %lld is negative (0 = censored)",
+                         "churn_survival_cif: category[%lld] = %lld is negative (0 = censored)",
                          (long long)i, (long long)category[i]);
     }
   }

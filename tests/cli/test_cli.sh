@@ -104,6 +104,142 @@ if "$churn" report --dataset "$work/ds.msgpack" --format json | /usr/bin/python3
   pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --format json"; fi
 expect 2 'format must be' -- "$churn" report --dataset "$work/ds.msgpack" --format xml
 expect 1 'CHURN_E_NOT_FOUND' -- "$churn" report --dataset "$work/ds.msgpack" --segment no_such_column
+expect 2 "unknown section 'bogus'.*movement, arpu, snapshot, segments, winback, km" -- "$churn" report --dataset "$work/ds.msgpack" --only bogus
+expect 2 "unknown section 'warnings'.*with --month: movement, categories" -- "$churn" report --dataset "$work/ds.msgpack" --only warnings
+
+# report --month: the monthly report as text, or as files with --out
+expect 0 '== Monthly movement.*' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02
+expect 0 'Warning accuracy of the list issued on 2025-02-01' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only warnings,dispatch
+expect 2 "unknown section 'bogus'; the sections are movement, categories, segments, snapshot, warnings, dispatch" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --only movement,bogus
+expect 1 'outside the data, whose events run from 2024-01 to 2025-03' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-04
+expect 1 'outside the data, whose events run from 2024-01 to 2025-03' -- "$churn" report --dataset "$work/ds.msgpack" --month 2023-12
+expect 2 'month takes YYYY-MM' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-13
+expect 2 'cohort takes COLUMN=LABEL' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --cohort tier
+expect 2 'not --format json' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --format json
+expect 2 'go with --month' -- "$churn" report --dataset "$work/ds.msgpack" --out "$work/rep"
+expect 2 'repeatable only with --month' -- "$churn" report --dataset "$work/ds.msgpack" --cohort tier=high --cohort tier=low
+expect 0 'rep/index.html: retention report for 2025-02, 7 sections' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --cohort tier=high --cohort vip=1 --out "$work/rep"
+for f in index.html report.json movement.csv categories.csv segments.csv snapshot_tier_high.csv snapshot_vip_1.csv warnings.csv dispatch.csv; do
+  if [ -s "$work/rep/$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: report --out wrote no $f"; fi
+done
+expect 0 '^month,opening,activations,churned,closing,churn_rate,target,margin,level_met,base_yoy,base_yoy_rate$' -- head -1 "$work/rep/movement.csv"
+if ls -A "$work/rep" | grep -q '^\.'; then fail=$((fail + 1)); echo "FAIL: report --out left a temporary file"; else pass=$((pass + 1)); fi
+printf 'kpi,segment,month,level,target\nchurn_rate,all,*,R0,0.035\nchurn_rate,all,2025-02,R1,high\n' > "$work/targets_bad.csv"
+expect 1 'targets_bad.csv line 3: target .high. is not a share' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_bad.csv" --out "$work/rep2"
+printf 'kpi,segment,level,target\n' > "$work/targets_hdr.csv"
+expect 1 'targets_hdr.csv line 1: 4 fields, expected 5' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_hdr.csv"
+printf 'kpi,segment,month,level,target\narpu,all,*,R0,0.1\n' > "$work/targets_kpi.csv"
+expect 1 "targets_kpi.csv line 2: kpi 'arpu' is not one of churn_rate, retention, warning_recall" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_kpi.csv"
+printf 'kpi,segment,month,level,target\nretention,tier=high,2025-2,R0,0.9\n' > "$work/targets_month.csv"
+expect 1 "targets_month.csv line 2: month '2025-2' is not YYYY-MM" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_month.csv"
+printf 'kpi,segment,month,level,target\nretention,all,*,R0,1.5\n' > "$work/targets_range.csv"
+expect 1 "targets_range.csv line 2: target '1.5' is not a share in \[0, 1\]" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets_range.csv"
+expect 1 "cannot read $work/no_targets.csv" -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/no_targets.csv"
+if [ ! -e "$work/rep2" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a refused report created its folder"; fi
+printf 'kpi,segment,month,level,target\nchurn_rate,all,*,R0,0.5\nchurn_rate,all,*,R1,0.0001\n' > "$work/targets.csv"
+expect 0 'rep3/index.html: retention report for 2025-02, 1 section;' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --targets "$work/targets.csv" --only movement --out "$work/rep3"
+expect 0 '^2025-02,.*,R0,' -- tail -1 "$work/rep3/movement.csv"
+: > "$work/not_a_folder"
+expect 1 'not a folder' -- "$churn" report --dataset "$work/ds.msgpack" --month 2025-02 --out "$work/not_a_folder"
+if [ -w /dev/full ]; then
+  expect 1 'cannot write to standard output' -- sh -c '"$0" report --dataset "$1" --month 2025-02 > /dev/full' "$churn" "$work/ds.msgpack"
+fi
+
+# --- issue 21: output files, standard output, usage laxness -------------------------------------
+# #2: a write that fails midway (file-size limit: EFBIG, as a full disk gives ENOSPC) exits 1 with
+# the reason, and the previous dispatch list is left whole (the old code truncated it first,
+# printed "scored" and exited 0).
+cp "$work/dispatch.csv" "$work/dispatch.before"
+expect 1 "cannot write $work/dispatch.csv" -- bash -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' _ "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --top 1000 --out "$work/dispatch.csv"
+if cmp -s "$work/dispatch.csv" "$work/dispatch.before"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a failed score changed the old dispatch list"; fi
+expect 1 "cannot write $work/f4.csv" -- bash -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' _ "$churn" features --data "$work/ds.msgpack" --as-of 2024-10-01 --out "$work/f4.csv"
+mkdir -p "$work/simfull/truth.csv"
+expect 1 'cannot write .*truth.csv.*not a regular file \(a folder\)' -- "$churn" simulate --subscribers 300 --months 6 --seed 1 --no-csv --out "$work/simfull"
+expect 1 'cannot write /dev/full.*not a regular file' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --out /dev/full
+# #13: a FIFO given as the model is refused at once (open used to wait for a writer forever)
+mkfifo "$work/model.fifo"
+expect 1 'CHURN_E_IO.*not a regular file \(a FIFO\)' -- timeout 20 "$churn" summary "$work/model.fifo"
+# #3: standard output to a full device
+expect 1 'churn summary: cannot write standard output' -- sh -c '"$1" summary "$2" > /dev/full' _ "$churn" "$work/telco.msgpack"
+expect 1 'churn report: cannot write standard output' -- sh -c '"$1" report --dataset "$2" > /dev/full' _ "$churn" "$work/ds.msgpack"
+expect 1 'churn version: cannot write standard output' -- sh -c '"$1" version > /dev/full' _ "$churn"
+# #5: dates through the library's parser
+expect 2 'as-of: not a date: 2024-02-30' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-02-30 --out "$work/d3.csv"
+expect 2 'as-of: not a list of dates' -- "$churn" features --data "$work/ds.msgpack" --as-of 1727740800 --out "$work/f3.csv"
+expect 0 'top 5 of [1-9][0-9]* subscribers scored as of 20241001' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 20241001 --top 5 --out "$work/d4.csv"
+expect 0 ',2024-10-0[1-9]$' -- sed -n 2p "$work/d4.csv"
+# #10: ids and labels holding a comma, a quote or a line break are quoted (RFC 4180)
+/usr/bin/python3 - "$work/sim/subscribers.csv" "$work/sim/events.csv" "$work/q" <<'PY'
+import csv, os, sys
+os.makedirs(sys.argv[3], exist_ok=True)
+ren = {}
+with open(sys.argv[1], newline='') as f:
+    rows = list(csv.reader(f))
+for k, r in enumerate(rows[1:]):
+    ren[r[0]] = r[0] + (',x"y' if k % 3 == 0 else '\nz' if k % 3 == 1 else '')
+    r[0] = ren[r[0]]
+    r[rows[0].index('manager')] += ', "boss"'
+with open(sys.argv[3] + '/subs.csv', 'w', newline='') as f:
+    csv.writer(f).writerows(rows)
+with open(sys.argv[2], newline='') as f:
+    ev = list(csv.reader(f))
+for r in ev[1:]:
+    r[0] = ren[r[0]]
+with open(sys.argv[3] + '/events.csv', 'w', newline='') as f:
+    csv.writer(f).writerows(ev)
+PY
+expect 0 'subscribers, [0-9]+ events' -- "$churn" ingest --subscribers "$work/q/subs.csv" --events "$work/q/events.csv" --out "$work/q.msgpack"
+expect 0 'top 50 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/q.msgpack" --as-of 2024-12-01 --top 50 --out "$work/q_dispatch.csv"
+expect 0 'rows x' -- "$churn" features --data "$work/q.msgpack" --as-of 2024-10-01 --out "$work/q_features.csv"
+if /usr/bin/python3 - "$work/q_dispatch.csv" "$work/q_features.csv" <<'PY'
+import sys, pandas as pd
+d = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+assert len(d) == 50 and d.columns[-1] == 'contact_deadline', d.columns
+assert d['contact_deadline'].str.match(r'^\d{4}-\d\d-\d\d$').all()
+assert d['subscriber_id'].str.contains(',x"y').any() and d['subscriber_id'].str.contains('\nz').any()
+assert d['manager'].str.endswith(', "boss"').all()
+f = pd.read_csv(sys.argv[2], dtype=str, keep_default_na=False)
+assert f['as_of'].eq('2024-10-01').all() and f['subscriber_id'].str.contains(',x"y').any()
+PY
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: quoted ids and labels in score/features output"; fi
+# #18: a label the model saw in training that today's dataset lacks: scored as zeros, with a note
+/usr/bin/python3 - "$work/sim/subscribers.csv" "$work/sim/events.csv" "$work/nolabel" <<'PY'
+import csv, os, sys, collections
+os.makedirs(sys.argv[3], exist_ok=True)
+with open(sys.argv[1], newline='') as f:
+    rows = list(csv.reader(f))
+j = rows[0].index('region')
+common = collections.Counter(r[j] for r in rows[1:]).most_common()
+gone, into = common[-1][0], common[0][0]     # the rarest region disappears
+for r in rows[1:]:
+    if r[j] == gone: r[j] = into
+with open(sys.argv[3] + '/subs.csv', 'w', newline='') as f:
+    csv.writer(f).writerows(rows)
+open(sys.argv[3] + '/gone', 'w').write(gone)
+PY
+gone=$(cat "$work/nolabel/gone")
+expect 0 'rows rejected +0' -- "$churn" ingest --subscribers "$work/nolabel/subs.csv" --events "$work/sim/events.csv" --out "$work/nolabel.msgpack"
+expect 0 "note: the dataset has no subscriber with account.region=$gone" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/nolabel.msgpack" --as-of 2024-12-01 --top 5 --out "$work/d5.csv"
+expect 1 "CHURN_E_NOT_FOUND.*region=$gone" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/nolabel.msgpack" --as-of 2024-12-01 --top 5 --out "$work/d5.csv" --set features.unknown_label=0
+# #9: GB18030 bytes in a label are a rejected row naming line, column and byte; the report stays
+# valid text.  A model path holding a quote stays valid JSON in summary --json.
+printf 'subscriber_id,region\nG1,\261\261\276\251\nG2,north\n' > "$work/gb.csv"
+printf 'subscriber_id,time,kind\nG2,2024-03-01,heartbeat\n' > "$work/gb_events.csv"
+expect 0 ' 2  region  invalid UTF-8: byte 0xB1 at byte 1' -- "$churn" ingest --subscribers "$work/gb.csv" --events "$work/gb_events.csv" --out "$work/gb.msgpack"
+cp "$work/telco.msgpack" "$work/quo\"te.msgpack"
+if "$churn" summary "$work/quo\"te.msgpack" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["model"].endswith("quo\"te.msgpack")'; then
+  pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: summary --json with a quote in the path"; fi
+# #20: one strict number parser, no repeated flags, no stray words, --set by section, --only, --from/--to
+expect 2 "top takes a positive whole number, not '5x'" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --top 5x --out "$work/d6.csv"
+expect 2 "reasons takes a positive whole number, not '0'" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --reasons 0 --out "$work/d6.csv"
+expect 2 'months takes a whole number' -- "$churn" report --dataset "$work/ds.msgpack" --months 3x
+expect 2 'option --top given twice' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --top 5 --top 6 --out "$work/d6.csv"
+expect 2 "unexpected argument 'extra.csv'" -- "$churn" features --data "$work/ds.msgpack" --as-of 2024-10-01 --out "$work/f5.csv" extra.csv
+expect 2 "unexpected argument 'x.csv'" -- "$churn" report --dataset "$work/ds.msgpack" x.csv
+expect 2 'churn ingest reads no fit.\* options' -- "$churn" ingest --subscribers "$work/sim/subscribers.csv" --events "$work/sim/events.csv" --out "$work/x.msgpack" --set fit.C=2
+expect 2 "only: unknown table 'bogus'" -- "$churn" report --dataset "$work/ds.msgpack" --only movement,bogus
+expect 2 'from 2024-06-01 is after --to 2024-01-01' -- "$churn" report --dataset "$work/ds.msgpack" --from 2024-06-01 --to 2024-01-01
+expect 2 'from 2030-01-01 is after --to [0-9]{4}-[0-9]{2}-[0-9]{2} \(the last event\)' -- "$churn" report --dataset "$work/ds.msgpack" --from 2030-01-01
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

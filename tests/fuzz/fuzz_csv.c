@@ -1,6 +1,6 @@
 /*
  * fuzz_csv.c -- libFuzzer target: the streaming CSV readers.  The first byte chooses the
- * subscribers or the events reader (and strict mode); the rest is the file.
+ * subscribers or the events reader (and strict mode, and ingest.unix_times); the rest is the file.
  */
 #include "fuzz_loaders.h"
 
@@ -13,6 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   churn_options_set_int(o, CHURN_OPT_INGEST_STRICT, data[0] & 2 ? 1 : 0);
   churn_options_set_int(o, CHURN_OPT_INGEST_UNKNOWN, 2);
   churn_options_set_int(o, CHURN_OPT_INGEST_BLOCK_SIZE, 4096);
+  /* bare integers in date columns: refused, or Unix seconds (ingest.unix_times) */
+  churn_options_set_int(o, CHURN_OPT_INGEST_UNIX_TIMES, data[0] & 4 ? 1 : 0);
   if (data[0] & 1) {
     churn_dataset_read_events_csv(ds, path, o);
   } else {

@@ -47,6 +47,10 @@ with tempfile.TemporaryDirectory() as tmp:
     put("csv", "events.csv", b"\x01" + b"\n".join(events.split(b"\n")[:200]) + b"\n")
     put("csv", "quoted.csv", b"\x00subscriber_id,activation,region,extra\r\n"
         b"\"A,1\",2024-01-01,\"no\"\"rth\",1.5\r\nB,1704067200,,x\r\n")
+    put("csv", "issue21_bom_quoted_header.csv", b'\x00\xef\xbb\xbf"subscriber_id","region"\nS1,north\n')
+    put("csv", "issue21_hostile_fields.csv", b'\x00subscriber_id, region ,price\nS1 ,nor\x00th,"12"5\nS2,\xb1\xb1\xbe\xa9,3\n""\n')
+    put("csv", "issue21_unix_times.csv", b'\x05subscriber_id,time,kind,value,code,reason,Code\nS1,1719792000,cancel,,99,x,y\nS1,20240701,view,1,007,,\nS1,45474,bill,2,,,\n')
+    put("csv", "issue21_utf16.csv", b'\x00\xff\xfes\x00u\x00b\x00,\x00')
 
 
 def saved(save, h):

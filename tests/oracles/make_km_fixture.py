@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """make_km_fixture.py -- writes tests/oracles/km_fixture.h, the oracle values that
-tests/test_survival.c compares churn_km and churn_cif with.
+tests/test_survival.c compares churn_survival_km and churn_survival_cif with.
 
 Every expected value comes from statsmodels 0.13 / numpy / scipy, never from libchurn:
   Kaplan-Meier: statsmodels.duration.survfunc.SurvfuncRight(time, status, entry=entry):

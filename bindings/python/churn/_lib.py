@@ -22,7 +22,7 @@ import os
 from ._errors import ChurnError, error_for
 
 #: The C library version this binding was written for (MAJOR*10000 + MINOR*100 + PATCH).
-REQUIRED_VERSION = 10100
+REQUIRED_VERSION = 10200
 
 c_int, c_uint, c_double, c_char_p, c_void_p = (ctypes.c_int, ctypes.c_uint, ctypes.c_double,
                                                ctypes.c_char_p, ctypes.c_void_p)
@@ -44,7 +44,14 @@ PROTOTYPES = {
     "churn_last_error": (c_char_p, []),
     "churn_last_status": (status, []),
     "churn_clear_error": (None, []),
+    "churn_file_write": (status, [c_char_p, c_void_p, c_size_t]),
     "churn_testing_fail_alloc": (c_uint64, [c_uint64]),
+    # 2b. enum names; dates as text
+    "churn_enum_name": (c_char_p, [enum, c_int]),
+    "churn_enum_find": (status, [enum, c_char_p, P(c_int)]),
+    "churn_enum_entry": (status, [enum, c_int, P(c_int), P(c_char_p)]),
+    "churn_time_parse": (status, [c_char_p, P(c_int64)]),
+    "churn_time_format": (status, [c_int64, ctypes.c_char_p, ctypes.c_size_t]),
     # 3. options
     "churn_options_new": (status, [P(handle)]),
     "churn_options_free": (None, [handle]),
@@ -181,8 +188,8 @@ PROTOTYPES = {
     "churn_model_load": (status, [c_char_p, P(handle)]),
     "churn_model_load_buffer": (status, [c_void_p, c_size_t, P(handle)]),
     # 8. KPIs and simulator
-    "churn_km": (status, [dptr, dptr, dptr, c_int64, c_double, P(handle)]),
-    "churn_cif": (status, [dptr, c_void_p, dptr, c_int64, c_double, P(handle)]),
+    "churn_survival_km": (status, [dptr, dptr, dptr, c_int64, c_double, P(handle)]),
+    "churn_survival_cif": (status, [dptr, c_void_p, dptr, c_int64, c_double, P(handle)]),
     "churn_kpi_movement": (status, [handle, c_int64, c_int64, c_char_p, handle, P(handle)]),
     "churn_kpi_arpu": (status, [handle, c_int64, c_int64, c_char_p, handle, P(handle)]),
     "churn_kpi_snapshot": (status, [handle, c_int64, c_int64, c_char_p, c_char_p, c_void_p,
@@ -209,7 +216,7 @@ PROTOTYPES = {
     "churn_kpi_snapshot_forecast": (status, [handle, c_int64, c_int64, c_int64, c_char_p,
                                              c_char_p, c_void_p, c_int64, dptr, enum, c_double,
                                              handle, P(handle), P(handle)]),
-    "churn_gray_test": (status, [dptr, c_void_p, c_void_p, c_int64, c_double, P(handle)]),
+    "churn_survival_gray_test": (status, [dptr, c_void_p, c_void_p, c_int64, c_double, P(handle)]),
     "churn_campaign_effect": (status, [dptr, dptr, c_void_p, c_int64, c_double, P(handle)]),
     "churn_eval_qini_curve": (status, [dptr, dptr, dptr, c_int64, P(handle)]),
     "churn_eval_qini_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
@@ -220,7 +227,7 @@ PROTOTYPES = {
                                         P(handle)]),
     "churn_model_fit_csv": (status, [c_char_p, c_char_p, c_char_p, handle, P(handle)]),
     # 6g. separation: (X, dtype, n, d, ld, y, fit_intercept, &kind, direction)
-    "churn_check_separation": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr, c_int,
+    "churn_separation_check": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr, c_int,
                                         P(c_int), dptr]),
     # 7. evaluation: (y, score, weight, n, ...)
     "churn_eval_roc_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
@@ -391,3 +398,29 @@ def cstr(s):
 
 def pystr(b):
     return None if b is None else b.decode("utf-8", "replace")
+
+
+# churn_enum (churn.h, section 2b): which public enum a name table is read from.
+ENUM_STATUS, ENUM_EVENT_KIND, ENUM_CANCEL_REASON, ENUM_CATEGORY = 1, 2, 3, 4
+ENUM_INGEST_COUNTER, ENUM_LABEL_DEFINITION, ENUM_WARNING_RULE = 10, 11, 12
+ENUM_PENALTY, ENUM_COV_TYPE, ENUM_STAT, ENUM_CALIBRATION_STRATEGY = 13, 14, 15, 16
+ENUM_KPI_RATE_BASE, ENUM_COHORT_KIND, ENUM_SIM_DRIVER = 17, 18, 19
+
+
+def enum_names(which):
+    """{name: value} of a public enum, in the library's order: the C list macro is the one
+    place a name is spelled, so the binding keeps no table of its own."""
+    out, value, name, k = {}, ctypes.c_int(), ctypes.c_char_p(), 0
+    while LIB.churn_enum_entry(which, k, ctypes.byref(value), ctypes.byref(name)) == CHURN_OK:
+        out[name.value.decode()] = value.value
+        k += 1
+    LIB.churn_clear_error()
+    return out
+
+
+def parse_time(text):
+    """Unix seconds of a date string, by the library's own parser (churn_time_parse); raises
+    ChurnValueError naming the text for anything that is not a date (2024-02-30 included)."""
+    out = ctypes.c_int64()
+    check(LIB.churn_time_parse(cstr(text), ctypes.byref(out)))
+    return out.value

@@ -19,7 +19,8 @@ import pandas as pd
 
 from ._arrays import ptr
 from ._handle import Handle
-from ._lib import CHURN_F32, CHURN_F64, CHURN_I64, CHURN_STR, CHURN_U8, LIB, check, cstr, pystr
+from ._lib import (CHURN_F32, CHURN_F64, CHURN_I64, CHURN_STR, CHURN_U8, ENUM_INGEST_COUNTER, LIB,
+                   check, cstr, enum_names, pystr)
 from ._options import Options
 from ._table import table_to_frame
 
@@ -29,11 +30,8 @@ CHURN_I32 = 4
 TIME_NONE = np.iinfo(np.int64).min
 AUX_NONE = np.iinfo(np.int32).min
 
-# churn_ingest_counter (fixed forever)
-_COUNTERS = ["rows_read", "rows_accepted", "rejected", "rejected_unknown_subscriber",
-             "rejected_bad_value", "rejected_non_finite", "rejected_before_activation",
-             "rejected_duplicate_id", "kept_before_activation", "subscribers_created",
-             "duplicate_events", "duplicates_removed", "rejected_missing_value"]
+# churn_ingest_counter names, from the library
+_COUNTERS = enum_names(ENUM_INGEST_COUNTER)
 
 _INGEST_KEYS = {"strict": "ingest.strict", "unknown_subscriber": "ingest.unknown_subscriber",
                 "before_activation": "ingest.before_activation", "dedup": "ingest.dedup",
@@ -162,9 +160,8 @@ _NP = {CHURN_F64: np.float64, CHURN_I64: np.int64, CHURN_I32: np.int32, CHURN_U8
 
 
 def _times(a):
-    out = a.astype("datetime64[s]")
-    out[a == TIME_NONE] = np.datetime64("NaT")
-    return out
+    from .features import _datetimes  # one conversion for every table (features imports us)
+    return _datetimes(a)
 
 
 class Dataset:
@@ -348,7 +345,9 @@ class Dataset:
     @property
     def subscribers(self):
         """The subscriber table as a DataFrame indexed by subscriber_id: dates as
-        datetime64[s] (NaT = none), categorical columns as pandas categoricals, the rest as
+        datetime64[s] (NaT = none; with pandas < 2 a column holding a date outside
+        1677..2262, such as 0001-01-01, is an object column of numpy.datetime64[s] values),
+        categorical columns as pandas categoricals, the rest as
         numbers.  A copy: it stays valid after later appends."""
         n = self.num_subscribers
         cols = {}
@@ -408,7 +407,7 @@ class Dataset:
         """The ingestion counters as a dict (cumulative over the dataset's life)."""
         out = {}
         v = ctypes.c_int64()
-        for i, name in enumerate(_COUNTERS):
+        for name, i in _COUNTERS.items():
             if LIB.churn_dataset_ingest_count(self.handle, i, ctypes.byref(v)) == 0:
                 out[name] = v.value
         LIB.churn_clear_error()

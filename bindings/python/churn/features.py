@@ -1,8 +1,9 @@
 """churn.features / churn.labels / churn.warnings -- point-in-time features, churn labels and the
 early-warning list of a churn.Dataset (section 5 of churn.h), as pandas DataFrames.
 
-Times (as_of) may be anything pandas reads as a timestamp ("2024-06-30", datetime, Timestamp,
-numpy datetime64; naive times are UTC) or Unix seconds as an int.  Settings are keyword
+Times (as_of) may be date strings as the library reads them (churn_time_parse: "2024-06-30",
+"20240630", "2024-06-30T08:00:00+08:00"; naive times are UTC), datetime, Timestamp, numpy
+datetime64, or Unix seconds as an int.  Settings are keyword
 arguments named like the library's options without their family prefix (window_months=6 sets
 "features.window_months"; horizon_days=60 sets "labels.horizon_days"; late_months=3 sets
 "warnings.late_months"); an unknown name raises TypeError listing the known ones.
@@ -14,23 +15,28 @@ import pandas as pd
 
 from ._arrays import StringArray, ptr
 from ._handle import Handle
-from ._lib import LIB, check, cstr, pystr
+from ._lib import (ENUM_CATEGORY, ENUM_LABEL_DEFINITION, LIB, check, cstr, enum_names,
+                   parse_time, pystr)
 from ._options import Options, option_names
 from ._table import table_to_frame
 
 __all__ = ["features", "labels", "warnings", "feature_catalog", "feature_category",
            "CATEGORIES"]
 
-#: churn_churn_category values by number
-CATEGORIES = {0: "unknown", 1: "natural", 2: "competitive", 3: "service"}
-_DEFINITIONS = {"cancel": 0, "non_use": 1, "either": 2}
+#: churn_churn_category values by number (names from the library)
+CATEGORIES = {v: k for k, v in enum_names(ENUM_CATEGORY).items()}
+_DEFINITIONS = enum_names(ENUM_LABEL_DEFINITION)
 _TIME_NONE = np.iinfo(np.int64).min
 
 
 def to_unix(t):
-    """Unix seconds (int) of a time-like value; ints pass through."""
+    """Unix seconds (int) of a time-like value; ints pass through.  Text goes through the
+    library's own parser (churn_time_parse, as the CLI and the CSV readers), so "2024-02-30" is
+    refused and "20241001" is 2024-10-01 everywhere."""
     if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
         return int(t)
+    if isinstance(t, str):
+        return parse_time(t)  # the library's parser: the CLI and Lua read dates the same way
     ts = pd.Timestamp(t)
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
@@ -43,10 +49,24 @@ def _times_list(as_of):
     return [to_unix(as_of)], False
 
 
+# What pandas < 2 can hold in a datetime64[ns] column (about 1677-09-22 .. 2262-04-11).
+_NS_MIN, _NS_MAX = pd.Timestamp.min.value // 10**9 + 1, pd.Timestamp.max.value // 10**9
+_PANDAS_NON_NANO = int(pd.__version__.split(".")[0]) >= 2
+
+
 def _datetimes(a):
+    """Unix seconds (CHURN_TIME_NONE = NaT) as datetime64[s], for every time the library accepts
+    (years 1..9999).  pandas >= 2 keeps datetime64[s] columns as they are; older pandas turns a
+    column into datetime64[ns], which cannot hold 0001-01-01, so such a column is handed over as
+    an object array of numpy.datetime64[s] values instead of raising OutOfBoundsDatetime."""
     a = np.asarray(a, dtype=np.int64)
     out = a.astype("datetime64[s]")
-    out[a == _TIME_NONE] = np.datetime64("NaT")
+    none = a == _TIME_NONE
+    out[none] = np.datetime64("NaT")
+    if not _PANDAS_NON_NANO and ((a[~none] < _NS_MIN) | (a[~none] > _NS_MAX)).any():
+        obj = np.empty(len(out), dtype=object)
+        obj[:] = list(out)
+        return obj
     return out
 
 

@@ -14,12 +14,12 @@ import pandas as pd
 
 from ._arrays import as_vector, ptr
 from ._handle import Handle
-from ._lib import LIB, check
+from ._lib import ENUM_COHORT_KIND, LIB, check, enum_names
 from ._table import table_to_frame
 
 __all__ = ["ShiftedBetaGeometric", "BetaDiscreteWeibull", "GeometricRetention", "CohortModel"]
 
-_KINDS = {"sbg": 0, "bdw": 1, "geometric": 2}
+_KINDS = enum_names(ENUM_COHORT_KIND)
 _NAMES = {0: ("alpha", "beta"), 1: ("alpha", "beta", "c"), 2: ("p",)}
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import StringArray, as_vector, ptr
-from ._lib import LIB, check, cstr
+from ._lib import ENUM_COHORT_KIND, ENUM_KPI_RATE_BASE, LIB, check, cstr, enum_names
 from ._table import table_to_frame
 from .features import _datetimes, _options, to_unix
 
@@ -25,7 +25,7 @@ __all__ = ["km", "cif", "movement", "arpu", "snapshot", "segments", "winback",
            "kaplan_meier", "cumulative_incidence", "gray_test", "snapshot_forecast",
            "campaign_effect"]
 
-_RATE_BASE = {"opening": 0, "average": 1, "exposed": 2}
+_RATE_BASE = enum_names(ENUM_KPI_RATE_BASE)
 _TIME_UNIT = {"days": 0, "months": 1}
 _ARPU_SOURCE = {"bill": 0, "payment": 1}
 _TIME_NONE = np.iinfo(np.int64).min
@@ -64,7 +64,7 @@ def km(duration, event, entry=None, alpha=0.05):
     e = as_vector(event, d.shape[0], "event")
     en = _entry(entry, d.shape[0])
     h = ctypes.c_void_p()
-    check(LIB.churn_km(ptr(d), ptr(e), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
+    check(LIB.churn_survival_km(ptr(d), ptr(e), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -75,7 +75,7 @@ def cif(duration, category, entry=None, alpha=0.05):
     c = as_vector(category, d.shape[0], "category", dtype=np.int64)
     en = _entry(entry, d.shape[0])
     h = ctypes.c_void_p()
-    check(LIB.churn_cif(ptr(d), ptr(c), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
+    check(LIB.churn_survival_cif(ptr(d), ptr(c), ptr(en), d.shape[0], float(alpha), ctypes.byref(h)))
     return table_to_frame(h)
 
 
@@ -267,7 +267,7 @@ def gray_test(duration, event, group, rho=0.0):
         raise ValueError(f"group must hold exactly two distinct labels; got {len(levels)}")
     gc = np.ascontiguousarray([levels.index(v) for v in g], dtype=np.int64)
     h = ctypes.c_void_p()
-    check(LIB.churn_gray_test(ptr(d), ptr(codes), ptr(gc), d.shape[0], float(rho),
+    check(LIB.churn_survival_gray_test(ptr(d), ptr(codes), ptr(gc), d.shape[0], float(rho),
                               ctypes.byref(h)))
     df = table_to_frame(h)
     df["category"] = pd.Series([labels[c - 1] for c in df["category"]], dtype=object)
@@ -276,7 +276,7 @@ def gray_test(duration, event, group, rho=0.0):
 
 # --- section 8c: forecast against target, campaign effect --------------------------------------
 
-_COHORT_KIND = {"sbg": 0, "bdw": 1, "geometric": 2}
+_COHORT_KIND = enum_names(ENUM_COHORT_KIND)
 
 
 def snapshot_forecast(ds, base_date, as_of, months=None, column=None, label=None, members=None,

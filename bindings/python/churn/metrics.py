@@ -9,7 +9,7 @@ import ctypes
 import numpy as np
 
 from ._arrays import as_vector, ptr
-from ._lib import LIB, check
+from ._lib import ENUM_CALIBRATION_STRATEGY, LIB, check, enum_names
 from ._table import table_to_frame
 
 __all__ = ["roc_auc", "pr_auc", "log_loss", "brier", "confusion", "confusion_table",
@@ -82,7 +82,7 @@ def lift_table(y_true, y_score, bins=10, sample_weight=None):
     return table_to_frame(h)
 
 
-_STRATEGIES = {"uniform": 0, "quantile": 1}
+_STRATEGIES = enum_names(ENUM_CALIBRATION_STRATEGY)
 
 
 def calibration_table(y_true, y_prob, bins=10, strategy="uniform", sample_weight=None):

@@ -20,25 +20,21 @@ from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, c
 from ._arrays import as_matrix, ptr, string_array
 from ._handle import Handle
 from . import _lib
-from ._lib import CHURN_E_BUFFER, LIB, check, cstr, pystr
+from ._lib import (CHURN_E_BUFFER, ENUM_COV_TYPE, ENUM_PENALTY, ENUM_STAT, ENUM_STATUS, LIB, check, cstr,
+                   enum_names, pystr)
 from ._options import Options, option_info, option_key
 from ._table import table_to_frame
 
 __all__ = ["LogisticRegression", "load_model"]
 
-_PENALTIES = {"l2": 1, "l1": 2, "elasticnet": 3, "firth": 4, None: 0, "none": 0}
-# the other way, for models read back (churn_model_fit_options); 4 is CHURN_PENALTY_FIRTH
-_PENALTY_NAMES = {0: None, 1: "l2", 2: "l1", 3: "elasticnet", 4: "firth"}
-_COV_NAMES = {0: "nonrobust", 1: "HC0", 2: "HC1", 3: "cluster"}  # churn_cov_type
-_COV_TYPES = {"nonrobust": 0, "HC0": 1, "HC1": 2, "cluster": 3}  # churn_cov_type
-
-# churn_model_stat keys (churn.h, fixed forever)
-_STATS = {"loglik": 1, "null_loglik": 2, "pseudo_r2": 3, "llr": 4, "llr_pvalue": 5, "aic": 6,
-          "bic": 7, "n_iter": 8, "converged": 9, "gradient_norm": 10, "n_obs": 11,
-          "sum_weights": 12, "positives": 13, "df_model": 14, "df_resid": 15, "n_passes": 16}
-_STATS["n_clusters"] = 18  # CHURN_STAT_N_CLUSTERS
-_STATS["penalized_loglik"] = 17  # CHURN_STAT_PENALIZED_LOGLIK
-_CHURN_E_DATA = 6
+# The names of churn_penalty, churn_cov_type and churn_stat come from the library (churn.h's list
+# macros); None is scikit-learn's spelling of no penalty.
+_PENALTIES = {**enum_names(ENUM_PENALTY), None: 0}
+_PENALTY_NAMES = {v: (None if k == "none" else k) for k, v in enum_names(ENUM_PENALTY).items()}
+_COV_TYPES = enum_names(ENUM_COV_TYPE)
+_COV_NAMES = {v: k for k, v in _COV_TYPES.items()}
+_STATS = enum_names(ENUM_STAT)
+_CHURN_E_DATA = enum_names(ENUM_STATUS)["CHURN_E_DATA"]
 _SCORE_LINEAR, _SCORE_PROBA_PAIR = 1, 3  # churn_score_output
 
 
@@ -98,7 +94,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     (classes_, sorted; the second is "churn", probability column 1).
 
     Fitted attributes: coef_ (1, d), intercept_ (1,), classes_, n_iter_ (1,), n_features_in_,
-    feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_pvalue_,
+    feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_p_value_
+    (also as llr_pvalue_, statsmodels' spelling),
     aic_, bic_, converged_, gradient_norm_, penalized_loglik_ (the log-likelihood with the
     penalty: loglik_ + 0.5 log det I for "firth", loglik_ - penalty / C for l2 / l1 /
     elasticnet, loglik_ for None; NaN for a model saved before it existed; loglik_ is always
@@ -328,9 +325,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.intercept_ = np.array([b0.value])
         self.n_features_in_ = int(d)
         self.n_iter_ = np.array([int(_stat(h, "n_iter"))], dtype=np.int32)
-        for key in ("loglik", "null_loglik", "pseudo_r2", "llr", "llr_pvalue", "aic", "bic",
+        for key in ("loglik", "null_loglik", "pseudo_r2", "llr", "llr_p_value", "aic", "bic",
                     "gradient_norm", "penalized_loglik"):
             setattr(self, key + "_", _stat(h, key))
+        self.llr_pvalue_ = self.llr_p_value_  # the name before 1.2 (statsmodels' llr_pvalue)
         self.converged_ = bool(_stat(h, "converged"))
         self.fit_options_ = _fit_options(h)
         self.n_obs_ = int(_stat(h, "n_obs"))

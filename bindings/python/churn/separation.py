@@ -1,5 +1,5 @@
 """churn.check_separation -- whether the logistic maximum-likelihood estimate exists (Konis 2007
-linear programs, in the C library: churn_check_separation) and which coefficients would run to
+linear programs, in the C library: churn_separation_check) and which coefficients would run to
 +/- infinity in an unpenalised fit.
 """
 import ctypes
@@ -50,7 +50,7 @@ def check_separation(X, y, fit_intercept=True):
     terms = (["intercept"] if fit_intercept else []) + list(names)
     kind = ctypes.c_int(-1)
     direction = np.zeros(len(terms), dtype=np.int8)
-    check(LIB.churn_check_separation(m.ptr, m.dtype, m.rows, m.cols, m.stride, ptr(y01),
+    check(LIB.churn_separation_check(m.ptr, m.dtype, m.rows, m.cols, m.stride, ptr(y01),
                                      1 if fit_intercept else 0, ctypes.byref(kind),
                                      ptr(direction)))
     values = np.where(direction > 0, np.inf, np.where(direction < 0, -np.inf, 0.0))

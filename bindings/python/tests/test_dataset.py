@@ -132,3 +132,27 @@ def test_bad_names_and_files(frames, tmp_path):
     (tmp_path / "junk.churn").write_bytes(b"\x93\x01\x02")
     with pytest.raises(churn.ChurnFormatError):
         Dataset.load(tmp_path / "junk.churn")
+
+
+def test_dates_the_library_accepts_reach_python(tmp_path):
+    """Issue 21 #19: 0001-01-01 and 9999-12-31 are valid library times; ds.subscribers and
+    ds.events used to raise pandas' OutOfBoundsDatetime.  The values come back exactly (the
+    oracle is numpy's own datetime64[s] of the text)."""
+    (tmp_path / "s.csv").write_text("subscriber_id,activation,contract_end\n"
+                                    "A,0001-01-01,9999-12-31\nB,2024-03-01,\n")
+    (tmp_path / "e.csv").write_text("subscriber_id,time,kind,value\n"
+                                    "A,0001-06-01,payment,5\nB,2024-03-02,payment,7\n")
+    ds = Dataset.from_csv(tmp_path / "s.csv", tmp_path / "e.csv")
+    s, e = ds.subscribers, ds.events
+    assert np.datetime64(s.activation["A"], "s") == np.datetime64("0001-01-01T00:00:00")
+    assert np.datetime64(s.contract_end["A"], "s") == np.datetime64("9999-12-31T00:00:00")
+    assert np.datetime64(s.activation["B"], "s") == np.datetime64("2024-03-01T00:00:00")
+    assert pd.isna(s.contract_end["B"])
+    assert [np.datetime64(t, "s") for t in e.time] == [np.datetime64("0001-06-01T00:00:00"),
+                                                       np.datetime64("2024-03-02T00:00:00")]
+    # within pandas' nanosecond range nothing changes: a datetime64 column as before
+    (tmp_path / "s2.csv").write_text("subscriber_id,activation\nB,2024-03-01\n")
+    (tmp_path / "e2.csv").write_text("subscriber_id,time,kind,value\nB,2024-03-02,payment,7\n")
+    ds2 = Dataset.from_csv(tmp_path / "s2.csv", tmp_path / "e2.csv")
+    assert pd.api.types.is_datetime64_any_dtype(ds2.events.time)
+    assert pd.api.types.is_datetime64_any_dtype(ds2.subscribers.activation)

@@ -104,3 +104,15 @@ def test_catalog_and_reason_categories(ds):
     m = churn.LogisticRegression().fit(X, y)
     r = m.explain(X, top_k=2)
     assert set(r.category_1) <= {"service", "competitive"}
+
+
+def test_dates_as_text_go_through_the_library_parser():
+    """Issue 21 #5: the binding reads text dates as the CLI and the CSV readers do."""
+    from churn.features import to_unix
+    assert to_unix("2024-10-01") == 1727740800          # calendar.timegm((2024, 10, 1, 0, 0, 0))
+    assert to_unix("20241001") == 1727740800
+    assert to_unix("0001-01-01") == -62135596800
+    for bad in ("2024-02-30", "1727740800", "yesterday"):
+        with pytest.raises(churn.ChurnError) as e:
+            to_unix(bad)
+        assert e.value.status_name == "CHURN_E_FORMAT" and bad in e.value.message

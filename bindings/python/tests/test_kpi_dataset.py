@@ -15,7 +15,8 @@ def ds():
         "subscriber_id": ["A", "B", "C", "D", "E"],
         "activation": pd.to_datetime(["2024-01-15", "2023-06-01", "2024-02-05", "2023-01-01",
                                       "2024-03-01"]),
-        "tier": ["high", "low", "low", "low", "high"]})
+        "tier": ["high", "low", "low", "low", "high"],
+        "channel": ["shop", "online", "shop", "online", "shop"]})  # a categorical attribute
     ev = pd.DataFrame({
         "subscriber_id": ["B", "B", "C", "D", "A", "B"],
         "time": pd.to_datetime(["2024-02-10", "2024-02-05", "2024-02-20", "2024-02-15",
@@ -68,6 +69,20 @@ def test_segments(ds):
         [2, 3, 5, 2]
     assert seg.loc["(all)", "churn_rate"] == pytest.approx(0.4)
     assert seg.loc["(all)", ["competitive", "service", "natural"]].tolist() == [1, 1, 0]
+
+
+def test_segments_by_a_categorical_attribute(ds):
+    # channel groups unlike tier: shop = A (joins Jan 15), C (joins Feb 5, cancels Feb 20:
+    # technical -> service), E (joins Mar 1); online = B (cancels Feb 10: price -> competitive),
+    # D, both there before the period.
+    seg = churn.kpi.segments(ds, "2024-01-01", "2024-04-01", segment="channel").set_index(
+        "segment")
+    assert list(seg.index) == ["shop", "online", "(all)"]
+    cols = ["opening", "activations", "exposed", "churned", "competitive", "service"]
+    assert seg.loc["shop", cols].tolist() == [0, 3, 3, 1, 0, 1]
+    assert seg.loc["online", cols].tolist() == [2, 0, 2, 1, 1, 0]
+    assert seg.loc["(all)", cols].tolist() == [2, 3, 5, 2, 1, 1]
+    assert seg.loc[["shop", "online"], "churn_rate"].tolist() == pytest.approx([1 / 3, 1 / 2])
 
 
 def test_winback(ds):

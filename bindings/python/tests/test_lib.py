@@ -110,3 +110,26 @@ def test_build_tree_search_prefers_build_and_skips_sanitized(tmp_path, monkeypat
     got = [os.path.relpath(p, tmp_path) for p in _lib._build_tree_candidates()]
     assert got == ["build/lib/libchurn.so.1", "build-test/lib/libchurn.so.1",
                    "build-zz/lib/libchurn.so.1"]
+
+
+def test_enum_names_come_from_the_library():
+    # the spellings documented in churn.h, written out here by hand
+    assert _lib.enum_names(_lib.ENUM_PENALTY) == {"none": 0, "l2": 1, "l1": 2, "elasticnet": 3,
+                                                  "firth": 4}
+    assert _lib.enum_names(_lib.ENUM_COV_TYPE) == {"nonrobust": 0, "HC0": 1, "HC1": 2,
+                                                   "cluster": 3}
+    assert _lib.enum_names(_lib.ENUM_STAT)["llr_p_value"] == 5
+    from churn.features import CATEGORIES
+    assert CATEGORIES == {0: "unknown", 1: "natural", 2: "competitive",
+                          3: "service"}
+    assert _lib.enum_names(999) == {}
+
+
+def test_dates_are_read_by_the_library_parser():
+    from churn.features import to_unix
+    assert to_unix("2024-07-01") == 1719792000
+    assert to_unix("20240701") == 1719792000
+    assert to_unix("2024-08-01T00:30:00+08:00") == 1722443400
+    for bad in ("2024-02-30", "2024-07-01 ", "1719792000"):
+        with pytest.raises(churn.ChurnFormatError, match="is not a date"):
+            to_unix(bad)
