@@ -263,6 +263,7 @@ typedef enum churn_option {
   CHURN_OPT_INGEST_DELIMITER = 607,  /* string of 1 char, default "," */
   CHURN_OPT_INGEST_BLOCK_SIZE = 608, /* int bytes in [4 KiB, 1 GiB], default 4 MiB */
   CHURN_OPT_INGEST_UNIX_TIMES = 620, /* int 0/1: bare integers in date columns are Unix seconds */
+  CHURN_OPT_INGEST_THREADS = 670,    /* int >= 0: events CSV parse threads, 0 = one per core, default 1 */
   /* --- simulator (section 8) --- */
   CHURN_OPT_SIM_FIRST_ = 700,
   CHURN_OPT_SIM_SUBSCRIBERS = 701,   /* int >= 1: subscribers at the start, default 10000 */
@@ -608,7 +609,18 @@ typedef struct churn_column {
  *   CHURN_OPT_INGEST_BLOCK_SIZE        int: CSV read block in bytes [4 MiB]
  *   CHURN_OPT_INGEST_UNIX_TIMES        int 0/1: a bare integer in a CSV date column is Unix
  *                                      seconds [0: refused, the row rejected as a bad date;
- *                                      20240701 is not an integer but a compact date] */
+ *                                      20240701 is not an integer but a compact date]
+ *   CHURN_OPT_INGEST_THREADS           int >= 0: threads parsing an events CSV, 0 = one per
+ *                                      core [1].  With more than one, a regular file larger
+ *                                      than two blocks is cut into blocks of
+ *                                      CHURN_OPT_INGEST_BLOCK_SIZE bytes at line breaks, the
+ *                                      blocks are parsed in parallel and their rows checked
+ *                                      and appended in file order: the dataset, the counts and
+ *                                      the reported rows (with their line numbers) are those
+ *                                      of one thread.  A cut that falls inside a quoted field
+ *                                      holding a line break is found (the previous block ends
+ *                                      past it) and that block is parsed again from the right
+ *                                      place.  Subscriber CSVs are read by one thread. */
 
 /* Creates an empty dataset. */
 CHURN_API churn_status churn_dataset_new(churn_dataset **out);

@@ -3,6 +3,9 @@
  * (CHURN_OPT_INGEST_BLOCK_SIZE) into one buffer; records are split in place (RFC 4180 quotes,
  * CRLF or LF), fields are parsed by hand (csv_parse.c) into batches that go through the same
  * validation as the column appends.  Memory is the block buffer, one batch and the result.
+ * With CHURN_OPT_INGEST_THREADS > 1 an events file is parsed in blocks on several threads and
+ * merged in file order (see "events on several threads"); memory is then about 4 x threads
+ * blocks of parsed rows more.
  */
 #include "dataset.h"
 
@@ -11,7 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "common/parallel.h"
 
 /* --- the record reader ------------------------------------------------------------------------- */
 
@@ -30,6 +36,8 @@ typedef struct csv_reader {
   bool eof;
   char delim;
   uint8_t stop[256];    /* bytes that end an unquoted field */
+  int64_t base;         /* file offset of buf[0] */
+  int64_t limit;        /* no record starts at or past this file offset (a parallel block) */
   int64_t line;         /* 1-based line of the next record */
   int64_t rec_line;     /* line of the record just returned */
   csv_field *f;
@@ -42,6 +50,7 @@ static churn_status reader_open(csv_reader *r, const char *path, const churn__in
   r->path = path;
   r->delim = cfg->delimiter;
   r->line = 1;
+  r->limit = INT64_MAX;
   r->fd = open(path, O_RDONLY | O_CLOEXEC);
   if (r->fd < 0) return churn__fail(CHURN_E_IO, "cannot open '%s': %s", path, strerror(errno));
   r->cap = (size_t)cfg->block_size;
@@ -70,6 +79,7 @@ static void reader_close(csv_reader *r) {
  * record fills it). */
 static churn_status refill(csv_reader *r) {
   size_t tail = r->len - r->pos;
+  r->base += (int64_t)r->pos;
   if (r->pos > 0) memmove(r->buf, r->buf + r->pos, tail);
   r->pos = 0;
   r->len = tail;
@@ -199,6 +209,10 @@ static int split_record(csv_reader *r, int64_t *newlines) {
 /* The next record's fields in r->f[0..nf); REC_END at the end of the file. */
 static churn_status next_record(csv_reader *r, bool *got) {
   for (;;) {
+    if (r->base + (int64_t)r->pos >= r->limit) { /* the next record belongs to the next block */
+      *got = false;
+      return CHURN_OK;
+    }
     if (r->pos == r->len) {
       if (r->eof) {
         *got = false;
@@ -335,6 +349,15 @@ typedef struct deferred {
   size_t reason;      /* offset in ep->text */
 } deferred;
 
+/* A free-form code label (or a new package name) met by a parallel parse: the dictionaries are
+ * shared, so it is interned later, in file order, by apply_pending. */
+typedef struct pending {
+  int64_t r;       /* batch row */
+  int k;           /* E_CODE, E_CODE2 or E_NEWPKG */
+  int kind;
+  size_t off, len; /* the label's bytes in ep->text */
+} pending;
+
 typedef struct ev_parser {
   churn_dataset *ds;
   const churn__ingest_cfg *cfg;
@@ -359,6 +382,10 @@ typedef struct ev_parser {
     uint8_t kind, len, code;
     char s[29];
   } labels[64];
+  bool defer_labels;    /* a parallel block: labels go to pend instead of the dictionaries */
+  int64_t cur_row;      /* the batch row parse_event is on */
+  pending *pend;
+  size_t npend, pend_cap;
 } ev_parser;
 
 static churn_status ev_parser_init(ev_parser *ep) {
@@ -376,7 +403,21 @@ static void ev_parser_free(ev_parser *ep) {
   churn__free(ep->hash);
   churn__free(ep->def);
   churn__free(ep->text);
+  churn__free(ep->pend);
   free_header(ep->names, ep->ncols);
+}
+
+/* Records a label for apply_pending (its bytes go to ep->text). */
+static churn_status add_pending(ev_parser *ep, int k, int kind, const csv_field *f) {
+  if (!churn__grow((void **)&ep->pend, &ep->pend_cap, ep->npend + 1, sizeof *ep->pend) ||
+      !churn__grow((void **)&ep->text, &ep->text_cap, ep->text_len + f->len + 1, 1)) {
+    return churn__nomem("CSV labels");
+  }
+  memcpy(ep->text + ep->text_len, f->p, f->len);
+  ep->text[ep->text_len + f->len] = '\0';
+  ep->pend[ep->npend++] = (pending){ep->cur_row, k, kind, ep->text_len, f->len};
+  ep->text_len += f->len + 1;
+  return CHURN_OK;
 }
 
 /* Marks row r dead and records why, to be reported in pass 2. */
@@ -455,6 +496,10 @@ static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_fi
     *ok = false;
     return CHURN_OK;
   }
+  if (ep->defer_labels) {
+    *out = 0;
+    return add_pending(ep, code2 ? E_CODE2 : E_CODE, kind, f);
+  }
   /* labels never change code once interned, so a cached (kind, label) -> code stays right */
   size_t slot = ((size_t)kind * 31 + f->len * 7 + (uint8_t)f->p[0] + (uint8_t)f->p[f->len - 1]) & 63;
   if (ep->labels[slot].kind == kind && ep->labels[slot].len == f->len &&
@@ -493,6 +538,7 @@ static bool rel_time(const csv_field *f, int64_t t, bool unix_times, int32_t *ou
 static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatch *b,
                                 int64_t r) {
   b->flags[r] = 0;
+  ep->cur_row = r;
   const csv_field *id = &f[ep->col[E_ID]];
   if (id->len == 0) {
     return defer(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[ep->col[E_ID]],
@@ -576,6 +622,7 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
       return defer(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[ep->col[E_NEWPKG]], why,
                    NULL);
     }
+    if (ep->defer_labels) return add_pending(ep, E_NEWPKG, kind, fp);
     int32_t c;
     CHURN_TRY(churn__dict_intern(&ep->ds->subs.cat[CHURN__CAT_PACKAGE].dict, fp->p, fp->len,
                                  INT32_MAX - 1, &c, NULL));
@@ -691,6 +738,276 @@ static churn_status map_event_header(ev_parser *ep, const csv_reader *r) {
   return CHURN_OK;
 }
 
+/* Pass 1 for the record r just read, into the next row of b. */
+static churn_status take_record(ev_parser *ep, churn__evbatch *b, const csv_reader *r) {
+  int64_t row = b->n++;
+  b->row[row] = r->rec_line;
+  if (r->nf != ep->ncols) {
+    char why[64];
+    snprintf(why, sizeof why, "expected %zu fields, found %zu", ep->ncols, r->nf);
+    return defer(ep, b, row, CHURN_COUNT_REJECTED_BAD_VALUE, "", why, NULL);
+  }
+  if (r->junk >= 0) {
+    return defer(ep, b, row, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[r->junk],
+                 "text after the closing quote", NULL);
+  }
+  return parse_event(ep, r->f, b, row);
+}
+
+/* --- events on several threads ----------------------------------------------------------------- */
+
+/* With CHURN_OPT_INGEST_THREADS > 1 the data lines are cut into blocks of about block_size bytes,
+ * each starting after a line break.  Threads run pass 1 on whole blocks (their own reader and
+ * parser; labels are left pending since the dictionaries are shared), counting lines from 1.
+ * The calling thread then takes the blocks in file order: a block is used only if it starts
+ * where the previous one ended (a cut inside a quoted field holding a line break breaks that,
+ * and so does a failed parse); otherwise it is parsed again, on the calling thread, from where
+ * the previous one ended with the true line number.  Its rows get their true line numbers, its
+ * labels are interned and pass 2 runs as in the one-thread reader, so every report, count and
+ * dictionary code is that of one thread.  While the calling thread merges one round of blocks,
+ * the threads parse the next round. */
+
+/* Moves a row's rejection to the label the dictionary refused (the one-thread reader stops at
+ * that column, before any later one): replaces the row's recorded rejection or adds one. */
+static churn_status refuse_label(ev_parser *ep, churn__evbatch *b, const pending *p) {
+  const size_t n0 = ep->ndef;
+  const csv_field f = {ep->text + p->off, p->len, false, true};
+  CHURN_TRY(ev_reject(ep, b, p->r, CHURN_COUNT_REJECTED_BAD_VALUE, p->k, "bad code", &f));
+  const deferred d = ep->def[n0];
+  size_t i = n0;
+  while (i > 0 && ep->def[i - 1].r >= p->r) i--; /* rejections are few and in row order */
+  if (i < n0 && ep->def[i].r == p->r) {
+    ep->def[i] = d;
+    ep->ndef = n0;
+  } else {
+    memmove(&ep->def[i + 1], &ep->def[i], (n0 - i) * sizeof *ep->def);
+    ep->def[i] = d;
+  }
+  return CHURN_OK;
+}
+
+/* Interns the labels a parallel parse left pending, in row order (as parse_code and parse_event
+ * do on one thread). */
+static churn_status apply_pending(ev_parser *ep, churn__evbatch *b) {
+  int64_t refused = -1;
+  for (size_t i = 0; i < ep->npend; i++) {
+    const pending *p = &ep->pend[i];
+    if (p->r == refused) continue; /* one thread stopped at the first refused label */
+    const char *s = ep->text + p->off;
+    int32_t c;
+    if (p->k == E_NEWPKG) {
+      CHURN_TRY(churn__dict_intern(&ep->ds->subs.cat[CHURN__CAT_PACKAGE].dict, s, p->len,
+                                   INT32_MAX - 1, &c, NULL));
+      b->aux1[p->r] = c;
+      continue;
+    }
+    churn__dict *d;
+    CHURN_TRY(churn__events_code_dict(&ep->ds->ev, p->kind, &d));
+    churn_status st = churn__dict_intern(d, s, p->len, 256, &c, NULL);
+    if (st == CHURN_E_NOMEM) return st;
+    if (st == CHURN_OK) {
+      (p->k == E_CODE ? b->code : b->code2)[p->r] = (uint8_t)c;
+      continue;
+    }
+    refused = p->r;
+    CHURN_TRY(refuse_label(ep, b, p));
+  }
+  ep->npend = 0;
+  return CHURN_OK;
+}
+
+typedef struct ev_unit { /* one batch of a block */
+  ev_parser ep;
+  churn__evbatch b;
+} ev_unit;
+
+typedef struct ev_block {
+  int64_t start, limit; /* records starting in [start, limit) of the file */
+  int64_t end;          /* where the parse stopped: the next block's true start */
+  int64_t line0, lines; /* line counter at the start and at the end of the parse */
+  int64_t rows;
+  ev_unit *u;
+  size_t nu, ucap;
+  churn_status st;
+} ev_block;
+
+static void block_clear(ev_block *k) {
+  for (size_t i = 0; i < k->nu; i++) {
+    churn__evbatch_free(&k->u[i].b);
+    k->u[i].ep.names = NULL; /* the header names belong to the main parser */
+    ev_parser_free(&k->u[i].ep);
+  }
+  churn__free(k->u);
+  k->u = NULL;
+  k->nu = k->ucap = 0;
+}
+
+/* A new batch for block k, parsing like proto but with labels left pending. */
+static churn_status block_unit(const ev_parser *proto, ev_block *k, ev_unit **out) {
+  if (!churn__grow((void **)&k->u, &k->ucap, k->nu + 1, sizeof *k->u)) {
+    return churn__nomem("CSV block batches");
+  }
+  ev_unit *u = &k->u[k->nu++];
+  memset(u, 0, sizeof *u);
+  u->ep.ds = proto->ds;
+  u->ep.cfg = proto->cfg;
+  u->ep.path = proto->path;
+  memcpy(u->ep.col, proto->col, sizeof u->ep.col);
+  u->ep.names = proto->names;
+  u->ep.ncols = proto->ncols;
+  u->ep.last_kind_len = SIZE_MAX;
+  u->ep.defer_labels = true;
+  *out = u;
+  CHURN_TRY(churn__evbatch_init(&u->b));
+  return ev_parser_init(&u->ep);
+}
+
+/* Pass 1 over the records of k that start in [start, k->limit), lines counted from line0.
+ * Touches nothing shared: safe on any thread. */
+static churn_status block_parse(const ev_parser *proto, ev_block *k, int64_t start,
+                                int64_t line0) {
+  block_clear(k);
+  k->start = k->end = start;
+  k->line0 = k->lines = line0;
+  k->rows = 0;
+  csv_reader r;
+  CHURN_TRY(reader_open(&r, proto->path, proto->cfg));
+  r.base = start;
+  r.limit = k->limit;
+  r.line = line0;
+  churn_status st = CHURN_OK;
+  if (lseek(r.fd, (off_t)start, SEEK_SET) < 0) {
+    st = churn__fail(CHURN_E_IO, "reading '%s': %s", proto->path, strerror(errno));
+  }
+  ev_unit *u = NULL;
+  while (st == CHURN_OK) {
+    bool got;
+    st = next_record(&r, &got);
+    if (st != CHURN_OK || !got) break;
+    if (u == NULL || u->b.n == CHURN__BATCH_ROWS) st = block_unit(proto, k, &u);
+    if (st != CHURN_OK) break;
+    k->rows++;
+    st = take_record(&u->ep, &u->b, &r);
+  }
+  k->end = r.base + (int64_t)r.pos;
+  k->lines = r.line;
+  reader_close(&r);
+  return st;
+}
+
+typedef struct ev_par {
+  ev_parser *proto;
+  ev_block *blocks;
+  int64_t first;          /* the round being parsed starts at this block */
+  int64_t mfirst, mlast;  /* the round being merged: blocks [mfirst, mlast) */
+  int64_t pos, line;      /* where the merged records end, and the line number there */
+  churn_status merge_st;
+} ev_par;
+
+static void parse_task(void *ctx, int64_t task, int worker) {
+  (void)worker;
+  ev_par *c = ctx;
+  ev_block *k = &c->blocks[c->first + task];
+  k->st = block_parse(c->proto, k, k->start, 1);
+}
+
+/* Pass 2 for block k, in file order, on the calling thread. */
+static churn_status merge_block(ev_par *c, ev_block *k) {
+  if (k->st != CHURN_OK || k->start != c->pos) { /* out of step, or failed: parse it again here */
+    k->st = block_parse(c->proto, k, c->pos, c->line);
+    CHURN_TRY(k->st);
+  }
+  const int64_t shift = c->line - k->line0;
+  c->proto->ds->report.count[CHURN_COUNT_ROWS_READ] += k->rows;
+  for (size_t i = 0; i < k->nu; i++) {
+    ev_unit *u = &k->u[i];
+    for (int64_t r = 0; shift != 0 && r < u->b.n; r++) u->b.row[r] += shift;
+    CHURN_TRY(apply_pending(&u->ep, &u->b));
+    CHURN_TRY(resolve_batch(&u->ep, &u->b));
+  }
+  c->pos = k->end;
+  c->line += k->lines - k->line0;
+  block_clear(k);
+  return CHURN_OK;
+}
+
+static void merge_round(void *ctx) {
+  ev_par *c = ctx;
+  for (int64_t i = c->mfirst; c->merge_st == CHURN_OK && i < c->mlast; i++) {
+    c->merge_st = merge_block(c, &c->blocks[i]);
+  }
+}
+
+/* The offset just past the first line break at or after `from` (the file size if none). */
+static churn_status cut_after(int fd, const char *path, int64_t from, int64_t size,
+                              int64_t *cut) {
+  char buf[4096];
+  for (int64_t at = from; at < size;) {
+    ssize_t got = pread(fd, buf, sizeof buf, (off_t)at);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      return churn__fail(CHURN_E_IO, "reading '%s': %s", path,
+                         got < 0 ? strerror(errno) : "the file shrank");
+    }
+    const char *nl = memchr(buf, '\n', (size_t)got);
+    if (nl != NULL) {
+      *cut = at + (nl - buf) + 1;
+      return CHURN_OK;
+    }
+    at += got;
+  }
+  *cut = size;
+  return CHURN_OK;
+}
+
+/* The events after the header of r on nthreads threads; *used false (and nothing read) when the
+ * file is not a regular file longer than two blocks, left to the one-thread reader. */
+static churn_status read_events_parallel(ev_parser *ep, csv_reader *r, int nthreads,
+                                         bool *used) {
+  *used = false;
+  struct stat sb;
+  const int64_t start = r->base + (int64_t)r->pos, bs = ep->cfg->block_size;
+  if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (int64_t)sb.st_size - start <= 2 * bs) {
+    return CHURN_OK;
+  }
+  *used = true;
+  const int64_t size = (int64_t)sb.st_size;
+  ev_block *blocks = NULL;
+  size_t nb = 0, cap = 0;
+  churn_status st = CHURN_OK;
+  for (int64_t s = start; st == CHURN_OK && s < size;) {
+    int64_t cut = size;
+    if (size - s > bs) st = cut_after(r->fd, ep->path, s + bs - 1, size, &cut);
+    if (st != CHURN_OK) break;
+    if (!churn__grow((void **)&blocks, &cap, nb + 1, sizeof *blocks)) {
+      st = churn__nomem("CSV blocks");
+      break;
+    }
+    memset(&blocks[nb], 0, sizeof *blocks);
+    blocks[nb].start = s;
+    blocks[nb].limit = cut < size ? cut : INT64_MAX;
+    nb++;
+    s = cut;
+  }
+  ev_par c = {ep, blocks, 0, 0, 0, start, r->line, CHURN_OK};
+  const int64_t per_round = 2 * (int64_t)nthreads;
+  int64_t merged = 0, parsed = 0;
+  while (st == CHURN_OK && merged < (int64_t)nb) {
+    const int64_t n = (int64_t)nb - parsed < per_round ? (int64_t)nb - parsed : per_round;
+    c.first = parsed;
+    c.mfirst = merged;
+    c.mlast = parsed;
+    /* nthreads - 1 new threads parse; the calling thread merges the previous round, then helps */
+    churn__parallel_beside(nthreads - 1, n, parse_task, &c, merge_round, &c);
+    st = c.merge_st;
+    merged = parsed;
+    parsed += n;
+  }
+  for (size_t i = 0; i < nb; i++) block_clear(&blocks[i]);
+  churn__free(blocks);
+  return st;
+}
+
 static churn_status read_events(churn_dataset *ds, const char *path,
                                 const churn__ingest_cfg *cfg) {
   csv_reader r;
@@ -706,26 +1023,19 @@ static churn_status read_events(churn_dataset *ds, const char *path,
   if (st == CHURN_OK) st = ev_parser_init(&ep);
   if (st == CHURN_OK) st = read_header(&r);
   if (st == CHURN_OK) st = map_event_header(&ep, &r);
-  while (st == CHURN_OK) {
+  bool parallel = false;
+  if (st == CHURN_OK && churn__resolve_threads(cfg->threads) > 1) {
+    st = read_events_parallel(&ep, &r, churn__resolve_threads(cfg->threads), &parallel);
+  }
+  while (st == CHURN_OK && !parallel) {
     bool got;
     st = next_record(&r, &got);
     if (st != CHURN_OK || !got) break;
     ds->report.count[CHURN_COUNT_ROWS_READ]++;
-    int64_t row = b.n++;
-    b.row[row] = r.rec_line;
-    if (r.nf != ep.ncols) {
-      char why[64];
-      snprintf(why, sizeof why, "expected %zu fields, found %zu", ep.ncols, r.nf);
-      st = defer(&ep, &b, row, CHURN_COUNT_REJECTED_BAD_VALUE, "", why, NULL);
-    } else if (r.junk >= 0) {
-      st = defer(&ep, &b, row, CHURN_COUNT_REJECTED_BAD_VALUE, ep.names[r.junk],
-                 "text after the closing quote", NULL);
-    } else {
-      st = parse_event(&ep, r.f, &b, row);
-    }
+    st = take_record(&ep, &b, &r);
     if (st == CHURN_OK && b.n == CHURN__BATCH_ROWS) st = resolve_batch(&ep, &b);
   }
-  if (st == CHURN_OK) st = resolve_batch(&ep, &b);
+  if (st == CHURN_OK && !parallel) st = resolve_batch(&ep, &b);
   churn__evbatch_free(&b);
   ev_parser_free(&ep);
   reader_close(&r);

@@ -104,6 +104,7 @@ churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg
   cfg->delimiter = ',';
   cfg->block_size = 4 << 20;
   cfg->unix_times = false;
+  cfg->threads = 1;
   if (opts == NULL) return CHURN_OK;
   int64_t v;
   const char *s;
@@ -127,6 +128,7 @@ churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_INGEST_UNIX_TIMES, &v));
   cfg->unix_times = v != 0;
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_INGEST_BLOCK_SIZE, &cfg->block_size));
+  CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_INGEST_THREADS, &cfg->threads));
   return CHURN_OK;
 }
 

@@ -184,6 +184,7 @@ typedef struct churn__ingest_cfg {
   char delimiter;
   int64_t block_size;
   bool unix_times;      /* bare integers in date columns are Unix seconds */
+  int64_t threads;      /* events CSV parse threads, 0 = one per core */
 } churn__ingest_cfg;
 
 churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg *cfg);
