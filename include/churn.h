@@ -612,8 +612,8 @@ typedef struct churn_column {
  *                                      20240701 is not an integer but a compact date]
  *   CHURN_OPT_INGEST_THREADS           int >= 0: threads parsing an events CSV, 0 = one per
  *                                      core [1].  With more than one, a regular file larger
- *                                      than two blocks is cut into blocks of
- *                                      CHURN_OPT_INGEST_BLOCK_SIZE bytes at line breaks, the
+ *                                      than two blocks is cut into blocks of 1 MiB (or
+ *                                      CHURN_OPT_INGEST_BLOCK_SIZE if smaller) at line breaks, the
  *                                      blocks are parsed in parallel and their rows checked
  *                                      and appended in file order: the dataset, the counts and
  *                                      the reported rows (with their line numbers) are those

@@ -4,8 +4,8 @@
  * CRLF or LF), fields are parsed by hand (csv_parse.c) into batches that go through the same
  * validation as the column appends.  Memory is the block buffer, one batch and the result.
  * With CHURN_OPT_INGEST_THREADS > 1 an events file is parsed in blocks on several threads and
- * merged in file order (see "events on several threads"); memory is then about 4 x threads
- * blocks of parsed rows more.
+ * merged in file order (see "events on several threads"); memory is then 4 x threads blocks
+ * (1 MiB each) and their parsed rows more.
  */
 #include "dataset.h"
 
@@ -45,7 +45,9 @@ typedef struct csv_reader {
   int junk;             /* the first field with text after its closing quote, -1 if none */
 } csv_reader;
 
-static churn_status reader_open(csv_reader *r, const char *path, const churn__ingest_cfg *cfg) {
+/* buf: a block buffer of cap + 1 bytes to use (and own), or NULL for a new one of block_size. */
+static churn_status reader_open(csv_reader *r, const char *path, const churn__ingest_cfg *cfg,
+                                char *buf, size_t cap) {
   memset(r, 0, sizeof *r);
   r->path = path;
   r->delim = cfg->delimiter;
@@ -53,8 +55,8 @@ static churn_status reader_open(csv_reader *r, const char *path, const churn__in
   r->limit = INT64_MAX;
   r->fd = open(path, O_RDONLY | O_CLOEXEC);
   if (r->fd < 0) return churn__fail(CHURN_E_IO, "cannot open '%s': %s", path, strerror(errno));
-  r->cap = (size_t)cfg->block_size;
-  r->buf = churn__malloc(r->cap + 1);
+  r->cap = buf != NULL ? cap : (size_t)cfg->block_size;
+  r->buf = buf != NULL ? buf : churn__malloc(r->cap + 1);
   if (r->buf == NULL) {
     close(r->fd);
     r->fd = -1;
@@ -93,8 +95,14 @@ static churn_status refill(csv_reader *r) {
     r->buf = nb;
     r->cap *= 2;
   }
-  while (r->len < r->cap) {
-    ssize_t got = read(r->fd, r->buf + r->len, r->cap - r->len);
+  size_t stop_at = r->cap; /* a parallel block reads little past its limit */
+  if (r->limit != INT64_MAX) {
+    const int64_t left = r->limit - (r->base + (int64_t)r->len);
+    const size_t want = (left > 0 ? (size_t)left : 0) + 4096;
+    if (want < r->cap - r->len) stop_at = r->len + want;
+  }
+  while (r->len < stop_at) {
+    ssize_t got = read(r->fd, r->buf + r->len, stop_at - r->len);
     if (got < 0) {
       if (errno == EINTR) continue;
       return churn__fail(CHURN_E_IO, "reading '%s': %s", r->path, strerror(errno));
@@ -105,6 +113,7 @@ static churn_status refill(csv_reader *r) {
     }
     r->len += (size_t)got;
     if (r->len - tail >= r->cap / 2) break; /* enough for now */
+    if (r->len >= stop_at) break;
   }
   r->buf[r->len] = '\0';
   return CHURN_OK;
@@ -383,6 +392,7 @@ typedef struct ev_parser {
     char s[29];
   } labels[64];
   bool defer_labels;    /* a parallel block: labels go to pend instead of the dictionaries */
+  bool hashed;          /* hash[] already holds the ids' hashes (a parallel block) */
   int64_t cur_row;      /* the batch row parse_event is on */
   pending *pend;
   size_t npend, pend_cap;
@@ -464,6 +474,33 @@ static int kind_of(ev_parser *ep, const csv_field *f) {
   return k;
 }
 
+/* A free-form label of len > 0 bytes into the kind's dictionary; *ok false when it is full. */
+static churn_status intern_label(ev_parser *ep, int kind, const char *p, size_t len,
+                                 uint8_t *out, bool *ok) {
+  /* labels never change code once interned, so a cached (kind, label) -> code stays right */
+  size_t slot = ((size_t)kind * 31 + len * 7 + (uint8_t)p[0] + (uint8_t)p[len - 1]) & 63;
+  if (ep->labels[slot].kind == kind && ep->labels[slot].len == len &&
+      memcmp(ep->labels[slot].s, p, len) == 0) {
+    *out = ep->labels[slot].code;
+    *ok = true;
+    return CHURN_OK;
+  }
+  churn__dict *d;
+  CHURN_TRY(churn__events_code_dict(&ep->ds->ev, kind, &d));
+  int32_t c;
+  churn_status st = churn__dict_intern(d, p, len, 256, &c, NULL);
+  if (st == CHURN_E_NOMEM) return st;
+  *ok = st == CHURN_OK;
+  *out = (uint8_t)c;
+  if (*ok && len < sizeof ep->labels[slot].s) {
+    ep->labels[slot].kind = (uint8_t)kind;
+    ep->labels[slot].len = (uint8_t)len;
+    ep->labels[slot].code = (uint8_t)c;
+    memcpy(ep->labels[slot].s, p, len);
+  }
+  return CHURN_OK;
+}
+
 /* A code column: a number 0..255 or a name; *ok false when bad. */
 static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_field *f,
                                uint8_t *out, bool *ok) {
@@ -500,27 +537,7 @@ static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_fi
     *out = 0;
     return add_pending(ep, code2 ? E_CODE2 : E_CODE, kind, f);
   }
-  /* labels never change code once interned, so a cached (kind, label) -> code stays right */
-  size_t slot = ((size_t)kind * 31 + f->len * 7 + (uint8_t)f->p[0] + (uint8_t)f->p[f->len - 1]) & 63;
-  if (ep->labels[slot].kind == kind && ep->labels[slot].len == f->len &&
-      memcmp(ep->labels[slot].s, f->p, f->len) == 0) {
-    *out = ep->labels[slot].code;
-    return CHURN_OK;
-  }
-  churn__dict *d;
-  CHURN_TRY(churn__events_code_dict(&ep->ds->ev, kind, &d));
-  int32_t c;
-  churn_status st = churn__dict_intern(d, f->p, f->len, 256, &c, NULL);
-  if (st == CHURN_E_NOMEM) return st;
-  *ok = st == CHURN_OK;
-  *out = (uint8_t)c;
-  if (*ok && f->len < sizeof ep->labels[slot].s) {
-    ep->labels[slot].kind = (uint8_t)kind;
-    ep->labels[slot].len = (uint8_t)f->len;
-    ep->labels[slot].code = (uint8_t)c;
-    memcpy(ep->labels[slot].s, f->p, f->len);
-  }
-  return CHURN_OK;
+  return intern_label(ep, kind, f->p, f->len, out, ok);
 }
 
 /* A date column relative to the event time into an int32 aux; false when bad. */
@@ -655,15 +672,19 @@ static churn_status finish_event(ev_parser *ep, churn__evbatch *b, int64_t r, si
   return churn__check_event_row(ds, b, r, ep->cfg, ep->path);
 }
 
-static churn_status resolve_batch(ev_parser *ep, churn__evbatch *b) {
-  const churn__dict *ids = &ep->ds->subs.ids;
-  const int64_t *act = ep->ds->subs.activation;
-  int64_t n = b->n;
-  for (int64_t r = 0; r < n; r++) {
+static void hash_ids(ev_parser *ep, const churn__evbatch *b) {
+  for (int64_t r = 0; r < b->n; r++) {
     ep->hash[r] = b->flags[r] & CHURN__ROW_DEAD
                       ? 0
                       : churn__hash_bytes(ep->ids + ep->id_off[r], ep->id_len[r]);
   }
+}
+
+static churn_status resolve_batch(ev_parser *ep, churn__evbatch *b) {
+  const churn__dict *ids = &ep->ds->subs.ids;
+  const int64_t *act = ep->ds->subs.activation;
+  int64_t n = b->n;
+  if (!ep->hashed) hash_ids(ep, b);
   size_t next_def = 0;
   for (int64_t i = 0; i < n + 2 * PREFETCH_D; i++) {
     if (i < n && !(b->flags[i] & CHURN__ROW_DEAD)) churn__dict_prefetch(ids, ep->hash[i]);
@@ -756,9 +777,10 @@ static churn_status take_record(ev_parser *ep, churn__evbatch *b, const csv_read
 
 /* --- events on several threads ----------------------------------------------------------------- */
 
-/* With CHURN_OPT_INGEST_THREADS > 1 the data lines are cut into blocks of about block_size bytes,
- * each starting after a line break.  Threads run pass 1 on whole blocks (their own reader and
- * parser; labels are left pending since the dictionaries are shared), counting lines from 1.
+/* With CHURN_OPT_INGEST_THREADS > 1 the data lines are cut into blocks of about 1 MiB (block_size
+ * if smaller), each starting after a line break.  Threads run pass 1 on whole blocks (their own
+ * reader and parser; labels are left pending since the dictionaries are shared, the ids are
+ * hashed there too), counting lines from 1.
  * The calling thread then takes the blocks in file order: a block is used only if it starts
  * where the previous one ended (a cut inside a quoted field holding a line break breaks that,
  * and so does a failed parse); otherwise it is parsed again, on the calling thread, from where
@@ -787,8 +809,8 @@ static churn_status refuse_label(ev_parser *ep, churn__evbatch *b, const pending
 }
 
 /* Interns the labels a parallel parse left pending, in row order (as parse_code and parse_event
- * do on one thread). */
-static churn_status apply_pending(ev_parser *ep, churn__evbatch *b) {
+ * do on one thread), through main's label cache. */
+static churn_status apply_pending(ev_parser *main, ev_parser *ep, churn__evbatch *b) {
   int64_t refused = -1;
   for (size_t i = 0; i < ep->npend; i++) {
     const pending *p = &ep->pend[i];
@@ -801,14 +823,10 @@ static churn_status apply_pending(ev_parser *ep, churn__evbatch *b) {
       b->aux1[p->r] = c;
       continue;
     }
-    churn__dict *d;
-    CHURN_TRY(churn__events_code_dict(&ep->ds->ev, p->kind, &d));
-    churn_status st = churn__dict_intern(d, s, p->len, 256, &c, NULL);
-    if (st == CHURN_E_NOMEM) return st;
-    if (st == CHURN_OK) {
-      (p->k == E_CODE ? b->code : b->code2)[p->r] = (uint8_t)c;
-      continue;
-    }
+    bool ok;
+    CHURN_TRY(intern_label(main, p->kind, s, p->len, &(p->k == E_CODE ? b->code : b->code2)[p->r],
+                           &ok));
+    if (ok) continue;
     refused = p->r;
     CHURN_TRY(refuse_label(ep, b, p));
   }
@@ -816,38 +834,68 @@ static churn_status apply_pending(ev_parser *ep, churn__evbatch *b) {
   return CHURN_OK;
 }
 
+#define PAR_BLOCK_MAX ((int64_t)1 << 20)
+
 typedef struct ev_unit { /* one batch of a block */
   ev_parser ep;
   churn__evbatch b;
 } ev_unit;
+
+/* The batches of a block.  Blocks take slots in turn (block i, slot i mod nslots), and there are
+ * enough slots for the round being parsed and the round being merged, so a slot's batches are
+ * reused from block to block instead of being allocated (and page-faulted) again. */
+typedef struct ev_slot {
+  ev_unit *u;
+  size_t nu, nmade, ucap; /* in use, initialised, allocated */
+  char *buf;              /* the reader's block buffer, kept from block to block */
+  size_t cap;
+} ev_slot;
 
 typedef struct ev_block {
   int64_t start, limit; /* records starting in [start, limit) of the file */
   int64_t end;          /* where the parse stopped: the next block's true start */
   int64_t line0, lines; /* line counter at the start and at the end of the parse */
   int64_t rows;
-  ev_unit *u;
-  size_t nu, ucap;
+  ev_slot *slot;
   churn_status st;
 } ev_block;
 
-static void block_clear(ev_block *k) {
-  for (size_t i = 0; i < k->nu; i++) {
-    churn__evbatch_free(&k->u[i].b);
-    k->u[i].ep.names = NULL; /* the header names belong to the main parser */
-    ev_parser_free(&k->u[i].ep);
+static void slot_free(ev_slot *s) {
+  for (size_t i = 0; i < s->nmade; i++) {
+    churn__evbatch_free(&s->u[i].b);
+    s->u[i].ep.names = NULL; /* the header names belong to the main parser */
+    ev_parser_free(&s->u[i].ep);
   }
-  churn__free(k->u);
-  k->u = NULL;
-  k->nu = k->ucap = 0;
+  churn__free(s->u);
+  churn__free(s->buf);
+  memset(s, 0, sizeof *s);
 }
 
-/* A new batch for block k, parsing like proto but with labels left pending. */
+/* The slot's batches become free for the next block (their buffers stay). */
+static void block_clear(ev_block *k) {
+  ev_slot *s = k->slot;
+  for (size_t i = 0; i < s->nu; i++) {
+    ev_unit *u = &s->u[i];
+    u->b.n = 0;
+    u->ep.ids_len = u->ep.ndef = u->ep.text_len = u->ep.npend = 0;
+    u->ep.last_kind_len = SIZE_MAX;
+    u->ep.hashed = false;
+  }
+  s->nu = 0;
+}
+
+/* The next batch for block k, parsing like proto but with labels left pending. */
 static churn_status block_unit(const ev_parser *proto, ev_block *k, ev_unit **out) {
-  if (!churn__grow((void **)&k->u, &k->ucap, k->nu + 1, sizeof *k->u)) {
+  ev_slot *s = k->slot;
+  if (s->nu < s->nmade) {
+    *out = &s->u[s->nu++];
+    return CHURN_OK;
+  }
+  if (!churn__grow((void **)&s->u, &s->ucap, s->nmade + 1, sizeof *s->u)) {
     return churn__nomem("CSV block batches");
   }
-  ev_unit *u = &k->u[k->nu++];
+  ev_unit *u = &s->u[s->nmade++];
+  s->nu++;
   memset(u, 0, sizeof *u);
   u->ep.ds = proto->ds;
   u->ep.cfg = proto->cfg;
@@ -858,8 +906,16 @@ static churn_status block_unit(const ev_parser *proto, ev_block *k, ev_unit **ou
   u->ep.last_kind_len = SIZE_MAX;
   u->ep.defer_labels = true;
   *out = u;
-  CHURN_TRY(churn__evbatch_init(&u->b));
-  return ev_parser_init(&u->ep);
+  churn_status st = churn__evbatch_init(&u->b);
+  if (st == CHURN_OK) st = ev_parser_init(&u->ep);
+  if (st != CHURN_OK) { /* not kept half made: the slot is reused */
+    churn__evbatch_free(&u->b);
+    u->ep.names = NULL;
+    ev_parser_free(&u->ep);
+    s->nmade--;
+    s->nu--;
+  }
+  return st;
 }
 
 /* Pass 1 over the records of k that start in [start, k->limit), lines counted from line0.
@@ -871,7 +927,8 @@ static churn_status block_parse(const ev_parser *proto, ev_block *k, int64_t sta
   k->line0 = k->lines = line0;
   k->rows = 0;
   csv_reader r;
-  CHURN_TRY(reader_open(&r, proto->path, proto->cfg));
+  CHURN_TRY(reader_open(&r, proto->path, proto->cfg, k->slot->buf, k->slot->cap));
+  k->slot->buf = NULL; /* the reader owns it until the end of the parse */
   r.base = start;
   r.limit = k->limit;
   r.line = line0;
@@ -889,8 +946,15 @@ static churn_status block_parse(const ev_parser *proto, ev_block *k, int64_t sta
     k->rows++;
     st = take_record(&u->ep, &u->b, &r);
   }
+  for (size_t i = 0; st == CHURN_OK && i < k->slot->nu; i++) { /* off the merging thread */
+    hash_ids(&k->slot->u[i].ep, &k->slot->u[i].b);
+    k->slot->u[i].ep.hashed = true;
+  }
   k->end = r.base + (int64_t)r.pos;
   k->lines = r.line;
+  k->slot->buf = r.buf; /* maybe grown by a long record */
+  k->slot->cap = r.cap;
+  r.buf = NULL;
   reader_close(&r);
   return st;
 }
@@ -919,10 +983,10 @@ static churn_status merge_block(ev_par *c, ev_block *k) {
   }
   const int64_t shift = c->line - k->line0;
   c->proto->ds->report.count[CHURN_COUNT_ROWS_READ] += k->rows;
-  for (size_t i = 0; i < k->nu; i++) {
-    ev_unit *u = &k->u[i];
+  for (size_t i = 0; i < k->slot->nu; i++) {
+    ev_unit *u = &k->slot->u[i];
     for (int64_t r = 0; shift != 0 && r < u->b.n; r++) u->b.row[r] += shift;
-    CHURN_TRY(apply_pending(&u->ep, &u->b));
+    CHURN_TRY(apply_pending(c->proto, &u->ep, &u->b));
     CHURN_TRY(resolve_batch(&u->ep, &u->b));
   }
   c->pos = k->end;
@@ -966,7 +1030,9 @@ static churn_status read_events_parallel(ev_parser *ep, csv_reader *r, int nthre
                                          bool *used) {
   *used = false;
   struct stat sb;
-  const int64_t start = r->base + (int64_t)r->pos, bs = ep->cfg->block_size;
+  /* blocks of at most 1 MiB: more blocks than slots, so the slots' buffers get reused */
+  const int64_t start = r->base + (int64_t)r->pos;
+  const int64_t bs = ep->cfg->block_size < PAR_BLOCK_MAX ? ep->cfg->block_size : PAR_BLOCK_MAX;
   if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (int64_t)sb.st_size - start <= 2 * bs) {
     return CHURN_OK;
   }
@@ -989,8 +1055,17 @@ static churn_status read_events_parallel(ev_parser *ep, csv_reader *r, int nthre
     nb++;
     s = cut;
   }
-  ev_par c = {ep, blocks, 0, 0, 0, start, r->line, CHURN_OK};
   const int64_t per_round = 2 * (int64_t)nthreads;
+  const size_t nslots = 2 * (size_t)per_round;
+  ev_slot *slots = churn__calloc(nslots, sizeof *slots);
+  if (slots == NULL && st == CHURN_OK) st = churn__nomem("CSV blocks");
+  for (size_t i = 0; st == CHURN_OK && i < nslots; i++) {
+    slots[i].cap = (size_t)bs;
+    slots[i].buf = churn__malloc(slots[i].cap + 1);
+    if (slots[i].buf == NULL) st = churn__nomem("CSV block");
+  }
+  for (size_t i = 0; st == CHURN_OK && i < nb; i++) blocks[i].slot = &slots[i % nslots];
+  ev_par c = {ep, blocks, 0, 0, 0, start, r->line, CHURN_OK};
   int64_t merged = 0, parsed = 0;
   while (st == CHURN_OK && merged < (int64_t)nb) {
     const int64_t n = (int64_t)nb - parsed < per_round ? (int64_t)nb - parsed : per_round;
@@ -1003,7 +1078,8 @@ static churn_status read_events_parallel(ev_parser *ep, csv_reader *r, int nthre
     merged = parsed;
     parsed += n;
   }
-  for (size_t i = 0; i < nb; i++) block_clear(&blocks[i]);
+  for (size_t i = 0; slots != NULL && i < nslots; i++) slot_free(&slots[i]);
+  churn__free(slots);
   churn__free(blocks);
   return st;
 }
@@ -1011,7 +1087,7 @@ static churn_status read_events_parallel(ev_parser *ep, csv_reader *r, int nthre
 static churn_status read_events(churn_dataset *ds, const char *path,
                                 const churn__ingest_cfg *cfg) {
   csv_reader r;
-  CHURN_TRY(reader_open(&r, path, cfg));
+  CHURN_TRY(reader_open(&r, path, cfg, NULL, 0));
   ev_parser ep;
   memset(&ep, 0, sizeof ep);
   ep.ds = ds;
@@ -1313,7 +1389,7 @@ static churn_status convert_numeric_attrs(churn__subs *s, size_t first) {
 static churn_status read_subscribers(churn_dataset *ds, const char *path,
                                      const churn__ingest_cfg *cfg) {
   csv_reader r;
-  CHURN_TRY(reader_open(&r, path, cfg));
+  CHURN_TRY(reader_open(&r, path, cfg, NULL, 0));
   sub_parser sp;
   memset(&sp, 0, sizeof sp);
   sp.ds = ds;
