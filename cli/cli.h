@@ -110,5 +110,8 @@ int cmd_fit(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* The flat-table forms of fit and score (cmd_table.c). */
+int cli_fit_table(cli_args *a, const char *csv, churn_options *opts, const char *out);
+int cli_score_table(cli_args *a, const char *mpath, const char *csv, const char *out);
 
 #endif

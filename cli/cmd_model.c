@@ -11,11 +11,18 @@
 #include <string.h>
 
 static const char FIT_HELP[] =
-    "usage: churn fit --data X.csv --label COLUMN [--weight COLUMN] --out MODEL.msgpack [fit options]\n"
+    "usage: churn fit --data TABLE.csv --label COLUMN [--id COLS] [--exclude COLS] [--positive V]\n"
+    "                 [--missing reject|mean|zero] [--weight COLUMN] [--cluster COLUMN]\n"
+    "                 [--time-column COLUMN] [--cov-type nonrobust|HC0|HC1] --out MODEL.msgpack\n"
+    "                 [fit options]\n"
     "       churn fit --dataset DATASET --as-of DATE,DATE... --horizon-days H --out MODEL.msgpack\n"
     "                 [--select FEATURES] [fit options]\n"
-    "The first form fits on a numeric CSV design matrix (header names the columns), streamed in\n"
-    "chunks; the second extracts features at each snapshot date, labels churn within H days, and\n"
+    "The first form fits on a flat table (one row per subscriber, or per subscriber and month with\n"
+    "--time-column): numeric columns as they are, string columns one-hot (reference: the most\n"
+    "frequent level), --id columns carried to scores, rows with a missing value rejected and\n"
+    "counted (or filled: --missing mean|zero), constant and duplicate columns dropped; the\n"
+    "encoding is saved in the model.  Streamed from the file when larger than fit.memory_budget.\n"
+    "The second extracts features at each snapshot date, labels churn within H days, and\n"
     "fits on the stacked rows.  Fit options:\n"
     "  --penalty none|l2|l1|elasticnet|firth   (default none: maximum likelihood with\n"
     "                   inference; firth: bias-reduced, finite under separation, with inference,\n"
@@ -52,7 +59,7 @@ static bool set_fit_options(cli_args *a, churn_options *opts) {
     churn_options_set_int(opts, CHURN_OPT_FIT_CLASS_WEIGHT, 1);
   }
   bool usage;
-  return cli_apply_sets(a, opts, "fit", "fit features labels ingest", &usage);
+  return cli_apply_sets(a, opts, "fit", "fit features labels ingest design", &usage);
 }
 
 /* Features at several snapshots, labels within the horizon, and the fit. */
@@ -109,11 +116,9 @@ int cmd_fit(int argc, char **argv) {
   int64_t rows = 0;
   double rate = 0;
   if (rc == EXIT_OK && csv) {
-    const char *label = cli_need(&a, "label", "fit");
-    const char *weight = cli_get(&a, "weight");
-    if (!label) rc = EXIT_USAGE;
-    else if (cli_all_used(&a, "fit")) st = churn_model_fit_csv(csv, label, weight, opts, &model);
-    else rc = EXIT_USAGE;
+    rc = cli_fit_table(&a, csv, opts, out);
+    churn_options_free(opts);
+    return rc;
   } else if (rc == EXIT_OK) {
     const char *asof = cli_need(&a, "as-of", "fit");
     const char *horizon = asof ? cli_need(&a, "horizon-days", "fit") : NULL;
@@ -218,8 +223,14 @@ int cmd_summary(int argc, char **argv) {
 }
 
 static const char SCORE_HELP[] =
-    "usage: churn score --model MODEL.msgpack --dataset DATASET --as-of DATE --top K --out dispatch.csv\n"
+    "usage: churn score --model MODEL.msgpack --data TABLE.csv [--id COLS] [--top K] [--reasons R]\n"
+    "                   --out scores.csv\n"
+    "       churn score --model MODEL.msgpack --dataset DATASET --as-of DATE --top K --out dispatch.csv\n"
     "                   [--reasons R] [--set warnings.deadline_days=W ...]\n"
+    "The first form scores a flat table with the encoding saved in a model fitted by `churn fit\n"
+    "--data`: every row (or the top K), highest risk first, as id columns, probability and the\n"
+    "reasons in the table's terms ('Contract = Month-to-month (+1.32)'); with a time column the\n"
+    "latest month of each id.  The second form:\n"
     "Scores every subscriber in the base at DATE and writes the K most at risk as a dispatch list:\n"
     "rank, subscriber_id, probability, the top R reasons (feature and contribution to the score),\n"
     "churn category of the first reason, value tier, customer manager, contact deadline.\n";
@@ -283,6 +294,11 @@ int cmd_score(int argc, char **argv) {
   if (!cli_parse(&a, argc, argv, "help")) return EXIT_USAGE;
   if (cli_flag(&a, "help")) return fputs(SCORE_HELP, stdout), EXIT_OK;
   const char *mpath = cli_need(&a, "model", "score");
+  const char *table = cli_get(&a, "data");
+  if (mpath && table) {
+    const char *tout = cli_need(&a, "out", "score");
+    return tout ? cli_score_table(&a, mpath, table, tout) : EXIT_USAGE;
+  }
   const char *data = mpath ? cli_need(&a, "dataset", "score") : NULL;
   const char *asof = data ? cli_need(&a, "as-of", "score") : NULL;
   const char *out = asof ? cli_need(&a, "out", "score") : NULL;

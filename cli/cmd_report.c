@@ -137,14 +137,6 @@ static int month_report(cli_args *a, const char *data, const char *month) {
   return rc;
 }
 
-static bool known_table(const char *name) {
-  static const char *const tables[] = {"movement", "arpu", "snapshot", "segments", "winback", "km"};
-  for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-    if (strcmp(name, tables[i]) == 0) return true;
-  }
-  return false;
-}
-
 int cmd_report(int argc, char **argv) {
   cli_args a;
   if (!cli_parse(&a, argc, argv, "help")) return EXIT_USAGE;
@@ -176,18 +168,6 @@ int cmd_report(int argc, char **argv) {
     return cli_usage_error("report", "--months takes a whole number in 1..1200, not '%s'", smonths);
   }
   int months = (int)lmonths;
-  if (only) {
-    char buf[512];
-    const char *items[16];
-    size_t n = cli_split_list(only, buf, sizeof buf, items, 16);
-    if (n == 0) return cli_usage_error("report", "--only needs at least one table name");
-    for (size_t i = 0; i < n; i++) {
-      if (!known_table(items[i])) {
-        return cli_usage_error("report", "--only: unknown table '%s' (movement, arpu, snapshot, "
-                               "segments, winback or km)", items[i]);
-      }
-    }
-  }
   char col[128] = "", label[128] = "";
   if (cohort) {
     const char *eq = strchr(cohort, '=');

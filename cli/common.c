@@ -35,7 +35,7 @@ bool cli_parse(cli_args *a, int argc, char **argv, const char *flags) {
       snprintf(padded, sizeof padded, " %s ", flags ? flags : "");
       bool is_flag = strstr(padded, pattern) != NULL;
       for (int k = 0; k < a->n; k++) {
-        if (strcmp(a->name[k], key) == 0 && strcmp(key, "set") != 0) {
+        if (strcmp(a->name[k], key) == 0 && !strstr(" set cohort ", pattern)) { /* repeatable */
           cli_usage_error("", "option --%s given twice", key);
           return false;
         }

@@ -294,6 +294,20 @@ typedef enum churn_option {
   CHURN_OPT_SIM_CONTROL_SHARE = 725, /* real in [0,1]: selected held out as control, 0.2 */
   CHURN_OPT_SIM_CAMPAIGN_EFFECT = 726, /* real in [0,1]: the offer's success on price churn, 0.5 */
   CHURN_OPT_SIM_CAMPAIGN_HORIZON = 727, /* int in [1,24]: months the offer acts, default 3 */
+  /* --- designs from flat tables (section 6h) --- */
+  CHURN_OPT_DESIGN_FIRST_ = 900,
+  CHURN_OPT_DESIGN_LABEL = 901,      /* string: the label column, default "" (none) */
+  CHURN_OPT_DESIGN_POSITIVE = 902,   /* string: the label value meaning churn, default "" (0/1,
+                                      * true/false, yes/no) */
+  CHURN_OPT_DESIGN_ID = 903,         /* string: comma-separated id columns, default "" */
+  CHURN_OPT_DESIGN_EXCLUDE = 904,    /* string: comma-separated columns left out, default "" */
+  CHURN_OPT_DESIGN_MISSING = 905,    /* int 0 reject the row, 1 fill the mean, 2 fill zero; 0 */
+  CHURN_OPT_DESIGN_WEIGHT = 906,     /* string: the sample-weight column, default "" */
+  CHURN_OPT_DESIGN_CLUSTER = 907,    /* string: the cluster column (cov_type CLUSTER), "" */
+  CHURN_OPT_DESIGN_TIME = 908,       /* string: the month (time) column of stacked tables, "" */
+  CHURN_OPT_DESIGN_MAX_LEVELS = 909, /* int in [2, 1000000]: levels of a string column, 1000 */
+  CHURN_OPT_DESIGN_TOP = 910,        /* int >= 0: rows written by scoring, 0 = all; default 0 */
+  CHURN_OPT_DESIGN_REASONS = 911,    /* int in [0, 20]: reasons per scored row, default 3 */
   CHURN_OPT_END_ = 1000
 } churn_option;
 
@@ -1609,6 +1623,132 @@ CHURN_API churn_status churn_separation_check(const void *X, churn_dtype dtype, 
                                               int64_t d, int64_t ld, const double *y,
                                               int fit_intercept, int *kind,
                                               int8_t *direction);
+
+/* --- 6h. Designs from flat tables ------------------------------------------------------------ *
+ * A churn_design turns a flat per-subscriber table (one row per subscriber, or per subscriber and
+ * month; an id column, numeric and string columns, a label) into the numeric matrix the fits
+ * take, the way R's model.matrix does, and keeps that encoding inside the fitted model, so the
+ * model scores next month's table by itself.  The rules, learned from the training table:
+ *  - Roles.  design.label (the label), design.id (ids: carried to outputs, never features),
+ *    design.weight (sample weights), design.cluster (cluster labels for cov_type CLUSTER) and
+ *    design.time (the month of stacked tables) are not features, nor design.exclude's columns.
+ *    Every other column is a feature.  Naming a column that is not in the table fails with
+ *    CHURN_E_SCHEMA naming it.
+ *  - Missing values: an empty or blank field and the words NA, N/A, NaN, NULL, null, None and ?
+ *    (and a NaN or invalid entry of an in-memory column).  design.missing 0 (default) rejects
+ *    a row with a missing feature, label, weight, cluster or id: counted, and the first such
+ *    rows reported with line and column (churn_design_report); 1 (mean) / 2 (zero) fill a
+ *    missing numeric feature with its training mean / 0, a missing string with the reference
+ *    level, and add a 0/1 column "COL=missing" (only for columns that had missing values).
+ *    The label, weight, cluster and id are never filled.
+ *  - Types: a feature column whose present values all read as decimal numbers is numeric and
+ *    enters as it is ("tenure"); any other is a string column, one-hot encoded: one 0/1 column
+ *    "COL=LEVEL" per level but the reference, levels in byte order (pandas' get_dummies order).
+ *    The reference is chosen by features.onehot_reference, as for the features: 0 (default) the
+ *    most frequent level (ties: the first in byte order), 1 the first level in byte order
+ *    (get_dummies(drop_first=True)), 2 none (every level has a column).  A string column with
+ *    more than design.max_levels levels (default 1000; an id or a numeric column with text in
+ *    it, typically) fails with CHURN_E_DATA naming it and a value.
+ *  - Constant columns (one value, or one level) and exact duplicates of an earlier encoded
+ *    column ("OnlineSecurity=No internet service" repeating "InternetService=No") are dropped
+ *    and reported, not left to make the fit singular.  Duplicates are found by a 64-bit hash of
+ *    each encoded column over the rows (a false match has probability about 2^-64); a numeric
+ *    column with mean-filled missing values is not compared.  Other linear dependence is left
+ *    to the fit (CHURN_E_SINGULAR names the column).
+ *  - Label: two distinct values.  Without design.positive they must be 0/1, false/true or no/yes
+ *    (any case); with it, rows equal to design.positive are 1 and the others 0.  A third value,
+ *    or a design.positive that never occurs, fails with CHURN_E_DATA.
+ *  - Ids: an id (with design.time: an id and month) seen twice fails with CHURN_E_DATA naming it
+ *    and both lines.
+ * At scoring a level unseen in training gets the reference's all-zero columns and is counted
+ * ("state: 1 row with an unseen level 'XX'"); a feature column missing from the table fails with
+ * CHURN_E_SCHEMA naming it; extra columns are ignored.
+ * Thread-safety: a design is built and learned by one thread; once learned (or loaded from a
+ * model) it may be shared: churn_design_transform_columns, churn_design_attach (on different
+ * models) and the accessors only read it; churn_design_score_csv and churn_design_report take
+ * the design's lock (the report of the last scoring is kept in the design), so threads sharing
+ * a design score one file at a time (give each thread its own churn_design_from_model to score
+ * in parallel). */
+typedef struct churn_design churn_design;
+
+/* A new, unlearned design configured by the design.* options of opts (copied; NULL: defaults)
+ * and features.onehot_reference.  Free with churn_design_free. */
+CHURN_API churn_status churn_design_new(const churn_options *opts, churn_design **out);
+
+/* Releases a design; NULL is a no-op. */
+CHURN_API void churn_design_free(churn_design *design);
+
+/* Fits a model on a flat CSV table (header line, RFC 4180 quoting, ingest.delimiter): one pass
+ * learns the encoding (types, levels and their counts, means, label values, id uniqueness),
+ * the next builds the matrix and fits it with the fit.* options of opts (every penalty
+ * including FIRTH, design.weight as sample weights, fit.cov_type, design.cluster with
+ * cov_type CLUSTER through churn_model_fit_clustered, fit.threads).  When the matrix would take
+ * more than half of fit.memory_budget the rows are streamed instead (churn_model_fit_stream,
+ * re-reading the file once per Newton pass; FIRTH and CLUSTER need the rows in memory and
+ * then fail with CHURN_E_ARG).  The design must be new (CHURN_E_STATE otherwise) and is
+ * learned afterwards; the model carries its encoding (churn_design_from_model) and its feature
+ * names are the encoded columns'.  design.label must be set (CHURN_E_ARG).
+ * Errors: CHURN_E_IO, CHURN_E_FORMAT (malformed CSV), CHURN_E_SCHEMA (a named column absent, a
+ * header column repeated, a row with the wrong number of fields: names the line), CHURN_E_DATA
+ * (as above; no rows left: "no rows to fit"), and churn_model_fit's. */
+CHURN_API churn_status churn_design_fit_csv(churn_design *design, const char *path,
+                                            const churn_options *opts, churn_model **out);
+
+/* Learns the encoding from n rows of in-memory columns (a binding's DataFrame): CHURN_STR
+ * columns (NULL entries missing) are read as the CSV fields are (numbers in them make a numeric
+ * column), CHURN_F64 / CHURN_F32 / CHURN_I64 / CHURN_I32 / CHURN_U8 columns are numeric (NaN or valid[i] == 0
+ * missing).  Each column's length must be n.  The design must be new (CHURN_E_STATE).  Errors as
+ * churn_design_fit_csv's first pass. */
+CHURN_API churn_status churn_design_learn_columns(churn_design *design,
+                                                  const churn_column *cols, int64_t ncols,
+                                                  int64_t n);
+
+/* The encoded width d and the name of encoded column j (owned by the design; NULL out of range
+ * or before learning). */
+CHURN_API int64_t churn_design_n_features(const churn_design *design);
+CHURN_API const char *churn_design_feature_name(const churn_design *design, int64_t j);
+
+/* Encodes n rows of columns (found by name; order and extra columns do not matter) into X, n
+ * rows of d = churn_design_n_features doubles with row stride ld >= d.  kept (NULL or n bytes)
+ * receives 1 for an encoded row and 0 for a row rejected for a missing value (design.missing
+ * 0), whose X row is set to NaN; unseen levels are counted.  *rejected and *unseen (either may
+ * be NULL) receive those counts.  CHURN_E_STATE before learning, CHURN_E_SCHEMA for a feature
+ * column absent or numeric where the design has strings. */
+CHURN_API churn_status churn_design_transform_columns(const churn_design *design,
+                                                      const churn_column *cols, int64_t ncols,
+                                                      int64_t n, double *X, int64_t ld,
+                                                      uint8_t *kept, int64_t *rejected,
+                                                      int64_t *unseen);
+
+/* Copies the learned encoding into a model fitted on its columns (same names, same order:
+ * CHURN_E_SCHEMA otherwise), so the model file carries it.  The only call that changes a
+ * model after its fit: do not run it while other threads read the model. */
+CHURN_API churn_status churn_design_attach(const churn_design *design, churn_model *model);
+
+/* The design a model carries, as a new learned design (churn_design_free);
+ * CHURN_E_NOT_FOUND when the model was not fitted on a flat table, CHURN_E_FORMAT when the
+ * encoding is damaged. */
+CHURN_API churn_status churn_design_from_model(const churn_model *model, churn_design **out);
+
+/* Scores a flat CSV table with a model carrying this design (as from churn_design_from_model)
+ * and writes out_path atomically: the id columns (design.id of opts when set, else the
+ * training's), the time column when the design has one, "probability", and design.reasons
+ * (default 3) columns "reason1".. in the table's own terms, "Contract = Month-to-month (+1.32)",
+ * "tenure = 2 (+0.85)": the sum of coef_j (x_j - mean_j) over the encoded columns of one table
+ * column, largest push toward churn first.  Rows go highest risk first (ties in file order),
+ * all of them or the design.top first.  With a time column only each id's latest row is scored
+ * (times compared as dates when they read as dates, else as numbers, else as text).  Rows
+ * rejected for a missing value are left out and counted, as are unseen levels
+ * (churn_design_report).  *scored (may be NULL) receives the rows written. */
+CHURN_API churn_status churn_design_score_csv(churn_design *design, const churn_model *model,
+                                              const char *path, const char *out_path,
+                                              const churn_options *opts, int64_t *scored);
+
+/* What the last learn, fit or score call on this design met, one row per finding: columns
+ * "kind" ("rejected", "dropped", "unseen", "numeric", "categorical", "rows", "month"), "column",
+ * "count" (i64), "line" (i64: the first line concerned, 0 if none), "detail" (str: the reason,
+ * the first value, or the level chosen as reference).  Free with churn_table_free. */
+CHURN_API churn_status churn_design_report(const churn_design *design, churn_table **out);
 
 /* ===================================================================================== *
  * 7. Evaluation

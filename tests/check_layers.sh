@@ -13,6 +13,7 @@ allowed() {
     model|eval|survival) echo "common" ;;
     kpi) echo "common data survival" ;;
     sim) echo "common data" ;;
+    design) echo "common data model" ;;
     *) echo "UNKNOWN" ;;
   esac
 }

@@ -381,6 +381,7 @@ CHURN_LUA_API int luaopen_churn(lua_State *L) {
   lua_pushstring(L, CHURN_VERSION_STRING);
   lua_setfield(L, -2, "_VERSION");
   churn__lua_open_model(L);
+  churn__lua_open_design(L);
   churn__lua_open_dataset(L);
   churn__lua_open_features(L);
   churn__lua_open_kpi(L);

@@ -99,6 +99,13 @@ void churn__lua_open_kpi(lua_State *L);
 /* The name of a churn category ("unknown", "natural", "competitive", "service"). */
 const char *churn__lua_category_name(int category);
 
+/* The model of the model object at idx; raises for another value or a closed model. */
+churn_model *churn__lua_check_model(lua_State *L, int idx);
+
+/* Adds the flat-table methods to the model objects (lua_design.c: model:score_columns,
+ * model:score_csv, model:design_features).  Call after churn__lua_open_model. */
+void churn__lua_open_design(lua_State *L);
+
 /* The dataset of the dataset object at idx; raises for another value or a closed dataset. */
 churn_dataset *churn__lua_check_dataset(lua_State *L, int idx);
 

@@ -33,6 +33,8 @@ static churn_model *check_model(lua_State *L, int idx) {
   return m->model;
 }
 
+churn_model *churn__lua_check_model(lua_State *L, int idx) { return check_model(L, idx); }
+
 /* __gc, __close and model:close(): frees the model once; later calls do nothing. */
 static int model_finalize(lua_State *L) {
   lua_model *m = luaL_checkudata(L, 1, CHURN_LUA_MODEL_MT);

@@ -110,6 +110,17 @@ static const option_spec SPECS[] = {
     {CHURN_OPT_SIM_CONTROL_SHARE, "sim.control_share", CHURN_OPTION_REAL, 0, 1, 0.2, NULL},
     {CHURN_OPT_SIM_CAMPAIGN_EFFECT, "sim.campaign_effect", CHURN_OPTION_REAL, 0, 1, 0.5, NULL},
     {CHURN_OPT_SIM_CAMPAIGN_HORIZON, "sim.campaign_horizon", CHURN_OPTION_INT, 1, 24, 3, NULL},
+    {CHURN_OPT_DESIGN_LABEL, "design.label", CHURN_OPTION_STRING, 0, 1024, 0, ""},
+    {CHURN_OPT_DESIGN_POSITIVE, "design.positive", CHURN_OPTION_STRING, 0, 1024, 0, ""},
+    {CHURN_OPT_DESIGN_ID, "design.id", CHURN_OPTION_STRING, 0, 4096, 0, ""},
+    {CHURN_OPT_DESIGN_EXCLUDE, "design.exclude", CHURN_OPTION_STRING, 0, 65536, 0, ""},
+    {CHURN_OPT_DESIGN_MISSING, "design.missing", CHURN_OPTION_INT, 0, 2, 0, NULL},
+    {CHURN_OPT_DESIGN_WEIGHT, "design.weight", CHURN_OPTION_STRING, 0, 1024, 0, ""},
+    {CHURN_OPT_DESIGN_CLUSTER, "design.cluster", CHURN_OPTION_STRING, 0, 1024, 0, ""},
+    {CHURN_OPT_DESIGN_TIME, "design.time", CHURN_OPTION_STRING, 0, 1024, 0, ""},
+    {CHURN_OPT_DESIGN_MAX_LEVELS, "design.max_levels", CHURN_OPTION_INT, 2, 1000000, 1000, NULL},
+    {CHURN_OPT_DESIGN_TOP, "design.top", CHURN_OPTION_INT, 0, INT_MAXD, 0, NULL},
+    {CHURN_OPT_DESIGN_REASONS, "design.reasons", CHURN_OPTION_INT, 0, 20, 3, NULL},
 };
 
 #define NSPECS (sizeof SPECS / sizeof SPECS[0])

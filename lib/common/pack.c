@@ -366,6 +366,61 @@ churn_status churn__get_array(const msgpack_object *map, const char *key,
   return CHURN_OK;
 }
 
+churn_status churn__get_i64_in(const msgpack_object *map, const char *key, int64_t lo, int64_t hi,
+                               int64_t *out) {
+  CHURN_TRY(churn__get_i64(map, key, out));
+  if (*out < lo || *out > hi) {
+    return churn__fail(CHURN_E_FORMAT, "field '%s' = %lld is outside [%lld, %lld]", key,
+                       (long long)*out, (long long)lo, (long long)hi);
+  }
+  return CHURN_OK;
+}
+
+churn_status churn__get_int_in(const msgpack_object *map, const char *key, int lo, int hi,
+                               int *out) {
+  int64_t v;
+  CHURN_TRY(churn__get_i64_in(map, key, lo, hi, &v));
+  *out = (int)v;
+  return CHURN_OK;
+}
+
+churn_status churn__get_finite(const msgpack_object *map, const char *key, double *out) {
+  CHURN_TRY(churn__get_f64(map, key, out));
+  if (!churn__is_finite(*out)) return churn__fail(CHURN_E_FORMAT, "field '%s' is not finite", key);
+  return CHURN_OK;
+}
+
+churn_status churn__get_map(const msgpack_object *map, const char *key,
+                            const msgpack_object **out) {
+  *out = churn__map_get(map, key);
+  if (*out == NULL || (*out)->type != MSGPACK_OBJECT_MAP) {
+    return churn__fail(CHURN_E_FORMAT, "field '%s' is missing or not a map", key);
+  }
+  return CHURN_OK;
+}
+
+churn_status churn__get_f64_vector(const msgpack_object *map, const char *key, size_t n,
+                                   bool positive, double *out) {
+  CHURN_TRY(churn__get_bin_n(map, key, sizeof(double), n, out));
+  for (size_t j = 0; j < n; j++) {
+    if (!churn__is_finite(out[j]) || (positive && !(out[j] > 0.0))) {
+      return churn__fail(CHURN_E_FORMAT, "field '%s' has an invalid value at %zu", key, j);
+    }
+  }
+  return CHURN_OK;
+}
+
+churn_status churn__check_f64_count(const msgpack_object *map, const char *key, int64_t n) {
+  const uint8_t *data = NULL;
+  size_t len = 0;
+  CHURN_TRY(churn__get_bin(map, key, &data, &len));
+  if (n < 0 || (uint64_t)n > SIZE_MAX / sizeof(double) || len != (size_t)n * sizeof(double)) {
+    return churn__fail(CHURN_E_FORMAT, "field '%s' holds %zu bytes, expected %lld values of 8",
+                       key, len, (long long)n);
+  }
+  return CHURN_OK;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Envelope                                                                                  */
 /* ---------------------------------------------------------------------------------------- */

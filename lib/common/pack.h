@@ -92,6 +92,22 @@ churn_status churn__get_bin(const msgpack_object *map, const char *key, const ui
 /* An array field: its elements and count. */
 churn_status churn__get_array(const msgpack_object *map, const char *key,
                               const msgpack_object **items, size_t *n);
+/* An integer field within [lo, hi] (CHURN_E_FORMAT naming field, value and range otherwise). */
+churn_status churn__get_i64_in(const msgpack_object *map, const char *key, int64_t lo, int64_t hi,
+                               int64_t *out);
+churn_status churn__get_int_in(const msgpack_object *map, const char *key, int lo, int hi,
+                               int *out);
+/* A finite number field. */
+churn_status churn__get_finite(const msgpack_object *map, const char *key, double *out);
+/* A map field. */
+churn_status churn__get_map(const msgpack_object *map, const char *key,
+                            const msgpack_object **out);
+/* A bin field of n doubles, all finite (and > 0 when positive), copied into out. */
+churn_status churn__get_f64_vector(const msgpack_object *map, const char *key, size_t n,
+                                   bool positive, double *out);
+/* Checks that a bin field holds exactly n doubles, before anything is allocated for them, so a
+ * hostile size field cannot make a loader reserve memory the file does not back. */
+churn_status churn__check_f64_count(const msgpack_object *map, const char *key, int64_t n);
 /* A copy of a msgpack string object (CHURN_E_FORMAT if not a string). */
 churn_status churn__obj_str(const msgpack_object *o, const char *what, char **out);
 

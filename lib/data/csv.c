@@ -1438,3 +1438,41 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
                   "churn_dataset_read_subscribers_csv: ds and path must not be NULL");
   return read_with_rollback(ds, path, opts, read_subscribers);
 }
+
+/* --- the record reader for other folders (design/ reads flat tables with it) ---------------- */
+
+struct churn__csv {
+  csv_reader r;
+};
+
+churn_status churn__csv_open(const char *path, const churn_options *opts, churn__csv **out) {
+  churn__ingest_cfg cfg;
+  CHURN_TRY(churn__ingest_cfg_read(opts, &cfg));
+  churn__csv *c = churn__calloc(1, sizeof *c);
+  if (c == NULL) return churn__nomem("CSV reader");
+  churn_status st = reader_open(&c->r, path, &cfg, NULL, 0);
+  if (st == CHURN_OK) st = read_header(&c->r);
+  if (st != CHURN_OK) {
+    churn__csv_close(c);
+    return st;
+  }
+  *out = c;
+  return CHURN_OK;
+}
+
+void churn__csv_close(churn__csv *c) {
+  if (c == NULL) return;
+  reader_close(&c->r);
+  churn__free(c);
+}
+
+churn_status churn__csv_next(churn__csv *c, bool *got) { return next_record(&c->r, got); }
+
+size_t churn__csv_nfields(const churn__csv *c) { return c->r.nf; }
+
+const char *churn__csv_field(const churn__csv *c, size_t j, size_t *len) {
+  *len = c->r.f[j].len;
+  return c->r.f[j].p;
+}
+
+int64_t churn__csv_line(const churn__csv *c) { return c->r.rec_line; }

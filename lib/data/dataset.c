@@ -134,6 +134,27 @@ churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg
 
 /* --- report -------------------------------------------------------------------------------- */
 
+/* Appends one line to the ingest report (its reason already formatted). */
+static churn_status report_add(churn__report *r, const char *source, int64_t row,
+                               const char *column, const char *reason) {
+  if (!churn__grow((void **)&r->rej, &r->rej_cap, r->nrej + 1, sizeof *r->rej)) {
+    return churn__nomem("ingest report");
+  }
+  churn__rejection *x = &r->rej[r->nrej];
+  x->source = churn__strdup(source);
+  x->column = churn__strdup(column ? column : "");
+  x->reason = churn__strdup(reason);
+  x->row = row;
+  if (!x->source || !x->column || !x->reason) {
+    churn__free(x->source);
+    churn__free(x->column);
+    churn__free(x->reason);
+    return churn__nomem("ingest report");
+  }
+  r->nrej++;
+  return CHURN_OK;
+}
+
 churn_status churn__report_reject(churn_dataset *ds, const churn__ingest_cfg *cfg,
                                   churn_ingest_counter counter, const char *source, int64_t row,
                                   const char *column, const char *fmt, ...) {
@@ -146,24 +167,10 @@ churn_status churn__report_reject(churn_dataset *ds, const churn__ingest_cfg *cf
   va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
-  if (!churn__grow((void **)&r->rej, &r->rej_cap, r->nrej + 1, sizeof *r->rej)) {
-    return churn__nomem("rejection report");
-  }
-  churn__rejection *x = &r->rej[r->nrej];
-  x->source = churn__strdup(source);
-  x->column = churn__strdup(column ? column : "");
-  x->reason = churn__strdup(reason);
-  x->row = row;
-  if (!x->source || !x->column || !x->reason) {
-    churn__free(x->source);
-    churn__free(x->column);
-    churn__free(x->reason);
-    return churn__nomem("rejection report");
-  }
-  r->nrej++;
+  CHURN_TRY(report_add(r, source, row, column, reason));
   if (cfg->strict) {
     return churn__fail(CHURN_E_REJECTED, "%s: row %lld, column '%s': %s (strict mode)", source,
-                       (long long)row, x->column, reason);
+                       (long long)row, column ? column : "", reason);
   }
   return CHURN_OK;
 }
@@ -178,22 +185,7 @@ churn_status churn__report_note(churn_dataset *ds, const churn__ingest_cfg *cfg,
   va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
-  if (!churn__grow((void **)&r->rej, &r->rej_cap, r->nrej + 1, sizeof *r->rej)) {
-    return churn__nomem("ingest report");
-  }
-  churn__rejection *x = &r->rej[r->nrej];
-  x->source = churn__strdup(source);
-  x->column = churn__strdup(column ? column : "");
-  x->reason = churn__strdup(reason);
-  x->row = row;
-  if (!x->source || !x->column || !x->reason) {
-    churn__free(x->source);
-    churn__free(x->column);
-    churn__free(x->reason);
-    return churn__nomem("ingest report");
-  }
-  r->nrej++;
-  return CHURN_OK;
+  return report_add(r, source, row, column, reason);
 }
 
 CHURN_API churn_status churn_dataset_ingest_count(const churn_dataset *ds,

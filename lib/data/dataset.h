@@ -345,4 +345,17 @@ void churn__csv_show(const char *s, size_t len, char *buf, size_t cap);
 bool churn__parse_f64(const char *s, size_t len, double *out);     /* accepts nan/inf */
 bool churn__parse_i64(const char *s, size_t len, int64_t *out);
 
+/* csv.c's record reader for other folders: RFC 4180 quotes, CRLF or LF, a UTF-8 BOM stripped,
+ * blank lines skipped, ingest.delimiter and ingest.block_size from opts (may be NULL).  Open
+ * reads the header line, whose fields are then the current record; next moves to the next record
+ * (*got false at the end).  A field points into the reader's buffer and is valid until the next
+ * call; it is not NUL-terminated. */
+typedef struct churn__csv churn__csv;
+churn_status churn__csv_open(const char *path, const churn_options *opts, churn__csv **out);
+void churn__csv_close(churn__csv *c);
+churn_status churn__csv_next(churn__csv *c, bool *got);
+size_t churn__csv_nfields(const churn__csv *c);
+const char *churn__csv_field(const churn__csv *c, size_t j, size_t *len);
+int64_t churn__csv_line(const churn__csv *c);   /* the 1-based line of the current record */
+
 #endif

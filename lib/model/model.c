@@ -60,7 +60,31 @@ CHURN_API void churn_model_free(churn_model *model) {
   churn__free(model->scale);
   churn__free(model->coef);
   churn__free(model->cov);
+  churn__free(model->attachment);
   churn__free(model);
+}
+
+churn_status churn__model_set_attachment(churn_model *m, const void *data, size_t len) {
+  uint8_t *copy = NULL;
+  if (len > 0) {
+    copy = churn__malloc(len);
+    if (copy == NULL) return churn__nomem("model attachment");
+    memcpy(copy, data, len);
+  }
+  churn__free(m->attachment);
+  m->attachment = copy;
+  m->attachment_len = len;
+  return CHURN_OK;
+}
+
+churn_status churn__model_attachment(const churn_model *m, const uint8_t **data, size_t *len) {
+  if (m->attachment == NULL) {
+    return churn__fail(CHURN_E_NOT_FOUND, "the model carries no design (it was not fitted on a "
+                       "flat table)");
+  }
+  *data = m->attachment;
+  *len = m->attachment_len;
+  return CHURN_OK;
 }
 
 CHURN_API int64_t churn_model_n_features(const churn_model *model) {

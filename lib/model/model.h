@@ -58,6 +58,10 @@ struct churn_model {
   churn__fit_info info;
   /* Room for later additions (Firth fits, cluster covariance): keep optional, NULL = absent. */
   int64_t n_clusters;     /* for CHURN_COV_CLUSTER; 0 otherwise */
+  /* An opaque image another layer keeps in the model file (design/ stores the encoding of a
+   * flat table there); the model only copies, saves and loads the bytes.  NULL = absent. */
+  uint8_t *attachment;
+  size_t attachment_len;
 };
 
 /* Allocates a model for d features with every array sized (names set to NULL, means 0, scales
@@ -93,5 +97,12 @@ typedef struct churn__model_parts {
  * (config->population_rate > 0), and the covariance back-transformed, Cov_raw = T Cov_z T' with
  * T = [1, -c'/s; 0, diag(1/s)]. */
 churn_status churn__model_finish(churn__model_parts *p, churn_model **out);
+
+/* Replaces the model's attachment with a copy of len bytes (len 0: removes it).  Not safe while
+ * other threads read the model. */
+churn_status churn__model_set_attachment(churn_model *m, const void *data, size_t len);
+
+/* The attachment's bytes (owned by the model) and length; CHURN_E_NOT_FOUND when absent. */
+churn_status churn__model_attachment(const churn_model *m, const uint8_t **data, size_t *len);
 
 #endif

@@ -13,7 +13,11 @@
  *            class_weight1, cov_type, population_rate, tol, max_iter, inference),
  *   training (map: n_obs, positives, sum_w, sum_w_positive, n_iter, n_passes, converged, loglik,
  *             null_loglik, gradient_norm, intercept_shift, penalized_loglik -- optional: files
- *             written before it load with NaN).
+ *             written before it load with NaN),
+ *   attachment (bin, optional, version 1.1): opaque bytes another layer keeps with the model (the
+ *             encoding of a flat table, lib/design/); absent when the model has none.  A model
+ *             without one is written as version 1.0, byte for byte as before; a 1.0 reader skips
+ *             the field.
  * Readers ignore fields they do not know, so a later minor version adds fields freely.
  */
 #include "common/fileio.h"
@@ -69,7 +73,7 @@ static void pack_training(churn__wbuf *wb, const churn__fit_info *f) {
 
 static void pack_payload(churn__wbuf *wb, const churn_model *m) {
   size_t d = (size_t)m->d, k = (size_t)m->k;
-  msgpack_pack_map(&wb->pk, 11);
+  msgpack_pack_map(&wb->pk, m->attachment ? 12 : 11);
   churn__pack_i64_field(wb, "d", m->d);
   churn__pack_key(wb, "fit_intercept");
   if (m->config.fit_intercept) msgpack_pack_true(&wb->pk);
@@ -90,6 +94,10 @@ static void pack_payload(churn__wbuf *wb, const churn_model *m) {
   churn__pack_i64_field(wb, "n_clusters", m->n_clusters);
   pack_options(wb, &m->config);
   pack_training(wb, &m->info);
+  if (m->attachment) {
+    churn__pack_key(wb, "attachment");
+    churn__pack_bytes_bin(wb, m->attachment, m->attachment_len);
+  }
 }
 
 /* The whole file image of a model in a new buffer. */
@@ -100,7 +108,8 @@ static churn_status encode(const churn_model *m, churn__wbuf *out) {
   churn_status st = churn__wbuf_status(&payload, "model payload");
   churn__wbuf_init(out);
   if (st == CHURN_OK) {
-    st = churn__envelope_write(out, MODEL_FORMAT, MODEL_MAJOR, MODEL_MINOR, payload.data,
+    st = churn__envelope_write(out, MODEL_FORMAT, MODEL_MAJOR, m->attachment ? 1 : MODEL_MINOR,
+                               payload.data,
                                payload.len);
   }
   churn__wbuf_free(&payload);
@@ -153,61 +162,34 @@ CHURN_API churn_status churn_model_save_buffer(const churn_model *model, void *b
 
 /* --- reading ----------------------------------------------------------------------------- */
 
-static churn_status get_int_in(const msgpack_object *map, const char *key, int64_t lo, int64_t hi,
-                               int64_t *out) {
-  CHURN_TRY(churn__get_i64(map, key, out));
-  if (*out < lo || *out > hi) {
-    return churn__fail(CHURN_E_FORMAT, "field '%s' = %lld is outside [%lld, %lld]", key,
-                       (long long)*out, (long long)lo, (long long)hi);
-  }
-  return CHURN_OK;
-}
-
-static churn_status get_int_field(const msgpack_object *map, const char *key, int lo, int hi,
-                                  int *out) {
-  int64_t v;
-  CHURN_TRY(get_int_in(map, key, lo, hi, &v));
-  *out = (int)v;
-  return CHURN_OK;
-}
-
-static churn_status get_map(const msgpack_object *map, const char *key,
-                            const msgpack_object **out) {
-  *out = churn__map_get(map, key);
-  if (*out == NULL || (*out)->type != MSGPACK_OBJECT_MAP) {
-    return churn__fail(CHURN_E_FORMAT, "field '%s' is missing or not a map", key);
-  }
-  return CHURN_OK;
-}
-
 static churn_status read_options(const msgpack_object *p, churn__fit_config *c) {
   const msgpack_object *o;
-  CHURN_TRY(get_map(p, "options", &o));
-  CHURN_TRY(get_int_field(o, "penalty", 0, 4, &c->penalty));
+  CHURN_TRY(churn__get_map(p, "options", &o));
+  CHURN_TRY(churn__get_int_in(o, "penalty", 0, 4, &c->penalty));
   CHURN_TRY(churn__get_f64(o, "C", &c->C));
   CHURN_TRY(churn__get_f64(o, "l1_ratio", &c->l1_ratio));
-  CHURN_TRY(get_int_field(o, "standardize", 0, 1, &c->standardize));
-  CHURN_TRY(get_int_field(o, "class_weight", 0, 1, &c->class_weight));
+  CHURN_TRY(churn__get_int_in(o, "standardize", 0, 1, &c->standardize));
+  CHURN_TRY(churn__get_int_in(o, "class_weight", 0, 1, &c->class_weight));
   CHURN_TRY(churn__get_f64(o, "class_weight0", &c->class_weight0));
   CHURN_TRY(churn__get_f64(o, "class_weight1", &c->class_weight1));
-  CHURN_TRY(get_int_field(o, "cov_type", 0, 3, &c->cov_type));
+  CHURN_TRY(churn__get_int_in(o, "cov_type", 0, 3, &c->cov_type));
   CHURN_TRY(churn__get_f64(o, "population_rate", &c->population_rate));
   CHURN_TRY(churn__get_f64(o, "tol", &c->tol));
-  CHURN_TRY(get_int_in(o, "max_iter", 0, INT64_MAX, &c->max_iter));
-  CHURN_TRY(get_int_field(o, "inference", 0, 1, &c->inference));
+  CHURN_TRY(churn__get_i64_in(o, "max_iter", 0, INT64_MAX, &c->max_iter));
+  CHURN_TRY(churn__get_int_in(o, "inference", 0, 1, &c->inference));
   return CHURN_OK;
 }
 
 static churn_status read_training(const msgpack_object *p, churn__fit_info *f) {
   const msgpack_object *o;
-  CHURN_TRY(get_map(p, "training", &o));
-  CHURN_TRY(get_int_in(o, "n_obs", 0, INT64_MAX, &f->n_obs));
-  CHURN_TRY(get_int_in(o, "positives", 0, f->n_obs, &f->positives));
+  CHURN_TRY(churn__get_map(p, "training", &o));
+  CHURN_TRY(churn__get_i64_in(o, "n_obs", 0, INT64_MAX, &f->n_obs));
+  CHURN_TRY(churn__get_i64_in(o, "positives", 0, f->n_obs, &f->positives));
   CHURN_TRY(churn__get_f64(o, "sum_w", &f->sum_w));
   CHURN_TRY(churn__get_f64(o, "sum_w_positive", &f->sum_w_positive));
-  CHURN_TRY(get_int_in(o, "n_iter", 0, INT64_MAX, &f->n_iter));
-  CHURN_TRY(get_int_in(o, "n_passes", 0, INT64_MAX, &f->n_passes));
-  CHURN_TRY(get_int_field(o, "converged", 0, 1, &f->converged));
+  CHURN_TRY(churn__get_i64_in(o, "n_iter", 0, INT64_MAX, &f->n_iter));
+  CHURN_TRY(churn__get_i64_in(o, "n_passes", 0, INT64_MAX, &f->n_passes));
+  CHURN_TRY(churn__get_int_in(o, "converged", 0, 1, &f->converged));
   CHURN_TRY(churn__get_f64(o, "loglik", &f->loglik));
   CHURN_TRY(churn__get_f64(o, "null_loglik", &f->null_loglik));
   CHURN_TRY(churn__get_f64(o, "gradient_norm", &f->gradient_norm));
@@ -320,47 +302,23 @@ static churn_status check_results(const churn_model *m) {
   return CHURN_OK;
 }
 
-/* A vector of n values that must all be finite (and > 0 when positive). */
-static churn_status read_vector(const msgpack_object *p, const char *key, size_t n, bool positive,
-                                double *out) {
-  CHURN_TRY(churn__get_bin_n(p, key, sizeof(double), n, out));
-  for (size_t j = 0; j < n; j++) {
-    if (!churn__is_finite(out[j]) || (positive && !(out[j] > 0.0))) {
-      return churn__fail(CHURN_E_FORMAT, "field '%s' has an invalid value at %zu", key, j);
-    }
-  }
-  return CHURN_OK;
-}
-
 /* Checks the byte sizes of the arrays against d before anything is allocated for them, so a
  * hostile d cannot make the loader reserve memory the file does not back. */
 static churn_status check_sizes(const msgpack_object *p, int64_t d, int64_t k) {
-  static const char *const vectors[] = {"mean", "scale", "coef"};
-  const uint8_t *data;
-  size_t len;
-  for (int i = 0; i < 3; i++) {
-    CHURN_TRY(churn__get_bin(p, vectors[i], &data, &len));
-    if (len != (size_t)d * sizeof(double)) {
-      return churn__fail(CHURN_E_FORMAT, "field '%s' holds %zu bytes, expected %lld values of 8",
-                         vectors[i], len, (long long)d);
-    }
-  }
+  CHURN_TRY(churn__check_f64_count(p, "mean", d));
+  CHURN_TRY(churn__check_f64_count(p, "scale", d));
+  CHURN_TRY(churn__check_f64_count(p, "coef", d));
   const msgpack_object *cov = churn__map_get(p, "covariance");
   if (cov == NULL) return churn__fail(CHURN_E_FORMAT, "field 'covariance' is missing");
   if (cov->type == MSGPACK_OBJECT_NIL) return CHURN_OK;
-  CHURN_TRY(churn__get_bin(p, "covariance", &data, &len));
-  if (len != (size_t)(k * k) * sizeof(double)) {
-    return churn__fail(CHURN_E_FORMAT, "field 'covariance' holds %zu bytes, expected %lld x %lld "
-                       "values of 8", len, (long long)k, (long long)k);
-  }
-  return CHURN_OK;
+  return churn__check_f64_count(p, "covariance", k * k);
 }
 
 static churn_status read_payload(const msgpack_object *p, churn_model **out) {
   if (p->type != MSGPACK_OBJECT_MAP) return churn__fail(CHURN_E_FORMAT, "payload is not a map");
   int64_t d;
   bool fit_intercept;
-  CHURN_TRY(get_int_in(p, "d", 0, MODEL_MAX_FEATURES, &d));
+  CHURN_TRY(churn__get_i64_in(p, "d", 0, MODEL_MAX_FEATURES, &d));
   CHURN_TRY(churn__get_bool(p, "fit_intercept", &fit_intercept));
   if (d == 0 && !fit_intercept) {
     return churn__fail(CHURN_E_FORMAT, "no coefficients (d = 0 and no intercept)");
@@ -371,9 +329,9 @@ static churn_status read_payload(const msgpack_object *p, churn_model **out) {
   size_t k = (size_t)m->k;
   const msgpack_object *cov = churn__map_get(p, "covariance");
   churn_status st = read_names(p, m);
-  if (st == CHURN_OK) st = read_vector(p, "mean", (size_t)d, false, m->mean);
-  if (st == CHURN_OK) st = read_vector(p, "scale", (size_t)d, true, m->scale);
-  if (st == CHURN_OK) st = read_vector(p, "coef", (size_t)d, false, m->coef);
+  if (st == CHURN_OK) st = churn__get_f64_vector(p, "mean", (size_t)d, false, m->mean);
+  if (st == CHURN_OK) st = churn__get_f64_vector(p, "scale", (size_t)d, true, m->scale);
+  if (st == CHURN_OK) st = churn__get_f64_vector(p, "coef", (size_t)d, false, m->coef);
   if (st == CHURN_OK) st = churn__get_f64(p, "intercept", &m->intercept);
   if (st == CHURN_OK && !churn__is_finite(m->intercept)) {
     st = churn__fail(CHURN_E_FORMAT, "field 'intercept' is not finite");
@@ -382,12 +340,18 @@ static churn_status read_payload(const msgpack_object *p, churn_model **out) {
     st = churn__model_alloc_cov(m);
     if (st == CHURN_OK) st = churn__get_bin_n(p, "covariance", sizeof(double), k * k, m->cov);
   }
-  if (st == CHURN_OK) st = get_int_in(p, "n_clusters", 0, INT64_MAX, &m->n_clusters);
+  if (st == CHURN_OK) st = churn__get_i64_in(p, "n_clusters", 0, INT64_MAX, &m->n_clusters);
   if (st == CHURN_OK) st = read_options(p, &m->config);
   if (st == CHURN_OK) m->config.fit_intercept = fit_intercept;
   if (st == CHURN_OK) st = read_training(p, &m->info);
   if (st == CHURN_OK) st = check_names(m);
   if (st == CHURN_OK) st = check_results(m);
+  if (st == CHURN_OK && churn__map_get(p, "attachment") != NULL) {
+    const uint8_t *bytes;
+    size_t blen;
+    st = churn__get_bin(p, "attachment", &bytes, &blen);
+    if (st == CHURN_OK) st = churn__model_set_attachment(m, bytes, blen);
+  }
   if (st != CHURN_OK) {
     churn_model_free(m);
     return st;

@@ -88,44 +88,16 @@ CHURN_API churn_status churn_suffstats_save_buffer(const churn_suffstats *stats,
 
 /* --- reading ----------------------------------------------------------------------------- */
 
-static churn_status get_int_in(const msgpack_object *map, const char *key, int64_t lo, int64_t hi,
-                               int64_t *out) {
-  CHURN_TRY(churn__get_i64(map, key, out));
-  if (*out < lo || *out > hi) {
-    return churn__fail(CHURN_E_FORMAT, "field '%s' = %lld is outside [%lld, %lld]", key,
-                       (long long)*out, (long long)lo, (long long)hi);
-  }
-  return CHURN_OK;
-}
-
-/* n finite values (and > 0 when positive) from a bin field. */
-static churn_status get_vector(const msgpack_object *p, const char *key, size_t n, bool positive,
-                               double *out) {
-  CHURN_TRY(churn__get_bin_n(p, key, sizeof(double), n, out));
-  for (size_t j = 0; j < n; j++) {
-    if (!churn__is_finite(out[j]) || (positive && !(out[j] > 0.0))) {
-      return churn__fail(CHURN_E_FORMAT, "field '%s' has an invalid value at %zu", key, j);
-    }
-  }
-  return CHURN_OK;
-}
-
-static churn_status get_finite(const msgpack_object *p, const char *key, double *out) {
-  CHURN_TRY(churn__get_f64(p, key, out));
-  if (!churn__is_finite(*out)) return churn__fail(CHURN_E_FORMAT, "field '%s' is not finite", key);
-  return CHURN_OK;
-}
-
 /* Reads the sums into s (already shaped by the header fields). */
 static churn_status read_sums(const msgpack_object *p, churn_suffstats *s) {
   size_t k = (size_t)s->k;
   int64_t state;
-  CHURN_TRY(get_int_in(p, "hessian_state", -1, 1, &state));
+  CHURN_TRY(churn__get_i64_in(p, "hessian_state", -1, 1, &state));
   s->hessian_state = (int)state;
   const msgpack_object *h = churn__map_get(p, "hessian");
   if (h == NULL) return churn__fail(CHURN_E_FORMAT, "field 'hessian' is missing");
   if (state == 1) {
-    CHURN_TRY(get_vector(p, "hessian", k * k, false, s->H));
+    CHURN_TRY(churn__get_f64_vector(p, "hessian", k * k, false, s->H));
   } else if (h->type != MSGPACK_OBJECT_NIL) {
     return churn__fail(CHURN_E_FORMAT, "field 'hessian' is present but hessian_state is %lld",
                        (long long)state);
@@ -137,33 +109,24 @@ static churn_status read_sums(const msgpack_object *p, churn_suffstats *s) {
       return churn__fail(CHURN_E_FORMAT, "field 'meat' is present but hessian_state is %lld",
                          (long long)state);
     }
-    CHURN_TRY(get_vector(p, "meat", k * k, false, s->M));
+    CHURN_TRY(churn__get_f64_vector(p, "meat", k * k, false, s->M));
     s->has_meat = 1;
   }
-  CHURN_TRY(get_vector(p, "gradient", k, false, s->g));
-  CHURN_TRY(get_finite(p, "loglik", &s->loglik));
-  CHURN_TRY(get_finite(p, "sum_w", &s->sum_w));
-  CHURN_TRY(get_finite(p, "sum_w_positive", &s->sum_w_pos));
-  CHURN_TRY(get_int_in(p, "n", 0, INT64_MAX, &s->n));
-  CHURN_TRY(get_int_in(p, "positives", 0, s->n, &s->positives));
+  CHURN_TRY(churn__get_f64_vector(p, "gradient", k, false, s->g));
+  CHURN_TRY(churn__get_finite(p, "loglik", &s->loglik));
+  CHURN_TRY(churn__get_finite(p, "sum_w", &s->sum_w));
+  CHURN_TRY(churn__get_finite(p, "sum_w_positive", &s->sum_w_pos));
+  CHURN_TRY(churn__get_i64_in(p, "n", 0, INT64_MAX, &s->n));
+  CHURN_TRY(churn__get_i64_in(p, "positives", 0, s->n, &s->positives));
   return CHURN_OK;
 }
 
 /* Checks the byte sizes of the arrays against d before the object is allocated, so a hostile d
  * cannot make the loader reserve memory the file does not back. */
 static churn_status check_sizes(const msgpack_object *p, int64_t d, int64_t k) {
-  static const char *const names[] = {"center", "inv_scale", "gradient"};
-  const int64_t counts[] = {d, d, k};
-  const uint8_t *data;
-  size_t len;
-  for (int i = 0; i < 3; i++) {
-    CHURN_TRY(churn__get_bin(p, names[i], &data, &len));
-    if (len != (size_t)counts[i] * sizeof(double)) {
-      return churn__fail(CHURN_E_FORMAT, "field '%s' holds %zu bytes, expected %lld values of 8",
-                         names[i], len, (long long)counts[i]);
-    }
-  }
-  return CHURN_OK;
+  CHURN_TRY(churn__check_f64_count(p, "center", d));
+  CHURN_TRY(churn__check_f64_count(p, "inv_scale", d));
+  return churn__check_f64_count(p, "gradient", k);
 }
 
 static churn_status read_payload(const msgpack_object *p, churn_suffstats **out) {
@@ -171,19 +134,19 @@ static churn_status read_payload(const msgpack_object *p, churn_suffstats **out)
   int64_t d;
   bool fi;
   double cw0, cw1;
-  CHURN_TRY(get_int_in(p, "d", 0, STATS_MAX_FEATURES, &d));
+  CHURN_TRY(churn__get_i64_in(p, "d", 0, STATS_MAX_FEATURES, &d));
   CHURN_TRY(churn__get_bool(p, "fit_intercept", &fi));
   if (d == 0 && !fi) return churn__fail(CHURN_E_FORMAT, "no coefficients (d = 0, no intercept)");
-  CHURN_TRY(get_finite(p, "class_weight0", &cw0));
-  CHURN_TRY(get_finite(p, "class_weight1", &cw1));
+  CHURN_TRY(churn__get_finite(p, "class_weight0", &cw0));
+  CHURN_TRY(churn__get_finite(p, "class_weight1", &cw1));
   if (!(cw0 > 0.0 && cw1 > 0.0)) {
     return churn__fail(CHURN_E_FORMAT, "fields 'class_weight0/1' must be > 0");
   }
   CHURN_TRY(check_sizes(p, d, d + fi));
   churn_suffstats *s = NULL;
   CHURN_TRY(churn_suffstats_new(d, fi, NULL, NULL, cw0, cw1, &s));
-  churn_status st = get_vector(p, "center", (size_t)d, false, s->center);
-  if (st == CHURN_OK) st = get_vector(p, "inv_scale", (size_t)d, true, s->inv_scale);
+  churn_status st = churn__get_f64_vector(p, "center", (size_t)d, false, s->center);
+  if (st == CHURN_OK) st = churn__get_f64_vector(p, "inv_scale", (size_t)d, true, s->inv_scale);
   if (st == CHURN_OK) st = read_sums(p, s);
   if (st != CHURN_OK) {
     churn_suffstats_free(s);

@@ -72,8 +72,59 @@ expect 2 'penalty must be' -- "$churn" fit --data "$telco" --label churn --penal
 expect 0 'converged' -- "$churn" fit --data "$telco" --label churn --penalty l2 --C 0.5 --out "$work/telco_l2.msgpack"
 expect 0 'converged yes' -- "$churn" fit --dataset "$work/ds.msgpack" --as-of 2024-06-01,2024-09-01 --horizon-days 90 --penalty l2 --out "$work/model.msgpack"
 expect 0 'converged yes' -- "$churn" fit --dataset "$work/ds.msgpack" --as-of 2024-06-01,2024-09-01 --horizon-days 90 --penalty firth --out "$work/firth.msgpack"
-expect 1 'CHURN_E_ARG.*Firth needs the in-memory fit' -- "$churn" fit --data "$telco" --label churn --penalty firth --out "$work/t3.msgpack"
+expect 0 'converged yes' -- "$churn" fit --data "$telco" --label churn --penalty firth --out "$work/t3.msgpack"
 expect 1 'CHURN_E_ARG.*needs fit.intercept' -- "$churn" fit --data "$telco" --label churn --set fit.population_rate=0.05 --set fit.intercept=0 --out "$work/t3.msgpack"
+
+# fit and score a flat table (issue 23): the raw Telco file, strings one-hot, 11 blank
+# TotalCharges rejected, duplicate columns dropped, the encoding kept in the model
+raw=$shared/telco/telco_customer_churn.csv
+expect 0 '23 features, 7032 rows .*converged yes' -- "$churn" fit --data "$raw" --label Churn --id customerID --out "$work/raw.msgpack"
+expect 0 "TotalCharges: 11 rows rejected for a missing value \(first on line 490\)" -- "$churn" fit --data "$raw" --label Churn --id customerID --out "$work/raw.msgpack"
+expect 0 "dropped: 'StreamingTV=No internet service' duplicates 'InternetService=No'" -- "$churn" fit --data "$raw" --label Churn --id customerID --out "$work/raw.msgpack"
+expect 0 'TotalCharges=missing' -- sh -c "'$churn' fit --data '$raw' --label Churn --id customerID --missing mean --penalty l2 --out '$work/raw_mean.msgpack' && '$churn' summary '$work/raw_mean.msgpack'"
+expect 0 'converged yes' -- "$churn" fit --data "$raw" --label Churn --id customerID --penalty firth --out "$work/raw_firth.msgpack"
+expect 0 'converged' -- "$churn" fit --data "$raw" --label Churn --id customerID --penalty l2 --C 0.1 --threads 2 --out "$work/raw_l2.msgpack"
+expect 0 'converged yes' -- "$churn" fit --data "$raw" --label Churn --id customerID --cluster PaymentMethod --out "$work/raw_cl.msgpack"
+expect 0 'converged yes' -- "$churn" fit --data "$raw" --label Churn --id customerID --cov-type HC1 --set fit.memory_budget=1048576 --out "$work/raw_stream.msgpack"
+expect 0 '7032 rows scored' -- "$churn" score --model "$work/raw.msgpack" --data "$raw" --id customerID --out "$work/raw_scores.csv"
+expect 0 '^customerID,probability,reason1,reason2,reason3$' -- head -1 "$work/raw_scores.csv"
+expect 0 'Contract = Month-to-month \(\+[0-9.]+\)' -- head -5 "$work/raw_scores.csv"
+expect 0 '^customerID,probability$' -- sh -c "'$churn' score --model '$work/raw.msgpack' --data '$raw' --top 5 --reasons 0 --out '$work/top5.csv' && head -1 '$work/top5.csv'"
+n=$(($(wc -l < "$work/top5.csv") - 1))
+if [ "$n" -eq 5 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --top 5 wrote $n rows"; fi
+# bad input, each with a clear error
+printf 'id,plan,x,label\na,p1,1,yes\nb,p2,2,no\nc,p1,3,maybe\n' > "$work/three.csv"
+expect 1 "CHURN_E_DATA.*third value 'maybe'" -- "$churn" fit --data "$work/three.csv" --label label --id id --out "$work/bad.msgpack"
+printf 'id,plan,x,label\na,p1,1,stay\nb,p2,2,left\nc,p1,3,left\nd,p2,1,stay\n' > "$work/two.csv"
+expect 1 "CHURN_E_DATA.*--positive value 'gone' never occurs" -- "$churn" fit --data "$work/two.csv" --label label --id id --positive gone --out "$work/bad.msgpack"
+expect 1 "CHURN_E_DATA.*'stay' and 'left'.*--positive" -- "$churn" fit --data "$work/two.csv" --label label --id id --out "$work/bad.msgpack"
+printf 'id,plan,x,label\na,p1,1,1\nb,p2,2,0\na,p1,3,1\n' > "$work/dup.csv"
+expect 1 "CHURN_E_DATA.*line 4: id 'a' in column 'id' repeats \(first on line 2\)" -- "$churn" fit --data "$work/dup.csv" --label label --id id --out "$work/bad.msgpack"
+expect 1 "CHURN_E_SCHEMA.*excluded column 'nosuch' is not in the table" -- "$churn" fit --data "$work/two.csv" --label label --id id --exclude plan,nosuch --out "$work/bad.msgpack"
+printf 'id,plan,x,label\n' > "$work/empty.csv"
+expect 1 'CHURN_E_DATA.*no rows to fit' -- "$churn" fit --data "$work/empty.csv" --label label --id id --out "$work/bad.msgpack"
+expect 1 "CHURN_E_DATA.*'customerID' has more than 1000 distinct values" -- "$churn" fit --data "$raw" --label Churn --out "$work/bad.msgpack"
+expect 2 'missing must be' -- "$churn" fit --data "$raw" --label Churn --id customerID --missing drop --out "$work/bad.msgpack"
+# scoring: a missing column fails naming it, an unseen level is counted
+/usr/bin/python3 - "$raw" "$work/next.csv" "$work/nocontract.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+h = rows[0]
+c = h.index("Contract")
+rows[1][c] = "Ten years"
+csv.writer(open(sys.argv[2], "w", newline="")).writerows(rows[:50])
+csv.writer(open(sys.argv[3], "w", newline="")).writerows([r[:c] + r[c + 1:] for r in rows[:50]])
+PY
+expect 0 "unseen: Contract: 1 row with an unseen level 'Ten years'" -- "$churn" score --model "$work/raw.msgpack" --data "$work/next.csv" --id customerID --out "$work/next_scores.csv"
+expect 1 "CHURN_E_SCHEMA.*'Contract' the model needs is not in the table" -- "$churn" score --model "$work/raw.msgpack" --data "$work/nocontract.csv" --id customerID --out "$work/bad.csv"
+expect 1 'CHURN_E_NOT_FOUND.*carries no design' -- "$churn" score --model "$work/model.msgpack" --data "$raw" --out "$work/bad.csv"
+# stacked months: ids repeat across months; scoring keeps each id's latest month
+printf 'id,month,plan,x,label\na,2024-01,p1,1,0\nb,2024-01,p2,2,1\nc,2024-01,p1,5,0\nd,2024-01,p2,3,1\na,2024-02,p2,4,1\nb,2024-02,p1,1,0\nc,2024-02,p1,2,1\nd,2024-02,p2,9,0\n' > "$work/months.csv"
+expect 1 "CHURN_E_DATA.*id 'a' in column 'id' repeats.*--time-column" -- "$churn" fit --data "$work/months.csv" --label label --id id --out "$work/bad.msgpack"
+expect 0 'month: 2024-02: 4 rows' -- "$churn" fit --data "$work/months.csv" --label label --id id --time-column month --penalty l2 --out "$work/months.msgpack"
+expect 0 '4 rows scored' -- "$churn" score --model "$work/months.msgpack" --data "$work/months.csv" --out "$work/months_scores.csv"
+expect 0 '^id,month,probability' -- head -1 "$work/months_scores.csv"
+if [ "$(grep -c ',2024-02,' "$work/months_scores.csv")" -eq 4 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: scoring stacked months did not keep the latest month per id"; fi
 
 # summary: text and JSON (parsed)
 expect 0 'tenure +-0\.0607' -- "$churn" summary "$work/telco.msgpack"
@@ -241,7 +292,7 @@ expect 2 'option --top given twice' -- "$churn" score --model "$work/model.msgpa
 expect 2 "unexpected argument 'extra.csv'" -- "$churn" features --data "$work/ds.msgpack" --as-of 2024-10-01 --out "$work/f5.csv" extra.csv
 expect 2 "unexpected argument 'x.csv'" -- "$churn" report --dataset "$work/ds.msgpack" x.csv
 expect 2 'churn ingest reads no fit.\* options' -- "$churn" ingest --subscribers "$work/sim/subscribers.csv" --events "$work/sim/events.csv" --out "$work/x.msgpack" --set fit.C=2
-expect 2 "only: unknown table 'bogus'" -- "$churn" report --dataset "$work/ds.msgpack" --only movement,bogus
+expect 2 "only: unknown section 'bogus'" -- "$churn" report --dataset "$work/ds.msgpack" --only movement,bogus
 expect 2 'from 2024-06-01 is after --to 2024-01-01' -- "$churn" report --dataset "$work/ds.msgpack" --from 2024-06-01 --to 2024-01-01
 expect 2 'from 2030-01-01 is after --to [0-9]{4}-[0-9]{2}-[0-9]{2} \(the last event\)' -- "$churn" report --dataset "$work/ds.msgpack" --from 2030-01-01
 

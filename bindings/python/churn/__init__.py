@@ -18,6 +18,7 @@ from ._lib import LIB as _LIB, pystr as _pystr
 from ._options import Options, option_names, option_info
 from . import metrics
 from .model import LogisticRegression, load_model
+from .design import Design
 from .separation import check_separation, Separation
 from .dataset import Dataset, event_kind_names, simulate
 from . import kpi
@@ -36,7 +37,7 @@ def library_path():
     return _LIB.path
 
 
-__all__ = ["__version__", "library_version", "library_path", "ChurnError", "ChurnValueError",
+__all__ = ["Design", "__version__", "library_version", "library_path", "ChurnError", "ChurnValueError",
            "ChurnFormatError", "ChurnSchemaError", "ChurnFitError", "ChurnMemoryError",
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",

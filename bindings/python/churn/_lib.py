@@ -129,6 +129,22 @@ PROTOTYPES = {
     # (X, dtype, n, d, ld, y, sample_weight, groups (int64), names, opts, &model)
     "churn_model_fit_clustered": (status, [c_void_p, enum, c_int64, c_int64, c_int64, dptr,
                                            dptr, dptr, c_void_p, handle, P(handle)]),
+    # 6h. designs from flat tables
+    "churn_design_new": (status, [handle, P(handle)]),
+    "churn_design_free": (None, [handle]),
+    "churn_design_fit_csv": (status, [handle, c_char_p, handle, P(handle)]),
+    # (design, churn_column *cols, ncols, n)
+    "churn_design_learn_columns": (status, [handle, c_void_p, c_int64, c_int64]),
+    "churn_design_n_features": (c_int64, [handle]),
+    "churn_design_feature_name": (c_char_p, [handle, c_int64]),
+    # (design, cols, ncols, n, X, ld, kept (uint8), &rejected, &unseen)
+    "churn_design_transform_columns": (status, [handle, c_void_p, c_int64, c_int64, dptr,
+                                                c_int64, c_void_p, P(c_int64), P(c_int64)]),
+    "churn_design_attach": (status, [handle, handle]),
+    "churn_design_from_model": (status, [handle, P(handle)]),
+    "churn_design_score_csv": (status, [handle, handle, c_char_p, c_char_p, handle,
+                                        P(c_int64)]),
+    "churn_design_report": (status, [handle, P(handle)]),
     "churn_model_free": (None, [handle]),
     # 6b. reading a model
     "churn_model_n_features": (c_int64, [handle]),

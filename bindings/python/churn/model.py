@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, check_is_fitted
@@ -24,6 +24,7 @@ from ._lib import (CHURN_E_BUFFER, ENUM_COV_TYPE, ENUM_PENALTY, ENUM_STAT, ENUM_
                    enum_names, pystr)
 from ._options import Options, option_info, option_key
 from ._table import table_to_frame
+from .design import Design
 
 __all__ = ["LogisticRegression", "load_model"]
 
@@ -93,6 +94,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     where it lies, never copied; other inputs are converted once.  y holds any two labels
     (classes_, sorted; the second is "churn", probability column 1).
 
+    design: None (X is a numeric matrix) or a churn.Design: X is then a DataFrame with string,
+    categorical and numeric columns, encoded in C as `churn fit --data` does; rows with a
+    missing value are left out (n_rejected_), design_ is the learned encoding (report_), and
+    the saved model keeps it.  A loaded model that carries a design (fitted this way or by the
+    CLI) has design_ too, and predict_proba / decision_function take DataFrames through it.
+
     Fitted attributes: coef_ (1, d), intercept_ (1,), classes_, n_iter_ (1,), n_features_in_,
     feature_names_in_ (DataFrame input), loglik_, null_loglik_, pseudo_r2_, llr_, llr_p_value_
     (also as llr_pvalue_, statsmodels' spelling),
@@ -107,7 +114,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def __init__(self, penalty="l2", C=1.0, l1_ratio=None, fit_intercept=True,
                  class_weight=None, tol=1e-8, max_iter=100, cov_type="nonrobust",
-                 population_rate=None, n_jobs=None):
+                 population_rate=None, n_jobs=None, design=None):
+        self.design = design
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
@@ -201,6 +209,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         subclasses (ValueError for bad data, ChurnFitError for separation / singular design /
         no convergence) whose message names the row, column or feature at fault."""
         opts = self._options()
+        if self.design is not None:
+            return self._fit_design(X, y, sample_weight, groups, opts)
         if self.cov_type == "cluster" and groups is None:
             raise ValueError("cov_type='cluster' needs the cluster labels: fit(X, y, "
                              "groups=...) with one label per row")
@@ -228,6 +238,44 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                                                 names_c.ptr if names_c else None, opts.handle,
                                                 ctypes.byref(out)))
         self._set_model(Handle(out.value, LIB.churn_model_free))
+        return self
+
+    def _fit_design(self, X, y, sample_weight, groups, opts):
+        """fit() through a churn.Design: X a DataFrame with string, categorical and numeric
+        columns, encoded in C; rows rejected for a missing value are left out (n_rejected_)."""
+        if self.cov_type == "cluster" and groups is None:
+            raise ValueError("cov_type='cluster' needs the cluster labels: fit(X, y, "
+                             "groups=...) with one label per row")
+        design = clone(self.design).fit(X)
+        Xe, kept, _ = design.transform_kept(X)
+        self._target_name = str(getattr(y, "name", None) or "y")
+        y = np.asarray(y)
+        if len(y) != len(Xe):
+            raise ValueError(f"X has {len(Xe)} rows and y {len(y)}")
+        y = y[kept]
+        Xe = np.ascontiguousarray(Xe[kept])
+        self.classes_, y01 = self._labels(y)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)[kept]
+        w = self._weights(y, y01, sample_weight, Xe)
+        codes = None if groups is None else _cluster_codes(np.asarray(groups)[kept], len(Xe))
+        names_c = string_array(list(design.feature_names_out_))
+        d = Xe.shape[1]
+        out = ctypes.c_void_p()
+        if codes is None:
+            check(LIB.churn_model_fit(ptr(Xe), _lib.CHURN_F64, len(Xe), d, d, ptr(y01), ptr(w),
+                                      names_c.ptr if names_c else None, opts.handle,
+                                      ctypes.byref(out)))
+        else:
+            check(LIB.churn_model_fit_clustered(ptr(Xe), _lib.CHURN_F64, len(Xe), d, d,
+                                                ptr(y01), ptr(w), ptr(codes),
+                                                names_c.ptr if names_c else None, opts.handle,
+                                                ctypes.byref(out)))
+        handle = Handle(out.value, LIB.churn_model_free)
+        design.attach(handle.ptr)
+        self._set_model(handle)
+        self.design_ = design  # the learned one, with its report_
+        self.n_rejected_ = int((~kept).sum())
         return self
 
     def fit_csv(self, path, label, weight=None):
@@ -334,6 +382,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_obs_ = int(_stat(h, "n_obs"))
         self.n_clusters_ = int(_stat(h, "n_clusters"))
         self._feature_names = [pystr(LIB.churn_model_feature_name(h, j)) for j in range(d)]
+        self.design_ = Design.from_model(h)
 
     # --- scoring -------------------------------------------------------------------------
 
@@ -341,32 +390,54 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """X checked for shape and feature names, without scikit-learn's finiteness pass and
         without a copy: the library refuses non-finite values itself (_score)."""
         check_is_fitted(self)
+        if getattr(self, "design_", None) is not None and isinstance(X, pd.DataFrame):
+            # the design's rejected rows are NaN rows, scored as NaN (the unchecked calls)
+            return as_matrix(self.design_.transform(X)), True
         X = self._validate_data(X, reset=False, dtype=[np.float64, np.float32], order=None,
                                 force_all_finite=False)
-        return as_matrix(X, float32_ok=True)
+        return as_matrix(X, float32_ok=True), False
 
-    def _call_checked(self, m, fn, *args):
-        """Calls a churn_model_score / churn_model_explain_finite function on m; a non-finite
-        value (CHURN_E_DATA) raises scikit-learn's own ValueError ("Input X contains NaN." ...),
-        found on this error path only."""
+    def _call_checked(self, mx, fn, *args):
+        """Calls a churn_model_score / churn_model_explain_finite function on mx = (matrix,
+        from a design); a non-finite value (CHURN_E_DATA) raises scikit-learn's own ValueError
+        ("Input X contains NaN." ...), found on this error path only.  A design's matrix goes
+        to the unchecked calls: its rejected rows are NaN rows, scored as NaN."""
+        m, nan_rows = mx
+        if nan_rows:  # NaN rows stay NaN: the unchecked calls
+            return self._call_unchecked(m, fn, *args)
         st = fn(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride, *args)
         if st == _CHURN_E_DATA:
             _assert_all_finite(m.array, input_name="X", estimator_name=type(self).__name__)
         check(st)
 
+    def _call_unchecked(self, m, fn, *args):
+        """_call_checked's calls without the finiteness check (a design's NaN rows)."""
+        head = (self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride)
+        if fn is LIB.churn_model_explain_finite:
+            return check(LIB.churn_model_explain(*head, *args))
+        what, out = args
+        if what == _SCORE_LINEAR:
+            return check(LIB.churn_model_decision_function(*head, out))
+        p = np.empty(m.rows)
+        check(LIB.churn_model_predict_proba(*head, ptr(p)))
+        pair = np.ctypeslib.as_array(ctypes.cast(out, ctypes.POINTER(ctypes.c_double)),
+                                     shape=(m.rows, 2))
+        pair[:, 0], pair[:, 1] = 1.0 - p, p
+        return None
+
     def decision_function(self, X):
         """The linear score b0 + x.b of each row (n,)."""
-        m = self._matrix(X)
-        out = np.empty(m.rows)
-        self._call_checked(m, LIB.churn_model_score, _SCORE_LINEAR, ptr(out))
+        mx = self._matrix(X)
+        out = np.empty(mx[0].rows)
+        self._call_checked(mx, LIB.churn_model_score, _SCORE_LINEAR, ptr(out))
         return out
 
     def predict_proba(self, X):
         """(n, 2): the probabilities of classes_[0] and classes_[1] (churn), written by the
         library in one pass over X."""
-        m = self._matrix(X)
-        out = np.empty((m.rows, 2))
-        self._call_checked(m, LIB.churn_model_score, _SCORE_PROBA_PAIR, ptr(out))
+        mx = self._matrix(X)
+        out = np.empty((mx[0].rows, 2))
+        self._call_checked(mx, LIB.churn_model_score, _SCORE_PROBA_PAIR, ptr(out))
         return out
 
     def predict_log_proba(self, X):
@@ -455,11 +526,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         features); category_r is the churn category ("natural", "competitive", "service",
         "unknown") of a feature from libchurn's catalog (churn.features), None for others."""
         index = X.index if isinstance(X, pd.DataFrame) else None
-        m = self._matrix(X)
+        mx = self._matrix(X)
+        m = mx[0]
         k = min(int(top_k), m.cols) if m.cols else int(top_k)
         idx = np.empty((m.rows, max(k, 1)), dtype=np.int32)
         contrib = np.empty((m.rows, max(k, 1)))
-        self._call_checked(m, LIB.churn_model_explain_finite, k, idx.ctypes.data, ptr(contrib))
+        self._call_checked(mx, LIB.churn_model_explain_finite, k, idx.ctypes.data, ptr(contrib))
         names = np.array(self._feature_names, dtype=object)
         cats = np.array([_category(n) for n in self._feature_names], dtype=object)
         cols = {}
