@@ -243,3 +243,60 @@ Test(csv_parallel, an_unterminated_quote_names_its_line) {
     churn_options_free(o);
   }
 }
+
+/* An allocation failing on the calling thread (the cuts, the slots, a block parsed again, the
+ * label interning, the merge) fails the call with CHURN_E_NOMEM and leaves the dataset as it
+ * was; otherwise the call gives the one-thread result.  (The parsing threads' allocations are
+ * not injected: the counters are per thread.) */
+Test(csv_parallel, allocation_failures_on_the_calling_thread) {
+  char subs[512], events[512];
+  snprintf(subs, sizeof subs, "%s/par_subs3.csv", test_tmpdir());
+  snprintf(events, sizeof events, "%s/par_events3.csv", test_tmpdir());
+  FILE *f = fopen(subs, "wb");
+  cr_assert_not_null(f);
+  fputs("subscriber_id,activation\nS1,2020-01-01\nS2,2020-01-01\n", f);
+  fclose(f);
+  f = fopen(events, "wb");
+  cr_assert_not_null(f);
+  fputs("subscriber_id,time,kind,code,value,note\n", f);
+  for (int i = 0; i < 400; i++) { /* ~16 KB: 4 blocks of 4 KiB; a quoted break now and then */
+    fprintf(f, "S%d,2024-02-%02d,view,g%d,%d,%s\n", 1 + i % 2, 1 + i % 28, i % 300, 5 + i % 9,
+            i % 37 == 0 ? "\"a\nb\"" : "x");
+  }
+  fclose(f);
+  churn_options *o;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_INGEST_THREADS, 2));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_INGEST_BLOCK_SIZE, BLOCK));
+  churn_dataset *ds;
+  ASSERT_OK(churn_dataset_new(&ds));
+  ASSERT_OK(churn_dataset_read_subscribers_csv(ds, subs, o));
+  churn_testing_fail_alloc(0);
+  ASSERT_OK(churn_dataset_read_events_csv(ds, events, o));
+  const uint64_t points = churn_testing_fail_alloc(0);
+  cr_assert_gt(points, 10);
+  const int64_t want = churn_dataset_num_events(ds);
+  cr_assert_eq(want, 400 - 44); /* g256..g299 (rows 256..299) overflow the 256 genre codes */
+  int failed = 0;
+  for (uint64_t k = 1; k <= points; k++) {
+    churn_dataset *d2;
+    ASSERT_OK(churn_dataset_new(&d2));
+    ASSERT_OK(churn_dataset_read_subscribers_csv(d2, subs, o));
+    churn_testing_fail_alloc(k);
+    churn_status st = churn_dataset_read_events_csv(d2, events, o);
+    churn_testing_fail_alloc(0);
+    if (st == CHURN_OK) {
+      cr_assert_eq(churn_dataset_num_events(d2), want, "allocation %llu", (unsigned long long)k);
+    } else {
+      failed++;
+      cr_assert_eq(st, CHURN_E_NOMEM, "allocation %llu: %s", (unsigned long long)k,
+                   churn_last_error());
+      cr_assert_eq(churn_dataset_num_events(d2), 0, "allocation %llu: rolled back",
+                   (unsigned long long)k);
+    }
+    churn_dataset_free(d2);
+  }
+  cr_assert_gt(failed, 0);
+  churn_dataset_free(ds);
+  churn_options_free(o);
+}
