@@ -625,16 +625,18 @@ typedef struct churn_column {
  *                                      seconds [0: refused, the row rejected as a bad date;
  *                                      20240701 is not an integer but a compact date]
  *   CHURN_OPT_INGEST_THREADS           int >= 0: threads parsing an events CSV, 0 = one per
- *                                      core [1].  With more than one, a regular file larger
- *                                      than two blocks is cut into blocks of 1 MiB (or
- *                                      CHURN_OPT_INGEST_BLOCK_SIZE if smaller) at line breaks, the
- *                                      blocks are parsed in parallel and their rows checked
- *                                      and appended in file order: the dataset, the counts and
- *                                      the reported rows (with their line numbers) are those
- *                                      of one thread.  A cut that falls inside a quoted field
- *                                      holding a line break is found (the previous block ends
- *                                      past it) and that block is parsed again from the right
- *                                      place.  Subscriber CSVs are read by one thread. */
+ *                                      core, at most 4 used [1].  With more than one (the
+ *                                      calling thread is one), a regular file larger than
+ *                                      two blocks is cut at line breaks into blocks of 1 MiB
+ *                                      (CHURN_OPT_INGEST_BLOCK_SIZE if smaller); the blocks
+ *                                      are parsed in parallel and their rows checked and
+ *                                      appended in file order, so the dataset, the counts
+ *                                      and the reported rows (with their line numbers) are
+ *                                      those of one thread.  A cut that falls inside a quoted
+ *                                      field holding a line break is found (the previous
+ *                                      block ends past it) and that block is parsed again
+ *                                      from the right place.  Memory: 4 x threads blocks and
+ *                                      their parsed rows.  Subscriber CSVs use one thread. */
 
 /* Creates an empty dataset. */
 CHURN_API churn_status churn_dataset_new(churn_dataset **out);

@@ -1100,8 +1100,10 @@ static churn_status read_events(churn_dataset *ds, const char *path,
   if (st == CHURN_OK) st = read_header(&r);
   if (st == CHURN_OK) st = map_event_header(&ep, &r);
   bool parallel = false;
-  if (st == CHURN_OK && churn__resolve_threads(cfg->threads) > 1) {
-    st = read_events_parallel(&ep, &r, churn__resolve_threads(cfg->threads), &parallel);
+  const int nthreads = churn__resolve_threads(cfg->threads);
+  if (st == CHURN_OK && nthreads > 1) {
+    /* the file-order part stays on one thread, so more than 4 would only add memory */
+    st = read_events_parallel(&ep, &r, nthreads < 4 ? nthreads : 4, &parallel);
   }
   while (st == CHURN_OK && !parallel) {
     bool got;
