@@ -16,6 +16,9 @@
 
 enum { ROWS = 3000, SUBS = 50, BLOCK = 4096, MAX_REJ = 4000 };
 
+/* LeakSanitizer's check, present only in the sanitizer build. */
+extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
 typedef struct expected {
   int64_t line[MAX_REJ]; /* the rejected rows' lines, in file order */
   int n;
@@ -299,4 +302,7 @@ Test(csv_parallel, allocation_failures_on_the_calling_thread) {
   cr_assert_gt(failed, 0);
   churn_dataset_free(ds);
   churn_options_free(o);
+  if (__lsan_do_recoverable_leak_check) {
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "leaks (see the LSan report)");
+  }
 }
