@@ -94,6 +94,40 @@ bool cli_parse_int(const char *s, long long lo, long long hi, long long *out);
  * edge space), as the library's CSV writer does. */
 void cli_csv_field(FILE *f, const char *s);
 
+/* A number in a CSV field: the fewest of 15, 16, 17 significant digits that read back to the
+ * same double; NaN as an empty field. */
+void cli_csv_number(FILE *f, double v);
+
+/* A group's label as a file name (split.c): ASCII letters, digits, '-', '_', '.' (not first) and
+ * bytes >= 0x80 (UTF-8 text) kept, every other byte as %XX ('/' is %2F, '%' is %25), so that
+ * different labels give different names and none leaves its folder.  false when empty or when
+ * it does not fit in cap. */
+bool cli_file_name(const char *label, char *buf, size_t cap);
+
+/* One way of splitting a list: rows go to DIR/<kind>/<file name of key[row]>.csv; a row whose
+ * key is NULL or "" goes to no file of this kind.  list_each: the summary names each file
+ * (else it counts them). */
+typedef struct cli_split {
+  const char *kind;
+  const char *const *key;
+  bool list_each;
+} cli_split;
+typedef void (*cli_split_row)(FILE *f, int64_t row, void *ctx);
+/* Writes one CSV per group of each split (header, then row(f, i, ctx) for the group's rows in
+ * ascending i), each atomically and checked, then DIR/index.csv (file,kind,name,rows); files an
+ * earlier run's index listed under DIR/route/ or DIR/manager/ that this run did not write are
+ * removed.  Folders are created.  A line per file (or kind) goes to summary when not NULL.
+ * EXIT_OK, or EXIT_FAIL with the reason printed. */
+int cli_split_write(const char *cmd, const char *dir, const cli_split *splits, int nsplits,
+                    int64_t nrows, const char *header, cli_split_row row, void *ctx,
+                    FILE *summary);
+
+/* A model's reason in words (reason_words.c): feature j of a row (x, the row's values of the
+ * model's d features named names) as a phrase for people, e.g. payment.arrears 320 with
+ * payment.late_months_run 3 is "arrears 320.00 yuan, 3 months late". */
+void cli_reason_words(const char *const *names, const double *x, int64_t d, int64_t j,
+                      char *buf, size_t cap);
+
 /* A JSON string literal (quotes, backslashes and control bytes escaped). */
 void cli_json_string(FILE *f, const char *s);
 
@@ -105,11 +139,13 @@ void cli_table_json(const churn_table *t, FILE *f);
 /* Subcommands. */
 int cmd_simulate(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_ingest_map(int argc, char **argv);  /* churn ingest --map */
 int cmd_features(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_warnings(int argc, char **argv);
 /* The flat-table forms of fit and score (cmd_table.c). */
 int cli_fit_table(cli_args *a, const char *csv, churn_options *opts, const char *out);
 int cli_score_table(cli_args *a, const char *mpath, const char *csv, const char *out);

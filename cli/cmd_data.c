@@ -15,7 +15,10 @@ static const char SIMULATE_HELP[] =
     "and DIR/truth.csv (each subscriber's true churn category and driver).\n"
     "  --start DATE   first day of the simulation (YYYY-MM-DD; default 2024-01-01)\n"
     "  --threads T    worker threads (0 = one per core; the data do not depend on it)\n"
-    "  --no-csv       write only the msgpack dataset and the truth\n";
+    "  --no-csv       write only the msgpack dataset and the truth\n"
+    "  --export-style operator   write the CSV as an operator's exports instead: GB18030,\n"
+    "                 Chinese headers, local time +08:00, one file per source, plus the\n"
+    "                 DIR/mapping.ini that `churn ingest --map` reads them with\n";
 
 int cmd_simulate(int argc, char **argv) {
   cli_args a;
@@ -39,6 +42,11 @@ int cmd_simulate(int argc, char **argv) {
     else if (churn_options_set_int(opts, CHURN_OPT_SIM_START, t0) != CHURN_OK) rc = cli_fail("simulate", churn_last_status());
   }
   bool csv = !cli_flag(&a, "no-csv");
+  const char *style = cli_get(&a, "export-style");
+  bool operator_style = style && strcmp(style, "operator") == 0;
+  if (rc == EXIT_OK && style && !operator_style && strcmp(style, "plain") != 0) {
+    rc = cli_usage_error("simulate", "--export-style must be plain or operator, not %s", style);
+  }
   bool set_usage = false;
   if (rc == EXIT_OK && !cli_apply_sets(&a, opts, "simulate", "sim", &set_usage)) rc = set_usage ? EXIT_USAGE : EXIT_FAIL;
   if (rc == EXIT_OK && !cli_all_used(&a, "simulate")) rc = EXIT_USAGE;
@@ -57,7 +65,10 @@ int cmd_simulate(int argc, char **argv) {
     snprintf(p1, sizeof p1, "%s/dataset.msgpack", out);
     st = churn_dataset_save(ds, p1);
   }
-  if (st == CHURN_OK && csv) {
+  if (st == CHURN_OK && csv && operator_style) {
+    cli_progress("simulate", 2, 3, "writing operator exports");
+    st = churn_dataset_write_operator_export(ds, out, 8 * 3600);
+  } else if (st == CHURN_OK && csv) {
     cli_progress("simulate", 2, 3, "writing CSV");
     snprintf(p1, sizeof p1, "%s/subscribers.csv", out);
     snprintf(p2, sizeof p2, "%s/events.csv", out);
@@ -124,6 +135,9 @@ static void print_report(const churn_dataset *ds) {
 }
 
 int cmd_ingest(int argc, char **argv) {
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--map") == 0) return cmd_ingest_map(argc, argv);
+  }
   cli_args a;
   if (!cli_parse(&a, argc, argv, "help strict dedup create-unknown")) return EXIT_USAGE;
   if (cli_flag(&a, "help")) return fputs(INGEST_HELP, stdout), EXIT_OK;

@@ -226,14 +226,18 @@ static const char SCORE_HELP[] =
     "usage: churn score --model MODEL.msgpack --data TABLE.csv [--id COLS] [--top K] [--reasons R]\n"
     "                   --out scores.csv\n"
     "       churn score --model MODEL.msgpack --dataset DATASET --as-of DATE --top K --out dispatch.csv\n"
-    "                   [--reasons R] [--set warnings.deadline_days=W ...]\n"
+    "                   [--reasons R] [--by manager] [--set warnings.deadline_days=W ...]\n"
     "The first form scores a flat table with the encoding saved in a model fitted by `churn fit\n"
     "--data`: every row (or the top K), highest risk first, as id columns, probability and the\n"
     "reasons in the table's terms ('Contract = Month-to-month (+1.32)'); with a time column the\n"
     "latest month of each id.  The second form:\n"
     "Scores every subscriber in the base at DATE and writes the K most at risk as a dispatch list:\n"
     "rank, subscriber_id, probability, the top R reasons (feature and contribution to the score),\n"
-    "churn category of the first reason, value tier, customer manager, contact deadline.\n";
+    "churn category of the first reason, value tier, customer manager, contact deadline.\n"
+    "Each reason is its feature, its contribution and the subscriber's value in words\n"
+    "(words1: 'arrears 320.00 yuan, 3 months late').  With --by manager the list is split:\n"
+    "--out is a folder: DIR/dispatch.csv the whole list, DIR/manager/MANAGER.csv each manager's\n"
+    "part of it (rank kept), DIR/index.csv the manager files (churn warnings --help: names, reruns).\n";
 
 typedef struct ranked {
   double p;
@@ -289,6 +293,49 @@ static void note_missing_labels(const churn_model *m, const churn_dataset *ds) {
   }
 }
 
+/* What one line of the dispatch list needs. */
+typedef struct dispatch_ctx {
+  const churn_dataset *ds;
+  const churn_model *m;
+  const ranked *order;
+  const int32_t *idx;
+  const double *contrib, *x;
+  const char *const *names;
+  const int64_t *sub;
+  const void *vip;
+  int64_t d;
+  int r;
+  char deadline[40];
+} dispatch_ctx;
+
+/* Line i of the dispatch list (the i-th highest risk): rank, id, probability, each reason with
+ * its contribution and its words, category of the first reason, tier, manager, VIP, deadline. */
+static void dispatch_row(FILE *fo, int64_t i, void *ctx) {
+  const dispatch_ctx *c = ctx;
+  int64_t row = c->order[i].row, s = c->sub[row];
+  const char *id = "";
+  churn_dataset_subscriber_id(c->ds, s, &id);
+  fprintf(fo, "%lld,", (long long)i + 1);
+  cli_csv_field(fo, id);
+  fprintf(fo, ",%.6f", c->order[i].p);
+  for (int j = 0; j < c->r; j++) {
+    int32_t f = c->idx[row * c->r + j];
+    char words[256];
+    cli_reason_words(c->names, c->x + row * c->d, c->d, f, words, sizeof words);
+    fputc(',', fo);
+    cli_csv_field(fo, churn_model_feature_name(c->m, f));
+    fprintf(fo, ",%.4f,", c->contrib[row * c->r + j]);
+    cli_csv_field(fo, words);
+  }
+  churn_category cat = CHURN_CATEGORY_UNKNOWN;
+  churn_feature_category(churn_model_feature_name(c->m, c->idx[row * c->r]), &cat);
+  fprintf(fo, ",%s,", category_name(cat));
+  cli_csv_field(fo, label_of(c->ds, "tier", s));
+  fputc(',', fo);
+  cli_csv_field(fo, label_of(c->ds, "manager", s));
+  fprintf(fo, ",%d,%s\n", c->vip ? ((const uint8_t *)c->vip)[s] : 0, c->deadline);
+}
+
 int cmd_score(int argc, char **argv) {
   cli_args a;
   if (!cli_parse(&a, argc, argv, "help")) return EXIT_USAGE;
@@ -304,6 +351,9 @@ int cmd_score(int argc, char **argv) {
   const char *out = asof ? cli_need(&a, "out", "score") : NULL;
   if (!out) return EXIT_USAGE;
   const char *topk = cli_get(&a, "top"), *nreasons = cli_get(&a, "reasons");
+  const char *by = cli_get(&a, "by");
+  bool by_manager = by && strcmp(by, "manager") == 0;
+  if (by && !by_manager) return cli_usage_error("score", "--by takes manager, not '%s'", by);
   long long T;
   if (!cli_parse_time(asof, &T)) return cli_usage_error("score", "--as-of: not a date: %s", asof);
   long long kk = 100, rr = 3;
@@ -360,44 +410,47 @@ int cmd_score(int argc, char **argv) {
       if (k > n) k = (int)n;
       int64_t days = 2;
       churn_options_get_int(opts, CHURN_OPT_WARN_DEADLINE_DAYS, &days);
+      dispatch_ctx dc = {.ds = ds, .m = m, .order = order, .idx = idx, .contrib = contrib,
+                         .x = churn_features_matrix(f), .names = churn_features_names(f),
+                         .sub = churn_features_subscribers(f), .d = d, .r = r};
+      churn_dtype vdt;
+      churn_dataset_subscriber_column(ds, "vip", &vdt, &dc.vip);
+      cli_format_date(churn_contact_deadline(T, days), dc.deadline);
+      char header[4096];
+      int hl = snprintf(header, sizeof header, "rank,subscriber_id,probability");
+      for (int j = 1; j <= r && hl < (int)sizeof header - 64; j++) {
+        hl += snprintf(header + hl, sizeof header - (size_t)hl,
+                       ",reason%d,contribution%d,words%d", j, j, j);
+      }
+      snprintf(header + hl, sizeof header - (size_t)hl, ",category,tier,manager,vip,contact_deadline\n");
+      char list_path[2100];
+      snprintf(list_path, sizeof list_path, "%s%s", out, by_manager ? "/dispatch.csv" : "");
+      if (by_manager) {
+        /* the managers' files; the whole list (unassigned subscribers too) in DIR/dispatch.csv */
+        const char **mgr = malloc(sizeof *mgr * (size_t)(k + 1));
+        if (mgr == NULL) {
+          rc = cli_fail("score", CHURN_E_NOMEM);
+        } else {
+          for (int i = 0; i < k; i++) mgr[i] = label_of(ds, "manager", dc.sub[order[i].row]);
+          cli_split split = {"manager", mgr, false};
+          printf("%s: top %d of %lld subscribers scored as of %s\n", out, k, (long long)n, asof);
+          rc = cli_split_write("score", out, &split, 1, k, header, dispatch_row, &dc, stdout);
+          free(mgr);
+        }
+      }
       cli_out o;
-      if (!cli_out_open(&o, "score")) {
+      if (rc != EXIT_OK) {
+        /* reported */
+      } else if (!cli_out_open(&o, "score")) {
         rc = EXIT_FAIL;
       } else {
-        FILE *fo = o.f;
-        fputs("rank,subscriber_id,probability", fo);
-        for (int j = 1; j <= r; j++) fprintf(fo, ",reason%d,contribution%d", j, j);
-        fputs(",category,tier,manager,vip,contact_deadline\n", fo);
-        const int64_t *sub = churn_features_subscribers(f);
-        churn_dtype vdt;
-        const void *vip = NULL;
-        churn_dataset_subscriber_column(ds, "vip", &vdt, &vip);
-        char deadline[40];
-        cli_format_date(churn_contact_deadline(T, days), deadline);
-        for (int i = 0; i < k; i++) {
-          int64_t row = order[i].row, s = sub[row];
-          const char *id = "";
-          churn_dataset_subscriber_id(ds, s, &id);
-          fprintf(fo, "%d,", i + 1);
-          cli_csv_field(fo, id);
-          fprintf(fo, ",%.6f", order[i].p);
-          for (int j = 0; j < r; j++) {
-            fputc(',', fo);
-            cli_csv_field(fo, churn_model_feature_name(m, idx[row * r + j]));
-            fprintf(fo, ",%.4f", contrib[row * r + j]);
-          }
-          churn_category cat = CHURN_CATEGORY_UNKNOWN;
-          churn_feature_category(churn_model_feature_name(m, idx[row * r]), &cat);
-          fprintf(fo, ",%s,", category_name(cat));
-          cli_csv_field(fo, label_of(ds, "tier", s));
-          fputc(',', fo);
-          cli_csv_field(fo, label_of(ds, "manager", s));
-          fprintf(fo, ",%d,%s\n", vip ? ((const uint8_t *)vip)[s] : 0, deadline);
-        }
-        rc = cli_out_commit(&o, out, "score");
+        fputs(header, o.f);
+        for (int i = 0; i < k; i++) dispatch_row(o.f, i, &dc);
+        rc = cli_out_commit(&o, list_path, "score");
         cli_progress_done();
         if (rc == EXIT_OK) {
-          printf("%s: top %d of %lld subscribers scored as of %s\n", out, k, (long long)n, asof);
+          if (by_manager) printf("  dispatch.csv: %d rows\n", k);
+          else printf("%s: top %d of %lld subscribers scored as of %s\n", out, k, (long long)n, asof);
           note_missing_labels(m, ds);
         }
       }

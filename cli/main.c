@@ -14,6 +14,7 @@ static const char HELP[] =
     "  fit        fit the risk model (from a design-matrix CSV or from a dataset's snapshots)\n"
     "  summary    the model's coefficient table and fit statistics (text or JSON)\n"
     "  score      rank the base by churn risk into a dispatch list with reasons\n"
+    "  warnings   the early-warning list as CSV files per route and per customer manager\n"
     "  report     retention KPIs: movement table, ARPU, snapshot retention, segments, win-back\n"
     "  version    print the library version\n"
     "Exit status: 0 success, 1 the input was refused (message on stderr), 2 usage error.\n";
@@ -22,7 +23,7 @@ int main(int argc, char **argv) {
   static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
       {"simulate", cmd_simulate}, {"ingest", cmd_ingest}, {"features", cmd_features},
       {"fit", cmd_fit},           {"summary", cmd_summary}, {"score", cmd_score},
-      {"report", cmd_report}};
+      {"report", cmd_report},     {"warnings", cmd_warnings}};
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       strcmp(argv[1], "help") == 0) {
     fputs(HELP, argc < 2 ? stderr : stdout);

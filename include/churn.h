@@ -708,6 +708,74 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
 CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
                                                      const churn_options *opts);
 
+/* Reads an operator's own exports through a mapping file (INI): one section per file,
+ * [subscribers] (or [subscribers.N]) and [events:KIND] (or [events:KIND.N] for several files of
+ * one kind, KIND an event kind name such as bill, view), whose keys map dataset fields to the
+ * file's column headers (key = header):
+ *   subscribers: subscriber_id (required), activation, cancellation, contract_end,
+ *     promotion_end (dates), region, age_band, tier, package, manager (labels), price (number),
+ *     services (integer), vip (1/0, true/false, yes/no, 是/否);
+ *   events: subscriber_id and time (required), value (number), code, code2 (a number, a CSV
+ *     name as for churn_dataset_read_events_csv, or a free-form label where the kind has no
+ *     fixed names), aux1, aux2 (integers), due_date (bill), first_contact, fixed_at (fault)
+ *     (dates), new_package (package_change, a package label);
+ * plus `file` (a path relative to the mapping file's folder) and settings that override
+ * [input]'s for that file: encoding (utf-8 [default], gb18030, gbk; converted with iconv),
+ * date_format (strptime-style: %Y %m %d %H %M %S, %s for Unix seconds, %% and literals; e.g.
+ * %Y%m%d or %Y/%m/%d %H:%M:%S), <column>_format (one date column's format), utc_offset (+08:00:
+ * the exports' local time; dates are converted to UTC) [+00:00], delimiter [,] and
+ * number_format (an example such as 1,234.50 or 1.234,50: thousands separators and a currency
+ * sign ¥ ￥ $ € £ RMB CNY or a trailing 元 are then accepted; without it only plain numbers).
+ * [reasons] maps cancellation labels (the code column of [events:cancel]) to a reason name
+ * (moving, price, ...) or a category (natural, competitive, service: stored as the reasons
+ * not_wanted, competitor and customer_service); a label found neither there nor among the reason
+ * names is stored as reason unknown and counted per file (unmapped_labels).  Lines of the INI
+ * file are at most 200 bytes; `;` after a space starts a comment.
+ *
+ * Before any row is read, the mapping and every file's header line are checked: an unknown
+ * section, key, event kind or encoding, an unparsable format, a missing `file` or file, or a
+ * mapped column absent from the header fails (CHURN_E_FORMAT, CHURN_E_IO or CHURN_E_SCHEMA)
+ * with a message naming the section and key.  Then subscriber files are read first, event
+ * files after, each in the mapping's order, with the ingestion options of opts (may be NULL)
+ * and the rules of the CSV readers; in addition a row is rejected (counted, reported with its
+ * 1-based line and column) when a date does not match its format (a bare number is a date only
+ * with %s), a number does not match the number format, a byte is invalid in the file's
+ * encoding (the reason names its byte offset in the file) or the field count differs from the
+ * header's.  Each file is converted to UTF-8 in memory as a whole (blocks of 64 KiB through
+ * iconv), so memory grows with the largest file.
+ *
+ * On success the dataset records [input]'s utc_offset when given (churn_dataset_utc_offset) and,
+ * when summary is not NULL, *summary is a new table with one row per file in reading order:
+ * section, file (CHURN_STR), rows_read, rows_stored, rows_rejected, unmapped_labels,
+ * first_rejected_line (CHURN_I64; 0 = none), first_rejected_column, first_rejected_reason
+ * (CHURN_STR, "" = none); free it with churn_table_free.  On failure the dataset is left as it
+ * was before the call. */
+CHURN_API churn_status churn_dataset_read_mapping(churn_dataset *ds, const char *path,
+                                                  const churn_options *opts,
+                                                  churn_table **summary);
+
+/* Writes the dataset the way an operator's billing system exports it, into the existing folder
+ * dir: users.csv and one <kind>.csv per event kind present (bill.csv, view.csv, ...), GB18030
+ * with Chinese headers, times in local time utc_offset seconds east of UTC (whole minutes, at
+ * most 18 hours) as 20240701 where a column holds only local midnights, else as
+ * 2024/07/01 08:30:00, amounts as "1,234.5", cancellation reasons as Chinese labels, other
+ * codes as numbers or their dictionary labels; plus dir/mapping.ini, with which
+ * churn_dataset_read_mapping reads the files back to the same subscribers and events (labels
+ * of dictionaries may get other codes; extra subscriber attributes are not written).  Every
+ * file is written atomically.  Used by `churn simulate --export-style operator`. */
+CHURN_API churn_status churn_dataset_write_operator_export(const churn_dataset *ds,
+                                                           const char *dir,
+                                                           int64_t utc_offset);
+
+/* The local time of the dataset's exports, in seconds east of UTC (28800 for +08:00), as a
+ * mapping's [input] utc_offset or churn_dataset_set_utc_offset recorded it; saved with the
+ * dataset (files written before 1.3 record none).  CHURN_E_NOT_FOUND when none is recorded. */
+CHURN_API churn_status churn_dataset_utc_offset(const churn_dataset *ds, int64_t *seconds);
+
+/* Records the exports' local time (seconds east of UTC, at most 18 hours either way, else
+ * CHURN_E_RANGE). */
+CHURN_API churn_status churn_dataset_set_utc_offset(churn_dataset *ds, int64_t seconds);
+
 /* Sorts the events by (subscriber, time, kind), stable, counts exact duplicates (removing them
  * when CHURN_OPT_INGEST_DEDUP is 1) and builds the per-subscriber offsets.  Idempotent; O(n)
  * plus sorting within each subscriber.  opts may be NULL. */

@@ -3,7 +3,7 @@
 # ("demo") or every test ("test").  Run as root (or with sudo available).
 set -euo pipefail
 what=${1:-test}
-build=(gcc g++ meson ninja-build pkg-config binutils libopenblas-dev liblapacke-dev libmsgpack-dev
+build=(gcc g++ meson ninja-build pkg-config binutils libopenblas-dev liblapacke-dev libmsgpack-dev libinih-dev
        python3 python3-numpy python3-pandas python3-matplotlib python3-sklearn)
 test_only=(libcriterion-dev python3-pytest python3-sklearn python3-statsmodels python3-dask
            python3-distributed python3-nbclient python3-ipykernel liblua5.4-dev lua5.4 lua-busted

@@ -828,3 +828,25 @@ CHURN_API churn_status churn_dataset_category_label(const churn_dataset *ds, con
   *label = churn__dict_label(d, code);
   return CHURN_OK;
 }
+
+CHURN_API churn_status churn_dataset_utc_offset(const churn_dataset *ds, int64_t *seconds) {
+  CHURN_CHECK_ARG(ds != NULL && seconds != NULL,
+                  "churn_dataset_utc_offset: ds and seconds must not be NULL");
+  if (!ds->has_utc_offset) {
+    return churn__fail(CHURN_E_NOT_FOUND, "churn_dataset_utc_offset: the dataset records none");
+  }
+  *seconds = ds->utc_offset;
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_dataset_set_utc_offset(churn_dataset *ds, int64_t seconds) {
+  CHURN_CHECK_ARG(ds != NULL, "churn_dataset_set_utc_offset: ds must not be NULL");
+  if (seconds < -CHURN__MAX_UTC_OFFSET || seconds > CHURN__MAX_UTC_OFFSET) {
+    return churn__fail(CHURN_E_RANGE,
+                       "churn_dataset_set_utc_offset: %lld seconds is more than 18 hours",
+                       (long long)seconds);
+  }
+  ds->has_utc_offset = true;
+  ds->utc_offset = seconds;
+  return CHURN_OK;
+}

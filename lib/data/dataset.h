@@ -166,7 +166,13 @@ struct churn_dataset {
   churn__subs subs;
   churn__events ev;
   churn__report report;
+  /* the exports' local time (churn_dataset_set_utc_offset, a mapping's utc_offset) */
+  bool has_utc_offset;
+  int64_t utc_offset;  /* seconds east of UTC */
 };
+
+/* The largest UTC offset a dataset records (18 hours, as ISO 8601 allows). */
+#define CHURN__MAX_UTC_OFFSET (18 * 3600)
 
 /* CHURN_OK when ds is finalized, else CHURN_E_STATE naming fn. */
 churn_status churn__dataset_require_finalized(const churn_dataset *ds, const char *fn);

@@ -5,7 +5,7 @@
  * (lib/fileio.h).  Loading validates every count, code, index and value, so a truncated or
  * corrupt file is CHURN_E_FORMAT, never a crash.
  *
- * Payload (format major 1, minor 0):
+ * Payload (format major 1, minor 1; minor 1 added the optional "utc_offset"):
  *   {"subscribers": {"n", "ids": dict, "activation", "cancellation", "contract_end",
  *                    "promotion_end": bin i64, "region", "age_band", "tier", "package",
  *                    "manager": {"codes": bin i32, "labels": dict}, "price": bin f64,
@@ -16,7 +16,8 @@
  *               "value": bin f64, "aux1", "aux2": bin i32,
  *               "code_labels": [{"kind": int, "labels": dict}]},
  *    "finalized": bool, "counters": bin i64, "rejections": [{"source", "row", "column",
- *    "reason"}]}
+ *    "reason"}],
+ *    "utc_offset": int seconds east of UTC (only when the dataset records one)}
  *   dict = {"n": int, "text": bin of the n labels, each followed by a NUL byte}
  */
 #include "dataset.h"
@@ -27,7 +28,7 @@
 
 #define FORMAT "churn-dataset"
 #define MAJOR 1
-#define MINOR 0
+#define MINOR 1
 
 static const char *const CATS[CHURN__NCAT] = {"region", "age_band", "tier", "package",
                                               "manager"};
@@ -155,7 +156,7 @@ CHURN_API churn_status churn_dataset_save(churn_dataset *ds, const char *path) {
   CHURN_TRY(churn_dataset_finalize(ds, NULL));
   churn__wbuf payload, file;
   churn__wbuf_init(&payload);
-  msgpack_pack_map(&payload.pk, 5);
+  msgpack_pack_map(&payload.pk, ds->has_utc_offset ? 6 : 5);
   churn__pack_key(&payload, "subscribers");
   pack_subs(&payload, &ds->subs);
   churn__pack_key(&payload, "events");
@@ -163,6 +164,10 @@ CHURN_API churn_status churn_dataset_save(churn_dataset *ds, const char *path) {
   churn__pack_key(&payload, "finalized");
   msgpack_pack_true(&payload.pk);
   pack_report(&payload, &ds->report);
+  if (ds->has_utc_offset) {
+    churn__pack_key(&payload, "utc_offset");
+    msgpack_pack_int64(&payload.pk, ds->utc_offset);
+  }
   churn_status st = churn__wbuf_status(&payload, "dataset file");
   churn__wbuf_init(&file);
   if (st == CHURN_OK) st = churn__envelope_write(&file, FORMAT, MAJOR, MINOR, payload.data,
@@ -375,6 +380,15 @@ static churn_status load_payload(const msgpack_object *root, churn_dataset *ds) 
   CHURN_TRY(load_subs(root, &ds->subs));
   CHURN_TRY(load_events(root, &ds->ev, ds->subs.n));
   CHURN_TRY(load_report(root, &ds->report));
+  if (churn__map_get(root, "utc_offset") != NULL) { /* absent in files before minor 1 */
+    int64_t off;
+    CHURN_TRY(churn__get_i64(root, "utc_offset", &off));
+    if (off < -CHURN__MAX_UTC_OFFSET || off > CHURN__MAX_UTC_OFFSET) {
+      return bad("utc_offset out of range");
+    }
+    ds->has_utc_offset = true;
+    ds->utc_offset = off;
+  }
   bool finalized;
   CHURN_TRY(churn__get_bool(root, "finalized", &finalized));
   if (finalized) {

@@ -87,6 +87,9 @@ PROTOTYPES = {
     "churn_dataset_append_events": (status, [handle, c_void_p, c_size_t, handle]),
     "churn_dataset_read_subscribers_csv": (status, [handle, c_char_p, handle]),
     "churn_dataset_read_events_csv": (status, [handle, c_char_p, handle]),
+    "churn_dataset_read_mapping": (status, [handle, c_char_p, handle, P(handle)]),
+    "churn_dataset_utc_offset": (status, [handle, P(c_int64)]),
+    "churn_dataset_set_utc_offset": (status, [handle, c_int64]),
     "churn_dataset_finalize": (status, [handle, handle]),
     "churn_dataset_is_finalized": (c_int, [handle]),
     "churn_dataset_num_subscribers": (c_int64, [handle]),
@@ -238,6 +241,7 @@ PROTOTYPES = {
     "churn_eval_qini_auc": (status, [dptr, dptr, dptr, c_int64, P(c_double)]),
     "churn_simulate": (status, [handle, P(handle), P(handle)]),
     "churn_dataset_write_csv": (status, [handle, c_char_p, c_char_p]),
+    "churn_dataset_write_operator_export": (status, [handle, c_char_p, c_int64]),
     # 6f. out-of-core fitting
     "churn_model_fit_stream": (status, [c_int64, c_void_p, c_void_p, c_void_p, c_int, handle,
                                         P(handle)]),

@@ -20,7 +20,7 @@ import pandas as pd
 from ._arrays import ptr
 from ._handle import Handle
 from ._lib import (CHURN_F32, CHURN_F64, CHURN_I64, CHURN_STR, CHURN_U8, ENUM_INGEST_COUNTER, LIB,
-                   check, cstr, enum_names, pystr)
+                   check, cstr, enum_names, parse_time, pystr)
 from ._options import Options
 from ._table import table_to_frame
 
@@ -225,6 +225,39 @@ class Dataset:
         return ds.finalize(**options)
 
     @classmethod
+    def from_mapping(cls, mapping_path, **options):
+        """A finalized dataset from an operator's own exports read through a mapping file
+        (INI; churn.h: churn_dataset_read_mapping; README: "From your own exports").  The
+        per-file summary (rows read, stored, rejected, unmapped reason labels, first rejected
+        row) is kept as .mapping_summary, a DataFrame."""
+        ds = cls()
+        ds.read_mapping(mapping_path, **options)
+        return ds.finalize(**options)
+
+    def read_mapping(self, mapping_path, **options):
+        """Reads the exports a mapping file names; sets .mapping_summary.  Returns self."""
+        opts = _ingest_options(options)
+        h = ctypes.c_void_p()
+        check(LIB.churn_dataset_read_mapping(self.handle, cstr(os.fspath(mapping_path)),
+                                             opts.handle, ctypes.byref(h)))
+        self.mapping_summary = table_to_frame(h)
+        return self
+
+    @property
+    def utc_offset(self):
+        """The exports' local time in seconds east of UTC (28800 for +08:00) as the mapping
+        recorded it, or None."""
+        v = ctypes.c_int64()
+        if LIB.churn_dataset_utc_offset(self.handle, ctypes.byref(v)) != 0:
+            LIB.churn_clear_error()
+            return None
+        return v.value
+
+    @utc_offset.setter
+    def utc_offset(self, seconds):
+        check(LIB.churn_dataset_set_utc_offset(self.handle, int(seconds)))
+
+    @classmethod
     def load(cls, path_or_bytes):
         """Loads a dataset saved with save() (a path, or the file's bytes)."""
         ds = cls.__new__(cls)
@@ -246,6 +279,21 @@ class Dataset:
         check(LIB.churn_dataset_write_csv(
             self.handle, None if subscribers_path is None else cstr(os.fspath(subscribers_path)),
             None if events_path is None else cstr(os.fspath(events_path))))
+
+    def to_operator_export(self, folder, utc_offset="+08:00"):
+        """Writes the dataset the way an operator's billing system exports it, into the existing
+        folder: users.csv and one file per event kind, GB18030 with Chinese headers, local times
+        at utc_offset ("+08:00" or seconds east of UTC), plus the mapping.ini with which
+        Dataset.from_mapping reads them back (churn.h: churn_dataset_write_operator_export;
+        `churn simulate --export-style operator` from the command line).  Returns the
+        mapping file's path."""
+        seconds = utc_offset
+        if isinstance(utc_offset, str):
+            # the library's parser: 1970-01-01 00:00 at +08:00 is 28,800 seconds before the epoch
+            seconds = -parse_time("1970-01-01T00:00:00" + utc_offset)
+        check(LIB.churn_dataset_write_operator_export(self.handle, cstr(os.fspath(folder)),
+                                                      int(seconds)))
+        return os.path.join(os.fspath(folder), "mapping.ini")
 
     def save(self, path):
         """Writes the dataset as a versioned msgpack file, atomically (finalizes it first)."""
