@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include "common/parallel.h"
 
 /* --- the record reader ------------------------------------------------------------------------- */
@@ -858,6 +860,7 @@ typedef struct ev_block {
   int64_t rows;
   ev_slot *slot;
   churn_status st;
+  bool done;            /* parsed (under ev_par's lock) */
 } ev_block;
 
 static void slot_free(ev_slot *s) {
@@ -959,20 +962,42 @@ static churn_status block_parse(const ev_parser *proto, ev_block *k, int64_t sta
   return st;
 }
 
+/* The pipeline: parsing threads claim blocks in order (block i once block i - nslots, which
+ * used the same slot, is merged); the calling thread merges them in order as they are done,
+ * and parses the next unclaimed block itself instead of waiting for one.  No round barriers: on a loaded
+ * machine a thread that loses its core holds up only the block it holds. */
 typedef struct ev_par {
   ev_parser *proto;
   ev_block *blocks;
-  int64_t first;          /* the round being parsed starts at this block */
-  int64_t mfirst, mlast;  /* the round being merged: blocks [mfirst, mlast) */
+  int64_t nb, nslots;
+  pthread_mutex_t mu;     /* guards next, merged, stop and the blocks' done flags */
+  pthread_cond_t cv;
+  int64_t next;           /* the next block to claim */
+  int64_t merged;         /* blocks merged (their slots free again) */
+  bool stop;
   int64_t pos, line;      /* where the merged records end, and the line number there */
   churn_status merge_st;
 } ev_par;
 
-static void parse_task(void *ctx, int64_t task, int worker) {
+static void parse_loop(void *ctx, int64_t task, int worker) {
+  (void)task;
   (void)worker;
   ev_par *c = ctx;
-  ev_block *k = &c->blocks[c->first + task];
-  k->st = block_parse(c->proto, k, k->start, 1);
+  pthread_mutex_lock(&c->mu);
+  for (;;) {
+    while (!c->stop && c->next < c->nb && c->next >= c->merged + c->nslots) {
+      pthread_cond_wait(&c->cv, &c->mu);
+    }
+    if (c->stop || c->next >= c->nb) break;
+    ev_block *k = &c->blocks[c->next++];
+    pthread_mutex_unlock(&c->mu);
+    churn_status st = block_parse(c->proto, k, k->start, 1);
+    pthread_mutex_lock(&c->mu);
+    k->st = st;
+    k->done = true;
+    pthread_cond_broadcast(&c->cv);
+  }
+  pthread_mutex_unlock(&c->mu);
 }
 
 /* Pass 2 for block k, in file order, on the calling thread. */
@@ -995,11 +1020,36 @@ static churn_status merge_block(ev_par *c, ev_block *k) {
   return CHURN_OK;
 }
 
-static void merge_round(void *ctx) {
+/* The calling thread's part: every block in file order. */
+static void merge_all(void *ctx) {
   ev_par *c = ctx;
-  for (int64_t i = c->mfirst; c->merge_st == CHURN_OK && i < c->mlast; i++) {
-    c->merge_st = merge_block(c, &c->blocks[i]);
+  for (int64_t i = 0; c->merge_st == CHURN_OK && i < c->nb; i++) {
+    ev_block *k = &c->blocks[i];
+    pthread_mutex_lock(&c->mu);
+    while (!k->done) { /* parse the next unclaimed block here rather than wait */
+      if (c->next < c->nb && c->next < c->merged + c->nslots) {
+        ev_block *j = &c->blocks[c->next++];
+        pthread_mutex_unlock(&c->mu);
+        churn_status st = block_parse(c->proto, j, j->start, 1);
+        pthread_mutex_lock(&c->mu);
+        j->st = st;
+        j->done = true;
+        pthread_cond_broadcast(&c->cv);
+      } else {
+        pthread_cond_wait(&c->cv, &c->mu);
+      }
+    }
+    pthread_mutex_unlock(&c->mu);
+    c->merge_st = merge_block(c, k);
+    pthread_mutex_lock(&c->mu);
+    c->merged = i + 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
   }
+  pthread_mutex_lock(&c->mu); /* on an error the threads stop claiming */
+  c->stop = true;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
 }
 
 /* The offset just past the first line break at or after `from` (the file size if none). */
@@ -1055,8 +1105,7 @@ static churn_status read_events_parallel(ev_parser *ep, csv_reader *r, int nthre
     nb++;
     s = cut;
   }
-  const int64_t per_round = 2 * (int64_t)nthreads;
-  const size_t nslots = 2 * (size_t)per_round;
+  const size_t nslots = 4 * (size_t)nthreads;
   ev_slot *slots = churn__calloc(nslots, sizeof *slots);
   if (slots == NULL && st == CHURN_OK) st = churn__nomem("CSV blocks");
   for (size_t i = 0; st == CHURN_OK && i < nslots; i++) {
@@ -1065,18 +1114,16 @@ static churn_status read_events_parallel(ev_parser *ep, csv_reader *r, int nthre
     if (slots[i].buf == NULL) st = churn__nomem("CSV block");
   }
   for (size_t i = 0; st == CHURN_OK && i < nb; i++) blocks[i].slot = &slots[i % nslots];
-  ev_par c = {ep, blocks, 0, 0, 0, start, r->line, CHURN_OK};
-  int64_t merged = 0, parsed = 0;
-  while (st == CHURN_OK && merged < (int64_t)nb) {
-    const int64_t n = (int64_t)nb - parsed < per_round ? (int64_t)nb - parsed : per_round;
-    c.first = parsed;
-    c.mfirst = merged;
-    c.mlast = parsed;
-    /* nthreads - 1 new threads parse; the calling thread merges the previous round, then helps */
-    churn__parallel_beside(nthreads - 1, n, parse_task, &c, merge_round, &c);
+  if (st == CHURN_OK) {
+    ev_par c = {.proto = ep, .blocks = blocks, .nb = (int64_t)nb, .nslots = (int64_t)nslots,
+                .pos = start, .line = r->line, .merge_st = CHURN_OK};
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv, NULL);
+    /* nthreads - 1 new threads run the parse loop; the calling thread merges (merge_all) */
+    churn__parallel_beside(nthreads - 1, nthreads - 1, parse_loop, &c, merge_all, &c);
     st = c.merge_st;
-    merged = parsed;
-    parsed += n;
+    pthread_cond_destroy(&c.cv);
+    pthread_mutex_destroy(&c.mu);
   }
   for (size_t i = 0; slots != NULL && i < nslots; i++) slot_free(&slots[i]);
   churn__free(slots);
