@@ -99,12 +99,45 @@ int cmd_simulate(int argc, char **argv) {
 
 static const char INGEST_HELP[] =
     "usage: churn ingest --subscribers SUBS.csv --events EVENTS.csv --out DATASET.msgpack\n"
-    "                    [--strict] [--dedup] [--create-unknown] [--set ingest.KEY=V ...]\n"
+    "                    [--strict] [--dedup] [--create-unknown] [--reason-map REASONS.csv]\n"
+    "                    [--set ingest.KEY=V ...]\n"
     "Reads billing CSV exports (schemas in churn.h) into a msgpack dataset and reports every\n"
     "rejected row: counts by reason and the first rows with line, column and reason.\n"
     "  --strict          any rejected row fails the command (exit 1) and nothing is written\n"
     "  --dedup           remove exact duplicate events\n"
-    "  --create-unknown  create subscribers for events of unknown ids instead of failing\n";
+    "  --create-unknown  create subscribers for events of unknown ids instead of failing\n"
+    "  --reason-map F    the operator's own cancellation reason labels: lines `label,reason` or\n"
+    "                    `label,category` (natural, competitive, service, unknown).  A cancel\n"
+    "                    whose label is not mapped is kept with reason unknown and its label\n"
+    "                    listed under \"unmapped reason labels\".\n";
+
+/* "unmapped reason labels: 搬迁 x 312, ..." (most events first; the first 20). */
+static void print_unmapped_reasons(const churn_dataset *ds) {
+  churn_table *t = NULL;
+  int64_t jl, jm, je;
+  const char *const *label;
+  const int64_t *events, *mapped;
+  if (churn_dataset_reason_labels(ds, &t) == CHURN_OK && churn_table_find(t, "label", &jl) == 0 &&
+      churn_table_find(t, "mapped", &jm) == 0 && churn_table_find(t, "events", &je) == 0 &&
+      churn_table_str(t, jl, &label) == 0 && churn_table_i64(t, jm, &mapped) == 0 &&
+      churn_table_i64(t, je, &events) == 0) {
+    int shown = 0;
+    int64_t more = 0;
+    for (int64_t i = 0; i < churn_table_nrows(t); i++) {
+      if (mapped[i] || events[i] == 0) continue;
+      if (shown == 20) {
+        more++;
+        continue;
+      }
+      printf("%s%s x %lld", shown ? ", " : "unmapped reason labels: ", label[i],
+             (long long)events[i]);
+      shown++;
+    }
+    if (more) printf(" and %lld more", (long long)more);
+    if (shown) putchar('\n');
+  }
+  churn_table_free(t);
+}
 
 static void print_report(const churn_dataset *ds) {
   static const struct { churn_ingest_counter c; const char *name; } counters[] = {
@@ -126,6 +159,7 @@ static void print_report(const churn_dataset *ds) {
     churn_dataset_ingest_count(ds, counters[i].c, &v);
     if (v || i < 3) printf("%-28s %lld\n", counters[i].name, (long long)v);
   }
+  print_unmapped_reasons(ds);
   churn_table *rej = NULL;
   if (churn_dataset_rejections(ds, &rej) == CHURN_OK && churn_table_nrows(rej) > 0) {
     printf("first rejected rows:\n");
@@ -153,12 +187,14 @@ int cmd_ingest(int argc, char **argv) {
   if (cli_flag(&a, "create-unknown")) churn_options_set_int(opts, CHURN_OPT_INGEST_UNKNOWN, 2);
   bool set_usage = false;
   if (!cli_apply_sets(&a, opts, "ingest", "ingest", &set_usage)) rc = set_usage ? EXIT_USAGE : EXIT_FAIL;
+  const char *reason_map = cli_get(&a, "reason-map");
   if (rc == EXIT_OK && !cli_all_used(&a, "ingest")) rc = EXIT_USAGE;
   churn_dataset *ds = NULL;
   churn_status st = CHURN_OK;
   if (rc == EXIT_OK) {
     st = churn_dataset_new(&ds);
     cli_progress("ingest", 0, 3, subs);
+    if (st == CHURN_OK && reason_map != NULL) st = churn_dataset_read_reason_map_csv(ds, reason_map);
     if (st == CHURN_OK) st = churn_dataset_read_subscribers_csv(ds, subs, opts);
     cli_progress("ingest", 1, 3, events);
     if (st == CHURN_OK) st = churn_dataset_read_events_csv(ds, events, opts);

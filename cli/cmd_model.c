@@ -226,14 +226,17 @@ static const char SCORE_HELP[] =
     "usage: churn score --model MODEL.msgpack --data TABLE.csv [--id COLS] [--top K] [--reasons R]\n"
     "                   --out scores.csv\n"
     "       churn score --model MODEL.msgpack --dataset DATASET --as-of DATE --top K --out dispatch.csv\n"
-    "                   [--reasons R] [--by manager] [--set warnings.deadline_days=W ...]\n"
+    "                   [--reasons R] [--by manager] [--calendar CAL.csv] [--utc-offset +08:00]\n"
+    "                   [--set warnings.deadline_days=W ...]\n"
     "The first form scores a flat table with the encoding saved in a model fitted by `churn fit\n"
     "--data`: every row (or the top K), highest risk first, as id columns, probability and the\n"
     "reasons in the table's terms ('Contract = Month-to-month (+1.32)'); with a time column the\n"
     "latest month of each id.  The second form:\n"
     "Scores every subscriber in the base at DATE and writes the K most at risk as a dispatch list:\n"
     "rank, subscriber_id, probability, the top R reasons (feature and contribution to the score),\n"
-    "churn category of the first reason, value tier, customer manager, contact deadline.\n"
+    "churn category of the first reason, value tier, customer manager, contact deadline (DATE + W\n"
+    "working days: Monday to Friday, minus the holidays and plus the make-up working days of the\n"
+    "calendar CSV `date,type` given by --calendar, counted in the local time of --utc-offset).\n"
     "Each reason is its feature, its contribution and the subscriber's value in words\n"
     "(words1: 'arrears 320.00 yuan, 3 months late').  With --by manager the list is split:\n"
     "--out is a folder: DIR/dispatch.csv the whole list, DIR/manager/MANAGER.csv each manager's\n"
@@ -264,6 +267,34 @@ static const char *label_of(const churn_dataset *ds, const char *column, int64_t
   const char *label = "";
   if (code < 0 || churn_dataset_category_label(ds, column, code, &label, NULL) != CHURN_OK) return "";
   return label;
+}
+
+/* The contact deadline of the dispatch list: T + W working days of warnings.calendar in the
+ * local time warnings.utc_offset (read back from opts, so --set works as well as the flags). */
+static churn_status dispatch_deadline(const churn_options *opts, int64_t T, int64_t *out) {
+  int64_t days = 2, offset = 0;
+  const char *cal_path = NULL, *off = NULL;
+  churn_options_get_int(opts, CHURN_OPT_WARN_DEADLINE_DAYS, &days);
+  churn_options_get_string(opts, CHURN_OPT_WARN_CALENDAR, &cal_path);
+  churn_options_get_string(opts, CHURN_OPT_WARN_UTC_OFFSET, &off);
+  if (off != NULL && off[0] != '\0') {
+    /* the offset in seconds, through the library's one date parser: midnight 1970-01-01 in
+     * the zone is -offset seconds */
+    char text[48];
+    snprintf(text, sizeof text, "1970-01-01T00:00:00%s", off);
+    int64_t t = 0;
+    if (churn_time_parse(text, &t) != CHURN_OK) {
+      fprintf(stderr, "churn score: --utc-offset: '%s' is not a UTC offset such as +08:00\n", off);
+      return CHURN_E_ARG;
+    }
+    offset = -t;
+  }
+  churn_calendar *cal = NULL;
+  churn_status st = CHURN_OK;
+  if (cal_path != NULL && cal_path[0] != '\0') st = churn_calendar_load(cal_path, &cal);
+  if (st == CHURN_OK) st = churn_calendar_deadline(cal, T, days, offset, out);
+  churn_calendar_free(cal);
+  return st;
 }
 
 /* Prints a note for each one-hot feature "GROUP.COLUMN=LABEL" of the model whose label the dataset
@@ -373,6 +404,15 @@ int cmd_score(int argc, char **argv) {
   bool set_usage = false;
   int rc = cli_apply_sets(&a, opts, "score", "features warnings ingest", &set_usage) ? EXIT_OK : EXIT_FAIL;
   if (set_usage) rc = EXIT_USAGE;
+  const char *calendar = cli_get(&a, "calendar"), *utc_offset = cli_get(&a, "utc-offset");
+  if (rc == EXIT_OK && calendar != NULL &&
+      churn_options_set_string(opts, CHURN_OPT_WARN_CALENDAR, calendar) != CHURN_OK) {
+    rc = cli_fail("score", churn_last_status());
+  }
+  if (rc == EXIT_OK && utc_offset != NULL &&
+      churn_options_set_string(opts, CHURN_OPT_WARN_UTC_OFFSET, utc_offset) != CHURN_OK) {
+    rc = cli_fail("score", churn_last_status());
+  }
   if (rc == EXIT_OK && !cli_all_used(&a, "score")) rc = EXIT_USAGE;
   churn_model *m = NULL;
   churn_dataset *ds = NULL;
@@ -408,14 +448,15 @@ int cmd_score(int argc, char **argv) {
       for (int64_t i = 0; i < n; i++) order[i] = (ranked){p[i], i};
       qsort(order, (size_t)n, sizeof *order, by_risk);
       if (k > n) k = (int)n;
-      int64_t days = 2;
-      churn_options_get_int(opts, CHURN_OPT_WARN_DEADLINE_DAYS, &days);
+      int64_t due = 0;
+      st = dispatch_deadline(opts, T, &due);
+      if (st != CHURN_OK) rc = EXIT_FAIL; /* reported below */
       dispatch_ctx dc = {.ds = ds, .m = m, .order = order, .idx = idx, .contrib = contrib,
                          .x = churn_features_matrix(f), .names = churn_features_names(f),
                          .sub = churn_features_subscribers(f), .d = d, .r = r};
       churn_dtype vdt;
       churn_dataset_subscriber_column(ds, "vip", &vdt, &dc.vip);
-      cli_format_date(churn_contact_deadline(T, days), dc.deadline);
+      cli_format_date(due, dc.deadline);
       char header[4096];
       int hl = snprintf(header, sizeof header, "rank,subscriber_id,probability");
       for (int j = 1; j <= r && hl < (int)sizeof header - 64; j++) {
@@ -425,7 +466,7 @@ int cmd_score(int argc, char **argv) {
       snprintf(header + hl, sizeof header - (size_t)hl, ",category,tier,manager,vip,contact_deadline\n");
       char list_path[2100];
       snprintf(list_path, sizeof list_path, "%s%s", out, by_manager ? "/dispatch.csv" : "");
-      if (by_manager) {
+      if (by_manager && rc == EXIT_OK) {
         /* the managers' files; the whole list (unassigned subscribers too) in DIR/dispatch.csv */
         const char **mgr = malloc(sizeof *mgr * (size_t)(k + 1));
         if (mgr == NULL) {

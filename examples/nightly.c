@@ -81,7 +81,10 @@ int main(int argc, char **argv) {
       churn_model_explain(model, X, CHURN_F64, n, d, d, 1, reason, contrib)) {
     return fail("scoring");
   }
-  /* 3. The dispatch list: the most at-risk first, each with its main reason. */
+  /* 3. The dispatch list: the most at-risk first, each with its main reason, to be called
+   * within 2 working days (Monday to Friday; pass a churn_calendar for the holidays). */
+  int64_t deadline = 0;
+  if (churn_calendar_deadline(NULL, as_of, 2, 0, &deadline)) return fail("contact deadline");
   for (int64_t i = 0; i < n; i++) order[i] = (ranked){p[i], i};
   qsort(order, (size_t)n, sizeof *order, by_risk);
   /* Built in memory and written with churn_file_write: atomic (yesterday's list stays whole
@@ -99,7 +102,7 @@ int main(int argc, char **argv) {
     csv_field(out, id);
     fprintf(out, ",%.6f,%s,%lld\n", order[i].p,
             churn_model_feature_name(model, reason[order[i].row]),
-            (long long)churn_contact_deadline(as_of, 2));
+            (long long)deadline);
   }
   int bad = ferror(out);
   if (fclose(out) != 0 || bad) return fail("building the dispatch list");

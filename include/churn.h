@@ -244,6 +244,12 @@ typedef enum churn_option {
   CHURN_OPT_WARN_FIX_BREACHES = 407,   /* int >= 0: fix breaches to fire, 0 = off; default 1 */
   CHURN_OPT_WARN_DEADLINE_DAYS = 408,  /* int in [0,365]: contact within W working days, 2 */
   CHURN_OPT_WARN_VIP_TIERS = 409,      /* string: comma-separated high-value tiers, "high" */
+  CHURN_OPT_WARN_CALENDAR = 410,      /* string: path of a working-day calendar CSV for the
+                                          deadlines (churn_calendar_load), "" = Mon-Fri */
+  CHURN_OPT_WARN_UTC_OFFSET = 411,    /* string: the operator's local time for deadlines,
+                                          "+08:00", "-0500", "Z" or "" (UTC); default "" */
+  CHURN_OPT_WARN_REQUEST_DAYS = 412,  /* int in [1,365]: a cancellation request at most this
+                                          many days before T fires cancel_request, default 14 */
   /* --- KPIs (section 8) --- */
   CHURN_OPT_KPI_FIRST_ = 500,
   CHURN_OPT_KPI_RATE_BASE = 501,     /* int churn_kpi_rate_base, default CHURN_KPI_RATE_OPENING */
@@ -294,6 +300,22 @@ typedef enum churn_option {
   CHURN_OPT_SIM_CONTROL_SHARE = 725, /* real in [0,1]: selected held out as control, 0.2 */
   CHURN_OPT_SIM_CAMPAIGN_EFFECT = 726, /* real in [0,1]: the offer's success on price churn, 0.5 */
   CHURN_OPT_SIM_CAMPAIGN_HORIZON = 727, /* int in [1,24]: months the offer acts, default 3 */
+  CHURN_OPT_SIM_PROPENSITY_SPREAD = 728, /* real in [0,2.5]: sigma of the subscribers' lognormal
+                                      * churn propensity (mean 1), default 0.6; larger: a cohort's
+                                      * retention curve flattens faster */
+  CHURN_OPT_SIM_SILENT_OTHER_SHARE = 729, /* real in [0,1]: churners of the other drivers (not
+                                      * moving, not arrears) who stop using and paying and never
+                                      * cancel, default 0 */
+  CHURN_OPT_SIM_SEASONALITY = 730,   /* real in [0,1]: amplitude A of the seasonal profile: every
+                                      * episode start rate x (1 + A cos(2 pi (month - peak) / 12)),
+                                      * default 0 (none) */
+  CHURN_OPT_SIM_SEASON_PEAK = 731,   /* int in [1,12]: calendar month of the seasonal peak, 3 */
+  CHURN_OPT_SIM_CHURN_SCALE = 732,   /* real in [0,10]: multiplies every driver's episode start
+                                      * rate (the churn level; set it so the monthly churn is
+                                      * near the KPI target and some months miss it), default 1 */
+  CHURN_OPT_SIM_RETURN_SAME_ID = 733, /* real in [0,1]: win-back returns that come back under
+                                      * their old id (a new ACTIVATION event after the CANCEL)
+                                      * rather than a new id with the same person, default 0 */
   /* --- designs from flat tables (section 6h) --- */
   CHURN_OPT_DESIGN_FIRST_ = 900,
   CHURN_OPT_DESIGN_LABEL = 901,      /* string: the label column, default "" (none) */
@@ -488,11 +510,15 @@ CHURN_API churn_status churn_time_format(int64_t t, char *buf, size_t cap);
  *                   aux1 = new package code (the subscribers' package dictionary) or NONE
  *   SUSPEND, RESUME code = churn_suspend_reason
  *   CANCEL          code = churn_cancel_reason (churn_cancel_reason_category maps it to
- *                   natural / competitive / service)
+ *                   natural / competitive / service); aux1 = index of the operator's own
+ *                   reason label (churn_dataset_reason_labels) or NONE
  *   RETENTION       code = churn_retention_outcome
  *   USAGE           value = volume (MB for data, minutes for voice), code = churn_usage_type
  *   CALLBACK        satisfaction call-back after a repair; code = score 1..5 (0 unknown)
  *   ACTIVATION      (new installation as an event; the subscriber table also has the date)
+ *   CANCEL_REQUEST  the subscriber asked to cancel (CSV kind "cancel_request"); code =
+ *                   churn_cancel_reason given with the request (as CANCEL), else 0.  Not a
+ *                   churn: the CANCEL event, if any, follows; fires the cancel_request warning
  * BILL, PAYMENT, VIEW, PACKAGE_CHANGE and USAGE need a value; other kinds default it to 0. */
 #define CHURN_EVENT_KIND_LIST(X)                    \
   X(CHURN_EV_BILL, 1, "bill")                       \
@@ -510,7 +536,8 @@ CHURN_API churn_status churn_time_format(int64_t t, char *buf, size_t cap);
   X(CHURN_EV_RETENTION, 13, "retention")            \
   X(CHURN_EV_USAGE, 14, "usage")                    \
   X(CHURN_EV_CALLBACK, 15, "callback")              \
-  X(CHURN_EV_ACTIVATION, 16, "activation")
+  X(CHURN_EV_ACTIVATION, 16, "activation")          \
+  X(CHURN_EV_CANCEL_REQUEST, 17, "cancel_request")
 typedef enum churn_event_kind {
   CHURN_EVENT_KIND_LIST(CHURN_ENUM_VALUE_)
   CHURN_EV_KIND_END_ /* one past the last known kind; grows with new kinds */
@@ -519,7 +546,8 @@ typedef enum churn_event_kind {
 /* Cancellation reasons (code of CHURN_EV_CANCEL), with their CSV names and the category each
  * maps to (churn_cancel_reason_category): price, competitor and promo_end -> competitive;
  * not_wanted, moving, no_device, age_health -> natural; technical, customer_service,
- * package_fit -> service; unknown -> unknown. */
+ * package_fit -> service; other_natural -> natural, other_competitive -> competitive,
+ * other_service -> service; unknown -> unknown. */
 #define CHURN_CANCEL_REASON_LIST(X)                               \
   X(CHURN_REASON_UNKNOWN, 0, "unknown")                           \
   X(CHURN_REASON_PRICE, 1, "price")             /* too high */    \
@@ -531,7 +559,11 @@ typedef enum churn_event_kind {
   X(CHURN_REASON_MOVING, 7, "moving")           /* out of the coverage area */ \
   X(CHURN_REASON_NO_DEVICE, 8, "no_device")     /* no longer owns the TV/device */ \
   X(CHURN_REASON_AGE_HEALTH, 9, "age_health")                     \
-  X(CHURN_REASON_PACKAGE_FIT, 10, "package_fit") /* package does not fit */
+  X(CHURN_REASON_PACKAGE_FIT, 10, "package_fit") /* package does not fit */ \
+  /* an operator's own reason label mapped to a category only (churn_dataset_set_reason_map) */ \
+  X(CHURN_REASON_OTHER_NATURAL, 11, "other_natural")               \
+  X(CHURN_REASON_OTHER_COMPETITIVE, 12, "other_competitive")       \
+  X(CHURN_REASON_OTHER_SERVICE, 13, "other_service")
 typedef enum churn_cancel_reason { CHURN_CANCEL_REASON_LIST(CHURN_ENUM_VALUE_) } churn_cancel_reason;
 
 /* Churn categories (流失分类). */
@@ -666,7 +698,10 @@ CHURN_API churn_status churn_dataset_append_subscribers(churn_dataset *ds,
  *     or subscriber_index (CHURN_I32/I64 dense index, fastest); exactly one is required,
  *   time (required, CHURN_I64), kind (required, integer churn_event_kind),
  *   code, code2 (integer 0..255), value (CHURN_F64/F32), aux1, aux2 (integer, int32 range).
- * Unknown column names fail with CHURN_E_SCHEMA.  The dataset is no longer finalized
+ * code may also be CHURN_STR, read as the events CSV reads it: a number, a CSV name of the
+ * kind's codes, a free-form label (VIEW, FAULT, COMPLAINT), or for CANCEL and CANCEL_REQUEST
+ * an operator's own reason label (kept in aux1, see churn_dataset_reason_labels); other text
+ * rejects the row as a bad value.  Unknown column names fail with CHURN_E_SCHEMA.  The dataset is no longer finalized
  * afterwards.  opts may be NULL. */
 CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const churn_column *cols,
                                                    size_t ncols, const churn_options *opts);
@@ -696,7 +731,9 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
 /* Reads an events CSV file.  Columns: the id column (CHURN_OPT_INGEST_ID_COLUMN), time, kind
  * (a name such as "bill" or a number) required; optional value (alias amount), code, code2
  * (a number or a name: the CSV names listed at each enum above; for VIEW genres, fault types
- * and complaint categories any label, interned in a per-kind dictionary of at most 256), aux1,
+ * and complaint categories any label, interned in a per-kind dictionary of at most 256; for
+ * CANCEL and CANCEL_REQUEST an operator's own reason label, see churn_dataset_reason_labels),
+ * aux1,
  * aux2 (integers), and the date columns due_date (BILL), first_contact and fixed_at (FAULT),
  * new_package (PACKAGE_CHANGE, a package label), which fill aux1/aux2 as documented at
  * churn_event_kind.  A code given as a number has no leading zeros ("007" is a label) and, for
@@ -707,6 +744,39 @@ CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, con
  * time or kind column, a repeated name, or both value and amount is CHURN_E_SCHEMA). */
 CHURN_API churn_status churn_dataset_read_events_csv(churn_dataset *ds, const char *path,
                                                      const churn_options *opts);
+
+/* Operators' own cancellation reason labels (an export's "搬迁", "资费高", "RELOCATED").  A
+ * CANCEL or CANCEL_REQUEST row of an events CSV whose code is neither a number nor a
+ * churn_cancel_reason name is never rejected for it: the churn is kept, its label is interned
+ * in the kind's label dictionary and its index stored in the event's aux1, and its code is the
+ * reason the dataset's reason map gives the label, else CHURN_REASON_UNKNOWN.  Labels are UTF-8
+ * bytes of any script, compared exactly.
+ *
+ * churn_dataset_set_reason_map adds n mappings label[i] -> target[i] (replacing an earlier
+ * mapping of the same label), target[i] being a churn_cancel_reason name ("moving") or a
+ * category name ("natural", "competitive", "service": the reasons other_natural,
+ * other_competitive, other_service; "unknown": CHURN_REASON_UNKNOWN, label kept).  Events
+ * already stored with a mapped label get the new code at once (the dataset stays finalized),
+ * later CSV reads use the map.  CHURN_E_ARG names an empty or NULL label and a target that is
+ * neither a reason nor a category, and then nothing is changed.
+ *
+ * churn_dataset_read_reason_map_csv does the same from a CSV file of lines `label,reason` (or
+ * `label,category`; a first line whose first field is "label" is a header): CHURN_E_IO naming
+ * the path, CHURN_E_FORMAT naming the line of a line that is not two fields, has an empty
+ * label, or names an unknown reason or category (nothing is changed then).
+ *
+ * churn_dataset_reason_labels lists the labels seen: a new table, one row per label (of
+ * either kind), most events first (ties: in the order first seen, CANCEL labels first), with
+ * columns label (str), reason (str: the
+ * churn_cancel_reason name its events carry now), category (str), events (i64: CANCEL and
+ * CANCEL_REQUEST events with the label), mapped (i64 1 when the reason map names the label,
+ * even as "unknown").  The rows with mapped 0 are the unmapped labels an ingest report lists
+ * ("unmapped reason labels: 搬迁 x 312").  Free with churn_table_free. */
+CHURN_API churn_status churn_dataset_set_reason_map(churn_dataset *ds,
+                                                   const char *const *label,
+                                                   const char *const *target, size_t n);
+CHURN_API churn_status churn_dataset_read_reason_map_csv(churn_dataset *ds, const char *path);
+CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, churn_table **out);
 
 /* Reads an operator's own exports through a mapping file (INI): one section per file,
  * [subscribers] (or [subscribers.N]) and [events:KIND] (or [events:KIND.N] for several files of
@@ -916,14 +986,19 @@ CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
  * T.  A bill still open whose date has not passed is not judged yet.
  *
  * The catalog (churn_feature_info enumerates it with these descriptions; [category] is the churn
- * category the feature points to, used to map a model's reasons to a cause):
- *  payment [competitive: price pressure]
+ * category the feature points to, used to map a model's reasons to a cause).  A category is given
+ * only where the domain ties the feature to a cause: the operator's service failings -> service;
+ * price, rate increases, expiring promotions and contracts -> competitive (as the cancellation
+ * reasons price and promo_end); arrears, silence (viewing, usage, an offline box), suspensions,
+ * package changes and account facts say that a subscriber may leave, not why -> unknown (the
+ * cause must be asked):
+ *  payment [unknown: arrears are a symptom whose cause must be asked]
  *   payment.late_months_run      bills paid late in a row, counting back from the latest judged
  *   payment.arrears              unpaid amount at T of bills whose due date + grace is before T
  *   payment.days_since_payment   days from the last payment to T (from activation when none;
  *                                0 when activation is unknown)
  *   payment.late_in_window       late bills whose due date + grace lies in W
- *  usage [competitive: viewing and traffic moving to other providers]
+ *  usage [unknown: silence, whose cause must be asked]
  *   usage.view_minutes           viewing minutes (VIEW values) in W
  *   usage.view_minutes_prev      viewing minutes in the previous M months
  *   usage.view_drop              (prev - recent) / prev; 0 when prev is 0 (negative = growth)
@@ -934,7 +1009,7 @@ CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
  *                                USAGE volume of that type in W
  *   usage.broadband_trend, usage.mobile_data_trend, usage.mobile_voice_trend
  *                                (recent - prev) / prev volume; 0 when prev is 0
- *  device [natural: a box that stays off suggests a move or no TV]
+ *  device [unknown: a box that stays off may mean a move, no TV, or another provider]
  *   device.days_since_connect    days from the last HEARTBEAT or CONNECT to T (from activation
  *                                when none; 0 when activation is unknown)
  *   device.offline_share         1 - days with a HEARTBEAT/CONNECT / days of the M x 30 that are
@@ -953,18 +1028,18 @@ CHURN_API churn_status churn_dataset_write_csv(const churn_dataset *ds,
  *   account.tenure_months        (T - activation) / 30 days; 0 when unknown       [unknown]
  *   account.arpu                 amount billed in W / M                           [competitive]
  *   account.arpu_change          (billed in W - billed in previous) / M           [competitive]
- *   account.services             services in the bundle (0 when unknown)          [competitive]
+ *   account.services             services in the bundle (0 when unknown)          [unknown]
  *   account.months_to_contract_end  (contract end - T) / 30 days if after T, else 0 [competitive]
  *   account.in_contract          1 when the contract ends after T                 [competitive]
  *   account.promo_ending         1 when the promotion ends in (T, T + N days],
  *                                N = CHURN_OPT_FEAT_PROMO_DAYS                    [competitive]
- *   account.downgrades, account.upgrades  PACKAGE_CHANGE down / up in W            [competitive]
- *   account.suspensions          SUSPEND events in W                              [natural]
- *   account.suspended            1 when the last SUSPEND/RESUME by T is a SUSPEND [natural]
+ *   account.downgrades, account.upgrades  PACKAGE_CHANGE down / up in W            [unknown]
+ *   account.suspensions          SUSPEND events in W                              [unknown]
+ *   account.suspended            1 when the last SUSPEND/RESUME by T is a SUSPEND [unknown]
  *   account.vip                  the VIP flag                                     [unknown]
  *   account.tier, account.region, account.age_band, account.package
  *                                one-hot: a column "account.tier=<label>" per label but the
- *                                reference level              [unknown; package: competitive]
+ *                                reference level                                  [unknown]
  *  extra attributes [unknown]
  *   attr.<name>                  a numeric attribute as it is (missing: CHURN_OPT_FEAT_ATTR_MISSING);
  *                                a categorical one one-hot: "attr.<name>=<label>" per label but
@@ -1073,33 +1148,69 @@ CHURN_API churn_status churn_labels_compute(const churn_dataset *ds, const int64
  *   device_offline: days_since_connect >= D (CHURN_OPT_WARN_OFFLINE_DAYS), for subscribers with a
  *     device event by T; observed = days;
  *   contact_breach: service.contact_breaches >= CHURN_OPT_WARN_CONTACT_BREACHES;
- *   fix_breach: service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES. */
+ *   fix_breach: service.fix_breaches >= CHURN_OPT_WARN_FIX_BREACHES;
+ *   cancel_request: a CANCEL_REQUEST event in (T - D days, T], D = CHURN_OPT_WARN_REQUEST_DAYS;
+ *     observed = days since the latest; always routed to "retention_desk". */
 #define CHURN_WARNING_RULE_LIST(X)                          \
   X(CHURN_WARN_PAYMENT_ANOMALY, 1, "payment_anomaly")       \
   X(CHURN_WARN_VIEWING_DROP, 2, "viewing_drop")             \
   X(CHURN_WARN_DEVICE_OFFLINE, 3, "device_offline")         \
   X(CHURN_WARN_CONTACT_BREACH, 4, "contact_breach")         \
-  X(CHURN_WARN_FIX_BREACH, 5, "fix_breach")
+  X(CHURN_WARN_FIX_BREACH, 5, "fix_breach")                 \
+  X(CHURN_WARN_CANCEL_REQUEST, 6, "cancel_request")
 typedef enum churn_warning_rule { CHURN_WARNING_RULE_LIST(CHURN_ENUM_VALUE_) } churn_warning_rule;
 
 /* The warning list as of T for the subscribers in the base at T (as for features): a new table
  * with one row per (subscriber, rule fired), by subscriber index then rule, and the columns
  *   subscriber (i64 dense index), subscriber_id (str), rule (str: "payment_anomaly",
- *   "viewing_drop", "device_offline", "contact_breach", "fix_breach"), category (str: the churn
- *   category the rule points to: competitive, competitive, natural, service, service),
+ *   "viewing_drop", "device_offline", "contact_breach", "fix_breach", "cancel_request"),
+ *   category (str: the churn category the rule points to, only where the domain ties it:
+ *     payment_anomaly  unknown  (arrears: the cause must be asked)
+ *     viewing_drop     unknown  (silence)
+ *     device_offline   unknown  (silence: a move, no TV, or another provider)
+ *     contact_breach   service  (the operator's own commitment broken)
+ *     fix_breach       service
+ *     cancel_request   unknown  (the request's reason, if any, is in the event's code)),
  *   observed (f64), threshold (f64), detail (str, for people), as_of (i64 T),
- *   deadline (i64: T + W working days, CHURN_OPT_WARN_DEADLINE_DAYS, see churn_contact_deadline),
+ *   deadline (i64: T + W working days, W = CHURN_OPT_WARN_DEADLINE_DAYS, counted on the
+ *   calendar CHURN_OPT_WARN_CALENDAR (holidays and make-up working days; weekends only when
+ *   unset) in the local time CHURN_OPT_WARN_UTC_OFFSET: churn_calendar_deadline),
  *   vip (i64 0/1), tier (str), manager (str, "" when none),
- *   route (str: "vip_manager" for VIP subscribers and tiers listed in CHURN_OPT_WARN_VIP_TIERS,
- *   else "customer_manager" when a manager is assigned, else "customer_service").
+ *   route (str: "retention_desk" for cancel_request, else "vip_manager" for VIP subscribers and
+ *   tiers listed in CHURN_OPT_WARN_VIP_TIERS, else "customer_manager" when a manager is
+ *   assigned, else "customer_service").
  * opts (may be NULL) is read for CHURN_OPT_FEAT_* (windows, SLAs, threads) and CHURN_OPT_WARN_*.
- * Errors as churn_features_extract.  Free with churn_table_free. */
+ * Errors as churn_features_extract, and CHURN_E_ARG naming warnings.utc_offset when it does not
+ * parse, the errors of churn_calendar_load (prefixed "warnings.calendar") for the calendar.
+ * Free with churn_table_free. */
 CHURN_API churn_status churn_warnings_compute(const churn_dataset *ds, int64_t as_of,
                                               const churn_options *opts, churn_table **out);
 
-/* t plus working_days working days (Monday to Friday, UTC), keeping the time of day: each day
- * added skips Saturdays and Sundays, so Friday + 1 is Monday and 0 days gives t itself. */
-CHURN_API int64_t churn_contact_deadline(int64_t t, int64_t working_days);
+/* A working-day calendar: the official holidays and make-up working days (调休) of an operator's
+ * country, read from a CSV file with the header `date,type` and one line per day:
+ *   2024-10-01,holiday        2024-09-29,workday
+ * (dates YYYY-MM-DD or YYYYMMDD; type "holiday" or "workday"; blank lines skipped; a UTF-8 BOM
+ * and CRLF accepted).  A day not listed is a working day from Monday to Friday.  examples/
+ * calendar_cn_2024_2025.csv holds the State Council schedules of 2024 and 2025.
+ * churn_calendar_load fails with CHURN_E_IO naming the path, CHURN_E_FORMAT naming the file and
+ * the line of a line that does not parse (not two fields, not a date, another type) or of a day
+ * listed both as a holiday and as a workday.  A calendar is read-only once loaded (safe from many
+ * threads); free it with churn_calendar_free (NULL is a no-op). */
+typedef struct churn_calendar churn_calendar;
+CHURN_API churn_status churn_calendar_load(const char *path, churn_calendar **out);
+CHURN_API void churn_calendar_free(churn_calendar *cal);
+
+/* The contact deadline in the operator's local time: t plus working_days (0..3650) working days
+ * of cal (NULL = Monday to Friday: each day added skips Saturdays and Sundays, so Friday + 1
+ * is Monday and 0 days gives t itself), counted on the local calendar
+ * days of the zone utc_offset seconds east of UTC (28800 for Beijing), keeping the time of day;
+ * into *out.  With the Chinese calendar, 2024-09-30 09:00+08:00 plus 2 working days is
+ * 2024-10-09 09:00+08:00 (1-7 October are holidays, 8 October the first working day).
+ * CHURN_E_ARG for a NULL out, t outside the years 1..9999, working_days out of range or
+ * |utc_offset| >= 86400; CHURN_E_RANGE when the deadline passes the year 9999. */
+CHURN_API churn_status churn_calendar_deadline(const churn_calendar *cal, int64_t t,
+                                               int64_t working_days, int64_t utc_offset,
+                                               int64_t *out);
 
 /* ===================================================================================== *
  * 6. Risk model
@@ -2175,7 +2286,10 @@ CHURN_API churn_status churn_kpi_winback(const churn_dataset *ds, int64_t from, 
  *   rule (str), warned (i64: distinct flagged subscribers in the base), warned_churned (i64),
  *   churners (i64: all churners of the base), recall (f64: warned_churned / churners, the
  *   operators' "warning accuracy"), precision (f64: warned_churned / warned), outside_base
- *   (i64: flagged subscribers not active at as_of, left out of both ratios).
+ *   (i64: flagged subscribers not active at as_of, left out of both ratios), retained (i64:
+ *   warned - warned_churned, the warned still active at the horizon: for the cancel_request
+ *   rule, the requests the retention desk turned around), retained_rate (f64: retained /
+ *   warned).
  * CHURN_E_ARG naming i for an index outside [0, num_subscribers) or a NULL rule name. */
 CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64_t as_of,
                                                   int64_t horizon_end, const int64_t *subscriber,
@@ -2394,8 +2508,23 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
  * An episode either ends in churn weeks to months later or fades out; meanwhile it leaves its
  * traces (viewing and usage fall, payments stop, the box goes offline, faults and complaints,
  * downgrades), so the signals precede the cancellation.  Retention contacts (more often for
- * VIP and high tier) stop some episodes.  A sim.silent_share of churning movers never cancel:
- * the box goes offline and bills stay unpaid (churn by inactivity, cancellation = none).
+ * VIP and high tier) stop some episodes; when the retention desk takes the cancellation call
+ * the subscriber's CANCEL_REQUEST (code = the reason) comes ten minutes before its RETENTION
+ * outcome.  A sim.silent_share of churning movers, and a sim.silent_other_share of the churners
+ * of the other drivers but arrears, never cancel: the box goes offline, usage stops and bills
+ * stay unpaid (churn by inactivity, cancellation = none).  The latent frailty is lognormal with
+ * mean 1 and sigma sim.propensity_spread: the more spread, the more a cohort's frail members
+ * leave early and its retention curve flattens (the shifted-beta-geometric fit then has finite
+ * estimates).  Every episode start rate is multiplied by sim.churn_scale (the churn level) and
+ * by the seasonal profile 1 + A cos(2 pi (calendar month - sim.season_peak) / 12), A =
+ * sim.seasonality (the calendar month in which the simulated month starts; churn follows its
+ * episode start by weeks to months, so the churn's own peak comes later).  Every subscriber has a
+ * string column "person" (added through churn_dataset_append_subscribers): "P" and the index of
+ * the first subscription of the person, so a win-back re-activation (a new id) shares the
+ * person of the subscription it returns from.  A sim.return_same_id share of the win-back
+ * returns come back under their old id instead: the subscriber's events go on with an
+ * ACTIVATION event at the return (and its later history, maybe a second CANCEL), and its
+ * cancellation column holds the last cancellation after the return, CHURN_TIME_NONE when active.
  * With the defaults monthly churn comes out at about 1.5-1.8% (2-2.5% in the competitor's
  * regions once its campaign runs, a little more in the poor-signal region).
  *
@@ -2453,7 +2582,13 @@ CHURN_API churn_status churn_kpi_snapshot_forecast(const churn_dataset *ds, int6
  *     for a subscriber the offer kept, the churn it prevented),
  *   campaign_true_effect (f64, <= 0: the subscriber's expected change in churn within the
  *     window if treated, given its history without the offer: -p_k as above, else 0; for
- *     every eligible subscriber, selected or not).
+ *     every eligible subscriber, selected or not),
+ *   churn_type (str: "cancel" when a CANCEL ends the (first) subscription, "silent" for a
+ *     silent churner, "none"; churn_time and the columns above describe that first churn),
+ *   return_type (str: "new_id" for a win-back re-activation under a new id, "same_id" for a
+ *     subscriber who came back under its id after churning, else "none"), return_time (i64: the
+ *     return's ACTIVATION for "same_id", the activation for "new_id", else CHURN_TIME_NONE),
+ *   person (str: as the dataset's person column).
  * category = churn_cancel_reason_category(reason) for every churner.
  *
  * Deterministic: the same options give a bit-identical dataset and truth whatever
@@ -2519,6 +2654,10 @@ CHURN_API CHURN_DEPRECATED_("churn_separation_check")
 churn_status churn_check_separation(const void *X, churn_dtype dtype, int64_t n, int64_t d,
                                     int64_t ld, const double *y, int fit_intercept, int *kind,
                                     int8_t *direction);
+/* t plus working_days working days, Monday to Friday in UTC: churn_calendar_deadline(NULL, t,
+ * working_days, 0, &out) without its range checks (the result is t + whole days). */
+CHURN_API CHURN_DEPRECATED_("churn_calendar_deadline (cal NULL, utc_offset 0)")
+int64_t churn_contact_deadline(int64_t t, int64_t working_days);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,13 @@ const char *shared_data_path(const char *relative) {
   return path;
 }
 
+const char *source_path(const char *relative) {
+  static char path[4096];
+  const char *root = getenv("CHURN_SOURCE_ROOT");
+  snprintf(path, sizeof path, "%s/%s", root ? root : ".", relative);
+  return path;
+}
+
 const char *test_tmpdir(void) {
   static char dir[256];
   if (dir[0] == '\0') {

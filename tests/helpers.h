@@ -33,6 +33,9 @@ bool rel_close(double a, double b, double rtol, double atol);
 /* The path of a file under ../shared/data (CHURN_SHARED_DATA), in a static buffer. */
 const char *shared_data_path(const char *relative);
 
+/* The path of a file of the source tree (CHURN_SOURCE_ROOT), in a static buffer. */
+const char *source_path(const char *relative);
+
 /* The f64 / i64 column of a table by name (asserts that it exists and has that type). */
 const double *table_f64(const churn_table *t, const char *name);
 const int64_t *table_i64(const churn_table *t, const char *name);

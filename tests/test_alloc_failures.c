@@ -150,3 +150,33 @@ Test(alloc_failures, fit_score_save_load) {
   churn_model_free(m);
   churn_options_free(o);
 }
+
+/* An operator's reason labels: a map read from a file, a CSV with unmapped and mapped labels,
+ * the listing of the labels. */
+static churn_status with_reasons(const char *map, const char *subs, const char *events,
+                                 churn_table **labels) {
+  churn_dataset *ds = NULL;
+  churn_status st = churn_dataset_new(&ds);
+  if (st == CHURN_OK) st = churn_dataset_read_reason_map_csv(ds, map);
+  if (st == CHURN_OK) st = churn_dataset_read_subscribers_csv(ds, subs, NULL);
+  if (st == CHURN_OK) st = churn_dataset_read_events_csv(ds, events, NULL);
+  if (st == CHURN_OK) st = churn_dataset_reason_labels(ds, labels);
+  churn_dataset_free(ds);
+  return st;
+}
+
+Test(alloc_failures, reason_map) {
+  const char *subs = write_file("subs.csv", SUBS);
+  const char *events = write_file("reasons.csv", "subscriber_id,time,kind,code\n"
+                                                 "A1,2024-03-05,cancel,搬迁\n"
+                                                 "A2,2024-03-05,cancel_request,资费高\n"
+                                                 "A3,2024-03-05,cancel,资费高\n");
+  const char *map = write_file("map.csv", "label,reason\n资费高,price\n");
+  churn_table *t = NULL;
+  FOR_EACH_FAILURE("reason labels", with_reasons(map, subs, events, &t),
+                   (churn_table_free(t), t = NULL));
+  ASSERT_OK(with_reasons(map, subs, events, &t));
+  cr_assert_eq(churn_table_nrows(t), 2); /* 资费高 x 2 (price), 搬迁 x 1 (unknown) */
+  cr_assert_eq(table_i64(t, "events")[0], 2);
+  churn_table_free(t);
+}

@@ -214,7 +214,8 @@ Test(csv, malformed_values_are_rejected_with_line_column_reason) {
       "S1,2024-03-05,bill,-inf,\n"          /* line 6: non-finite */
       "S1,2024-03-05,bill\n"                /* line 7: 3 fields of 5 */
       "S1,2024-03-05,teleport,1,\n"         /* line 8: unknown kind */
-      "S1,2024-03-05,cancel,,because\n"     /* line 9: unknown reason name */
+      "S1,2024-03-05,retention,,because\n"  /* line 9: unknown outcome name (an unknown
+                                               * cancel reason is a label: kept) */
       "S1,2024-03-05,bill,,\n"              /* line 10: a bill needs a value */
       "S1,2023-01-01,bill,1,\n"             /* line 11: before activation 2024-03-01 */
       "S1,2024-03-05,view,5,300\n"          /* line 12: code out of range */

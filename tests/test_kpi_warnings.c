@@ -37,6 +37,9 @@ Test(kpi_warnings, per_rule) {
     cr_expect_eq(tcol_i64(t, "outside_base")[i], outside[i], "row %d", i);
     cr_expect(same(tcol_f64(t, "recall")[i], recall[i]));
     cr_expect(same(tcol_f64(t, "precision")[i], prec[i]));
+    /* retained = warned - warned_churned: payment A, offline none, (any) A */
+    cr_expect_eq(tcol_i64(t, "retained")[i], warned[i] - hit[i], "row %d", i);
+    cr_expect(same(tcol_f64(t, "retained_rate")[i], 1.0 - prec[i]));
   }
   churn_table_free(t);
   /* no rule names: one rule "warning" plus "(any)"; an empty list: precision NaN */
@@ -54,6 +57,48 @@ Test(kpi_warnings, per_rule) {
   ASSERT_OK(churn_kpi_warning_accuracy(ds, ts(2026, 1, 1, 0), ts(2026, 2, 10, 0), sub, rule, 6, &t));
   cr_expect_eq(tcol_i64(t, "churners")[0], 2);
   churn_table_free(t);
+  churn_dataset_free(ds);
+}
+
+/* Cancellation requests (kind cancel_request) added to the base: A on 2025-12-28 (stays),
+ * D on 2025-12-29 (cancelled by the table Feb 10), B on 2025-12-30 (cancels Jan 15).  As of
+ * 2026-01-01 the cancel_request rule flags A, B and D (within 14 days), all three routed to the
+ * retention desk; with the horizon ending 2026-03-01, B and D churned and A was retained:
+ * warned 3, warned_churned 2, retained 1, retained_rate 1/3, recall 2/3 (churners B, D, E). */
+Test(kpi_warnings, cancel_request_outcome) {
+  churn_dataset *ds = kpi_base();
+  cr_assert_not_null(ds, "%s", churn_last_error());
+  const char *id[3] = {"A", "D", "B"};
+  int64_t t[3] = {ts(2025, 12, 28, 0), ts(2025, 12, 29, 0), ts(2025, 12, 30, 0)};
+  int64_t kind[3] = {CHURN_EV_CANCEL_REQUEST, CHURN_EV_CANCEL_REQUEST, CHURN_EV_CANCEL_REQUEST};
+  churn_column cols[] = {{"subscriber_id", CHURN_STR, id, 3, NULL, 0},
+                         {"time", CHURN_I64, t, 3, NULL, 0},
+                         {"kind", CHURN_I64, kind, 3, NULL, 0}};
+  ASSERT_OK(churn_dataset_append_events(ds, cols, 3, NULL));
+  ASSERT_OK(churn_dataset_finalize(ds, NULL));
+  churn_table *w = NULL, *a = NULL;
+  int64_t as_of = ts(2026, 1, 1, 0), end = ts(2026, 3, 1, 0);
+  ASSERT_OK(churn_warnings_compute(ds, as_of, NULL, &w));
+  int64_t nreq = 0;
+  for (int64_t i = 0; i < churn_table_nrows(w); i++) {
+    if (strcmp(tcol_str(w, "rule")[i], "cancel_request") != 0) continue;
+    nreq++;
+    cr_expect_str_eq(tcol_str(w, "route")[i], "retention_desk");
+  }
+  cr_assert_eq(nreq, 3);
+  ASSERT_OK(churn_kpi_warning_list_accuracy(ds, as_of, end, w, &a));
+  int64_t r = -1;
+  for (int64_t i = 0; i < churn_table_nrows(a); i++) {
+    if (strcmp(tcol_str(a, "rule")[i], "cancel_request") == 0) r = i;
+  }
+  cr_assert_geq(r, 0);
+  cr_expect_eq(tcol_i64(a, "warned")[r], 3);
+  cr_expect_eq(tcol_i64(a, "warned_churned")[r], 2);
+  cr_expect_eq(tcol_i64(a, "retained")[r], 1);
+  cr_expect(same(tcol_f64(a, "retained_rate")[r], 1.0 / 3.0));
+  cr_expect(same(tcol_f64(a, "recall")[r], 2.0 / 3.0));
+  churn_table_free(a);
+  churn_table_free(w);
   churn_dataset_free(ds);
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_warnings.c -- the early-warning rules on hand-made histories (which rule fires for whom,
  * observed values and thresholds worked out by hand), routing, the working-day contact
- * deadline, option changes, and every error path.  T is a Friday 12:00 UTC.
+ * deadline (weekends, and the Chinese calendar in Beijing time), cancellation requests routed
+ * to the retention desk, option changes, and every error path.  T is a Friday 12:00 UTC.
  */
 #include "feat_fixture.h"
 
@@ -90,9 +91,9 @@ Test(warnings, defaults) {
   churn_table *t = NULL;
   ASSERT_OK(churn_warnings_compute(ds, T0, NULL, &t));
   want_row w[] = {
-      {0, "pay", "payment_anomaly", "competitive", 2, 2, "customer_manager"},
-      {1, "drop", "viewing_drop", "competitive", 60, 50, "vip_manager"},
-      {2, "offline", "device_offline", "natural", 10, 7, "customer_service"},
+      {0, "pay", "payment_anomaly", "unknown", 2, 2, "customer_manager"},
+      {1, "drop", "viewing_drop", "unknown", 60, 50, "vip_manager"},
+      {2, "offline", "device_offline", "unknown", 10, 7, "customer_service"},
       {3, "breach", "contact_breach", "service", 1, 1, "vip_manager"},
       {3, "breach", "fix_breach", "service", 1, 1, "vip_manager"},
   };
@@ -167,18 +168,123 @@ Test(warnings, empty_list) {
   churn_dataset_free(ds);
 }
 
+/* The weekends-only deadline (churn_calendar_deadline without a calendar, in UTC). */
+static int64_t deadline(int64_t t, int64_t days) {
+  int64_t out = 0;
+  ASSERT_OK(churn_calendar_deadline(NULL, t, days, 0, &out));
+  return out;
+}
+
 Test(warnings, contact_deadline) {
   int64_t fri = T0, sat = T0 + DAY, sun = T0 + 2 * DAY, mon = T0 + 3 * DAY, wed = T0 + 5 * DAY;
-  cr_assert_eq(churn_contact_deadline(fri, 0), fri);
-  cr_assert_eq(churn_contact_deadline(fri, 1), mon);
-  cr_assert_eq(churn_contact_deadline(sat, 1), mon);
-  cr_assert_eq(churn_contact_deadline(sun, 1), mon);
-  cr_assert_eq(churn_contact_deadline(sat, 0), sat);
-  cr_assert_eq(churn_contact_deadline(wed, 2), fri + 7 * DAY);
-  cr_assert_eq(churn_contact_deadline(mon, 5), mon + 7 * DAY);
-  cr_assert_eq(churn_contact_deadline(fri, 10), fri + 14 * DAY);
+  cr_assert_eq(deadline(fri, 0), fri);
+  cr_assert_eq(deadline(fri, 1), mon);
+  cr_assert_eq(deadline(sat, 1), mon);
+  cr_assert_eq(deadline(sun, 1), mon);
+  cr_assert_eq(deadline(sat, 0), sat);
+  cr_assert_eq(deadline(wed, 2), fri + 7 * DAY);
+  cr_assert_eq(deadline(mon, 5), mon + 7 * DAY);
+  cr_assert_eq(deadline(fri, 10), fri + 14 * DAY);
   /* a time before 1970 (a Wednesday, 1969-12-31 23:00) + 1 = Thursday 1970-01-01 23:00 */
-  cr_assert_eq(churn_contact_deadline(-3600, 1), -3600 + DAY);
+  cr_assert_eq(deadline(-3600, 1), -3600 + DAY);
+}
+
+/* Cancellation requests: "asked" 3 days before T (a VIP with a manager: still the retention
+ * desk), "asked_old" 20 days before (outside the default 14 days), "asked_gone" 2 days before
+ * but cancelled at T (not in the base), "asked_later" 1 day after T (not seen at T). */
+static churn_dataset *request_dataset(void) {
+  fixture *fx = fx_new();
+  int s = fx_sub(fx, "asked", at(-400));
+  fx->vip[s] = 1;
+  fx->manager[s] = "mgr1";
+  fx_simple(fx, s, at(-3), CHURN_EV_CANCEL_REQUEST, CHURN_REASON_PRICE);
+  s = fx_sub(fx, "asked_old", at(-400));
+  fx_simple(fx, s, at(-20), CHURN_EV_CANCEL_REQUEST, 0);
+  s = fx_sub(fx, "asked_gone", at(-400));
+  fx->cancellation[s] = T0;
+  fx_simple(fx, s, at(-2), CHURN_EV_CANCEL_REQUEST, 0);
+  s = fx_sub(fx, "asked_later", at(-400));
+  fx_simple(fx, s, at(1), CHURN_EV_CANCEL_REQUEST, 0);
+  churn_dataset *ds = fx_build(fx);
+  free(fx);
+  return ds;
+}
+
+Test(warnings, cancel_request) {
+  churn_dataset *ds = request_dataset();
+  churn_table *t = NULL;
+  ASSERT_OK(churn_warnings_compute(ds, T0, NULL, &t));
+  want_row w[] = {{0, "asked", "cancel_request", "unknown", 3, 14, "retention_desk"}};
+  check_rows(t, w, 1);
+  churn_table_free(t);
+  /* a window of 21 days also sees the request 20 days old (observed = 20 days) */
+  churn_options *o = NULL;
+  ASSERT_OK(churn_options_new(&o));
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_WARN_REQUEST_DAYS, 21));
+  ASSERT_OK(churn_warnings_compute(ds, T0, o, &t));
+  want_row w2[] = {{0, "asked", "cancel_request", "unknown", 3, 21, "retention_desk"},
+                   {1, "asked_old", "cancel_request", "unknown", 20, 21, "retention_desk"}};
+  check_rows(t, w2, 2);
+  churn_table_free(t);
+  /* exactly 3 days old with a 3-day window: outside (the window is (T - 3 days, T]) */
+  ASSERT_OK(churn_options_set_int(o, CHURN_OPT_WARN_REQUEST_DAYS, 3));
+  ASSERT_OK(churn_warnings_compute(ds, T0, o, &t));
+  cr_assert_eq(churn_table_nrows(t), 0);
+  churn_table_free(t);
+  ASSERT_FAILS(churn_options_set_int(o, CHURN_OPT_WARN_REQUEST_DAYS, 0), CHURN_E_RANGE,
+               "warnings.request_days");
+  churn_options_free(o);
+  churn_dataset_free(ds);
+}
+
+Test(warnings, calendar_and_local_time) {
+  /* T = Monday 2024-09-30 12:00 UTC; "asked" asked to cancel the day before */
+  fixture *fx = fx_new();
+  int64_t T = 1727697600LL; /* 2024-09-30T12:00:00Z */
+  int s = fx_sub(fx, "asked", T - 400 * DAY);
+  fx_simple(fx, s, T - DAY, CHURN_EV_CANCEL_REQUEST, 0);
+  churn_dataset *ds = fx_build(fx);
+  free(fx);
+  churn_options *o = NULL;
+  ASSERT_OK(churn_options_new(&o));
+  churn_table *t = NULL;
+  const int64_t *dl;
+  /* weekends only: Monday + 2 = Wednesday 2 October 12:00 UTC */
+  ASSERT_OK(churn_warnings_compute(ds, T, o, &t));
+  ASSERT_OK(churn_table_i64(t, col(t, "deadline"), &dl));
+  cr_assert_eq(dl[0], T + 2 * DAY);
+  churn_table_free(t);
+  /* the Chinese calendar: 1-7 October are holidays, so + 2 = Wednesday 9 October */
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_WARN_CALENDAR,
+                                     source_path("examples/calendar_cn_2024_2025.csv")));
+  ASSERT_OK(churn_warnings_compute(ds, T, o, &t));
+  ASSERT_OK(churn_table_i64(t, col(t, "deadline"), &dl));
+  cr_assert_eq(dl[0], T + 9 * DAY);
+  churn_table_free(t);
+  /* at 17:30 UTC it is 01:30 on 1 October in Beijing: counted there, + 2 working days is
+   * Wednesday 9 October 01:30 local = 8 October 17:30 UTC; in UTC it would be 9 October */
+  int64_t T2 = T + 5 * 3600 + 1800;
+  ASSERT_OK(churn_warnings_compute(ds, T2, o, &t));
+  ASSERT_OK(churn_table_i64(t, col(t, "deadline"), &dl));
+  cr_assert_eq(dl[0], T2 + 9 * DAY);
+  churn_table_free(t);
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_WARN_UTC_OFFSET, "+08:00"));
+  ASSERT_OK(churn_warnings_compute(ds, T2, o, &t));
+  ASSERT_OK(churn_table_i64(t, col(t, "deadline"), &dl));
+  cr_assert_eq(dl[0], T2 + 8 * DAY);
+  churn_table_free(t);
+  /* bad settings are named, and nothing is returned */
+  t = NULL;
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_WARN_UTC_OFFSET, "+8"));
+  ASSERT_FAILS(churn_warnings_compute(ds, T, o, &t), CHURN_E_ARG, "warnings.utc_offset = '+8'");
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_WARN_UTC_OFFSET, "+24:00"));
+  ASSERT_FAILS(churn_warnings_compute(ds, T, o, &t), CHURN_E_ARG, "'+24:00'");
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_WARN_UTC_OFFSET, "-05:30"));
+  ASSERT_OK(churn_options_set_string(o, CHURN_OPT_WARN_CALENDAR, "/nonexistent/cal.csv"));
+  ASSERT_FAILS(churn_warnings_compute(ds, T, o, &t), CHURN_E_IO, "warnings.calendar");
+  cr_assert_null(t);
+  churn_options_free(o);
+  churn_dataset_free(ds);
 }
 
 Test(warnings, threads) {

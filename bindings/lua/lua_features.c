@@ -244,7 +244,10 @@ static int l_feature_category(lua_State *L) {
 /* churn.contact_deadline(t, working_days) -> t plus that many working days (Mon-Fri, UTC) */
 static int l_contact_deadline(lua_State *L) {
   lua_Integer t = luaL_checkinteger(L, 1), days = luaL_checkinteger(L, 2);
-  lua_pushinteger(L, (lua_Integer)churn_contact_deadline((int64_t)t, (int64_t)days));
+  int64_t out = 0;
+  churn_status st = churn_calendar_deadline(NULL, (int64_t)t, (int64_t)days, 0, &out);
+  if (st != CHURN_OK) return churn__lua_fail(L, st);
+  lua_pushinteger(L, (lua_Integer)out);
   return 1;
 }
 

@@ -1,7 +1,8 @@
 /*
  * calendar.c -- civil dates, UTC months, and the strict date parser and formatter every part of
  * the library (and, through churn_time_parse / churn_time_format, the CLI and both bindings)
- * uses, so that no two of them can disagree about what a date is.
+ * uses, so that no two of them can disagree about what a date is; and working-day arithmetic
+ * (weekends, holidays, make-up working days) for contact deadlines.
  */
 #include "calendar.h"
 
@@ -160,4 +161,53 @@ CHURN_API churn_status churn_time_format(int64_t t, char *buf, size_t cap) {
                        (long long)t);
   }
   return CHURN_OK;
+}
+
+/* --- working days ------------------------------------------------------------------------------ */
+
+static bool day_listed(const int64_t *days, size_t n, int64_t day) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (days[mid] < day) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo < n && days[lo] == day;
+}
+
+bool churn__is_working_day(const churn_calendar *cal, int64_t day) {
+  if (cal != NULL) {
+    if (day_listed(cal->holiday, cal->nholiday, day)) return false;
+    if (day_listed(cal->workday, cal->nworkday, day)) return true;
+  }
+  int weekday = (int)(((day + 4) % 7 + 7) % 7); /* 0 = Sunday; 1970-01-01 was a Thursday */
+  return weekday != 0 && weekday != 6;
+}
+
+int64_t churn__add_working_days(const churn_calendar *cal, int64_t day, int64_t n) {
+  for (int64_t k = 0; k < n; k++) {
+    do {
+      day++;
+    } while (!churn__is_working_day(cal, day));
+  }
+  return day;
+}
+
+bool churn__parse_utc_offset(const char *s, int64_t *seconds) {
+  size_t len = strlen(s);
+  unsigned h, m = 0;
+  if (len == 0 || (len == 1 && (s[0] == 'Z' || s[0] == 'z'))) {
+    *seconds = 0;
+    return true;
+  }
+  if (s[0] != '+' && s[0] != '-') return false;
+  bool ok = (len == 6 && digits(s + 1, 2, &h) && s[3] == ':' && digits(s + 4, 2, &m)) ||
+            (len == 5 && digits(s + 1, 2, &h) && digits(s + 3, 2, &m)) ||
+            (len == 3 && digits(s + 1, 2, &h));
+  if (!ok || h > 18 || m > 59 || (h == 18 && m > 0)) return false;
+  *seconds = (s[0] == '-' ? -1 : 1) * (int64_t)(h * 3600 + m * 60);
+  return true;
 }

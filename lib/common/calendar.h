@@ -1,8 +1,9 @@
 /*
  * calendar.h -- the one home of calendar arithmetic (calendar.c): proleptic Gregorian civil dates
  * <-> days since 1970-01-01, UTC calendar months, and the strict date parser and formatter behind
- * churn_time_parse / churn_time_format, the CSV readers and writers, the KPIs and the simulator.
- * Never installed.
+ * churn_time_parse / churn_time_format, the CSV readers and writers, the KPIs and the simulator,
+ * and working-day arithmetic (weekends, holidays and make-up working days) with UTC offsets for
+ * contact deadlines.  Never installed.
  */
 #ifndef CHURN_CALENDAR_H
 #define CHURN_CALENDAR_H
@@ -40,5 +41,26 @@ bool churn__parse_date(const char *s, size_t len, bool compact, int64_t *out);
  * CHURN_TIME_MIN..CHURN_TIME_MAX. */
 #define CHURN__TIME_TEXT 21
 size_t churn__format_time(int64_t t, bool full, char *buf);
+
+/* --- working days ------------------------------------------------------------------------------ */
+
+/* A working-day calendar (the body of the public churn_calendar): the days (numbers since
+ * 1970-01-01) declared holidays and declared working days (make-up days, 调休), each sorted and
+ * without repeats.  Other days are working days from Monday to Friday. */
+struct churn_calendar {
+  int64_t *holiday;
+  size_t nholiday;
+  int64_t *workday;
+  size_t nworkday;
+};
+
+/* Whether day (days since 1970-01-01) is a working day; cal NULL = Monday to Friday. */
+bool churn__is_working_day(const churn_calendar *cal, int64_t day);
+/* The day n >= 0 working days after day (each step moves to the next working day). */
+int64_t churn__add_working_days(const churn_calendar *cal, int64_t day, int64_t n);
+
+/* Parses a UTC offset "+HH:MM", "-HH:MM", "+HHMM", "+HH", "Z", "z" or "" (UTC) into seconds
+ * east of UTC, |offset| <= 18 hours (as ISO 8601 allows).  False for anything else. */
+bool churn__parse_utc_offset(const char *s, int64_t *seconds);
 
 #endif

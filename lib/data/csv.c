@@ -598,6 +598,20 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
   b->aux1[r] = b->aux2[r] = CHURN_AUX_NONE;
   for (int k = E_CODE; k <= E_CODE2; k++) {
     if (ep->col[k] < 0) continue;
+    const csv_field *fc = &f[ep->col[k]];
+    int named;
+    if (k == E_CODE && churn__kind_has_reason(kind) && fc->len > 0 &&
+        (unsigned)(fc->p[0] - '0') >= 10u &&
+        churn__event_code_by_name(kind, false, fc->p, fc->len, &named) == 0) {
+      /* an operator's own reason label: the churn is kept, the label stored (reason_map.c) */
+      churn_status st = churn__reason_label(ep->ds, kind, fc->p, fc->len, &b->code[r], &b->aux1[r]);
+      if (st == CHURN_E_RANGE) {
+        return ev_reject(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, k, "too many reason labels",
+                         fc);
+      }
+      CHURN_TRY(st);
+      continue;
+    }
     bool ok;
     CHURN_TRY(parse_code(ep, kind, k == E_CODE2, &f[ep->col[k]],
                          k == E_CODE ? &b->code[r] : &b->code2[r], &ok));

@@ -210,13 +210,22 @@ static churn_status write_events(const churn_dataset *ds, const char *path) {
       put_i64(&b, kind);
     }
     putc_(&b, ',');
-    put_code(&b, ev, kind, false, ev->code[e]);
+    /* an operator's reason label (aux1, reason_map.c): an unmapped one is written as the code
+     * so that it reads back as itself; a mapped one as its reason (the label is not kept) */
+    int32_t aux1 = ev->aux1[e];
+    const churn__dict *rl = churn__kind_has_reason(kind) ? ev->code_dict[kind] : NULL;
+    bool reason_label = rl != NULL && aux1 >= 0 && aux1 < rl->n;
+    if (reason_label && ev->code[e] == CHURN_REASON_UNKNOWN) {
+      put_label(&b, rl, aux1);
+    } else {
+      put_code(&b, ev, kind, false, ev->code[e]);
+    }
     putc_(&b, ',');
     put_code(&b, ev, kind, true, ev->code2[e]);
     putc_(&b, ',');
     put_f64(&b, ev->value[e]);
     putc_(&b, ',');
-    if (ev->aux1[e] != CHURN_AUX_NONE) put_i64(&b, ev->aux1[e]);
+    if (aux1 != CHURN_AUX_NONE && !reason_label) put_i64(&b, aux1);
     putc_(&b, ',');
     if (ev->aux2[e] != CHURN_AUX_NONE) put_i64(&b, ev->aux2[e]);
     putc_(&b, ',');

@@ -79,6 +79,7 @@ CHURN_API void churn_dataset_free(churn_dataset *ds) {
   if (ds == NULL) return;
   free_subs(&ds->subs);
   free_events(&ds->ev);
+  churn__reason_map_free(&ds->reasons);
   churn_dataset_clear_report(ds);
   churn__free(ds);
 }

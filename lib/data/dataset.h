@@ -162,14 +162,40 @@ typedef struct churn__report {
   size_t nrej, rej_cap;
 } churn__report;
 
+/* The operator's reason labels -> churn_cancel_reason (reason_map.c). */
+typedef struct churn__reason_map {
+  churn__dict labels;
+  uint8_t *code;   /* per label */
+  size_t cap;
+} churn__reason_map;
+
 struct churn_dataset {
   churn__subs subs;
   churn__events ev;
   churn__report report;
+  churn__reason_map reasons;
   /* the exports' local time (churn_dataset_set_utc_offset, a mapping's utc_offset) */
   bool has_utc_offset;
   int64_t utc_offset;  /* seconds east of UTC */
 };
+
+/* Whether events of a kind carry a cancellation reason (CANCEL, CANCEL_REQUEST). */
+static inline bool churn__kind_has_reason(int kind) {
+  return kind == CHURN_EV_CANCEL || kind == CHURN_EV_CANCEL_REQUEST;
+}
+/* An operator's reason label of len bytes on an event of such a kind: interns it in the kind's
+ * label dictionary (*label_index) and gives the code the reason map assigns (*code, else
+ * CHURN_REASON_UNKNOWN).  CHURN_E_NOMEM or CHURN_E_RANGE (too many labels). */
+churn_status churn__reason_label(churn_dataset *ds, int kind, const char *s, size_t len,
+                                 uint8_t *code, int32_t *label_index);
+void churn__reason_map_free(churn__reason_map *m);
+/* Maps one operator's reason label (llen bytes, not empty) to target (tlen bytes: a
+ * churn_cancel_reason name, or natural / competitive / service / unknown), replacing an earlier
+ * mapping of the label, and recodes the stored events with that label.  The one entry point
+ * for other readers of reason maps (an INI [reasons] section: wrap the error with
+ * churn__context to name the line).  CHURN_E_ARG naming label and target, CHURN_E_NOMEM. */
+churn_status churn__reason_map_add(churn_dataset *ds, const char *label, size_t llen,
+                                   const char *target, size_t tlen);
 
 /* The largest UTC offset a dataset records (18 hours, as ISO 8601 allows). */
 #define CHURN__MAX_UTC_OFFSET (18 * 3600)

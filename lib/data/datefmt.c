@@ -104,30 +104,6 @@ bool churn__datefmt_parse(const char *fmt, const char *s, size_t len, int64_t ut
   return true;
 }
 
-bool churn__parse_utc_offset(const char *s, int64_t *out) {
-  if (strcmp(s, "Z") == 0 || strcmp(s, "z") == 0) {
-    *out = 0;
-    return true;
-  }
-  size_t n = strlen(s);
-  if ((n != 6 && n != 5 && n != 3) || (s[0] != '+' && s[0] != '-')) return false;
-  char d[4];
-  size_t k = 0;
-  for (size_t i = 1; i < n; i++) {
-    if (n == 6 && i == 3) {
-      if (s[i] != ':') return false;
-      continue;
-    }
-    if (!is_digit(s[i])) return false;
-    d[k++] = s[i];
-  }
-  int64_t h = (d[0] - '0') * 10 + (d[1] - '0');
-  int64_t m = k == 4 ? (d[2] - '0') * 10 + (d[3] - '0') : 0;
-  if (h > 18 || m > 59 || (h == 18 && m > 0)) return false;
-  *out = (s[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
-  return true;
-}
-
 bool churn__numfmt_from_example(const char *ex, churn__numfmt *nf) {
   /* one digit, an optional thousands separator, three digits, a decimal mark, digits */
   size_t n = strlen(ex);

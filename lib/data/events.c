@@ -6,6 +6,7 @@
 #include "dataset.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_EVENTS ((int64_t)UINT32_MAX - 1) /* finalize permutes with uint32 indices */
@@ -41,7 +42,10 @@ CHURN_API churn_category churn_cancel_reason_category(int reason) {
     case CHURN_REASON_AGE_HEALTH: return CHURN_CATEGORY_NATURAL;
     case CHURN_REASON_TECHNICAL:
     case CHURN_REASON_CUSTOMER_SERVICE:
-    case CHURN_REASON_PACKAGE_FIT: return CHURN_CATEGORY_SERVICE;
+    case CHURN_REASON_PACKAGE_FIT:
+    case CHURN_REASON_OTHER_SERVICE: return CHURN_CATEGORY_SERVICE;
+    case CHURN_REASON_OTHER_NATURAL: return CHURN_CATEGORY_NATURAL;
+    case CHURN_REASON_OTHER_COMPETITIVE: return CHURN_CATEGORY_COMPETITIVE;
     default: return CHURN_CATEGORY_UNKNOWN;
   }
 }
@@ -49,7 +53,8 @@ CHURN_API churn_category churn_cancel_reason_category(int reason) {
 churn_enum churn__event_code_enum(int kind, bool code2) {
   if (code2) return kind == CHURN_EV_VIEW ? CHURN_ENUM_TIME_SLOT : (churn_enum)0;
   switch (kind) {
-    case CHURN_EV_CANCEL: return CHURN_ENUM_CANCEL_REASON;
+    case CHURN_EV_CANCEL:
+    case CHURN_EV_CANCEL_REQUEST: return CHURN_ENUM_CANCEL_REASON;
     case CHURN_EV_RETENTION: return CHURN_ENUM_RETENTION_OUTCOME;
     case CHURN_EV_PACKAGE_CHANGE: return CHURN_ENUM_PACKAGE_DIRECTION;
     case CHURN_EV_SUSPEND:
@@ -271,6 +276,7 @@ static churn_status map_event_columns(const churn_column *cols, size_t ncols,
     if (k < 0) return churn__fail(CHURN_E_SCHEMA, "unknown event column '%s'", c->name);
     bool ok = k == C_ID ? (c->dtype == CHURN_STR || churn__is_int_dtype(c->dtype))
               : k == C_VALUE ? churn__is_num_dtype(c->dtype)
+              : k == C_CODE  ? (c->dtype == CHURN_STR || churn__is_int_dtype(c->dtype))
                              : churn__is_int_dtype(c->dtype);
     if (!ok) return churn__fail(CHURN_E_SCHEMA, "event column '%s' has the wrong dtype", c->name);
     by[k] = c;
@@ -285,6 +291,41 @@ static churn_status map_event_columns(const churn_column *cols, size_t ncols,
   }
   if (by[C_TIME] == NULL) return churn__fail(CHURN_E_SCHEMA, "events need a 'time' column");
   if (by[C_KIND] == NULL) return churn__fail(CHURN_E_SCHEMA, "events need a 'kind' column");
+  return CHURN_OK;
+}
+
+/* A code given as text (a string code column): a number without leading zeros, a fixed name of
+ * the kind, a free-form label of a kind with a label dictionary, or for CANCEL and
+ * CANCEL_REQUEST an operator's reason label (reason_map.c; *label gets its index).  *code = -1
+ * when the text is none of these (or the kind is invalid). */
+static churn_status code_from_text(churn_dataset *ds, int64_t kind, const char *text,
+                                   int64_t *code, int32_t *label) {
+  size_t len = strlen(text);
+  *code = -1;
+  if (len > 0 && len <= 3 && strspn(text, "0123456789") == len && (len == 1 || text[0] != '0')) {
+    *code = atoi(text);
+    return CHURN_OK;
+  }
+  if (kind < 1 || kind > CHURN__MAX_KIND || len == 0) return CHURN_OK;
+  int c = 0;
+  int found = churn__event_code_by_name((int)kind, false, text, len, &c);
+  if (found == 1) {
+    *code = c;
+  } else if (churn__kind_has_reason((int)kind)) {
+    uint8_t rc;
+    churn_status st = churn__reason_label(ds, (int)kind, text, len, &rc, label);
+    if (st == CHURN_E_RANGE) return CHURN_OK; /* too many labels: a bad code */
+    CHURN_TRY(st);
+    *code = rc;
+  } else if (found < 0) {
+    churn__dict *d = NULL;
+    int32_t idx = 0;
+    CHURN_TRY(churn__events_code_dict(&ds->ev, (int)kind, &d));
+    churn_status st = churn__dict_intern(d, text, len, 256, &idx, NULL);
+    if (st == CHURN_E_RANGE) return CHURN_OK;
+    CHURN_TRY(st);
+    *code = idx;
+  }
   return CHURN_OK;
 }
 
@@ -334,7 +375,22 @@ static churn_status convert_event_row(churn_dataset *ds, const churn_column *con
   }
   b->time[r] = churn__col_i64(by[C_TIME], i);
   int64_t kind = churn__col_i64(by[C_KIND], i);
-  int64_t code = by[C_CODE] && !churn__col_missing(by[C_CODE], i) ? churn__col_i64(by[C_CODE], i) : 0;
+  int64_t code = 0;
+  int32_t label = CHURN_AUX_NONE; /* an operator's reason label, into aux1 */
+  if (by[C_CODE] && !churn__col_missing(by[C_CODE], i)) {
+    if (by[C_CODE]->dtype == CHURN_STR) {
+      int64_t k = churn__col_i64(by[C_KIND], i);
+      const char *text = ((const char *const *)by[C_CODE]->data)[i];
+      CHURN_TRY(code_from_text(ds, k, text, &code, &label));
+      if (code < 0) {
+        b->flags[r] = CHURN__ROW_DEAD;
+        return churn__report_reject(ds, cfg, CHURN_COUNT_REJECTED_BAD_VALUE, src, i, "code",
+                                    "bad code '%.60s'", text);
+      }
+    } else {
+      code = churn__col_i64(by[C_CODE], i);
+    }
+  }
   int64_t code2 =
       by[C_CODE2] && !churn__col_missing(by[C_CODE2], i) ? churn__col_i64(by[C_CODE2], i) : 0;
   int64_t aux[2] = {CHURN_AUX_NONE, CHURN_AUX_NONE};
@@ -342,6 +398,7 @@ static churn_status convert_event_row(churn_dataset *ds, const churn_column *con
     const churn_column *c = by[C_AUX1 + k];
     if (c && !churn__col_missing(c, i)) aux[k] = churn__col_i64(c, i);
   }
+  if (label != CHURN_AUX_NONE) aux[0] = label;
   const char *what = NULL;
   if (!churn__time_ok(b->time[r])) what = "time";
   else if (kind < 1 || kind > CHURN__MAX_KIND) what = "kind";

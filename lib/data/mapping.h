@@ -7,6 +7,7 @@
 #ifndef CHURN_MAPPING_H
 #define CHURN_MAPPING_H
 
+#include "common/calendar.h"
 #include "common/internal.h"
 
 /* --- date formats (datefmt.c) ------------------------------------------------------------- */
@@ -19,8 +20,7 @@ bool churn__datefmt_check(const char *fmt, const char **why);
  * the text does not match or the date does not exist (2024-02-30, 25:00). */
 bool churn__datefmt_parse(const char *fmt, const char *s, size_t len, int64_t utc_offset,
                           int64_t *out);
-/* "+08:00", "-0530", "Z", "+00:00" into seconds east of UTC (|offset| <= 18 h). */
-bool churn__parse_utc_offset(const char *s, int64_t *out);
+/* churn__parse_utc_offset ("+08:00", "-0530", "Z" into seconds east of UTC): common/calendar.h */
 
 /* --- number formats (datefmt.c) ----------------------------------------------------------- */
 

@@ -1,7 +1,8 @@
 /*
  * warnings.c -- the operators' early-warning rules (payment anomaly, viewing drop, device offline,
- * service-commitment breaches) evaluated as of T on the point-in-time features, producing the
- * warning list with the contact deadline (T + W working days) and the routing (VIP manager,
+ * service-commitment breaches, cancellation requests) evaluated as of T on the point-in-time
+ * features and events, producing the warning list with the contact deadline (T + W working days
+ * of the operator's calendar, in its local time) and the routing (retention desk, VIP manager,
  * customer manager, customer service).
  */
 #include "feat.h"
@@ -19,11 +20,15 @@ typedef struct warn_cfg {
   int64_t contact_breaches, fix_breaches;
   int64_t deadline_days;
   const char *vip_tiers;
+  int64_t request_days;
+  int64_t utc_offset;       /* seconds east of UTC */
+  churn_calendar *calendar; /* owned; NULL = Monday to Friday */
 } warn_cfg;
 
 static churn_status warn_cfg_read(const churn_options *opts, warn_cfg *w) {
-  *w = (warn_cfg){2, 0.0, 50.0, 0.0, 7, 1, 1, 2, "high"};
+  *w = (warn_cfg){2, 0.0, 50.0, 0.0, 7, 1, 1, 2, "high", 14, 0, NULL};
   if (opts == NULL) return CHURN_OK;
+  const char *offset = NULL, *calendar = NULL;
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_WARN_LATE_MONTHS, &w->late_months));
   CHURN_TRY(churn_options_get_real(opts, CHURN_OPT_WARN_ARREARS, &w->arrears));
   CHURN_TRY(churn_options_get_real(opts, CHURN_OPT_WARN_VIEW_DROP_PCT, &w->view_drop_pct));
@@ -34,25 +39,23 @@ static churn_status warn_cfg_read(const churn_options *opts, warn_cfg *w) {
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_WARN_DEADLINE_DAYS, &w->deadline_days));
   CHURN_TRY(churn_options_get_string(opts, CHURN_OPT_WARN_VIP_TIERS, &w->vip_tiers));
   if (w->vip_tiers == NULL) w->vip_tiers = "";
+  CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_WARN_REQUEST_DAYS, &w->request_days));
+  CHURN_TRY(churn_options_get_string(opts, CHURN_OPT_WARN_UTC_OFFSET, &offset));
+  if (offset != NULL && !churn__parse_utc_offset(offset, &w->utc_offset)) {
+    return churn__fail(CHURN_E_ARG, "warnings.utc_offset = '%s' is not a UTC offset such as "
+                       "\"+08:00\", \"-0500\" or \"Z\"", offset);
+  }
+  CHURN_TRY(churn_options_get_string(opts, CHURN_OPT_WARN_CALENDAR, &calendar));
+  if (calendar != NULL && calendar[0] != '\0') {
+    CHURN_TRY(churn__context(churn_calendar_load(calendar, &w->calendar), "warnings.calendar"));
+  }
   return CHURN_OK;
 }
 
-/* 0 = Sunday .. 6 = Saturday of a day number (day 0 = 1970-01-01, a Thursday). */
-static int weekday(int64_t day) { return (int)(((day + 4) % 7 + 7) % 7); }
-
-CHURN_API int64_t churn_contact_deadline(int64_t t, int64_t working_days) {
-  int64_t day = churn__day_of(t);
-  for (int64_t k = 0; k < working_days; k++) {
-    do {
-      day++;
-    } while (weekday(day) == 0 || weekday(day) == 6);
-  }
-  return t + (day - churn__day_of(t)) * CHURN__DAY;
-}
 
 /* --- the facts each rule needs, per subscriber, computed on the worker threads ----------- */
 
-enum { V_LATE, V_ARREARS, V_RECENT, V_PREV, V_OFFLINE, V_CONTACT, V_FIX, V_FLAGS, NV };
+enum { V_LATE, V_ARREARS, V_RECENT, V_PREV, V_OFFLINE, V_CONTACT, V_FIX, V_REQUEST, V_FLAGS, NV };
 #define FLAG_ELIGIBLE 1.0
 #define FLAG_DEVICE 2.0
 
@@ -60,8 +63,20 @@ typedef struct warn_job {
   const churn_dataset *ds;
   const churn__feat_cfg *cfg;
   int64_t T;
+  int64_t request_days;
   double *v; /* subs.n x NV */
 } warn_job;
+
+/* Days from the latest CANCEL_REQUEST in (T - days, T] to T, or -1 when there is none. */
+static double request_age(const churn_dataset *ds, int64_t s, int64_t T, int64_t days) {
+  const churn__events *ev = &ds->ev;
+  for (int64_t e = ev->off[s + 1] - 1; e >= ev->off[s]; e--) {
+    if (ev->time[e] > T || ev->kind[e] != CHURN_EV_CANCEL_REQUEST) continue;
+    double age = (double)(T - ev->time[e]) / CHURN__DAY;
+    return age < (double)days ? age : -1.0;
+  }
+  return -1.0;
+}
 
 #define BLOCK 512
 
@@ -84,6 +99,7 @@ static void warn_block(void *ctx, int64_t task, int worker) {
     v[V_OFFLINE] = b[CHURN__F_DAYS_SINCE_CONNECT];
     v[V_CONTACT] = b[CHURN__F_CONTACT_BREACH];
     v[V_FIX] = b[CHURN__F_FIX_BREACH];
+    v[V_REQUEST] = request_age(j->ds, s, j->T, j->request_days);
     v[V_FLAGS] = FLAG_ELIGIBLE + (facts.has_device ? FLAG_DEVICE : 0.0);
   }
 }
@@ -102,9 +118,14 @@ typedef struct warning_list {
   size_t n, cap;
 } warning_list;
 
+/* The category a rule points to (churn.h, churn_warning_rule): arrears, fading viewing, a box
+ * that stays off and a request to cancel say that a subscriber may leave, not why (the domain:
+ * "where it does not (arrears, silence), the cause is unknown until someone asks"); only the
+ * broken service commitments name the operator's own failing. */
 static const churn_category RULE_CATEGORY[] = {
-    CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_COMPETITIVE, CHURN_CATEGORY_COMPETITIVE,
-    CHURN_CATEGORY_NATURAL, CHURN_CATEGORY_SERVICE, CHURN_CATEGORY_SERVICE};
+    CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_UNKNOWN,
+    CHURN_CATEGORY_UNKNOWN, CHURN_CATEGORY_SERVICE, CHURN_CATEGORY_SERVICE,
+    CHURN_CATEGORY_UNKNOWN};
 
 static churn_status add(warning_list *l, int64_t s, int rule, double observed, double threshold,
                         const char *fmt, double a, double b) {
@@ -146,6 +167,11 @@ static churn_status apply_rules(const double *v, int64_t s, const warn_cfg *w, w
                   "%.0f faults not fixed in time (threshold %.0f)", v[V_FIX],
                   (double)w->fix_breaches));
   }
+  if (v[V_REQUEST] >= 0) {
+    CHURN_TRY(add(l, s, CHURN_WARN_CANCEL_REQUEST, v[V_REQUEST], (double)w->request_days,
+                  "asked to cancel %.1f days ago (window %.0f days)", v[V_REQUEST],
+                  (double)w->request_days));
+  }
   return CHURN_OK;
 }
 
@@ -171,6 +197,8 @@ static const char *cat_label(const churn__catcol *cc, int64_t s) {
 static churn_status build_table(const churn_dataset *ds, const warning_list *l, int64_t T,
                                 const warn_cfg *w, churn_table *t) {
   size_t n = l->n;
+  int64_t deadline = 0;
+  CHURN_TRY(churn_calendar_deadline(w->calendar, T, w->deadline_days, w->utc_offset, &deadline));
   int64_t *i64[4];
   double *f64[2];
   const char **str[7];
@@ -185,7 +213,6 @@ static churn_status build_table(const churn_dataset *ds, const warning_list *l, 
   for (int k = 0; k < 2; k++) st = f64[k] ? st : CHURN_E_NOMEM;
   for (int k = 0; k < 7; k++) st = str[k] ? st : CHURN_E_NOMEM;
   if (st == CHURN_OK) {
-    int64_t deadline = churn_contact_deadline(T, w->deadline_days);
     const churn__subs *su = &ds->subs;
     for (size_t i = 0; i < n; i++) {
       const warning_row *r = &l->rows[i];
@@ -204,7 +231,10 @@ static churn_status build_table(const churn_dataset *ds, const warning_list *l, 
       str[3][i] = r->detail;
       str[4][i] = tier;
       str[5][i] = manager;
-      str[6][i] = vip ? "vip_manager" : manager[0] ? "customer_manager" : "customer_service";
+      str[6][i] = r->rule == CHURN_WARN_CANCEL_REQUEST ? "retention_desk"
+                  : vip                                ? "vip_manager"
+                  : manager[0]                         ? "customer_manager"
+                                                       : "customer_service";
     }
     static const char *const SNAMES[] = {"subscriber_id", "rule", "category", "detail",
                                          "tier", "manager", "route"};
@@ -242,15 +272,21 @@ CHURN_API churn_status churn_warnings_compute(const churn_dataset *ds, int64_t a
   churn__feat_cfg cfg;
   warn_cfg w;
   CHURN_TRY(churn__feat_cfg_read(opts, &cfg));
-  CHURN_TRY(warn_cfg_read(opts, &w));
+  churn_status st = warn_cfg_read(opts, &w);
+  if (st != CHURN_OK) {
+    churn_calendar_free(w.calendar);
+    return st;
+  }
   int64_t S = ds->subs.n;
   double *v = churn__malloc_array((size_t)S, NV * sizeof(double));
-  if (v == NULL) return churn__nomem("warning facts");
-  warn_job job = {ds, &cfg, as_of, v};
+  if (v == NULL) {
+    churn_calendar_free(w.calendar);
+    return churn__nomem("warning facts");
+  }
+  warn_job job = {ds, &cfg, as_of, w.request_days, v};
   churn__parallel_for(churn__resolve_threads(cfg.threads), (S + BLOCK - 1) / BLOCK, warn_block,
                       &job);
   warning_list l = {NULL, 0, 0};
-  churn_status st = CHURN_OK;
   for (int64_t s = 0; s < S && st == CHURN_OK; s++) {
     if (v[s * NV + V_FLAGS] != 0) st = apply_rules(v + s * NV, s, &w, &l);
   }
@@ -259,6 +295,7 @@ CHURN_API churn_status churn_warnings_compute(const churn_dataset *ds, int64_t a
   if (st == CHURN_OK) st = churn__table_new((int64_t)l.n, &t);
   if (st == CHURN_OK) st = build_table(ds, &l, as_of, &w, t);
   churn__free(l.rows);
+  churn_calendar_free(w.calendar);
   if (st != CHURN_OK) {
     churn_table_free(t);
     return st;

@@ -85,8 +85,8 @@ static churn_status number_rules(const char *const *rule, int64_t n, flag *f, co
   return CHURN_OK;
 }
 
-enum { WA_WARNED, WA_HIT, WA_CHURNERS, WA_OUTSIDE, WA_NI };
-enum { WA_RECALL, WA_PRECISION, WA_NF };
+enum { WA_WARNED, WA_HIT, WA_CHURNERS, WA_OUTSIDE, WA_RETAINED, WA_NI };
+enum { WA_RECALL, WA_PRECISION, WA_RETAINED_RATE, WA_NF };
 
 static void count_rule(const flag *f, int64_t lo, int64_t hi, const uint8_t *o, int64_t row,
                        int64_t **ic) {
@@ -144,6 +144,9 @@ CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64
       ic[WA_CHURNERS][r] = churners;
       fc[WA_RECALL][r] = ratio(ic[WA_HIT][r], churners);
       fc[WA_PRECISION][r] = ratio(ic[WA_HIT][r], ic[WA_WARNED][r]);
+      /* retained: warned (a cancellation request, say) and still active at the horizon */
+      ic[WA_RETAINED][r] = ic[WA_WARNED][r] - ic[WA_HIT][r];
+      fc[WA_RETAINED_RATE][r] = ratio(ic[WA_RETAINED][r], ic[WA_WARNED][r]);
     }
     churn__col cols[] = {{"rule", 's', names},
                          {"warned", 'i', ic[WA_WARNED]},
@@ -151,8 +154,10 @@ CHURN_API churn_status churn_kpi_warning_accuracy(const churn_dataset *ds, int64
                          {"churners", 'i', ic[WA_CHURNERS]},
                          {"recall", 'f', fc[WA_RECALL]},
                          {"precision", 'f', fc[WA_PRECISION]},
-                         {"outside_base", 'i', ic[WA_OUTSIDE]}};
-    st = churn__table_from_cols(R + 1, cols, 7, out);
+                         {"outside_base", 'i', ic[WA_OUTSIDE]},
+                         {"retained", 'i', ic[WA_RETAINED]},
+                         {"retained_rate", 'f', fc[WA_RETAINED_RATE]}};
+    st = churn__table_from_cols(R + 1, cols, 9, out);
   } else {
     if (st == CHURN_OK) st = churn__nomem("warning accuracy table");
     for (int c = 0; c < WA_NI; c++) churn__free(ic[c]);

@@ -42,10 +42,12 @@
 /* --- configuration ---------------------------------------------------------------------------- */
 
 typedef struct sim_cfg {
-  int64_t n, months, seed, start, threads, regions, comp_start, hb_days, camp_month, camp_horizon;
+  int64_t n, months, seed, start, threads, regions, comp_start, hb_days, camp_month, camp_horizon,
+      season_peak;
   double base_churn, new_rate, high_share, comp_share, comp_uplift, poor_share, contract_share,
       promo_share, late_pay, fault_rate, sla_breach, retention, view_events, silent_share,
-      camp_share, control_share, camp_effect;
+      camp_share, control_share, camp_effect, spread, silent_other, seasonality, churn_scale,
+      same_id;
 } sim_cfg;
 
 static churn_status read_int(const churn_options *o, churn_option k, int64_t *v) {
@@ -91,6 +93,12 @@ static churn_status read_cfg(const churn_options *o, sim_cfg *c) {
   CHURN_TRY(read_real(o, CHURN_OPT_SIM_CAMPAIGN_SHARE, &c->camp_share));
   CHURN_TRY(read_real(o, CHURN_OPT_SIM_CONTROL_SHARE, &c->control_share));
   CHURN_TRY(read_real(o, CHURN_OPT_SIM_CAMPAIGN_EFFECT, &c->camp_effect));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_PROPENSITY_SPREAD, &c->spread));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_SILENT_OTHER_SHARE, &c->silent_other));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_SEASONALITY, &c->seasonality));
+  CHURN_TRY(read_int(o, CHURN_OPT_SIM_SEASON_PEAK, &c->season_peak));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_CHURN_SCALE, &c->churn_scale));
+  CHURN_TRY(read_real(o, CHURN_OPT_SIM_RETURN_SAME_ID, &c->same_id));
   return CHURN_OK;
 }
 
@@ -136,6 +144,7 @@ static const double OFFER_W[NDRV] = {0, 0, 0, 0, 0.5, 1, 1, 1, 0};
 typedef struct sim_world {
   sim_cfg c;
   int64_t month_start_[BURN + MAX_MONTHS + 1]; /* read through MS(w, m), m in [-BURN, months] */
+  double season_[BURN + MAX_MONTHS];  /* episode start rate factor of month m: SEASON(w, m) */
   int64_t end, n_total, n_new;
   int nreg, mgr_per_region, nvip_mgr;
   double region_w[MAX_REGIONS];
@@ -146,6 +155,7 @@ typedef struct sim_world {
 } sim_world;
 
 #define MS(w, m) ((w)->month_start_[(m) + BURN])
+#define SEASON(w, m) ((w)->season_[(m) + BURN])
 
 static void build_calendar(sim_world *w) {
   int64_t days = churn__floor_div(w->c.start, DAY), tod = w->c.start - days * DAY;
@@ -156,6 +166,16 @@ static void build_calendar(sim_world *w) {
     w->month_start_[k + BURN] = k == 0 ? w->c.start : churn__days_from_civil(y, m + k, d) * DAY + tod;
   }
   w->end = MS(w, w->c.months);
+  /* the seasonal profile by the calendar month in which month k starts, times the churn level */
+  for (int64_t k = -BURN; k < w->c.months; k++) {
+    int64_t yy, mm, dd;
+    churn__civil_from_days(churn__floor_div(MS(w, k), DAY), &yy, &mm, &dd);
+    double f = w->c.churn_scale;
+    if (w->c.seasonality > 0) {
+      f *= 1.0 + w->c.seasonality * cos(2.0 * M_PI * (double)(mm - w->c.season_peak) / 12.0);
+    }
+    SEASON(w, k) = f;
+  }
 }
 
 /* Picks round(share * n) distinct regions (at least one when share > 0) into flags. */
@@ -222,6 +242,8 @@ typedef struct sim_truth {
   double camp_effect;  /* -(the offer's success) against the untreated path's churn, else 0 */
   int8_t category, driver, reason, cancelled;
   int8_t camp_selected, camp_treated, camp_driver;
+  int8_t same_id_return;  /* the subscriber came back under its id (at return_time) */
+  int64_t return_time;
 } sim_truth;
 
 typedef struct sim_ctx {
@@ -231,6 +253,8 @@ typedef struct sim_ctx {
   sim_truth *truth;
   int64_t end;                 /* subscribers [first of block 0, end) in this pass */
   int64_t react_base;          /* index of the first re-activation */
+  int64_t rows_end;            /* simulated subscriptions from here on are returns under an old
+                                * id: no row of their own, their events go to react_src */
   const int64_t *react_src, *react_time;
   int32_t genre_code[NGENRE], fault_code[NFAULT], compl_code[NCOMPL];
 } sim_ctx;
@@ -371,7 +395,8 @@ static void draw_profile(sim_sub *s) {
   s->bb_base = 120000.0 * churn__rng_lognormal(r, -0.18, 0.6);
   s->md_base = 6000.0 * churn__rng_lognormal(r, -0.18, 0.6);
   s->mv_base = 300.0 * churn__rng_lognormal(r, -0.08, 0.4);
-  s->frailty = churn__rng_lognormal(r, -0.18, 0.6);
+  double sp = w->c.spread;  /* mean 1: mu = -sigma^2 / 2 (the default 0.6 gives -0.18) */
+  s->frailty = churn__rng_lognormal(r, -0.5 * sp * sp, sp);
   s->fault_m = churn__rng_lognormal(r, -0.125, 0.5);
   static const double TIER_LATE[NTIER] = {1.4, 0.8, 0.5};
   s->late_p = fmin(0.8, w->c.late_pay * TIER_LATE[s->tier] * churn__rng_lognormal(r, -0.125, 0.5));
@@ -415,6 +440,7 @@ static void hazards(const sim_sub *s, int64_t m, double *q) {
     q[CHURN_DRIVER_COMPETITOR] = B * w->c.comp_uplift * 0.25 / COMPLETE_P[CHURN_DRIVER_COMPETITOR] *
                                  fresh * (s->age <= 1 ? 1.5 : 0.7) * (s->bb ? 1.3 : 1.0);
   }
+  common *= SEASON(w, m);
   for (int k = 1; k < NDRV; k++) q[k] *= common;
 }
 
@@ -529,6 +555,16 @@ static void start_episode(sim_sub *s, int driver, int64_t ts) {
     e->tc = INT64_MAX;
     return;
   }
+  /* the other drivers' silent churners (not arrears: the operator cancels those); drawn only
+   * when asked for, so that the default keeps the streams of earlier versions */
+  if (e->completes && s->w->c.silent_other > 0 && driver != CHURN_DRIVER_MOVING &&
+      driver != CHURN_DRIVER_ARREARS && churn__rng_bern(&s->r, s->w->c.silent_other)) {
+    int64_t off = e->tc - (10 + churn__rng_int(&s->r, 35)) * DAY;
+    e->t_off = off > ts ? off : ts + HOUR;
+    e->silent = true;
+    e->tc = INT64_MAX;
+    return;
+  }
   /* The retention desk takes the cancellation call (not for operator-side cancellations). */
   if (e->completes && driver != CHURN_DRIVER_ARREARS &&
       churn__rng_bern(&s->r, s->vip ? 0.9 : 0.5)) {
@@ -607,7 +643,8 @@ static void month_billing(sim_sub *s, int64_t ms, int64_t me) {
   int64_t tb = ms + (s->bill_day - 1) * (int64_t)DAY + 8 * HOUR;
   if (tb >= me) tb = me - HOUR;
   if (s->susp_np && !payments_blocked(s, ms)) {
-    pay(s, uniform_time(s, ms, tb), s->arrears);  /* settles and gets reconnected */
+    int64_t t = uniform_time(s, ms, tb);
+    if (!payments_blocked(s, t)) pay(s, t, s->arrears);  /* settles and gets reconnected */
   }
   if (tb < s->act || tb >= s->hi || s->susp_np) return;
   double amount = s->price_now;
@@ -626,7 +663,13 @@ static void month_billing(sim_sub *s, int64_t ms, int64_t me) {
   }
   bool late = churn__rng_bern(&s->r, s->late_p);
   int64_t delay = late ? (21 + churn__rng_int(&s->r, 30)) * DAY : (1 + churn__rng_int(&s->r, 19)) * DAY;
-  pay(s, tb + delay + churn__rng_int(&s->r, DAY), amount + s->arrears);
+  int64_t tp = tb + delay + churn__rng_int(&s->r, DAY);
+  if (payments_blocked(s, tp)) {  /* a silent churner gone before paying: the bill stays unpaid */
+    s->arrears += amount;
+    s->unpaid++;
+    return;
+  }
+  pay(s, tp, amount + s->arrears);
 }
 
 static int pick_slot_hour(sim_sub *s, int *slot) {
@@ -814,6 +857,8 @@ static void month_episode_end(sim_sub *s, int64_t me) {
   if (e->reactive) {
     int64_t t = e->tc - HOUR - churn__rng_int(&s->r, 48 * HOUR);
     if (t < e->ts) t = e->ts;
+    /* the subscriber's request to cancel, taken by the retention desk ten minutes later */
+    emit_plain(s, t - 600, CHURN_EV_CANCEL_REQUEST, e->reason);
     emit_plain(s, t, CHURN_EV_RETENTION,
                e->completes ? CHURN_OUTCOME_LOST : CHURN_OUTCOME_RETAINED);
     if (!e->completes) emit_package_change(s, t + 60, CHURN_PACKAGE_SIDE);
@@ -974,6 +1019,7 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
   memset(s.truth, 0, sizeof *s.truth);
   s.truth->churn_time = s.truth->signal_start = s.truth->camp_time = CHURN_TIME_NONE;
   s.truth->previous = -1;
+  s.truth->return_time = CHURN_TIME_NONE;
   if (i >= ctx->react_base) {
     reactivated_profile(&s, ctx->react_src[i - ctx->react_base],
                         ctx->react_time[i - ctx->react_base]);
@@ -984,7 +1030,8 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
   s.hi = w->end;
   s.ep.t_off = INT64_MAX;
   size_t first = b->n;
-  write_profile(ctx->subs, &s);
+  bool own_row = i < ctx->rows_end;
+  if (own_row) write_profile(ctx->subs, &s);
   emit_plain(&s, s.act, CHURN_EV_ACTIVATION, 0);  /* before the window for the initial base */
   if (i < w->c.n) burn_in(&s);
   for (int64_t m = 0; m < w->c.months && !s.gone; m++) simulate_month(&s, m);
@@ -996,10 +1043,18 @@ static void simulate_subscriber(const sim_ctx *ctx, sim_block *b, int64_t i) {
       if (b->ev[j].time < s.truth->churn_time || b->ev[j].kind == CHURN_EV_CANCEL) b->ev[k++] = b->ev[j];
     }
     b->n = k;
+  } else if (s.truth->churn_time != CHURN_TIME_NONE) {
+    /* a silent churner pays nothing once gone (a payment scheduled for an earlier bill before
+     * the episode began is dropped) */
+    size_t k = first;
+    for (size_t j = first; j < b->n; j++) {
+      if (b->ev[j].time <= s.truth->churn_time || b->ev[j].kind != CHURN_EV_PAYMENT) b->ev[k++] = b->ev[j];
+    }
+    b->n = k;
   }
   b->count[i - b->first] = (int64_t)(b->n - first);
   s.truth->risk = s.risk_months ? s.risk_sum / s.risk_months : 0.0;
-  ctx->subs->cancellation[i] = s.truth->cancelled ? s.truth->churn_time : CHURN_TIME_NONE;
+  if (own_row) ctx->subs->cancellation[i] = s.truth->cancelled ? s.truth->churn_time : CHURN_TIME_NONE;
 }
 
 static void simulate_block(void *vctx, int64_t task, int worker) {
@@ -1066,23 +1121,45 @@ static churn_status setup_labels(churn_dataset *ds, const sim_world *w, sim_ctx 
   return intern_all(d, COMPLAINTS, NCOMPL, 256, ctx->compl_code);
 }
 
+/* Adds subscribers [from, to) with their ids and the string column "person" (the person or
+ * household behind a subscription: a return under a new id, src[i - from] >= 0, is the person
+ * of the subscription it returns from), through churn_dataset_append_subscribers as an
+ * operator's export would; write_profile fills the rest of each row. */
 static churn_status add_subscribers(churn_dataset *ds, const sim_world *w, int64_t from,
-                                    int64_t to) {
-  CHURN_TRY(churn__subs_reserve(&ds->subs, to));
-  char id[32];
-  for (int64_t i = from; i < to; i++) {
-    int len = snprintf(id, sizeof id, "S%0*lld", w->id_digits, (long long)(i + 1));
-    int64_t index;
-    CHURN_TRY(churn__subs_add(&ds->subs, id, (size_t)len, &index));
+                                    int64_t to, const int64_t *src) {
+  size_t n = (size_t)(to - from), width = (size_t)w->id_digits + 2;
+  char *text = churn__malloc_array(2 * n + 1, width);
+  const char **ids = churn__malloc_array(2 * n + 1, sizeof *ids);
+  churn_status st = text && ids ? CHURN_OK : churn__nomem("simulated subscribers");
+  for (size_t k = 0; k < n && st == CHURN_OK; k++) {
+    int64_t i = from + (int64_t)k, root = src ? src[k] : i;
+    char *id = text + 2 * k * width, *person = id + width;
+    snprintf(id, width, "S%0*lld", w->id_digits, (long long)(i + 1));
+    snprintf(person, width, "P%0*lld", w->id_digits, (long long)(root + 1));
+    ids[k] = id;
+    ids[n + k] = person;
   }
-  return CHURN_OK;
+  if (st == CHURN_OK) {
+    churn_column cols[2] = {{"subscriber_id", CHURN_STR, ids, (int64_t)n, NULL, 0},
+                            {"person", CHURN_STR, ids + n, (int64_t)n, NULL, 0}};
+    st = churn_dataset_append_subscribers(ds, cols, 2, NULL);
+  }
+  if (st == CHURN_OK && ds->subs.n != to) {
+    st = churn__fail(CHURN_E_INTERNAL, "churn_simulate: subscriber rows %lld, expected %lld",
+                     (long long)ds->subs.n, (long long)to);
+  }
+  churn__free(ids);
+  churn__free(text);
+  return st;
 }
 
 typedef struct gather_ctx {
   churn__events *ev;
   sim_block *blocks;
   const int64_t *row; /* first row of each block */
-  int64_t nsubs;
+  int64_t nsubs;      /* simulated subscriptions */
+  int64_t rows_end;   /* from here on returns under an old id: */
+  const int64_t *src; /*   the subscriber of subscription rows_end + k is src[k] */
 } gather_ctx;
 
 static void gather_block(void *vctx, int64_t k, int worker) {
@@ -1093,7 +1170,8 @@ static void gather_block(void *vctx, int64_t k, int worker) {
   int64_t row = g->row[k];
   size_t e = 0;
   for (int64_t j = 0; j < BLOCK && b->first + j < g->nsubs; j++) {
-    int32_t sub = (int32_t)(b->first + j);
+    int64_t idx = b->first + j;
+    int32_t sub = (int32_t)(idx < g->rows_end ? idx : g->src[idx - g->rows_end]);
     for (int64_t c = 0; c < b->count[j]; c++, e++, row++) {
       const sim_event *x = &b->ev[e];
       ev->sub[row] = sub;
@@ -1114,7 +1192,8 @@ static void gather_block(void *vctx, int64_t k, int worker) {
  * parallel into their own row ranges (first touch of the new columns is most of the cost) and
  * freed as they go, so the peak stays near one copy of the events. */
 static churn_status gather_events(churn_dataset *ds, const sim_world *w, int64_t nsubs,
-                                  sim_block *blocks, int64_t nblocks) {
+                                  int64_t rows_end, const int64_t *src, sim_block *blocks,
+                                  int64_t nblocks) {
   int64_t *row = churn__malloc_array((size_t)nblocks + 1, sizeof *row);
   if (row == NULL) return churn__nomem("simulated events");
   row[0] = 0;
@@ -1122,7 +1201,7 @@ static churn_status gather_events(churn_dataset *ds, const sim_world *w, int64_t
   int64_t total = row[nblocks];
   churn_status st = churn__events_reserve(&ds->ev, total);
   if (st == CHURN_OK) {
-    gather_ctx g = {&ds->ev, blocks, row, nsubs};
+    gather_ctx g = {&ds->ev, blocks, row, nsubs, rows_end, src};
     churn__parallel_for(churn__resolve_threads(w->c.threads), nblocks, gather_block, &g);
     ds->ev.n = total;
     ds->ev.finalized = false;
@@ -1166,7 +1245,13 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
   const char **drv = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *drv);
   double *risk = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *risk);
   double *effect = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *effect);
-  bool ok = ids && cat && drv && risk && effect;
+  const char **ctype = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *ctype);
+  const char **rtype = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *rtype);
+  const char **person = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *person);
+  int64_t *rtime = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof *rtime);
+  size_t width = (size_t)w->id_digits + 2;
+  char *ptext = churn__malloc_array((size_t)n ? (size_t)n : 1, width);
+  bool ok = ids && cat && drv && risk && effect && ctype && rtype && person && ptext && rtime;
   for (int j = 0; j < NI && ok; j++) ok = (cols[j] = churn__malloc_array((size_t)n ? (size_t)n : 1, sizeof(int64_t))) != NULL;
   churn_status st = ok ? CHURN_OK : churn__nomem("truth table");
   for (int64_t i = 0; i < n && st == CHURN_OK; i++) {
@@ -1192,6 +1277,13 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
     cols[13][i] = x->camp_time;
     cols[14][i] = x->camp_driver;
     effect[i] = x->camp_effect;
+    ctype[i] = x->churn_time == CHURN_TIME_NONE ? "none" : (x->cancelled ? "cancel" : "silent");
+    rtype[i] = x->previous >= 0 ? "new_id" : (x->same_id_return ? "same_id" : "none");
+    rtime[i] = x->previous >= 0 ? ds->subs.activation[i] : x->return_time;
+    /* as add_subscribers wrote it (the dataset's column may be standard or extra) */
+    person[i] = ptext + (size_t)i * width;
+    snprintf(ptext + (size_t)i * width, width, "P%0*lld", w->id_digits,
+             (long long)((x->previous >= 0 ? x->previous : i) + 1));
   }
   if (st == CHURN_OK) st = churn__table_add_str(t, "subscriber_id", ids);
   if (st == CHURN_OK) st = churn__table_add_i64(t, "index", cols[9]);
@@ -1204,6 +1296,15 @@ static churn_status build_truth(const churn_dataset *ds, const sim_world *w,
   if (st == CHURN_OK) st = churn__table_add_i64(t, INAMES[10], cols[10]);
   for (int j = 11; j < NI && st == CHURN_OK; j++) st = churn__table_add_i64(t, INAMES[j], cols[j]);
   if (st == CHURN_OK) st = churn__table_add_f64(t, "campaign_true_effect", effect);
+  if (st == CHURN_OK) st = churn__table_add_str(t, "churn_type", ctype);
+  if (st == CHURN_OK) st = churn__table_add_str(t, "return_type", rtype);
+  if (st == CHURN_OK) st = churn__table_add_i64(t, "return_time", rtime);
+  if (st == CHURN_OK) st = churn__table_add_str(t, "person", person);
+  churn__free(ctype);
+  churn__free(rtype);
+  churn__free(person);
+  churn__free(ptext);
+  churn__free(rtime);
   churn__free(ids);
   churn__free(cat);
   churn__free(drv);
@@ -1274,9 +1375,10 @@ static churn_status simulate_range(sim_ctx *ctx, int64_t from, int64_t to, sim_b
  * later as new subscriptions.  Chosen in index order from streams of their own, so the choice
  * is deterministic.  *src and *when are new arrays of *n entries (NULL when none). */
 static churn_status pick_reactivations(const sim_world *w, const sim_truth *truth,
-                                       int64_t **src, int64_t **when, int64_t *n) {
+                                       int64_t **src, int64_t **when, int64_t *n,
+                                       int64_t *nsame) {
   *src = *when = NULL;
-  *n = 0;
+  *n = *nsame = 0;
   size_t cap = 0, cap2 = 0;
   for (int64_t i = 0; i < w->n_total; i++) {
     const sim_truth *x = &truth[i];
@@ -1290,6 +1392,8 @@ static churn_status pick_reactivations(const sim_world *w, const sim_truth *trut
     if (!churn__rng_bern(&r, 0.08)) continue;
     int64_t t = x->churn_time + (60 + churn__rng_int(&r, 240)) * DAY + churn__rng_int(&r, DAY);
     if (t >= w->end - 30 * DAY) continue;
+    /* under the old id (marked by -1 - i); drawn only when asked for (the default's streams) */
+    if (w->c.same_id > 0 && churn__rng_bern(&r, w->c.same_id)) i = -1 - i;
     if (!churn__grow((void **)src, &cap, (size_t)*n + 1, sizeof **src) ||
         !churn__grow((void **)when, &cap2, (size_t)*n + 1, sizeof **when)) {
       return churn__nomem("re-activations");
@@ -1297,44 +1401,77 @@ static churn_status pick_reactivations(const sim_world *w, const sim_truth *trut
     (*src)[*n] = i;
     (*when)[*n] = t;
     (*n)++;
+    if (i < 0) i = -1 - i;
   }
+  /* the returns under a new id first (they get rows), then those under the old id: a stable
+   * partition through a copy */
+  int64_t nnew = 0;
+  for (int64_t j = 0; j < *n; j++) nnew += (*src)[j] >= 0;
+  *nsame = *n - nnew;
+  if (*nsame == 0) return CHURN_OK;
+  int64_t *tmp = churn__malloc_array(2 * (size_t)*n, sizeof *tmp);
+  if (tmp == NULL) return churn__nomem("re-activations");
+  int64_t a = 0, b = nnew;
+  for (int64_t j = 0; j < *n; j++) {
+    int64_t at = (*src)[j] >= 0 ? a++ : b++;
+    tmp[at] = (*src)[j] >= 0 ? (*src)[j] : -1 - (*src)[j];
+    tmp[*n + at] = (*when)[j];
+  }
+  memcpy(*src, tmp, (size_t)*n * sizeof *tmp);
+  memcpy(*when, tmp + *n, (size_t)*n * sizeof *tmp);
+  churn__free(tmp);
   return CHURN_OK;
 }
 
 static churn_status run_passes(const sim_world *w, churn_dataset *ds, sim_truth **truth,
                                sim_block **blocks, int64_t *nblocks, int64_t **src,
-                               int64_t **when) {
+                               int64_t **when, int64_t *nsim) {
   sim_ctx ctx;
   memset(&ctx, 0, sizeof ctx);
   ctx.w = w;
   ctx.subs = &ds->subs;
   ctx.truth = *truth;
-  ctx.react_base = w->n_total;
+  ctx.react_base = ctx.rows_end = *nsim = w->n_total;
   CHURN_TRY(setup_labels(ds, w, &ctx));
-  CHURN_TRY(add_subscribers(ds, w, 0, w->n_total));
+  CHURN_TRY(add_subscribers(ds, w, 0, w->n_total, NULL));
   CHURN_TRY(simulate_range(&ctx, 0, w->n_total, blocks, nblocks));
-  int64_t nre = 0;
-  CHURN_TRY(pick_reactivations(w, *truth, src, when, &nre));
+  int64_t nre = 0, nsame = 0;
+  CHURN_TRY(pick_reactivations(w, *truth, src, when, &nre, &nsame));
   if (nre == 0) return CHURN_OK;
   sim_truth *tr = churn__realloc(*truth, (size_t)(w->n_total + nre) * sizeof *tr);
   if (tr == NULL) return churn__nomem("simulator truth");
   *truth = ctx.truth = tr;
   ctx.react_src = *src;
   ctx.react_time = *when;
-  CHURN_TRY(add_subscribers(ds, w, w->n_total, w->n_total + nre));
-  return simulate_range(&ctx, w->n_total, w->n_total + nre, blocks, nblocks);
+  ctx.rows_end = w->n_total + nre - nsame;
+  *nsim = w->n_total + nre;
+  CHURN_TRY(add_subscribers(ds, w, w->n_total, ctx.rows_end, *src));
+  CHURN_TRY(simulate_range(&ctx, w->n_total, w->n_total + nre, blocks, nblocks));
+  /* the returns under the old id: the subscriber's row tells the last status */
+  for (int64_t i = ctx.rows_end; i < w->n_total + nre; i++) {
+    int64_t old = (*src)[i - w->n_total];
+    tr[old].same_id_return = 1;
+    tr[old].return_time = (*when)[i - w->n_total];
+    ds->subs.cancellation[old] = tr[i].cancelled ? tr[i].churn_time : CHURN_TIME_NONE;
+  }
+  return CHURN_OK;
 }
 
 static churn_status run(const sim_world *w, churn_dataset *ds, sim_truth **truth) {
   sim_block *blocks = NULL;
-  int64_t nblocks = 0, *src = NULL, *when = NULL;
-  churn_status st = run_passes(w, ds, truth, &blocks, &nblocks, &src, &when);
-  if (st == CHURN_OK) st = gather_events(ds, w, ds->subs.n, blocks, nblocks);
+  int64_t nblocks = 0, *src = NULL, *when = NULL, nsim = 0;
+  churn_status st = run_passes(w, ds, truth, &blocks, &nblocks, &src, &when, &nsim);
+  int64_t rows = ds->subs.n;
+  if (st == CHURN_OK) {
+    st = gather_events(ds, w, nsim, rows, src ? src + (rows - w->n_total) : NULL, blocks,
+                       nblocks);
+  }
   for (int64_t k = 0; k < nblocks; k++) churn__free(blocks[k].ev);
   churn__free(blocks);
   churn__free(src);
   churn__free(when);
   if (st == CHURN_OK) st = churn_dataset_finalize(ds, NULL);
+  if (st == CHURN_OK) churn_dataset_clear_report(ds); /* the appends' row counts: no ingestion */
   return st;
 }
 

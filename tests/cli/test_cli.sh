@@ -56,6 +56,21 @@ if cmp -s "$work/bad.msgpack" "$work/bad2.msgpack"; then pass=$((pass + 1)); els
 printf 'subscriber_id,time,kind\n"unterminated,2024-01-01,bill\n' > "$work/broken.csv"
 expect 1 'CHURN_E_FORMAT.*line' -- "$churn" ingest --subscribers "$work/sim/subscribers.csv" --events "$work/broken.csv" --out "$work/b.msgpack"
 expect 1 "CHURN_E_IO.*$work/missing.csv" -- "$churn" ingest --subscribers "$work/missing.csv" --events "$work/sim/events.csv" --out "$work/b.msgpack"
+# the operator's own reason labels: 312 cancels labelled 搬迁 (moving house) and 40 labelled
+# 资费高 (price) are kept with reason unknown and listed; --reason-map maps them; a map naming an
+# unknown reason fails naming it
+mkdir -p "$work/rm"
+{ echo "subscriber_id,activation"; for i in $(seq 1 352); do echo "R$i,2024-01-01"; done; } > "$work/rm/subs.csv"
+{ echo "subscriber_id,time,kind,code"; for i in $(seq 1 312); do echo "R$i,2024-03-01,cancel,搬迁"; done
+  for i in $(seq 313 352); do echo "R$i,2024-03-02,cancel,资费高"; done; } > "$work/rm/events.csv"
+expect 0 'unmapped reason labels: 搬迁 x 312, 资费高 x 40' -- "$churn" ingest --subscribers "$work/rm/subs.csv" --events "$work/rm/events.csv" --out "$work/rm/ds.msgpack"
+printf 'label,reason\n搬迁,moving\n' > "$work/rm/map.csv"
+expect 0 'unmapped reason labels: 资费高 x 40$' -- "$churn" ingest --subscribers "$work/rm/subs.csv" --events "$work/rm/events.csv" --out "$work/rm/ds.msgpack" --reason-map "$work/rm/map.csv"
+printf 'label,reason\n搬迁,moving\n资费高,competitive\n' > "$work/rm/map2.csv"
+out=$("$churn" ingest --subscribers "$work/rm/subs.csv" --events "$work/rm/events.csv" --out "$work/rm/ds.msgpack" --reason-map "$work/rm/map2.csv" 2>&1)
+if ! printf '%s' "$out" | grep -q unmapped; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a full reason map still lists unmapped labels"; fi
+printf 'label,reason\n搬迁,relocation\n' > "$work/rm/bad.csv"
+expect 1 "CHURN_E_FORMAT.*line 2: 'relocation' is neither" -- "$churn" ingest --subscribers "$work/rm/subs.csv" --events "$work/rm/events.csv" --out "$work/rm/ds.msgpack" --reason-map "$work/rm/bad.csv"
 
 # features
 expect 0 'rows x [0-9]+ features' -- "$churn" features --data "$work/ds.msgpack" --as-of 2024-10-01 --out "$work/f.csv"
@@ -151,6 +166,23 @@ expect 0 '^rank,subscriber_id,probability,reason1,contribution1' -- head -1 "$wo
 n=$(($(wc -l < "$work/dispatch.csv") - 1))
 if [ "$n" -eq 15 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: dispatch list has $n rows"; fi
 expect 1 'CHURN_E_SCHEMA|CHURN_E_NOT_FOUND' -- "$churn" score --model "$work/telco.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-12-01 --out "$work/d2.csv"
+# contact deadlines: Monday 2024-09-30 + 2 working days is 2 October (weekends only) but 9 October
+# with the Chinese calendar (1-7 October holidays); at 17:00 UTC on 30 September it is 01:00 on
+# 1 October in Beijing, a holiday, so + 2 working days there is 9 October 01:00 local = 8 October
+# 17:00 UTC, while counted in UTC it is 9 October 17:00 (the list shows the date)
+cal="$(cd "$(dirname "$0")/../.." && pwd)/examples/calendar_cn_2024_2025.csv"
+deadline_of() { sed -n 2p "$1" | awk -F, '{print $NF}'; }
+expect 0 'top 3 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30 --top 3 --out "$work/d_we.csv"
+expect 0 '^2024-10-02$' -- deadline_of "$work/d_we.csv"
+expect 0 'top 3 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30 --top 3 --calendar "$cal" --out "$work/d_cn.csv"
+expect 0 '^2024-10-09$' -- deadline_of "$work/d_cn.csv"
+expect 0 'top 3 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30T17:00:00Z --top 3 --calendar "$cal" --utc-offset +08:00 --out "$work/d_bj.csv"
+expect 0 '^2024-10-08$' -- deadline_of "$work/d_bj.csv"
+expect 0 'top 3 of' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30T17:00:00Z --top 3 --calendar "$cal" --out "$work/d_utc.csv"
+expect 0 '^2024-10-09$' -- deadline_of "$work/d_utc.csv"
+printf 'date,type\n2024-10-01,holiday\n2024-10-0x,holiday\n' > "$work/badcal.csv"
+expect 1 'CHURN_E_FORMAT.*line 3' -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30 --calendar "$work/badcal.csv" --out "$work/d_bad.csv"
+expect 1 "utc-offset: '\+8'" -- "$churn" score --model "$work/model.msgpack" --dataset "$work/ds.msgpack" --as-of 2024-09-30 --utc-offset +8 --out "$work/d_bad.csv"
 
 # report
 expect 0 '== movement' -- "$churn" report --dataset "$work/ds.msgpack" --from 2024-01-01 --to 2024-12-31

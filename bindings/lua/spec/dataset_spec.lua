@@ -229,7 +229,7 @@ describe("features, labels and warnings", function()
     end
     local pay = seen["S2:payment_anomaly"]
     assert.truthy(pay)
-    assert.are.equal("competitive", pay.category)
+    assert.are.equal("unknown", pay.category)
     assert.are.equal(churn.contact_deadline(T, 2), pay.deadline)
     assert.truthy(seen["S3:contact_breach"])
     assert.truthy(seen["S3:fix_breach"])

@@ -24,7 +24,8 @@ from .dataset import Dataset, event_kind_names, simulate
 from . import kpi
 from .forecast import (ShiftedBetaGeometric, BetaDiscreteWeibull, GeometricRetention,
                        CohortModel)
-from .features import features, labels, warnings, feature_catalog, feature_category
+from .features import (features, labels, warnings, contact_deadline, feature_catalog,
+                       feature_category)
 
 
 def library_version():
@@ -42,7 +43,7 @@ __all__ = ["Design", "__version__", "library_version", "library_path", "ChurnErr
            "ChurnIOError", "ChurnNotFoundError", "ChurnStateError", "ChurnInternalError",
            "Options", "option_names", "option_info", "metrics", "LogisticRegression",
            "load_model", "check_separation", "Separation", "Dataset", "event_kind_names",
-           "simulate", "kpi", "features", "labels", "warnings", "feature_catalog",
+           "simulate", "kpi", "features", "labels", "warnings", "contact_deadline", "feature_catalog",
            "feature_category", "ShiftedBetaGeometric", "BetaDiscreteWeibull",
            "GeometricRetention", "CohortModel"]
 

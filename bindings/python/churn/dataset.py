@@ -206,23 +206,54 @@ class Dataset:
     # --- construction ------------------------------------------------------------------------
 
     @classmethod
-    def from_frames(cls, subscribers, events=None, **options):
+    def from_frames(cls, subscribers, events=None, reason_map=None, **options):
         """A finalized dataset from a subscribers DataFrame (column or index subscriber_id)
-        and an optional events DataFrame."""
+        and an optional events DataFrame (its code column may hold names and the operator's
+        own cancellation reason labels).  reason_map: see set_reason_map."""
         ds = cls()
+        if reason_map is not None:
+            ds.set_reason_map(reason_map)
         ds.append_subscribers(subscribers, **options)
         if events is not None:
             ds.append_events(events, **options)
         return ds.finalize(**options)
 
     @classmethod
-    def from_csv(cls, subscribers_path, events_path=None, **options):
-        """A finalized dataset from billing CSV exports."""
+    def from_csv(cls, subscribers_path, events_path=None, reason_map=None, **options):
+        """A finalized dataset from billing CSV exports.  reason_map: see set_reason_map."""
         ds = cls()
+        if reason_map is not None:
+            ds.set_reason_map(reason_map)
         ds.read_subscribers_csv(subscribers_path, **options)
         if events_path is not None:
             ds.read_events_csv(events_path, **options)
         return ds.finalize(**options)
+
+    def set_reason_map(self, reason_map):
+        """Maps the operator's own cancellation reason labels ("搬迁") to a reason ("moving")
+        or a category ("natural", "competitive", "service", "unknown"): a dict label ->
+        target, or the path of a CSV file of lines `label,reason`.  Events already stored get
+        the mapped reason; later reads use the map.  A cancel whose label is not mapped keeps
+        reason "unknown" and is listed in reason_labels.  A target that is neither a reason
+        nor a category raises ChurnValueError naming it.  Returns self."""
+        if isinstance(reason_map, (str, os.PathLike)):
+            check(LIB.churn_dataset_read_reason_map_csv(self.handle,
+                                                        cstr(os.fspath(reason_map))))
+            return self
+        items = list(dict(reason_map).items())
+        labels = (ctypes.c_char_p * max(1, len(items)))(*[cstr(str(k)) for k, _ in items])
+        targets = (ctypes.c_char_p * max(1, len(items)))(*[cstr(str(v)) for _, v in items])
+        check(LIB.churn_dataset_set_reason_map(self.handle, labels, targets, len(items)))
+        return self
+
+    @property
+    def reason_labels(self):
+        """The operator's cancellation reason labels seen (CANCEL and CANCEL_REQUEST events):
+        DataFrame with label, reason, category, events, mapped (1 when the reason map names
+        the label), most events first.  The rows with mapped 0 are the unmapped labels."""
+        h = ctypes.c_void_p()
+        check(LIB.churn_dataset_reason_labels(self.handle, ctypes.byref(h)))
+        return table_to_frame(h)
 
     @classmethod
     def from_mapping(cls, mapping_path, **options):
@@ -424,8 +455,8 @@ class Dataset:
     def events(self):
         """The event log as a DataFrame (sorted by subscriber and time once finalized):
         subscriber_id, time (datetime64), kind (name), code, label (the code's label for
-        kinds with a label dictionary: VIEW genres, FAULT types, COMPLAINT categories; else
-        None), code2, value, aux1, aux2 (the last two nullable Int32, <NA> where not given)."""
+        kinds with a label dictionary: VIEW genres, FAULT types, COMPLAINT categories, the
+        operator's own reason label of CANCEL and CANCEL_REQUEST; else None), code2, value, aux1, aux2 (the last two nullable Int32, <NA> where not given)."""
         n = self.num_events
         raw = {}
         for col in ("subscriber", "time", "kind", "code", "code2", "value", "aux1", "aux2"):
@@ -443,7 +474,11 @@ class Dataset:
             sel = raw["kind"] == k
             if labels and sel.any():
                 table = np.array(labels + [None] * (256 - len(labels)), dtype=object)
-                label[sel] = table[raw["code"][sel]]
+                if kname in ("cancel", "cancel_request"):  # the reason label is in aux1
+                    sel &= (raw["aux1"] >= 0) & (raw["aux1"] < len(labels))
+                    label[sel] = table[raw["aux1"][sel]]
+                else:
+                    label[sel] = table[raw["code"][sel]]
         return pd.DataFrame({
             "subscriber_id": ids[raw["subscriber"]] if n else np.empty(0, dtype=object),
             "time": _times(raw["time"]),
@@ -486,13 +521,19 @@ def simulate(**settings):
     contract_share, promo_share, late_payment, fault_rate, sla_breach, retention_success,
     view_events, heartbeat_days, silent_share, and a retention campaign with a randomly
     held-out control group: campaign_month (-1 = none), campaign_share, control_share,
-    campaign_effect, campaign_horizon (see churn.h, churn_simulate, for the effect's rule).
+    campaign_effect, campaign_horizon (see churn.h, churn_simulate, for the effect's rule),
+    and the operator's realism: propensity_spread (0.6: spread of the churn propensity; larger
+    flattens a cohort's retention curve), silent_other_share (0: churners of other drivers than
+    moving who never cancel), seasonality (0) and season_peak (3), churn_scale (1: the churn
+    level), return_same_id (0: win-back returns under the old id rather than a new id with the
+    same person).
     The truth table (one row per subscriber, indexed by subscriber_id) says who churned, when,
     why (category, driver, reason) and the latent risk, and for the campaign who was eligible
     (campaign_time set), selected and treated, the driver of the churn in the campaign's
     window without the offer (campaign_driver) and the subscriber's true effect
-    (campaign_true_effect); churn_time, signal_start and campaign_time come back as
-    datetimes."""
+    (campaign_true_effect), which churn was which (churn_type cancel / silent / none,
+    return_type new_id / same_id / none, return_time, person); churn_time, signal_start,
+    campaign_time and return_time come back as datetimes."""
     from .features import _datetimes, _options, to_unix
     if "start" in settings:
         settings = dict(settings, start=to_unix(settings["start"]))
@@ -502,7 +543,7 @@ def simulate(**settings):
     ds = Dataset.__new__(Dataset)
     ds._h = Handle(out.value, LIB.churn_dataset_free)
     t = table_to_frame(truth.value)
-    for col in ("churn_time", "signal_start", "campaign_time"):
+    for col in ("churn_time", "signal_start", "campaign_time", "return_time"):
         if col in t:
             t[col] = _datetimes(t[col].to_numpy())
     return ds, t.set_index("subscriber_id")

@@ -9,6 +9,7 @@ arguments named like the library's options without their family prefix (window_m
 "warnings.late_months"); an unknown name raises TypeError listing the known ones.
 """
 import ctypes
+import os
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,8 @@ def _options(families, kw):
             v = int(v)
         if isinstance(v, (list, tuple)) and k == "vip_tiers":
             v = ",".join(v)
+        if k == "calendar" and v is not None:
+            v = os.fspath(v)
         opts[known[k]] = v
     return opts
 
@@ -212,12 +215,43 @@ def labels(ds, as_of, horizon_days=None, index=None, **settings):
                          "churn_time": _datetimes(when)}, index=idx)
 
 
+def contact_deadline(t, working_days=2, calendar=None, utc_offset=None):
+    """t plus working_days working days (a Timestamp): Monday to Friday, minus the holidays and
+    plus the make-up working days of calendar (the path of a `date,type` CSV such as
+    examples/calendar_cn_2024_2025.csv), counted on the local days of utc_offset ("+08:00";
+    None = UTC), keeping the time of day (churn_calendar_deadline)."""
+    offset = 0
+    if utc_offset not in (None, "", "Z"):
+        # the library's one date parser reads the offset: local midnight 1970-01-01 is -offset
+        offset = -_parse_time("1970-01-01T00:00:00" + str(utc_offset))
+    cal = ctypes.c_void_p()
+    if calendar is not None:
+        check(LIB.churn_calendar_load(cstr(os.fspath(calendar)), ctypes.byref(cal)))
+    try:
+        out = ctypes.c_int64()
+        check(LIB.churn_calendar_deadline(cal, to_unix(t), int(working_days), offset,
+                                          ctypes.byref(out)))
+    finally:
+        if cal.value:
+            LIB.churn_calendar_free(cal)
+    return pd.Timestamp(out.value, unit="s")
+
+
+def _parse_time(text):
+    """Unix seconds of a date text, read by the library's one parser (churn_time_parse)."""
+    out = ctypes.c_int64()
+    check(LIB.churn_time_parse(cstr(text), ctypes.byref(out)))
+    return out.value
+
+
 def warnings(ds, as_of, **settings):
     """The early-warning list as of as_of: one row per (subscriber, rule fired) with
     subscriber_id, rule, category, observed, threshold, detail, as_of, deadline (contact
-    by), vip, tier, manager and route (who gets the work order).  Settings: the warnings.*
-    options (late_months, arrears, view_drop_pct, view_min_prev, offline_days,
-    contact_breaches, fix_breaches, deadline_days, vip_tiers) and the features.* ones."""
+    by), vip, tier, manager and route (who gets the work order; "retention_desk" for the
+    cancel_request rule).  Settings: the warnings.* options (late_months, arrears,
+    view_drop_pct, view_min_prev, offline_days, contact_breaches, fix_breaches, deadline_days,
+    vip_tiers, request_days, calendar = the path of a `date,type` working-day calendar CSV,
+    utc_offset = the operator's local time such as "+08:00") and the features.* ones."""
     opts = _options({"warnings", "features"}, settings)
     h = ctypes.c_void_p()
     check(LIB.churn_warnings_compute(ds.handle, to_unix(as_of), opts.handle, ctypes.byref(h)))

@@ -158,6 +158,65 @@ def test_dates_the_library_accepts_reach_python(tmp_path):
     assert pd.api.types.is_datetime64_any_dtype(ds2.subscribers.activation)
 
 
+# --- the operator's own cancellation reason labels (issue 19 item 4) ---------------------------
+
+def _labelled():
+    """Six subscribers; their cancels carry the operator's labels.  The expected counts are
+    pandas' value_counts of the code column over the rows whose code is not a library name."""
+    subs = pd.DataFrame({"subscriber_id": list("ABCDEF"),
+                         "activation": pd.to_datetime(["2024-01-01"] * 6)})
+    ev = pd.DataFrame({"subscriber_id": list("ABCDEF"),
+                       "time": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03",
+                                               "2024-03-04", "2024-02-10", "2024-03-05"]),
+                       "kind": ["cancel"] * 4 + ["cancel_request", "cancel"],
+                       "code": ["搬迁", "搬迁", "资费高", "moving", "搬迁", "RELOCATED"]})
+    return subs, ev
+
+
+def test_unmapped_labels_are_kept_and_listed(tmp_path):
+    subs, ev = _labelled()
+    ds = Dataset.from_frames(subs, ev)
+    assert ds.num_events == 6 and ds.ingest_report["rejected"] == 0
+    r = ds.reason_labels
+    expect = ev.code[ev.code != "moving"].value_counts(sort=False)   # pandas: the oracle
+    assert dict(zip(r.label, r.events)) == expect.to_dict()
+    assert r.label.iloc[0] == "搬迁" and set(r.reason) == {"unknown"}
+    e = ds.events.set_index("subscriber_id")
+    assert e.loc["A", "label"] == "搬迁" and e.loc["E", "label"] == "搬迁"
+    assert e.loc["D", "label"] is None and e.loc["F", "label"] == "RELOCATED"
+    # the CSV reader gives the same
+    subs.to_csv(tmp_path / "s.csv", index=False)
+    ev.to_csv(tmp_path / "e.csv", index=False, date_format="%Y-%m-%d")
+    r2 = Dataset.from_csv(tmp_path / "s.csv", tmp_path / "e.csv").reason_labels
+    pd.testing.assert_frame_equal(r, r2)
+
+
+def test_reason_map_dict_and_file(tmp_path):
+    subs, ev = _labelled()
+    m = {"搬迁": "moving", "资费高": "competitive"}
+    ds = Dataset.from_frames(subs, ev, reason_map=m)
+    codes = ds.events.set_index("subscriber_id").code
+    # moving = 7, other_competitive = 12 (churn.h, churn_cancel_reason)
+    assert codes.to_dict() == {"A": 7, "B": 7, "C": 12, "D": 7, "E": 7, "F": 0}
+    r = ds.reason_labels.set_index("label")
+    assert r.loc["资费高", "category"] == "competitive" and r.loc["搬迁", "category"] == "natural"
+    assert r.loc["RELOCATED", "reason"] == "unknown"
+    subs.to_csv(tmp_path / "s.csv", index=False)
+    ev.to_csv(tmp_path / "e.csv", index=False, date_format="%Y-%m-%d")
+    ds2 = Dataset.from_csv(tmp_path / "s.csv", tmp_path / "e.csv", reason_map=m)
+    assert ds2.events.set_index("subscriber_id").code.to_dict() == codes.to_dict()
+    (tmp_path / "m.csv").write_text("label,reason\n搬迁,moving\n资费高,competitive\n",
+                                    encoding="utf-8")
+    ds3 = Dataset.from_csv(tmp_path / "s.csv", tmp_path / "e.csv", reason_map=tmp_path / "m.csv")
+    assert ds3.events.set_index("subscriber_id").code.to_dict() == codes.to_dict()
+
+
+def test_reason_map_naming_an_unknown_reason_fails():
+    subs, ev = _labelled()
+    with pytest.raises(churn.ChurnValueError, match="'relocation'"):
+        Dataset.from_frames(subs, ev, reason_map={"搬迁": "relocation"})
+
+
 def test_events_csv_on_two_threads_matches_pandas_and_one_thread(tmp_path):
     # ingest.threads (issue 22): 3,000 events cut into 4 KiB blocks, a quoted note with a line
     # break in every fourth row and a bad time every 101st; pandas reads the same file (oracle

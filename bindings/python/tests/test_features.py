@@ -1,5 +1,7 @@
 """churn.features / labels / warnings on a small hand-built dataset whose values are worked
 out by hand from DOMAIN rules and the header's definitions (30-day months, windows (T-L, T])."""
+import pathlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,7 +39,7 @@ def test_features_by_hand(ds):
     assert f["account.tenure_months"].tolist() == pytest.approx([485 / 30, 334 / 30, 60 / 30])
     assert f["account.tier=high"].tolist() == [1.0, 0.0, 0.0]  # "low" is the reference
     assert f.attrs["categories"]["service.faults"] == "service"
-    assert f.attrs["categories"]["device.days_since_connect"] == "natural"
+    assert f.attrs["categories"]["device.days_since_connect"] == "unknown"  # silence: ask
 
 
 def test_snapshots_stack_and_selection(ds):
@@ -103,7 +105,7 @@ def test_catalog_and_reason_categories(ds):
     y = np.array([0, 1, 0, 1, 1, 0])
     m = churn.LogisticRegression().fit(X, y)
     r = m.explain(X, top_k=2)
-    assert set(r.category_1) <= {"service", "competitive"}
+    assert set(r.category_1) <= {"service", "unknown"}  # usage.* is "unknown" (silence)
 
 
 def test_dates_as_text_go_through_the_library_parser():
@@ -116,3 +118,56 @@ def test_dates_as_text_go_through_the_library_parser():
         with pytest.raises(churn.ChurnError) as e:
             to_unix(bad)
         assert e.value.status_name == "CHURN_E_FORMAT" and bad in e.value.message
+
+
+CN_CALENDAR = pathlib.Path(__file__).resolve().parents[3] / "examples" / "calendar_cn_2024_2025.csv"
+
+
+@pytest.fixture(scope="module")
+def asked():
+    """R1 asked to cancel on Sunday 2024-09-29; R2 asked 20 days before; R3 never asked."""
+    subs = pd.DataFrame({"subscriber_id": ["R1", "R2", "R3"],
+                         "activation": pd.to_datetime(["2023-01-01"] * 3), "vip": [1, 0, 0]})
+    ev = pd.DataFrame({"subscriber_id": ["R1", "R2"],
+                       "time": pd.to_datetime(["2024-09-29", "2024-09-10"]),
+                       "kind": ["cancel_request", "cancel_request"]})
+    return churn.Dataset.from_frames(subs, ev)
+
+
+def test_cancel_request_to_the_retention_desk(asked):
+    w = churn.warnings(asked, "2024-09-30")
+    # only R1 is within the default 14 days; a VIP, but a request goes to the retention desk
+    assert w.subscriber_id.tolist() == ["R1"] and w.rule.tolist() == ["cancel_request"]
+    assert w.route.tolist() == ["retention_desk"] and w.observed.tolist() == [1.0]
+    w = churn.warnings(asked, "2024-09-30", request_days=21)
+    assert w.subscriber_id.tolist() == ["R1", "R2"] and w.observed.tolist() == [1.0, 20.0]
+
+
+def test_deadline_with_the_chinese_calendar(asked):
+    # Monday 30 September 2024 + 2 working days: Wednesday 2 October counting weekends only,
+    # Wednesday 9 October with the State Council calendar (1-7 October holidays)
+    assert churn.warnings(asked, "2024-09-30").deadline.iloc[0] == pd.Timestamp("2024-10-02")
+    w = churn.warnings(asked, "2024-09-30", calendar=CN_CALENDAR)
+    assert w.deadline.iloc[0] == pd.Timestamp("2024-10-09")
+    # 17:00 UTC is 01:00 on 1 October in Beijing (a holiday): + 2 local working days is
+    # 9 October 01:00 local = 8 October 17:00 UTC; counted in UTC it is 9 October 17:00
+    w = churn.warnings(asked, "2024-09-30T17:00:00", calendar=str(CN_CALENDAR), utc_offset="+08:00")
+    assert w.deadline.iloc[0] == pd.Timestamp("2024-10-08 17:00")
+    w = churn.warnings(asked, "2024-09-30T17:00:00", calendar=CN_CALENDAR)
+    assert w.deadline.iloc[0] == pd.Timestamp("2024-10-09 17:00")
+    assert churn.contact_deadline("2024-09-30", 2, calendar=CN_CALENDAR) == \
+        pd.Timestamp("2024-10-09")
+    assert churn.contact_deadline("2024-09-30T17:00:00", 2, calendar=CN_CALENDAR,
+                                  utc_offset="+08:00") == pd.Timestamp("2024-10-08 17:00")
+    assert churn.contact_deadline("2024-09-27", 1) == pd.Timestamp("2024-09-30")
+
+
+def test_calendar_errors(asked, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,type\n2024-10-01,holiday\n2024-10-02,day off\n", encoding="utf-8")
+    with pytest.raises(churn.ChurnFormatError, match="line 3"):
+        churn.warnings(asked, "2024-09-30", calendar=bad)
+    with pytest.raises(churn.ChurnFormatError, match="line 3"):
+        churn.contact_deadline("2024-09-30", 2, calendar=bad)
+    with pytest.raises(churn.ChurnValueError, match="utc_offset"):
+        churn.warnings(asked, "2024-09-30", utc_offset="8 hours")
