@@ -796,10 +796,13 @@ CHURN_API churn_status churn_dataset_reason_labels(const churn_dataset *ds, chur
  * the exports' local time; dates are converted to UTC) [+00:00], delimiter [,] and
  * number_format (an example such as 1,234.50 or 1.234,50: thousands separators and a currency
  * sign ¥ ￥ $ € £ RMB CNY or a trailing 元 are then accepted; without it only plain numbers).
- * [reasons] maps cancellation labels (the code column of [events:cancel]) to a reason name
- * (moving, price, ...) or a category (natural, competitive, service: stored as the reasons
- * not_wanted, competitor and customer_service); a label found neither there nor among the reason
- * names is stored as reason unknown and counted per file (unmapped_labels).  Lines of the INI
+ * [reasons] maps cancellation labels (the code column of [events:cancel] and
+ * [events:cancel_request]) to a reason name (moving, price, ...) or a category (natural,
+ * competitive, service: the reasons other_natural, other_competitive, other_service; unknown),
+ * as churn_dataset_set_reason_map does, once every file is read.  Every label that is not a
+ * reason name is kept on its event (churn_dataset_reason_labels); one that [reasons] does not
+ * name and the dataset's reason map does not map is stored as reason unknown and counted per
+ * file (unmapped_labels).  Lines of the INI
  * file are at most 200 bytes; `;` after a space starts a comment.
  *
  * Before any row is read, the mapping and every file's header line are checked: an unknown

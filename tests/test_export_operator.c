@@ -42,7 +42,10 @@ static ev *events_of(const churn_dataset *ds, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
     bool dict = k[i] == CHURN_EV_VIEW || k[i] == CHURN_EV_FAULT || k[i] == CHURN_EV_COMPLAINT;
     bool pkg = k[i] == CHURN_EV_PACKAGE_CHANGE; /* aux1: a package code, compared by label */
-    e[i] = (ev){sub[i], t[i], k[i], dict ? 0 : c[i], c2[i], v[i], pkg ? 0 : a1[i], a2[i]};
+    /* a cancellation read from the export keeps the operator's Chinese label (aux1: its index
+     * in the label dictionary); the reason code it maps to is compared */
+    bool label = k[i] == CHURN_EV_CANCEL || k[i] == CHURN_EV_CANCEL_REQUEST;
+    e[i] = (ev){sub[i], t[i], k[i], dict ? 0 : c[i], c2[i], v[i], pkg || label ? 0 : a1[i], a2[i]};
   }
   qsort(e, (size_t)n, sizeof *e, cmp_ev);
   return e;

@@ -88,7 +88,7 @@ static void write_exports(const char *dir) {
       "用户编号,销户时间,销户原因\n"
       "U4,2024-06-01 08:30:00,搬迁\n"     /* 2024-06-01T00:30:00Z = 1717200000 + 1800; moving */
       "U1,2024-05-02 09:00:00,天气不好\n"  /* label not mapped: reason unknown, counted */
-      "U4,2024-06-01 08:31:00,资费太贵\n", /* category competitive -> reason competitor */
+      "U4,2024-06-01 08:31:00,资费太贵\n", /* category competitive -> other_competitive */
       true);
 }
 
@@ -124,7 +124,8 @@ Test(mapping, hand_made_exports_read_with_formats_encodings_and_reasons) {
                        1714521600LL + 86400 + 3600, 1717200000LL + 1800, 1717200000LL + 1860};
   int want_k[5] = {CHURN_EV_BILL, CHURN_EV_BILL, CHURN_EV_CANCEL, CHURN_EV_CANCEL,
                    CHURN_EV_CANCEL};
-  int want_c[5] = {0, 0, CHURN_REASON_UNKNOWN, CHURN_REASON_MOVING, CHURN_REASON_COMPETITOR};
+  int want_c[5] = {0, 0, CHURN_REASON_UNKNOWN, CHURN_REASON_MOVING,
+                   CHURN_REASON_OTHER_COMPETITIVE};
   double want_v[5] = {1234.5, 88.0, 0, 0, 0};
   int64_t want_s[5] = {i1, i1, i1, i4, i4};
   for (int e = 0; e < 5; e++) {
@@ -159,6 +160,24 @@ Test(mapping, hand_made_exports_read_with_formats_encodings_and_reasons) {
   cr_assert_str_eq(col[0], "开户日期");
   cr_assert_str_eq(col[1], "应收金额");
   churn_table_free(sum);
+  /* every cancellation label is kept on its event, with the reason [reasons] gave it (one
+   * event each; most events first, ties in the order first seen: 搬迁, 天气不好, 资费太贵) */
+  churn_table *rl = NULL;
+  ASSERT_OK(churn_dataset_reason_labels(ds, &rl));
+  cr_assert_eq(churn_table_nrows(rl), 3);
+  const char *const *lab, *const *rsn;
+  ASSERT_OK(churn_table_find(rl, "label", &j));
+  ASSERT_OK(churn_table_str(rl, j, &lab));
+  ASSERT_OK(churn_table_find(rl, "reason", &j));
+  ASSERT_OK(churn_table_str(rl, j, &rsn));
+  const int64_t *mapped = table_i64(rl, "mapped");
+  for (int r = 0; r < 3; r++) {
+    bool moving = strcmp(lab[r], "搬迁") == 0, price = strcmp(lab[r], "资费太贵") == 0;
+    cr_assert(moving || price || strcmp(lab[r], "天气不好") == 0, "label %s", lab[r]);
+    cr_assert_str_eq(rsn[r], moving ? "moving" : price ? "other_competitive" : "unknown");
+    cr_assert_eq(mapped[r], moving || price, "label %s", lab[r]);
+  }
+  churn_table_free(rl);
   /* saved and loaded with the offset; a dataset without one reports none */
   char out[600];
   snprintf(out, sizeof out, "%s/data.msgpack", dir);

@@ -196,6 +196,10 @@ void churn__reason_map_free(churn__reason_map *m);
  * churn__context to name the line).  CHURN_E_ARG naming label and target, CHURN_E_NOMEM. */
 churn_status churn__reason_map_add(churn_dataset *ds, const char *label, size_t llen,
                                    const char *target, size_t tlen);
+/* The code of a reason-map target (tlen bytes): a churn_cancel_reason name, or a category
+ * (natural / competitive / service: the reasons other_natural, other_competitive,
+ * other_service; unknown); -1 when it is neither. */
+int churn__reason_target(const char *t, size_t tlen);
 
 /* The largest UTC offset a dataset records (18 hours, as ISO 8601 allows). */
 #define CHURN__MAX_UTC_OFFSET (18 * 3600)

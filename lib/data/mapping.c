@@ -71,22 +71,6 @@ static churn__mapfile *file_section(churn__mapping *m, const char *sec) {
   return f;
 }
 
-static int reason_value(const char *v, int *code) {
-  if (churn__event_code_by_name(CHURN_EV_CANCEL, false, v, strlen(v), code) == 1) return 1;
-  /* a category stands for one reason of it (churn.h, churn_dataset_read_mapping) */
-  static const struct { const char *name; int code; } CATS[] = {
-      {"natural", CHURN_REASON_NOT_WANTED},
-      {"competitive", CHURN_REASON_COMPETITOR},
-      {"service", CHURN_REASON_CUSTOMER_SERVICE}};
-  for (size_t i = 0; i < 3; i++) {
-    if (strcmp(v, CATS[i].name) == 0) {
-      *code = CATS[i].code;
-      return 1;
-    }
-  }
-  return 0;
-}
-
 static churn_status handle(churn__mapping *m, const char *sec, const char *key, const char *v) {
   static const char *const COMMON[] = {"encoding", "date_format", "number_format", "utc_offset",
                                        "delimiter", NULL};
@@ -101,8 +85,7 @@ static churn_status handle(churn__mapping *m, const char *sec, const char *key, 
     return set_str(dst, v);
   }
   if (strcmp(sec, "reasons") == 0) {
-    int code;
-    if (!reason_value(v, &code)) {
+    if (churn__reason_target(v, strlen(v)) < 0) {
       return churn__fail(CHURN_E_FORMAT,
                          "[reasons] %s = %s: neither a cancel reason name nor a category", key, v);
     }
@@ -111,12 +94,17 @@ static churn_status handle(churn__mapping *m, const char *sec, const char *key, 
       return churn__nomem("mapping");
     }
     cap = m->nreasons;
-    if (!churn__grow((void **)&m->reason_code, &cap, m->nreasons + 1, 1)) {
+    if (!churn__grow((void **)&m->reason_target, &cap, m->nreasons + 1, sizeof(char *))) {
       return churn__nomem("mapping");
     }
-    m->reason_label[m->nreasons] = churn__strdup(key);
-    if (m->reason_label[m->nreasons] == NULL) return churn__nomem("mapping");
-    m->reason_code[m->nreasons++] = (uint8_t)code;
+    char *label = churn__strdup(key), *target = churn__strdup(v);
+    if (label == NULL || target == NULL) {
+      churn__free(label);
+      churn__free(target);
+      return churn__nomem("mapping");
+    }
+    m->reason_label[m->nreasons] = label;
+    m->reason_target[m->nreasons++] = target;
     return CHURN_OK;
   }
   churn__mapfile *f = file_section(m, sec);
@@ -183,9 +171,12 @@ void churn__mapping_free(churn__mapping *m) {
     churn__free(f->cols);
   }
   churn__free(m->files);
-  for (size_t i = 0; i < m->nreasons; i++) churn__free(m->reason_label[i]);
+  for (size_t i = 0; i < m->nreasons; i++) {
+    churn__free(m->reason_label[i]);
+    churn__free(m->reason_target[i]);
+  }
   churn__free(m->reason_label);
-  churn__free(m->reason_code);
+  churn__free(m->reason_target);
   churn__free(m->dir);
   churn__free(m->in_enc);
   churn__free(m->in_datefmt);

@@ -121,9 +121,9 @@ typedef struct churn__mapping {
   int64_t utc_offset;        /* [input] utc_offset when has_offset */
   churn__mapfile *files;
   size_t nfiles;
-  char **reason_label;       /* [reasons]: operator label -> cancel reason code */
-  uint8_t *reason_code;
-  size_t nreasons;
+  char **reason_label;       /* [reasons]: operator label -> target (a reason or category */
+  char **reason_target;      /* name, checked by churn__reason_target), given to the */
+  size_t nreasons;           /* dataset's reason map once every file is read */
   churn_status st;           /* first error met in the handler */
 } churn__mapping;
 

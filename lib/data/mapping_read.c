@@ -199,23 +199,34 @@ static churn_status read_subscribers(mreader *mr) {
 
 /* --- events -------------------------------------------------------------------------------- */
 
-/* A code field: [reasons] (cancellations), a number 0..255, a fixed name, or a free-form label
- * interned in the kind's dictionary.  An unknown cancellation label is stored as reason unknown
- * and counted. */
+/* A code field: a number 0..255, a fixed name, or a free-form label interned in the kind's
+ * dictionary.  A cancellation (or request) label that is no reason name is kept as the CSV
+ * readers keep it (churn__reason_label: reason unknown until the [reasons] map, applied once
+ * every file is read, or the dataset's reason map gives it one; its label index in *label) and
+ * counted per file when [reasons] does not name it. */
 static churn_status code_of(mreader *mr, const churn__mapcol *c, bool code2, uint8_t *out,
-                            bool *ok) {
+                            int32_t *label, bool *ok) {
   churn__mapfield *x = field(mr, c);
   *ok = true;
   *out = 0;
   if (x == NULL || blank(x)) return CHURN_OK;
   int kind = mr->f->kind;
-  if (kind == CHURN_EV_CANCEL && !code2) {
-    for (size_t i = 0; i < mr->m->nreasons; i++) {
-      if (strcmp(mr->m->reason_label[i], x->p) == 0) {
-        *out = mr->m->reason_code[i];
-        return CHURN_OK;
-      }
+  int named;
+  if (!code2 && churn__kind_has_reason(kind) && (unsigned)(x->p[0] - '0') >= 10u &&
+      churn__event_code_by_name(kind, false, x->p, x->len, &named) == 0) {
+    churn_status st = churn__reason_label(mr->ds, kind, x->p, x->len, out, label);
+    if (st == CHURN_E_RANGE) {
+      *ok = false;
+      return reject(mr, CHURN_COUNT_REJECTED_BAD_VALUE, c, "too many reason labels ('%s')%s",
+                    x->p, "");
     }
+    CHURN_TRY(st);
+    bool listed = false;
+    for (size_t i = 0; i < mr->m->nreasons && !listed; i++) {
+      listed = strcmp(mr->m->reason_label[i], x->p) == 0;
+    }
+    if (!listed && *out == CHURN_REASON_UNKNOWN) mr->unmapped++;
+    return CHURN_OK;
   }
   int64_t v;
   if ((unsigned)(x->p[0] - '0') < 10u && churn__parse_i64(x->p, x->len, &v)) {
@@ -229,10 +240,6 @@ static churn_status code_of(mreader *mr, const churn__mapcol *c, bool code2, uin
     if (found == 1) {
       *out = (uint8_t)code;
       return CHURN_OK;
-    }
-    if (found == 0 && kind == CHURN_EV_CANCEL && !code2) {
-      mr->unmapped++;
-      return CHURN_OK; /* reason unknown */
     }
     if (found == -1) {
       churn__dict *d;
@@ -286,8 +293,8 @@ static churn_status parse_event(mreader *mr, const churn__mapcol *const *mc, chu
   } else {
     b->flags[i] |= CHURN__ROW_NO_VALUE;
   }
-  CHURN_TRY(code_of(mr, mc[E_CODE], false, &b->code[i], ok));
-  if (*ok) CHURN_TRY(code_of(mr, mc[E_CODE2], true, &b->code2[i], ok));
+  CHURN_TRY(code_of(mr, mc[E_CODE], false, &b->code[i], &b->aux1[i], ok));
+  if (*ok) CHURN_TRY(code_of(mr, mc[E_CODE2], true, &b->code2[i], NULL, ok));
   for (int k = E_AUX1; *ok && k <= E_AUX2; k++) {
     churn__mapfield *x = field(mr, mc[k]);
     if (x == NULL || blank(x)) continue;
@@ -473,6 +480,10 @@ CHURN_API churn_status churn_dataset_read_mapping(churn_dataset *ds, const char 
   }
   for (size_t i = 0; st == CHURN_OK && i < m.nfiles; i++) {
     st = read_file(ds, &cfg, &m, &m.files[order[i]], &sums[i]);
+  }
+  for (size_t i = 0; st == CHURN_OK && i < m.nreasons; i++) {
+    st = churn__reason_map_add(ds, m.reason_label[i], strlen(m.reason_label[i]),
+                               m.reason_target[i], strlen(m.reason_target[i]));
   }
   if (st == CHURN_OK && summary) st = summary_table(&m, order, sums, summary);
   if (st == CHURN_OK && m.has_offset) {

@@ -29,8 +29,7 @@ churn_status churn__reason_label(churn_dataset *ds, int kind, const char *s, siz
   return CHURN_OK;
 }
 
-/* The code of a target name: a reason name, or a category name; -1 when it is neither. */
-static int target_code(const char *t, size_t len) {
+int churn__reason_target(const char *t, size_t len) {
   int code;
   if (churn__event_code_by_name(CHURN_EV_CANCEL, false, t, len, &code) == 1) return code;
   static const struct {
@@ -84,7 +83,7 @@ static churn_status bad_target(const char *fn, const char *label, size_t llen, c
 churn_status churn__reason_map_add(churn_dataset *ds, const char *label, size_t llen,
                                    const char *target, size_t tlen) {
   if (llen == 0) return churn__fail(CHURN_E_ARG, "reason map: a label is empty");
-  int code = target_code(target, tlen);
+  int code = churn__reason_target(target, tlen);
   if (code < 0) return bad_target("reason map", label, llen, target, tlen);
   CHURN_TRY(map_one(&ds->reasons, label, llen, code));
   apply_map(ds);
@@ -101,13 +100,13 @@ CHURN_API churn_status churn_dataset_set_reason_map(churn_dataset *ds,
   for (size_t i = 0; i < n; i++) {
     CHURN_CHECK_ARG(label[i] != NULL && label[i][0] != '\0', "%s: label[%zu] is empty", fn, i);
     CHURN_CHECK_ARG(target[i] != NULL, "%s: target[%zu] is NULL", fn, i);
-    if (target_code(target[i], strlen(target[i])) < 0) {
+    if (churn__reason_target(target[i], strlen(target[i])) < 0) {
       return bad_target(fn, label[i], strlen(label[i]), target[i], strlen(target[i]));
     }
   }
   for (size_t i = 0; i < n; i++) {
     CHURN_TRY(map_one(&ds->reasons, label[i], strlen(label[i]),
-                      target_code(target[i], strlen(target[i]))));
+                      churn__reason_target(target[i], strlen(target[i]))));
   }
   apply_map(ds);
   return CHURN_OK;
@@ -127,7 +126,7 @@ static churn_status on_pair(void *ctx, int64_t line, const char *a, size_t alen,
     return churn__fail(CHURN_E_FORMAT, "reason map file '%s' line %lld: the label is empty",
                        p->path, (long long)line);
   }
-  if (target_code(b, blen) < 0) {
+  if (churn__reason_target(b, blen) < 0) {
     return churn__fail(CHURN_E_FORMAT, "reason map file '%s' line %lld: '%.*s' is neither a "
                        "cancellation reason nor a category (natural, competitive, service, "
                        "unknown)", p->path, (long long)line, (int)(blen > 60 ? 60 : blen), b);
