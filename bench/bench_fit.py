@@ -13,7 +13,22 @@ Fits compared (time, final gradient norm of each solver's own objective, mean lo
 Scoring: churn_model_predict_proba over all rows, as rows/s and GB/s of X read, against the memory
 bandwidth measured here (numpy sum over X, one thread).
 
-Run:  /usr/bin/python3 bench/bench_fit.py [path/to/libchurn.so]   (default build-model/lib)
+Churn-like fit (--part churnlike): 1M x 32, ~10% churners (intercept -2, true coefficients
+N(0, 0.3), standard-normal columns), L2 with C = 1 on raw columns (scikit-learn's objective:
+sum_i logloss_i + |b|^2 / 2, intercept unpenalised), both solvers at tol = 1e-6 in their own
+terms: scikit-learn lbfgs stops when max_j |dF/db_j| <= tol (scipy's gtol on the raw objective);
+libchurn when max_j |dF/db~_j| / sum of weights <= tol, b~ the coefficients of its internally
+scaled columns (fit.tol in churn.h).  Both are then judged by the same yardstick: the Euclidean
+norm and the max-norm of the raw gradient of F at their answers.
+
+Python scoring (--part scoring): churn.LogisticRegression.predict_proba / decision_function /
+predict / explain through the Python API on the same X, as GB/s of X read, against the fastest
+numpy read of X (the min of X.sum() and X @ w, one thread), and the C call alone.  The package is
+imported from PYTHONPATH (default bindings/python), so an older binding can be timed with the
+same script.
+
+Run:  /usr/bin/python3 bench/bench_fit.py [path/to/libchurn.so] [--part all|fits|scoring]
+      (default library build-model/lib; default part all; parts: all, scoring, churnlike)
 """
 import os
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
@@ -26,7 +41,13 @@ import warnings
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LIB = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build-model", "lib", "libchurn.so")
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+PART = "all"
+for _i, _a in enumerate(sys.argv):
+    if _a == "--part":
+        PART = sys.argv[_i + 1]
+        ARGS = [a for a in ARGS if a != PART]
+LIB = ARGS[0] if ARGS else os.path.join(HERE, "..", "build-model", "lib", "libchurn.so")
 N, D, REPS = 1_000_000, 32, 3
 
 # --- libchurn through ctypes -------------------------------------------------------------------
@@ -150,13 +171,129 @@ def best_of(fn, reps=REPS):
     return min(out, key=lambda r: r[0])
 
 
+def python_scoring(X, y, read_s):
+    """Scoring through the Python API (the estimator a user holds), best of 7 each."""
+    os.environ["CHURN_LIBRARY"] = os.path.abspath(LIB)
+    if not any(p.endswith(os.path.join("bindings", "python")) or "churn" in p
+               for p in sys.path[1:] if p):
+        sys.path.insert(0, os.path.join(HERE, "..", "bindings", "python"))
+    import churn
+    print(f"python scoring: churn package from {os.path.dirname(churn.__file__)}")
+    est = churn.LogisticRegression(penalty=None, tol=1e-6).fit(X[:200_000], y[:200_000])
+    out = np.empty(X.shape[0])
+
+    def timed(fn, reps=7):
+        best = float("inf")
+        for _ in range(reps):
+            t = time.perf_counter(); fn(); best = min(best, time.perf_counter() - t)
+        return best
+
+    gb = X.nbytes / 1e9
+    h = est._model.ptr
+    t_c = timed(lambda: lib.churn_model_predict_proba(h, X.ctypes.data, F64, X.shape[0],
+                                                      X.shape[1], X.shape[1], out.ctypes.data))
+    print(f"  {'C churn_model_predict_proba alone':44s} {t_c * 1e3:7.1f} ms {gb / t_c:5.1f} GB/s "
+          f"= {100 * read_s / t_c:3.0f}% of the fastest numpy read")
+    for name, fn in [("predict_proba(X)", lambda: est.predict_proba(X)),
+                     ("decision_function(X)", lambda: est.decision_function(X)),
+                     ("predict(X)", lambda: est.predict(X))]:
+        t = timed(fn)
+        print(f"  {name:44s} {t * 1e3:7.1f} ms {gb / t:5.1f} GB/s = {100 * read_s / t:3.0f}% of "
+              f"the fastest numpy read")
+    Xe = X[:100_000]
+    t = timed(lambda: est.explain(Xe), 3)
+    print(f"  {'explain(X[:100000]) (top 3 reasons)':44s} {t * 1e3:7.1f} ms")
+
+
+def numpy_read(X):
+    """The fastest numpy read of X, one thread: min over 5 runs of X.sum() and X @ w."""
+    w = np.ones(X.shape[1])
+    best = {}
+    for name, fn in [("X.sum()", X.sum), ("X @ w", lambda: X @ w)]:
+        b = float("inf")
+        for _ in range(5):
+            t0 = time.perf_counter(); fn(); b = min(b, time.perf_counter() - t0)
+        best[name] = b
+        print(f"  numpy {name:8s} {b * 1e3:6.1f} ms = {X.nbytes / b / 1e9:5.1f} GB/s")
+    return min(best.values())
+
+
+def churnlike():
+    """The churn-like L2 problem at tol 1e-6 for both solvers (see the module docstring)."""
+    rng = np.random.default_rng(20261207)
+    X = rng.standard_normal((N, D))
+    beta = rng.normal(0, 0.3, D)
+    y = (rng.random(N) < 1 / (1 + np.exp(-(X @ beta - 2.0)))).astype(np.float64)
+    print(f"churn-like data: n={N} d={D}, churners {y.mean():.3f}; L2 C=1 raw columns, tol 1e-6")
+
+    def gmax(b0, b):
+        eta = X @ b + b0
+        r = 1.0 / (1.0 + np.exp(-eta)) - y
+        g = np.concatenate([[r.sum()], X.T @ r + b])
+        return float(np.sqrt(g @ g)), float(np.abs(g).max())
+
+    o_tol = 104  # CHURN_OPT_FIT_TOL
+
+    def churn_l2(threads=1):
+        o = P()
+        lib.churn_options_new(C.byref(o))
+        for key, v in [(OPT_THREADS, threads), (OPT_INFERENCE, 0), (OPT_PENALTY, 1),
+                       (OPT_STANDARDIZE, 0)]:
+            lib.churn_options_set_int(o, key, v)
+        lib.churn_options_set_real(o, OPT_C, 1.0)
+        lib.churn_options_set_real(o, o_tol, 1e-6)
+        m = P()
+        t = time.perf_counter()
+        st = lib.churn_model_fit(X.ctypes.data, F64, N, D, D, y.ctypes.data, None, None, o,
+                                 C.byref(m))
+        el = time.perf_counter() - t
+        lib.churn_options_free(o)
+        if st != 0:
+            raise RuntimeError(lib.churn_last_error().decode())
+        coef, b0 = np.empty(D), DBL()
+        lib.churn_model_coef(m, coef.ctypes.data, C.byref(b0))
+        it = DBL()
+        lib.churn_model_stat(m, STAT_N_ITER, C.byref(it))
+        lib.churn_model_free(m)
+        return el, b0.value, coef, int(it.value)
+
+    from sklearn.linear_model import LogisticRegression
+
+    def sk():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = time.perf_counter()
+            r = LogisticRegression(penalty="l2", C=1.0, tol=1e-6, solver="lbfgs",
+                                   max_iter=1000).fit(X, y)
+            return time.perf_counter() - t, r.intercept_[0], r.coef_.ravel(), int(r.n_iter_[0])
+
+    res = {}
+    for name, fn in [("libchurn L2 C=1, tol 1e-6, 1 thread", churn_l2),
+                     ("libchurn L2 C=1, tol 1e-6, 2 threads", lambda: churn_l2(2)),
+                     ("scikit-learn lbfgs L2 C=1, tol 1e-6", sk)]:
+        el, b0, b, it = best_of(fn)
+        g2, gm = gmax(b0, b)
+        res[name] = el
+        print(f"  {name:40s} {el * 1e3:8.1f} ms  |grad|_2 {g2:9.3g}  |grad|_max {gm:9.3g}  "
+              f"logloss {log_loss(X, y, b0, b):.10f}  ({it} iterations)")
+    a, a2, b = res.values()
+    print(f"  ratio sklearn lbfgs / libchurn: {b / a:5.2f}x (1 thread), {b / a2:5.2f}x (2 threads)")
+
+
 def main():
+    if PART == "churnlike":
+        churnlike()
+        return
     rng = np.random.default_rng(20261125)
     X = rng.standard_normal((N, D)) + 0.1 * np.arange(D)
     beta = rng.normal(0, 0.3, D)
     eta = (X - 0.1 * np.arange(D)) @ beta - 1.0
     y = (rng.random(N) < 1 / (1 + np.exp(-eta))).astype(np.float64)
     print(f"data: n={N} d={D} float64 ({X.nbytes / 1e9:.3f} GB), positives {y.mean():.3f}")
+    if PART == "scoring":
+        print("numpy reads of X (one thread):")
+        python_scoring(X, y, numpy_read(X))
+        return
 
     # memory bandwidth, one thread: numpy reading X
     t0 = time.perf_counter(); X.sum(); tsum = time.perf_counter() - t0
@@ -228,6 +365,9 @@ def main():
           f"{gbs / 1e9:.1f} GB/s of X = {100 * gbs / bw:.0f}% of the measured bandwidth (target >= 70%)")
     for mm in models:
         lib.churn_model_free(mm)
+    if PART == "all":
+        print("numpy reads of X (one thread):")
+        python_scoring(X, y, numpy_read(X))
 
 
 if __name__ == "__main__":

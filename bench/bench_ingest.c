@@ -5,6 +5,7 @@
  *   bench_ingest gen SUBS.csv EVENTS.csv NSUBS TARGET_MB SEED
  *   bench_ingest ingest SUBS.csv EVENTS.csv [OUT.churnds]
  *   bench_ingest load FILE.churnds
+ *   bench_ingest events SUBS.csv EVENTS.csv THREADS   (events only, CHURN_OPT_INGEST_THREADS)
  */
 #include <churn.h>
 
@@ -151,6 +152,26 @@ static int ingest(const char *subs, const char *events, const char *out) {
   return 0;
 }
 
+/* Only the events read, with `threads` parse threads (CHURN_OPT_INGEST_THREADS). */
+static int events_only(const char *subs, const char *events, long threads) {
+  churn_dataset *ds;
+  churn_options *o;
+  check(churn_dataset_new(&ds), "new");
+  check(churn_options_new(&o), "options");
+  check(churn_options_set_int(o, CHURN_OPT_INGEST_THREADS, threads), "threads");
+  check(churn_dataset_read_subscribers_csv(ds, subs, o), "subscribers");
+  double b = now(), bc = cpu();
+  check(churn_dataset_read_events_csv(ds, events, o), "events");
+  printf("events_csv_seconds %.4f\nevents_csv_cpu_seconds %.4f\n", now() - b, cpu() - bc);
+  int64_t rej;
+  check(churn_dataset_ingest_count(ds, CHURN_COUNT_REJECTED, &rej), "count");
+  printf("events %lld\nrejected %lld\nrss_kb %ld\n", (long long)churn_dataset_num_events(ds),
+         (long long)rej, peak_rss_kb());
+  churn_options_free(o);
+  churn_dataset_free(ds);
+  return 0;
+}
+
 static int load(const char *path) {
   churn_dataset *ds;
   double a = now(), ac = cpu();
@@ -169,6 +190,7 @@ int main(int argc, char **argv) {
   }
   if (argc >= 4 && strcmp(argv[1], "ingest") == 0) return ingest(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
   if (argc == 3 && strcmp(argv[1], "load") == 0) return load(argv[2]);
+  if (argc == 5 && strcmp(argv[1], "events") == 0) return events_only(argv[2], argv[3], atol(argv[4]));
   fprintf(stderr, "usage: see the comment at the top of bench_ingest.c\n");
   return 2;
 }

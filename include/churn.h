@@ -206,7 +206,8 @@ typedef enum churn_option {
   CHURN_OPT_FIT_C = 101,             /* real > 0: inverse penalty strength, default 1.0 */
   CHURN_OPT_FIT_L1_RATIO = 102,      /* real in [0,1] for elastic net, default 0.5 */
   CHURN_OPT_FIT_INTERCEPT = 103,     /* int 0/1, default 1 */
-  CHURN_OPT_FIT_TOL = 104,           /* real > 0: gradient-norm tolerance, default 1e-8 */
+  CHURN_OPT_FIT_TOL = 104,           /* real > 0: max |gradient| / sum of weights on the
+                                        internal columns (TOL at churn_model_fit), default 1e-8 */
   CHURN_OPT_FIT_MAX_ITER = 105,      /* int >= 1: Newton iterations, default 100 */
   CHURN_OPT_FIT_CLASS_WEIGHT = 106,  /* int 0 none, 1 balanced; default 0 */
   CHURN_OPT_FIT_STANDARDIZE = 107,   /* int 0/1: standardize internally, default 1 */
@@ -277,6 +278,7 @@ typedef enum churn_option {
   CHURN_OPT_INGEST_DELIMITER = 607,  /* string of 1 char, default "," */
   CHURN_OPT_INGEST_BLOCK_SIZE = 608, /* int bytes in [4 KiB, 1 GiB], default 4 MiB */
   CHURN_OPT_INGEST_UNIX_TIMES = 620, /* int 0/1: bare integers in date columns are Unix seconds */
+  CHURN_OPT_INGEST_THREADS = 670,    /* int >= 0: events CSV parse threads, 0 = one per core, default 1 */
   /* --- simulator (section 8) --- */
   CHURN_OPT_SIM_FIRST_ = 700,
   CHURN_OPT_SIM_SUBSCRIBERS = 701,   /* int >= 1: subscribers at the start, default 10000 */
@@ -662,7 +664,20 @@ typedef struct churn_column {
  *   CHURN_OPT_INGEST_BLOCK_SIZE        int: CSV read block in bytes [4 MiB]
  *   CHURN_OPT_INGEST_UNIX_TIMES        int 0/1: a bare integer in a CSV date column is Unix
  *                                      seconds [0: refused, the row rejected as a bad date;
- *                                      20240701 is not an integer but a compact date] */
+ *                                      20240701 is not an integer but a compact date]
+ *   CHURN_OPT_INGEST_THREADS           int >= 0: threads parsing an events CSV, 0 = one per
+ *                                      core, at most 4 used [1].  With more than one (the
+ *                                      calling thread is one), a regular file larger than
+ *                                      two blocks is cut at line breaks into blocks of 1 MiB
+ *                                      (CHURN_OPT_INGEST_BLOCK_SIZE if smaller); the blocks
+ *                                      are parsed in parallel and their rows checked and
+ *                                      appended in file order, so the dataset, the counts
+ *                                      and the reported rows (with their line numbers) are
+ *                                      those of one thread.  A cut that falls inside a quoted
+ *                                      field holding a line break is found (the previous
+ *                                      block ends past it) and that block is parsed again
+ *                                      from the right place.  Memory: 4 x threads blocks and
+ *                                      their parsed rows.  Subscriber CSVs use one thread. */
 
 /* Creates an empty dataset. */
 CHURN_API churn_status churn_dataset_new(churn_dataset **out);
@@ -716,7 +731,9 @@ CHURN_API churn_status churn_dataset_append_events(churn_dataset *ds, const chur
  * quoted field or an empty file; CHURN_E_SCHEMA for a missing id column or a repeated header
  * name.  A line with the wrong number of fields, or a value that does not parse, is a rejected
  * row (reported with its 1-based line number and column).  On failure the dataset is left as
- * it was before the call. */
+ * it was before the call.  Wide files are fine: the cost is linear in the columns (100,000
+ * columns x 1 row: about 1 s, 200 MB peak; bench/bench_wide.py); there is no column limit
+ * beyond memory. */
 CHURN_API churn_status churn_dataset_read_subscribers_csv(churn_dataset *ds, const char *path,
                                                           const churn_options *opts);
 
@@ -1276,6 +1293,15 @@ typedef struct churn_model churn_model;
  *  - TOL (default 1e-8): converged when max_j |gradient_j| / sum_i w_i <= TOL, the gradient of
  *    the objective divided by C (of sum_i w_i logloss_i without a penalty; the minimum-norm
  *    subgradient for L1), taken with respect to the coefficients of the standardised columns.
+ *    In scikit-learn's terms: its lbfgs stops when max_j |g_j| <= tol, g the gradient of
+ *    F = sum_i w_i logloss_i + penalty / C with respect to the raw coefficients (b_0, b_1..b_d),
+ *    not divided by the sum of weights (and earlier when F stops falling: scipy's ftol).  Here,
+ *    with z_j = (x_j - c_j) / s_j the internal columns (c_j the centre, 0 without an intercept;
+ *    s_j the scale), the gradient is g~_0 = g_0, g~_j = (g_j - c_j g_0) / s_j, and TOL bounds
+ *    max_j |g~_j| / sum_i w_i.  On centred unit-scale columns fit.tol = t thus equals
+ *    scikit-learn's tol = t * sum_i w_i: on 1M rows fit.tol = 1e-6 allows max |g| <= 1 where
+ *    scikit-learn's tol = 1e-6 asks for 1e-6 (and stops on ftol first in practice).  Compare the
+ *    two by the gradient norms they reach (bench/bench_fit.py --part churnlike prints both).
  *    On convergence one more Newton step is taken with the exact Hessian of the last pass (a
  *    k x k solve, no pass over X; not with an L1 part), so the estimate is accurate far beyond
  *    TOL; the reported log-likelihood, gradient norm and covariance are those of the last pass.
@@ -1511,6 +1537,24 @@ CHURN_API churn_status churn_model_predict_proba(const churn_model *model, const
                                                  churn_dtype dtype, int64_t n, int64_t d,
                                                  int64_t ld, double *out);
 
+/* What churn_model_score writes (values fixed forever). */
+typedef enum churn_score_output {
+  CHURN_SCORE_LINEAR = 1,     /* out[n]: the linear score b0 + x.b */
+  CHURN_SCORE_PROBA = 2,      /* out[n]: the churn probability */
+  CHURN_SCORE_PROBA_PAIR = 3  /* out[2n], row by row: 1 - p, p (scikit-learn's predict_proba) */
+} churn_score_output;
+
+/* Scores as churn_model_decision_function / churn_model_predict_proba, in one pass over X, but
+ * refuses non-finite inputs: a NaN or infinite x gives CHURN_E_DATA naming its row and column
+ * (the first such row; out is then partly written).  A row of finite values whose score
+ * overflows is scored (probability 0 or 1).  The check costs nothing on finite data: only
+ * rows whose linear score comes out non-finite are looked at again.  The results are
+ * bit-identical to the unchecked calls (and 1 - p to the caller's own 1.0 - p).
+ * Thread-safety: only reads the model; concurrent calls are safe. */
+CHURN_API churn_status churn_model_score(const churn_model *model, const void *X,
+                                         churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
+                                         churn_score_output what, double *out);
+
 /* Checks that the caller's d column names equal the model's, in order; CHURN_E_SCHEMA names the
  * first mismatching position and both names (or the count mismatch). */
 CHURN_API churn_status churn_model_check_features(const churn_model *model,
@@ -1532,6 +1576,13 @@ CHURN_API churn_status churn_model_predict_proba_named(const churn_model *model,
 CHURN_API churn_status churn_model_explain(const churn_model *model, const void *X,
                                            churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
                                            int k, int32_t *feature_index, double *contribution);
+
+/* churn_model_explain, refusing non-finite inputs as churn_model_score does (CHURN_E_DATA
+ * naming the first non-finite value's row and column; the outputs are then partly written). */
+CHURN_API churn_status churn_model_explain_finite(const churn_model *model, const void *X,
+                                                  churn_dtype dtype, int64_t n, int64_t d,
+                                                  int64_t ld, int k, int32_t *feature_index,
+                                                  double *contribution);
 
 #ifdef CHURN_EXPERIMENTAL /* 6d: the shape of these calls may still change */
 /* --- 6d. Sufficient statistics and the Newton driver (out-of-core and distributed fits) ------- *
@@ -2083,7 +2134,11 @@ CHURN_API churn_status churn_eval_qini_auc(const double *score, const double *tr
  * is observed from 0.  Failures: CHURN_E_ARG for NULL pointers, n < 0, alpha outside (0, 1);
  * CHURN_E_DATA naming the first bad index for a NaN/infinite/negative time, an entry that is not
  * before its duration, a bad event code.  (Lengths cannot be checked in C: every array holds n
- * values.)  n = 0 gives a table without rows. */
+ * values.)  n = 0 gives a table without rows.
+ * Cost: O(n log n) sorts in general; when every duration and entry is integer-valued (tenures
+ * in whole days or months) and their span (max - min + 1) times (categories + 2) is at most
+ * 4 n + 65536, one counting pass replaces the sorts, O(n + span), with the same table bit for
+ * bit. */
 
 /* Kaplan-Meier product-limit estimate S(t) = prod_{t_j <= t} (1 - d_j / n_j) over the distinct
  * event times t_j (n_j at risk just before t_j, d_j events at t_j); event[i] is 1.0 (churned)

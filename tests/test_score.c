@@ -250,3 +250,73 @@ Test(score, vectorised_probabilities_match_libm_and_do_not_depend_on_the_batch) 
   }
   churn_model_free(m);
 }
+
+/* churn_model_score: the same numbers as the unchecked calls (bit for bit; the pair is 1 - p, p
+ * as the caller would compute it), across several 1024-row blocks and a ragged last block. */
+Test(score, checked_score_equals_the_unchecked_calls) {
+  churn_model *m = fit_small();
+  enum { N = 2500 };
+  static double X[N * 3], lin[N], p[N], lin2[N], p2[N], pair[2 * N];
+  for (int i = 0; i < N * 3; i++) X[i] = sin(i * 0.731) * 4;
+  ASSERT_OK(churn_model_decision_function(m, X, CHURN_F64, N, 3, 3, lin));
+  ASSERT_OK(churn_model_predict_proba(m, X, CHURN_F64, N, 3, 3, p));
+  ASSERT_OK(churn_model_score(m, X, CHURN_F64, N, 3, 3, CHURN_SCORE_LINEAR, lin2));
+  ASSERT_OK(churn_model_score(m, X, CHURN_F64, N, 3, 3, CHURN_SCORE_PROBA, p2));
+  ASSERT_OK(churn_model_score(m, X, CHURN_F64, N, 3, 3, CHURN_SCORE_PROBA_PAIR, pair));
+  for (int i = 0; i < N; i++) {
+    cr_assert(lin2[i] == lin[i] && p2[i] == p[i], "row %d", i);
+    cr_assert(pair[2 * i + 1] == p[i] && pair[2 * i] == 1.0 - p[i], "row %d", i);
+  }
+  ASSERT_OK(churn_model_score(m, X, CHURN_F64, 0, 3, 3, CHURN_SCORE_PROBA_PAIR, NULL));
+  churn_model_free(m);
+}
+
+/* A NaN or infinite x is refused, naming the first such row and column, wherever it sits in
+ * the blocks; a finite row whose score overflows is scored (probability 1 or 0). */
+Test(score, checked_score_refuses_non_finite_values) {
+  churn_model *m = fit_small();
+  enum { N = 2100 };
+  static double X[N * 3], out[2 * N];
+  for (int i = 0; i < N * 3; i++) X[i] = cos(i * 0.17);
+  X[2050 * 3 + 2] = NAN;
+  X[2060 * 3 + 0] = INFINITY;
+  ASSERT_FAILS(churn_model_score(m, X, CHURN_F64, N, 3, 3, CHURN_SCORE_PROBA_PAIR, out),
+               CHURN_E_DATA, "X[2050, 2] is NaN");
+  ASSERT_FAILS(churn_model_score(m, X, CHURN_F64, N, 3, 3, CHURN_SCORE_LINEAR, out),
+               CHURN_E_DATA, "X[2050, 2] is NaN");
+  X[2050 * 3 + 2] = 0.5;
+  ASSERT_FAILS(churn_model_score(m, X, CHURN_F64, N, 3, 3, CHURN_SCORE_PROBA, out),
+               CHURN_E_DATA, "X[2060, 0] is infinite");
+  /* the unchecked call keeps its documented contract: a non-finite output, no error */
+  ASSERT_OK(churn_model_predict_proba(m, X, CHURN_F64, N, 3, 3, out));
+  cr_assert(isnan(out[2060]) || isinf(out[2060]) || out[2060] == 1.0 || out[2060] == 0.0);
+  float Xf[2 * 3] = {1, 2, NAN, 0, 0, 0};
+  ASSERT_FAILS(churn_model_score(m, Xf, CHURN_F32, 2, 3, 3, CHURN_SCORE_PROBA, out), CHURN_E_DATA,
+               "X[0, 2] is NaN");
+  double b[3];
+  ASSERT_OK(churn_model_coef(m, b, NULL));
+  double big[3] = {b[0] > 0 ? 1e308 : -1e308, b[1] > 0 ? 1e308 : -1e308,
+                   b[2] > 0 ? 1e308 : -1e308};
+  ASSERT_OK(churn_model_score(m, big, CHURN_F64, 1, 3, 3, CHURN_SCORE_PROBA, out));
+  cr_assert(out[0] == 1.0, "overflowing finite row: %g", out[0]);
+  ASSERT_FAILS(churn_model_score(m, X, CHURN_F64, 1, 3, 3, (churn_score_output)9, out),
+               CHURN_E_ARG, "unknown output 9");
+  ASSERT_FAILS(churn_model_score(NULL, X, CHURN_F64, 1, 3, 3, CHURN_SCORE_PROBA, out), CHURN_E_ARG,
+               "model is NULL");
+  ASSERT_FAILS(churn_model_score(m, X, CHURN_F64, 1, 2, 2, CHURN_SCORE_PROBA, out), CHURN_E_SCHEMA,
+               "X has 2 columns");
+  churn_model_free(m);
+}
+
+Test(score, checked_reasons_refuse_non_finite_values) {
+  churn_model *m = fit_small();
+  double X[2 * 3] = {2.5, -3, 0.2, -2, NAN, 4};
+  int32_t idx[2 * 3], idx2[3];
+  double con[2 * 3], con2[3];
+  ASSERT_FAILS(churn_model_explain_finite(m, X, CHURN_F64, 2, 3, 3, 3, idx, con), CHURN_E_DATA,
+               "churn_model_explain_finite: X[1, 1] is NaN");
+  ASSERT_OK(churn_model_explain_finite(m, X, CHURN_F64, 1, 3, 3, 3, idx, con));
+  ASSERT_OK(churn_model_explain(m, X, CHURN_F64, 1, 3, 3, 3, idx2, con2));
+  for (int r = 0; r < 3; r++) cr_assert(idx[r] == idx2[r] && con[r] == con2[r]);
+  churn_model_free(m);
+}

@@ -16,6 +16,11 @@ Test(threads, concurrent_fits_are_independent) {
   cr_assert_eq(thread_stress_concurrent_fits(err, sizeof err), 0, "%s", err);
 }
 
+Test(threads, parallel_ingest_gives_the_one_thread_dataset) {
+  char err[512] = "";
+  cr_assert_eq(thread_stress_parallel_ingest(err, sizeof err), 0, "%s", err);
+}
+
 Test(threads, shared_dataset_gives_identical_features) {
   char err[512] = "";
   cr_assert_eq(thread_stress_shared_dataset(err, sizeof err), 0, "%s", err);

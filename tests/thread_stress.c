@@ -188,3 +188,78 @@ int thread_stress_shared_dataset(char *err, size_t cap) {
   churn_dataset_free(ds);
   return rc;
 }
+
+/* --- the events CSV parsed on several threads ------------------------------------------------- */
+
+typedef struct ingest_job {
+  const char *subs, *events;
+  int threads;
+  int failed;
+  int64_t events_n, rejected;
+  uint8_t *codes; /* the code column, copied */
+} ingest_job;
+
+static void *ingest_worker(void *arg) {
+  ingest_job *j = arg;
+  churn_options *o = NULL;
+  churn_dataset *ds = NULL;
+  j->failed = churn_options_new(&o) ||
+              churn_options_set_int(o, CHURN_OPT_INGEST_THREADS, j->threads) ||
+              churn_options_set_int(o, CHURN_OPT_INGEST_BLOCK_SIZE, 4096) ||
+              churn_dataset_new(&ds) || churn_dataset_read_subscribers_csv(ds, j->subs, o) ||
+              churn_dataset_read_events_csv(ds, j->events, o) ||
+              churn_dataset_ingest_count(ds, CHURN_COUNT_REJECTED, &j->rejected);
+  if (!j->failed) {
+    churn_dtype dt;
+    const void *p = NULL;
+    j->events_n = churn_dataset_num_events(ds);
+    j->failed = churn_dataset_event_column(ds, "code", &dt, &p) != CHURN_OK;
+    j->codes = malloc((size_t)j->events_n + 1);
+    if (!j->failed && j->codes) memcpy(j->codes, p, (size_t)j->events_n);
+  }
+  churn_dataset_free(ds);
+  churn_options_free(o);
+  return NULL;
+}
+
+int thread_stress_parallel_ingest(char *err, size_t cap) {
+  char dir[] = "/tmp/churn-tsan-XXXXXX", subs[64], events[64];
+  if (mkdtemp(dir) == NULL) return snprintf(err, cap, "mkdtemp failed"), 1;
+  snprintf(subs, sizeof subs, "%s/s.csv", dir);
+  snprintf(events, sizeof events, "%s/e.csv", dir);
+  FILE *f = fopen(subs, "w");
+  if (f == NULL) return snprintf(err, cap, "cannot write %s", subs), 1;
+  fputs("subscriber_id,activation\nS1,2020-01-01\nS2,2020-01-01\nS3,2020-01-01\n", f);
+  fclose(f);
+  f = fopen(events, "w");
+  if (f == NULL) return snprintf(err, cap, "cannot write %s", events), 1;
+  fputs("subscriber_id,time,kind,code,value,note\n", f);
+  for (int i = 0; i < 2000; i++) {
+    fprintf(f, "S%d,2024-02-%02d,view,g%d,%d,%s\n", 1 + i % 3, 1 + i % 28, (i * 7) % 280,
+            5 + i % 9, i % 5 == 0 ? "\"a quoted note\nover two lines\"" : "x");
+  }
+  fclose(f);
+  ingest_job ref = {subs, events, 1, 0, 0, 0, NULL}, jobs[2];
+  ingest_worker(&ref);
+  pthread_t th[2];
+  for (int t = 0; t < 2; t++) {
+    jobs[t] = (ingest_job){subs, events, 3, 0, 0, 0, NULL};
+    pthread_create(&th[t], NULL, ingest_worker, &jobs[t]);
+  }
+  for (int t = 0; t < 2; t++) pthread_join(th[t], NULL);
+  int rc = ref.failed || ref.codes == NULL ? fail(err, cap, "one-thread ingest") : 0;
+  for (int t = 0; t < 2; t++) {
+    if (rc == 0 && (jobs[t].failed || jobs[t].codes == NULL || jobs[t].events_n != ref.events_n ||
+                    jobs[t].rejected != ref.rejected ||
+                    memcmp(jobs[t].codes, ref.codes, (size_t)ref.events_n))) {
+      snprintf(err, cap, "ingest on 3 threads (caller %d) differs from one thread", t);
+      rc = 1;
+    }
+    free(jobs[t].codes);
+  }
+  free(ref.codes);
+  remove(subs);
+  remove(events);
+  remove(dir);
+  return rc;
+}

@@ -18,4 +18,8 @@ int thread_stress_concurrent_fits(char *err, size_t cap);
 /* 4 threads extract features and warnings from one shared dataset; identical to a serial run. */
 int thread_stress_shared_dataset(char *err, size_t cap);
 
+/* An events CSV read with ingest.threads = 3 (4 KiB blocks, quoted line breaks across cuts,
+ * free-form labels) by 2 threads at once; each equal to a one-thread read. */
+int thread_stress_parallel_ingest(char *err, size_t cap);
+
 #endif

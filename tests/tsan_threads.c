@@ -11,7 +11,8 @@ int main(void) {
   static const struct { const char *name; int (*fn)(char *, size_t); } checks[] = {
       {"shared_model", thread_stress_shared_model},
       {"concurrent_fits", thread_stress_concurrent_fits},
-      {"shared_dataset", thread_stress_shared_dataset}};
+      {"shared_dataset", thread_stress_shared_dataset},
+      {"parallel_ingest", thread_stress_parallel_ingest}};
   int passed = 0, failed = 0;
   for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
     char err[512] = "";

@@ -85,6 +85,7 @@ static const option_spec SPECS[] = {
     {CHURN_OPT_INGEST_BLOCK_SIZE, "ingest.block_size", CHURN_OPTION_INT, 4096, 1073741824,
      4194304, NULL},
     {CHURN_OPT_INGEST_UNIX_TIMES, "ingest.unix_times", CHURN_OPTION_INT, 0, 1, 0, NULL},
+    {CHURN_OPT_INGEST_THREADS, "ingest.threads", CHURN_OPTION_INT, 0, 256, 1, NULL},
     {CHURN_OPT_SIM_SUBSCRIBERS, "sim.subscribers", CHURN_OPTION_INT, 1, 5e7, 10000, NULL},
     {CHURN_OPT_SIM_MONTHS, "sim.months", CHURN_OPTION_INT, 1, 240, 24, NULL},
     {CHURN_OPT_SIM_SEED, "sim.seed", CHURN_OPTION_INT, 0, INT_MAXD, 42, NULL},

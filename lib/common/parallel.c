@@ -70,3 +70,24 @@ void churn__parallel_for(int nthreads, int64_t ntasks,
   run_tasks(&s, 0);
   for (int w = 1; w <= started; w++) pthread_join(th[w], NULL);
 }
+
+void churn__parallel_beside(int nthreads, int64_t ntasks,
+                            void (*fn)(void *ctx, int64_t task, int worker), void *ctx,
+                            void (*side)(void *side_ctx), void *side_ctx) {
+  if (ntasks < 0) ntasks = 0;
+  if (nthreads > ntasks) nthreads = (int)ntasks;
+  if (nthreads > MAX_INLINE_THREADS - 1) nthreads = MAX_INLINE_THREADS - 1;
+  loop_state s = {fn, ctx, ntasks, 0};
+  pthread_t th[MAX_INLINE_THREADS];
+  worker_arg args[MAX_INLINE_THREADS];
+  int started = 0;
+  for (int w = 1; w <= nthreads; w++) {
+    args[w].loop = &s;
+    args[w].worker = w;
+    if (pthread_create(&th[w], NULL, worker_main, &args[w]) != 0) break;
+    started = w;
+  }
+  if (side != NULL) side(side_ctx);
+  run_tasks(&s, 0);
+  for (int w = 1; w <= started; w++) pthread_join(th[w], NULL);
+}

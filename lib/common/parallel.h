@@ -20,4 +20,11 @@ int churn__resolve_threads(int64_t requested);
 void churn__parallel_for(int nthreads, int64_t ntasks,
                          void (*fn)(void *ctx, int64_t task, int worker), void *ctx);
 
+/* churn__parallel_for, with the calling thread first running side(side_ctx) while nthreads new
+ * threads start on the tasks; it then helps with them.  side therefore always runs on the
+ * calling thread (its errors and thread-local messages stay there); returns when all are done. */
+void churn__parallel_beside(int nthreads, int64_t ntasks,
+                            void (*fn)(void *ctx, int64_t task, int worker), void *ctx,
+                            void (*side)(void *side_ctx), void *side_ctx);
+
 #endif

@@ -102,8 +102,8 @@ void churn__wilson_q(double q, double m, double z, double *lo, double *hi) {
   double z2 = z * z, denom = 1.0 + z2 / m;
   double center = (q + z2 / (2.0 * m)) / denom;
   double dist = z * sqrt(q * (1.0 - q) / m + z2 / (4.0 * m * m)) / denom;
-  *lo = center - dist;
-  *hi = center + dist;
+  *lo = fmax(0.0, center - dist); /* 0 and 1 exactly at k = 0 and k = m, not 1e-19 beyond */
+  *hi = fmin(1.0, center + dist);
 }
 
 void churn__wilson(double k, double m, double z, double *lo, double *hi) {

@@ -3,6 +3,9 @@
  * (CHURN_OPT_INGEST_BLOCK_SIZE) into one buffer; records are split in place (RFC 4180 quotes,
  * CRLF or LF), fields are parsed by hand (csv_parse.c) into batches that go through the same
  * validation as the column appends.  Memory is the block buffer, one batch and the result.
+ * With CHURN_OPT_INGEST_THREADS > 1 an events file is parsed in blocks on several threads and
+ * merged in file order (see "events on several threads"); memory is then 4 x threads blocks
+ * (1 MiB each) and their parsed rows more.
  */
 #include "dataset.h"
 
@@ -11,7 +14,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <pthread.h>
+
+#include "common/parallel.h"
 
 /* --- the record reader ------------------------------------------------------------------------- */
 
@@ -30,6 +38,8 @@ typedef struct csv_reader {
   bool eof;
   char delim;
   uint8_t stop[256];    /* bytes that end an unquoted field */
+  int64_t base;         /* file offset of buf[0] */
+  int64_t limit;        /* no record starts at or past this file offset (a parallel block) */
   int64_t line;         /* 1-based line of the next record */
   int64_t rec_line;     /* line of the record just returned */
   csv_field *f;
@@ -37,15 +47,18 @@ typedef struct csv_reader {
   int junk;             /* the first field with text after its closing quote, -1 if none */
 } csv_reader;
 
-static churn_status reader_open(csv_reader *r, const char *path, const churn__ingest_cfg *cfg) {
+/* buf: a block buffer of cap + 1 bytes to use (and own), or NULL for a new one of block_size. */
+static churn_status reader_open(csv_reader *r, const char *path, const churn__ingest_cfg *cfg,
+                                char *buf, size_t cap) {
   memset(r, 0, sizeof *r);
   r->path = path;
   r->delim = cfg->delimiter;
   r->line = 1;
+  r->limit = INT64_MAX;
   r->fd = open(path, O_RDONLY | O_CLOEXEC);
   if (r->fd < 0) return churn__fail(CHURN_E_IO, "cannot open '%s': %s", path, strerror(errno));
-  r->cap = (size_t)cfg->block_size;
-  r->buf = churn__malloc(r->cap + 1);
+  r->cap = buf != NULL ? cap : (size_t)cfg->block_size;
+  r->buf = buf != NULL ? buf : churn__malloc(r->cap + 1);
   if (r->buf == NULL) {
     close(r->fd);
     r->fd = -1;
@@ -70,6 +83,7 @@ static void reader_close(csv_reader *r) {
  * record fills it). */
 static churn_status refill(csv_reader *r) {
   size_t tail = r->len - r->pos;
+  r->base += (int64_t)r->pos;
   if (r->pos > 0) memmove(r->buf, r->buf + r->pos, tail);
   r->pos = 0;
   r->len = tail;
@@ -83,8 +97,14 @@ static churn_status refill(csv_reader *r) {
     r->buf = nb;
     r->cap *= 2;
   }
-  while (r->len < r->cap) {
-    ssize_t got = read(r->fd, r->buf + r->len, r->cap - r->len);
+  size_t stop_at = r->cap; /* a parallel block reads little past its limit */
+  if (r->limit != INT64_MAX) {
+    const int64_t left = r->limit - (r->base + (int64_t)r->len);
+    const size_t want = (left > 0 ? (size_t)left : 0) + 4096;
+    if (want < r->cap - r->len) stop_at = r->len + want;
+  }
+  while (r->len < stop_at) {
+    ssize_t got = read(r->fd, r->buf + r->len, stop_at - r->len);
     if (got < 0) {
       if (errno == EINTR) continue;
       return churn__fail(CHURN_E_IO, "reading '%s': %s", r->path, strerror(errno));
@@ -95,6 +115,7 @@ static churn_status refill(csv_reader *r) {
     }
     r->len += (size_t)got;
     if (r->len - tail >= r->cap / 2) break; /* enough for now */
+    if (r->len >= stop_at) break;
   }
   r->buf[r->len] = '\0';
   return CHURN_OK;
@@ -199,6 +220,10 @@ static int split_record(csv_reader *r, int64_t *newlines) {
 /* The next record's fields in r->f[0..nf); REC_END at the end of the file. */
 static churn_status next_record(csv_reader *r, bool *got) {
   for (;;) {
+    if (r->base + (int64_t)r->pos >= r->limit) { /* the next record belongs to the next block */
+      *got = false;
+      return CHURN_OK;
+    }
     if (r->pos == r->len) {
       if (r->eof) {
         *got = false;
@@ -258,13 +283,17 @@ static churn_status read_header(csv_reader *r) {
 
 /* The header names must differ (a repeated name would leave one column silently unread). */
 static churn_status check_unique(const char *path, char **names, size_t n) {
-  for (size_t j = 0; j < n; j++) {
+  /* wide headers: names are looked up in a hash dictionary, so the cost stays linear */
+  const bool wide = n > CHURN__NAME_SCAN_MAX;
+  size_t dup = SIZE_MAX;
+  if (wide) CHURN_TRY(churn__first_repeat(names, sizeof *names, n, &dup));
+  for (size_t j = 0; !wide && dup == SIZE_MAX && j < n; j++) {
     for (size_t k = 0; k < j; k++) {
-      if (strcmp(names[j], names[k]) == 0) {
-        return churn__fail(CHURN_E_SCHEMA, "%s: line 1: column '%s' appears twice", path,
-                           names[j]);
-      }
+      if (strcmp(names[j], names[k]) == 0) dup = j;
     }
+  }
+  if (dup != SIZE_MAX) {
+    return churn__fail(CHURN_E_SCHEMA, "%s: line 1: column '%s' appears twice", path, names[dup]);
   }
   return CHURN_OK;
 }
@@ -331,6 +360,15 @@ typedef struct deferred {
   size_t reason;      /* offset in ep->text */
 } deferred;
 
+/* A free-form code label (or a new package name) met by a parallel parse: the dictionaries are
+ * shared, so it is interned later, in file order, by apply_pending. */
+typedef struct pending {
+  int64_t r;       /* batch row */
+  int k;           /* E_CODE, E_CODE2 or E_NEWPKG */
+  int kind;
+  size_t off, len; /* the label's bytes in ep->text */
+} pending;
+
 typedef struct ev_parser {
   churn_dataset *ds;
   const churn__ingest_cfg *cfg;
@@ -355,6 +393,11 @@ typedef struct ev_parser {
     uint8_t kind, len, code;
     char s[29];
   } labels[64];
+  bool defer_labels;    /* a parallel block: labels go to pend instead of the dictionaries */
+  bool hashed;          /* hash[] already holds the ids' hashes (a parallel block) */
+  int64_t cur_row;      /* the batch row parse_event is on */
+  pending *pend;
+  size_t npend, pend_cap;
 } ev_parser;
 
 static churn_status ev_parser_init(ev_parser *ep) {
@@ -372,7 +415,21 @@ static void ev_parser_free(ev_parser *ep) {
   churn__free(ep->hash);
   churn__free(ep->def);
   churn__free(ep->text);
+  churn__free(ep->pend);
   free_header(ep->names, ep->ncols);
+}
+
+/* Records a label for apply_pending (its bytes go to ep->text). */
+static churn_status add_pending(ev_parser *ep, int k, int kind, const csv_field *f) {
+  if (!churn__grow((void **)&ep->pend, &ep->pend_cap, ep->npend + 1, sizeof *ep->pend) ||
+      !churn__grow((void **)&ep->text, &ep->text_cap, ep->text_len + f->len + 1, 1)) {
+    return churn__nomem("CSV labels");
+  }
+  memcpy(ep->text + ep->text_len, f->p, f->len);
+  ep->text[ep->text_len + f->len] = '\0';
+  ep->pend[ep->npend++] = (pending){ep->cur_row, k, kind, ep->text_len, f->len};
+  ep->text_len += f->len + 1;
+  return CHURN_OK;
 }
 
 /* Marks row r dead and records why, to be reported in pass 2. */
@@ -419,6 +476,33 @@ static int kind_of(ev_parser *ep, const csv_field *f) {
   return k;
 }
 
+/* A free-form label of len > 0 bytes into the kind's dictionary; *ok false when it is full. */
+static churn_status intern_label(ev_parser *ep, int kind, const char *p, size_t len,
+                                 uint8_t *out, bool *ok) {
+  /* labels never change code once interned, so a cached (kind, label) -> code stays right */
+  size_t slot = ((size_t)kind * 31 + len * 7 + (uint8_t)p[0] + (uint8_t)p[len - 1]) & 63;
+  if (ep->labels[slot].kind == kind && ep->labels[slot].len == len &&
+      memcmp(ep->labels[slot].s, p, len) == 0) {
+    *out = ep->labels[slot].code;
+    *ok = true;
+    return CHURN_OK;
+  }
+  churn__dict *d;
+  CHURN_TRY(churn__events_code_dict(&ep->ds->ev, kind, &d));
+  int32_t c;
+  churn_status st = churn__dict_intern(d, p, len, 256, &c, NULL);
+  if (st == CHURN_E_NOMEM) return st;
+  *ok = st == CHURN_OK;
+  *out = (uint8_t)c;
+  if (*ok && len < sizeof ep->labels[slot].s) {
+    ep->labels[slot].kind = (uint8_t)kind;
+    ep->labels[slot].len = (uint8_t)len;
+    ep->labels[slot].code = (uint8_t)c;
+    memcpy(ep->labels[slot].s, p, len);
+  }
+  return CHURN_OK;
+}
+
 /* A code column: a number 0..255 or a name; *ok false when bad. */
 static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_field *f,
                                uint8_t *out, bool *ok) {
@@ -451,27 +535,11 @@ static churn_status parse_code(ev_parser *ep, int kind, bool code2, const csv_fi
     *ok = false;
     return CHURN_OK;
   }
-  /* labels never change code once interned, so a cached (kind, label) -> code stays right */
-  size_t slot = ((size_t)kind * 31 + f->len * 7 + (uint8_t)f->p[0] + (uint8_t)f->p[f->len - 1]) & 63;
-  if (ep->labels[slot].kind == kind && ep->labels[slot].len == f->len &&
-      memcmp(ep->labels[slot].s, f->p, f->len) == 0) {
-    *out = ep->labels[slot].code;
-    return CHURN_OK;
+  if (ep->defer_labels) {
+    *out = 0;
+    return add_pending(ep, code2 ? E_CODE2 : E_CODE, kind, f);
   }
-  churn__dict *d;
-  CHURN_TRY(churn__events_code_dict(&ep->ds->ev, kind, &d));
-  int32_t c;
-  churn_status st = churn__dict_intern(d, f->p, f->len, 256, &c, NULL);
-  if (st == CHURN_E_NOMEM) return st;
-  *ok = st == CHURN_OK;
-  *out = (uint8_t)c;
-  if (*ok && f->len < sizeof ep->labels[slot].s) {
-    ep->labels[slot].kind = (uint8_t)kind;
-    ep->labels[slot].len = (uint8_t)f->len;
-    ep->labels[slot].code = (uint8_t)c;
-    memcpy(ep->labels[slot].s, f->p, f->len);
-  }
-  return CHURN_OK;
+  return intern_label(ep, kind, f->p, f->len, out, ok);
 }
 
 /* A date column relative to the event time into an int32 aux; false when bad. */
@@ -489,6 +557,7 @@ static bool rel_time(const csv_field *f, int64_t t, bool unix_times, int32_t *ou
 static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatch *b,
                                 int64_t r) {
   b->flags[r] = 0;
+  ep->cur_row = r;
   const csv_field *id = &f[ep->col[E_ID]];
   if (id->len == 0) {
     return defer(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[ep->col[E_ID]],
@@ -586,6 +655,7 @@ static churn_status parse_event(ev_parser *ep, const csv_field *f, churn__evbatc
       return defer(ep, b, r, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[ep->col[E_NEWPKG]], why,
                    NULL);
     }
+    if (ep->defer_labels) return add_pending(ep, E_NEWPKG, kind, fp);
     int32_t c;
     CHURN_TRY(churn__dict_intern(&ep->ds->subs.cat[CHURN__CAT_PACKAGE].dict, fp->p, fp->len,
                                  INT32_MAX - 1, &c, NULL));
@@ -618,15 +688,19 @@ static churn_status finish_event(ev_parser *ep, churn__evbatch *b, int64_t r, si
   return churn__check_event_row(ds, b, r, ep->cfg, ep->path);
 }
 
-static churn_status resolve_batch(ev_parser *ep, churn__evbatch *b) {
-  const churn__dict *ids = &ep->ds->subs.ids;
-  const int64_t *act = ep->ds->subs.activation;
-  int64_t n = b->n;
-  for (int64_t r = 0; r < n; r++) {
+static void hash_ids(ev_parser *ep, const churn__evbatch *b) {
+  for (int64_t r = 0; r < b->n; r++) {
     ep->hash[r] = b->flags[r] & CHURN__ROW_DEAD
                       ? 0
                       : churn__hash_bytes(ep->ids + ep->id_off[r], ep->id_len[r]);
   }
+}
+
+static churn_status resolve_batch(ev_parser *ep, churn__evbatch *b) {
+  const churn__dict *ids = &ep->ds->subs.ids;
+  const int64_t *act = ep->ds->subs.activation;
+  int64_t n = b->n;
+  if (!ep->hashed) hash_ids(ep, b);
   size_t next_def = 0;
   for (int64_t i = 0; i < n + 2 * PREFETCH_D; i++) {
     if (i < n && !(b->flags[i] & CHURN__ROW_DEAD)) churn__dict_prefetch(ids, ep->hash[i]);
@@ -701,10 +775,380 @@ static churn_status map_event_header(ev_parser *ep, const csv_reader *r) {
   return CHURN_OK;
 }
 
+/* Pass 1 for the record r just read, into the next row of b. */
+static churn_status take_record(ev_parser *ep, churn__evbatch *b, const csv_reader *r) {
+  int64_t row = b->n++;
+  b->row[row] = r->rec_line;
+  if (r->nf != ep->ncols) {
+    char why[64];
+    snprintf(why, sizeof why, "expected %zu fields, found %zu", ep->ncols, r->nf);
+    return defer(ep, b, row, CHURN_COUNT_REJECTED_BAD_VALUE, "", why, NULL);
+  }
+  if (r->junk >= 0) {
+    return defer(ep, b, row, CHURN_COUNT_REJECTED_BAD_VALUE, ep->names[r->junk],
+                 "text after the closing quote", NULL);
+  }
+  return parse_event(ep, r->f, b, row);
+}
+
+/* --- events on several threads ----------------------------------------------------------------- */
+
+/* With CHURN_OPT_INGEST_THREADS > 1 the data lines are cut into blocks of about 1 MiB (block_size
+ * if smaller), each starting after a line break.  Threads run pass 1 on whole blocks (their own
+ * reader and parser; labels are left pending since the dictionaries are shared, the ids are
+ * hashed there too), counting lines from 1.
+ * The calling thread then takes the blocks in file order: a block is used only if it starts
+ * where the previous one ended (a cut inside a quoted field holding a line break breaks that,
+ * and so does a failed parse); otherwise it is parsed again, on the calling thread, from where
+ * the previous one ended with the true line number.  Its rows get their true line numbers, its
+ * labels are interned and pass 2 runs as in the one-thread reader, so every report, count and
+ * dictionary code is that of one thread.  While the calling thread merges one round of blocks,
+ * the threads parse the next round. */
+
+/* Moves a row's rejection to the label the dictionary refused (the one-thread reader stops at
+ * that column, before any later one): replaces the row's recorded rejection or adds one. */
+static churn_status refuse_label(ev_parser *ep, churn__evbatch *b, const pending *p) {
+  const size_t n0 = ep->ndef;
+  const csv_field f = {ep->text + p->off, p->len, false, true};
+  CHURN_TRY(ev_reject(ep, b, p->r, CHURN_COUNT_REJECTED_BAD_VALUE, p->k, "bad code", &f));
+  const deferred d = ep->def[n0];
+  size_t i = n0;
+  while (i > 0 && ep->def[i - 1].r >= p->r) i--; /* rejections are few and in row order */
+  if (i < n0 && ep->def[i].r == p->r) {
+    ep->def[i] = d;
+    ep->ndef = n0;
+  } else {
+    memmove(&ep->def[i + 1], &ep->def[i], (n0 - i) * sizeof *ep->def);
+    ep->def[i] = d;
+  }
+  return CHURN_OK;
+}
+
+/* Interns the labels a parallel parse left pending, in row order (as parse_code and parse_event
+ * do on one thread), through main's label cache. */
+static churn_status apply_pending(ev_parser *main, ev_parser *ep, churn__evbatch *b) {
+  int64_t refused = -1;
+  for (size_t i = 0; i < ep->npend; i++) {
+    const pending *p = &ep->pend[i];
+    if (p->r == refused) continue; /* one thread stopped at the first refused label */
+    const char *s = ep->text + p->off;
+    int32_t c;
+    if (p->k == E_NEWPKG) {
+      CHURN_TRY(churn__dict_intern(&ep->ds->subs.cat[CHURN__CAT_PACKAGE].dict, s, p->len,
+                                   INT32_MAX - 1, &c, NULL));
+      b->aux1[p->r] = c;
+      continue;
+    }
+    bool ok;
+    CHURN_TRY(intern_label(main, p->kind, s, p->len, &(p->k == E_CODE ? b->code : b->code2)[p->r],
+                           &ok));
+    if (ok) continue;
+    refused = p->r;
+    CHURN_TRY(refuse_label(ep, b, p));
+  }
+  ep->npend = 0;
+  return CHURN_OK;
+}
+
+#define PAR_BLOCK_MAX ((int64_t)1 << 20)
+
+typedef struct ev_unit { /* one batch of a block */
+  ev_parser ep;
+  churn__evbatch b;
+} ev_unit;
+
+/* The batches of a block.  Blocks take slots in turn (block i, slot i mod nslots), and there are
+ * enough slots for the round being parsed and the round being merged, so a slot's batches are
+ * reused from block to block instead of being allocated (and page-faulted) again. */
+typedef struct ev_slot {
+  ev_unit *u;
+  size_t nu, nmade, ucap; /* in use, initialised, allocated */
+  char *buf;              /* the reader's block buffer, kept from block to block */
+  size_t cap;
+} ev_slot;
+
+typedef struct ev_block {
+  int64_t start, limit; /* records starting in [start, limit) of the file */
+  int64_t end;          /* where the parse stopped: the next block's true start */
+  int64_t line0, lines; /* line counter at the start and at the end of the parse */
+  int64_t rows;
+  ev_slot *slot;
+  churn_status st;
+  bool done;            /* parsed (under ev_par's lock) */
+} ev_block;
+
+static void slot_free(ev_slot *s) {
+  for (size_t i = 0; i < s->nmade; i++) {
+    churn__evbatch_free(&s->u[i].b);
+    s->u[i].ep.names = NULL; /* the header names belong to the main parser */
+    ev_parser_free(&s->u[i].ep);
+  }
+  churn__free(s->u);
+  churn__free(s->buf);
+  memset(s, 0, sizeof *s);
+}
+
+/* The slot's batches become free for the next block (their buffers stay). */
+static void block_clear(ev_block *k) {
+  ev_slot *s = k->slot;
+  for (size_t i = 0; i < s->nu; i++) {
+    ev_unit *u = &s->u[i];
+    u->b.n = 0;
+    u->ep.ids_len = u->ep.ndef = u->ep.text_len = u->ep.npend = 0;
+    u->ep.last_kind_len = SIZE_MAX;
+    u->ep.hashed = false;
+  }
+  s->nu = 0;
+}
+
+/* The next batch for block k, parsing like proto but with labels left pending. */
+static churn_status block_unit(const ev_parser *proto, ev_block *k, ev_unit **out) {
+  ev_slot *s = k->slot;
+  if (s->nu < s->nmade) {
+    *out = &s->u[s->nu++];
+    return CHURN_OK;
+  }
+  if (!churn__grow((void **)&s->u, &s->ucap, s->nmade + 1, sizeof *s->u)) {
+    return churn__nomem("CSV block batches");
+  }
+  ev_unit *u = &s->u[s->nmade++];
+  s->nu++;
+  memset(u, 0, sizeof *u);
+  u->ep.ds = proto->ds;
+  u->ep.cfg = proto->cfg;
+  u->ep.path = proto->path;
+  memcpy(u->ep.col, proto->col, sizeof u->ep.col);
+  u->ep.names = proto->names;
+  u->ep.ncols = proto->ncols;
+  u->ep.last_kind_len = SIZE_MAX;
+  u->ep.defer_labels = true;
+  *out = u;
+  churn_status st = churn__evbatch_init(&u->b);
+  if (st == CHURN_OK) st = ev_parser_init(&u->ep);
+  if (st != CHURN_OK) { /* not kept half made: the slot is reused */
+    churn__evbatch_free(&u->b);
+    u->ep.names = NULL;
+    ev_parser_free(&u->ep);
+    s->nmade--;
+    s->nu--;
+  }
+  return st;
+}
+
+/* Pass 1 over the records of k that start in [start, k->limit), lines counted from line0.
+ * Touches nothing shared: safe on any thread. */
+static churn_status block_parse(const ev_parser *proto, ev_block *k, int64_t start,
+                                int64_t line0) {
+  block_clear(k);
+  k->start = k->end = start;
+  k->line0 = k->lines = line0;
+  k->rows = 0;
+  csv_reader r;
+  CHURN_TRY(reader_open(&r, proto->path, proto->cfg, k->slot->buf, k->slot->cap));
+  k->slot->buf = NULL; /* the reader owns it until the end of the parse */
+  r.base = start;
+  r.limit = k->limit;
+  r.line = line0;
+  churn_status st = CHURN_OK;
+  if (lseek(r.fd, (off_t)start, SEEK_SET) < 0) {
+    st = churn__fail(CHURN_E_IO, "reading '%s': %s", proto->path, strerror(errno));
+  }
+  ev_unit *u = NULL;
+  while (st == CHURN_OK) {
+    bool got;
+    st = next_record(&r, &got);
+    if (st != CHURN_OK || !got) break;
+    if (u == NULL || u->b.n == CHURN__BATCH_ROWS) st = block_unit(proto, k, &u);
+    if (st != CHURN_OK) break;
+    k->rows++;
+    st = take_record(&u->ep, &u->b, &r);
+  }
+  for (size_t i = 0; st == CHURN_OK && i < k->slot->nu; i++) { /* off the merging thread */
+    hash_ids(&k->slot->u[i].ep, &k->slot->u[i].b);
+    k->slot->u[i].ep.hashed = true;
+  }
+  k->end = r.base + (int64_t)r.pos;
+  k->lines = r.line;
+  k->slot->buf = r.buf; /* maybe grown by a long record */
+  k->slot->cap = r.cap;
+  r.buf = NULL;
+  reader_close(&r);
+  return st;
+}
+
+/* The pipeline: parsing threads claim blocks in order (block i once block i - nslots, which
+ * used the same slot, is merged); the calling thread merges them in order as they are done,
+ * and parses the next unclaimed block itself instead of waiting for one.  No round barriers: on a loaded
+ * machine a thread that loses its core holds up only the block it holds. */
+typedef struct ev_par {
+  ev_parser *proto;
+  ev_block *blocks;
+  int64_t nb, nslots;
+  pthread_mutex_t mu;     /* guards next, merged, stop and the blocks' done flags */
+  pthread_cond_t cv;
+  int64_t next;           /* the next block to claim */
+  int64_t merged;         /* blocks merged (their slots free again) */
+  bool stop;
+  int64_t pos, line;      /* where the merged records end, and the line number there */
+  churn_status merge_st;
+} ev_par;
+
+static void parse_loop(void *ctx, int64_t task, int worker) {
+  (void)task;
+  (void)worker;
+  ev_par *c = ctx;
+  pthread_mutex_lock(&c->mu);
+  for (;;) {
+    while (!c->stop && c->next < c->nb && c->next >= c->merged + c->nslots) {
+      pthread_cond_wait(&c->cv, &c->mu);
+    }
+    if (c->stop || c->next >= c->nb) break;
+    ev_block *k = &c->blocks[c->next++];
+    pthread_mutex_unlock(&c->mu);
+    churn_status st = block_parse(c->proto, k, k->start, 1);
+    pthread_mutex_lock(&c->mu);
+    k->st = st;
+    k->done = true;
+    pthread_cond_broadcast(&c->cv);
+  }
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* Pass 2 for block k, in file order, on the calling thread. */
+static churn_status merge_block(ev_par *c, ev_block *k) {
+  if (k->st != CHURN_OK || k->start != c->pos) { /* out of step, or failed: parse it again here */
+    k->st = block_parse(c->proto, k, c->pos, c->line);
+    CHURN_TRY(k->st);
+  }
+  const int64_t shift = c->line - k->line0;
+  c->proto->ds->report.count[CHURN_COUNT_ROWS_READ] += k->rows;
+  for (size_t i = 0; i < k->slot->nu; i++) {
+    ev_unit *u = &k->slot->u[i];
+    for (int64_t r = 0; shift != 0 && r < u->b.n; r++) u->b.row[r] += shift;
+    CHURN_TRY(apply_pending(c->proto, &u->ep, &u->b));
+    CHURN_TRY(resolve_batch(&u->ep, &u->b));
+  }
+  c->pos = k->end;
+  c->line += k->lines - k->line0;
+  block_clear(k);
+  return CHURN_OK;
+}
+
+/* The calling thread's part: every block in file order. */
+static void merge_all(void *ctx) {
+  ev_par *c = ctx;
+  for (int64_t i = 0; c->merge_st == CHURN_OK && i < c->nb; i++) {
+    ev_block *k = &c->blocks[i];
+    pthread_mutex_lock(&c->mu);
+    while (!k->done) { /* parse the next unclaimed block here rather than wait */
+      if (c->next < c->nb && c->next < c->merged + c->nslots) {
+        ev_block *j = &c->blocks[c->next++];
+        pthread_mutex_unlock(&c->mu);
+        churn_status st = block_parse(c->proto, j, j->start, 1);
+        pthread_mutex_lock(&c->mu);
+        j->st = st;
+        j->done = true;
+        pthread_cond_broadcast(&c->cv);
+      } else {
+        pthread_cond_wait(&c->cv, &c->mu);
+      }
+    }
+    pthread_mutex_unlock(&c->mu);
+    c->merge_st = merge_block(c, k);
+    pthread_mutex_lock(&c->mu);
+    c->merged = i + 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+  }
+  pthread_mutex_lock(&c->mu); /* on an error the threads stop claiming */
+  c->stop = true;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* The offset just past the first line break at or after `from` (the file size if none). */
+static churn_status cut_after(int fd, const char *path, int64_t from, int64_t size,
+                              int64_t *cut) {
+  char buf[4096];
+  for (int64_t at = from; at < size;) {
+    ssize_t got = pread(fd, buf, sizeof buf, (off_t)at);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      return churn__fail(CHURN_E_IO, "reading '%s': %s", path,
+                         got < 0 ? strerror(errno) : "the file shrank");
+    }
+    const char *nl = memchr(buf, '\n', (size_t)got);
+    if (nl != NULL) {
+      *cut = at + (nl - buf) + 1;
+      return CHURN_OK;
+    }
+    at += got;
+  }
+  *cut = size;
+  return CHURN_OK;
+}
+
+/* The events after the header of r on nthreads threads; *used false (and nothing read) when the
+ * file is not a regular file longer than two blocks, left to the one-thread reader. */
+static churn_status read_events_parallel(ev_parser *ep, csv_reader *r, int nthreads,
+                                         bool *used) {
+  *used = false;
+  struct stat sb;
+  /* blocks of at most 1 MiB: more blocks than slots, so the slots' buffers get reused */
+  const int64_t start = r->base + (int64_t)r->pos;
+  const int64_t bs = ep->cfg->block_size < PAR_BLOCK_MAX ? ep->cfg->block_size : PAR_BLOCK_MAX;
+  if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (int64_t)sb.st_size - start <= 2 * bs) {
+    return CHURN_OK;
+  }
+  *used = true;
+  const int64_t size = (int64_t)sb.st_size;
+  ev_block *blocks = NULL;
+  size_t nb = 0, cap = 0;
+  churn_status st = CHURN_OK;
+  for (int64_t s = start; st == CHURN_OK && s < size;) {
+    int64_t cut = size;
+    if (size - s > bs) st = cut_after(r->fd, ep->path, s + bs - 1, size, &cut);
+    if (st != CHURN_OK) break;
+    if (!churn__grow((void **)&blocks, &cap, nb + 1, sizeof *blocks)) {
+      st = churn__nomem("CSV blocks");
+      break;
+    }
+    memset(&blocks[nb], 0, sizeof *blocks);
+    blocks[nb].start = s;
+    blocks[nb].limit = cut < size ? cut : INT64_MAX;
+    nb++;
+    s = cut;
+  }
+  const size_t nslots = 4 * (size_t)nthreads;
+  ev_slot *slots = churn__calloc(nslots, sizeof *slots);
+  if (slots == NULL && st == CHURN_OK) st = churn__nomem("CSV blocks");
+  for (size_t i = 0; st == CHURN_OK && i < nslots; i++) {
+    slots[i].cap = (size_t)bs;
+    slots[i].buf = churn__malloc(slots[i].cap + 1);
+    if (slots[i].buf == NULL) st = churn__nomem("CSV block");
+  }
+  for (size_t i = 0; st == CHURN_OK && i < nb; i++) blocks[i].slot = &slots[i % nslots];
+  if (st == CHURN_OK) {
+    ev_par c = {.proto = ep, .blocks = blocks, .nb = (int64_t)nb, .nslots = (int64_t)nslots,
+                .pos = start, .line = r->line, .merge_st = CHURN_OK};
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv, NULL);
+    /* nthreads - 1 new threads run the parse loop; the calling thread merges (merge_all) */
+    churn__parallel_beside(nthreads - 1, nthreads - 1, parse_loop, &c, merge_all, &c);
+    st = c.merge_st;
+    pthread_cond_destroy(&c.cv);
+    pthread_mutex_destroy(&c.mu);
+  }
+  for (size_t i = 0; slots != NULL && i < nslots; i++) slot_free(&slots[i]);
+  churn__free(slots);
+  churn__free(blocks);
+  return st;
+}
+
 static churn_status read_events(churn_dataset *ds, const char *path,
                                 const churn__ingest_cfg *cfg) {
   csv_reader r;
-  CHURN_TRY(reader_open(&r, path, cfg));
+  CHURN_TRY(reader_open(&r, path, cfg, NULL, 0));
   ev_parser ep;
   memset(&ep, 0, sizeof ep);
   ep.ds = ds;
@@ -716,26 +1160,21 @@ static churn_status read_events(churn_dataset *ds, const char *path,
   if (st == CHURN_OK) st = ev_parser_init(&ep);
   if (st == CHURN_OK) st = read_header(&r);
   if (st == CHURN_OK) st = map_event_header(&ep, &r);
-  while (st == CHURN_OK) {
+  bool parallel = false;
+  const int nthreads = churn__resolve_threads(cfg->threads);
+  if (st == CHURN_OK && nthreads > 1) {
+    /* the file-order part stays on one thread, so more than 4 would only add memory */
+    st = read_events_parallel(&ep, &r, nthreads < 4 ? nthreads : 4, &parallel);
+  }
+  while (st == CHURN_OK && !parallel) {
     bool got;
     st = next_record(&r, &got);
     if (st != CHURN_OK || !got) break;
     ds->report.count[CHURN_COUNT_ROWS_READ]++;
-    int64_t row = b.n++;
-    b.row[row] = r.rec_line;
-    if (r.nf != ep.ncols) {
-      char why[64];
-      snprintf(why, sizeof why, "expected %zu fields, found %zu", ep.ncols, r.nf);
-      st = defer(&ep, &b, row, CHURN_COUNT_REJECTED_BAD_VALUE, "", why, NULL);
-    } else if (r.junk >= 0) {
-      st = defer(&ep, &b, row, CHURN_COUNT_REJECTED_BAD_VALUE, ep.names[r.junk],
-                 "text after the closing quote", NULL);
-    } else {
-      st = parse_event(&ep, r.f, &b, row);
-    }
+    st = take_record(&ep, &b, &r);
     if (st == CHURN_OK && b.n == CHURN__BATCH_ROWS) st = resolve_batch(&ep, &b);
   }
-  if (st == CHURN_OK) st = resolve_batch(&ep, &b);
+  if (st == CHURN_OK && !parallel) st = resolve_batch(&ep, &b);
   churn__evbatch_free(&b);
   ev_parser_free(&ep);
   reader_close(&r);
@@ -773,6 +1212,9 @@ static churn_status wrong_count(churn_dataset *ds, const churn__ingest_cfg *cfg,
 /* --- subscribers ---------------------------------------------------------------------------------- */
 
 #define SUB_BATCH 4096
+/* At most this many cells per batch: a wide file (100,000 columns) gets fewer rows per batch,
+ * so the batch buffers stay near 20 MB instead of growing with columns x SUB_BATCH. */
+#define SUB_BATCH_CELLS ((size_t)1 << 20)
 
 enum { SK_ID, SK_DATE, SK_PRICE, SK_INT, SK_VIP, SK_LABEL, SK_NUM_ATTR };
 
@@ -792,12 +1234,14 @@ typedef struct sub_parser {
   sub_col *cols;
   int64_t lines[SUB_BATCH];
   int64_t n;         /* rows in the batch */
+  int64_t batch;     /* rows per batch: SUB_BATCH, fewer for wide files */
   char *arena;       /* the batch's strings */
   size_t arena_len, arena_cap;
   size_t *str_off;   /* per (row, col) string offset for STR columns, resolved at flush */
 } sub_parser;
 
-static int sub_kind(const char *name, const churn_dataset *ds, const char *id_column) {
+static int sub_kind(const char *name, const churn_dataset *ds, const char *id_column,
+                    const churn__dict *known) {
   static const char *const dates[] = {"activation", "cancellation", "contract_end",
                                       "promotion_end"};
   static const char *const labels[] = {"region", "age_band", "tier", "package", "manager"};
@@ -811,6 +1255,10 @@ static int sub_kind(const char *name, const churn_dataset *ds, const char *id_co
   for (int k = 0; k < 5; k++) {
     if (strcmp(name, labels[k]) == 0) return SK_LABEL;
   }
+  if (known != NULL) {
+    const int32_t j = churn__dict_find(known, name, strlen(name));
+    return j >= 0 && !ds->subs.attrs[j].categorical ? SK_NUM_ATTR : SK_LABEL;
+  }
   for (size_t j = 0; j < ds->subs.nattrs; j++) {
     if (!ds->subs.attrs[j].categorical && strcmp(ds->subs.attrs[j].name, name) == 0) {
       return SK_NUM_ATTR;
@@ -823,28 +1271,40 @@ static churn_status sub_parser_init(sub_parser *sp, const csv_reader *r) {
   sp->ncols = r->nf;
   CHURN_TRY(copy_header(r, &sp->names));
   CHURN_TRY(check_unique(sp->path, sp->names, sp->ncols));
+  const bool wide = sp->ncols > CHURN__NAME_SCAN_MAX; /* attribute names via a hash dictionary */
   if (header_find(r->f, r->nf, sp->cfg->id_column) < 0) {
     return churn__fail(CHURN_E_SCHEMA, "%s: line 1: no column '%s' in the header", sp->path,
                        sp->cfg->id_column);
   }
+  sp->batch = SUB_BATCH;
+  if (sp->ncols * SUB_BATCH > SUB_BATCH_CELLS) {
+    sp->batch = (int64_t)(SUB_BATCH_CELLS / sp->ncols > 0 ? SUB_BATCH_CELLS / sp->ncols : 1);
+  }
   sp->cols = churn__calloc(sp->ncols, sizeof *sp->cols);
-  sp->str_off = churn__malloc_array(SUB_BATCH * sp->ncols, sizeof *sp->str_off);
+  sp->str_off = churn__malloc_array((size_t)sp->batch * sp->ncols, sizeof *sp->str_off);
   if (sp->cols == NULL || sp->str_off == NULL) return churn__nomem("CSV batch");
-  for (size_t j = 0; j < sp->ncols; j++) {
+  churn__dict known;
+  if (wide) CHURN_TRY(churn__attr_names(&sp->ds->subs, &known));
+  churn_status st = CHURN_OK;
+  for (size_t j = 0; st == CHURN_OK && j < sp->ncols; j++) {
     sub_col *c = &sp->cols[j];
-    c->kind = sub_kind(sp->names[j], sp->ds, sp->cfg->id_column);
+    c->kind = sub_kind(sp->names[j], sp->ds, sp->cfg->id_column, wide ? &known : NULL);
     static const size_t size[] = {sizeof(char *), 8, 8, 8, 8, sizeof(char *), 8};
     static const churn_dtype dt[] = {CHURN_STR, CHURN_I64, CHURN_F64, CHURN_I64,
                                      CHURN_I64, CHURN_STR, CHURN_F64};
-    c->data = churn__malloc_array(SUB_BATCH, size[c->kind]);
-    c->valid = churn__malloc(SUB_BATCH);
-    if (c->data == NULL || c->valid == NULL) return churn__nomem("CSV batch");
+    c->data = churn__malloc_array((size_t)sp->batch, size[c->kind]);
+    c->valid = churn__malloc((size_t)sp->batch);
+    if (c->data == NULL || c->valid == NULL) {
+      st = churn__nomem("CSV batch");
+      continue;
+    }
     c->c.name = sp->names[j];
     c->c.dtype = dt[c->kind];
     c->c.data = c->data;
     c->c.valid = c->valid;
   }
-  return CHURN_OK;
+  if (wide) churn__dict_free(&known);
+  return st;
 }
 
 static void sub_parser_free(sub_parser *sp) {
@@ -992,7 +1452,7 @@ static churn_status convert_numeric_attrs(churn__subs *s, size_t first) {
 static churn_status read_subscribers(churn_dataset *ds, const char *path,
                                      const churn__ingest_cfg *cfg) {
   csv_reader r;
-  CHURN_TRY(reader_open(&r, path, cfg));
+  CHURN_TRY(reader_open(&r, path, cfg, NULL, 0));
   sub_parser sp;
   memset(&sp, 0, sizeof sp);
   sp.ds = ds;
@@ -1026,7 +1486,7 @@ static churn_status read_subscribers(churn_dataset *ds, const char *path,
       ds->report.count[CHURN_COUNT_ROWS_READ]++;
       continue;
     }
-    if (++sp.n == SUB_BATCH) st = flush_subs(&sp);
+    if (++sp.n == sp.batch) st = flush_subs(&sp);
   }
   if (st == CHURN_OK) st = flush_subs(&sp);
   if (st == CHURN_OK) st = convert_numeric_attrs(&ds->subs, first_attr);
@@ -1053,7 +1513,7 @@ churn_status churn__csv_open(const char *path, const churn_options *opts, churn_
   CHURN_TRY(churn__ingest_cfg_read(opts, &cfg));
   churn__csv *c = churn__calloc(1, sizeof *c);
   if (c == NULL) return churn__nomem("CSV reader");
-  churn_status st = reader_open(&c->r, path, &cfg);
+  churn_status st = reader_open(&c->r, path, &cfg, NULL, 0);
   if (st == CHURN_OK) st = read_header(&c->r);
   if (st != CHURN_OK) {
     churn__csv_close(c);

@@ -105,6 +105,7 @@ churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg
   cfg->delimiter = ',';
   cfg->block_size = 4 << 20;
   cfg->unix_times = false;
+  cfg->threads = 1;
   if (opts == NULL) return CHURN_OK;
   int64_t v;
   const char *s;
@@ -128,6 +129,7 @@ churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_INGEST_UNIX_TIMES, &v));
   cfg->unix_times = v != 0;
   CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_INGEST_BLOCK_SIZE, &cfg->block_size));
+  CHURN_TRY(churn_options_get_int(opts, CHURN_OPT_INGEST_THREADS, &cfg->threads));
   return CHURN_OK;
 }
 
@@ -345,16 +347,54 @@ churn_status churn__subs_add(churn__subs *s, const char *id, size_t len, int64_t
 }
 
 churn_status churn__subs_attr(churn__subs *s, const char *name, bool categorical, size_t *j) {
+  size_t k = 0;
+  while (k < s->nattrs && strcmp(s->attrs[k].name, name) != 0) k++;
+  return churn__subs_attr_at(s, k < s->nattrs ? k : SIZE_MAX, name, categorical, j);
+}
+
+churn_status churn__attr_names(const churn__subs *s, churn__dict *names) {
+  churn__dict_init(names);
   for (size_t k = 0; k < s->nattrs; k++) {
-    if (strcmp(s->attrs[k].name, name) == 0) {
-      if (s->attrs[k].categorical != categorical) {
-        return churn__fail(CHURN_E_SCHEMA, "attribute '%s' is %s, got %s values", name,
-                           s->attrs[k].categorical ? "categorical" : "numeric",
-                           categorical ? "string" : "numeric");
-      }
-      *j = k;
-      return CHURN_OK;
+    int32_t code;
+    churn_status st = churn__dict_intern(names, s->attrs[k].name, strlen(s->attrs[k].name),
+                                         INT32_MAX - 1, &code, NULL);
+    if (st != CHURN_OK) {
+      churn__dict_free(names);
+      return st;
     }
+  }
+  return CHURN_OK;
+}
+
+churn_status churn__first_repeat(const void *base, size_t stride, size_t n, size_t *dup) {
+  churn__dict seen;
+  churn__dict_init(&seen);
+  *dup = SIZE_MAX;
+  churn_status st = CHURN_OK;
+  for (size_t j = 0; st == CHURN_OK && j < n; j++) {
+    const char *name = *(const char *const *)(const void *)((const char *)base + j * stride);
+    int32_t code;
+    bool added = false;
+    st = churn__dict_intern(&seen, name, strlen(name), INT32_MAX - 1, &code, &added);
+    if (st == CHURN_OK && !added) {
+      *dup = j;
+      break;
+    }
+  }
+  churn__dict_free(&seen);
+  return st;
+}
+
+churn_status churn__subs_attr_at(churn__subs *s, size_t k, const char *name, bool categorical,
+                                 size_t *j) {
+  if (k != SIZE_MAX) {
+    if (s->attrs[k].categorical != categorical) {
+      return churn__fail(CHURN_E_SCHEMA, "attribute '%s' is %s, got %s values", name,
+                         s->attrs[k].categorical ? "categorical" : "numeric",
+                         categorical ? "string" : "numeric");
+    }
+    *j = k;
+    return CHURN_OK;
   }
   if (!churn__grow((void **)&s->attrs, &s->attrs_cap, s->nattrs + 1, sizeof *s->attrs)) {
     return churn__nomem("attributes");
@@ -410,10 +450,16 @@ churn_status churn__check_columns(const churn_column *cols, size_t ncols, const 
     CHURN_CHECK_ARG(c->length == cols[0].length,
                     "%s: column '%s' has %lld rows, column '%s' has %lld", fn, c->name,
                     (long long)c->length, cols[0].name, (long long)cols[0].length);
-    for (size_t k = 0; k < j; k++) {
+    for (size_t k = 0; ncols <= CHURN__NAME_SCAN_MAX && k < j; k++) {
       CHURN_CHECK_ARG(strcmp(cols[k].name, c->name) != 0, "%s: column '%s' given twice", fn,
                       c->name);
     }
+  }
+  if (ncols > CHURN__NAME_SCAN_MAX) { /* wide input: a hash lookup keeps this linear */
+    size_t dup;
+    CHURN_TRY(churn__first_repeat(&cols[0].name, sizeof *cols, ncols, &dup));
+    CHURN_CHECK_ARG(dup == SIZE_MAX, "%s: column '%s' given twice", fn,
+                    dup == SIZE_MAX ? "" : cols[dup].name);
   }
   *length = cols[0].length;
   return CHURN_OK;
@@ -448,7 +494,7 @@ typedef struct subs_target {
 
 static churn_status map_subs_columns(churn_dataset *ds, const churn_column *cols, size_t ncols,
                                      const churn__ingest_cfg *cfg, subs_target *tg,
-                                     size_t *id_col) {
+                                     size_t *id_col, churn__dict *known) {
   *id_col = SIZE_MAX;
   for (size_t j = 0; j < ncols; j++) {
     const churn_column *c = &cols[j];
@@ -487,7 +533,17 @@ static churn_status map_subs_columns(churn_dataset *ds, const churn_column *cols
       continue;
     }
     tg[j].kind = 3;
-    CHURN_TRY(churn__subs_attr(&ds->subs, nm, c->dtype == CHURN_STR, &tg[j].attr));
+    if (known == NULL) {
+      CHURN_TRY(churn__subs_attr(&ds->subs, nm, c->dtype == CHURN_STR, &tg[j].attr));
+      continue;
+    }
+    const int32_t k = churn__dict_find(known, nm, strlen(nm));
+    CHURN_TRY(churn__subs_attr_at(&ds->subs, k >= 0 ? (size_t)k : SIZE_MAX, nm,
+                                  c->dtype == CHURN_STR, &tg[j].attr));
+    if (k < 0) {
+      int32_t code;
+      CHURN_TRY(churn__dict_intern(known, nm, strlen(nm), INT32_MAX - 1, &code, NULL));
+    }
   }
   if (*id_col == SIZE_MAX) {
     return churn__fail(CHURN_E_SCHEMA, "no subscriber id column '%s'", cfg->id_column);
@@ -590,7 +646,16 @@ churn_status churn__append_subscribers(churn_dataset *ds, const churn_column *co
   if (tg == NULL) return churn__nomem("column map");
   size_t id_col;
   int64_t before = ds->subs.n;
-  churn_status st = map_subs_columns(ds, cols, ncols, cfg, tg, &id_col);
+  /* a wide table looks its attribute names up in a dictionary (linear, not quadratic) */
+  churn__dict known;
+  const bool wide = ncols > CHURN__NAME_SCAN_MAX;
+  churn_status st = wide ? churn__attr_names(&ds->subs, &known) : CHURN_OK;
+  if (st != CHURN_OK) {
+    churn__free(tg);
+    return st;
+  }
+  st = map_subs_columns(ds, cols, ncols, cfg, tg, &id_col, wide ? &known : NULL);
+  if (wide) churn__dict_free(&known);
   if (st == CHURN_OK) st = churn__subs_reserve(&ds->subs, ds->subs.n + n);
   for (int64_t i = 0; st == CHURN_OK && i < n; i++) {
     int64_t row = lines ? lines[i] : i;

@@ -220,6 +220,7 @@ typedef struct churn__ingest_cfg {
   char delimiter;
   int64_t block_size;
   bool unix_times;      /* bare integers in date columns are Unix seconds */
+  int64_t threads;      /* events CSV parse threads, 0 = one per core */
 } churn__ingest_cfg;
 
 churn_status churn__ingest_cfg_read(const churn_options *opts, churn__ingest_cfg *cfg);
@@ -258,6 +259,18 @@ churn_status churn__subs_reserve(churn__subs *s, int64_t need);
 churn_status churn__subs_add(churn__subs *s, const char *id, size_t len, int64_t *index);
 /* Finds or adds an attribute column by name (numeric or categorical). */
 churn_status churn__subs_attr(churn__subs *s, const char *name, bool categorical, size_t *j);
+/* churn__subs_attr when the caller already looked the name up: k is its attribute index, or
+ * SIZE_MAX for a new attribute (wide files look names up in churn__attr_names). */
+churn_status churn__subs_attr_at(churn__subs *s, size_t k, const char *name, bool categorical,
+                                 size_t *j);
+/* A dictionary of the attribute names (code = attribute index), for lookups in linear time
+ * when a file has many columns.  Freed with churn__dict_free (also on failure). */
+churn_status churn__attr_names(const churn__subs *s, churn__dict *names);
+/* Callers with more columns than this look names up in a dictionary instead of by scanning. */
+#define CHURN__NAME_SCAN_MAX 64
+/* The first of n names (each at base + j * stride bytes, a const char *) equal to an earlier
+ * one: its index in *dup, SIZE_MAX if all differ.  Linear time; CHURN_E_NOMEM. */
+churn_status churn__first_repeat(const void *base, size_t stride, size_t n, size_t *dup);
 /* Shrinks the subscriber table back to n rows (and the id dictionary). */
 churn_status churn__subs_truncate(churn__subs *s, int64_t n);
 

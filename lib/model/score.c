@@ -91,6 +91,59 @@ CHURN_API churn_status churn_model_predict_proba(const churn_model *model, const
   return CHURN_OK;
 }
 
+/* The first non-finite value of row i (a row whose linear score came out non-finite): names it in
+ * a CHURN_E_DATA error.  A row of finite values whose score overflowed is accepted (returns OK). */
+static churn_status refuse_row(const char *fn, const void *X, churn_dtype dtype, int64_t ld,
+                               int64_t i, int64_t d) {
+  for (int64_t j = 0; j < d; j++) {
+    const double v = churn__xget(X, dtype, ld, i, j);
+    if (!isfinite(v)) {
+      return churn__fail(CHURN_E_DATA, "%s: X[%lld, %lld] is %s (row %lld, column %lld)", fn,
+                         (long long)i, (long long)j, isnan(v) ? "NaN" : "infinite",
+                         (long long)i, (long long)j);
+    }
+  }
+  return CHURN_OK;
+}
+
+CHURN_API churn_status churn_model_score(const churn_model *model, const void *X,
+                                         churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
+                                         churn_score_output what, double *out) {
+  const char *fn = "churn_model_score";
+  CHURN_TRY(check_scoring(fn, model, X, dtype, n, d, ld, out));
+  CHURN_CHECK_ARG(what == CHURN_SCORE_LINEAR || what == CHURN_SCORE_PROBA ||
+                      what == CHURN_SCORE_PROBA_PAIR,
+                  "%s: unknown output %d", fn, (int)what);
+  const size_t esize = dtype == CHURN_F32 ? sizeof(float) : sizeof(double);
+  double eta[1024];
+  /* One pass over X, block by block: the linear scores stay in cache while they are checked
+   * (a non-finite x gives a non-finite score, as every coefficient is finite, so only the rows
+   * whose score is non-finite are looked at again) and turned into the output. */
+  for (int64_t b0 = 0; b0 < n; b0 += 1024) {
+    const int64_t nb = n - b0 < 1024 ? n - b0 : 1024;
+    const void *xb = (const char *)X + (size_t)(b0 * ld) * esize;
+    double *dst = what == CHURN_SCORE_PROBA_PAIR ? eta : out + b0;
+    linear(model, xb, dtype, nb, ld, dst);
+    int bad = 0;
+    for (int64_t i = 0; i < nb; i++) bad |= !isfinite(dst[i]);
+    if (bad) {
+      for (int64_t i = 0; i < nb; i++) {
+        if (!isfinite(dst[i])) CHURN_TRY(refuse_row(fn, X, dtype, ld, b0 + i, d));
+      }
+    }
+    if (what == CHURN_SCORE_LINEAR) continue;
+    churn__sigmoid_block(dst, nb);
+    if (what == CHURN_SCORE_PROBA_PAIR) {
+      double *o = out + 2 * b0;
+      for (int64_t i = 0; i < nb; i++) {
+        o[2 * i] = 1.0 - eta[i];
+        o[2 * i + 1] = eta[i];
+      }
+    }
+  }
+  return CHURN_OK;
+}
+
 CHURN_API churn_status churn_model_predict_proba_named(const churn_model *model,
                                                        const char *const *names, const void *X,
                                                        churn_dtype dtype, int64_t n, int64_t d,
@@ -99,10 +152,9 @@ CHURN_API churn_status churn_model_predict_proba_named(const churn_model *model,
   return churn_model_predict_proba(model, X, dtype, n, d, ld, out);
 }
 
-CHURN_API churn_status churn_model_explain(const churn_model *model, const void *X,
-                                           churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
-                                           int k, int32_t *feature_index, double *contribution) {
-  const char *fn = "churn_model_explain";
+static churn_status explain(const char *fn, int refuse_nonfinite, const churn_model *model,
+                            const void *X, churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
+                            int k, int32_t *feature_index, double *contribution) {
   CHURN_TRY(check_scoring(fn, model, X, dtype, n, d, ld, feature_index));
   CHURN_CHECK_ARG(contribution != NULL || n == 0, "%s: contribution is NULL", fn);
   CHURN_CHECK_ARG(k >= 1 && k <= d, "%s: k = %d outside [1, d = %lld]", fn, k, (long long)d);
@@ -116,7 +168,13 @@ CHURN_API churn_status churn_model_explain(const churn_model *model, const void 
   }
   for (int64_t i = 0; i < n; i++) {
     for (int64_t j = 0; j < d; j++) {
-      c[j] = model->coef[j] * (churn__xget(X, dtype, ld, i, j) - model->mean[j]);
+      const double x = churn__xget(X, dtype, ld, i, j);
+      if (refuse_nonfinite && !isfinite(x)) {
+        churn__free(c);
+        churn__free(used);
+        return refuse_row(fn, X, dtype, ld, i, d);
+      }
+      c[j] = model->coef[j] * (x - model->mean[j]);
     }
     memset(used, 0, (size_t)d);
     /* Selection of the k largest, descending; ties go to the lower index; NaN sorts last. */
@@ -134,4 +192,19 @@ CHURN_API churn_status churn_model_explain(const churn_model *model, const void 
   churn__free(c);
   churn__free(used);
   return CHURN_OK;
+}
+
+CHURN_API churn_status churn_model_explain(const churn_model *model, const void *X,
+                                           churn_dtype dtype, int64_t n, int64_t d, int64_t ld,
+                                           int k, int32_t *feature_index, double *contribution) {
+  return explain("churn_model_explain", 0, model, X, dtype, n, d, ld, k, feature_index,
+                 contribution);
+}
+
+CHURN_API churn_status churn_model_explain_finite(const churn_model *model, const void *X,
+                                                  churn_dtype dtype, int64_t n, int64_t d,
+                                                  int64_t ld, int k, int32_t *feature_index,
+                                                  double *contribution) {
+  return explain("churn_model_explain_finite", 1, model, X, dtype, n, d, ld, k, feature_index,
+                 contribution);
 }

@@ -5,7 +5,10 @@
  * entry (left truncation).  The retention curves of kpi_survival.c run on the same code.
  *
  * Both estimators sort the exit times, the entry times and the event times (per category) once
- * and sweep the distinct event times: the risk set at t is #(entry < t) - #(exit < t).
+ * and sweep the distinct event times: the risk set at t is #(entry < t) - #(exit < t).  When
+ * every time is integer-valued (tenures in days, months) and their span is small next to n, one
+ * counting pass replaces the sorts: exits, entries and events are counted per time and the sweep
+ * walks the span; the rows are identical (same times, counts and arithmetic).
  */
 #include "survival.h"
 
@@ -72,6 +75,11 @@ typedef struct sorted_input {
   int64_t *cats;         /* the distinct categories > 0, ascending */
   double **times;        /* per category: its event times, sorted */
   int64_t *count;        /* per category: how many */
+  /* counted mode (integer-valued times lo .. lo + span - 1): the arrays above stay NULL and
+   * these hold, per time, the exits, the finite entries and (category-major) the events */
+  bool counted;
+  int64_t lo, span;
+  int64_t *xcount, *ecount, *kcount;
 } sorted_input;
 
 static void sorted_free(sorted_input *s) {
@@ -81,6 +89,9 @@ static void sorted_free(sorted_input *s) {
   churn__free(s->times);
   churn__free(s->cats);
   churn__free(s->count);
+  churn__free(s->xcount);
+  churn__free(s->ecount);
+  churn__free(s->kcount);
   memset(s, 0, sizeof *s);
 }
 
@@ -164,25 +175,138 @@ static churn_status fill_exits_entries(const churn__surv_input *in, sorted_input
   return sort_times(s->entry, s->nentry);
 }
 
+/* x (finite, >= 0) is an integer below 2^53; the conversion is one instruction, floor() a call. */
+static inline bool small_integer(double x) {
+  return x < 9007199254740992.0 && (double)(int64_t)x == x;
+}
+
+/* Whether the counting pass applies: every exit and finite entry time integer-valued, with a
+ * span whose count arrays ((K + 2) x span) stay within a few times the inputs' size.  Sets the
+ * span's first time lo. */
+static bool countable(const churn__surv_input *in, int64_t K, int64_t *lo, int64_t *span) {
+  double mn = INFINITY, mx = -INFINITY;
+  bool integral = true;
+  for (int64_t i = 0; i < in->n; i++) {
+    const double x = in->exit[i];
+    integral &= small_integer(x);
+    mn = x < mn ? x : mn;
+    mx = x > mx ? x : mx;
+  }
+  for (int64_t i = 0; integral && in->entry != NULL && i < in->n; i++) {
+    const double e = in->entry[i];
+    if (isinf(e)) continue;
+    integral &= small_integer(e);
+    mn = e < mn ? e : mn;
+  }
+  if (!integral || in->n == 0) return false;
+  const double width = mx - mn + 1.0;
+  if (!(width * (double)(K + 2) <= 4.0 * (double)in->n + 65536.0)) return false;
+  *lo = (int64_t)mn;
+  *span = (int64_t)width;
+  return true;
+}
+
+/* The counting pass: per-time counts of exits, finite entries and events of each category. */
+static churn_status fill_counts(const churn__surv_input *in, bool merge, sorted_input *s) {
+  const int64_t K = s->ncat > 0 ? s->ncat : 1, span = s->span, lo = s->lo;
+  s->xcount = churn__calloc((size_t)span, sizeof *s->xcount);
+  s->kcount = churn__calloc((size_t)(K * span), sizeof *s->kcount);
+  if (in->entry != NULL) s->ecount = churn__calloc((size_t)span, sizeof *s->ecount);
+  s->count = churn__calloc((size_t)K, sizeof *s->count);
+  if (s->xcount == NULL || s->kcount == NULL || s->count == NULL ||
+      (in->entry != NULL && s->ecount == NULL)) {
+    return churn__nomem("survival time counts");
+  }
+  for (int64_t i = 0; i < in->n; i++) {
+    const int64_t v = (int64_t)in->exit[i] - lo;
+    s->xcount[v]++;
+    const int64_t c = in->category[i];
+    if (c > 0) {
+      const int64_t k = category_index(s, c, merge);
+      s->kcount[k * span + v]++;
+      s->count[k]++;
+    }
+  }
+  if (in->entry == NULL) {
+    s->from_origin = in->n;
+    return CHURN_OK;
+  }
+  for (int64_t i = 0; i < in->n; i++) {
+    const double e = in->entry[i];
+    if (isinf(e)) {
+      s->from_origin++;
+    } else {
+      s->ecount[(int64_t)e - lo]++;
+      s->nentry++;
+    }
+  }
+  return CHURN_OK;
+}
+
 static churn_status sorted_build(const churn__surv_input *in, bool merge, sorted_input *s) {
   memset(s, 0, sizeof *s);
   s->n = in->n;
   churn_status st = find_categories(in, merge, s);
-  if (st == CHURN_OK) st = fill_event_times(in, merge, s);
-  if (st == CHURN_OK) st = fill_exits_entries(in, s);
+  if (st == CHURN_OK && countable(in, s->ncat > 0 ? s->ncat : 1, &s->lo, &s->span)) {
+    s->counted = true;
+    st = fill_counts(in, merge, s);
+  } else if (st == CHURN_OK) {
+    st = fill_event_times(in, merge, s);
+    if (st == CHURN_OK) st = fill_exits_entries(in, s);
+  }
   if (st != CHURN_OK) sorted_free(s);
   return st;
 }
 
-/* The sweep state: pointers into the sorted arrays. */
+/* The sweep state: pointers into the sorted arrays (counted mode: px and pe are the exits and
+ * entries before time lo + v). */
 typedef struct sweep {
   int64_t px, pe;
   int64_t *pk;  /* per category */
+  int64_t v;
 } sweep;
+
+/* sweep_next over the counts: the next time with an event, walking the span. */
+static bool sweep_counted(const sorted_input *s, sweep *w, double *t, int64_t *d,
+                          int64_t *at_risk) {
+  const int64_t span = s->span;
+  while (w->v < span) {
+    const int64_t v = w->v++;
+    bool any = false;
+    for (int64_t k = 0; k < s->ncat; k++) {
+      d[k] = s->kcount[k * span + v];
+      any |= d[k] != 0;
+    }
+    const int64_t risk = s->from_origin + w->pe - w->px;
+    w->px += s->xcount[v];
+    if (s->ecount != NULL) w->pe += s->ecount[v];
+    if (any) {
+      *t = (double)(s->lo + v);
+      *at_risk = risk;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The number of distinct event times (rows of the Kaplan-Meier table). */
+static int64_t distinct_event_times(const sorted_input *s) {
+  int64_t distinct = 0;
+  if (s->ncat == 0) return 0;
+  if (s->counted) {
+    for (int64_t v = 0; v < s->span; v++) distinct += s->kcount[v] != 0;
+    return distinct;
+  }
+  for (int64_t i = 0; i < s->count[0]; i++) {
+    distinct += i == 0 || s->times[0][i] != s->times[0][i - 1];
+  }
+  return distinct;
+}
 
 /* The next distinct event time (false when none is left); d[k] receives the events of each
  * category at it, *at_risk the size of the risk set just before it. */
 static bool sweep_next(const sorted_input *s, sweep *w, double *t, int64_t *d, int64_t *at_risk) {
+  if (s->counted) return sweep_counted(s, w, t, d, at_risk);
   bool any = false;
   double tmin = 0.0;
   for (int64_t k = 0; k < s->ncat; k++) {
@@ -272,12 +396,8 @@ churn_status churn__km_rows(const churn__surv_input *in, double z, int64_t group
   sorted_input s;
   CHURN_TRY(sorted_build(in, true, &s));
   int64_t pk = 0, d = 0;
-  sweep w = {0, 0, &pk};
-  int64_t distinct = 0; /* rows to come: the distinct event times */
-  for (int64_t i = 0; s.ncat && i < s.count[0]; i++) {
-    distinct += i == 0 || s.times[0][i] != s.times[0][i - 1];
-  }
-  churn_status st = rows_reserve(rows, distinct, true);
+  sweep w = {0, 0, &pk, 0};
+  churn_status st = rows_reserve(rows, distinct_event_times(&s), true);
   double surv = 1.0, greenwood = 0.0, t = 0.0;
   bool undefined = false; /* Greenwood's sum is infinite once the risk set empties */
   int64_t at_risk = 0;
@@ -352,7 +472,7 @@ churn_status churn__cif_rows(const churn__surv_input *in, double z, int64_t grou
   double *sums = churn__calloc((size_t)(K * CIF_NSUM + 1), sizeof *sums);
   churn_status st = (pk && sums) ? CHURN_OK : churn__nomem("cumulative incidence sums");
   int64_t *dk = pk ? pk + K : NULL;
-  sweep w = {0, 0, pk};
+  sweep w = {0, 0, pk, 0};
   double surv = 1.0, A = 0.0, t = 0.0;
   int64_t at_risk = 0;
   while (st == CHURN_OK && sweep_next(&s, &w, &t, dk, &at_risk)) {
@@ -475,15 +595,16 @@ CHURN_API churn_status churn_survival_km(const double *duration, const double *e
   CHURN_CHECK_ARG(out != NULL, "churn_survival_km: out is NULL");
   CHURN_TRY(check_times("churn_survival_km", duration, entry, n, alpha));
   CHURN_CHECK_ARG(n == 0 || event != NULL, "churn_survival_km: event is NULL");
-  for (int64_t i = 0; i < n; i++) {
+  int64_t *cat = churn__malloc_array(n > 0 ? (size_t)n : 1, sizeof *cat);
+  if (cat == NULL) return churn__nomem("churn_survival_km: event codes");
+  for (int64_t i = 0; i < n; i++) { /* checked and copied in one pass */
     if (event[i] != 0.0 && event[i] != 1.0) {
+      churn__free(cat);
       return churn__fail(CHURN_E_DATA, "churn_survival_km: event[%lld] = %g is not 0 or 1", (long long)i,
                          event[i]);
     }
+    cat[i] = event[i] == 1.0;
   }
-  int64_t *cat = churn__malloc_array(n > 0 ? (size_t)n : 1, sizeof *cat);
-  if (cat == NULL) return churn__nomem("churn_survival_km: event codes");
-  for (int64_t i = 0; i < n; i++) cat[i] = event[i] == 1.0;
   churn__surv_input in = {n, duration, cat, entry};
   churn__surv_rows rows;
   churn_status st = churn__surv_rows_init(&rows, true);

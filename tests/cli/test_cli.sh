@@ -49,6 +49,10 @@ expect 0 "rows rejected +2" -- "$churn" ingest --subscribers "$work/sim/subscrib
 expect 0 "$lines .*value" -- "$churn" ingest --subscribers "$work/sim/subscribers.csv" --events "$work/bad_events.csv" --out "$work/bad.msgpack" --set ingest.unknown_subscriber=1
 expect 1 'CHURN_E_REJECTED' -- "$churn" ingest --subscribers "$work/sim/subscribers.csv" --events "$work/bad_events.csv" --out "$work/strict.msgpack" --strict --set ingest.unknown_subscriber=1
 if [ ! -e "$work/strict.msgpack" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: strict ingest wrote a file"; fi
+# the same file on two threads in 4 KiB blocks (ingest.threads): the same report line and the
+# same dataset, byte for byte
+expect 0 "$lines .*value" -- "$churn" ingest --subscribers "$work/sim/subscribers.csv" --events "$work/bad_events.csv" --out "$work/bad2.msgpack" --set ingest.unknown_subscriber=1 --set ingest.threads=2 --set ingest.block_size=4096
+if cmp -s "$work/bad.msgpack" "$work/bad2.msgpack"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: ingest.threads=2 gave another dataset"; fi
 printf 'subscriber_id,time,kind\n"unterminated,2024-01-01,bill\n' > "$work/broken.csv"
 expect 1 'CHURN_E_FORMAT.*line' -- "$churn" ingest --subscribers "$work/sim/subscribers.csv" --events "$work/broken.csv" --out "$work/b.msgpack"
 expect 1 "CHURN_E_IO.*$work/missing.csv" -- "$churn" ingest --subscribers "$work/missing.csv" --events "$work/sim/events.csv" --out "$work/b.msgpack"

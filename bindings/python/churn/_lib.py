@@ -174,6 +174,10 @@ PROTOTYPES = {
                                                  c_int64, c_int64, dptr]),
     "churn_model_explain": (status, [handle, c_void_p, enum, c_int64, c_int64, c_int64, c_int,
                                      c_void_p, dptr]),
+    "churn_model_score": (status, [handle, c_void_p, enum, c_int64, c_int64, c_int64, enum,
+                                   dptr]),
+    "churn_model_explain_finite": (status, [handle, c_void_p, enum, c_int64, c_int64, c_int64,
+                                            c_int, c_void_p, dptr]),
     # 6d. sufficient statistics and the Newton driver
     "churn_suffstats_new": (status, [c_int64, c_int, dptr, dptr, c_double, c_double,
                                      P(handle)]),

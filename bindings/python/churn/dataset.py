@@ -36,7 +36,8 @@ _COUNTERS = enum_names(ENUM_INGEST_COUNTER)
 _INGEST_KEYS = {"strict": "ingest.strict", "unknown_subscriber": "ingest.unknown_subscriber",
                 "before_activation": "ingest.before_activation", "dedup": "ingest.dedup",
                 "max_reported": "ingest.max_reported", "id_column": "ingest.id_column",
-                "delimiter": "ingest.delimiter", "block_size": "ingest.block_size"}
+                "delimiter": "ingest.delimiter", "block_size": "ingest.block_size",
+                "threads": "ingest.threads"}
 _UNKNOWN = {"fail": 0, "reject": 1, "create": 2}
 _BEFORE = {"reject": 0, "keep": 1}
 

@@ -15,12 +15,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, check_is_fitted
 
 from ._arrays import as_matrix, ptr, string_array
 from ._handle import Handle
 from . import _lib
-from ._lib import (CHURN_E_BUFFER, ENUM_COV_TYPE, ENUM_PENALTY, ENUM_STAT, LIB, check, cstr,
+from ._lib import (CHURN_E_BUFFER, ENUM_COV_TYPE, ENUM_PENALTY, ENUM_STAT, ENUM_STATUS, LIB, check, cstr,
                    enum_names, pystr)
 from ._options import Options, option_info, option_key
 from ._table import table_to_frame
@@ -35,6 +35,8 @@ _PENALTY_NAMES = {v: (None if k == "none" else k) for k, v in enum_names(ENUM_PE
 _COV_TYPES = enum_names(ENUM_COV_TYPE)
 _COV_NAMES = {v: k for k, v in _COV_TYPES.items()}
 _STATS = enum_names(ENUM_STAT)
+_CHURN_E_DATA = enum_names(ENUM_STATUS)["CHURN_E_DATA"]
+_SCORE_LINEAR, _SCORE_PROBA_PAIR = 1, 3  # churn_score_output
 
 
 def _stat(model_ptr, key):
@@ -62,6 +64,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
       class_weight: None, "balanced" or a dict {label: weight}; multiplies the sample weights
         as scikit-learn does (balanced: n / (2 * n_c), counted without sample weights).
       tol: Newton stops when max |gradient| / sum of weights <= tol (standardised scale).
+        Not scikit-learn's tol, which bounds max |gradient| on the raw coefficients without
+        dividing by the sum of weights: on centred unit-scale columns tol = t here is
+        scikit-learn's t * n (fit.tol in churn.h).
       max_iter: the most Newton iterations; reaching it raises churn.ChurnFitError
         (status CHURN_E_NOT_CONVERGED) instead of returning an unconverged model.
       cov_type: the covariance behind the standard errors of an unpenalised fit, as statsmodels'
@@ -382,27 +387,58 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     # --- scoring -------------------------------------------------------------------------
 
     def _matrix(self, X):
+        """X checked for shape and feature names, without scikit-learn's finiteness pass and
+        without a copy: the library refuses non-finite values itself (_score)."""
         check_is_fitted(self)
         if getattr(self, "design_", None) is not None and isinstance(X, pd.DataFrame):
-            return as_matrix(self.design_.transform(X))
-        X = self._validate_data(X, reset=False, dtype=[np.float64, np.float32], order=None)
-        return as_matrix(X, float32_ok=True)
+            # the design's rejected rows are NaN rows, scored as NaN (the unchecked calls)
+            return as_matrix(self.design_.transform(X)), True
+        X = self._validate_data(X, reset=False, dtype=[np.float64, np.float32], order=None,
+                                force_all_finite=False)
+        return as_matrix(X, float32_ok=True), False
+
+    def _call_checked(self, mx, fn, *args):
+        """Calls a churn_model_score / churn_model_explain_finite function on mx = (matrix,
+        from a design); a non-finite value (CHURN_E_DATA) raises scikit-learn's own ValueError
+        ("Input X contains NaN." ...), found on this error path only.  A design's matrix goes
+        to the unchecked calls: its rejected rows are NaN rows, scored as NaN."""
+        m, nan_rows = mx
+        if nan_rows:  # NaN rows stay NaN: the unchecked calls
+            return self._call_unchecked(m, fn, *args)
+        st = fn(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride, *args)
+        if st == _CHURN_E_DATA:
+            _assert_all_finite(m.array, input_name="X", estimator_name=type(self).__name__)
+        check(st)
+
+    def _call_unchecked(self, m, fn, *args):
+        """_call_checked's calls without the finiteness check (a design's NaN rows)."""
+        head = (self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride)
+        if fn is LIB.churn_model_explain_finite:
+            return check(LIB.churn_model_explain(*head, *args))
+        what, out = args
+        if what == _SCORE_LINEAR:
+            return check(LIB.churn_model_decision_function(*head, out))
+        p = np.empty(m.rows)
+        check(LIB.churn_model_predict_proba(*head, ptr(p)))
+        pair = np.ctypeslib.as_array(ctypes.cast(out, ctypes.POINTER(ctypes.c_double)),
+                                     shape=(m.rows, 2))
+        pair[:, 0], pair[:, 1] = 1.0 - p, p
+        return None
 
     def decision_function(self, X):
         """The linear score b0 + x.b of each row (n,)."""
-        m = self._matrix(X)
-        out = np.empty(m.rows)
-        check(LIB.churn_model_decision_function(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols,
-                                                m.stride, ptr(out)))
+        mx = self._matrix(X)
+        out = np.empty(mx[0].rows)
+        self._call_checked(mx, LIB.churn_model_score, _SCORE_LINEAR, ptr(out))
         return out
 
     def predict_proba(self, X):
-        """(n, 2): the probabilities of classes_[0] and classes_[1] (churn)."""
-        m = self._matrix(X)
-        p = np.empty(m.rows)
-        check(LIB.churn_model_predict_proba(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols,
-                                            m.stride, ptr(p)))
-        return np.column_stack([1.0 - p, p])
+        """(n, 2): the probabilities of classes_[0] and classes_[1] (churn), written by the
+        library in one pass over X."""
+        mx = self._matrix(X)
+        out = np.empty((mx[0].rows, 2))
+        self._call_checked(mx, LIB.churn_model_score, _SCORE_PROBA_PAIR, ptr(out))
+        return out
 
     def predict_log_proba(self, X):
         return np.log(self.predict_proba(X))
@@ -490,12 +526,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         features); category_r is the churn category ("natural", "competitive", "service",
         "unknown") of a feature from libchurn's catalog (churn.features), None for others."""
         index = X.index if isinstance(X, pd.DataFrame) else None
-        m = self._matrix(X)
+        mx = self._matrix(X)
+        m = mx[0]
         k = min(int(top_k), m.cols) if m.cols else int(top_k)
         idx = np.empty((m.rows, max(k, 1)), dtype=np.int32)
         contrib = np.empty((m.rows, max(k, 1)))
-        check(LIB.churn_model_explain(self._model.ptr, m.ptr, m.dtype, m.rows, m.cols, m.stride,
-                                      k, idx.ctypes.data, ptr(contrib)))
+        self._call_checked(mx, LIB.churn_model_explain_finite, k, idx.ctypes.data, ptr(contrib))
         names = np.array(self._feature_names, dtype=object)
         cats = np.array([_category(n) for n in self._feature_names], dtype=object)
         cols = {}

@@ -215,3 +215,37 @@ def test_reason_map_naming_an_unknown_reason_fails():
     subs, ev = _labelled()
     with pytest.raises(churn.ChurnValueError, match="'relocation'"):
         Dataset.from_frames(subs, ev, reason_map={"搬迁": "relocation"})
+
+
+def test_events_csv_on_two_threads_matches_pandas_and_one_thread(tmp_path):
+    # ingest.threads (issue 22): 3,000 events cut into 4 KiB blocks, a quoted note with a line
+    # break in every fourth row and a bad time every 101st; pandas reads the same file (oracle
+    # for the accepted rows and their values), one thread gives the same rejections.
+    rng = np.random.default_rng(7)
+    n = 3000
+    subs = pd.DataFrame({"subscriber_id": [f"S{i}" for i in range(40)],
+                         "activation": "2020-01-01"})
+    subs.to_csv(tmp_path / "s.csv", index=False)
+    ev = pd.DataFrame({"subscriber_id": [f"S{i % 40}" for i in range(n)],
+                       "time": [f"2024-03-{1 + i % 28:02d}" for i in range(n)],
+                       "kind": "bill", "value": np.round(rng.uniform(1, 99, n), 2),
+                       "note": [("two\nlines" if i % 4 == 0 else "x") for i in range(n)]})
+    ev.loc[ev.index % 101 == 50, "time"] = "not a date"
+    ev.to_csv(tmp_path / "e.csv", index=False)
+    back = pd.read_csv(tmp_path / "e.csv")
+    good = back[back.time != "not a date"]
+    got = {}
+    for threads in (1, 2):
+        ds = Dataset.from_csv(tmp_path / "s.csv", tmp_path / "e.csv", threads=threads,
+                              block_size=4096, max_reported=1000)
+        got[threads] = ds
+        e = ds.events
+        assert len(e) == len(good)
+        np.testing.assert_allclose(np.sort(e.value.to_numpy()), np.sort(good.value.to_numpy()),
+                                   rtol=0, atol=1e-9)
+    r1, r2 = got[1].rejections, got[2].rejections
+    pd.testing.assert_frame_equal(r1, r2)
+    # the rejected lines: header line 1, each row one line plus one for a note's line break
+    line_of = 2 + np.arange(n) + np.concatenate([[0], np.cumsum(ev.note.str.count("\n"))[:-1]])
+    bad = line_of[(ev.index % 101 == 50)]
+    assert r2[r2.reason.str.contains("time")].row.tolist() == bad.tolist()

@@ -208,6 +208,59 @@ def test_non_finite_input_is_a_value_error():
         m.predict_proba(bad.fillna(np.inf))
 
 
+def test_scoring_keeps_scikit_learns_error_for_non_finite_x():
+    """The binding skips scikit-learn's finiteness pass (the library refuses non-finite values
+    itself) but raises scikit-learn's own ValueError and message, wherever the value sits."""
+    from sklearn.utils.validation import _assert_all_finite
+    X, y = _small(5, n=3000)
+    m = churn.LogisticRegression().fit(X, y)
+    for value, row in [(np.nan, 0), (np.nan, 2999), (np.inf, 1500), (-np.inf, 1024)]:
+        bad = X.copy()
+        bad[row, 2] = value
+        with pytest.raises(ValueError) as want:
+            _assert_all_finite(bad, input_name="X", estimator_name="LogisticRegression")
+        for method in (m.predict_proba, m.decision_function, m.predict, m.explain):
+            with pytest.raises(ValueError) as got:
+                method(bad)
+            assert type(got.value) is type(want.value) and str(got.value) == str(want.value)
+    # DataFrame input, float32 input
+    df, yy = _frame()
+    mf = churn.LogisticRegression().fit(df, yy)
+    bad = df.copy()
+    bad.iloc[7, 3] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        mf.predict_proba(bad)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        m.predict_proba(np.where(np.arange(len(X))[:, None] == 9, np.nan, X).astype(np.float32))
+
+
+def test_scoring_makes_no_finiteness_pass_and_writes_both_columns(monkeypatch):
+    """Finite X is read once, by the library: scikit-learn's _assert_all_finite is not called,
+    and predict_proba's two columns equal 1 - p, p of the plain C call bit for bit."""
+    import churn.model as cm
+    from churn import _lib
+    X, y = _small(6, n=5000)
+    m = churn.LogisticRegression().fit(X, y)
+    calls = []
+    real_check = cm._assert_all_finite
+    monkeypatch.setattr(cm, "_assert_all_finite", lambda *a, **k: calls.append(1) or
+                        real_check(*a, **k))
+    import sklearn.utils.validation as skv
+    monkeypatch.setattr(skv, "_assert_all_finite", lambda *a, **k: calls.append(2))
+    proba = m.predict_proba(X)
+    dec = m.decision_function(X)
+    m.predict(X)
+    m.explain(X[:50])
+    assert calls == []
+    p = np.empty(len(X))
+    _lib.check(_lib.LIB.churn_model_predict_proba(m._model.ptr, X.ctypes.data, 1, len(X), 4, 4,
+                                                  p.ctypes.data))
+    assert proba.shape == (len(X), 2) and proba.flags.c_contiguous
+    np.testing.assert_array_equal(proba, np.column_stack([1.0 - p, p]))
+    np.testing.assert_allclose(dec, X @ m.coef_.ravel() + m.intercept_[0], rtol=1e-13,
+                               atol=1e-13)
+
+
 def test_threads_score_one_model_concurrently():
     """ctypes releases the GIL during the call; a fitted model is read-only in C."""
     from concurrent.futures import ThreadPoolExecutor

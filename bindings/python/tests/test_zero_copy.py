@@ -34,21 +34,21 @@ def _spy(monkeypatch, name, arg):
 def test_library_reads_x_where_it_lies(big, monkeypatch):
     X, y = big
     fit = _spy(monkeypatch, "churn_model_fit", 0)
-    proba = _spy(monkeypatch, "churn_model_predict_proba", 1)
-    dec = _spy(monkeypatch, "churn_model_decision_function", 1)
-    expl = _spy(monkeypatch, "churn_model_explain", 1)
+    score = _spy(monkeypatch, "churn_model_score", 1)
+    expl = _spy(monkeypatch, "churn_model_explain_finite", 1)
     m = churn.LogisticRegression().fit(X, y)
     m.predict_proba(X)
     m.predict(X)
+    m.decision_function(X)
     m.explain(X[:100])
-    assert fit == [X.ctypes.data] and proba == [X.ctypes.data] and dec == [X.ctypes.data]
+    assert fit == [X.ctypes.data] and score == [X.ctypes.data] * 3
     assert expl == [X.ctypes.data]
 
 
 def test_row_slices_and_column_prefixes_are_not_copied(big, monkeypatch):
     X, y = big
     m = churn.LogisticRegression().fit(X[:, :10], y)
-    proba = _spy(monkeypatch, "churn_model_predict_proba", 1)
+    proba = _spy(monkeypatch, "churn_model_score", 1)
     view = X[100:2000:3, :10]  # rows 3 apart, 10 of 40 columns: a row stride of 120 doubles
     p = m.predict_proba(view)
     assert proba == [view.ctypes.data]
