@@ -341,8 +341,17 @@ int report_month_run(churn_dataset *ds, const churn_options *opts, const report_
   c->targets = &targets;
   snprintf(c->month, sizeof c->month, "%s", a->month);
   c->segment = a->segment ? a->segment : "region";
-  d.offset = "+00:00";
+  d.offset = "";
   churn_options_get_string(opts, CHURN_OPT_KPI_UTC_OFFSET, &d.offset);
+  char own[16] = "+00:00";
+  int64_t sec = 0;
+  if ((d.offset == NULL || d.offset[0] == '\0') && churn_dataset_utc_offset(ds, &sec) == CHURN_OK) {
+    /* no --utc-offset: the exports' own local time, as the library's KPIs take it */
+    int64_t a = sec < 0 ? -sec : sec;
+    snprintf(own, sizeof own, "%c%02d:%02d", sec < 0 ? '-' : '+', (int)(a / 3600),
+             (int)(a % 3600 / 60));
+  }
+  if (d.offset == NULL || d.offset[0] == '\0') d.offset = own;
   int64_t probe;
   if (rc == EXIT_OK && !month_start_at(2000, 1, d.offset, &probe)) {
     fprintf(stderr, "churn report: kpi.utc_offset '%s' is not a UTC offset such as +08:00\n", d.offset);

@@ -59,7 +59,7 @@ CHURN_API churn_status churn_calendar_load(const char *path, churn_calendar **ou
   churn_status st = churn__read_pairs(path, "calendar", "date", on_line, &r);
   churn_calendar *cal = NULL;
   if (st == CHURN_OK) {
-    qsort(r.e, r.n, sizeof *r.e, cmp_entry);
+    if (r.n > 1) qsort(r.e, r.n, sizeof *r.e, cmp_entry); /* r.e is NULL for an empty file */
     cal = churn__calloc(1, sizeof *cal);
     if (cal != NULL) {
       cal->holiday = churn__malloc_array(r.n, sizeof(int64_t));

@@ -57,6 +57,8 @@ double churn__kpi_opt_real(const churn_options *opts, churn_option key);
 
 /* CHURN_E_RANGE naming the argument for a date outside the years 1..9999. */
 churn_status churn__kpi_check_date(int64_t t, const char *name, const char *fn);
+/* CHURN_E_ARG naming fn when the period [from, to) is empty or an end is CHURN_TIME_NONE. */
+churn_status churn__kpi_check_period(int64_t from, int64_t to, const char *fn);
 
 /* The operator's UTC offset in seconds east of UTC (CHURN_OPT_KPI_UTC_OFFSET; 0 when opts is
  * NULL): CHURN_E_ARG naming fn and the text when it is not "+HH:MM" / "-HH:MM" within

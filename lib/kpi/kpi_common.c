@@ -172,6 +172,12 @@ churn_status churn__kpi_check_date(int64_t t, const char *name, const char *fn) 
   return CHURN_OK;
 }
 
+churn_status churn__kpi_check_period(int64_t from, int64_t to, const char *fn) {
+  if (from != CHURN_TIME_NONE && to != CHURN_TIME_NONE && from < to) return CHURN_OK;
+  return churn__fail(CHURN_E_ARG, "%s: the period [from, to) = [%lld, %lld) is empty", fn,
+                     (long long)from, (long long)to);
+}
+
 churn_status churn__kpi_utc_offset(const churn_options *opts, const churn_dataset *ds,
                                    const char *fn, int64_t *offset) {
   const char *text = NULL;

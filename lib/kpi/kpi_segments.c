@@ -64,9 +64,7 @@ CHURN_API churn_status churn_kpi_segments(const churn_dataset *ds, int64_t from,
                                           churn_table **out) {
   const char *fn = "churn_kpi_segments";
   CHURN_CHECK_ARG(ds != NULL && out != NULL, "%s: ds and out must not be NULL", fn);
-  CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE && from < to,
-                  "%s: the period [from, to) = [%lld, %lld) is empty", fn, (long long)from,
-                  (long long)to);
+  CHURN_TRY(churn__kpi_check_period(from, to, fn));
   churn__spells sp;
   churn__segments seg;
   CHURN_TRY(churn__spells_build(ds, opts, fn, &sp));
@@ -144,9 +142,7 @@ CHURN_API churn_status churn_kpi_retention_contacts(const churn_dataset *ds, int
   const char *fn = "churn_kpi_retention_contacts";
   (void)opts;
   CHURN_CHECK_ARG(ds != NULL && out != NULL, "%s: ds and out must not be NULL", fn);
-  CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE && from < to,
-                  "%s: the period [from, to) = [%lld, %lld) is empty", fn, (long long)from,
-                  (long long)to);
+  CHURN_TRY(churn__kpi_check_period(from, to, fn));
   if (!ds->ev.finalized && ds->ev.n > 0) {
     return churn__fail(CHURN_E_STATE, "%s: the dataset is not finalized", fn);
   }

@@ -93,9 +93,7 @@ CHURN_API churn_status churn_kpi_winback_rate(const churn_dataset *ds, int64_t f
                                               churn_table **out) {
   const char *fn = "churn_kpi_winback_rate";
   CHURN_CHECK_ARG(ds != NULL && out != NULL, "%s: ds and out must not be NULL", fn);
-  CHURN_CHECK_ARG(from != CHURN_TIME_NONE && to != CHURN_TIME_NONE && from < to,
-                  "%s: the period [from, to) = [%lld, %lld) is empty", fn, (long long)from,
-                  (long long)to);
+  CHURN_TRY(churn__kpi_check_period(from, to, fn));
   int64_t W = churn__kpi_opt_int(opts, CHURN_OPT_KPI_WINBACK_DAYS) * CHURN__SPELL_DAY;
   int64_t F = churn__kpi_opt_int(opts, CHURN_OPT_KPI_FOLLOWUP_DAYS) * CHURN__SPELL_DAY;
   bool by_category = by != NULL && strcmp(by, "category") == 0;
