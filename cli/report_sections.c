@@ -253,7 +253,7 @@ bool section_categories(report_ctx *c, const churn_table *t, rsection *s) {
   } else {
     snprintf(s->summary, sizeof s->summary, "Nobody left in %s.", c->month);
   }
-  snprintf(s->note, sizeof s->note, "The category comes from the cancellation's reason code (churn_cancel_reason_category). Churn rate here = churned / (opening base + activations of the month), as in the segments table.");
+  snprintf(s->note, sizeof s->note, "The category comes from the cancellation's reason code (churn_cancel_reason_category); a churn by non-use with no cancellation reason is unknown. Churn rate here = churned / the base kpi.rate_base names (the opening base by default), as in the movement table.");
   return true;
 }
 
@@ -321,7 +321,7 @@ bool section_segments(report_ctx *c, const churn_table *t, rsection *s) {
   } else {
     snprintf(s->summary, sizeof s->summary, "No segment to compare in %s.", c->month);
   }
-  snprintf(s->note, sizeof s->note, "Churn rate = churned / (opening base + activations of the month); the interval is Wilson's 95%% score interval. Targets: the churn_rate line of the segment in the targets file, else the line for all, else the kpi.target option. The chart's dashed line is the first segment's target.");
+  snprintf(s->note, sizeof s->note, "Churn rate = churned / the base kpi.rate_base names (the opening base by default, as in the movement table); the interval is Wilson's 95%% score interval. Targets: the churn_rate line of the segment in the targets file, else the line for all, else the kpi.target option. The chart's dashed line is the first segment's target.");
   return true;
 }
 
