@@ -41,6 +41,9 @@ int cli_fail(const char *cmd, churn_status st);
 /* Prints "churn CMD: message" and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 
+/* The flags both forms of `churn ingest` take (--strict, --dedup, --create-unknown) and its
+ * --set ingest.* options into opts: EXIT_OK, EXIT_USAGE or EXIT_FAIL (message printed). */
+int cli_apply_ingest_flags(cli_args *a, churn_options *opts);
 /* Applies every --set NAME=VALUE (repeatable, comma-separated also) to opts by option name.
  * Only options of the sections the command reads are taken (`sections`, space-separated, e.g.
  * "ingest"); another one (fit.C on ingest) is a usage error, *usage set, instead of a setting

@@ -25,12 +25,7 @@ int cmd_ingest_map(int argc, char **argv) {
   bool json = cli_flag(&a, "json");
   churn_options *opts = NULL;
   if (churn_options_new(&opts) != CHURN_OK) return cli_fail("ingest", churn_last_status());
-  int rc = EXIT_OK;
-  if (cli_flag(&a, "strict")) churn_options_set_int(opts, CHURN_OPT_INGEST_STRICT, 1);
-  if (cli_flag(&a, "dedup")) churn_options_set_int(opts, CHURN_OPT_INGEST_DEDUP, 1);
-  if (cli_flag(&a, "create-unknown")) churn_options_set_int(opts, CHURN_OPT_INGEST_UNKNOWN, 2);
-  bool set_usage = false;
-  if (!cli_apply_sets(&a, opts, "ingest", "ingest", &set_usage)) rc = set_usage ? EXIT_USAGE : EXIT_FAIL;
+  int rc = cli_apply_ingest_flags(&a, opts);
   if (rc == EXIT_OK && !cli_all_used(&a, "ingest")) rc = EXIT_USAGE;
   churn_dataset *ds = NULL;
   churn_table *sum = NULL;

@@ -167,6 +167,15 @@ static bool in_sections(const char *name, const char *sections) {
   return false;
 }
 
+int cli_apply_ingest_flags(cli_args *a, churn_options *opts) {
+  if (cli_flag(a, "strict")) churn_options_set_int(opts, CHURN_OPT_INGEST_STRICT, 1);
+  if (cli_flag(a, "dedup")) churn_options_set_int(opts, CHURN_OPT_INGEST_DEDUP, 1);
+  if (cli_flag(a, "create-unknown")) churn_options_set_int(opts, CHURN_OPT_INGEST_UNKNOWN, 2);
+  bool usage = false;
+  if (cli_apply_sets(a, opts, "ingest", "ingest", &usage)) return EXIT_OK;
+  return usage ? EXIT_USAGE : EXIT_FAIL;
+}
+
 bool cli_apply_sets(cli_args *a, churn_options *opts, const char *cmd, const char *sections,
                     bool *usage) {
   *usage = false;
