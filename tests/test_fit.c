@@ -648,10 +648,45 @@ Test(fit, many_rows_bad_values_are_found, .timeout = 120) {
   ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m), CHURN_E_DATA,
                "y at row 123457");
   y[123457] = 0;
+  /* Weights on this path are checked by the label count over all rows. */
+  double *w = malloc(sizeof(double) * (size_t)n);
+  for (int64_t i = 0; i < n; i++) w[i] = 1.0 + (double)(i % 3);
+  w[190001] = -0.5;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, w, NULL, NULL, &m), CHURN_E_DATA,
+               "sample_weight at row 190001 is -0.5");
+  w[190001] = INFINITY;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, n, 2, 2, y, w, NULL, NULL, &m), CHURN_E_DATA,
+               "sample_weight at row 190001");
+  free(w);
   ASSERT_OK(churn_model_fit(X, CHURN_F64, n, 2, 2, y, NULL, NULL, NULL, &m));
   churn_model_free(m);
   free(X);
   free(y);
+}
+
+/* Pass 0 checks its sums once per block of rows and then searches the block: the first
+ * offending row is still the one named, whatever its kind, and a zero weight does not hide a
+ * non-finite value. */
+Test(fit, first_offending_row_is_named_within_a_block) {
+  double X[2 * 10], y[10], w[10];
+  for (int i = 0; i < 10; i++) X[2 * i] = i, X[2 * i + 1] = i % 3, y[i] = i % 2, w[i] = 1;
+  churn_model *m = NULL;
+  X[2 * 7 + 1] = NAN;
+  y[8] = 2;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, 10, 2, 2, y, NULL, NULL, NULL, &m), CHURN_E_DATA,
+               "row 7, column 1");
+  y[3] = 2;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, 10, 2, 2, y, NULL, NULL, NULL, &m), CHURN_E_DATA,
+               "y at row 3 is 2");
+  y[3] = 1, y[8] = 0, X[2 * 7 + 1] = 1;
+  w[2] = 0;
+  X[2 * 2] = INFINITY;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, 10, 2, 2, y, w, NULL, NULL, &m), CHURN_E_DATA,
+               "row 2, column 0");
+  w[1] = NAN;
+  ASSERT_FAILS(churn_model_fit(X, CHURN_F64, 10, 2, 2, y, w, NULL, NULL, &m), CHURN_E_DATA,
+               "sample_weight at row 1");
+  cr_assert_null(m);
 }
 
 Test(fit, allocation_failures_are_clean) {

@@ -16,6 +16,7 @@
 #include "logit.h"
 #include "model.h"
 
+#include <float.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -245,6 +246,45 @@ CHURN_API churn_status churn_solver_new(int64_t d, const char *const *feature_na
 
 /* --- pass 0: moments and checks ------------------------------------------------------------- */
 
+/* The first invalid value among rows [i0, i1) of pass 0, in row order (y, then the weight, then
+ * X's values, then their squares): CHURN_E_DATA naming it, or CHURN_OK when there is none. */
+static churn_status moments_locate_bad(const churn_solver *s, const void *X, churn_dtype dtype,
+                                       int64_t ld, const double *y, const double *w, int64_t i0,
+                                       int64_t i1, int64_t first_row) {
+  const int64_t d = s->d;
+  for (int64_t i = i0; i < i1; i++) {
+    const double yi = y[i], wi = w ? w[i] : 1.0;
+    if (!(yi == 0.0 || yi == 1.0)) {
+      return churn__fail(CHURN_E_DATA, "y at row %lld is %.17g; labels must be 0 or 1",
+                         (long long)(first_row + i), yi);
+    }
+    if (!(wi >= 0.0 && churn__is_finite(wi))) {
+      return churn__fail(CHURN_E_DATA, "sample_weight at row %lld is %.17g; weights must be "
+                         "finite and >= 0", (long long)(first_row + i), wi);
+    }
+    for (int64_t j = 0; j < d; j++) {
+      double v = churn__xget(X, dtype, ld, i, j);
+      if (!churn__is_finite(v)) {
+        return churn__fail(CHURN_E_DATA, "X has a non-finite value (%g) at row %lld, column "
+                           "%lld ('%s')", v, (long long)(first_row + i), (long long)j,
+                           s->names[j]);
+      }
+    }
+    for (int64_t j = 0; j < d; j++) {
+      double v = churn__xget(X, dtype, ld, i, j), t = v - s->shift[j];
+      if (!churn__is_finite(t * t)) {
+        return churn__fail(CHURN_E_DATA, "X value %g at row %lld, column %lld ('%s') overflows: "
+                           "its square exceeds the double range (keep |x| below 1e150; "
+                           "rescale the column)", v, (long long)(first_row + i), (long long)j,
+                           s->names[j]);
+      }
+    }
+  }
+  return CHURN_OK;
+}
+
+#define MOMENT_BLOCK 256  /* rows between two checks of the running sums */
+
 churn_status churn__solver_add_moments(churn_solver *s, const void *X, churn_dtype dtype,
                                        int64_t n, int64_t ld, const double *y, const double *w,
                                        int64_t first_row) {
@@ -259,57 +299,41 @@ churn_status churn__solver_add_moments(churn_solver *s, const void *X, churn_dty
   }
   double *m1 = s->m1, *m2 = s->m2;
   const double *K = s->shift;
-  for (int64_t i = 0; i < n; i++) {
-    const double yi = y[i], wi = w ? w[i] : 1.0;
-    if (!(yi == 0.0 || yi == 1.0)) {
-      return churn__fail(CHURN_E_DATA, "y at row %lld is %.17g; labels must be 0 or 1",
-                         (long long)(first_row + i), yi);
-    }
-    if (!(wi >= 0.0 && churn__is_finite(wi))) {
-      return churn__fail(CHURN_E_DATA, "sample_weight at row %lld is %.17g; weights must be "
-                         "finite and >= 0", (long long)(first_row + i), wi);
-    }
-    double bad = 0;
-    if (dtype == CHURN_F64) {
-      const double *x = (const double *)X + i * ld;
-      for (int64_t j = 0; j < d; j++) {
-        double t = x[j] - K[j], tt = t * t;
-        bad += tt * 0.0; /* NaN when x is not finite or its square overflows */
-        m1[j] += wi * t;
-        m2[j] += wi * tt;
-      }
-    } else {
-      const float *x = (const float *)X + i * ld;
-      for (int64_t j = 0; j < d; j++) {
-        double t = (double)x[j] - K[j], tt = t * t;
-        bad += tt * 0.0;
-        m1[j] += wi * t;
-        m2[j] += wi * tt;
-      }
-    }
-    if (bad != 0.0 || !churn__is_finite(bad)) {
-      for (int64_t j = 0; j < d; j++) {
-        double v = churn__xget(X, dtype, ld, i, j);
-        if (!churn__is_finite(v)) {
-          return churn__fail(CHURN_E_DATA, "X has a non-finite value (%g) at row %lld, column "
-                             "%lld ('%s')", v, (long long)(first_row + i), (long long)j,
-                             s->names[j]);
+  /* A non-finite x, or one whose square overflows, turns its column's sums non-finite (a zero
+   * weight too: 0 * inf is NaN), so the sums are checked once per block of rows and the block
+   * is searched only when they went bad (or a label or weight was invalid). */
+  for (int64_t i0 = 0; i0 < n; i0 += MOMENT_BLOCK) {
+    const int64_t i1 = n - i0 < MOMENT_BLOCK ? n : i0 + MOMENT_BLOCK;
+    int64_t bad = 0;
+    for (int64_t i = i0; i < i1; i++) {
+      const double yi = y[i], wi = w ? w[i] : 1.0;
+      bad |= !(yi == 0.0 || yi == 1.0) | !(wi >= 0.0 && wi <= DBL_MAX);
+      if (dtype == CHURN_F64) {
+        const double *x = (const double *)X + i * ld;
+        for (int64_t j = 0; j < d; j++) {
+          double t = x[j] - K[j];
+          m1[j] += wi * t;
+          m2[j] += wi * (t * t);
+        }
+      } else {
+        const float *x = (const float *)X + i * ld;
+        for (int64_t j = 0; j < d; j++) {
+          double t = (double)x[j] - K[j];
+          m1[j] += wi * t;
+          m2[j] += wi * (t * t);
         }
       }
-      for (int64_t j = 0; j < d; j++) {
-        double v = churn__xget(X, dtype, ld, i, j), t = v - K[j];
-        if (!churn__is_finite(t * t)) {
-          return churn__fail(CHURN_E_DATA, "X value %g at row %lld, column %lld ('%s') overflows: "
-                             "its square exceeds the double range (keep |x| below 1e150; "
-                             "rescale the column)", v, (long long)(first_row + i), (long long)j,
-                             s->names[j]);
-        }
-      }
+      s->sw += wi;
+      s->n_wpos += wi > 0;
+      s->npos += yi != 0.0;
+      s->swp += wi * (yi != 0.0);
     }
-    s->n++;
-    s->sw += wi;
-    if (wi > 0) s->n_wpos++;
-    if (yi != 0.0) s->npos++, s->swp += wi;
+    s->n += i1 - i0;
+    double sums = 0;
+    for (int64_t j = 0; j < d; j++) sums += m1[j] * 0.0 + m2[j] * 0.0;
+    if (bad || sums != 0.0) {
+      CHURN_TRY(moments_locate_bad(s, X, dtype, ld, y, w, i0, i1, first_row));
+    }
   }
   return CHURN_OK;
 }
@@ -391,9 +415,27 @@ CHURN_API churn_status churn_solver_merge_moments(churn_solver *solver, const do
  * came from a subsample): validates y and weights, naming the row. */
 churn_status churn__solver_count_labels(churn_solver *s, int64_t n, const double *y,
                                         const double *w) {
-  int64_t npos = 0, n_wpos = 0;
+  /* Branch-free: churners are not predictable row by row. */
+  int64_t npos = 0, n_wpos = 0, bad = 0;
   double sw = 0, swp = 0;
-  for (int64_t i = 0; i < n; i++) {
+  if (w == NULL) {
+    for (int64_t i = 0; i < n; i++) {
+      const double yi = y[i];
+      bad |= !(yi == 0.0 || yi == 1.0);
+      npos += yi != 0.0;
+    }
+    sw = (double)n, swp = (double)npos, n_wpos = n;
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      const double yi = y[i], wi = w[i];
+      bad |= !(yi == 0.0 || yi == 1.0) | !(wi >= 0.0 && wi <= DBL_MAX);
+      sw += wi;
+      swp += wi * (yi != 0.0);
+      n_wpos += wi > 0;
+      npos += yi != 0.0;
+    }
+  }
+  for (int64_t i = 0; bad && i < n; i++) {
     const double yi = y[i], wi = w ? w[i] : 1.0;
     if (!(yi == 0.0 || yi == 1.0)) {
       return churn__fail(CHURN_E_DATA, "y at row %lld is %.17g; labels must be 0 or 1",
@@ -403,9 +445,6 @@ churn_status churn__solver_count_labels(churn_solver *s, int64_t n, const double
       return churn__fail(CHURN_E_DATA, "sample_weight at row %lld is %.17g; weights must be "
                          "finite and >= 0", (long long)i, wi);
     }
-    sw += wi;
-    n_wpos += wi > 0;
-    if (yi != 0.0) npos++, swp += wi;
   }
   /* Column sums stay those of the subsample: rescale them to the full weight. */
   double f = s->sw > 0 ? sw / s->sw : 1.0;
@@ -523,7 +562,7 @@ churn_status churn__solver_clone(const churn_solver *s, churn_solver **out) {
 }
 
 /* Starts s from the optimum of a subsample solver, with its Hessian (scaled by factor to the
- * full data) as the metric. */
+ * full data) as the metric of a lazy s's first, gradient-only, pass. */
 churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, double factor) {
   const int64_t k = s->k;
   if (!sub->hx_here) return CHURN_OK;
@@ -533,7 +572,7 @@ churn_status churn__solver_warm_start(churn_solver *s, const churn_solver *sub, 
   memcpy(s->L, s->A, (size_t)(k * k) * sizeof(double));
   if (churn__cholesky(k, s->L) != 0) return CHURN_OK;  /* fall back to a cold start */
   s->have_metric = 1;
-  s->want_h = 0;
+  s->want_h = s->lazy ? 0 : 1;  /* a solver that is not lazy (a subsample's) wants exact steps */
   s->rank_checked = sub->rank_checked;
   if (sub->have_se0) {
     for (int64_t j = 0; j < k; j++) s->se0[j] = sub->se0[j] / sqrt(factor);

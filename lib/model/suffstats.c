@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define BLOCK_ROWS 256
+#define PREFETCH_ROWS 64  /* rows ahead of the kernel's reads that it prefetches */
 
 churn_status churn__check_matrix(const char *fn, const void *X, churn_dtype dtype, int64_t n,
                                  int64_t d, int64_t ld) {
