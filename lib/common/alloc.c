@@ -1,8 +1,7 @@
 /*
  * alloc.c -- the one funnel every allocation of the library goes through, with per-thread fault
  * injection (fail the k-th allocation) in the manner of sqlite's test harness.  The counters are
- * thread-local, so injecting faults in one thread never disturbs another.  Large blocks are
- * offered to the kernel for transparent huge pages (see advise_huge).
+ * thread-local, so injecting faults in one thread never disturbs another.
  */
 #include "internal.h"
 
@@ -11,27 +10,6 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
-
-/* Blocks of at least this many bytes get madvise(MADV_HUGEPAGE), as numpy does for its arrays. */
-#define HUGE_ADVICE_MIN ((size_t)4 << 20)
-
-/* Asks Linux to back the page-aligned part of a large new block with transparent huge pages
- * (where THP is set to "madvise", as on many distributions; "always" needs no advice).  First
- * touches of fresh memory then fault once per 2 MB instead of once per 4 KB: measured on a
- * virtual machine here, filling a new 9 MB block took 28 ms with 4 KB pages and 3.6 ms with
- * huge pages.  Only advice: a failure changes nothing, and no error is set. */
-static void *advise_huge(void *p, size_t size) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (p != NULL && size >= HUGE_ADVICE_MIN) {
-    const uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1);
-    const uintptr_t end = ((uintptr_t)p + size) & ~(page - 1);
-    if (end > a) (void)madvise((void *)a, end - a, MADV_HUGEPAGE);
-  }
-#else
-  (void)size;
-#endif
-  return p;
-}
 
 static _Thread_local uint64_t tls_fail_at;  /* 0 = off; else the allocation number that fails */
 static _Thread_local uint64_t tls_count;    /* allocations since the last churn_testing_fail_alloc */
@@ -50,21 +28,43 @@ static inline bool injected_failure(void) {
 
 void *churn__malloc(size_t size) {
   if (injected_failure()) return NULL;
-  return advise_huge(malloc(size ? size : 1), size);
+  return malloc(size ? size : 1);
 }
 
 void *churn__calloc(size_t count, size_t size) {
   if (injected_failure()) return NULL;
   if (count == 0 || size == 0) return calloc(1, 1);
-  return advise_huge(calloc(count, size), count * size);
+  return calloc(count, size);
 }
 
 void *churn__realloc(void *ptr, size_t size) {
   if (injected_failure()) return NULL;
-  return advise_huge(realloc(ptr, size ? size : 1), size);
+  return realloc(ptr, size ? size : 1);
 }
 
 void churn__free(void *ptr) { free(ptr); }
+
+/* Blocks of at least this many bytes get the advice, as numpy gives its arrays. */
+#define HUGE_ADVICE_MIN ((size_t)4 << 20)
+
+/* Asks Linux to back the page-aligned part of a large new block with transparent huge pages
+ * (madvise MADV_HUGEPAGE; on systems where THP is "madvise", as here, nothing else gets them).
+ * Only for a block that is written at once and read many times, like the fit's subsample: its
+ * first touches then fault once per 2 MB instead of once per 4 KB (here a new 9 MB copy took
+ * 28 ms with 4 KB pages, 1.4 ms with huge pages).  Not for growing buffers: with the advice on
+ * every large allocation, the events CSV ingest (realloc'd columns) got 40% slower here, the
+ * huge-page faults compacting memory as they went.  The advice failing changes nothing. */
+void *churn__malloc_huge(size_t size) {
+  void *p = churn__malloc(size);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (p != NULL && size >= HUGE_ADVICE_MIN) {
+    const uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1);
+    const uintptr_t end = ((uintptr_t)p + size) & ~(page - 1);
+    if (end > a) (void)madvise((void *)a, end - a, MADV_HUGEPAGE);
+  }
+#endif
+  return p;
+}
 
 void *churn__malloc_array(size_t count, size_t size) {
   if (size != 0 && count > SIZE_MAX / size) return NULL;
@@ -90,7 +90,7 @@ void *churn__aligned_alloc(size_t size) {
   if (injected_failure()) return NULL;
   void *p = NULL;
   if (posix_memalign(&p, 64, size ? size : 64) != 0) return NULL;
-  return advise_huge(p, size);
+  return p;
 }
 
 void churn__aligned_free(void *ptr) { free(ptr); }

@@ -49,6 +49,9 @@ void *churn__malloc(size_t size);
 void *churn__calloc(size_t count, size_t size);
 void *churn__realloc(void *ptr, size_t size);
 void churn__free(void *ptr);
+/* churn__malloc for a large block written once and then read many times: asks Linux for
+ * transparent huge pages (alloc.c says when that pays).  Freed with churn__free. */
+void *churn__malloc_huge(size_t size);
 /* Allocation of count*size bytes with overflow check (NULL on overflow). */
 void *churn__malloc_array(size_t count, size_t size);
 /* Grows *ptr (capacity *cap elements of size bytes) to hold at least need elements. */

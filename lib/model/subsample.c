@@ -28,7 +28,7 @@ churn_status churn__subsample_take(churn__subsample *ss, int64_t m, const void *
   int64_t nblk = m / CHURN__WARM_BLOCK, stride = n / nblk;
   ss->m = m;
   ss->d = d;
-  ss->X = churn__malloc_array((size_t)(m * (d ? d : 1)), sizeof(double));
+  ss->X = churn__malloc_huge((size_t)(m * (d ? d : 1)) * sizeof(double));
   ss->y = churn__malloc_array((size_t)m, sizeof(double));
   ss->w = churn__malloc_array((size_t)m, sizeof(double));
   if (!ss->X || !ss->y || !ss->w) {
