@@ -126,6 +126,37 @@ Test(datefmt, recode_carries_a_character_cut_by_the_block_boundary) {
   cr_assert(churn__encoding_name("big5") == NULL);
 }
 
+/* One buffer serves a mapping's files in turn: each file's text and bad bytes are its own. */
+Test(datefmt, recode_reuses_its_buffer_across_files) {
+  char a[600], b[600];
+  snprintf(a, sizeof a, "%s/reuse_a.csv", test_tmpdir());
+  snprintf(b, sizeof b, "%s/reuse_b.csv", test_tmpdir());
+  FILE *f = fopen(a, "wb");
+  for (int i = 0; i < 200000; i++) fputc('0' + i % 10, f);
+  fwrite(",\xD6\xD0\x81\n", 1, 5, f);  /* 中 then a bad lead byte before the line break */
+  fclose(f);
+  f = fopen(b, "wb");
+  fwrite("id,\xB1\xB1\xBE\xA9X\n", 1, 9, f);  /* 北京 then an ASCII letter in one run */
+  fclose(f);
+  churn__recoded r;
+  memset(&r, 0, sizeof r);
+  ASSERT_OK(churn__recode_file_reuse(a, "GB18030", 0, &r));
+  cr_assert_eq(r.len, 200000 + 1 + 3 + 1 + 1);
+  cr_assert(memcmp(r.text + 200000, ",中\xFF\n", 6) == 0);
+  cr_assert_eq(r.nbad, 1);
+  cr_assert_eq(r.bad[0], 200003);
+  char *first = r.text;
+  ASSERT_OK(churn__recode_file_reuse(b, "GB18030", 0, &r));
+  cr_assert_eq(r.text, first, "the smaller file's text lands in the same buffer");
+  cr_assert_eq(r.len, 3 + 6 + 1 + 1);
+  cr_assert_str_eq(r.text, "id,北京X\n");
+  cr_assert_eq(r.nbad, 0);
+  ASSERT_FAILS(churn__recode_file_reuse("/nonexistent/x.csv", "GB18030", 0, &r), CHURN_E_IO,
+               "/nonexistent/x.csv");
+  cr_assert_null(r.text);
+  cr_assert_eq(r.len, 0);
+}
+
 Test(datefmt, recode_fails_cleanly_when_allocation_fails) {
   char path[600];
   snprintf(path, sizeof path, "%s/small.csv", test_tmpdir());

@@ -49,16 +49,21 @@ const char *churn__encoding_name(const char *enc);
  * dropped. */
 typedef struct churn__recoded {
   char *text;
-  size_t len;
+  size_t len, text_cap;
   int64_t *bad;
   size_t nbad, bad_cap;
 } churn__recoded;
 
 /* Converts the file at path (at most max_bytes of it when max_bytes > 0: used to read the header
  * line before anything else) from the encoding's iconv name, in blocks, carrying an incomplete
- * multibyte sequence into the next block.  CHURN_E_IO naming the path. */
+ * multibyte sequence into the next block.  CHURN_E_IO naming the path; on any failure *out is
+ * freed and empty. */
 churn_status churn__recode_file(const char *path, const char *iconv_name, size_t max_bytes,
                                 churn__recoded *out);
+/* The same into *out, which is empty (zeroed) or holds an earlier file's text: its buffers are
+ * reused, so that reading many files touches fresh memory only for the largest. */
+churn_status churn__recode_file_reuse(const char *path, const char *iconv_name,
+                                      size_t max_bytes, churn__recoded *out);
 void churn__recoded_free(churn__recoded *r);
 /* Converts UTF-8 text to the encoding (for the operator export); CHURN_E_DATA when a character
  * has no representation in it. */

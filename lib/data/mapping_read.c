@@ -17,7 +17,7 @@ typedef struct mreader {
   const churn__ingest_cfg *cfg;
   const churn__mapping *m;
   const churn__mapfile *f;
-  churn__recoded rc;
+  churn__recoded *rc;       /* the file's text in UTF-8 (its buffers serve every file) */
   churn__maprec r;
   size_t next_bad;          /* index into rc.bad of the next record's first bad byte */
   int64_t unmapped;         /* cancellation labels not in [reasons] nor a reason name */
@@ -52,7 +52,7 @@ static churn_status check_record(mreader *mr, bool *ok) {
   *ok = false;
   const churn__maprec *r = &mr->r;
   if (r->nbad > 0) {
-    int64_t off = mr->rc.bad[mr->next_bad];
+    int64_t off = mr->rc->bad[mr->next_bad];
     mr->next_bad += r->nbad;
     char what[96];
     snprintf(what, sizeof what, "invalid %s byte at file offset %lld", mr->f->iconv_name,
@@ -373,9 +373,11 @@ typedef struct fsum {
 } fsum;
 
 static churn_status read_file(churn_dataset *ds, const churn__ingest_cfg *cfg,
-                              const churn__mapping *m, const churn__mapfile *f, fsum *sum) {
+                              const churn__mapping *m, const churn__mapfile *f,
+                              churn__recoded *text, fsum *sum) {
   mreader mr;
   memset(&mr, 0, sizeof mr);
+  mr.rc = text;
   mr.ds = ds;
   mr.cfg = cfg;
   mr.m = m;
@@ -384,15 +386,14 @@ static churn_status read_file(churn_dataset *ds, const churn__ingest_cfg *cfg,
   int64_t r0 = rep->count[CHURN_COUNT_ROWS_READ], a0 = rep->count[CHURN_COUNT_ROWS_ACCEPTED],
           j0 = rep->count[CHURN_COUNT_REJECTED];
   size_t k0 = rep->nrej;
-  CHURN_TRY(churn__recode_file(f->path, f->iconv_name, 0, &mr.rc));
-  mr.r = (churn__maprec){.pos = mr.rc.text, .end = mr.rc.text + mr.rc.len, .delim = f->delim,
+  CHURN_TRY(churn__recode_file_reuse(f->path, f->iconv_name, 0, text));
+  mr.r = (churn__maprec){.pos = text->text, .end = text->text + text->len, .delim = f->delim,
                          .line = 1};
   bool got;
   churn_status st = churn__maprec_next(&mr.r, f->path, &got); /* the header */
   mr.next_bad = mr.r.nbad;
   if (st == CHURN_OK && got) st = f->kind ? read_events(&mr) : read_subscribers(&mr);
   churn__maprec_free(&mr.r);
-  churn__recoded_free(&mr.rc);
   sum->read = rep->count[CHURN_COUNT_ROWS_READ] - r0;
   sum->stored = rep->count[CHURN_COUNT_ROWS_ACCEPTED] - a0;
   sum->rejected = rep->count[CHURN_COUNT_REJECTED] - j0;
@@ -478,9 +479,12 @@ CHURN_API churn_status churn_dataset_read_mapping(churn_dataset *ds, const char 
       if ((m.files[i].kind == 0) == (pass == 0)) order[k++] = i;
     }
   }
+  churn__recoded text;
+  memset(&text, 0, sizeof text);
   for (size_t i = 0; st == CHURN_OK && i < m.nfiles; i++) {
-    st = read_file(ds, &cfg, &m, &m.files[order[i]], &sums[i]);
+    st = read_file(ds, &cfg, &m, &m.files[order[i]], &text, &sums[i]);
   }
+  churn__recoded_free(&text);
   for (size_t i = 0; st == CHURN_OK && i < m.nreasons; i++) {
     st = churn__reason_map_add(ds, m.reason_label[i], strlen(m.reason_label[i]),
                                m.reason_target[i], strlen(m.reason_target[i]));
