@@ -38,7 +38,7 @@ churn_status churn__subsample_take(churn__subsample *ss, int64_t m, const void *
   int64_t r = 0;
   for (int64_t b = 0; b < nblk; b++) {
     for (int64_t i = b * stride; i < b * stride + CHURN__WARM_BLOCK; i++, r++) {
-      if (dtype == CHURN_F64) {
+      if (dtype == CHURN_F64 && d > 0) {  /* d = 0: an intercept-only fit, X may be NULL */
         memcpy(ss->X + r * d, (const double *)X + i * ld, (size_t)d * sizeof(double));
       } else {
         for (int64_t j = 0; j < d; j++) ss->X[r * d + j] = churn__xget(X, dtype, ld, i, j);
