@@ -1336,8 +1336,8 @@ typedef struct churn_model churn_model;
  * to its sampling error, max(TOL, min(0.1 / sqrt(rows), 1e-3))), whose optimum and Hessian start
  * the full fit; full passes then compute only the gradient and log-likelihood (steps in the
  * subsample Hessian, updated by BFGS), asking for an exact X'WX only when progress slows and,
- * with INFERENCE=1, once at the optimum.  Column moments then come from the subsample too (they only condition
- * the numerics) unless a penalty on standardised columns needs the exact ones.
+ * with INFERENCE=1, once at the optimum.  Column moments then come from the subsample too (they
+ * only condition the numerics) unless a penalty on standardised columns needs the exact ones.
  * FIRTH runs its own driver: Newton iterations on the modified score U*(b) = sum_i [w_i (y_i -
  * p_i) + h_i (1/2 - p_i)] z_i (the gradient of l*), h_i = w_i p_i (1 - p_i) z_i' I^-1 z_i the
  * hat values, step I(b)^-1 U*(b), halved until l* does not decrease; TOL applies to
