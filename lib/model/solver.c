@@ -246,6 +246,19 @@ CHURN_API churn_status churn_solver_new(int64_t d, const char *const *feature_na
 
 /* --- pass 0: moments and checks ------------------------------------------------------------- */
 
+/* CHURN_E_DATA naming row when its label is not 0 or 1 or its weight not finite and >= 0. */
+static churn_status check_label_weight(int64_t row, double yi, double wi) {
+  if (!(yi == 0.0 || yi == 1.0)) {
+    return churn__fail(CHURN_E_DATA, "y at row %lld is %.17g; labels must be 0 or 1",
+                       (long long)row, yi);
+  }
+  if (!(wi >= 0.0 && churn__is_finite(wi))) {
+    return churn__fail(CHURN_E_DATA, "sample_weight at row %lld is %.17g; weights must be "
+                       "finite and >= 0", (long long)row, wi);
+  }
+  return CHURN_OK;
+}
+
 /* The first invalid value among rows [i0, i1) of pass 0, in row order (y, then the weight, then
  * X's values, then their squares): CHURN_E_DATA naming it, or CHURN_OK when there is none. */
 static churn_status moments_locate_bad(const churn_solver *s, const void *X, churn_dtype dtype,
@@ -253,15 +266,7 @@ static churn_status moments_locate_bad(const churn_solver *s, const void *X, chu
                                        int64_t i1, int64_t first_row) {
   const int64_t d = s->d;
   for (int64_t i = i0; i < i1; i++) {
-    const double yi = y[i], wi = w ? w[i] : 1.0;
-    if (!(yi == 0.0 || yi == 1.0)) {
-      return churn__fail(CHURN_E_DATA, "y at row %lld is %.17g; labels must be 0 or 1",
-                         (long long)(first_row + i), yi);
-    }
-    if (!(wi >= 0.0 && churn__is_finite(wi))) {
-      return churn__fail(CHURN_E_DATA, "sample_weight at row %lld is %.17g; weights must be "
-                         "finite and >= 0", (long long)(first_row + i), wi);
-    }
+    CHURN_TRY(check_label_weight(first_row + i, y[i], w ? w[i] : 1.0));
     for (int64_t j = 0; j < d; j++) {
       double v = churn__xget(X, dtype, ld, i, j);
       if (!churn__is_finite(v)) {
@@ -435,17 +440,7 @@ churn_status churn__solver_count_labels(churn_solver *s, int64_t n, const double
       npos += yi != 0.0;
     }
   }
-  for (int64_t i = 0; bad && i < n; i++) {
-    const double yi = y[i], wi = w ? w[i] : 1.0;
-    if (!(yi == 0.0 || yi == 1.0)) {
-      return churn__fail(CHURN_E_DATA, "y at row %lld is %.17g; labels must be 0 or 1",
-                         (long long)i, yi);
-    }
-    if (!(wi >= 0.0 && churn__is_finite(wi))) {
-      return churn__fail(CHURN_E_DATA, "sample_weight at row %lld is %.17g; weights must be "
-                         "finite and >= 0", (long long)i, wi);
-    }
-  }
+  for (int64_t i = 0; bad && i < n; i++) CHURN_TRY(check_label_weight(i, y[i], w ? w[i] : 1.0));
   /* Column sums stay those of the subsample: rescale them to the full weight. */
   double f = s->sw > 0 ? sw / s->sw : 1.0;
   for (int64_t j = 0; j < s->d; j++) s->m1[j] *= f, s->m2[j] *= f;
