@@ -106,6 +106,8 @@ def main():
               "margin"]].to_string(index=False, formatters={"churn_rate": "{:.2%}".format,
                                                             "target": "{:.2%}".format,
                                                             "margin": "{:+.2%}".format}))
+    print("churn_rate = churned / opening; closing = opening + activations - churned "
+          "(rejoins, returns of churned subscribers, are counted among the activations)")
     report.append(("Monthly movement and churn rate", mv.to_html(index=False)))
     fig, ax = plt.subplots(figsize=(8, 4))
     ax.bar(mv["month"], mv["churn_rate"] * 100, color="#4878a8", label="churn rate")
